@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages nodefleet needs, only those missing.
+#
+#   scripts/deps.sh build    compilers and libraries for `make`
+#   scripts/deps.sh test     + what the tests run (valgrind, python3, ...)
+#   scripts/deps.sh fuzz     + clang and its libFuzzer runtime
+#   scripts/deps.sh bench    + hyperfine
+#
+# Runs apt-get (as root, or through sudo) only when something is missing, and says what.
+set -euo pipefail
+
+group=${1:-build}
+build_pkgs=(cmake make gcc pkg-config libc6-dev
+            libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+            libmicrohttpd-dev libcmocka-dev)
+test_pkgs=(valgrind python3)
+fuzz_pkgs=(clang libclang-rt-14-dev)
+bench_pkgs=(hyperfine)
+
+want=("${build_pkgs[@]}")
+case "$group" in
+build) ;;
+test) want+=("${test_pkgs[@]}") ;;
+fuzz) want+=("${fuzz_pkgs[@]}") ;;
+bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+*) echo "deps.sh: unknown group '$group' (build, test, fuzz, bench)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "nodefleet: installing missing Debian packages: ${missing[*]}" >&2
+if [[ $(id -u) -eq 0 ]]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+else
+    echo "nodefleet: not root and no sudo; run as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "nodefleet: installed ${missing[*]}" >&2

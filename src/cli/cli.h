@@ -1,0 +1,41 @@
+/* cli.h - what the subcommands share: common options and config loading.
+ *
+ * Contract
+ *   Every subcommand takes `--config FILE` and `--set name=value` (repeatable) anywhere after
+ *   its name; nf_cli_common_opt() consumes them. nf_cli_load_config() layers defaults, the
+ *   file, the process environment and the --set values; on a problem it prints one line per
+ *   problem on stderr and returns exit status 2. Subcommands return exit statuses:
+ *   0 ok, 1 runtime failure, 2 bad usage, config or input.
+ */
+#ifndef NF_CLI_H
+#define NF_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../config/config.h"
+
+#define NF_CLI_SETS_MAX 128
+
+struct nf_cli {
+    const char *cmd; /* for messages: "simulate" */
+    const char *config_file;
+    const char *sets[NF_CLI_SETS_MAX];
+    size_t nsets;
+};
+
+/* 1 = consumed argv[*i] (and maybe its value; *i advanced past it), 0 = not a common option,
+ * -1 = bad usage (message printed). */
+int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i);
+int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg);
+/* Print "nodefleet CMD: message" and the help hint on stderr; returns 2. */
+int nf_cli_usage_error(const struct nf_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The value of an option that takes one: argv[*i + 1], or NULL after printing an error. */
+const char *nf_cli_value(const struct nf_cli *cli, int argc, char **argv, int *i);
+
+int nf_cmd_decide(int argc, char **argv);
+int nf_cmd_simulate(int argc, char **argv);
+int nf_cmd_check_config(int argc, char **argv);
+
+#endif

@@ -1,0 +1,125 @@
+/* cmd_simulate.c - `nodefleet simulate`: replay a trace under policies, report. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../sim/sim.h"
+#include "../util/log.h"
+#include "cli.h"
+
+/* The NASA July 1995 trace, built into the binary (embedded_trace.S) so that `simulate`
+ * works from anywhere with no files around. */
+extern const char nf_embedded_trace[];
+extern const char nf_embedded_trace_end[];
+#define NF_EMBEDDED_TRACE_NAME "nasa_jul95_1min.csv (embedded)"
+
+#define NF_SIM_POLICIES_MAX 16
+/* Reports are built in memory; none comes near this. */
+#define NF_SIM_REPORT_MAX ((size_t)64 * 1024 * 1024)
+
+static int write_out(struct nf_buf *b, FILE *f)
+{
+    return b->status == NF_OK && fwrite(b->data, 1, b->len, f) == b->len && fflush(f) == 0;
+}
+
+int nf_cmd_simulate(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "simulate"};
+    const char *trace_path = NULL, *html = NULL;
+    const char *specs[NF_SIM_POLICIES_MAX];
+    size_t nspecs = 0;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        int c = nf_cli_common_opt(&cli, argc, argv, &i);
+        if (c < 0)
+            return 2;
+        if (c > 0)
+            continue;
+        const char *a = argv[i];
+        if (strcmp(a, "--trace") == 0) {
+            if ((trace_path = nf_cli_value(&cli, argc, argv, &i)) == NULL)
+                return 2;
+        } else if (strcmp(a, "--policy") == 0) {
+            const char *v = nf_cli_value(&cli, argc, argv, &i);
+            if (v == NULL)
+                return 2;
+            if (nspecs == NF_SIM_POLICIES_MAX)
+                return nf_cli_usage_error(&cli, "at most %d policies", NF_SIM_POLICIES_MAX);
+            specs[nspecs++] = v;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--html") == 0) {
+            if ((html = nf_cli_value(&cli, argc, argv, &i)) == NULL)
+                return 2;
+        } else if (strcmp(a, "--seed") == 0) {
+            const char *v = nf_cli_value(&cli, argc, argv, &i);
+            if (v == NULL)
+                return 2;
+            static char seedset[96];
+            snprintf(seedset, sizeof seedset, "sim.seed=%s", v);
+            if (cli.nsets == NF_CLI_SETS_MAX)
+                return nf_cli_usage_error(&cli, "too many settings");
+            cli.sets[cli.nsets++] = seedset;
+        } else {
+            return nf_cli_usage_error(&cli, "unknown option %s", a);
+        }
+    }
+    struct nf_config cfg;
+    int st = nf_cli_load_config(&cli, &cfg);
+    if (st != 0)
+        return st;
+    struct nf_err err = {0};
+    struct nf_policy pols[NF_SIM_POLICIES_MAX];
+    if (nspecs == 0)
+        specs[nspecs++] = cfg.policy;
+    for (size_t i = 0; i < nspecs; i++)
+        if (nf_policy_init(&pols[i], specs[i], &cfg, &err) != NF_OK)
+            return nf_cli_usage_error(&cli, "%s", err.msg);
+
+    struct nf_trace tr;
+    int rc = trace_path
+                 ? nf_trace_load(trace_path, &tr, &err)
+                 : nf_trace_parse(nf_embedded_trace,
+                                  (size_t)(nf_embedded_trace_end - nf_embedded_trace),
+                                  NF_EMBEDDED_TRACE_NAME, &tr, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return nf_err_exit_status(rc);
+    }
+    struct nf_sim_params sp;
+    nf_sim_params_from_config(&sp, &cfg);
+    struct nf_sim_report rep;
+    rc = nf_sim_run_all(&tr, &sp, pols, nspecs, &rep, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet simulate: %s\n", err.msg);
+        nf_trace_free(&tr);
+        return nf_err_exit_status(rc);
+    }
+    int status = 0;
+    struct nf_buf out;
+    nf_buf_init(&out, NF_SIM_REPORT_MAX);
+    if (json)
+        nf_sim_write_json(&rep, &out);
+    else
+        nf_sim_write_text(&rep, &out);
+    if (!write_out(&out, stdout)) {
+        fprintf(stderr, "nodefleet simulate: cannot write the report\n");
+        status = 1;
+    }
+    if (html != NULL && status == 0) {
+        nf_buf_reset(&out);
+        nf_sim_write_html(&rep, &out);
+        if (out.status != NF_OK) {
+            fprintf(stderr, "nodefleet simulate: HTML report: %s\n", nf_strerror(out.status));
+            status = 1;
+        } else if (nf_buf_write_file(&out, html, &err) != NF_OK) {
+            fprintf(stderr, "nodefleet simulate: %s\n", err.msg);
+            status = 1;
+        } else if (!json) {
+            fprintf(stdout, "\nHTML report written to %s\n", html);
+        }
+    }
+    nf_buf_free(&out);
+    nf_sim_report_free(&rep);
+    nf_trace_free(&tr);
+    return status;
+}

@@ -1,0 +1,85 @@
+/* common.c - options every subcommand shares, and config loading for the CLI. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/log.h"
+#include "cli.h"
+
+extern char **environ;
+
+int nf_cli_usage_error(const struct nf_cli *cli, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "nodefleet %s: %s (see 'nodefleet help %s')\n", cli->cmd, msg, cli->cmd);
+    return 2;
+}
+
+const char *nf_cli_value(const struct nf_cli *cli, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        nf_cli_usage_error(cli, "%s needs a value", argv[*i]);
+        return NULL;
+    }
+    (*i)++;
+    return argv[*i];
+}
+
+int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
+        const char *v = a[8] == '=' ? a + 9 : nf_cli_value(cli, argc, argv, i);
+        if (v == NULL)
+            return -1;
+        cli->config_file = v;
+        return 1;
+    }
+    if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
+        const char *v = a[5] == '=' ? a + 6 : nf_cli_value(cli, argc, argv, i);
+        if (v == NULL)
+            return -1;
+        if (cli->nsets == NF_CLI_SETS_MAX) {
+            nf_cli_usage_error(cli, "more than %d --set options", NF_CLI_SETS_MAX);
+            return -1;
+        }
+        cli->sets[cli->nsets++] = v;
+        return 1;
+    }
+    return 0;
+}
+
+int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg)
+{
+    const char *file = cli->config_file;
+    if (file == NULL) {
+        const char *envf = getenv("NODEFLEET_CONFIG");
+        if (envf != NULL && envf[0] != '\0')
+            file = envf;
+    }
+    struct nf_config_sources src = {
+        .file = file, .envp = environ, .sets = cli->sets, .nsets = cli->nsets};
+    struct nf_buf problems;
+    nf_buf_init(&problems, 64 * 1024);
+    struct nf_err err = {0};
+    int rc = nf_config_load(cfg, &src, &problems, &err);
+    if (rc != NF_OK) {
+        if (problems.len > 0)
+            fputs(problems.data, stderr);
+        else
+            fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+        nf_buf_free(&problems);
+        return nf_err_exit_status(rc);
+    }
+    nf_buf_free(&problems);
+    int lvl = nf_log_level_parse(cfg->log_level);
+    if (lvl >= 0)
+        nf_log_set_level((enum nf_log_level)lvl);
+    return 0;
+}

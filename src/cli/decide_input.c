@@ -1,0 +1,250 @@
+/* decide_input.c - parse and check the decide observation (jansson), write the decision. */
+#include "decide_input.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "?";
+}
+
+static int bad(struct nf_err *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int bad(struct nf_err *err, const char *field, const char *fmt, ...)
+{
+    char what[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return nf_err_set(err, NF_E_INPUT, "%s: %s", field, what);
+}
+
+/* A finite non-negative number; `null_ok` lets null mean unknown (NAN). */
+static int get_number(const json_t *v, const char *field, bool null_ok, double *out,
+                      struct nf_err *err)
+{
+    if (v == NULL || json_is_null(v)) {
+        if (null_ok) {
+            *out = NAN;
+            return NF_OK;
+        }
+        return bad(err, field, v ? "must not be null" : "missing");
+    }
+    if (!json_is_number(v))
+        return bad(err, field, "expected a number, got %s", type_name(v));
+    double d = json_number_value(v);
+    if (!isfinite(d))
+        return bad(err, field, "not a finite number");
+    if (d < 0)
+        return bad(err, field, "must not be negative (got %g)", d);
+    *out = d;
+    return NF_OK;
+}
+
+static int get_count(const json_t *v, const char *field, bool required, int *out,
+                     struct nf_err *err)
+{
+    if (v == NULL) {
+        if (required)
+            return bad(err, field, "missing");
+        *out = 0;
+        return NF_OK;
+    }
+    if (!json_is_integer(v))
+        return bad(err, field, "expected a whole number, got %s",
+                   json_is_real(v) ? "a fraction" : type_name(v));
+    json_int_t i = json_integer_value(v);
+    if (i < 0)
+        return bad(err, field, "must not be negative (got %lld)", (long long)i);
+    if (i > NF_DECIDE_COUNT_MAX)
+        return bad(err, field, "too large (got %lld, limit %d)", (long long)i,
+                   NF_DECIDE_COUNT_MAX);
+    *out = (int)i;
+    return NF_OK;
+}
+
+static int check_keys(const json_t *obj, const char *where, const char *const *known,
+                      struct nf_err *err)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)obj, key, val)
+    {
+        (void)val;
+        bool ok = false;
+        for (const char *const *k = known; *k; k++)
+            ok = ok || strcmp(*k, key) == 0;
+        if (!ok) {
+            char field[160];
+            snprintf(field, sizeof field, "%s%s%.100s", where, where[0] ? "." : "", key);
+            return bad(err, field, "unknown field");
+        }
+    }
+    return NF_OK;
+}
+
+static int parse_workers(const json_t *w, struct nf_workers *out, struct nf_err *err)
+{
+    static const char *const known[] = {"ready", "joining", "draining", NULL};
+    if (w == NULL)
+        return bad(err, "workers", "missing");
+    if (!json_is_object(w))
+        return bad(err, "workers", "expected an object, got %s", type_name(w));
+    int rc = check_keys(w, "workers", known, err);
+    if (rc == NF_OK)
+        rc = get_count(json_object_get(w, "ready"), "workers.ready", true, &out->ready, err);
+    if (rc == NF_OK)
+        rc = get_count(json_object_get(w, "joining"), "workers.joining", false, &out->joining,
+                       err);
+    if (rc == NF_OK)
+        rc = get_count(json_object_get(w, "draining"), "workers.draining", false,
+                       &out->draining, err);
+    return rc;
+}
+
+static int parse_samples(const json_t *arr, double now, struct nf_decide_input *out,
+                         struct nf_err *err)
+{
+#define NF__SIG_KEY(id, name, what) name,
+    static const char *const known[] = {"t", NF_SIGNALS(NF__SIG_KEY) NULL};
+#undef NF__SIG_KEY
+
+    if (arr == NULL || json_is_null(arr))
+        return NF_OK;
+    if (!json_is_array(arr))
+        return bad(err, "samples", "expected an array, got %s", type_name(arr));
+    size_t n = json_array_size(arr);
+    if (n > NF_DECIDE_SAMPLES_MAX)
+        return bad(err, "samples", "too many (%zu, limit %zu)", n, NF_DECIDE_SAMPLES_MAX);
+    if (n == 0)
+        return NF_OK;
+    out->samples = calloc(n, sizeof *out->samples);
+    if (out->samples == NULL)
+        return nf_err_set(err, NF_E_NOMEM, "samples: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = json_array_get(arr, i);
+        char where[64], field[96];
+        snprintf(where, sizeof where, "samples[%zu]", i);
+        if (!json_is_object(s))
+            return bad(err, where, "expected an object, got %s", type_name(s));
+        int rc = check_keys(s, where, known, err);
+        if (rc != NF_OK)
+            return rc;
+        struct nf_sample *o = &out->samples[i];
+        snprintf(field, sizeof field, "%s.t", where);
+        rc = get_number(json_object_get(s, "t"), field, false, &o->t, err);
+        if (rc != NF_OK)
+            return rc;
+        if (o->t > now)
+            return bad(err, field, "later than now (%.17g > %.17g)", o->t, now);
+        if (i > 0 && o->t <= out->samples[i - 1].t)
+            return bad(err, field, "samples out of time order (%.17g after %.17g)", o->t,
+                       out->samples[i - 1].t);
+        for (int sig = 0; sig < NF_SIG__COUNT; sig++) {
+            snprintf(field, sizeof field, "%s.%s", where, nf_signal_names[sig]);
+            rc = get_number(json_object_get(s, nf_signal_names[sig]), field, true, &o->v[sig],
+                            err);
+            if (rc != NF_OK)
+                return rc;
+        }
+    }
+    out->obs.nsamples = n;
+    out->obs.samples = out->samples;
+    return NF_OK;
+}
+
+static int parse_last(const json_t *root, const char *name, double now, double *out,
+                      struct nf_err *err)
+{
+    int rc = get_number(json_object_get(root, name), name, true, out, err);
+    if (rc == NF_OK && isfinite(*out) && *out > now)
+        return bad(err, name, "later than now (%.17g > %.17g)", *out, now);
+    return rc;
+}
+
+int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out,
+                    struct nf_err *err)
+{
+    static const char *const known[] = {"now",           "workers",         "samples",
+                                        "last_scale_up", "last_scale_down", NULL};
+    memset(out, 0, sizeof *out);
+    out->obs.last_scale_up = out->obs.last_scale_down = NAN;
+    if (len > NF_DECIDE_INPUT_MAX)
+        return bad(err, "input", "larger than the %zu-byte limit", NF_DECIDE_INPUT_MAX);
+    json_error_t jerr;
+    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return bad(err, "input", "invalid JSON at line %d column %d: %s", jerr.line,
+                   jerr.column, jerr.text);
+    int rc = NF_OK;
+    if (!json_is_object(root)) {
+        rc = bad(err, "input", "expected a JSON object, got %s", type_name(root));
+        goto done;
+    }
+    rc = check_keys(root, "", known, err);
+    if (rc == NF_OK)
+        rc = get_number(json_object_get(root, "now"), "now", false, &out->obs.now, err);
+    if (rc == NF_OK)
+        rc = parse_workers(json_object_get(root, "workers"), &out->obs.workers, err);
+    if (rc == NF_OK)
+        rc = parse_samples(json_object_get(root, "samples"), out->obs.now, out, err);
+    if (rc == NF_OK)
+        rc = parse_last(root, "last_scale_up", out->obs.now, &out->obs.last_scale_up, err);
+    if (rc == NF_OK)
+        rc = parse_last(root, "last_scale_down", out->obs.now, &out->obs.last_scale_down, err);
+done:
+    json_decref(root);
+    if (rc != NF_OK)
+        nf_decide_input_free(out);
+    return rc;
+}
+
+void nf_decide_input_free(struct nf_decide_input *in)
+{
+    free(in->samples);
+    in->samples = NULL;
+    in->obs.samples = NULL;
+    in->obs.nsamples = 0;
+}
+
+void nf_decide_write_plan(const struct nf_plan *plan, struct nf_buf *out)
+{
+    nf_buf_puts(out, "{\"action\":");
+    nf_buf_json_str(out, nf_action_name(plan->action));
+    nf_buf_printf(out, ",\"nodes\":%d,\"reason\":", plan->nodes);
+    nf_buf_json_str(out, plan->reason);
+    nf_buf_puts(out, ",\"trail\":[");
+    for (size_t i = 0; i < plan->ntrail; i++) {
+        const struct nf_trail_entry *e = &plan->trail[i];
+        nf_buf_puts(out, i ? ",{\"rule\":" : "{\"rule\":");
+        nf_buf_json_str(out, e->rule);
+        nf_buf_puts(out, ",\"status\":");
+        nf_buf_json_str(out, nf_trail_status_name(e->status));
+        nf_buf_puts(out, ",\"detail\":");
+        nf_buf_json_str(out, e->detail);
+        nf_buf_putc(out, '}');
+    }
+    nf_buf_puts(out, "]}\n");
+}

@@ -1,0 +1,142 @@
+/* main.c - the nodefleet command: dispatch to subcommands, help and version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../config/config.h"
+#include "cli.h"
+
+#ifndef NF_VERSION
+#define NF_VERSION "0.0.0-dev"
+#endif
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage;
+};
+
+static const struct command commands[] = {
+    {"simulate", nf_cmd_simulate, "replay a demand trace under policies and score them",
+     "usage: nodefleet simulate [--trace FILE.csv] [--policy P]... [--json] [--html FILE]\n"
+     "                          [--seed N] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Runs the real decision cycle on a virtual clock against a modelled cluster and cloud,\n"
+     "once per policy, on the same trace, and compares each with the oracle (perfect\n"
+     "foresight, instant boot). Without --trace it replays the NASA July 1995 trace built\n"
+     "into the binary. Policies: seed, static:N (default: the 'policy' setting).\n"
+     "The model's numbers are the sim.* settings ('nodefleet help settings').\n"
+     "\n"
+     "  --trace FILE   CSV with header t_seconds,value (one value per interval)\n"
+     "  --policy P     a policy to score; repeat to compare several\n"
+     "  --json         print the report as JSON instead of a table\n"
+     "  --html FILE    also write a self-contained HTML report with charts\n"
+     "  --seed N       random seed (same seed and inputs: same report)\n"
+     "\n"
+     "Exit status: 0 ok, 1 runtime failure, 2 bad usage, config or trace.\n"},
+    {"decide", nf_cmd_decide, "one decision: an observation (JSON) on stdin, a plan on stdout",
+     "usage: nodefleet decide [--policy P] [--input FILE] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Reads one JSON observation and prints one JSON decision:\n"
+     "  in:  {\"now\": T, \"workers\": {\"ready\": R, \"joining\": J, \"draining\": D},\n"
+     "        \"samples\": [{\"t\": T, \"cpu\": %, \"memory\": %, \"pending_pods\": N,\n"
+     "                     \"queue_depth\": N, \"latency_p95_ms\": MS, \"error_rate_pct\": %}, ...],\n"
+     "        \"last_scale_up\": T|null, \"last_scale_down\": T|null}\n"
+     "  out: {\"action\": \"scale_up\"|\"scale_down\"|\"none\", \"nodes\": N, \"reason\": \"...\",\n"
+     "        \"trail\": [{\"rule\": ..., \"status\": ..., \"detail\": ...}, ...]}\n"
+     "Samples oldest first; a metric absent or null is unknown (never read as 0).\n"
+     "\n"
+     "Exit status: 0 ok; 2 bad usage, config or input (one line on stderr naming the field).\n"},
+    {"check-config", nf_cmd_check_config, "print the effective configuration, or its problems",
+     "usage: nodefleet check-config [--config FILE] [--set name=value]... [--example | --docs]\n"
+     "\n"
+     "Loads defaults < FILE < environment < --set, all or nothing, and prints the effective\n"
+     "configuration (secrets masked, each value's source noted) then 'configuration OK';\n"
+     "or one line per problem, 'WHERE: setting: what is wrong', and exit status 2.\n"
+     "The file may also be named by NODEFLEET_CONFIG.\n"
+     "\n"
+     "  --example   print a complete example config file (every setting, its default, help)\n"
+     "  --docs      print the settings reference in Markdown (docs/configuration.md)\n"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void print_overview(FILE *f)
+{
+    fprintf(f, "nodefleet %s - a node autoscaler for K3s worker pools on AWS EC2\n\n"
+               "usage: nodefleet <command> [options]\n\ncommands:\n",
+            NF_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-13s %s\n", "help", "help on a command, or 'help settings' for every setting");
+    fprintf(f, "\n  --version     print the version\n"
+               "\nEvery command takes --config FILE and --set name=value.\n"
+               "Exit status: 0 ok, 1 runtime failure, 2 bad usage, config or input.\n");
+}
+
+static void print_settings(FILE *f)
+{
+    struct nf_buf b;
+    nf_buf_init(&b, 1024 * 1024);
+    struct nf_config d;
+    nf_config_defaults(&d);
+    nf_buf_puts(&b, "Settings (YAML name, environment variable, default) - precedence:\n"
+                    "defaults < --config FILE < environment < --set name=value\n\n");
+    for (int id = 0; id < NF_CFG__COUNT; id++) {
+        const struct nf_setting *st = &nf_settings[id];
+        nf_buf_printf(&b, "  %-36s %s = ", st->name, st->env);
+        nf_config_format_value(&d, id, true, &b);
+        nf_buf_printf(&b, "\n      %s\n", st->help);
+    }
+    if (b.status == NF_OK)
+        fputs(b.data, f);
+    nf_buf_free(&b);
+}
+
+static int help(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "settings") == 0 || strcmp(argv[1], "config") == 0) {
+        print_settings(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            fputs(commands[i].usage, stdout);
+            return 0;
+        }
+    }
+    fprintf(stderr, "nodefleet help: no command '%s' (see 'nodefleet help')\n", argv[1]);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("nodefleet %s\n", NF_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+        return help(argc - 1, argv + 1);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(cmd, commands[i].name) != 0)
+            continue;
+        for (int a = 2; a < argc; a++) {
+            if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+                fputs(commands[i].usage, stdout);
+                return 0;
+            }
+        }
+        return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "nodefleet: unknown command '%s' (see 'nodefleet help')\n", cmd);
+    return 2;
+}

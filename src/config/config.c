@@ -1,0 +1,760 @@
+/* config.c - the settings table at run time: defaults, YAML file, environment, --set,
+ * cross-setting checks, and the printed forms (effective, example, docs). */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "../core/policy.h"
+#include "../util/parse.h"
+
+const struct nf_setting nf_settings[NF_CFG__COUNT] = {
+#define NF__CFG_ROW(ident, name_, type_, min_, max_, def_, env_, flags_, choices_, help_)      \
+    [NF_CFG_##ident] = {.name = name_,                                                     \
+                        .type = type_,                                                     \
+                        .min = min_,                                                       \
+                        .max = max_,                                                       \
+                        .def = def_,                                                       \
+                        .env = env_,                                                       \
+                        .flags = flags_,                                                   \
+                        .choices = choices_,                                               \
+                        .help = help_,                                                     \
+                        .offset = offsetof(struct nf_config, ident)},
+    NF_CONFIG_TABLE(NF__CFG_ROW)
+#undef NF__CFG_ROW
+};
+
+/* At most this many problems are listed; the rest are counted. */
+#define NF_CONFIG_PROBLEMS_MAX 50
+
+struct loader {
+    struct nf_config *c;
+    struct nf_buf *problems;
+    int nproblems;
+    const char *file;
+    int file_line[NF_CFG__COUNT]; /* line where the file set each setting, 0 = not set */
+};
+
+static void problem(struct loader *L, const char *where, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void problem(struct loader *L, const char *where, const char *name, const char *fmt, ...)
+{
+    L->nproblems++;
+    if (L->nproblems > NF_CONFIG_PROBLEMS_MAX)
+        return;
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (L->problems == NULL)
+        return;
+    if (name != NULL && name[0] != '\0')
+        nf_buf_printf(L->problems, "%s: %s: %s\n", where, name, what);
+    else
+        nf_buf_printf(L->problems, "%s: %s\n", where, what);
+}
+
+int nf_setting_find(const char *name, size_t len)
+{
+    for (int i = 0; i < NF_CFG__COUNT; i++)
+        if (strlen(nf_settings[i].name) == len && memcmp(nf_settings[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+/* Is `name` (len bytes) a section, i.e. a prefix "name." of some setting? */
+static bool is_section(const char *name, size_t len)
+{
+    for (int i = 0; i < NF_CFG__COUNT; i++) {
+        const char *s = nf_settings[i].name;
+        if (strlen(s) > len && memcmp(s, name, len) == 0 && s[len] == '.')
+            return true;
+    }
+    return false;
+}
+
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    if (la > 63 || lb > 63)
+        return 99;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = prev + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static void unknown_setting(struct loader *L, const char *where, const char *name, size_t len)
+{
+    int best = -1;
+    size_t best_d = 4;
+    for (int i = 0; i < NF_CFG__COUNT; i++) {
+        size_t d = edit_distance(name, len, nf_settings[i].name, strlen(nf_settings[i].name));
+        if (d < best_d) {
+            best_d = d;
+            best = i;
+        }
+    }
+    char shown[128];
+    snprintf(shown, sizeof shown, "%.*s", (int)(len < 100 ? len : 100), name);
+    if (best >= 0)
+        problem(L, where, shown, "unknown setting (did you mean '%s'?)", nf_settings[best].name);
+    else
+        problem(L, where, shown, "unknown setting");
+}
+
+/* Quote a user value for an error message, bounded, never for secrets. */
+static void shown_value(const struct nf_setting *st, const char *s, size_t n, char *out,
+                        size_t outlen)
+{
+    if (st->flags & NF_CF_SECRET) {
+        snprintf(out, outlen, "(secret not shown)");
+        return;
+    }
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; i < n && o + 6 < outlen; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        out[o++] = (ch >= 0x20 && ch < 0x7f && ch != '"') ? (char)ch : '?';
+    }
+    if (n > 0 && o + 6 >= outlen) {
+        out[o++] = '.';
+        out[o++] = '.';
+        out[o++] = '.';
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+static void fmt_bound(double v, enum nf_ctype type, char *out, size_t outlen)
+{
+    if (type == NF_CT_DUR)
+        snprintf(out, outlen, "%gs", v);
+    else
+        snprintf(out, outlen, "%.15g", v);
+}
+
+/* Parse `s` (n bytes) into setting `id` of `c`. On failure writes a phrase to `why`. */
+static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char *why,
+                      size_t whylen)
+{
+    const struct nf_setting *st = &nf_settings[id];
+    void *field = (char *)c + st->offset;
+    const char *reason = NULL;
+    char val[96];
+    shown_value(st, s, n, val, sizeof val);
+    double num = 0;
+    switch (st->type) {
+    case NF_CT_INT: {
+        long long v;
+        if (nf_parse_ll(s, n, &v, &reason) != NF_OK) {
+            if (strcmp(reason, "not an integer") == 0)
+                snprintf(why, whylen, "expected an integer, got %s", val);
+            else
+                snprintf(why, whylen, "%s: %s", reason, val);
+            return NF_E_CONFIG;
+        }
+        num = (double)v;
+        if (num < st->min || num > st->max)
+            break;
+        *(long long *)field = v;
+        return NF_OK;
+    }
+    case NF_CT_NUM:
+    case NF_CT_PCT:
+        if (nf_parse_double(s, n, &num, &reason) != NF_OK) {
+            if (strcmp(reason, "not a number") == 0)
+                snprintf(why, whylen, "expected a number, got %s", val);
+            else
+                snprintf(why, whylen, "%s: %s", reason, val);
+            return NF_E_CONFIG;
+        }
+        if (num < st->min || num > st->max)
+            break;
+        *(double *)field = num;
+        return NF_OK;
+    case NF_CT_DUR:
+        if (nf_parse_duration(s, n, &num, &reason) != NF_OK) {
+            snprintf(why, whylen, "%s: %s", reason, val);
+            return NF_E_CONFIG;
+        }
+        if (num < st->min || num > st->max)
+            break;
+        *(double *)field = num;
+        return NF_OK;
+    case NF_CT_BOOL:
+        if (nf_parse_bool(s, n, (bool *)field, &reason) != NF_OK) {
+            snprintf(why, whylen, "%s: %s", reason, val);
+            return NF_E_CONFIG;
+        }
+        return NF_OK;
+    case NF_CT_STR: {
+        if (n >= NF_CONFIG_STR_MAX) {
+            snprintf(why, whylen, "longer than %d bytes", NF_CONFIG_STR_MAX - 1);
+            return NF_E_CONFIG;
+        }
+        if (memchr(s, '\0', n) != NULL) {
+            snprintf(why, whylen, "contains a NUL byte");
+            return NF_E_CONFIG;
+        }
+        char tmp[NF_CONFIG_STR_MAX];
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        if (st->choices != NULL) {
+            bool ok = false;
+            const char *p = st->choices;
+            while (*p) {
+                const char *bar = strchr(p, '|');
+                size_t len = bar ? (size_t)(bar - p) : strlen(p);
+                if (len == n && memcmp(p, s, n) == 0)
+                    ok = true;
+                p += len + (bar ? 1 : 0);
+            }
+            if (!ok) {
+                snprintf(why, whylen, "must be one of %s, not %s", st->choices, val);
+                return NF_E_CONFIG;
+            }
+        }
+        if (id == NF_CFG_policy && nf_policy_spec_check(tmp, &reason) != NF_OK) {
+            snprintf(why, whylen, "%s: %s", reason, val);
+            return NF_E_CONFIG;
+        }
+        memcpy(field, tmp, n + 1);
+        return NF_OK;
+    }
+    }
+    char lo[32], hi[32];
+    fmt_bound(st->min, st->type, lo, sizeof lo);
+    fmt_bound(st->max, st->type, hi, sizeof hi);
+    snprintf(why, whylen, "%s is out of range (must be between %s and %s)", val, lo, hi);
+    return NF_E_CONFIG;
+}
+
+void nf_config_defaults(struct nf_config *c)
+{
+    memset(c, 0, sizeof *c);
+    char why[256];
+    for (int i = 0; i < NF_CFG__COUNT; i++) {
+        /* a bad default is a programming error caught by the config tests */
+        apply_text(c, i, nf_settings[i].def, strlen(nf_settings[i].def), why, sizeof why);
+        c->origin[i].source = NF_SRC_DEFAULT;
+        c->origin[i].line = 0;
+    }
+}
+
+static void set_from(struct loader *L, int id, const char *where, const char *s, size_t n,
+                     enum nf_config_source source, int line)
+{
+    char why[512];
+    if (apply_text(L->c, id, s, n, why, sizeof why) != NF_OK) {
+        problem(L, where, nf_settings[id].name, "%s", why);
+        return;
+    }
+    L->c->origin[id].source = source;
+    L->c->origin[id].line = line;
+}
+
+/* ---- YAML file ---------------------------------------------------------------------- */
+
+static bool is_null_scalar(const yaml_node_t *v)
+{
+    if (v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *s = (const char *)v->data.scalar.value;
+    return s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+           strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+static void walk_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *map,
+                         const char *prefix)
+{
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+         pair < map->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(doc, pair->value);
+        if (k == NULL || v == NULL)
+            continue;
+        char where[NF_CONFIG_STR_MAX + 32];
+        snprintf(where, sizeof where, "%s:%lu", L->file, (unsigned long)k->start_mark.line + 1);
+        if (k->type != YAML_SCALAR_NODE) {
+            problem(L, where, NULL, "a setting name must be a plain word");
+            continue;
+        }
+        char name[256];
+        int nl = snprintf(name, sizeof name, "%s%s%.*s", prefix, prefix[0] ? "." : "",
+                          (int)(k->data.scalar.length < 200 ? k->data.scalar.length : 200),
+                          (const char *)k->data.scalar.value);
+        if (nl < 0 || (size_t)nl >= sizeof name || k->data.scalar.length >= 200) {
+            problem(L, where, NULL, "setting name too long");
+            continue;
+        }
+        if (memchr(k->data.scalar.value, '\0', k->data.scalar.length) != NULL) {
+            problem(L, where, NULL, "setting name contains a NUL byte");
+            continue;
+        }
+        size_t len = (size_t)nl;
+        int id = nf_setting_find(name, len);
+        if (id < 0 && prefix[0] == '\0' && is_section(name, len)) {
+            if (v->type != YAML_MAPPING_NODE) {
+                problem(L, where, name, "is a section: expected its settings, indented below");
+                continue;
+            }
+            walk_mapping(L, doc, v, name);
+            continue;
+        }
+        if (id < 0) {
+            unknown_setting(L, where, name, len);
+            continue;
+        }
+        if (L->file_line[id] != 0) {
+            problem(L, where, name, "set twice (first at line %d)", L->file_line[id]);
+            continue;
+        }
+        L->file_line[id] = (int)k->start_mark.line + 1;
+        if (v->type == YAML_SEQUENCE_NODE) {
+            problem(L, where, name, "expected a single value, not a list");
+            continue;
+        }
+        if (v->type == YAML_MAPPING_NODE) {
+            problem(L, where, name, "expected a single value, not a mapping");
+            continue;
+        }
+        if (v->type != YAML_SCALAR_NODE || is_null_scalar(v)) {
+            problem(L, where, name, "missing value");
+            continue;
+        }
+        set_from(L, id, where, (const char *)v->data.scalar.value, v->data.scalar.length,
+                 NF_SRC_FILE, L->file_line[id]);
+    }
+}
+
+static int load_file(struct loader *L, const char *path, const char *text, size_t len,
+                     struct nf_err *err)
+{
+    struct nf_buf data;
+    nf_buf_init(&data, NF_CONFIG_FILE_MAX);
+    struct nf_err rerr = {0};
+    static const char what[] = "config file";
+    int rc;
+    if (text != NULL) {
+        rc = nf_buf_append(&data, text, len);
+        if (rc == NF_E_TOO_BIG)
+            nf_err_set(&rerr, rc, "%s: larger than the %d-byte limit", what, NF_CONFIG_FILE_MAX);
+        else if (rc != NF_OK)
+            nf_err_set(&rerr, rc, "%s: out of memory", what);
+    } else {
+        rc = nf_buf_read_file(&data, path, what, &rerr);
+    }
+    if (rc != NF_OK) {
+        nf_buf_free(&data);
+        if (rc == NF_E_NOMEM)
+            return nf_err_set(err, rc, "%s", rerr.msg);
+        /* "config file: cannot open: ..." -> "FILE: cannot open: ..." */
+        problem(L, path, NULL, "%s", rerr.msg + sizeof what + 1);
+        return NF_OK;
+    }
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser)) {
+        nf_buf_free(&data);
+        return nf_err_set(err, NF_E_NOMEM, "cannot initialise the YAML parser");
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data.data, data.len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        char where[NF_CONFIG_STR_MAX + 32];
+        snprintf(where, sizeof where, "%s:%lu", path, (unsigned long)parser.problem_mark.line + 1);
+        problem(L, where, NULL, "YAML syntax error: %s%s%s",
+                parser.problem ? parser.problem : "unknown problem",
+                parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        nf_buf_free(&data);
+        return NF_OK;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (root != NULL) {
+        if (root->type != YAML_MAPPING_NODE) {
+            char where[NF_CONFIG_STR_MAX + 32];
+            snprintf(where, sizeof where, "%s:%lu", path,
+                     (unsigned long)root->start_mark.line + 1);
+            problem(L, where, NULL, "expected a mapping of settings (name: value)");
+        } else {
+            walk_mapping(L, &doc, root, "");
+        }
+        /* a second document would be silently ignored by a simple reader: refuse it */
+        yaml_document_t extra;
+        if (yaml_parser_load(&parser, &extra)) {
+            if (yaml_document_get_root_node(&extra) != NULL) {
+                char where[NF_CONFIG_STR_MAX + 32];
+                snprintf(where, sizeof where, "%s:%lu", path,
+                         (unsigned long)yaml_document_get_root_node(&extra)->start_mark.line + 1);
+                problem(L, where, NULL, "only one YAML document is allowed");
+            }
+            yaml_document_delete(&extra);
+        } else {
+            char where[NF_CONFIG_STR_MAX + 32];
+            snprintf(where, sizeof where, "%s:%lu", path,
+                     (unsigned long)parser.problem_mark.line + 1);
+            problem(L, where, NULL, "YAML syntax error: %s",
+                    parser.problem ? parser.problem : "unknown problem");
+        }
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    nf_buf_free(&data);
+    return NF_OK;
+}
+
+/* ---- environment and --set ------------------------------------------------------------ */
+
+static void load_env(struct loader *L, char *const *envp)
+{
+    for (int id = 0; id < NF_CFG__COUNT; id++) {
+        const char *env = nf_settings[id].env;
+        size_t el = strlen(env);
+        for (char *const *e = envp; *e != NULL; e++) {
+            if (strncmp(*e, env, el) == 0 && (*e)[el] == '=') {
+                char where[128];
+                snprintf(where, sizeof where, "env %s", env);
+                const char *v = *e + el + 1;
+                set_from(L, id, where, v, strlen(v), NF_SRC_ENV, 0);
+                break;
+            }
+        }
+    }
+}
+
+static void load_sets(struct loader *L, const char *const *sets, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *s = sets[i];
+        const char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            problem(L, "--set", NULL, "expected name=value, got \"%.100s\"", s);
+            continue;
+        }
+        int id = nf_setting_find(s, (size_t)(eq - s));
+        if (id < 0) {
+            unknown_setting(L, "--set", s, (size_t)(eq - s));
+            continue;
+        }
+        set_from(L, id, "--set", eq + 1, strlen(eq + 1), NF_SRC_FLAG, 0);
+    }
+}
+
+/* ---- cross-setting checks --------------------------------------------------------------- */
+
+static void origin_text(const struct nf_config *c, const char *file, int id, char *out,
+                        size_t outlen)
+{
+    switch (c->origin[id].source) {
+    case NF_SRC_DEFAULT:
+        snprintf(out, outlen, "default");
+        break;
+    case NF_SRC_FILE:
+        snprintf(out, outlen, "%s:%d", file, c->origin[id].line);
+        break;
+    case NF_SRC_ENV:
+        snprintf(out, outlen, "env %s", nf_settings[id].env);
+        break;
+    case NF_SRC_FLAG:
+        snprintf(out, outlen, "--set");
+        break;
+    }
+}
+
+/* Of two settings that conflict, blame the one the user set last. */
+static int blame(const struct nf_config *c, int a, int b)
+{
+    const struct nf_config_origin *oa = &c->origin[a], *ob = &c->origin[b];
+    if (oa->source != ob->source)
+        return oa->source > ob->source ? a : b;
+    return oa->line >= ob->line ? a : b;
+}
+
+static void conflict(struct loader *L, int a, int b, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void conflict(struct loader *L, int a, int b, const char *fmt, ...)
+{
+    int who = blame(L->c, a, b);
+    char where[NF_CONFIG_STR_MAX + 32];
+    origin_text(L->c, L->file, who, where, sizeof where);
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    problem(L, where, nf_settings[who].name, "%s", what);
+}
+
+static void check_cross(struct loader *L)
+{
+    const struct nf_config *c = L->c;
+    if (c->min_nodes > c->max_nodes)
+        conflict(L, NF_CFG_min_nodes, NF_CFG_max_nodes,
+                 "min_nodes (%lld) is greater than max_nodes (%lld)", c->min_nodes, c->max_nodes);
+    if (c->scale_down_threshold_cpu >= c->scale_up_threshold_cpu)
+        conflict(L, NF_CFG_scale_down_threshold_cpu, NF_CFG_scale_up_threshold_cpu,
+                 "scale_down_threshold_cpu (%g) must be below scale_up_threshold_cpu (%g), or "
+                 "the pool would flap",
+                 c->scale_down_threshold_cpu, c->scale_up_threshold_cpu);
+    if (c->scale_down_threshold_memory >= c->scale_up_threshold_memory)
+        conflict(L, NF_CFG_scale_down_threshold_memory, NF_CFG_scale_up_threshold_memory,
+                 "scale_down_threshold_memory (%g) must be below scale_up_threshold_memory "
+                 "(%g), or the pool would flap",
+                 c->scale_down_threshold_memory, c->scale_up_threshold_memory);
+    if (c->sim_pod_cpu_request > c->sim_node_vcpu)
+        conflict(L, NF_CFG_sim_pod_cpu_request, NF_CFG_sim_node_vcpu,
+                 "a pod (%g vCPU) does not fit on a worker (%g vCPU)", c->sim_pod_cpu_request,
+                 c->sim_node_vcpu);
+    if (c->sim_boot_jitter_s > c->sim_boot_s)
+        conflict(L, NF_CFG_sim_boot_jitter_s, NF_CFG_sim_boot_s,
+                 "boot jitter (%gs) is larger than the boot time (%gs)", c->sim_boot_jitter_s,
+                 c->sim_boot_s);
+    if (c->sim_sample_s > c->sim_interval_s)
+        conflict(L, NF_CFG_sim_sample_s, NF_CFG_sim_interval_s,
+                 "samples (every %gs) must come at least as often as decisions (every %gs)",
+                 c->sim_sample_s, c->sim_interval_s);
+}
+
+int nf_config_load(struct nf_config *out, const struct nf_config_sources *src,
+                   struct nf_buf *problems, struct nf_err *err)
+{
+    static const struct nf_config_sources none = {0};
+    if (src == NULL)
+        src = &none;
+    /* built on the heap-free stack copy; `out` is touched only on success */
+    struct nf_config *c = &(struct nf_config){0};
+    nf_config_defaults(c);
+    struct loader L = {.c = c, .problems = problems, .file = src->file ? src->file : ""};
+    if (src->file != NULL) {
+        snprintf(c->file, sizeof c->file, "%s", src->file);
+        int rc = load_file(&L, src->file, src->file_text, src->file_len, err);
+        if (rc != NF_OK)
+            return rc;
+    }
+    if (src->envp != NULL)
+        load_env(&L, src->envp);
+    if (src->sets != NULL)
+        load_sets(&L, src->sets, src->nsets);
+    if (L.nproblems == 0)
+        check_cross(&L);
+    if (L.nproblems > NF_CONFIG_PROBLEMS_MAX && problems != NULL)
+        nf_buf_printf(problems, "(%d more problems not shown)\n",
+                      L.nproblems - NF_CONFIG_PROBLEMS_MAX);
+    if (L.nproblems > 0)
+        return nf_err_set(err, NF_E_CONFIG, "%d configuration problem%s", L.nproblems,
+                          L.nproblems == 1 ? "" : "s");
+    *out = *c;
+    return NF_OK;
+}
+
+/* ---- printing ------------------------------------------------------------------------------ */
+
+void nf_config_format_value(const struct nf_config *c, int id, bool mask, struct nf_buf *out)
+{
+    const struct nf_setting *st = &nf_settings[id];
+    const void *field = (const char *)c + st->offset;
+    switch (st->type) {
+    case NF_CT_INT:
+        nf_buf_printf(out, "%lld", *(const long long *)field);
+        break;
+    case NF_CT_NUM:
+    case NF_CT_PCT:
+        nf_buf_json_num(out, *(const double *)field);
+        break;
+    case NF_CT_DUR:
+        nf_buf_json_num(out, *(const double *)field);
+        nf_buf_putc(out, 's');
+        break;
+    case NF_CT_BOOL:
+        nf_buf_puts(out, *(const bool *)field ? "true" : "false");
+        break;
+    case NF_CT_STR:
+        if (mask && (st->flags & NF_CF_SECRET) && ((const char *)field)[0] != '\0')
+            nf_buf_puts(out, "\"********\"");
+        else
+            nf_buf_json_str(out, (const char *)field);
+        break;
+    }
+}
+
+/* Section of a setting name ("sim" for "sim.boot_s"; "" for top level) and its leaf. */
+static void split_name(const char *name, char *section, size_t seclen, const char **leaf)
+{
+    const char *dot = strchr(name, '.');
+    if (dot == NULL) {
+        section[0] = '\0';
+        *leaf = name;
+        return;
+    }
+    snprintf(section, seclen, "%.*s", (int)(dot - name), name);
+    *leaf = dot + 1;
+}
+
+void nf_config_write_effective(const struct nf_config *c, struct nf_buf *out)
+{
+    nf_buf_puts(out, "# nodefleet effective configuration; after each value, where it came "
+                     "from\n");
+    char cur[64] = "";
+    for (int id = 0; id < NF_CFG__COUNT; id++) {
+        char section[64];
+        const char *leaf;
+        split_name(nf_settings[id].name, section, sizeof section, &leaf);
+        if (strcmp(section, cur) != 0) {
+            nf_buf_printf(out, "%s:\n", section);
+            snprintf(cur, sizeof cur, "%s", section);
+        }
+        nf_buf_printf(out, "%s%s: ", section[0] ? "  " : "", leaf);
+        nf_config_format_value(c, id, true, out);
+        char where[NF_CONFIG_STR_MAX + 32];
+        origin_text(c, c->file, id, where, sizeof where);
+        nf_buf_printf(out, "  # %s\n", where);
+    }
+}
+
+static const char *type_name(enum nf_ctype t)
+{
+    switch (t) {
+    case NF_CT_INT:
+        return "integer";
+    case NF_CT_NUM:
+        return "number";
+    case NF_CT_PCT:
+        return "percent";
+    case NF_CT_DUR:
+        return "duration";
+    case NF_CT_BOOL:
+        return "boolean";
+    case NF_CT_STR:
+        return "string";
+    }
+    return "?";
+}
+
+static void write_range(const struct nf_setting *st, struct nf_buf *out)
+{
+    char lo[32], hi[32];
+    switch (st->type) {
+    case NF_CT_INT:
+    case NF_CT_NUM:
+    case NF_CT_PCT:
+    case NF_CT_DUR:
+        fmt_bound(st->min, st->type, lo, sizeof lo);
+        fmt_bound(st->max, st->type, hi, sizeof hi);
+        nf_buf_printf(out, "%s to %s", lo, hi);
+        break;
+    case NF_CT_BOOL:
+        nf_buf_puts(out, "true or false");
+        break;
+    case NF_CT_STR:
+        if (st->choices) {
+            /* "a|b|c" -> "a, b, c" (a bare | would break a Markdown table) */
+            for (const char *p = st->choices; *p; p++) {
+                if (*p == '|')
+                    nf_buf_puts(out, ", ");
+                else
+                    nf_buf_putc(out, *p);
+            }
+        } else
+            nf_buf_puts(out, "text");
+        break;
+    }
+}
+
+/* Write `text` as comment lines of at most ~90 columns, each prefixed by `indent# `. */
+static void write_wrapped_comment(struct nf_buf *out, const char *indent, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        size_t len = strlen(p);
+        size_t take = len;
+        if (len > 86) {
+            take = 86;
+            while (take > 0 && p[take] != ' ')
+                take--;
+            if (take == 0)
+                take = 86;
+        }
+        nf_buf_printf(out, "%s# %.*s\n", indent, (int)take, p);
+        p += take;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+void nf_config_write_example(struct nf_buf *out)
+{
+    struct nf_config d;
+    nf_config_defaults(&d);
+    nf_buf_puts(out, "# nodefleet example configuration: every setting with its default.\n"
+                     "# Precedence: defaults < this file < environment < --set name=value.\n"
+                     "# Durations take seconds or units: 90s, 5m, 1h30m.\n");
+    char cur[64] = "";
+    for (int id = 0; id < NF_CFG__COUNT; id++) {
+        const struct nf_setting *st = &nf_settings[id];
+        char section[64];
+        const char *leaf;
+        split_name(st->name, section, sizeof section, &leaf);
+        if (strcmp(section, cur) != 0) {
+            nf_buf_printf(out, "\n%s:\n", section);
+            snprintf(cur, sizeof cur, "%s", section);
+        }
+        const char *indent = section[0] ? "  " : "";
+        nf_buf_putc(out, '\n');
+        write_wrapped_comment(out, indent, st->help);
+        nf_buf_printf(out, "%s# %s, ", indent, type_name(st->type));
+        write_range(st, out);
+        nf_buf_printf(out, "; environment: %s\n", st->env);
+        nf_buf_printf(out, "%s%s: ", indent, leaf);
+        nf_config_format_value(&d, id, false, out);
+        nf_buf_putc(out, '\n');
+    }
+}
+
+void nf_config_write_docs(struct nf_buf *out)
+{
+    nf_buf_puts(out,
+                "# Configuration reference\n\n"
+                "Generated by `nodefleet check-config --docs` from the settings table "
+                "(`src/config/config_table.h`); a test keeps this file in step with it.\n\n"
+                "Every setting can be given in the YAML file (`--config FILE`), by its "
+                "environment variable, or as `--set name=value`; later sources win: "
+                "defaults < file < environment < `--set`. A name with a dot lives in a YAML "
+                "section (`sim.boot_s` is `boot_s:` under `sim:`). Durations take seconds "
+                "(`300`) or units (`90s`, `5m`, `1h30m`). Values out of range are errors, "
+                "never clamped. `nodefleet check-config --example` prints a complete file.\n\n"
+                "| Setting | Environment | Type | Default | Allowed | Meaning |\n"
+                "| --- | --- | --- | --- | --- | --- |\n");
+    struct nf_config d;
+    nf_config_defaults(&d);
+    for (int id = 0; id < NF_CFG__COUNT; id++) {
+        const struct nf_setting *st = &nf_settings[id];
+        nf_buf_printf(out, "| `%s` | `%s` | %s%s | `", st->name, st->env, type_name(st->type),
+                      (st->flags & NF_CF_SECRET) ? " (secret)" : "");
+        nf_config_format_value(&d, id, false, out);
+        nf_buf_puts(out, "` | ");
+        write_range(st, out);
+        nf_buf_printf(out, " | %s |\n", st->help);
+    }
+}

@@ -1,0 +1,102 @@
+/* config.h - loading, checking and printing nodefleet's configuration.
+ *
+ * Contract
+ *   One table (config_table.h) declares every setting. A `struct nf_config` is plain data:
+ *   copyable, no pointers, nothing to free. Loading layers defaults < file < environment <
+ *   `--set name=value`, and is all-or-nothing: nf_config_load() writes `*out` only when every
+ *   layer and every cross-setting check passed. Otherwise it appends one line per problem to
+ *   `problems`, as "WHERE: name: what is wrong", where WHERE is "FILE:LINE", "env NAME" or
+ *   "--set", and returns NF_E_CONFIG. Numbers are never clamped: out of bounds is an error.
+ *   The environment is passed in (an envp array), never read behind the caller's back.
+ */
+#ifndef NF_CONFIG_H
+#define NF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../util/buf.h"
+#include "../util/err.h"
+#include "config_table.h"
+
+#define NF_CONFIG_STR_MAX 1024
+/* A config file larger than this is refused rather than parsed. */
+#define NF_CONFIG_FILE_MAX (1024 * 1024)
+
+enum nf_ctype { NF_CT_INT, NF_CT_NUM, NF_CT_PCT, NF_CT_DUR, NF_CT_BOOL, NF_CT_STR };
+#define NF_CF_SECRET 1u
+
+enum nf_setting_id {
+#define NF__CFG_ID(ident, ...) NF_CFG_##ident,
+    NF_CONFIG_TABLE(NF__CFG_ID)
+#undef NF__CFG_ID
+        NF_CFG__COUNT
+};
+
+enum nf_config_source { NF_SRC_DEFAULT, NF_SRC_FILE, NF_SRC_ENV, NF_SRC_FLAG };
+
+struct nf_config_origin {
+    enum nf_config_source source;
+    int line; /* file line, 1-based, for NF_SRC_FILE */
+};
+
+#define NF__CT_FIELD_NF_CT_INT(id) long long id;
+#define NF__CT_FIELD_NF_CT_NUM(id) double id;
+#define NF__CT_FIELD_NF_CT_PCT(id) double id;
+#define NF__CT_FIELD_NF_CT_DUR(id) double id;
+#define NF__CT_FIELD_NF_CT_BOOL(id) bool id;
+#define NF__CT_FIELD_NF_CT_STR(id) char id[NF_CONFIG_STR_MAX];
+
+struct nf_config {
+#define NF__CFG_FIELD(ident, name, type, ...) NF__CT_FIELD_##type(ident)
+    NF_CONFIG_TABLE(NF__CFG_FIELD)
+#undef NF__CFG_FIELD
+    struct nf_config_origin origin[NF_CFG__COUNT];
+    char file[NF_CONFIG_STR_MAX]; /* the config file loaded, or "" */
+};
+
+struct nf_setting {
+    const char *name;
+    enum nf_ctype type;
+    double min, max;
+    const char *def;
+    const char *env;
+    unsigned flags;
+    const char *choices;
+    const char *help;
+    size_t offset;
+};
+
+extern const struct nf_setting nf_settings[NF_CFG__COUNT];
+
+/* Where a configuration comes from. Any member may be NULL / 0. */
+struct nf_config_sources {
+    const char *file;        /* YAML config file */
+    const char *file_text;   /* if not NULL: the file's contents, already read (`file` names it) */
+    size_t file_len;
+    char *const *envp;       /* environment, NULL-terminated "NAME=value" */
+    const char *const *sets; /* "name=value" from --set, in order */
+    size_t nsets;
+};
+
+/* Fill `c` with every default. Cannot fail: the defaults are checked by tests. */
+void nf_config_defaults(struct nf_config *c);
+
+int nf_config_load(struct nf_config *out, const struct nf_config_sources *src,
+                   struct nf_buf *problems, struct nf_err *err);
+
+/* Look up a setting by its name ("min_nodes", "sim.boot_s"); -1 if unknown. */
+int nf_setting_find(const char *name, size_t len);
+
+/* Append the value of setting `id` as YAML scalar text (strings quoted, durations as "Ns",
+ * secrets as "********" when set and `mask` is true). */
+void nf_config_format_value(const struct nf_config *c, int id, bool mask, struct nf_buf *out);
+
+/* Write the effective configuration as YAML, each value followed by "# <source>". */
+void nf_config_write_effective(const struct nf_config *c, struct nf_buf *out);
+/* Write a complete example config file: every setting with its default and help. */
+void nf_config_write_example(struct nf_buf *out);
+/* Write the settings reference as a Markdown table (docs/configuration.md). */
+void nf_config_write_docs(struct nf_buf *out);
+
+#endif

@@ -1,0 +1,161 @@
+/* policy.c - the policy registry and the static policy. */
+#include "policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/parse.h"
+
+void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                           struct nf_plan *plan);
+double nf_policy_seed_lookback(const struct nf_policy *p);
+
+struct nf_policy_kind {
+    const char *name;
+    bool takes_arg;
+    void (*decide)(const struct nf_policy *p, const struct nf_observation *obs,
+                   struct nf_plan *plan);
+    double (*lookback)(const struct nf_policy *p);
+};
+
+static void static_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                          struct nf_plan *plan)
+{
+    nf_plan_init(plan);
+    int size = obs->workers.ready + obs->workers.joining;
+    int want = p->static_size;
+    nf_plan_trail(plan, "size", NF_TRAIL_INFO, "ready %d + joining %d = %d; static target %d",
+                  obs->workers.ready, obs->workers.joining, size, want);
+    if (size < want) {
+        nf_plan_trail(plan, "static", NF_TRAIL_CHOSEN, "add %d to reach %d", want - size, want);
+        nf_plan_set(plan, NF_ACTION_SCALE_UP, want - size, "static pool of %d: %d workers", want,
+                    size);
+    } else if (size > want) {
+        nf_plan_trail(plan, "static", NF_TRAIL_CHOSEN, "remove %d to reach %d", size - want,
+                      want);
+        nf_plan_set(plan, NF_ACTION_SCALE_DOWN, size - want, "static pool of %d: %d workers",
+                    want, size);
+    } else {
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "static pool of %d: at size", want);
+    }
+}
+
+static double static_lookback(const struct nf_policy *p)
+{
+    (void)p;
+    return 0;
+}
+
+static const struct nf_policy_kind kinds[] = {
+    {.name = "seed",
+     .takes_arg = false,
+     .decide = nf_policy_seed_decide,
+     .lookback = nf_policy_seed_lookback},
+    {.name = "static", .takes_arg = true, .decide = static_decide, .lookback = static_lookback},
+    {.name = NULL},
+};
+
+const char *nf_policy_names(void)
+{
+    return "seed, static:N";
+}
+
+/* Split spec into kind and argument; returns the kind or NULL with `why` set. */
+static const struct nf_policy_kind *lookup(const char *spec, long long *arg, const char **why)
+{
+    const char *colon = strchr(spec, ':');
+    size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
+    for (const struct nf_policy_kind *k = kinds; k->name != NULL; k++) {
+        if (strlen(k->name) != nlen || memcmp(k->name, spec, nlen) != 0)
+            continue;
+        if (!k->takes_arg) {
+            if (colon != NULL) {
+                *why = "this policy takes no argument";
+                return NULL;
+            }
+            return k;
+        }
+        if (colon == NULL) {
+            *why = "static needs a size, e.g. static:5";
+            return NULL;
+        }
+        const char *why2;
+        if (nf_parse_ll(colon + 1, strlen(colon + 1), arg, &why2) != NF_OK || *arg < 0 ||
+            *arg > 1000) {
+            *why = "static size must be a whole number from 0 to 1000";
+            return NULL;
+        }
+        return k;
+    }
+    *why = "unknown policy (known: seed, static:N)";
+    return NULL;
+}
+
+int nf_policy_spec_check(const char *spec, const char **why)
+{
+    long long arg;
+    const char *w = NULL;
+    if (strlen(spec) >= NF_POLICY_NAME_MAX) {
+        if (why)
+            *why = "policy spec too long";
+        return NF_E_INPUT;
+    }
+    if (lookup(spec, &arg, &w) == NULL) {
+        if (why)
+            *why = w;
+        return NF_E_INPUT;
+    }
+    return NF_OK;
+}
+
+void nf_seed_params_from_config(struct nf_seed_params *sp, const struct nf_config *cfg)
+{
+    sp->min_nodes = (int)cfg->min_nodes;
+    sp->max_nodes = (int)cfg->max_nodes;
+    sp->up_cpu = cfg->scale_up_threshold_cpu;
+    sp->up_memory = cfg->scale_up_threshold_memory;
+    sp->up_pending = (double)cfg->scale_up_threshold_pending_pods;
+    sp->up_for = cfg->scale_up_for;
+    sp->up_queue = cfg->scale_up_threshold_queue_depth;
+    sp->up_latency_ms = cfg->scale_up_threshold_latency_p95_ms;
+    sp->up_error_pct = cfg->scale_up_threshold_error_rate_pct;
+    sp->up_app_for = cfg->scale_up_app_for;
+    sp->up_step = (int)cfg->scale_up_step;
+    sp->up_urgent_step = (int)cfg->scale_up_urgent_step;
+    sp->urgent_cpu = cfg->scale_up_urgent_cpu;
+    sp->urgent_pending = (double)cfg->scale_up_urgent_pending_pods;
+    sp->down_cpu = cfg->scale_down_threshold_cpu;
+    sp->down_memory = cfg->scale_down_threshold_memory;
+    sp->down_for = cfg->scale_down_for;
+    sp->cooldown_up = cfg->cooldown_scale_up;
+    sp->cooldown_down = cfg->cooldown_scale_down;
+}
+
+int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_config *cfg,
+                   struct nf_err *err)
+{
+    long long arg = 0;
+    const char *why = NULL;
+    if (strlen(spec) >= NF_POLICY_NAME_MAX)
+        return nf_err_set(err, NF_E_USAGE, "policy \"%.40s...\": spec too long", spec);
+    const struct nf_policy_kind *k = lookup(spec, &arg, &why);
+    if (k == NULL)
+        return nf_err_set(err, NF_E_USAGE, "policy \"%s\": %s", spec, why);
+    memset(p, 0, sizeof *p);
+    p->kind = k;
+    snprintf(p->name, sizeof p->name, "%s", spec);
+    p->static_size = (int)arg;
+    nf_seed_params_from_config(&p->seed, cfg);
+    return NF_OK;
+}
+
+void nf_policy_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                      struct nf_plan *plan)
+{
+    p->kind->decide(p, obs, plan);
+}
+
+double nf_policy_lookback(const struct nf_policy *p)
+{
+    return p->kind->lookback(p);
+}

@@ -1,0 +1,60 @@
+/* policy.h - decision policies, found by name, all pure functions of an observation.
+ *
+ * Contract
+ *   A policy spec is a registry name with optional argument: "seed", "static:5".
+ *   nf_policy_init() binds a spec to its parameters (taken from the config) once;
+ *   nf_policy_decide() is then a pure function: observation in, plan out, with a reason and
+ *   a trail saying which rules held, which were blocked and by what. It never allocates,
+ *   reads no clock and does no I/O. Counts: size = ready + joining (draining workers are on
+ *   their way out and are not counted).
+ *
+ *   seed    node-fleet's documented rules (DESIGN.md "Seed preset"; the issue's precise form).
+ *   static  hold exactly N workers whatever the load (the seed's "before": 5 workers 24/7);
+ *           it ignores min/max and cooldowns.
+ */
+#ifndef NF_CORE_POLICY_H
+#define NF_CORE_POLICY_H
+
+#include "../config/config.h"
+#include "../util/err.h"
+#include "types.h"
+
+#define NF_POLICY_NAME_MAX 64
+
+struct nf_seed_params {
+    int min_nodes, max_nodes;
+    double up_cpu, up_memory, up_pending, up_for;
+    double up_queue, up_latency_ms, up_error_pct, up_app_for;
+    int up_step, up_urgent_step;
+    double urgent_cpu, urgent_pending;
+    double down_cpu, down_memory, down_for;
+    double cooldown_up, cooldown_down;
+};
+
+struct nf_policy_kind;
+
+struct nf_policy {
+    const struct nf_policy_kind *kind;
+    char name[NF_POLICY_NAME_MAX]; /* the spec as given, e.g. "static:5" */
+    struct nf_seed_params seed;
+    int static_size;
+};
+
+/* Is `spec` a valid policy spec? On NF_E_INPUT, `*why` says what is wrong. */
+int nf_policy_spec_check(const char *spec, const char **why);
+
+int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_config *cfg,
+                   struct nf_err *err);
+
+void nf_policy_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                      struct nf_plan *plan);
+
+/* Seconds of sample history the policy looks at (its longest sustained window). */
+double nf_policy_lookback(const struct nf_policy *p);
+
+/* The names in the registry, for help text: "seed, static:N". */
+const char *nf_policy_names(void);
+
+void nf_seed_params_from_config(struct nf_seed_params *sp, const struct nf_config *cfg);
+
+#endif

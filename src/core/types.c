@@ -1,0 +1,82 @@
+/* types.c - names for the core's enums and the plan's trail helpers. */
+#include "types.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const nf_signal_names[NF_SIG__COUNT] = {
+#define NF__SIG_NAME(id, name, what) [id] = name,
+    NF_SIGNALS(NF__SIG_NAME)
+#undef NF__SIG_NAME
+};
+
+const char *nf_action_name(enum nf_action a)
+{
+    switch (a) {
+    case NF_ACTION_NONE:
+        return "none";
+    case NF_ACTION_SCALE_UP:
+        return "scale_up";
+    case NF_ACTION_SCALE_DOWN:
+        return "scale_down";
+    }
+    return "?";
+}
+
+const char *nf_trail_status_name(enum nf_trail_status s)
+{
+    switch (s) {
+    case NF_TRAIL_INFO:
+        return "info";
+    case NF_TRAIL_HELD:
+        return "held";
+    case NF_TRAIL_NOT_HELD:
+        return "not_held";
+    case NF_TRAIL_UNKNOWN:
+        return "unknown";
+    case NF_TRAIL_BLOCKED:
+        return "blocked";
+    case NF_TRAIL_CHOSEN:
+        return "chosen";
+    }
+    return "?";
+}
+
+void nf_plan_init(struct nf_plan *p)
+{
+    p->action = NF_ACTION_NONE;
+    p->nodes = 0;
+    p->reason[0] = '\0';
+    p->ntrail = 0;
+}
+
+void nf_plan_trail(struct nf_plan *p, const char *rule, enum nf_trail_status st, const char *fmt,
+                   ...)
+{
+    if (p->ntrail >= NF_TRAIL_MAX)
+        return;
+    struct nf_trail_entry *e = &p->trail[p->ntrail++];
+    if (p->ntrail == NF_TRAIL_MAX) {
+        snprintf(e->rule, sizeof e->rule, "trail");
+        e->status = NF_TRAIL_INFO;
+        snprintf(e->detail, sizeof e->detail, "trail full; later lines dropped");
+        return;
+    }
+    snprintf(e->rule, sizeof e->rule, "%s", rule);
+    e->status = st;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->detail, sizeof e->detail, fmt, ap);
+    va_end(ap);
+}
+
+void nf_plan_set(struct nf_plan *p, enum nf_action a, int nodes, const char *fmt, ...)
+{
+    p->action = a;
+    p->nodes = a == NF_ACTION_NONE ? 0 : nodes;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->reason, sizeof p->reason, fmt, ap);
+    va_end(ap);
+}

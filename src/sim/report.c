@@ -1,0 +1,391 @@
+/* report.c - the simulator's three outputs: a text table, JSON, and a self-contained HTML page
+ * with inline SVG charts (no scripts, no external files). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/buf.h"
+#include "sim.h"
+
+/* ---- shared ----------------------------------------------------------------------------- */
+
+static const struct nf_sim_run *run_at(const struct nf_sim_report *r, size_t i)
+{
+    return i == 0 ? &r->oracle : &r->runs[i - 1];
+}
+
+static size_t nrows(const struct nf_sim_report *r)
+{
+    return r->nruns + 1;
+}
+
+static void model_line(const struct nf_sim_report *r, struct nf_buf *out)
+{
+    const struct nf_sim_params *p = &r->params;
+    nf_buf_printf(out,
+                  "workers %g vCPU / %g MiB; pods request %g vCPU, %g MiB, HPA target %g%% "
+                  "(%d pods per worker); trace p%g = %g -> %d workers needed; boot %g+-%gs, "
+                  "drain %gs, decide every %gs, sample every %gs; min %d, max %d, spot %g%%; "
+                  "$%g/h on-demand, $%g/h spot, %gs billing minimum; seed %llu",
+                  p->node_vcpu, p->node_memory_mib, p->pod_cpu_request, p->pod_memory_mib,
+                  p->hpa_target_pct, r->pods_per_node, p->peak_percentile,
+                  r->trace_percentile_value, p->peak_nodes, p->boot_s, p->boot_jitter_s,
+                  p->drain_s, p->interval_s, p->sample_s, p->min_nodes, p->max_nodes,
+                  p->spot_pct, p->price_on_demand, p->price_spot, p->min_billed_s,
+                  (unsigned long long)p->seed);
+}
+
+/* ---- text ------------------------------------------------------------------------------- */
+
+void nf_sim_write_text(const struct nf_sim_report *r, struct nf_buf *out)
+{
+    nf_buf_printf(out, "trace  %s: %zu rows, %.1f days, %zu steps of %gs\n", r->trace->file,
+                  r->trace->n, r->span_s / 86400.0, r->steps, r->params.sample_s);
+    nf_buf_puts(out, "model  ");
+    model_line(r, out);
+    nf_buf_puts(out, "\n\n");
+    nf_buf_printf(out, "%-12s %9s %9s %10s %12s %10s %13s %5s %5s %9s %7s %7s %7s %7s\n",
+                  "policy", "cost_usd", "vs_oracle", "node_hours", "overload_min", "unserved%",
+                  "pending_pod_s", "ups", "downs", "ttc_p95_s", "acc_U%", "acc_O%", "ts_U%",
+                  "ts_O%");
+    for (size_t i = 0; i < nrows(r); i++) {
+        const struct nf_sim_run *run = run_at(r, i);
+        const struct nf_sim_metrics *m = &run->m;
+        nf_buf_printf(out,
+                      "%-12s %9.2f %8.2fx %10.1f %12.1f %10.3f %13.0f %5ld %5ld %9.0f %7.1f %7.1f "
+                      "%7.1f %7.1f\n",
+                      run->name, m->cost_usd, m->cost_vs_oracle, m->node_hours,
+                      m->overload_minutes, 100.0 * m->unserved_fraction, m->pending_pod_seconds,
+                      m->scale_ups, m->scale_downs, m->time_to_capacity_p95_s, m->accuracy_u,
+                      m->accuracy_o, m->timeshare_u, m->timeshare_o);
+    }
+}
+
+/* ---- JSON ------------------------------------------------------------------------------- */
+
+static void jkey(struct nf_buf *out, bool *first, const char *k)
+{
+    nf_buf_puts(out, *first ? "" : ",");
+    *first = false;
+    nf_buf_json_str(out, k);
+    nf_buf_putc(out, ':');
+}
+
+static void jnum(struct nf_buf *out, bool *first, const char *k, double v)
+{
+    jkey(out, first, k);
+    nf_buf_json_num(out, v);
+}
+
+static void jint(struct nf_buf *out, bool *first, const char *k, long long v)
+{
+    jkey(out, first, k);
+    nf_buf_printf(out, "%lld", v);
+}
+
+static void json_metrics(const struct nf_sim_run *run, struct nf_buf *out)
+{
+    const struct nf_sim_metrics *m = &run->m;
+    bool f = true;
+    nf_buf_putc(out, '{');
+    jkey(out, &f, "name");
+    nf_buf_json_str(out, run->name);
+    jnum(out, &f, "cost_usd", m->cost_usd);
+    jnum(out, &f, "cost_vs_oracle", m->cost_vs_oracle);
+    jnum(out, &f, "node_hours", m->node_hours);
+    jnum(out, &f, "spot_node_hours", m->spot_node_hours);
+    jnum(out, &f, "overload_minutes", m->overload_minutes);
+    jnum(out, &f, "unserved_fraction", m->unserved_fraction);
+    jnum(out, &f, "pending_pod_seconds", m->pending_pod_seconds);
+    jint(out, &f, "scale_ups", m->scale_ups);
+    jint(out, &f, "scale_downs", m->scale_downs);
+    jint(out, &f, "nodes_launched", m->nodes_launched);
+    jint(out, &f, "nodes_removed", m->nodes_removed);
+    jint(out, &f, "spot_interruptions", m->spot_interruptions);
+    jnum(out, &f, "time_to_capacity_p95_s", m->time_to_capacity_p95_s);
+    jint(out, &f, "shortfall_episodes", m->shortfall_episodes);
+    jnum(out, &f, "accuracy_u", m->accuracy_u);
+    jnum(out, &f, "accuracy_o", m->accuracy_o);
+    jnum(out, &f, "timeshare_u", m->timeshare_u);
+    jnum(out, &f, "timeshare_o", m->timeshare_o);
+    nf_buf_putc(out, '}');
+}
+
+void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
+{
+    const struct nf_sim_params *p = &r->params;
+    const struct nf_trace *tr = r->trace;
+    bool f = true;
+    nf_buf_puts(out, "{\"trace\":{");
+    jkey(out, &f, "file");
+    nf_buf_json_str(out, tr->file);
+    jint(out, &f, "rows", (long long)tr->n);
+    jnum(out, &f, "start_s", tr->t[0]);
+    jnum(out, &f, "end_s", tr->end);
+    jnum(out, &f, "span_s", r->span_s);
+    jnum(out, &f, "first_interval_s", tr->t[1] - tr->t[0]);
+    jnum(out, &f, "mean", r->trace_mean);
+    jnum(out, &f, "max", r->trace_max);
+    jnum(out, &f, "peak_percentile", p->peak_percentile);
+    jnum(out, &f, "peak_percentile_value", r->trace_percentile_value);
+    jnum(out, &f, "vcpu_per_unit", r->scale);
+    nf_buf_puts(out, "},\"params\":{");
+    f = true;
+    jnum(out, &f, "node_vcpu", p->node_vcpu);
+    jnum(out, &f, "node_memory_mib", p->node_memory_mib);
+    jnum(out, &f, "pod_cpu_request", p->pod_cpu_request);
+    jnum(out, &f, "pod_memory_mib", p->pod_memory_mib);
+    jnum(out, &f, "hpa_target_pct", p->hpa_target_pct);
+    jint(out, &f, "pods_per_node", r->pods_per_node);
+    jint(out, &f, "peak_nodes", p->peak_nodes);
+    jnum(out, &f, "boot_s", p->boot_s);
+    jnum(out, &f, "boot_jitter_s", p->boot_jitter_s);
+    jnum(out, &f, "drain_s", p->drain_s);
+    jnum(out, &f, "interval_s", p->interval_s);
+    jnum(out, &f, "sample_s", p->sample_s);
+    jnum(out, &f, "price_on_demand_per_hour", p->price_on_demand);
+    jnum(out, &f, "price_spot_per_hour", p->price_spot);
+    jnum(out, &f, "min_billed_s", p->min_billed_s);
+    jnum(out, &f, "spot_interruptions_per_hour", p->spot_interruptions_per_hour);
+    jnum(out, &f, "spot_warning_s", p->spot_warning_s);
+    jint(out, &f, "min_nodes", p->min_nodes);
+    jint(out, &f, "max_nodes", p->max_nodes);
+    jnum(out, &f, "spot_percentage", p->spot_pct);
+    jint(out, &f, "seed", (long long)p->seed);
+    jint(out, &f, "steps", (long long)r->steps);
+    nf_buf_puts(out, "},\"oracle\":");
+    json_metrics(&r->oracle, out);
+    nf_buf_puts(out, ",\"policies\":[");
+    for (size_t i = 0; i < r->nruns; i++) {
+        if (i)
+            nf_buf_putc(out, ',');
+        json_metrics(&r->runs[i], out);
+    }
+    nf_buf_puts(out, "]}\n");
+}
+
+/* ---- HTML --------------------------------------------------------------------------------- */
+
+#define CHART_W 960.0
+#define CHART_H 240.0
+#define PAD_L 44.0
+#define PAD_B 26.0
+#define PAD_T 10.0
+
+static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                      "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+
+static double plot_x(double i, double n)
+{
+    return PAD_L + (n > 1 ? i / (n - 1) : 0) * (CHART_W - PAD_L - 8);
+}
+
+static double plot_y(double v, double ymax)
+{
+    return PAD_T + (1.0 - v / ymax) * (CHART_H - PAD_T - PAD_B);
+}
+
+static void axes(struct nf_buf *out, double ymax, double span_s, double unit_s,
+                 const char *unit)
+{
+    int ystep = ymax > 20 ? 5 : ymax > 10 ? 2 : 1;
+    for (int y = 0; y <= (int)ymax; y += ystep) {
+        double py = plot_y(y, ymax);
+        nf_buf_printf(out,
+                      "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' class='grid'/>"
+                      "<text x='%.1f' y='%.1f' class='yl'>%d</text>",
+                      PAD_L, py, CHART_W - 8, py, PAD_L - 6, py + 4, y);
+    }
+    double units = span_s / unit_s;
+    int xstep = units > 24 ? (int)ceil(units / 14) : units > 12 ? 2 : 1;
+    for (int u = 0; u <= (int)units; u += xstep) {
+        double px = PAD_L + (u / units) * (CHART_W - PAD_L - 8);
+        nf_buf_printf(out, "<text x='%.1f' y='%.1f' class='xl'>%d%s</text>", px, CHART_H - 8, u,
+                      unit);
+    }
+}
+
+static void polyline_f(struct nf_buf *out, const float *v, size_t n, double ymax,
+                       const char *colour, const char *cls)
+{
+    nf_buf_printf(out, "<polyline class='%s' stroke='%s' points='", cls, colour);
+    for (size_t i = 0; i < n; i++)
+        nf_buf_printf(out, "%.1f,%.1f ", plot_x((double)i, (double)n), plot_y(v[i], ymax));
+    nf_buf_puts(out, "'/>");
+}
+
+/* a step line for integer series at full resolution, with only the corners emitted */
+static void steps_u16(struct nf_buf *out, const uint16_t *v, size_t n, double ymax,
+                      const char *colour, const char *cls)
+{
+    nf_buf_printf(out, "<polyline class='%s' stroke='%s' points='", cls, colour);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && v[i] != v[i - 1])
+            nf_buf_printf(out, "%.1f,%.1f ", plot_x((double)i, (double)n),
+                          plot_y(v[i - 1], ymax));
+        if (i == 0 || i + 1 == n || v[i] != v[i - 1])
+            nf_buf_printf(out, "%.1f,%.1f ", plot_x((double)i, (double)n), plot_y(v[i], ymax));
+    }
+    nf_buf_puts(out, "'/>");
+}
+
+static double chart_ymax(const struct nf_sim_report *r)
+{
+    double m = r->params.max_nodes;
+    for (size_t b = 0; b < r->nbuckets; b++)
+        if (r->demand_max[b] > m)
+            m = r->demand_max[b];
+    for (size_t i = 0; i < r->nruns; i++)
+        for (size_t b = 0; b < r->nbuckets; b++)
+            if (r->runs[i].supply_mean[b] > m)
+                m = r->runs[i].supply_mean[b];
+    return ceil(m) + 1;
+}
+
+static void overview_chart(const struct nf_sim_report *r, const struct nf_sim_run *run,
+                           const char *colour, struct nf_buf *out)
+{
+    double ymax = chart_ymax(r);
+    nf_buf_printf(out, "<figure><figcaption>%s: Ready workers (line) against workers needed "
+                       "(grey: bucket mean; light: bucket peak), whole trace</figcaption>",
+                  run->name);
+    nf_buf_printf(out, "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='", CHART_W, CHART_H);
+    nf_buf_html(out, run->name);
+    nf_buf_puts(out, " capacity chart'>");
+    axes(out, ymax, r->span_s, 86400, "d");
+    polyline_f(out, r->demand_max, r->nbuckets, ymax, "#bbb", "peak");
+    polyline_f(out, r->demand_mean, r->nbuckets, ymax, "#666", "need");
+    polyline_f(out, run->supply_mean, r->nbuckets, ymax, colour, "supply");
+    nf_buf_puts(out, "</svg></figure>\n");
+}
+
+static void zoom_chart(const struct nf_sim_report *r, struct nf_buf *out)
+{
+    if (r->zoom_n < 2)
+        return;
+    double ymax = r->params.max_nodes;
+    for (size_t i = 0; i < r->zoom_n; i++)
+        if (r->zoom_demand[i] > ymax)
+            ymax = r->zoom_demand[i];
+    ymax = ceil(ymax) + 1;
+    nf_buf_printf(out,
+                  "<figure><figcaption>The busiest day, step by step: workers needed (black) "
+                  "and Ready workers per policy, from day %.2f</figcaption>",
+                  r->zoom_start / 86400.0);
+    nf_buf_printf(out, "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='zoom chart'>",
+                  CHART_W, CHART_H);
+    axes(out, ymax, (double)r->zoom_n * r->params.sample_s, 3600, "h");
+    steps_u16(out, r->zoom_demand, r->zoom_n, ymax, "#000", "need");
+    for (size_t i = 0; i < r->nruns; i++)
+        steps_u16(out, r->runs[i].zoom_supply, r->zoom_n, ymax, colours[i % 8], "supply");
+    steps_u16(out, r->oracle.zoom_supply, r->zoom_n, ymax, "#999", "oracle");
+    nf_buf_puts(out, "</svg><p class='legend'><span style='color:#000'>&#9632; needed</span> "
+                     "<span style='color:#999'>&#9632; oracle</span> ");
+    for (size_t i = 0; i < r->nruns; i++) {
+        nf_buf_printf(out, "<span style='color:%s'>&#9632; ", colours[i % 8]);
+        nf_buf_html(out, r->runs[i].name);
+        nf_buf_puts(out, "</span> ");
+    }
+    nf_buf_puts(out, "</p></figure>\n");
+}
+
+static void cost_bars(const struct nf_sim_report *r, struct nf_buf *out)
+{
+    double mx = 0;
+    for (size_t i = 0; i < nrows(r); i++)
+        if (run_at(r, i)->m.cost_usd > mx)
+            mx = run_at(r, i)->m.cost_usd;
+    if (mx <= 0)
+        mx = 1;
+    double bar_h = 26, h = bar_h * (double)nrows(r) + 10;
+    nf_buf_printf(out, "<figure><figcaption>Cost over the trace (USD)</figcaption>"
+                       "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='cost bars'>",
+                  CHART_W, h);
+    for (size_t i = 0; i < nrows(r); i++) {
+        const struct nf_sim_run *run = run_at(r, i);
+        double w = run->m.cost_usd / mx * (CHART_W - 320);
+        double y = 5 + (double)i * bar_h;
+        const char *col = i == 0 ? "#999" : colours[(i - 1) % 8];
+        nf_buf_printf(out, "<text x='150' y='%.1f' class='bl'>", y + 17);
+        nf_buf_html(out, run->name);
+        nf_buf_printf(out,
+                      "</text><rect x='160' y='%.1f' width='%.1f' height='%.1f' fill='%s'/>"
+                      "<text x='%.1f' y='%.1f' class='bv'>$%.2f (%.2fx oracle)</text>",
+                      y + 3, w, bar_h - 8, col, 166 + w, y + 17, run->m.cost_usd,
+                      run->m.cost_vs_oracle);
+    }
+    nf_buf_puts(out, "</svg></figure>\n");
+}
+
+static void html_table(const struct nf_sim_report *r, struct nf_buf *out)
+{
+    nf_buf_puts(out, "<table><thead><tr><th>policy</th><th>cost USD</th><th>vs oracle</th>"
+                     "<th>node-hours</th><th>overload min</th><th>unserved %</th>"
+                     "<th>pending pod-s</th><th>scale-ups</th><th>scale-downs</th>"
+                     "<th>time to capacity p95 s</th><th>accuracy U %</th>"
+                     "<th>accuracy O %</th><th>timeshare U %</th><th>timeshare O %</th>"
+                     "</tr></thead><tbody>");
+    for (size_t i = 0; i < nrows(r); i++) {
+        const struct nf_sim_run *run = run_at(r, i);
+        const struct nf_sim_metrics *m = &run->m;
+        nf_buf_puts(out, "<tr><td>");
+        nf_buf_html(out, run->name);
+        nf_buf_printf(out,
+                      "</td><td>%.2f</td><td>%.2fx</td><td>%.1f</td><td>%.1f</td><td>%.3f</td>"
+                      "<td>%.0f</td><td>%ld</td><td>%ld</td><td>%.0f</td><td>%.1f</td>"
+                      "<td>%.1f</td><td>%.1f</td><td>%.1f</td></tr>",
+                      m->cost_usd, m->cost_vs_oracle, m->node_hours, m->overload_minutes,
+                      100.0 * m->unserved_fraction, m->pending_pod_seconds, m->scale_ups,
+                      m->scale_downs, m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o,
+                      m->timeshare_u, m->timeshare_o);
+    }
+    nf_buf_puts(out, "</tbody></table>\n");
+}
+
+void nf_sim_write_html(const struct nf_sim_report *r, struct nf_buf *out)
+{
+    nf_buf_puts(out,
+                "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+                "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                "<title>nodefleet simulation report</title><style>"
+                "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;"
+                "padding:0 1em;color:#222}"
+                "h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}"
+                "table{border-collapse:collapse;font-size:13px;width:100%}"
+                "th,td{border:1px solid #ddd;padding:4px 6px;text-align:right}"
+                "th:first-child,td:first-child{text-align:left}thead{background:#f4f4f4}"
+                "figure{margin:1.2em 0}figcaption{font-weight:600;margin-bottom:.3em}"
+                "svg{width:100%;height:auto;background:#fcfcfc;border:1px solid #eee}"
+                "polyline{fill:none;stroke-width:1.4}polyline.peak{stroke-width:1}"
+                "polyline.oracle{stroke-dasharray:4 3}"
+                ".grid{stroke:#eee}.yl{font-size:11px;text-anchor:end;fill:#666}"
+                ".xl{font-size:11px;text-anchor:middle;fill:#666}"
+                ".bl{font-size:13px;text-anchor:end}.bv{font-size:12px;fill:#333}"
+                ".legend span{margin-right:1em}code{background:#f4f4f4;padding:0 .2em}"
+                "</style></head><body>\n<h1>nodefleet simulation report</h1>\n<p>Trace <code>");
+    nf_buf_html(out, r->trace->file);
+    nf_buf_printf(out, "</code>: %zu rows over %.1f days, replayed in %zu steps of %gs.</p>\n",
+                  r->trace->n, r->span_s / 86400.0, r->steps, r->params.sample_s);
+    nf_buf_puts(out, "<p>Model: ");
+    struct nf_buf tmp;
+    nf_buf_init(&tmp, 4096);
+    model_line(r, &tmp);
+    nf_buf_html(out, tmp.data ? tmp.data : "");
+    nf_buf_free(&tmp);
+    nf_buf_puts(out, ".</p>\n<h2>Scores</h2>\n");
+    html_table(r, out);
+    nf_buf_puts(out,
+                "<p>The oracle knows the future and boots instantly: exactly the workers "
+                "needed, within min and max, at the configured spot share. Overload: pods that "
+                "want to run do not fit on Ready workers. Accuracy and timeshare are the SPEC "
+                "Research Group elasticity metrics: U for under-provisioning, O for over; lower "
+                "is better.</p>\n<h2>Cost</h2>\n");
+    cost_bars(r, out);
+    nf_buf_puts(out, "<h2>The busiest day</h2>\n");
+    zoom_chart(r, out);
+    nf_buf_puts(out, "<h2>The whole trace, per policy</h2>\n");
+    overview_chart(r, &r->oracle, "#999", out);
+    for (size_t i = 0; i < r->nruns; i++)
+        overview_chart(r, &r->runs[i], colours[i % 8], out);
+    nf_buf_puts(out, "</body></html>\n");
+}

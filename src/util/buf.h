@@ -1,0 +1,52 @@
+/* buf.h - a growable byte buffer with a hard, named size cap.
+ *
+ * Contract
+ *   Every buffer has a `limit` set at init: appending past it fails with NF_E_TOO_BIG and
+ *   leaves the contents as they were. The data is always NUL-terminated (the NUL is not
+ *   counted in `len`). Failures are sticky: once an append fails, `b->status` keeps the first
+ *   error and later appends do nothing, so a writer may append freely and check once at the
+ *   end. The buffer owns its memory; nf_buf_free() releases it and leaves an empty buffer.
+ */
+#ifndef NF_BUF_H
+#define NF_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "err.h"
+
+struct nf_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t limit;
+    int status; /* NF_OK, or the first error */
+};
+
+void nf_buf_init(struct nf_buf *b, size_t limit);
+void nf_buf_free(struct nf_buf *b);
+void nf_buf_reset(struct nf_buf *b); /* len = 0, status = NF_OK; keeps memory */
+
+int nf_buf_append(struct nf_buf *b, const void *p, size_t n);
+int nf_buf_puts(struct nf_buf *b, const char *s);
+int nf_buf_putc(struct nf_buf *b, char c);
+int nf_buf_printf(struct nf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int nf_buf_vprintf(struct nf_buf *b, const char *fmt, va_list ap);
+
+/* Append `s` as a JSON string literal (quotes included); control characters escaped. */
+int nf_buf_json_str(struct nf_buf *b, const char *s);
+/* Append `s` with the five HTML special characters escaped. */
+int nf_buf_html(struct nf_buf *b, const char *s);
+/* Append a finite double the shortest way that round-trips ("%.17g" trimmed); non-finite
+ * values are written as JSON null. */
+int nf_buf_json_num(struct nf_buf *b, double v);
+
+/* Read a whole file (path "-" = stdin) into `b`, bounded by b->limit. `what` names the input
+ * in error messages. */
+int nf_buf_read_file(struct nf_buf *b, const char *path, const char *what, struct nf_err *err);
+int nf_buf_read_fd(struct nf_buf *b, int fd, const char *what, struct nf_err *err);
+
+/* Write all of `b` to `path` atomically (temp file + rename). */
+int nf_buf_write_file(const struct nf_buf *b, const char *path, struct nf_err *err);
+
+#endif

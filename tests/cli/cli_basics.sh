@@ -1,0 +1,43 @@
+# cli_basics.sh - version, help, usage errors and exit statuses.
+source "$(dirname "$0")/lib.sh"
+
+run --version
+expect_status 0 "--version"
+[[ "$out" =~ ^nodefleet\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version printed [$out]"
+
+run help
+expect_status 0 "help"
+for c in simulate decide check-config help; do expect_in "$out" "  $c" "help lists $c"; done
+
+for c in simulate decide check-config; do
+    run help "$c"
+    expect_status 0 "help $c"
+    expect_in "$out" "usage: nodefleet $c" "help $c"
+    run "$c" --help
+    expect_status 0 "$c --help"
+    expect_in "$out" "usage: nodefleet $c" "$c --help"
+done
+
+run help settings
+expect_status 0 "help settings"
+for v in PROMETHEUS_URL DYNAMODB_TABLE CLUSTER_ID MIN_NODES MAX_NODES SCALE_UP_THRESHOLD_CPU \
+         SCALE_DOWN_THRESHOLD_CPU COOLDOWN_SCALE_UP COOLDOWN_SCALE_DOWN ENABLE_PREDICTIVE_SCALING \
+         SPOT_PERCENTAGE METRICS_HISTORY_TABLE AWS_REGION; do
+    expect_in "$out" "$v" "help settings names $v"
+done
+
+run help nosuch
+expect_status 2 "help nosuch"
+run
+expect_status 2 "no command"
+run frobnicate
+expect_status 2 "unknown command"
+expect_in "$err" "unknown command 'frobnicate'" "unknown command message"
+run simulate --bogus
+expect_status 2 "unknown option"
+expect_in "$err" "nodefleet simulate: unknown option --bogus" "unknown option message"
+run decide --policy
+expect_status 2 "option without value"
+expect_in "$err" "--policy needs a value" "missing value message"
+
+finish

@@ -1,0 +1,71 @@
+# cli_decide.sh - the decide contract end to end through the binary.
+source "$(dirname "$0")/lib.sh"
+
+cat >"$TMP/up.json" <<'JSON'
+{"now": 1700000000,
+ "workers": {"ready": 3, "joining": 0, "draining": 0},
+ "samples": [{"t": 1699999760, "cpu": 75.0, "memory": 40.0, "pending_pods": 0,
+              "queue_depth": 12, "latency_p95_ms": 180, "error_rate_pct": 0.2}],
+ "last_scale_up": 1699990000, "last_scale_down": null}
+JSON
+STDIN=$TMP/up.json run decide
+expect_status 0 "decide scale-up"
+[[ $(lines "$out") -eq 1 ]] || fail "decide prints one line, got [$out]"
+[[ $(json_get 'j["action"]') == scale_up ]] || fail "action: $out"
+[[ $(json_get 'j["nodes"]') == 1 ]] || fail "nodes: $out"
+[[ $(json_get '[t["status"] for t in j["trail"] if t["rule"]=="cpu_high"][0]') == held ]] || fail "trail: $out"
+expect_in "$(json_get 'j["reason"]')" "cpu > 70 for 180s" "reason"
+[[ -z "$err" ]] || fail "decide wrote to stderr: $err"
+
+# the same observation within the scale-up cooldown: none, and the trail says why
+sed 's/"last_scale_up": 1699990000/"last_scale_up": 1699999800/' "$TMP/up.json" >"$TMP/cool.json"
+STDIN=$TMP/cool.json run decide
+expect_status 0 "decide cooldown"
+[[ $(json_get 'j["action"]') == none ]] || fail "cooldown action: $out"
+[[ $(json_get 'j["nodes"]') == 0 ]] || fail "cooldown nodes: $out"
+[[ $(json_get '[t["status"] for t in j["trail"] if t["rule"]=="cooldown_scale_up"][0]') == blocked ]] || fail "cooldown trail: $out"
+
+# --policy, --set and the environment reach the core
+STDIN=$TMP/up.json run decide --policy static:3
+[[ $(json_get 'j["action"]') == none ]] || fail "static:3 at 3 workers: $out"
+STDIN=$TMP/up.json run decide --set scale_up_threshold_cpu=80
+[[ $(json_get 'j["action"]') == none ]] || fail "threshold 80 via --set: $out"
+ENV=(SCALE_UP_THRESHOLD_CPU=80)
+STDIN=$TMP/up.json run decide
+[[ $(json_get 'j["action"]') == none ]] || fail "threshold 80 via env: $out"
+ENV=()
+STDIN=$TMP/up.json run decide --input "$TMP/up.json" --policy static:5
+[[ $(json_get 'j["nodes"]') == 2 ]] || fail "--input with static:5: $out"
+
+# bad input: exit 2, nothing on stdout, one line on stderr naming the field
+check_bad() { # json field-and-problem
+    printf '%s' "$1" >"$TMP/bad.json"
+    STDIN=$TMP/bad.json run decide
+    expect_status 2 "bad input [$1]"
+    [[ -z "$out" ]] || fail "bad input [$1] printed on stdout: $out"
+    [[ $(lines "$err") -eq 1 ]] || fail "bad input [$1]: stderr not one line: $err"
+    expect_in "$err" "$2" "bad input [$1]"
+}
+check_bad 'not json' 'input: invalid JSON'
+check_bad '' 'input: invalid JSON'
+check_bad '{"workers": {"ready": 1}}' 'now: missing'
+check_bad '{"now": "x", "workers": {"ready": 1}}' 'now: expected a number'
+check_bad '{"now": 5}' 'workers: missing'
+check_bad '{"now": 5, "workers": []}' 'workers: expected an object'
+check_bad '{"now": 5, "workers": {"ready": -1}}' 'workers.ready: must not be negative'
+check_bad '{"now": 5, "workers": {"ready": 1, "joining": -3}}' 'workers.joining: must not be negative'
+check_bad '{"now": 50, "workers": {"ready": 1}, "samples": [{"t": 40}, {"t": 30}]}' 'samples[1].t: samples out of time order'
+check_bad '{"now": 50, "workers": {"ready": 1}, "samples": [{"t": 60}]}' 'samples[0].t: later than now'
+check_bad '{"now": 50, "workers": {"ready": 1}, "samples": [{"t": 40, "memory": "lots"}]}' 'samples[0].memory: expected a number'
+check_bad '{"now": 50, "workers": {"ready": 1}, "samples": [{"t": 40, "cpu": [1]}]}' 'samples[0].cpu: expected a number, got an array'
+
+# bad usage and bad config are exit 2 too
+STDIN=$TMP/up.json run decide --policy nonsense
+expect_status 2 "bad policy"
+expect_in "$err" "unknown policy" "bad policy message"
+STDIN=$TMP/up.json run decide --set min_nodes=20
+expect_status 2 "min above max"
+expect_in "$err" "--set: min_nodes: min_nodes (20) is greater than max_nodes (10)" "config problem"
+[[ -z "$out" ]] || fail "config problem printed on stdout"
+
+finish

@@ -1,0 +1,75 @@
+# cli_simulate.sh - the simulator through the binary: trace errors, JSON, HTML, determinism,
+# and the embedded NASA default.
+source "$(dirname "$0")/lib.sh"
+
+# trace damage: exit 2, FILE:LINE: on stderr
+check_trace() { # content expected-message
+    printf "$1" >"$TMP/t.csv"
+    run simulate --trace "$TMP/t.csv" --policy seed
+    expect_status 2 "trace [$1]"
+    expect_in "$err" "$TMP/t.csv:$2" "trace [$1]"
+    [[ -z "$out" ]] || fail "trace [$1]: printed a report"
+}
+check_trace 'time,value\n0,1\n60,2\n' '1: bad header'
+check_trace 't_seconds,value\n0,1\n60,x\n' '3: value "x" is not numeric'
+check_trace 't_seconds,value\n0,1\n60,2\n30,3\n' '4: time "30" goes backwards'
+check_trace 't_seconds,value\n0,1\n60,-2\n' '3: value "-2" is negative'
+check_trace '' '1: empty file'
+run simulate --trace "$TMP/nonexistent.csv"
+expect_status 2 "missing trace"
+expect_in "$err" "nonexistent.csv: cannot open" "missing trace message"
+run simulate --policy nope
+expect_status 2 "bad policy"
+
+# a small trace: 2 days, a daily swing
+python3 - "$TMP/day.csv" <<'PY'
+import math, sys
+with open(sys.argv[1], "w") as f:
+    f.write("t_seconds,value\n")
+    for i in range(2 * 1440):
+        f.write("%d,%.3f\n" % (i * 60, 50 + 45 * math.sin(i / 1440 * 2 * math.pi)))
+PY
+run simulate --trace "$TMP/day.csv" --policy seed --policy static:5 --json --seed 7
+expect_status 0 "simulate --json"
+[[ $(json_get 'sorted(j.keys())') == "['oracle', 'params', 'policies', 'trace']" ]] || fail "json keys: $(head -c 300 "$TMP/out")"
+[[ $(json_get '[p["name"] for p in j["policies"]]') == "['seed', 'static:5']" ]] || fail "policy names"
+[[ $(json_get 'j["params"]["seed"]') == 7 ]] || fail "seed recorded"
+[[ $(json_get 'j["params"]["boot_s"]') == 90 ]] || fail "params recorded"
+[[ $(json_get 'j["trace"]["rows"]') == 2880 ]] || fail "trace rows"
+for k in cost_usd cost_vs_oracle node_hours overload_minutes unserved_fraction pending_pod_seconds \
+         scale_ups scale_downs time_to_capacity_p95_s accuracy_u accuracy_o timeshare_u timeshare_o; do
+    [[ $(json_get "'$k' in j['policies'][0] and '$k' in j['oracle']") == True ]] || fail "metric $k missing"
+done
+[[ $(json_get 'j["policies"][1]["cost_usd"] > j["oracle"]["cost_usd"]') == True ]] || fail "static costs more than the oracle"
+first=$(cat "$TMP/out")
+run simulate --trace "$TMP/day.csv" --policy seed --policy static:5 --json --seed 7
+[[ "$out" == "$first" ]] || fail "same seed, different report"
+
+# HTML: a complete, self-contained page with charts
+run simulate --trace "$TMP/day.csv" --policy seed --html "$TMP/r.html"
+expect_status 0 "simulate --html"
+expect_in "$out" "HTML report written to $TMP/r.html" "html message"
+html=$(cat "$TMP/r.html")
+expect_in "$html" "<!DOCTYPE html>" "html doctype"
+expect_in "$html" "</html>" "html end"
+[[ $(grep -o "<svg" "$TMP/r.html" | wc -l) -ge 4 ]] || fail "html has fewer than 4 charts"
+expect_not_in "$html" "<script" "html has scripts"
+expect_not_in "$html" "http://" "html loads something"
+expect_not_in "$html" "https://" "html loads something"
+run simulate --trace "$TMP/day.csv" --html "$TMP/no/such/dir/r.html"
+expect_status 1 "unwritable html"
+
+# the embedded default: the seed's 5 static workers are overloaded at peak; seed is cheaper
+run simulate --policy static:5 --policy seed --json
+expect_status 0 "embedded default"
+expect_in "$(json_get 'j["trace"]["file"]')" "nasa_jul95_1min.csv (embedded)" "embedded trace"
+[[ $(json_get 'j["trace"]["rows"]') == 39692 ]] || fail "embedded trace rows"
+[[ $(json_get 'j["policies"][0]["overload_minutes"] > 0') == True ]] || fail "static:5 never overloaded"
+[[ $(json_get 'j["policies"][1]["cost_usd"] < j["policies"][0]["cost_usd"]') == True ]] || fail "seed not cheaper than static:5"
+# and the file in the repository is the same trace: same report but for the name
+embedded=$(json_get 'j["policies"]')
+run simulate --trace "$SRC/data/traces/nasa_jul95_1min.csv" --policy static:5 --policy seed --json
+expect_status 0 "repository trace"
+[[ $(json_get 'j["policies"]') == "$embedded" ]] || fail "embedded trace differs from data/traces"
+
+finish

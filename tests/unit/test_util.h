@@ -1,0 +1,48 @@
+/* test_util.h - helpers shared by the cmocka unit tests. */
+#ifndef NF_TEST_UTIL_H
+#define NF_TEST_UTIL_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/types.h"
+
+/* A sample at time t with every signal unknown. */
+static inline struct nf_sample sample_at(double t)
+{
+    struct nf_sample s = {.t = t};
+    for (int i = 0; i < NF_SIG__COUNT; i++)
+        s.v[i] = NAN;
+    return s;
+}
+
+/* Fill `out` with samples from `from` to `to` inclusive every `step` s; cpu/memory/pending
+ * set (NAN = unknown), the app signals unknown. Returns the count. */
+static inline size_t fill_samples(struct nf_sample *out, size_t cap, double from, double to,
+                                  double step, double cpu, double memory, double pending)
+{
+    size_t n = 0;
+    for (double t = from; t <= to + 1e-9 && n < cap; t += step) {
+        out[n] = sample_at(t);
+        out[n].v[NF_SIG_CPU] = cpu;
+        out[n].v[NF_SIG_MEMORY] = memory;
+        out[n].v[NF_SIG_PENDING_PODS] = pending;
+        n++;
+    }
+    return n;
+}
+
+#define assert_string_contains(hay, needle)                                                \
+    do {                                                                                   \
+        if (strstr((hay), (needle)) == NULL)                                               \
+            fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));                   \
+    } while (0)
+
+#endif
