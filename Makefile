@@ -1,11 +1,14 @@
 # nodefleet - the three commands everyone uses: make, make demo, make test.
 # The real build is CMake (CMakeLists.txt); this file only drives it.
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps demo test asan fuzz bench format clean
+.PHONY: all build deps demo test asan asan-build fuzz bench format clean
 
 all: build
 
@@ -14,23 +17,30 @@ deps:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) | { grep -vE '^(\[ *[0-9]+%\] |g?make)' || true; }
 
 # The main job on its embedded default: replay the NASA July 1995 trace (built into the
 # binary) under the seed's "before" (5 static workers), the seed policy and the oracle.
 demo: build
 	./$(BUILD)/nodefleet simulate --policy static:5 --policy seed --html report.html
 
+# Every test; then the fast ones (labels unit and sim) again under ASan + UBSan, so that
+# "sanitizer-clean" is checked on every run, not only when someone remembers `make asan`.
 test: build
 	@scripts/deps.sh test
+	@echo "== all tests"
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@echo "== unit and sim tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@$(MAKE) --no-print-directory asan-build
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|sim' -LE valgrind
 
-# Every test again under AddressSanitizer + UndefinedBehaviorSanitizer.
-asan:
-	@scripts/deps.sh test
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNF_SANITIZE=ON >/dev/null
-	@cmake --build build-asan -j $(JOBS)
+# Every test under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: asan-build
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE valgrind
+
+asan-build: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNF_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS) >/dev/null
 
 # Build the libFuzzer targets with clang and run each for FUZZ_SECONDS.
 fuzz:

@@ -6,8 +6,8 @@
 
 static int emit(struct nf_buf *b)
 {
-    int bad = b->status != NF_OK || fwrite(b->data, 1, b->len, stdout) != b->len ||
-              fflush(stdout) != 0;
+    int bad =
+        b->status != NF_OK || fwrite(b->data, 1, b->len, stdout) != b->len || fflush(stdout) != 0;
     nf_buf_free(b);
     if (bad) {
         fprintf(stderr, "nodefleet check-config: cannot write the output\n");

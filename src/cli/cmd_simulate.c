@@ -76,11 +76,10 @@ int nf_cmd_simulate(int argc, char **argv)
             return nf_cli_usage_error(&cli, "%s", err.msg);
 
     struct nf_trace tr;
-    int rc = trace_path
-                 ? nf_trace_load(trace_path, &tr, &err)
-                 : nf_trace_parse(nf_embedded_trace,
-                                  (size_t)(nf_embedded_trace_end - nf_embedded_trace),
-                                  NF_EMBEDDED_TRACE_NAME, &tr, &err);
+    int rc = trace_path ? nf_trace_load(trace_path, &tr, &err)
+                        : nf_trace_parse(nf_embedded_trace,
+                                         (size_t)(nf_embedded_trace_end - nf_embedded_trace),
+                                         NF_EMBEDDED_TRACE_NAME, &tr, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return nf_err_exit_status(rc);

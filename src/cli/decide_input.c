@@ -79,8 +79,7 @@ static int get_count(const json_t *v, const char *field, bool required, int *out
     if (i < 0)
         return bad(err, field, "must not be negative (got %lld)", (long long)i);
     if (i > NF_DECIDE_COUNT_MAX)
-        return bad(err, field, "too large (got %lld, limit %d)", (long long)i,
-                   NF_DECIDE_COUNT_MAX);
+        return bad(err, field, "too large (got %lld, limit %d)", (long long)i, NF_DECIDE_COUNT_MAX);
     *out = (int)i;
     return NF_OK;
 }
@@ -116,11 +115,10 @@ static int parse_workers(const json_t *w, struct nf_workers *out, struct nf_err 
     if (rc == NF_OK)
         rc = get_count(json_object_get(w, "ready"), "workers.ready", true, &out->ready, err);
     if (rc == NF_OK)
-        rc = get_count(json_object_get(w, "joining"), "workers.joining", false, &out->joining,
-                       err);
+        rc = get_count(json_object_get(w, "joining"), "workers.joining", false, &out->joining, err);
     if (rc == NF_OK)
-        rc = get_count(json_object_get(w, "draining"), "workers.draining", false,
-                       &out->draining, err);
+        rc = get_count(json_object_get(w, "draining"), "workers.draining", false, &out->draining,
+                       err);
     return rc;
 }
 
@@ -164,8 +162,7 @@ static int parse_samples(const json_t *arr, double now, struct nf_decide_input *
                        out->samples[i - 1].t);
         for (int sig = 0; sig < NF_SIG__COUNT; sig++) {
             snprintf(field, sizeof field, "%s.%s", where, nf_signal_names[sig]);
-            rc = get_number(json_object_get(s, nf_signal_names[sig]), field, true, &o->v[sig],
-                            err);
+            rc = get_number(json_object_get(s, nf_signal_names[sig]), field, true, &o->v[sig], err);
             if (rc != NF_OK)
                 return rc;
         }
@@ -184,8 +181,7 @@ static int parse_last(const json_t *root, const char *name, double now, double *
     return rc;
 }
 
-int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out,
-                    struct nf_err *err)
+int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out, struct nf_err *err)
 {
     static const char *const known[] = {"now",           "workers",         "samples",
                                         "last_scale_up", "last_scale_down", NULL};
@@ -196,8 +192,8 @@ int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out,
     json_error_t jerr;
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
-        return bad(err, "input", "invalid JSON at line %d column %d: %s", jerr.line,
-                   jerr.column, jerr.text);
+        return bad(err, "input", "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
+                   jerr.text);
     int rc = NF_OK;
     if (!json_is_object(root)) {
         rc = bad(err, "input", "expected a JSON object, got %s", type_name(root));

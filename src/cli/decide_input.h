@@ -21,17 +21,16 @@
 #include "../util/buf.h"
 #include "../util/err.h"
 
-#define NF_DECIDE_INPUT_MAX ((size_t)16 * 1024 * 1024)
+#define NF_DECIDE_INPUT_MAX   ((size_t)16 * 1024 * 1024)
 #define NF_DECIDE_SAMPLES_MAX ((size_t)100000)
-#define NF_DECIDE_COUNT_MAX 1000000
+#define NF_DECIDE_COUNT_MAX   1000000
 
 struct nf_decide_input {
     struct nf_observation obs;
     struct nf_sample *samples; /* owned; obs.samples points here */
 };
 
-int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out,
-                    struct nf_err *err);
+int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out, struct nf_err *err);
 void nf_decide_input_free(struct nf_decide_input *in);
 
 /* The decision as one JSON object line: {"action","nodes","reason","trail"}. */

@@ -40,9 +40,11 @@ static const struct command commands[] = {
      "Reads one JSON observation and prints one JSON decision:\n"
      "  in:  {\"now\": T, \"workers\": {\"ready\": R, \"joining\": J, \"draining\": D},\n"
      "        \"samples\": [{\"t\": T, \"cpu\": %, \"memory\": %, \"pending_pods\": N,\n"
-     "                     \"queue_depth\": N, \"latency_p95_ms\": MS, \"error_rate_pct\": %}, ...],\n"
+     "                     \"queue_depth\": N, \"latency_p95_ms\": MS, \"error_rate_pct\": %}, "
+     "...],\n"
      "        \"last_scale_up\": T|null, \"last_scale_down\": T|null}\n"
-     "  out: {\"action\": \"scale_up\"|\"scale_down\"|\"none\", \"nodes\": N, \"reason\": \"...\",\n"
+     "  out: {\"action\": \"scale_up\"|\"scale_down\"|\"none\", \"nodes\": N, \"reason\": "
+     "\"...\",\n"
      "        \"trail\": [{\"rule\": ..., \"status\": ..., \"detail\": ...}, ...]}\n"
      "Samples oldest first; a metric absent or null is unknown (never read as 0).\n"
      "\n"
@@ -63,8 +65,9 @@ static const struct command commands[] = {
 
 static void print_overview(FILE *f)
 {
-    fprintf(f, "nodefleet %s - a node autoscaler for K3s worker pools on AWS EC2\n\n"
-               "usage: nodefleet <command> [options]\n\ncommands:\n",
+    fprintf(f,
+            "nodefleet %s - a node autoscaler for K3s worker pools on AWS EC2\n\n"
+            "usage: nodefleet <command> [options]\n\ncommands:\n",
             NF_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);

@@ -40,12 +40,12 @@ struct nf_config_origin {
     int line; /* file line, 1-based, for NF_SRC_FILE */
 };
 
-#define NF__CT_FIELD_NF_CT_INT(id) long long id;
-#define NF__CT_FIELD_NF_CT_NUM(id) double id;
-#define NF__CT_FIELD_NF_CT_PCT(id) double id;
-#define NF__CT_FIELD_NF_CT_DUR(id) double id;
+#define NF__CT_FIELD_NF_CT_INT(id)  long long id;
+#define NF__CT_FIELD_NF_CT_NUM(id)  double id;
+#define NF__CT_FIELD_NF_CT_PCT(id)  double id;
+#define NF__CT_FIELD_NF_CT_DUR(id)  double id;
 #define NF__CT_FIELD_NF_CT_BOOL(id) bool id;
-#define NF__CT_FIELD_NF_CT_STR(id) char id[NF_CONFIG_STR_MAX];
+#define NF__CT_FIELD_NF_CT_STR(id)  char id[NF_CONFIG_STR_MAX];
 
 struct nf_config {
 #define NF__CFG_FIELD(ident, name, type, ...) NF__CT_FIELD_##type(ident)
@@ -71,8 +71,8 @@ extern const struct nf_setting nf_settings[NF_CFG__COUNT];
 
 /* Where a configuration comes from. Any member may be NULL / 0. */
 struct nf_config_sources {
-    const char *file;        /* YAML config file */
-    const char *file_text;   /* if not NULL: the file's contents, already read (`file` names it) */
+    const char *file;      /* YAML config file */
+    const char *file_text; /* if not NULL: the file's contents, already read (`file` names it) */
     size_t file_len;
     char *const *envp;       /* environment, NULL-terminated "NAME=value" */
     const char *const *sets; /* "name=value" from --set, in order */

@@ -16,134 +16,133 @@
 #ifndef NF_CONFIG_TABLE_H
 #define NF_CONFIG_TABLE_H
 
-#define NF_CONFIG_TABLE(X)                                                                 \
-    X(cluster_id, "cluster_id", NF_CT_STR, 0, 0, "nodefleet", "CLUSTER_ID", 0, NULL,        \
-      "Name of the worker pool this instance manages; the key of its state item and the "  \
-      "value of the cluster tag on its instances.")                                        \
-    X(policy, "policy", NF_CT_STR, 0, 0, "seed", "NODEFLEET_POLICY", 0, NULL,               \
-      "Decision policy: 'seed' (node-fleet's documented rules) or 'static:N' (hold N "     \
-      "workers, the baseline).")                                                           \
-    X(prometheus_url, "prometheus_url", NF_CT_STR, 0, 0, "http://127.0.0.1:9090",           \
-      "PROMETHEUS_URL", 0, NULL, "Base URL of the Prometheus HTTP API.")                   \
-    X(dynamodb_table, "dynamodb_table", NF_CT_STR, 0, 0, "k3s-autoscaler-state",            \
-      "DYNAMODB_TABLE", 0, NULL, "DynamoDB table holding the pool state and lease.")       \
-    X(metrics_history_table, "metrics_history_table", NF_CT_STR, 0, 0,                      \
-      "k3s-metrics-history", "METRICS_HISTORY_TABLE", 0, NULL,                             \
-      "DynamoDB table holding the metrics history for the predictive layer.")              \
-    X(aws_region, "aws_region", NF_CT_STR, 0, 0, "", "AWS_REGION", 0, NULL,                 \
-      "AWS region; empty means the usual AWS environment and instance metadata.")          \
-    X(min_nodes, "min_nodes", NF_CT_INT, 0, 1000, "2", "MIN_NODES", 0, NULL,                \
-      "Fewest workers (Ready plus joining) the pool may have.")                            \
-    X(max_nodes, "max_nodes", NF_CT_INT, 1, 1000, "10", "MAX_NODES", 0, NULL,               \
-      "Most workers (Ready plus joining) the pool may have.")                              \
-    X(scale_up_threshold_cpu, "scale_up_threshold_cpu", NF_CT_PCT, 0, 100, "70",            \
-      "SCALE_UP_THRESHOLD_CPU", 0, NULL,                                                   \
-      "Scale up when average CPU % stays above this for scale_up_for.")                    \
-    X(scale_up_threshold_memory, "scale_up_threshold_memory", NF_CT_PCT, 0, 100, "75",      \
-      "NODEFLEET_SCALE_UP_THRESHOLD_MEMORY", 0, NULL,                                      \
-      "Scale up when average memory % stays above this for scale_up_for.")                 \
-    X(scale_up_threshold_pending_pods, "scale_up_threshold_pending_pods", NF_CT_INT, 0,     \
-      1000000, "0", "NODEFLEET_SCALE_UP_THRESHOLD_PENDING_PODS", 0, NULL,                  \
-      "Scale up when pending pods stay above this count for scale_up_for.")                \
-    X(scale_up_for, "scale_up_for", NF_CT_DUR, 0, 86400, "180", "NODEFLEET_SCALE_UP_FOR",   \
-      0, NULL, "How long CPU, memory or pending pods must stay high before a scale-up.")   \
-    X(scale_up_threshold_queue_depth, "scale_up_threshold_queue_depth", NF_CT_NUM, 0, 1e12, \
-      "100", "NODEFLEET_SCALE_UP_THRESHOLD_QUEUE_DEPTH", 0, NULL,                          \
-      "Scale up when the application queue depth stays above this for scale_up_app_for.")  \
-    X(scale_up_threshold_latency_p95_ms, "scale_up_threshold_latency_p95_ms", NF_CT_NUM, 0, \
-      1e9, "2000", "NODEFLEET_SCALE_UP_THRESHOLD_LATENCY_P95_MS", 0, NULL,                 \
-      "Scale up when p95 request latency (ms) stays above this for scale_up_app_for.")     \
-    X(scale_up_threshold_error_rate_pct, "scale_up_threshold_error_rate_pct", NF_CT_PCT, 0, \
-      100, "5", "NODEFLEET_SCALE_UP_THRESHOLD_ERROR_RATE_PCT", 0, NULL,                    \
-      "Scale up when the 5xx error rate % stays above this for scale_up_app_for.")         \
-    X(scale_up_app_for, "scale_up_app_for", NF_CT_DUR, 0, 86400, "120",                     \
-      "NODEFLEET_SCALE_UP_APP_FOR", 0, NULL,                                               \
-      "How long an application metric must stay high before a scale-up.")                 \
-    X(scale_up_step, "scale_up_step", NF_CT_INT, 1, 1000, "1", "NODEFLEET_SCALE_UP_STEP", 0, \
-      NULL, "Workers added by a normal scale-up.")                                         \
-    X(scale_up_urgent_step, "scale_up_urgent_step", NF_CT_INT, 1, 1000, "2",                \
-      "NODEFLEET_SCALE_UP_URGENT_STEP", 0, NULL,                                           \
-      "Workers added when the newest sample is urgent (CPU or pending pods above the "     \
-      "urgent thresholds).")                                                               \
-    X(scale_up_urgent_cpu, "scale_up_urgent_cpu", NF_CT_PCT, 0, 100, "85",                  \
-      "NODEFLEET_SCALE_UP_URGENT_CPU", 0, NULL,                                            \
-      "Newest CPU % above this makes a scale-up urgent.")                                  \
-    X(scale_up_urgent_pending_pods, "scale_up_urgent_pending_pods", NF_CT_INT, 0, 1000000,  \
-      "5", "NODEFLEET_SCALE_UP_URGENT_PENDING_PODS", 0, NULL,                              \
-      "Newest pending pod count above this makes a scale-up urgent.")                      \
-    X(scale_down_threshold_cpu, "scale_down_threshold_cpu", NF_CT_PCT, 0, 100, "30",        \
-      "SCALE_DOWN_THRESHOLD_CPU", 0, NULL,                                                 \
-      "Scale down only while average CPU % stays below this for scale_down_for.")          \
-    X(scale_down_threshold_memory, "scale_down_threshold_memory", NF_CT_PCT, 0, 100, "50",  \
-      "NODEFLEET_SCALE_DOWN_THRESHOLD_MEMORY", 0, NULL,                                    \
-      "Scale down only while average memory % stays below this for scale_down_for.")       \
-    X(scale_down_for, "scale_down_for", NF_CT_DUR, 0, 86400, "600",                         \
-      "NODEFLEET_SCALE_DOWN_FOR", 0, NULL,                                                 \
-      "How long the pool must stay idle (CPU and memory low, no pending pods) before a "   \
-      "scale-down.")                                                                       \
-    X(cooldown_scale_up, "cooldown_scale_up", NF_CT_DUR, 0, 86400, "300",                   \
-      "COOLDOWN_SCALE_UP", 0, NULL, "No scale-up within this long of the last scale-up.")  \
-    X(cooldown_scale_down, "cooldown_scale_down", NF_CT_DUR, 0, 86400, "600",               \
-      "COOLDOWN_SCALE_DOWN", 0, NULL,                                                      \
-      "No scale-down within this long of the last scale event of either kind.")            \
-    X(enable_predictive_scaling, "enable_predictive_scaling", NF_CT_BOOL, 0, 0, "true",     \
-      "ENABLE_PREDICTIVE_SCALING", 0, NULL,                                                \
-      "Pre-launch capacity ahead of predictable rises. Accepted for compatibility with "    \
-      "the seed; the seed policy has no forecast, so it has no effect there.")             \
-    X(spot_percentage, "spot_percentage", NF_CT_PCT, 0, 100, "70", "SPOT_PERCENTAGE", 0,    \
-      NULL, "Share of launched workers to run as spot instances.")                         \
-    X(log_level, "log_level", NF_CT_STR, 0, 0, "info", "NODEFLEET_LOG_LEVEL", 0,            \
-      "debug|info|warn|error", "Lowest level of log record written to stderr.")            \
-    X(notify_slack_webhook_url, "notify.slack_webhook_url", NF_CT_STR, 0, 0, "",            \
-      "SLACK_WEBHOOK_URL", NF_CF_SECRET, NULL,                                             \
-      "Slack incoming-webhook URL for scale notifications (a secret: masked when "         \
-      "printed).")                                                                         \
-    X(sim_node_vcpu, "sim.node_vcpu", NF_CT_NUM, 0.1, 1024, "2", "NODEFLEET_SIM_NODE_VCPU", \
-      0, NULL, "Simulator: vCPUs of one worker (t3.small: 2).")                            \
-    X(sim_node_memory_mib, "sim.node_memory_mib", NF_CT_NUM, 64, 16777216, "2048",          \
-      "NODEFLEET_SIM_NODE_MEMORY_MIB", 0, NULL,                                            \
-      "Simulator: memory of one worker in MiB (t3.small: 2048).")                          \
-    X(sim_pod_cpu_request, "sim.pod_cpu_request", NF_CT_NUM, 0.001, 1024, "0.5",            \
-      "NODEFLEET_SIM_POD_CPU_REQUEST", 0, NULL, "Simulator: CPU request of one pod (vCPU).") \
-    X(sim_pod_memory_mib, "sim.pod_memory_mib", NF_CT_NUM, 1, 16777216, "256",              \
-      "NODEFLEET_SIM_POD_MEMORY_MIB", 0, NULL, "Simulator: memory used by one pod (MiB).") \
-    X(sim_hpa_target_pct, "sim.hpa_target_pct", NF_CT_PCT, 1, 100, "70",                    \
-      "NODEFLEET_SIM_HPA_TARGET_PCT", 0, NULL,                                             \
-      "Simulator: the HPA keeps pods at this % of their CPU request.")                      \
-    X(sim_peak_nodes, "sim.peak_nodes", NF_CT_INT, 1, 1000, "8", "NODEFLEET_SIM_PEAK_NODES", \
-      0, NULL, "Simulator: the trace is scaled so this many workers are needed at its "    \
-      "peak percentile.")                                                                  \
-    X(sim_peak_percentile, "sim.peak_percentile", NF_CT_PCT, 1, 100, "99",                  \
-      "NODEFLEET_SIM_PEAK_PERCENTILE", 0, NULL,                                            \
-      "Simulator: the percentile of the trace that sim.peak_nodes refers to.")             \
-    X(sim_boot_s, "sim.boot_s", NF_CT_DUR, 0, 86400, "90", "NODEFLEET_SIM_BOOT_S", 0, NULL, \
-      "Simulator: mean time from launch to Ready.")                                        \
-    X(sim_boot_jitter_s, "sim.boot_jitter_s", NF_CT_DUR, 0, 86400, "30",                    \
-      "NODEFLEET_SIM_BOOT_JITTER_S", 0, NULL,                                              \
-      "Simulator: boot time is uniform in boot_s plus or minus this.")                     \
-    X(sim_drain_s, "sim.drain_s", NF_CT_DUR, 0, 86400, "60", "NODEFLEET_SIM_DRAIN_S", 0,    \
-      NULL, "Simulator: time from drain start to instance termination.")                   \
-    X(sim_interval_s, "sim.interval_s", NF_CT_DUR, 1, 86400, "120",                         \
-      "NODEFLEET_SIM_INTERVAL_S", 0, NULL,                                                 \
-      "Simulator: time between decision cycles (the seed's EventBridge rate: 2 min).")     \
-    X(sim_sample_s, "sim.sample_s", NF_CT_DUR, 1, 3600, "15", "NODEFLEET_SIM_SAMPLE_S", 0,  \
-      NULL, "Simulator: time between metric samples (Prometheus scrape interval).")        \
-    X(sim_price_on_demand, "sim.price_on_demand", NF_CT_NUM, 0, 1000, "0.0232",             \
-      "NODEFLEET_SIM_PRICE_ON_DEMAND", 0, NULL,                                            \
-      "Simulator: on-demand price per worker-hour in USD (t3.small).")                     \
-    X(sim_price_spot, "sim.price_spot", NF_CT_NUM, 0, 1000, "0.0070",                       \
-      "NODEFLEET_SIM_PRICE_SPOT", 0, NULL,                                                 \
-      "Simulator: spot price per worker-hour in USD (t3.small).")                          \
-    X(sim_min_billed_s, "sim.min_billed_s", NF_CT_DUR, 0, 86400, "60",                      \
-      "NODEFLEET_SIM_MIN_BILLED_S", 0, NULL,                                               \
-      "Simulator: per-second billing, but at least this long per instance.")               \
-    X(sim_spot_interruptions_per_hour, "sim.spot_interruptions_per_hour", NF_CT_NUM, 0, 60, \
-      "0", "NODEFLEET_SIM_SPOT_INTERRUPTIONS_PER_HOUR", 0, NULL,                           \
-      "Simulator: chance per hour that a spot worker is reclaimed (0 = never).")           \
-    X(sim_spot_warning_s, "sim.spot_warning_s", NF_CT_DUR, 0, 3600, "120",                  \
-      "NODEFLEET_SIM_SPOT_WARNING_S", 0, NULL,                                             \
-      "Simulator: notice between a spot interruption warning and the instance's end.")     \
-    X(sim_seed, "sim.seed", NF_CT_INT, 0, 4294967295LL, "1", "NODEFLEET_SIM_SEED", 0, NULL, \
+#define NF_CONFIG_TABLE(X)                                                                         \
+    X(cluster_id, "cluster_id", NF_CT_STR, 0, 0, "nodefleet", "CLUSTER_ID", 0, NULL,               \
+      "Name of the worker pool this instance manages; the key of its state item and the "          \
+      "value of the cluster tag on its instances.")                                                \
+    X(policy, "policy", NF_CT_STR, 0, 0, "seed", "NODEFLEET_POLICY", 0, NULL,                      \
+      "Decision policy: 'seed' (node-fleet's documented rules) or 'static:N' (hold N "             \
+      "workers, the baseline).")                                                                   \
+    X(prometheus_url, "prometheus_url", NF_CT_STR, 0, 0, "http://127.0.0.1:9090",                  \
+      "PROMETHEUS_URL", 0, NULL, "Base URL of the Prometheus HTTP API.")                           \
+    X(dynamodb_table, "dynamodb_table", NF_CT_STR, 0, 0, "k3s-autoscaler-state", "DYNAMODB_TABLE", \
+      0, NULL, "DynamoDB table holding the pool state and lease.")                                 \
+    X(metrics_history_table, "metrics_history_table", NF_CT_STR, 0, 0, "k3s-metrics-history",      \
+      "METRICS_HISTORY_TABLE", 0, NULL,                                                            \
+      "DynamoDB table holding the metrics history for the predictive layer.")                      \
+    X(aws_region, "aws_region", NF_CT_STR, 0, 0, "", "AWS_REGION", 0, NULL,                        \
+      "AWS region; empty means the usual AWS environment and instance metadata.")                  \
+    X(min_nodes, "min_nodes", NF_CT_INT, 0, 1000, "2", "MIN_NODES", 0, NULL,                       \
+      "Fewest workers (Ready plus joining) the pool may have.")                                    \
+    X(max_nodes, "max_nodes", NF_CT_INT, 1, 1000, "10", "MAX_NODES", 0, NULL,                      \
+      "Most workers (Ready plus joining) the pool may have.")                                      \
+    X(scale_up_threshold_cpu, "scale_up_threshold_cpu", NF_CT_PCT, 0, 100, "70",                   \
+      "SCALE_UP_THRESHOLD_CPU", 0, NULL,                                                           \
+      "Scale up when average CPU % stays above this for scale_up_for.")                            \
+    X(scale_up_threshold_memory, "scale_up_threshold_memory", NF_CT_PCT, 0, 100, "75",             \
+      "NODEFLEET_SCALE_UP_THRESHOLD_MEMORY", 0, NULL,                                              \
+      "Scale up when average memory % stays above this for scale_up_for.")                         \
+    X(scale_up_threshold_pending_pods, "scale_up_threshold_pending_pods", NF_CT_INT, 0, 1000000,   \
+      "0", "NODEFLEET_SCALE_UP_THRESHOLD_PENDING_PODS", 0, NULL,                                   \
+      "Scale up when pending pods stay above this count for scale_up_for.")                        \
+    X(scale_up_for, "scale_up_for", NF_CT_DUR, 0, 86400, "180", "NODEFLEET_SCALE_UP_FOR", 0, NULL, \
+      "How long CPU, memory or pending pods must stay high before a scale-up.")                    \
+    X(scale_up_threshold_queue_depth, "scale_up_threshold_queue_depth", NF_CT_NUM, 0, 1e12, "100", \
+      "NODEFLEET_SCALE_UP_THRESHOLD_QUEUE_DEPTH", 0, NULL,                                         \
+      "Scale up when the application queue depth stays above this for scale_up_app_for.")          \
+    X(scale_up_threshold_latency_p95_ms, "scale_up_threshold_latency_p95_ms", NF_CT_NUM, 0, 1e9,   \
+      "2000", "NODEFLEET_SCALE_UP_THRESHOLD_LATENCY_P95_MS", 0, NULL,                              \
+      "Scale up when p95 request latency (ms) stays above this for scale_up_app_for.")             \
+    X(scale_up_threshold_error_rate_pct, "scale_up_threshold_error_rate_pct", NF_CT_PCT, 0, 100,   \
+      "5", "NODEFLEET_SCALE_UP_THRESHOLD_ERROR_RATE_PCT", 0, NULL,                                 \
+      "Scale up when the 5xx error rate % stays above this for scale_up_app_for.")                 \
+    X(scale_up_app_for, "scale_up_app_for", NF_CT_DUR, 0, 86400, "120",                            \
+      "NODEFLEET_SCALE_UP_APP_FOR", 0, NULL,                                                       \
+      "How long an application metric must stay high before a scale-up.")                          \
+    X(scale_up_step, "scale_up_step", NF_CT_INT, 1, 1000, "1", "NODEFLEET_SCALE_UP_STEP", 0, NULL, \
+      "Workers added by a normal scale-up.")                                                       \
+    X(scale_up_urgent_step, "scale_up_urgent_step", NF_CT_INT, 1, 1000, "2",                       \
+      "NODEFLEET_SCALE_UP_URGENT_STEP", 0, NULL,                                                   \
+      "Workers added when the newest sample is urgent (CPU or pending pods above the "             \
+      "urgent thresholds).")                                                                       \
+    X(scale_up_urgent_cpu, "scale_up_urgent_cpu", NF_CT_PCT, 0, 100, "85",                         \
+      "NODEFLEET_SCALE_UP_URGENT_CPU", 0, NULL,                                                    \
+      "Newest CPU % above this makes a scale-up urgent.")                                          \
+    X(scale_up_urgent_pending_pods, "scale_up_urgent_pending_pods", NF_CT_INT, 0, 1000000, "5",    \
+      "NODEFLEET_SCALE_UP_URGENT_PENDING_PODS", 0, NULL,                                           \
+      "Newest pending pod count above this makes a scale-up urgent.")                              \
+    X(scale_down_threshold_cpu, "scale_down_threshold_cpu", NF_CT_PCT, 0, 100, "30",               \
+      "SCALE_DOWN_THRESHOLD_CPU", 0, NULL,                                                         \
+      "Scale down only while average CPU % stays below this for scale_down_for.")                  \
+    X(scale_down_threshold_memory, "scale_down_threshold_memory", NF_CT_PCT, 0, 100, "50",         \
+      "NODEFLEET_SCALE_DOWN_THRESHOLD_MEMORY", 0, NULL,                                            \
+      "Scale down only while average memory % stays below this for scale_down_for.")               \
+    X(scale_down_for, "scale_down_for", NF_CT_DUR, 0, 86400, "600", "NODEFLEET_SCALE_DOWN_FOR", 0, \
+      NULL,                                                                                        \
+      "How long the pool must stay idle (CPU and memory low, no pending pods) before a "           \
+      "scale-down.")                                                                               \
+    X(cooldown_scale_up, "cooldown_scale_up", NF_CT_DUR, 0, 86400, "300", "COOLDOWN_SCALE_UP", 0,  \
+      NULL, "No scale-up within this long of the last scale-up.")                                  \
+    X(cooldown_scale_down, "cooldown_scale_down", NF_CT_DUR, 0, 86400, "600",                      \
+      "COOLDOWN_SCALE_DOWN", 0, NULL,                                                              \
+      "No scale-down within this long of the last scale event of either kind.")                    \
+    X(enable_predictive_scaling, "enable_predictive_scaling", NF_CT_BOOL, 0, 0, "true",            \
+      "ENABLE_PREDICTIVE_SCALING", 0, NULL,                                                        \
+      "Pre-launch capacity ahead of predictable rises. Accepted for compatibility with "           \
+      "the seed; the seed policy has no forecast, so it has no effect there.")                     \
+    X(spot_percentage, "spot_percentage", NF_CT_PCT, 0, 100, "70", "SPOT_PERCENTAGE", 0, NULL,     \
+      "Share of launched workers to run as spot instances.")                                       \
+    X(log_level, "log_level", NF_CT_STR, 0, 0, "info", "NODEFLEET_LOG_LEVEL", 0,                   \
+      "debug|info|warn|error", "Lowest level of log record written to stderr.")                    \
+    X(notify_slack_webhook_url, "notify.slack_webhook_url", NF_CT_STR, 0, 0, "",                   \
+      "SLACK_WEBHOOK_URL", NF_CF_SECRET, NULL,                                                     \
+      "Slack incoming-webhook URL for scale notifications (a secret: masked when "                 \
+      "printed).")                                                                                 \
+    X(sim_node_vcpu, "sim.node_vcpu", NF_CT_NUM, 0.1, 1024, "2", "NODEFLEET_SIM_NODE_VCPU", 0,     \
+      NULL, "Simulator: vCPUs of one worker (t3.small: 2).")                                       \
+    X(sim_node_memory_mib, "sim.node_memory_mib", NF_CT_NUM, 64, 16777216, "2048",                 \
+      "NODEFLEET_SIM_NODE_MEMORY_MIB", 0, NULL,                                                    \
+      "Simulator: memory of one worker in MiB (t3.small: 2048).")                                  \
+    X(sim_pod_cpu_request, "sim.pod_cpu_request", NF_CT_NUM, 0.001, 1024, "0.5",                   \
+      "NODEFLEET_SIM_POD_CPU_REQUEST", 0, NULL, "Simulator: CPU request of one pod (vCPU).")       \
+    X(sim_pod_memory_mib, "sim.pod_memory_mib", NF_CT_NUM, 1, 16777216, "256",                     \
+      "NODEFLEET_SIM_POD_MEMORY_MIB", 0, NULL, "Simulator: memory used by one pod (MiB).")         \
+    X(sim_hpa_target_pct, "sim.hpa_target_pct", NF_CT_PCT, 1, 100, "70",                           \
+      "NODEFLEET_SIM_HPA_TARGET_PCT", 0, NULL,                                                     \
+      "Simulator: the HPA keeps pods at this % of their CPU request.")                             \
+    X(sim_peak_nodes, "sim.peak_nodes", NF_CT_INT, 1, 1000, "8", "NODEFLEET_SIM_PEAK_NODES", 0,    \
+      NULL,                                                                                        \
+      "Simulator: the trace is scaled so this many workers are needed at its "                     \
+      "peak percentile.")                                                                          \
+    X(sim_peak_percentile, "sim.peak_percentile", NF_CT_PCT, 1, 100, "99",                         \
+      "NODEFLEET_SIM_PEAK_PERCENTILE", 0, NULL,                                                    \
+      "Simulator: the percentile of the trace that sim.peak_nodes refers to.")                     \
+    X(sim_boot_s, "sim.boot_s", NF_CT_DUR, 0, 86400, "90", "NODEFLEET_SIM_BOOT_S", 0, NULL,        \
+      "Simulator: mean time from launch to Ready.")                                                \
+    X(sim_boot_jitter_s, "sim.boot_jitter_s", NF_CT_DUR, 0, 86400, "30",                           \
+      "NODEFLEET_SIM_BOOT_JITTER_S", 0, NULL,                                                      \
+      "Simulator: boot time is uniform in boot_s plus or minus this.")                             \
+    X(sim_drain_s, "sim.drain_s", NF_CT_DUR, 0, 86400, "60", "NODEFLEET_SIM_DRAIN_S", 0, NULL,     \
+      "Simulator: time from drain start to instance termination.")                                 \
+    X(sim_interval_s, "sim.interval_s", NF_CT_DUR, 1, 86400, "120", "NODEFLEET_SIM_INTERVAL_S", 0, \
+      NULL, "Simulator: time between decision cycles (the seed's EventBridge rate: 2 min).")       \
+    X(sim_sample_s, "sim.sample_s", NF_CT_DUR, 1, 3600, "15", "NODEFLEET_SIM_SAMPLE_S", 0, NULL,   \
+      "Simulator: time between metric samples (Prometheus scrape interval).")                      \
+    X(sim_price_on_demand, "sim.price_on_demand", NF_CT_NUM, 0, 1000, "0.0232",                    \
+      "NODEFLEET_SIM_PRICE_ON_DEMAND", 0, NULL,                                                    \
+      "Simulator: on-demand price per worker-hour in USD (t3.small).")                             \
+    X(sim_price_spot, "sim.price_spot", NF_CT_NUM, 0, 1000, "0.0070", "NODEFLEET_SIM_PRICE_SPOT",  \
+      0, NULL, "Simulator: spot price per worker-hour in USD (t3.small).")                         \
+    X(sim_min_billed_s, "sim.min_billed_s", NF_CT_DUR, 0, 86400, "60",                             \
+      "NODEFLEET_SIM_MIN_BILLED_S", 0, NULL,                                                       \
+      "Simulator: per-second billing, but at least this long per instance.")                       \
+    X(sim_spot_interruptions_per_hour, "sim.spot_interruptions_per_hour", NF_CT_NUM, 0, 60, "0",   \
+      "NODEFLEET_SIM_SPOT_INTERRUPTIONS_PER_HOUR", 0, NULL,                                        \
+      "Simulator: chance per hour that a spot worker is reclaimed (0 = never).")                   \
+    X(sim_spot_warning_s, "sim.spot_warning_s", NF_CT_DUR, 0, 3600, "120",                         \
+      "NODEFLEET_SIM_SPOT_WARNING_S", 0, NULL,                                                     \
+      "Simulator: notice between a spot interruption warning and the instance's end.")             \
+    X(sim_seed, "sim.seed", NF_CT_INT, 0, 4294967295LL, "1", "NODEFLEET_SIM_SEED", 0, NULL,        \
       "Simulator: random seed; the same seed and inputs give the same report.")
 
 #endif

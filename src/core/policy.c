@@ -31,10 +31,9 @@ static void static_decide(const struct nf_policy *p, const struct nf_observation
         nf_plan_set(plan, NF_ACTION_SCALE_UP, want - size, "static pool of %d: %d workers", want,
                     size);
     } else if (size > want) {
-        nf_plan_trail(plan, "static", NF_TRAIL_CHOSEN, "remove %d to reach %d", size - want,
-                      want);
-        nf_plan_set(plan, NF_ACTION_SCALE_DOWN, size - want, "static pool of %d: %d workers",
-                    want, size);
+        nf_plan_trail(plan, "static", NF_TRAIL_CHOSEN, "remove %d to reach %d", size - want, want);
+        nf_plan_set(plan, NF_ACTION_SCALE_DOWN, size - want, "static pool of %d: %d workers", want,
+                    size);
     } else {
         nf_plan_set(plan, NF_ACTION_NONE, 0, "static pool of %d: at size", want);
     }

@@ -49,20 +49,19 @@ static bool judge(struct nf_plan *plan, const char *rule, const struct nf_condse
     const struct nf_sample *newest = obs->nsamples ? &obs->samples[obs->nsamples - 1] : NULL;
     switch (r.state) {
     case NF_WIN_HELD:
-        nf_plan_trail(plan, rule, NF_TRAIL_HELD, "%s for %gs: held since %gs ago", cond,
-                      duration, obs->now - r.since);
+        nf_plan_trail(plan, rule, NF_TRAIL_HELD, "%s for %gs: held since %gs ago", cond, duration,
+                      obs->now - r.since);
         break;
     case NF_WIN_NO_SAMPLES:
         nf_plan_trail(plan, rule, NF_TRAIL_UNKNOWN, "%s for %gs: no samples", cond, duration);
         break;
     case NF_WIN_NEWEST_UNKNOWN:
-        nf_plan_trail(plan, rule, NF_TRAIL_UNKNOWN, "%s for %gs: newest %s unknown", cond,
-                      duration, nf_signal_names[cs->c[r.failing].sig]);
+        nf_plan_trail(plan, rule, NF_TRAIL_UNKNOWN, "%s for %gs: newest %s unknown", cond, duration,
+                      nf_signal_names[cs->c[r.failing].sig]);
         break;
     case NF_WIN_NEWEST_FAILS:
-        nf_plan_trail(plan, rule, NF_TRAIL_NOT_HELD, "%s for %gs: newest %s is %g", cond,
-                      duration, nf_signal_names[cs->c[r.failing].sig],
-                      newest->v[cs->c[r.failing].sig]);
+        nf_plan_trail(plan, rule, NF_TRAIL_NOT_HELD, "%s for %gs: newest %s is %g", cond, duration,
+                      nf_signal_names[cs->c[r.failing].sig], newest->v[cs->c[r.failing].sig]);
         break;
     case NF_WIN_TOO_SHORT:
         nf_plan_trail(plan, rule, NF_TRAIL_NOT_HELD, "%s for %gs: only for %gs so far", cond,
@@ -134,8 +133,8 @@ void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observatio
         if (judge(plan, ups[i].rule, &cs, ups[i].duration, obs)) {
             nheld++;
             int w = snprintf(held_text + held_len, sizeof held_text - held_len, "%s%s > %g for %gs",
-                             held_len ? ", " : "", nf_signal_names[ups[i].sig],
-                             ups[i].threshold, ups[i].duration);
+                             held_len ? ", " : "", nf_signal_names[ups[i].sig], ups[i].threshold,
+                             ups[i].duration);
             if (w > 0 && (size_t)w < sizeof held_text - held_len)
                 held_len += (size_t)w;
         }
@@ -169,8 +168,7 @@ void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observatio
                         s->max_nodes, held_text);
             return;
         }
-        nf_plan_trail(plan, "scale_up", NF_TRAIL_CHOSEN, "add %d: %d -> %d", add, size,
-                      size + add);
+        nf_plan_trail(plan, "scale_up", NF_TRAIL_CHOSEN, "add %d: %d -> %d", add, size, size + add);
         nf_plan_set(plan, NF_ACTION_SCALE_UP, add, "%s", held_text);
         return;
     }
@@ -191,8 +189,7 @@ void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observatio
         last = obs->last_scale_down;
     if (isfinite(last) && obs->now - last < s->cooldown_down) {
         nf_plan_trail(plan, "cooldown_scale_down", NF_TRAIL_BLOCKED,
-                      "last scale event %gs ago < cooldown %gs", obs->now - last,
-                      s->cooldown_down);
+                      "last scale event %gs ago < cooldown %gs", obs->now - last, s->cooldown_down);
         nf_plan_set(plan, NF_ACTION_NONE, 0,
                     "scale-down blocked by cooldown (%gs since last scale event, cooldown %gs)",
                     obs->now - last, s->cooldown_down);

@@ -14,12 +14,12 @@
 #include <stddef.h>
 
 /* X(id, json name, what it is) */
-#define NF_SIGNALS(X)                                                                      \
-    X(NF_SIG_CPU, "cpu", "average CPU utilisation of the workers, %")                      \
-    X(NF_SIG_MEMORY, "memory", "average memory utilisation of the workers, %")             \
-    X(NF_SIG_PENDING_PODS, "pending_pods", "pods waiting for a node")                      \
-    X(NF_SIG_QUEUE_DEPTH, "queue_depth", "application queue depth")                        \
-    X(NF_SIG_LATENCY_P95_MS, "latency_p95_ms", "p95 request latency, ms")                  \
+#define NF_SIGNALS(X)                                                                              \
+    X(NF_SIG_CPU, "cpu", "average CPU utilisation of the workers, %")                              \
+    X(NF_SIG_MEMORY, "memory", "average memory utilisation of the workers, %")                     \
+    X(NF_SIG_PENDING_PODS, "pending_pods", "pods waiting for a node")                              \
+    X(NF_SIG_QUEUE_DEPTH, "queue_depth", "application queue depth")                                \
+    X(NF_SIG_LATENCY_P95_MS, "latency_p95_ms", "p95 request latency, ms")                          \
     X(NF_SIG_ERROR_RATE_PCT, "error_rate_pct", "share of requests answered 5xx, %")
 
 enum nf_signal {
@@ -68,10 +68,10 @@ enum nf_trail_status {
 
 const char *nf_trail_status_name(enum nf_trail_status s);
 
-#define NF_TRAIL_MAX 32
-#define NF_TRAIL_RULE_MAX 40
+#define NF_TRAIL_MAX        32
+#define NF_TRAIL_RULE_MAX   40
 #define NF_TRAIL_DETAIL_MAX 200
-#define NF_REASON_MAX 512
+#define NF_REASON_MAX       512
 
 struct nf_trail_entry {
     char rule[NF_TRAIL_RULE_MAX];

@@ -57,8 +57,8 @@ bool nf_cond_eval(const struct nf_condset *cs, const struct nf_sample *s, int *f
 bool nf_window_holds(const struct nf_sample *samples, size_t n, double now, double duration,
                      const struct nf_condset *cs, struct nf_window_result *out)
 {
-    struct nf_window_result r = {.state = NF_WIN_NO_SAMPLES, .run_len = 0, .since = NAN,
-                                 .failing = -1};
+    struct nf_window_result r = {
+        .state = NF_WIN_NO_SAMPLES, .run_len = 0, .since = NAN, .failing = -1};
     if (n == 0) {
         if (out)
             *out = r;

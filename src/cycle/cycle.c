@@ -8,9 +8,8 @@
 /* A scale-up never launches more than this in one cycle (a guard against a wild plan). */
 #define NF_CYCLE_LAUNCH_MAX 1000
 
-void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports,
-                   const struct nf_policy *policy, double spot_pct, struct nf_sample *history,
-                   size_t history_cap)
+void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struct nf_policy *policy,
+                   double spot_pct, struct nf_sample *history, size_t history_cap)
 {
     c->ports = *ports;
     c->policy = policy;

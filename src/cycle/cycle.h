@@ -30,9 +30,8 @@ struct nf_cycle {
     double history_margin_s;
 };
 
-void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports,
-                   const struct nf_policy *policy, double spot_pct, struct nf_sample *history,
-                   size_t history_cap);
+void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struct nf_policy *policy,
+                   double spot_pct, struct nf_sample *history, size_t history_cap);
 
 /* Run one cycle; `plan` gets the decision (also on error after the decide step). */
 int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err);

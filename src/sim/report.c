@@ -29,10 +29,9 @@ static void model_line(const struct nf_sim_report *r, struct nf_buf *out)
                   "$%g/h on-demand, $%g/h spot, %gs billing minimum; seed %llu",
                   p->node_vcpu, p->node_memory_mib, p->pod_cpu_request, p->pod_memory_mib,
                   p->hpa_target_pct, r->pods_per_node, p->peak_percentile,
-                  r->trace_percentile_value, p->peak_nodes, p->boot_s, p->boot_jitter_s,
-                  p->drain_s, p->interval_s, p->sample_s, p->min_nodes, p->max_nodes,
-                  p->spot_pct, p->price_on_demand, p->price_spot, p->min_billed_s,
-                  (unsigned long long)p->seed);
+                  r->trace_percentile_value, p->peak_nodes, p->boot_s, p->boot_jitter_s, p->drain_s,
+                  p->interval_s, p->sample_s, p->min_nodes, p->max_nodes, p->spot_pct,
+                  p->price_on_demand, p->price_spot, p->min_billed_s, (unsigned long long)p->seed);
 }
 
 /* ---- text ------------------------------------------------------------------------------- */
@@ -44,8 +43,8 @@ void nf_sim_write_text(const struct nf_sim_report *r, struct nf_buf *out)
     nf_buf_puts(out, "model  ");
     model_line(r, out);
     nf_buf_puts(out, "\n\n");
-    nf_buf_printf(out, "%-12s %9s %9s %10s %12s %10s %13s %5s %5s %9s %7s %7s %7s %7s\n",
-                  "policy", "cost_usd", "vs_oracle", "node_hours", "overload_min", "unserved%",
+    nf_buf_printf(out, "%-12s %9s %9s %10s %12s %10s %13s %5s %5s %9s %7s %7s %7s %7s\n", "policy",
+                  "cost_usd", "vs_oracle", "node_hours", "overload_min", "unserved%",
                   "pending_pod_s", "ups", "downs", "ttc_p95_s", "acc_U%", "acc_O%", "ts_U%",
                   "ts_O%");
     for (size_t i = 0; i < nrows(r); i++) {
@@ -54,10 +53,10 @@ void nf_sim_write_text(const struct nf_sim_report *r, struct nf_buf *out)
         nf_buf_printf(out,
                       "%-12s %9.2f %8.2fx %10.1f %12.1f %10.3f %13.0f %5ld %5ld %9.0f %7.1f %7.1f "
                       "%7.1f %7.1f\n",
-                      run->name, m->cost_usd, m->cost_vs_oracle, m->node_hours,
-                      m->overload_minutes, 100.0 * m->unserved_fraction, m->pending_pod_seconds,
-                      m->scale_ups, m->scale_downs, m->time_to_capacity_p95_s, m->accuracy_u,
-                      m->accuracy_o, m->timeshare_u, m->timeshare_o);
+                      run->name, m->cost_usd, m->cost_vs_oracle, m->node_hours, m->overload_minutes,
+                      100.0 * m->unserved_fraction, m->pending_pod_seconds, m->scale_ups,
+                      m->scale_downs, m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o,
+                      m->timeshare_u, m->timeshare_o);
     }
 }
 
@@ -168,9 +167,9 @@ void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
 
 #define CHART_W 960.0
 #define CHART_H 240.0
-#define PAD_L 44.0
-#define PAD_B 26.0
-#define PAD_T 10.0
+#define PAD_L   44.0
+#define PAD_B   26.0
+#define PAD_T   10.0
 
 static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                       "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
@@ -185,8 +184,7 @@ static double plot_y(double v, double ymax)
     return PAD_T + (1.0 - v / ymax) * (CHART_H - PAD_T - PAD_B);
 }
 
-static void axes(struct nf_buf *out, double ymax, double span_s, double unit_s,
-                 const char *unit)
+static void axes(struct nf_buf *out, double ymax, double span_s, double unit_s, const char *unit)
 {
     int ystep = ymax > 20 ? 5 : ymax > 10 ? 2 : 1;
     for (int y = 0; y <= (int)ymax; y += ystep) {
@@ -221,8 +219,7 @@ static void steps_u16(struct nf_buf *out, const uint16_t *v, size_t n, double ym
     nf_buf_printf(out, "<polyline class='%s' stroke='%s' points='", cls, colour);
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && v[i] != v[i - 1])
-            nf_buf_printf(out, "%.1f,%.1f ", plot_x((double)i, (double)n),
-                          plot_y(v[i - 1], ymax));
+            nf_buf_printf(out, "%.1f,%.1f ", plot_x((double)i, (double)n), plot_y(v[i - 1], ymax));
         if (i == 0 || i + 1 == n || v[i] != v[i - 1])
             nf_buf_printf(out, "%.1f,%.1f ", plot_x((double)i, (double)n), plot_y(v[i], ymax));
     }
@@ -246,8 +243,9 @@ static void overview_chart(const struct nf_sim_report *r, const struct nf_sim_ru
                            const char *colour, struct nf_buf *out)
 {
     double ymax = chart_ymax(r);
-    nf_buf_printf(out, "<figure><figcaption>%s: Ready workers (line) against workers needed "
-                       "(grey: bucket mean; light: bucket peak), whole trace</figcaption>",
+    nf_buf_printf(out,
+                  "<figure><figcaption>%s: Ready workers (line) against workers needed "
+                  "(grey: bucket mean; light: bucket peak), whole trace</figcaption>",
                   run->name);
     nf_buf_printf(out, "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='", CHART_W, CHART_H);
     nf_buf_html(out, run->name);
@@ -272,15 +270,15 @@ static void zoom_chart(const struct nf_sim_report *r, struct nf_buf *out)
                   "<figure><figcaption>The busiest day, step by step: workers needed (black) "
                   "and Ready workers per policy, from day %.2f</figcaption>",
                   r->zoom_start / 86400.0);
-    nf_buf_printf(out, "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='zoom chart'>",
-                  CHART_W, CHART_H);
+    nf_buf_printf(out, "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='zoom chart'>", CHART_W,
+                  CHART_H);
     axes(out, ymax, (double)r->zoom_n * r->params.sample_s, 3600, "h");
     steps_u16(out, r->zoom_demand, r->zoom_n, ymax, "#000", "need");
     for (size_t i = 0; i < r->nruns; i++)
         steps_u16(out, r->runs[i].zoom_supply, r->zoom_n, ymax, colours[i % 8], "supply");
-    steps_u16(out, r->oracle.zoom_supply, r->zoom_n, ymax, "#999", "oracle");
-    nf_buf_puts(out, "</svg><p class='legend'><span style='color:#000'>&#9632; needed</span> "
-                     "<span style='color:#999'>&#9632; oracle</span> ");
+    /* the oracle is "needed" clamped to min/max: drawing it again only adds noise */
+    nf_buf_puts(out, "</svg><p class='legend'><span style='color:#000'>&#9632; needed "
+                     "(the oracle follows it within min and max)</span> ");
     for (size_t i = 0; i < r->nruns; i++) {
         nf_buf_printf(out, "<span style='color:%s'>&#9632; ", colours[i % 8]);
         nf_buf_html(out, r->runs[i].name);
@@ -298,8 +296,9 @@ static void cost_bars(const struct nf_sim_report *r, struct nf_buf *out)
     if (mx <= 0)
         mx = 1;
     double bar_h = 26, h = bar_h * (double)nrows(r) + 10;
-    nf_buf_printf(out, "<figure><figcaption>Cost over the trace (USD)</figcaption>"
-                       "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='cost bars'>",
+    nf_buf_printf(out,
+                  "<figure><figcaption>Cost over the trace (USD)</figcaption>"
+                  "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='cost bars'>",
                   CHART_W, h);
     for (size_t i = 0; i < nrows(r); i++) {
         const struct nf_sim_run *run = run_at(r, i);

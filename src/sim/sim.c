@@ -13,7 +13,7 @@
 #define NF_SIM_BUCKETS_MAX 1200
 /* The zoom chart spans this long around the demand peak. */
 #define NF_SIM_ZOOM_BEFORE_S (6 * 3600.0)
-#define NF_SIM_ZOOM_AFTER_S (18 * 3600.0)
+#define NF_SIM_ZOOM_AFTER_S  (18 * 3600.0)
 /* A pool never holds more live instances than this (max_nodes is at most 1000). */
 #define NF_SIM_NODES_MAX 4096
 
@@ -46,8 +46,8 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
 
 struct model {
     const struct nf_sim_params *p;
-    double scale;      /* vCPU per trace unit */
-    double pod_vcpu;   /* vCPU one pod carries at the HPA target */
+    double scale;    /* vCPU per trace unit */
+    double pod_vcpu; /* vCPU one pod carries at the HPA target */
     int pods_per_node;
 };
 
@@ -450,10 +450,14 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     for (int i = 0; i < init; i++)
         add_node(w, NF_MARKET_ON_DEMAND, 0, 0);
 
-    struct nf_ports ports = {.clock = &sim_clock_port, .clock_ctx = w,
-                             .metrics = &sim_metrics_port, .metrics_ctx = w,
-                             .cluster = &sim_cluster_port, .cluster_ctx = w,
-                             .cloud = &sim_cloud_port, .cloud_ctx = w};
+    struct nf_ports ports = {.clock = &sim_clock_port,
+                             .clock_ctx = w,
+                             .metrics = &sim_metrics_port,
+                             .metrics_ctx = w,
+                             .cluster = &sim_cluster_port,
+                             .cluster_ctx = w,
+                             .cloud = &sim_cloud_port,
+                             .cloud_ctx = w};
     struct nf_cycle cyc;
     nf_cycle_init(&cyc, &ports, pol, p->spot_pct, hist, hist_cap);
     size_t every = (size_t)llround(p->interval_s / p->sample_s);
@@ -547,12 +551,13 @@ static int run_oracle(struct nf_sim_report *r, const struct model *m, const stru
     double *bucket_dsum = calloc(r->nbuckets, sizeof *bucket_dsum);
     struct scorer sc = {0};
     int rc = NF_OK;
-    if (!run->supply_mean || !run->zoom_supply || !bucket_supply || !bucket_time ||
-        !bucket_dmax || !bucket_dsum) {
+    if (!run->supply_mean || !run->zoom_supply || !bucket_supply || !bucket_time || !bucket_dmax ||
+        !bucket_dsum) {
         rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
         goto out;
     }
-    double blend = p->spot_pct / 100.0 * p->price_spot + (1 - p->spot_pct / 100.0) * p->price_on_demand;
+    double blend =
+        p->spot_pct / 100.0 * p->price_spot + (1 - p->spot_pct / 100.0) * p->price_on_demand;
     size_t cur = 0;
     int prev = -1;
     for (size_t step = 0; step < g->steps; step++) {
@@ -616,8 +621,8 @@ out:
 }
 
 int nf_sim_run_all(const struct nf_trace *trace, const struct nf_sim_params *params,
-                   const struct nf_policy *policies, size_t npolicies,
-                   struct nf_sim_report *out, struct nf_err *err)
+                   const struct nf_policy *policies, size_t npolicies, struct nf_sim_report *out,
+                   struct nf_err *err)
 {
     memset(out, 0, sizeof *out);
     out->trace = trace;

@@ -61,7 +61,7 @@ struct nf_sim_metrics {
 struct nf_sim_run {
     char name[NF_POLICY_NAME_MAX];
     struct nf_sim_metrics m;
-    float *supply_mean; /* overview chart: mean Ready workers per bucket */
+    float *supply_mean;    /* overview chart: mean Ready workers per bucket */
     uint16_t *zoom_supply; /* zoom chart: Ready workers at each step of the zoom window */
 };
 
@@ -88,8 +88,8 @@ struct nf_sim_report {
 };
 
 int nf_sim_run_all(const struct nf_trace *trace, const struct nf_sim_params *params,
-                   const struct nf_policy *policies, size_t npolicies,
-                   struct nf_sim_report *out, struct nf_err *err);
+                   const struct nf_policy *policies, size_t npolicies, struct nf_sim_report *out,
+                   struct nf_err *err);
 void nf_sim_report_free(struct nf_sim_report *r);
 
 /* Reports (report.c). Each appends to `out`; check out->status after. */

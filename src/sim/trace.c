@@ -67,8 +67,7 @@ int nf_trace_parse(const char *data, size_t len, const char *file, struct nf_tra
             }
             const char *comma = memchr(p, ',', ll);
             if (comma == NULL || memchr(comma + 1, ',', ll - (size_t)(comma + 1 - p)) != NULL) {
-                rc = bad(err, file, line, "expected two fields t_seconds,value, got \"%s\"", p,
-                         ll);
+                rc = bad(err, file, line, "expected two fields t_seconds,value, got \"%s\"", p, ll);
                 goto fail;
             }
             const char *ts = p, *vs = comma + 1;

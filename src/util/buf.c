@@ -235,8 +235,9 @@ int nf_buf_read_fd(struct nf_buf *b, int fd, const char *what, struct nf_err *er
             return nf_err_set(err, rc, "%s: %s", what, nf_strerror(rc));
     }
     if (b->data == NULL) /* empty input: still give a NUL-terminated buffer */
-        return nf_buf_append(b, "", 0) == NF_OK ? NF_OK
-                                                : nf_err_set(err, NF_E_NOMEM, "%s: out of memory", what);
+        return nf_buf_append(b, "", 0) == NF_OK
+                   ? NF_OK
+                   : nf_err_set(err, NF_E_NOMEM, "%s: out of memory", what);
     return NF_OK;
 }
 

@@ -51,8 +51,8 @@ void nf_err_clear(struct nf_err *err)
 const char *nf_strerror(int code)
 {
     switch (code) {
-#define NF__ERR_TEXT(name, num, status, text)                                              \
-    case num:                                                                              \
+#define NF__ERR_TEXT(name, num, status, text)                                                      \
+    case num:                                                                                      \
         return text;
         NF_ERRORS(NF__ERR_TEXT)
 #undef NF__ERR_TEXT
@@ -63,8 +63,8 @@ const char *nf_strerror(int code)
 const char *nf_errname(int code)
 {
     switch (code) {
-#define NF__ERR_NAME(name, num, status, text)                                              \
-    case num:                                                                              \
+#define NF__ERR_NAME(name, num, status, text)                                                      \
+    case num:                                                                                      \
         return #name;
         NF_ERRORS(NF__ERR_NAME)
 #undef NF__ERR_NAME
@@ -75,8 +75,8 @@ const char *nf_errname(int code)
 int nf_err_exit_status(int code)
 {
     switch (code) {
-#define NF__ERR_STATUS(name, num, status, text)                                            \
-    case num:                                                                              \
+#define NF__ERR_STATUS(name, num, status, text)                                                    \
+    case num:                                                                                      \
         return status;
         NF_ERRORS(NF__ERR_STATUS)
 #undef NF__ERR_STATUS

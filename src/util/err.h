@@ -14,16 +14,16 @@
 #include <stddef.h>
 
 /* X(name, number, exit status, message) */
-#define NF_ERRORS(X)                                                                       \
-    X(NF_OK, 0, 0, "ok")                                                                   \
-    X(NF_E_USAGE, 1, 2, "bad usage")                                                       \
-    X(NF_E_CONFIG, 2, 2, "bad configuration")                                              \
-    X(NF_E_INPUT, 3, 2, "bad input")                                                       \
-    X(NF_E_NOMEM, 4, 1, "out of memory")                                                   \
-    X(NF_E_IO, 5, 1, "input/output error")                                                 \
-    X(NF_E_TOO_BIG, 6, 2, "input exceeds its size limit")                                  \
-    X(NF_E_INTERNAL, 7, 1, "internal error (a broken invariant)")                          \
-    X(NF_E_NOT_FOUND, 8, 2, "not found")                                                   \
+#define NF_ERRORS(X)                                                                               \
+    X(NF_OK, 0, 0, "ok")                                                                           \
+    X(NF_E_USAGE, 1, 2, "bad usage")                                                               \
+    X(NF_E_CONFIG, 2, 2, "bad configuration")                                                      \
+    X(NF_E_INPUT, 3, 2, "bad input")                                                               \
+    X(NF_E_NOMEM, 4, 1, "out of memory")                                                           \
+    X(NF_E_IO, 5, 1, "input/output error")                                                         \
+    X(NF_E_TOO_BIG, 6, 2, "input exceeds its size limit")                                          \
+    X(NF_E_INTERNAL, 7, 1, "internal error (a broken invariant)")                                  \
+    X(NF_E_NOT_FOUND, 8, 2, "not found")                                                           \
     X(NF_E_UNAVAILABLE, 9, 1, "service unavailable")
 
 enum nf_errcode {

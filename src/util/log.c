@@ -49,7 +49,8 @@ void nf_log_fields(enum nf_log_level level, const char *msg, const struct nf_log
     gmtime_r(&ts.tv_sec, &tm);
     char when[96];
     snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000000) % 1000);
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (long)(ts.tv_nsec / 1000000) % 1000);
 
     struct nf_buf b;
     nf_buf_init(&b, NF_LOG_LINE_MAX);
@@ -85,8 +86,9 @@ void nf_log_fields(enum nf_log_level level, const char *msg, const struct nf_log
         fwrite(b.data, 1, b.len, out);
     } else {
         /* too long or no memory: still say something, as valid JSON */
-        fprintf(out, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"(log record too long)\","
-                     "\"truncated\":true}\n",
+        fprintf(out,
+                "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"(log record too long)\","
+                "\"truncated\":true}\n",
                 when, level_names[level]);
     }
     fflush(out);

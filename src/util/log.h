@@ -31,13 +31,13 @@ struct nf_log_field {
     long long i;
 };
 
-#define NF_LF_STR(k, v) ((struct nf_log_field){.key = (k), .type = NF__LF_STR, .s = (v)})
-#define NF_LF_NUM(k, v) ((struct nf_log_field){.key = (k), .type = NF__LF_NUM, .d = (v)})
-#define NF_LF_INT(k, v) ((struct nf_log_field){.key = (k), .type = NF__LF_INT, .i = (v)})
+#define NF_LF_STR(k, v)  ((struct nf_log_field){.key = (k), .type = NF__LF_STR, .s = (v)})
+#define NF_LF_NUM(k, v)  ((struct nf_log_field){.key = (k), .type = NF__LF_NUM, .d = (v)})
+#define NF_LF_INT(k, v)  ((struct nf_log_field){.key = (k), .type = NF__LF_INT, .i = (v)})
 #define NF_LF_BOOL(k, v) ((struct nf_log_field){.key = (k), .type = NF__LF_BOOL, .i = !!(v)})
-#define NF_LF_END ((struct nf_log_field){.key = NULL, .type = NF__LF_END})
+#define NF_LF_END        ((struct nf_log_field){.key = NULL, .type = NF__LF_END})
 
-#define nf_log(level, msg, ...)                                                            \
+#define nf_log(level, msg, ...)                                                                    \
     nf_log_fields((level), (msg), (const struct nf_log_field[]){__VA_ARGS__})
 
 void nf_log_fields(enum nf_log_level level, const char *msg, const struct nf_log_field *fields);

@@ -23,8 +23,7 @@ static void integers_are_strict(void **state)
     assert_int_equal(v, 42);
     assert_int_equal(nf_parse_ll(S("-7"), &v, &why), NF_OK);
     assert_int_equal(v, -7);
-    const char *bad[] = {"", " 1", "1 ", "1.0", "0x10", "1e3", "+", "12a",
-                         "99999999999999999999"};
+    const char *bad[] = {"", " 1", "1 ", "1.0", "0x10", "1e3", "+", "12a", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (nf_parse_ll(S(bad[i]), &v, &why) == NF_OK)
             fail_msg("accepted \"%s\"", bad[i]);
@@ -68,8 +67,8 @@ static void booleans_and_durations(void **state)
     const struct {
         const char *text;
         double secs;
-    } ok[] = {{"300", 300}, {"2.5", 2.5}, {"90s", 90}, {"5m", 300}, {"1h30m", 5400},
-              {"1d", 86400}, {"250ms", 0.25}, {"0", 0}};
+    } ok[] = {{"300", 300},    {"2.5", 2.5},  {"90s", 90},     {"5m", 300},
+              {"1h30m", 5400}, {"1d", 86400}, {"250ms", 0.25}, {"0", 0}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         assert_int_equal(nf_parse_duration(S(ok[i].text), &s, &why), NF_OK);
         assert_true(s == ok[i].secs);

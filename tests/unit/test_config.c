@@ -179,10 +179,12 @@ static void bad_files_name_file_line_and_key(void **state)
 {
     (void)state;
     const struct bad_case cases[] = {
-        {"min_nodes: 3\nmni_nodes: 2\n", ":2: mni_nodes: unknown setting (did you mean 'min_nodes'?)"},
+        {"min_nodes: 3\nmni_nodes: 2\n",
+         ":2: mni_nodes: unknown setting (did you mean 'min_nodes'?)"},
         {"min_nodes: abc\n", ":1: min_nodes: expected an integer, got \"abc\""},
         {"min_nodes: 2.5\n", ":1: min_nodes: expected an integer, got \"2.5\""},
-        {"min_nodes: 5\nmax_nodes: 4\n", ":2: max_nodes: min_nodes (5) is greater than max_nodes (4)"},
+        {"min_nodes: 5\nmax_nodes: 4\n",
+         ":2: max_nodes: min_nodes (5) is greater than max_nodes (4)"},
         {"cooldown_scale_up: -5\n", ":1: cooldown_scale_up: must not be negative: \"-5\""},
         {"scale_up_threshold_cpu: 101\n",
          ":1: scale_up_threshold_cpu: \"101\" is out of range (must be between 0 and 100)"},

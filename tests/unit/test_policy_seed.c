@@ -361,10 +361,10 @@ static void held_up_condition_blocks_scale_down_even_when_cooling_down(void **st
 static void thresholds_and_durations_come_from_config(void **state)
 {
     (void)state;
-    struct nf_config_sources src = {
-        .sets = (const char *const[]){"scale_up_threshold_cpu=50", "scale_up_for=60",
-                                      "min_nodes=3", "cooldown_scale_up=10m"},
-        .nsets = 4};
+    struct nf_config_sources src = {.sets = (const char *const[]){"scale_up_threshold_cpu=50",
+                                                                  "scale_up_for=60", "min_nodes=3",
+                                                                  "cooldown_scale_up=10m"},
+                                    .nsets = 4};
     assert_int_equal(nf_config_load(&F.cfg, &src, NULL, NULL), NF_OK);
     assert_int_equal(nf_policy_init(&F.pol, "seed", &F.cfg, NULL), NF_OK);
     load_two(60, 55, 40, 0);
@@ -399,8 +399,8 @@ static void policy_specs_are_checked(void **state)
     (void)state;
     struct nf_err err;
     struct nf_policy p;
-    const char *bad[] = {"", "seeds", "seed:1", "static", "static:", "static:-1", "static:x",
-                         "static:1001", "static:5:5"};
+    const char *bad[] = {"",          "seeds",    "seed:1",      "static",    "static:",
+                         "static:-1", "static:x", "static:1001", "static:5:5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (nf_policy_init(&p, bad[i], &F.cfg, &err) == NF_OK)
             fail_msg("policy spec \"%s\" accepted", bad[i]);

@@ -30,8 +30,7 @@ static void make_trace(struct nf_trace *tr, size_t n, double step, double lo, do
     nf_buf_free(&b);
 }
 
-static void run(const struct nf_trace *tr, const char **specs, size_t n,
-                struct nf_sim_report *rep)
+static void run(const struct nf_trace *tr, const char **specs, size_t n, struct nf_sim_report *rep)
 {
     struct nf_policy pols[8];
     for (size_t i = 0; i < n; i++)

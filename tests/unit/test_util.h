@@ -39,10 +39,10 @@ static inline size_t fill_samples(struct nf_sample *out, size_t cap, double from
     return n;
 }
 
-#define assert_string_contains(hay, needle)                                                \
-    do {                                                                                   \
-        if (strstr((hay), (needle)) == NULL)                                               \
-            fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));                   \
+#define assert_string_contains(hay, needle)                                                        \
+    do {                                                                                           \
+        if (strstr((hay), (needle)) == NULL)                                                       \
+            fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));                           \
     } while (0)
 
 #endif

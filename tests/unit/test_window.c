@@ -85,8 +85,7 @@ static void unknown_newest_is_neither_high_nor_low(void **state)
 static void unknown_in_the_middle_breaks_the_run(void **state)
 {
     (void)state;
-    struct nf_sample s[] = {cpu_sample(700, 90), cpu_sample(900, INFINITY),
-                            cpu_sample(1000, 90)};
+    struct nf_sample s[] = {cpu_sample(700, 90), cpu_sample(900, INFINITY), cpu_sample(1000, 90)};
     struct nf_window_result r;
     assert_false(nf_window_holds(s, 3, 1000, 180, &cpu_above_70, &r));
     assert_int_equal(r.state, NF_WIN_TOO_SHORT);

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# run.sh [BUILD_DIR] - build and print every benchmark figure (see README "Performance").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+cmake --build "$build" --target nodefleet bench_core maxrss >/dev/null
+python3 bench/bench.py "$build"
