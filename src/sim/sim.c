@@ -64,6 +64,25 @@ static int nodes_for_pods(const struct model *m, int pods)
     return (pods + m->pods_per_node - 1) / m->pods_per_node;
 }
 
+/* What `ready` workers make of `demand`: pods that run (the rest are pending) and the vCPU
+ * they serve (a running pod serves up to its request). */
+struct service {
+    int pods, running, pending;
+    double served;
+};
+
+static struct service serve(const struct model *m, double demand, int ready)
+{
+    struct service sv = {.pods = pods_for(m, demand)};
+    int slots = ready * m->pods_per_node;
+    sv.running = sv.pods < slots ? sv.pods : slots;
+    sv.pending = sv.pods - sv.running;
+    sv.served = sv.running * m->p->pod_cpu_request;
+    if (sv.served > demand)
+        sv.served = demand;
+    return sv;
+}
+
 /* ---- the world: live instances, samples, bills ------------------------------------------- */
 
 enum node_state { NODE_BOOTING, NODE_READY, NODE_DRAINING };
@@ -469,20 +488,17 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
         w->now = t;
         advance(w, t);
         double demand = m->scale * nf_trace_value_at(tr, &cur, t);
-        int pods = pods_for(m, demand);
         int ready = count_state(w, NODE_READY);
-        int running = pods < ready * m->pods_per_node ? pods : ready * m->pods_per_node;
-        double served = running * p->pod_cpu_request;
-        if (served > demand)
-            served = demand;
+        struct service sv = serve(m, demand, ready);
         struct nf_sample s = {.t = t};
         for (int k = 0; k < NF_SIG__COUNT; k++)
             s.v[k] = NAN;
         if (ready > 0) {
-            s.v[NF_SIG_CPU] = 100.0 * served / (ready * p->node_vcpu);
-            s.v[NF_SIG_MEMORY] = 100.0 * running * p->pod_memory_mib / (ready * p->node_memory_mib);
+            s.v[NF_SIG_CPU] = 100.0 * sv.served / (ready * p->node_vcpu);
+            s.v[NF_SIG_MEMORY] =
+                100.0 * sv.running * p->pod_memory_mib / (ready * p->node_memory_mib);
         }
-        s.v[NF_SIG_PENDING_PODS] = pods - running;
+        s.v[NF_SIG_PENDING_PODS] = sv.pending;
         push_sample(w, &s);
 
         if (step % every == 0) {
@@ -498,13 +514,10 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
                 run->m.scale_downs++;
             /* a drain takes capacity away at once */
             ready = count_state(w, NODE_READY);
-            running = pods < ready * m->pods_per_node ? pods : ready * m->pods_per_node;
-            served = running * p->pod_cpu_request;
-            if (served > demand)
-                served = demand;
+            sv = serve(m, demand, ready);
         }
-        int need = nodes_for_pods(m, pods);
-        rc = score_step(&sc, &run->m, t, g->dt, demand, served, pods - running, need, ready);
+        int need = nodes_for_pods(m, sv.pods);
+        rc = score_step(&sc, &run->m, t, g->dt, demand, sv.served, sv.pending, need, ready);
         if (rc != NF_OK) {
             nf_err_set(err, rc, "simulator: out of memory");
             goto out;
@@ -563,13 +576,9 @@ static int run_oracle(struct nf_sim_report *r, const struct model *m, const stru
     for (size_t step = 0; step < g->steps; step++) {
         double t = (double)step * g->dt;
         double demand = m->scale * nf_trace_value_at(r->trace, &cur, t);
-        int pods = pods_for(m, demand);
-        int need = nodes_for_pods(m, pods);
+        int need = nodes_for_pods(m, pods_for(m, demand));
         int supply = need < p->min_nodes ? p->min_nodes : need > p->max_nodes ? p->max_nodes : need;
-        int running = pods < supply * m->pods_per_node ? pods : supply * m->pods_per_node;
-        double served = running * p->pod_cpu_request;
-        if (served > demand)
-            served = demand;
+        struct service sv = serve(m, demand, supply);
         if (prev >= 0 && supply > prev)
             run->m.scale_ups++;
         if (prev >= 0 && supply < prev)
@@ -584,7 +593,7 @@ static int run_oracle(struct nf_sim_report *r, const struct model *m, const stru
         run->m.cost_usd += supply * g->dt / 3600.0 * blend;
         run->m.node_hours += supply * g->dt / 3600.0;
         run->m.spot_node_hours += supply * g->dt / 3600.0 * p->spot_pct / 100.0;
-        rc = score_step(&sc, &run->m, t, g->dt, demand, served, pods - running, need, supply);
+        rc = score_step(&sc, &run->m, t, g->dt, demand, sv.served, sv.pending, need, supply);
         if (rc != NF_OK) {
             nf_err_set(err, rc, "simulator: out of memory");
             goto out;
