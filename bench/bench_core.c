@@ -26,7 +26,7 @@ int main(void)
     struct nf_sample s[61];
     for (int i = 0; i < 61; i++) {
         s[i].t = 1700000000.0 - 900 + 15 * i;
-        for (int k = 0; k < NF_SIG__COUNT; k++)
+        for (int k = 0; k < NF_SAMPLE_VALUES; k++)
             s[i].v[k] = NAN;
         s[i].v[NF_SIG_CPU] = 20;
         s[i].v[NF_SIG_MEMORY] = 30;

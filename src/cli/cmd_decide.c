@@ -40,7 +40,7 @@ int nf_cmd_decide(int argc, char **argv)
     int rc = nf_buf_read_file(&in, input, "input", &err);
     struct nf_decide_input di;
     if (rc == NF_OK)
-        rc = nf_decide_parse(in.data, in.len, &di, &err);
+        rc = nf_decide_parse(in.data, in.len, &cfg, &di, &err);
     nf_buf_free(&in);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet decide: %s\n", err.msg);

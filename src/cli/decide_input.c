@@ -122,11 +122,44 @@ static int parse_workers(const json_t *w, struct nf_workers *out, struct nf_err 
     return rc;
 }
 
-static int parse_samples(const json_t *arr, double now, struct nf_decide_input *out,
-                         struct nf_err *err)
+static int parse_custom(const json_t *obj, const char *where, const struct nf_config *cfg,
+                        struct nf_sample *o, struct nf_err *err)
+{
+    char field[160];
+    snprintf(field, sizeof field, "%s.custom", where);
+    if (obj == NULL || json_is_null(obj))
+        return NF_OK;
+    if (!json_is_object(obj))
+        return bad(err, field, "expected an object of trigger values, got %s", type_name(obj));
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)obj, key, val)
+    {
+        snprintf(field, sizeof field, "%s.custom.%.48s", where, key);
+        int k = -1;
+        for (int i = 0; cfg && i < cfg->ntriggers; i++)
+            if (strcmp(cfg->triggers[i].name, key) == 0)
+                k = i;
+        if (k < 0)
+            return bad(err, field, "no trigger of that name in the configuration");
+        if (val != NULL && !json_is_null(val) && json_is_number(val) &&
+            json_number_value(val) < 0) {
+            /* a custom signal may be negative (e.g. a margin): allow it */
+            o->v[NF_SIG_CUSTOM(k)] = json_number_value(val);
+            continue;
+        }
+        int rc = get_number(val, field, true, &o->v[NF_SIG_CUSTOM(k)], err);
+        if (rc != NF_OK)
+            return rc;
+    }
+    return NF_OK;
+}
+
+static int parse_samples(const json_t *arr, double now, const struct nf_config *cfg,
+                         struct nf_decide_input *out, struct nf_err *err)
 {
 #define NF__SIG_KEY(id, name, what) name,
-    static const char *const known[] = {"t", NF_SIGNALS(NF__SIG_KEY) NULL};
+    static const char *const known[] = {"t", NF_SIGNALS(NF__SIG_KEY) "custom", NULL};
 #undef NF__SIG_KEY
 
     if (arr == NULL || json_is_null(arr))
@@ -151,6 +184,11 @@ static int parse_samples(const json_t *arr, double now, struct nf_decide_input *
         if (rc != NF_OK)
             return rc;
         struct nf_sample *o = &out->samples[i];
+        for (int k = 0; k < NF_SAMPLE_VALUES; k++)
+            o->v[k] = NAN;
+        rc = parse_custom(json_object_get(s, "custom"), where, cfg, o, err);
+        if (rc != NF_OK)
+            return rc;
         snprintf(field, sizeof field, "%s.t", where);
         rc = get_number(json_object_get(s, "t"), field, false, &o->t, err);
         if (rc != NF_OK)
@@ -181,7 +219,8 @@ static int parse_last(const json_t *root, const char *name, double now, double *
     return rc;
 }
 
-int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out, struct nf_err *err)
+int nf_decide_parse(const char *data, size_t len, const struct nf_config *cfg,
+                    struct nf_decide_input *out, struct nf_err *err)
 {
     static const char *const known[] = {"now",           "workers",         "samples",
                                         "last_scale_up", "last_scale_down", NULL};
@@ -205,7 +244,7 @@ int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out, s
     if (rc == NF_OK)
         rc = parse_workers(json_object_get(root, "workers"), &out->obs.workers, err);
     if (rc == NF_OK)
-        rc = parse_samples(json_object_get(root, "samples"), out->obs.now, out, err);
+        rc = parse_samples(json_object_get(root, "samples"), out->obs.now, cfg, out, err);
     if (rc == NF_OK)
         rc = parse_last(root, "last_scale_up", out->obs.now, &out->obs.last_scale_up, err);
     if (rc == NF_OK)

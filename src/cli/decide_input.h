@@ -3,7 +3,8 @@
  * Contract
  *   {"now": T, "workers": {"ready": R, "joining": J, "draining": D},
  *    "samples": [{"t": T, "cpu": ..., "memory": ..., "pending_pods": ..., "queue_depth": ...,
- *                 "latency_p95_ms": ..., "error_rate_pct": ...}, ...],
+ *                 "latency_p95_ms": ..., "error_rate_pct": ...,
+ *                 "custom": {"TRIGGER": ...}}, ...],
  *    "last_scale_up": T|null, "last_scale_down": T|null}
  *   `now` and `workers.ready` are required; joining/draining default to 0; samples oldest
  *   first, strictly increasing in t, none later than now; a metric absent or null is unknown.
@@ -17,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "../config/config.h"
 #include "../core/types.h"
 #include "../util/buf.h"
 #include "../util/err.h"
@@ -30,7 +32,10 @@ struct nf_decide_input {
     struct nf_sample *samples; /* owned; obs.samples points here */
 };
 
-int nf_decide_parse(const char *data, size_t len, struct nf_decide_input *out, struct nf_err *err);
+/* `cfg` (may be NULL) supplies the configured custom triggers, whose values a sample may
+ * carry as "custom": {"NAME": number|null}. */
+int nf_decide_parse(const char *data, size_t len, const struct nf_config *cfg,
+                    struct nf_decide_input *out, struct nf_err *err);
 void nf_decide_input_free(struct nf_decide_input *in);
 
 /* The decision as one JSON object line: {"action","nodes","reason","trail"}. */

@@ -10,6 +10,8 @@
 #include <yaml.h>
 
 #include "../core/policy.h"
+#include "config_internal.h"
+#include "../util/addr.h"
 #include "../util/parse.h"
 
 const struct nf_setting nf_settings[NF_CFG__COUNT] = {
@@ -37,6 +39,7 @@ struct loader {
     int nproblems;
     const char *file;
     int file_line[NF_CFG__COUNT]; /* line where the file set each setting, 0 = not set */
+    int triggers_line;
 };
 
 static void problem(struct loader *L, const char *where, const char *name, const char *fmt, ...)
@@ -146,7 +149,7 @@ static void shown_value(const struct nf_setting *st, const char *s, size_t n, ch
     out[o] = '\0';
 }
 
-static void fmt_bound(double v, enum nf_ctype type, char *out, size_t outlen)
+void nf__config_fmt_bound(double v, enum nf_ctype type, char *out, size_t outlen)
 {
     if (type == NF_CT_DUR)
         snprintf(out, outlen, "%gs", v);
@@ -235,6 +238,12 @@ static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char
                 return NF_E_CONFIG;
             }
         }
+        struct nf_addr addr;
+        if (id == NF_CFG_server_listen && tmp[0] != '\0' &&
+            nf_addr_parse(tmp, &addr, &reason) != NF_OK) {
+            snprintf(why, whylen, "%s: %s", reason, val);
+            return NF_E_CONFIG;
+        }
         if (id == NF_CFG_policy && nf_policy_spec_check(tmp, &reason) != NF_OK) {
             snprintf(why, whylen, "%s: %s", reason, val);
             return NF_E_CONFIG;
@@ -244,8 +253,8 @@ static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char
     }
     }
     char lo[32], hi[32];
-    fmt_bound(st->min, st->type, lo, sizeof lo);
-    fmt_bound(st->max, st->type, hi, sizeof hi);
+    nf__config_fmt_bound(st->min, st->type, lo, sizeof lo);
+    nf__config_fmt_bound(st->max, st->type, hi, sizeof hi);
     snprintf(why, whylen, "%s is out of range (must be between %s and %s)", val, lo, hi);
     return NF_E_CONFIG;
 }
@@ -285,6 +294,166 @@ static bool is_null_scalar(const yaml_node_t *v)
            strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
+/* ---- triggers: a list of records, with its own small table of fields ------------------ */
+
+static const char *const trigger_fields[] = {"name", "query",    "above", "below",
+                                             "for",  "scale_by", NULL};
+
+static bool valid_trigger_name(const char *s)
+{
+    if (!(s[0] >= 'a' && s[0] <= 'z'))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return false;
+    return true;
+}
+
+static void scalar_text(const yaml_node_t *v, char *out, size_t outlen, bool *toolong)
+{
+    size_t n = v->data.scalar.length;
+    *toolong = n >= outlen;
+    if (*toolong)
+        n = outlen - 1;
+    memcpy(out, v->data.scalar.value, n);
+    out[n] = '\0';
+}
+
+static void parse_trigger(struct loader *L, yaml_document_t *doc, yaml_node_t *item, int idx)
+{
+    char where[NF_CONFIG_STR_MAX + 32];
+    snprintf(where, sizeof where, "%s:%lu", L->file, (unsigned long)item->start_mark.line + 1);
+    char label[64];
+    snprintf(label, sizeof label, "triggers[%d]", idx);
+    if (item->type != YAML_MAPPING_NODE) {
+        problem(L, where, label,
+                "expected a mapping with name, query, above or below, for, "
+                "scale_by");
+        return;
+    }
+    struct nf_trigger t = {.for_s = 120, .scale_by = 1, .line = (int)item->start_mark.line + 1};
+    bool have_name = false, have_query = false, have_above = false, have_below = false;
+    int before = L->nproblems;
+    for (yaml_node_pair_t *pair = item->data.mapping.pairs.start;
+         pair < item->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(doc, pair->value);
+        if (k == NULL || v == NULL)
+            continue;
+        snprintf(where, sizeof where, "%s:%lu", L->file, (unsigned long)k->start_mark.line + 1);
+        char key[64];
+        bool toolong;
+        if (k->type != YAML_SCALAR_NODE) {
+            problem(L, where, label, "field names must be plain words");
+            continue;
+        }
+        scalar_text(k, key, sizeof key, &toolong);
+        char field[160];
+        snprintf(field, sizeof field, "%s.%s", label, key);
+        if (v->type != YAML_SCALAR_NODE || is_null_scalar(v)) {
+            problem(L, where, field,
+                    v->type == YAML_SCALAR_NODE ? "missing value" : "expected a single value");
+            continue;
+        }
+        const char *s = (const char *)v->data.scalar.value;
+        size_t n = v->data.scalar.length;
+        const char *why = NULL;
+        char val[96];
+        shown_value(&nf_settings[NF_CFG_policy], s, n, val, sizeof val);
+        if (strcmp(key, "name") == 0) {
+            scalar_text(v, t.name, sizeof t.name, &toolong);
+            if (toolong || !valid_trigger_name(t.name))
+                problem(L, where, field,
+                        "must be lower-case letters, digits and _ (starting with a letter), at "
+                        "most %d characters: %s",
+                        NF_TRIGGER_NAME_MAX - 1, val);
+            have_name = true;
+        } else if (strcmp(key, "query") == 0) {
+            scalar_text(v, t.query, sizeof t.query, &toolong);
+            if (toolong)
+                problem(L, where, field, "longer than %d bytes", NF_CONFIG_STR_MAX - 1);
+            else if (t.query[0] == '\0' || memchr(s, '\0', n) != NULL)
+                problem(L, where, field, "must be a PromQL expression");
+            have_query = true;
+        } else if (strcmp(key, "above") == 0 || strcmp(key, "below") == 0) {
+            if (nf_parse_double(s, n, &t.threshold, &why) != NF_OK)
+                problem(L, where, field, "expected a number, got %s", val);
+            t.below = key[0] == 'b';
+            *(t.below ? &have_below : &have_above) = true;
+        } else if (strcmp(key, "for") == 0) {
+            if (nf_parse_duration(s, n, &t.for_s, &why) != NF_OK)
+                problem(L, where, field, "%s: %s", why, val);
+            else if (t.for_s > 86400)
+                problem(L, where, field, "at most 86400s");
+        } else if (strcmp(key, "scale_by") == 0) {
+            if (nf_parse_ll(s, n, &t.scale_by, &why) != NF_OK || t.scale_by < 1 || t.scale_by > 100)
+                problem(L, where, field, "expected a whole number from 1 to 100, got %s", val);
+        } else {
+            int best = -1;
+            size_t best_d = 3;
+            for (int f = 0; trigger_fields[f]; f++) {
+                size_t d =
+                    edit_distance(key, strlen(key), trigger_fields[f], strlen(trigger_fields[f]));
+                if (d < best_d) {
+                    best_d = d;
+                    best = f;
+                }
+            }
+            if (best >= 0)
+                problem(L, where, field, "unknown field (did you mean '%s'?)",
+                        trigger_fields[best]);
+            else
+                problem(L, where, field,
+                        "unknown field (known: name, query, above, below, for, scale_by)");
+        }
+    }
+    snprintf(where, sizeof where, "%s:%d", L->file, t.line);
+    if (!have_name)
+        problem(L, where, label, "needs a name");
+    if (!have_query)
+        problem(L, where, label, "needs a query");
+    if (have_above == have_below)
+        problem(L, where, label, "needs exactly one of above or below");
+    if (have_name) {
+        for (int s = 0; s < NF_SIG__COUNT; s++)
+            if (strcmp(t.name, nf_signal_names[s]) == 0)
+                problem(L, where, label, "name '%s' is a built-in signal", t.name);
+        for (int j = 0; j < L->c->ntriggers; j++)
+            if (strcmp(L->c->triggers[j].name, t.name) == 0)
+                problem(L, where, label, "name '%s' already used at line %d", t.name,
+                        L->c->triggers[j].line);
+    }
+    if (L->nproblems == before && L->c->ntriggers < NF_TRIGGERS_MAX)
+        L->c->triggers[L->c->ntriggers++] = t;
+}
+
+static void parse_triggers(struct loader *L, yaml_document_t *doc, yaml_node_t *k, yaml_node_t *v)
+{
+    char where[NF_CONFIG_STR_MAX + 32];
+    snprintf(where, sizeof where, "%s:%lu", L->file, (unsigned long)k->start_mark.line + 1);
+    if (L->triggers_line != 0) {
+        problem(L, where, "triggers", "set twice (first at line %d)", L->triggers_line);
+        return;
+    }
+    L->triggers_line = (int)k->start_mark.line + 1;
+    if (v->type == YAML_SCALAR_NODE && is_null_scalar(v))
+        return; /* "triggers:" with nothing: none */
+    if (v->type != YAML_SEQUENCE_NODE) {
+        problem(L, where, "triggers", "expected a list of triggers (- name: ...)");
+        return;
+    }
+    int n = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (n > NF_TRIGGERS_MAX) {
+        problem(L, where, "triggers", "at most %d triggers, got %d", NF_TRIGGERS_MAX, n);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        yaml_node_t *item = yaml_document_get_node(doc, v->data.sequence.items.start[i]);
+        if (item != NULL)
+            parse_trigger(L, doc, item, i);
+    }
+}
+
 static void walk_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *map,
                          const char *prefix)
 {
@@ -313,6 +482,10 @@ static void walk_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *ma
             continue;
         }
         size_t len = (size_t)nl;
+        if (prefix[0] == '\0' && strcmp(name, "triggers") == 0) {
+            parse_triggers(L, doc, k, v);
+            continue;
+        }
         int id = nf_setting_find(name, len);
         if (id < 0 && prefix[0] == '\0' && is_section(name, len)) {
             if (v->type != YAML_MAPPING_NODE) {
@@ -462,8 +635,8 @@ static void load_sets(struct loader *L, const char *const *sets, size_t n)
 
 /* ---- cross-setting checks --------------------------------------------------------------- */
 
-static void origin_text(const struct nf_config *c, const char *file, int id, char *out,
-                        size_t outlen)
+void nf__config_origin_text(const struct nf_config *c, const char *file, int id, char *out,
+                            size_t outlen)
 {
     switch (c->origin[id].source) {
     case NF_SRC_DEFAULT:
@@ -497,7 +670,7 @@ static void conflict(struct loader *L, int a, int b, const char *fmt, ...)
 {
     int who = blame(L->c, a, b);
     char where[NF_CONFIG_STR_MAX + 32];
-    origin_text(L->c, L->file, who, where, sizeof where);
+    nf__config_origin_text(L->c, L->file, who, where, sizeof where);
     char what[256];
     va_list ap;
     va_start(ap, fmt);
@@ -566,193 +739,4 @@ int nf_config_load(struct nf_config *out, const struct nf_config_sources *src,
                           L.nproblems == 1 ? "" : "s");
     *out = *c;
     return NF_OK;
-}
-
-/* ---- printing ------------------------------------------------------------------------------ */
-
-void nf_config_format_value(const struct nf_config *c, int id, bool mask, struct nf_buf *out)
-{
-    const struct nf_setting *st = &nf_settings[id];
-    const void *field = (const char *)c + st->offset;
-    switch (st->type) {
-    case NF_CT_INT:
-        nf_buf_printf(out, "%lld", *(const long long *)field);
-        break;
-    case NF_CT_NUM:
-    case NF_CT_PCT:
-        nf_buf_json_num(out, *(const double *)field);
-        break;
-    case NF_CT_DUR:
-        nf_buf_json_num(out, *(const double *)field);
-        nf_buf_putc(out, 's');
-        break;
-    case NF_CT_BOOL:
-        nf_buf_puts(out, *(const bool *)field ? "true" : "false");
-        break;
-    case NF_CT_STR:
-        if (mask && (st->flags & NF_CF_SECRET) && ((const char *)field)[0] != '\0')
-            nf_buf_puts(out, "\"********\"");
-        else
-            nf_buf_json_str(out, (const char *)field);
-        break;
-    }
-}
-
-/* Section of a setting name ("sim" for "sim.boot_s"; "" for top level) and its leaf. */
-static void split_name(const char *name, char *section, size_t seclen, const char **leaf)
-{
-    const char *dot = strchr(name, '.');
-    if (dot == NULL) {
-        section[0] = '\0';
-        *leaf = name;
-        return;
-    }
-    snprintf(section, seclen, "%.*s", (int)(dot - name), name);
-    *leaf = dot + 1;
-}
-
-void nf_config_write_effective(const struct nf_config *c, struct nf_buf *out)
-{
-    nf_buf_puts(out, "# nodefleet effective configuration; after each value, where it came "
-                     "from\n");
-    char cur[64] = "";
-    for (int id = 0; id < NF_CFG__COUNT; id++) {
-        char section[64];
-        const char *leaf;
-        split_name(nf_settings[id].name, section, sizeof section, &leaf);
-        if (strcmp(section, cur) != 0) {
-            nf_buf_printf(out, "%s:\n", section);
-            snprintf(cur, sizeof cur, "%s", section);
-        }
-        nf_buf_printf(out, "%s%s: ", section[0] ? "  " : "", leaf);
-        nf_config_format_value(c, id, true, out);
-        char where[NF_CONFIG_STR_MAX + 32];
-        origin_text(c, c->file, id, where, sizeof where);
-        nf_buf_printf(out, "  # %s\n", where);
-    }
-}
-
-static const char *type_name(enum nf_ctype t)
-{
-    switch (t) {
-    case NF_CT_INT:
-        return "integer";
-    case NF_CT_NUM:
-        return "number";
-    case NF_CT_PCT:
-        return "percent";
-    case NF_CT_DUR:
-        return "duration";
-    case NF_CT_BOOL:
-        return "boolean";
-    case NF_CT_STR:
-        return "string";
-    }
-    return "?";
-}
-
-static void write_range(const struct nf_setting *st, struct nf_buf *out)
-{
-    char lo[32], hi[32];
-    switch (st->type) {
-    case NF_CT_INT:
-    case NF_CT_NUM:
-    case NF_CT_PCT:
-    case NF_CT_DUR:
-        fmt_bound(st->min, st->type, lo, sizeof lo);
-        fmt_bound(st->max, st->type, hi, sizeof hi);
-        nf_buf_printf(out, "%s to %s", lo, hi);
-        break;
-    case NF_CT_BOOL:
-        nf_buf_puts(out, "true or false");
-        break;
-    case NF_CT_STR:
-        if (st->choices) {
-            /* "a|b|c" -> "a, b, c" (a bare | would break a Markdown table) */
-            for (const char *p = st->choices; *p; p++) {
-                if (*p == '|')
-                    nf_buf_puts(out, ", ");
-                else
-                    nf_buf_putc(out, *p);
-            }
-        } else
-            nf_buf_puts(out, "text");
-        break;
-    }
-}
-
-/* Write `text` as comment lines of at most ~90 columns, each prefixed by `indent# `. */
-static void write_wrapped_comment(struct nf_buf *out, const char *indent, const char *text)
-{
-    const char *p = text;
-    while (*p) {
-        size_t len = strlen(p);
-        size_t take = len;
-        if (len > 86) {
-            take = 86;
-            while (take > 0 && p[take] != ' ')
-                take--;
-            if (take == 0)
-                take = 86;
-        }
-        nf_buf_printf(out, "%s# %.*s\n", indent, (int)take, p);
-        p += take;
-        while (*p == ' ')
-            p++;
-    }
-}
-
-void nf_config_write_example(struct nf_buf *out)
-{
-    struct nf_config d;
-    nf_config_defaults(&d);
-    nf_buf_puts(out, "# nodefleet example configuration: every setting with its default.\n"
-                     "# Precedence: defaults < this file < environment < --set name=value.\n"
-                     "# Durations take seconds or units: 90s, 5m, 1h30m.\n");
-    char cur[64] = "";
-    for (int id = 0; id < NF_CFG__COUNT; id++) {
-        const struct nf_setting *st = &nf_settings[id];
-        char section[64];
-        const char *leaf;
-        split_name(st->name, section, sizeof section, &leaf);
-        if (strcmp(section, cur) != 0) {
-            nf_buf_printf(out, "\n%s:\n", section);
-            snprintf(cur, sizeof cur, "%s", section);
-        }
-        const char *indent = section[0] ? "  " : "";
-        nf_buf_putc(out, '\n');
-        write_wrapped_comment(out, indent, st->help);
-        nf_buf_printf(out, "%s# %s, ", indent, type_name(st->type));
-        write_range(st, out);
-        nf_buf_printf(out, "; environment: %s\n", st->env);
-        nf_buf_printf(out, "%s%s: ", indent, leaf);
-        nf_config_format_value(&d, id, false, out);
-        nf_buf_putc(out, '\n');
-    }
-}
-
-void nf_config_write_docs(struct nf_buf *out)
-{
-    nf_buf_puts(out, "# Configuration reference\n\n"
-                     "Generated by `nodefleet check-config --docs` from the settings table "
-                     "(`src/config/config_table.h`); a test keeps this file in step with it.\n\n"
-                     "Every setting can be given in the YAML file (`--config FILE`), by its "
-                     "environment variable, or as `--set name=value`; later sources win: "
-                     "defaults < file < environment < `--set`. A name with a dot lives in a YAML "
-                     "section (`sim.boot_s` is `boot_s:` under `sim:`). Durations take seconds "
-                     "(`300`) or units (`90s`, `5m`, `1h30m`). Values out of range are errors, "
-                     "never clamped. `nodefleet check-config --example` prints a complete file.\n\n"
-                     "| Setting | Environment | Type | Default | Allowed | Meaning |\n"
-                     "| --- | --- | --- | --- | --- | --- |\n");
-    struct nf_config d;
-    nf_config_defaults(&d);
-    for (int id = 0; id < NF_CFG__COUNT; id++) {
-        const struct nf_setting *st = &nf_settings[id];
-        nf_buf_printf(out, "| `%s` | `%s` | %s%s | `", st->name, st->env, type_name(st->type),
-                      (st->flags & NF_CF_SECRET) ? " (secret)" : "");
-        nf_config_format_value(&d, id, false, out);
-        nf_buf_puts(out, "` | ");
-        write_range(st, out);
-        nf_buf_printf(out, " | %s |\n", st->help);
-    }
 }

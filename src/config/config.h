@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../core/types.h"
 #include "../util/buf.h"
 #include "../util/err.h"
 #include "config_table.h"
@@ -47,12 +48,27 @@ struct nf_config_origin {
 #define NF__CT_FIELD_NF_CT_BOOL(id) bool id;
 #define NF__CT_FIELD_NF_CT_STR(id)  char id[NF_CONFIG_STR_MAX];
 
+/* A custom trigger (KEDA's Prometheus trigger is the model): scale up by `scale_by` when
+ * `query` stays above (or below) `threshold` for `for_s` seconds. Set in the file only. */
+#define NF_TRIGGER_NAME_MAX 48
+struct nf_trigger {
+    char name[NF_TRIGGER_NAME_MAX];
+    char query[NF_CONFIG_STR_MAX];
+    bool below;
+    double threshold;
+    double for_s;
+    long long scale_by;
+    int line; /* where the file defined it */
+};
+
 struct nf_config {
 #define NF__CFG_FIELD(ident, name, type, ...) NF__CT_FIELD_##type(ident)
     NF_CONFIG_TABLE(NF__CFG_FIELD)
 #undef NF__CFG_FIELD
     struct nf_config_origin origin[NF_CFG__COUNT];
     char file[NF_CONFIG_STR_MAX]; /* the config file loaded, or "" */
+    struct nf_trigger triggers[NF_TRIGGERS_MAX];
+    int ntriggers;
 };
 
 struct nf_setting {

@@ -25,6 +25,9 @@
       "workers, the baseline).")                                                                   \
     X(prometheus_url, "prometheus_url", NF_CT_STR, 0, 0, "http://127.0.0.1:9090",                  \
       "PROMETHEUS_URL", 0, NULL, "Base URL of the Prometheus HTTP API.")                           \
+    X(interval, "interval", NF_CT_DUR, 1, 86400, "30", "NODEFLEET_INTERVAL", 0, NULL,              \
+      "Time between decision cycles of `nodefleet run` (the seed's Lambda ran every 2m; a "        \
+      "daemon can afford to look more often).")                                                    \
     X(dynamodb_table, "dynamodb_table", NF_CT_STR, 0, 0, "k3s-autoscaler-state", "DYNAMODB_TABLE", \
       0, NULL, "DynamoDB table holding the pool state and lease.")                                 \
     X(metrics_history_table, "metrics_history_table", NF_CT_STR, 0, 0, "k3s-metrics-history",      \
@@ -94,6 +97,73 @@
       "Share of launched workers to run as spot instances.")                                       \
     X(log_level, "log_level", NF_CT_STR, 0, 0, "info", "NODEFLEET_LOG_LEVEL", 0,                   \
       "debug|info|warn|error", "Lowest level of log record written to stderr.")                    \
+    X(prometheus_basic_auth_user, "prometheus.basic_auth_user", NF_CT_STR, 0, 0, "",               \
+      "NODEFLEET_PROMETHEUS_USER", 0, NULL,                                                        \
+      "User for HTTP basic auth to Prometheus (empty: no basic auth).")                            \
+    X(prometheus_basic_auth_password, "prometheus.basic_auth_password", NF_CT_STR, 0, 0, "",       \
+      "NODEFLEET_PROMETHEUS_PASSWORD", NF_CF_SECRET, NULL,                                         \
+      "Password for basic auth to Prometheus (a secret; prefer basic_auth_password_file).")        \
+    X(prometheus_basic_auth_password_file, "prometheus.basic_auth_password_file", NF_CT_STR, 0, 0, \
+      "", "NODEFLEET_PROMETHEUS_PASSWORD_FILE", 0, NULL,                                           \
+      "File holding the basic auth password (first line; read at start-up).")                      \
+    X(prometheus_bearer_token_file, "prometheus.bearer_token_file", NF_CT_STR, 0, 0, "",           \
+      "NODEFLEET_PROMETHEUS_BEARER_TOKEN_FILE", 0, NULL,                                           \
+      "File holding a bearer token for Prometheus (e.g. a service-account token).")                \
+    X(prometheus_ca_file, "prometheus.ca_file", NF_CT_STR, 0, 0, "",                               \
+      "NODEFLEET_PROMETHEUS_CA_FILE", 0, NULL,                                                     \
+      "CA bundle to verify Prometheus' TLS certificate (empty: the system's). TLS is "             \
+      "always verified.")                                                                          \
+    X(prometheus_connect_timeout, "prometheus.connect_timeout", NF_CT_DUR, 0.01, 60, "2",          \
+      "NODEFLEET_PROMETHEUS_CONNECT_TIMEOUT", 0, NULL,                                             \
+      "How long to wait for a connection to Prometheus.")                                          \
+    X(prometheus_timeout, "prometheus.timeout", NF_CT_DUR, 0.01, 300, "5",                         \
+      "NODEFLEET_PROMETHEUS_TIMEOUT", 0, NULL,                                                     \
+      "How long one query may take, all in; slower is a failed query (signal unknown).")           \
+    X(prometheus_attempts, "prometheus.attempts", NF_CT_INT, 1, 5, "2",                            \
+      "NODEFLEET_PROMETHEUS_ATTEMPTS", 0, NULL,                                                    \
+      "Tries per query (queries are idempotent) on connection errors, 429 and 5xx.")               \
+    X(prometheus_max_response_bytes, "prometheus.max_response_bytes", NF_CT_INT, 1024, 1073741824, \
+      "8388608", "NODEFLEET_PROMETHEUS_MAX_RESPONSE_BYTES", 0, NULL,                               \
+      "Largest Prometheus response accepted; a larger one is a failed query.")                     \
+    X(prometheus_step, "prometheus.step", NF_CT_DUR, 1, 3600, "15", "NODEFLEET_PROMETHEUS_STEP",   \
+      0, NULL,                                                                                     \
+      "Resolution of the signal history read for sustained conditions (match the scrape "          \
+      "interval).")                                                                                \
+    X(prometheus_server_nodes, "prometheus.server_nodes", NF_CT_INT, 0, 100, "1",                  \
+      "NODEFLEET_PROMETHEUS_SERVER_NODES", 0, NULL,                                                \
+      "Nodes counted by query_node_count that are not workers (the K3s server).")                  \
+    X(prometheus_query_cpu, "prometheus.query_cpu", NF_CT_STR, 0, 0,                               \
+      "(1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))) * 100",                          \
+      "NODEFLEET_PROMETHEUS_QUERY_CPU", 0, NULL, "PromQL: average CPU utilisation, %.")            \
+    X(prometheus_query_memory, "prometheus.query_memory", NF_CT_STR, 0, 0,                         \
+      "(1 - avg(node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)) * 100",              \
+      "NODEFLEET_PROMETHEUS_QUERY_MEMORY", 0, NULL, "PromQL: average memory utilisation, %.")      \
+    X(prometheus_query_pending_pods, "prometheus.query_pending_pods", NF_CT_STR, 0, 0,             \
+      "sum(kube_pod_status_phase{phase=\"Pending\"})", "NODEFLEET_PROMETHEUS_QUERY_PENDING_PODS",  \
+      0, NULL, "PromQL: pods waiting for a node.")                                                 \
+    X(prometheus_query_queue_depth, "prometheus.query_queue_depth", NF_CT_STR, 0, 0,               \
+      "sum(app_queue_depth{queue=\"default\"})", "NODEFLEET_PROMETHEUS_QUERY_QUEUE_DEPTH", 0,      \
+      NULL, "PromQL: application queue depth.")                                                    \
+    X(prometheus_query_latency_p95_ms, "prometheus.query_latency_p95_ms", NF_CT_STR, 0, 0,         \
+      "histogram_quantile(0.95, sum by (le) "                                                      \
+      "(rate(http_request_duration_seconds_bucket[5m]))) * 1000",                                  \
+      "NODEFLEET_PROMETHEUS_QUERY_LATENCY_P95_MS", 0, NULL, "PromQL: p95 request latency in ms.")  \
+    X(prometheus_query_error_rate_pct, "prometheus.query_error_rate_pct", NF_CT_STR, 0, 0,         \
+      "sum(rate(http_requests_total{status=~\"5..\"}[2m])) / "                                     \
+      "sum(rate(http_requests_total[2m])) * 100",                                                  \
+      "NODEFLEET_PROMETHEUS_QUERY_ERROR_RATE_PCT", 0, NULL,                                        \
+      "PromQL: share of requests answered 5xx, %.")                                                \
+    X(prometheus_query_node_count, "prometheus.query_node_count", NF_CT_STR, 0, 0,                 \
+      "count(kube_node_info)", "NODEFLEET_PROMETHEUS_QUERY_NODE_COUNT", 0, NULL,                   \
+      "PromQL: nodes in the cluster (workers plus server_nodes).")                                 \
+    X(prometheus_query_demand_cores, "prometheus.query_demand_cores", NF_CT_STR, 0, 0,             \
+      "sum(rate(node_cpu_seconds_total{mode!=\"idle\"}[5m]))",                                     \
+      "NODEFLEET_PROMETHEUS_QUERY_DEMAND_CORES", 0, NULL,                                          \
+      "PromQL for replay: busy CPU cores across the cluster (the demand to replay).")              \
+    X(server_listen, "server.listen", NF_CT_STR, 0, 0, "127.0.0.1:9470", "NODEFLEET_LISTEN", 0,    \
+      NULL,                                                                                        \
+      "Address of /metrics, /healthz and /readyz: HOST:PORT, [IPV6]:PORT or :PORT (all "           \
+      "interfaces); empty turns the endpoints off.")                                               \
     X(notify_slack_webhook_url, "notify.slack_webhook_url", NF_CT_STR, 0, 0, "",                   \
       "SLACK_WEBHOOK_URL", NF_CF_SECRET, NULL,                                                     \
       "Slack incoming-webhook URL for scale notifications (a secret: masked when "                 \

@@ -128,6 +128,16 @@ void nf_seed_params_from_config(struct nf_seed_params *sp, const struct nf_confi
     sp->down_for = cfg->scale_down_for;
     sp->cooldown_up = cfg->cooldown_scale_up;
     sp->cooldown_down = cfg->cooldown_scale_down;
+    sp->ntriggers = cfg->ntriggers;
+    for (int k = 0; k < cfg->ntriggers; k++) {
+        struct nf_trigger_rule *r = &sp->triggers[k];
+        const struct nf_trigger *t = &cfg->triggers[k];
+        snprintf(r->name, sizeof r->name, "%s", t->name);
+        r->below = t->below;
+        r->threshold = t->threshold;
+        r->for_s = t->for_s;
+        r->scale_by = (int)t->scale_by;
+    }
 }
 
 int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_config *cfg,

@@ -21,6 +21,13 @@
 
 #define NF_POLICY_NAME_MAX 64
 
+struct nf_trigger_rule {
+    char name[NF_TRIGGER_NAME_MAX];
+    bool below;
+    double threshold, for_s;
+    int scale_by;
+};
+
 struct nf_seed_params {
     int min_nodes, max_nodes;
     double up_cpu, up_memory, up_pending, up_for;
@@ -29,6 +36,8 @@ struct nf_seed_params {
     double urgent_cpu, urgent_pending;
     double down_cpu, down_memory, down_for;
     double cooldown_up, cooldown_down;
+    int ntriggers; /* custom triggers: signal NF_SIG_CUSTOM(k) is triggers[k] */
+    struct nf_trigger_rule triggers[NF_TRIGGERS_MAX];
 };
 
 struct nf_policy_kind;

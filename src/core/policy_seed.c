@@ -23,14 +23,22 @@ struct up_rule {
     double duration;
 };
 
+static const char *sig_name(const struct nf_seed_params *s, int sig)
+{
+    if (sig < NF_SIG__COUNT)
+        return nf_signal_names[sig];
+    return s->triggers[sig - NF_SIG__COUNT].name;
+}
+
 /* "cpu > 70" / "cpu < 30 and memory < 50 and pending_pods == 0" */
-static void cond_text(const struct nf_condset *cs, char *out, size_t len)
+static void cond_text(const struct nf_seed_params *s, const struct nf_condset *cs, char *out,
+                      size_t len)
 {
     size_t o = 0;
     out[0] = '\0';
     for (size_t i = 0; i < cs->n && o < len; i++) {
         int w = snprintf(out + o, len - o, "%s%s %s %g", i ? " and " : "",
-                         nf_signal_names[cs->c[i].sig], nf_cmp_symbol(cs->c[i].cmp),
+                         sig_name(s, (int)cs->c[i].sig), nf_cmp_symbol(cs->c[i].cmp),
                          cs->c[i].threshold);
         if (w < 0)
             return;
@@ -39,13 +47,13 @@ static void cond_text(const struct nf_condset *cs, char *out, size_t len)
 }
 
 /* Evaluate one sustained condition and write its trail line; returns whether it held. */
-static bool judge(struct nf_plan *plan, const char *rule, const struct nf_condset *cs,
-                  double duration, const struct nf_observation *obs)
+static bool judge(const struct nf_seed_params *s, struct nf_plan *plan, const char *rule,
+                  const struct nf_condset *cs, double duration, const struct nf_observation *obs)
 {
     struct nf_window_result r;
     bool held = nf_window_holds(obs->samples, obs->nsamples, obs->now, duration, cs, &r);
     char cond[160];
-    cond_text(cs, cond, sizeof cond);
+    cond_text(s, cs, cond, sizeof cond);
     const struct nf_sample *newest = obs->nsamples ? &obs->samples[obs->nsamples - 1] : NULL;
     switch (r.state) {
     case NF_WIN_HELD:
@@ -57,11 +65,11 @@ static bool judge(struct nf_plan *plan, const char *rule, const struct nf_condse
         break;
     case NF_WIN_NEWEST_UNKNOWN:
         nf_plan_trail(plan, rule, NF_TRAIL_UNKNOWN, "%s for %gs: newest %s unknown", cond, duration,
-                      nf_signal_names[cs->c[r.failing].sig]);
+                      sig_name(s, (int)cs->c[r.failing].sig));
         break;
     case NF_WIN_NEWEST_FAILS:
         nf_plan_trail(plan, rule, NF_TRAIL_NOT_HELD, "%s for %gs: newest %s is %g", cond, duration,
-                      nf_signal_names[cs->c[r.failing].sig], newest->v[cs->c[r.failing].sig]);
+                      sig_name(s, (int)cs->c[r.failing].sig), newest->v[cs->c[r.failing].sig]);
         break;
     case NF_WIN_TOO_SHORT:
         nf_plan_trail(plan, rule, NF_TRAIL_NOT_HELD, "%s for %gs: only for %gs so far", cond,
@@ -79,6 +87,9 @@ double nf_policy_seed_lookback(const struct nf_policy *p)
         m = s->up_app_for;
     if (s->down_for > m)
         m = s->down_for;
+    for (int k = 0; k < s->ntriggers; k++)
+        if (s->triggers[k].for_s > m)
+            m = s->triggers[k].for_s;
     return m;
 }
 
@@ -130,11 +141,30 @@ void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observatio
     int nheld = 0;
     for (size_t i = 0; i < sizeof ups / sizeof ups[0]; i++) {
         struct nf_condset cs = {.n = 1, .c = {{ups[i].sig, NF_CMP_ABOVE, ups[i].threshold}}};
-        if (judge(plan, ups[i].rule, &cs, ups[i].duration, obs)) {
+        if (judge(s, plan, ups[i].rule, &cs, ups[i].duration, obs)) {
             nheld++;
             int w = snprintf(held_text + held_len, sizeof held_text - held_len, "%s%s > %g for %gs",
                              held_len ? ", " : "", nf_signal_names[ups[i].sig], ups[i].threshold,
                              ups[i].duration);
+            if (w > 0 && (size_t)w < sizeof held_text - held_len)
+                held_len += (size_t)w;
+        }
+    }
+    int trigger_add = 0;
+    for (int k = 0; k < s->ntriggers; k++) {
+        const struct nf_trigger_rule *t = &s->triggers[k];
+        struct nf_condset cs = {.n = 1,
+                                .c = {{(enum nf_signal)NF_SIG_CUSTOM(k),
+                                       t->below ? NF_CMP_BELOW : NF_CMP_ABOVE, t->threshold}}};
+        char rule[NF_TRAIL_RULE_MAX];
+        snprintf(rule, sizeof rule, "trigger:%.30s", t->name);
+        if (judge(s, plan, rule, &cs, t->for_s, obs)) {
+            nheld++;
+            if (t->scale_by > trigger_add)
+                trigger_add = t->scale_by;
+            int w = snprintf(held_text + held_len, sizeof held_text - held_len,
+                             "%s%s %s %g for %gs", held_len ? ", " : "", t->name,
+                             t->below ? "<" : ">", t->threshold, t->for_s);
             if (w > 0 && (size_t)w < sizeof held_text - held_len)
                 held_len += (size_t)w;
         }
@@ -153,6 +183,11 @@ void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observatio
         bool urgent_cpu = newest->v[NF_SIG_CPU] > s->urgent_cpu;
         bool urgent_pending = newest->v[NF_SIG_PENDING_PODS] > s->urgent_pending;
         int add = (urgent_cpu || urgent_pending) ? s->up_urgent_step : s->up_step;
+        if (trigger_add > add) {
+            nf_plan_trail(plan, "trigger_scale_by", NF_TRAIL_INFO, "a held trigger asks for %d",
+                          trigger_add);
+            add = trigger_add;
+        }
         if (urgent_cpu || urgent_pending)
             nf_plan_trail(plan, "urgent", NF_TRAIL_HELD, "newest %s %g > %g: add %d",
                           urgent_cpu ? "cpu" : "pending_pods",
@@ -178,7 +213,7 @@ void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observatio
                               .c = {{NF_SIG_CPU, NF_CMP_BELOW, s->down_cpu},
                                     {NF_SIG_MEMORY, NF_CMP_BELOW, s->down_memory},
                                     {NF_SIG_PENDING_PODS, NF_CMP_EQUAL, 0}}};
-    if (!judge(plan, "idle", &idle, s->down_for, obs)) {
+    if (!judge(s, plan, "idle", &idle, s->down_for, obs)) {
         nf_plan_set(plan, NF_ACTION_NONE, 0, "stable: no scaling condition held");
         return;
     }

@@ -491,7 +491,7 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
         int ready = count_state(w, NODE_READY);
         struct service sv = serve(m, demand, ready);
         struct nf_sample s = {.t = t};
-        for (int k = 0; k < NF_SIG__COUNT; k++)
+        for (int k = 0; k < NF_SAMPLE_VALUES; k++)
             s.v[k] = NAN;
         if (ready > 0) {
             s.v[NF_SIG_CPU] = 100.0 * sv.served / (ready * p->node_vcpu);

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct nf_decide_input in;
     struct nf_err err;
-    if (nf_decide_parse((const char *)data, size, &in, &err) != NF_OK)
+    if (nf_decide_parse((const char *)data, size, NULL, &in, &err) != NF_OK)
         return 0;
     static struct nf_config cfg;
     static struct nf_policy seed, fixed;

@@ -64,13 +64,10 @@ static void every_setting_round_trips_through_set(void **state)
     for (int id = 0; id < NF_CFG__COUNT; id++) {
         char shown[2048], again[2048], set[2300];
         format(&d, id, false, shown, sizeof shown);
-        /* strings are printed quoted; --set takes the raw text */
+        /* strings are printed quoted and escaped; --set takes the raw text */
         const char *raw = shown;
-        char unq[2048];
-        if (shown[0] == '"') {
-            snprintf(unq, sizeof unq, "%.*s", (int)strlen(shown) - 2, shown + 1);
-            raw = unq;
-        }
+        if (nf_settings[id].type == NF_CT_STR)
+            raw = (const char *)&d + nf_settings[id].offset;
         snprintf(set, sizeof set, "%s=%s", nf_settings[id].name, raw);
         const char *sets[] = {set};
         load(&c, NULL, NULL, sets, 1, NF_OK);
@@ -289,6 +286,106 @@ static void durations_take_units(void **state)
     assert_true(c.scale_down_for == 600);
 }
 
+static void triggers_load_from_the_file(void **state)
+{
+    (void)state;
+    const char *f = write_file("min_nodes: 2\n"
+                               "triggers:\n"
+                               "  - name: orders_backlog\n"
+                               "    query: sum(app_orders_pending)\n"
+                               "    above: 500\n"
+                               "    for: 2m\n"
+                               "    scale_by: 3\n"
+                               "  - name: free_slots\n"
+                               "    query: min(app_free_slots)\n"
+                               "    below: 2\n");
+    struct nf_config c;
+    load(&c, f, NULL, NULL, 0, NF_OK);
+    assert_int_equal(c.ntriggers, 2);
+    assert_string_equal(c.triggers[0].name, "orders_backlog");
+    assert_string_equal(c.triggers[0].query, "sum(app_orders_pending)");
+    assert_false(c.triggers[0].below);
+    assert_true(c.triggers[0].threshold == 500);
+    assert_true(c.triggers[0].for_s == 120);
+    assert_int_equal(c.triggers[0].scale_by, 3);
+    assert_int_equal(c.triggers[0].line, 3);
+    assert_true(c.triggers[1].below);
+    assert_true(c.triggers[1].for_s == 120); /* default */
+    assert_int_equal(c.triggers[1].scale_by, 1);
+    struct nf_buf out;
+    nf_buf_init(&out, 1 << 20);
+    nf_config_write_effective(&c, &out);
+    assert_string_contains(out.data, "triggers:\n  - name: \"orders_backlog\"");
+    assert_string_contains(out.data, "    below: 2\n    for: 120s\n    scale_by: 1\n");
+    nf_buf_free(&out);
+}
+
+static void bad_triggers_are_named(void **state)
+{
+    (void)state;
+    const struct bad_case cases[] = {
+        {"triggers: 5\n", ":1: triggers: expected a list of triggers"},
+        {"triggers:\n  - query: x\n    above: 1\n", ":2: triggers[0]: needs a name"},
+        {"triggers:\n  - name: a\n    above: 1\n", ":2: triggers[0]: needs a query"},
+        {"triggers:\n  - name: a\n    query: x\n",
+         ":2: triggers[0]: needs exactly one of above or below"},
+        {"triggers:\n  - name: a\n    query: x\n    above: 1\n    below: 2\n",
+         ":2: triggers[0]: needs exactly one of above or below"},
+        {"triggers:\n  - name: Bad-Name\n    query: x\n    above: 1\n",
+         ":2: triggers[0].name: must be lower-case letters"},
+        {"triggers:\n  - name: cpu\n    query: x\n    above: 1\n",
+         ":2: triggers[0]: name 'cpu' is a built-in signal"},
+        {"triggers:\n  - name: a\n    query: x\n    above: 1\n  - name: a\n    query: y\n    "
+         "above: 2\n",
+         ":5: triggers[1]: name 'a' already used at line 2"},
+        {"triggers:\n  - name: a\n    query: x\n    abov: 1\n",
+         ":4: triggers[0].abov: unknown field (did you mean 'above'?)"},
+        {"triggers:\n  - name: a\n    query: x\n    above: lots\n",
+         ":4: triggers[0].above: expected a number, got \"lots\""},
+        {"triggers:\n  - name: a\n    query: x\n    above: 1\n    scale_by: 0\n",
+         ":5: triggers[0].scale_by: expected a whole number from 1 to 100"},
+        {"triggers:\n  - name: a\n    query: x\n    above: 1\n    for: -1\n",
+         ":5: triggers[0].for: must not be negative"},
+        {"triggers:\n  - just a string\n", ":2: triggers[0]: expected a mapping"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *f = write_file(cases[i].yaml);
+        struct nf_config c;
+        const char *text = load(&c, f, NULL, NULL, 0, NF_E_CONFIG);
+        char want[512];
+        snprintf(want, sizeof want, "%s%s", f, cases[i].problem);
+        if (strstr(text, want) == NULL)
+            fail_msg("case %zu: problems\n%s\ndo not contain\n%s", i, text, want);
+        unlink(f);
+    }
+    /* nine is one too many */
+    struct nf_buf y;
+    nf_buf_init(&y, 1 << 16);
+    nf_buf_puts(&y, "triggers:\n");
+    for (int i = 0; i < 9; i++)
+        nf_buf_printf(&y, "  - {name: t%d, query: x, above: 1}\n", i);
+    const char *f = write_file(y.data);
+    nf_buf_free(&y);
+    struct nf_config c;
+    assert_string_contains(load(&c, f, NULL, NULL, 0, NF_E_CONFIG), "at most 8 triggers, got 9");
+}
+
+static void listen_addresses_are_checked(void **state)
+{
+    (void)state;
+    const char *good[] = {"server.listen=127.0.0.1:9470", "server.listen=:9470",
+                          "server.listen=[::1]:9470", "server.listen=localhost:1",
+                          "server.listen="};
+    struct nf_config c;
+    for (size_t i = 0; i < 5; i++)
+        load(&c, NULL, NULL, &good[i], 1, NF_OK);
+    const char *bad[] = {"server.listen=9470", "server.listen=1.2.3.4:0",
+                         "server.listen=example.com:80", "server.listen=::1:80",
+                         "server.listen=127.0.0.1:99999"};
+    for (size_t i = 0; i < 5; i++)
+        assert_string_contains(load(&c, NULL, NULL, &bad[i], 1, NF_E_CONFIG), "server.listen: ");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -304,6 +401,9 @@ int main(void)
         T(missing_file_is_a_config_problem),
         T(secrets_are_masked_and_never_echoed),
         T(durations_take_units),
+        T(triggers_load_from_the_file),
+        T(bad_triggers_are_named),
+        T(listen_addresses_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

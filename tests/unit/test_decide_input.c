@@ -2,11 +2,13 @@
  * field and the problem. */
 #include "test_util.h"
 
+#include <stdio.h>
+
 #include "cli/decide_input.h"
 
 static int parse(const char *text, struct nf_decide_input *in, struct nf_err *err)
 {
-    return nf_decide_parse(text, strlen(text), in, err);
+    return nf_decide_parse(text, strlen(text), NULL, in, err);
 }
 
 static void accepts_the_documented_shape(void **state)
@@ -126,6 +128,33 @@ static void writes_the_decision_as_json(void **state)
     nf_buf_free(&b);
 }
 
+static void custom_trigger_values_need_a_configured_trigger(void **state)
+{
+    (void)state;
+    struct nf_config cfg;
+    nf_config_defaults(&cfg);
+    cfg.ntriggers = 1;
+    snprintf(cfg.triggers[0].name, sizeof cfg.triggers[0].name, "orders");
+    const char *text = "{\"now\": 100, \"workers\": {\"ready\": 1}, \"samples\": "
+                       "[{\"t\": 50, \"custom\": {\"orders\": 7}}, {\"t\": 60}]}";
+    struct nf_decide_input in;
+    struct nf_err err = {0};
+    assert_int_equal(nf_decide_parse(text, strlen(text), &cfg, &in, &err), NF_OK);
+    assert_true(in.obs.samples[0].v[NF_SIG_CUSTOM(0)] == 7);
+    assert_true(isnan(in.obs.samples[1].v[NF_SIG_CUSTOM(0)]));
+    assert_true(isnan(in.obs.samples[0].v[NF_SIG_CUSTOM(1)]));
+    nf_decide_input_free(&in);
+    const char *bad = "{\"now\": 100, \"workers\": {\"ready\": 1}, \"samples\": "
+                      "[{\"t\": 50, \"custom\": {\"other\": 7}}]}";
+    assert_int_equal(nf_decide_parse(bad, strlen(bad), &cfg, &in, &err), NF_E_INPUT);
+    assert_string_equal(err.msg,
+                        "samples[0].custom.other: no trigger of that name in the configuration");
+    const char *bad2 = "{\"now\": 100, \"workers\": {\"ready\": 1}, \"samples\": "
+                       "[{\"t\": 50, \"custom\": {\"orders\": \"x\"}}]}";
+    assert_int_equal(nf_decide_parse(bad2, strlen(bad2), &cfg, &in, &err), NF_E_INPUT);
+    assert_string_contains(err.msg, "samples[0].custom.orders: expected a number");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +162,7 @@ int main(void)
         cmocka_unit_test(minimal_input_defaults_the_rest),
         cmocka_unit_test(rejects_with_the_field_named),
         cmocka_unit_test(writes_the_decision_as_json),
+        cmocka_unit_test(custom_trigger_values_need_a_configured_trigger),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

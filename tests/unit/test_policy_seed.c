@@ -375,6 +375,45 @@ static void thresholds_and_durations_come_from_config(void **state)
     expect(NF_ACTION_SCALE_UP, 1); /* below the configured min of 3 */
 }
 
+static void custom_triggers_are_sustained_conditions(void **state)
+{
+    (void)state;
+    F.cfg.ntriggers = 2;
+    F.cfg.triggers[0] = (struct nf_trigger){
+        .name = "orders", .query = "q", .threshold = 500, .for_s = 120, .scale_by = 3};
+    F.cfg.triggers[1] = (struct nf_trigger){.name = "free_slots",
+                                            .query = "q",
+                                            .below = true,
+                                            .threshold = 2,
+                                            .for_s = 60,
+                                            .scale_by = 1};
+    assert_int_equal(nf_policy_init(&F.pol, "seed", &F.cfg, NULL), NF_OK);
+    assert_true(nf_policy_lookback(&F.pol) == 600);
+    load_two(120, 50, 40, 0);
+    set_app(NF_SIG_CUSTOM(0), 501);
+    expect(NF_ACTION_SCALE_UP, 3); /* scale_by beats the normal step */
+    assert_int_equal(trail("trigger:orders")->status, NF_TRAIL_HELD);
+    assert_string_contains(F.plan.reason, "orders > 500 for 120s");
+    set_app(NF_SIG_CUSTOM(0), 500); /* equal is not above */
+    expect(NF_ACTION_NONE, 0);
+    load_two(119, 50, 40, 0);
+    set_app(NF_SIG_CUSTOM(0), 900);
+    expect(NF_ACTION_NONE, 0);
+    /* below */
+    load_two(60, 50, 40, 0);
+    set_app(NF_SIG_CUSTOM(1), 1);
+    expect(NF_ACTION_SCALE_UP, 1);
+    assert_int_equal(trail("trigger:free_slots")->status, NF_TRAIL_HELD);
+    /* unknown never holds, and a held trigger blocks scale-down */
+    load(900, 10, 10, 0);
+    expect(NF_ACTION_SCALE_DOWN, 1);
+    assert_int_equal(trail("trigger:orders")->status, NF_TRAIL_UNKNOWN);
+    set_app(NF_SIG_CUSTOM(1), 0);
+    F.obs.last_scale_up = NOW - 10;
+    expect(NF_ACTION_NONE, 0);
+    assert_int_equal(trail("cooldown_scale_up")->status, NF_TRAIL_BLOCKED);
+}
+
 static void static_policy_holds_its_size(void **state)
 {
     (void)state;
@@ -439,6 +478,7 @@ int main(void)
         T(scale_down_never_below_min),
         T(held_up_condition_blocks_scale_down_even_when_cooling_down),
         T(thresholds_and_durations_come_from_config),
+        T(custom_triggers_are_sustained_conditions),
         T(static_policy_holds_its_size),
         T(policy_specs_are_checked),
     };

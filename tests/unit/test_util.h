@@ -18,7 +18,7 @@
 static inline struct nf_sample sample_at(double t)
 {
     struct nf_sample s = {.t = t};
-    for (int i = 0; i < NF_SIG__COUNT; i++)
+    for (int i = 0; i < NF_SAMPLE_VALUES; i++)
         s.v[i] = NAN;
     return s;
 }

@@ -1,0 +1,263 @@
+/* http.c - libcurl-backed requests with caps, timeouts, redacted errors and guarded retries. */
+#define _POSIX_C_SOURCE 200809L
+#include "http.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef NF_VERSION
+#define NF_VERSION "dev"
+#endif
+
+#define NF_HTTP_BACKOFF_CAP_S 20.0
+#define NF_HTTP_ATTEMPTS_MAX  10
+
+struct nf_http {
+    CURL *curl;
+    unsigned long long jitter_state;
+};
+
+struct sink {
+    struct nf_buf *body;
+    bool too_big;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+    struct sink *s = ud;
+    size_t len = size * n;
+    if (nf_buf_append(s->body, p, len) != NF_OK) {
+        s->too_big = s->body->status == NF_E_TOO_BIG;
+        return 0; /* abort the transfer */
+    }
+    return len;
+}
+
+struct nf_http *nf_http_new(struct nf_err *err)
+{
+    /* thread-safe since libcurl 7.84; repeated calls are reference counted */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        nf_err_set(err, NF_E_INTERNAL, "cannot initialise libcurl");
+        return NULL;
+    }
+    struct nf_http *h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        curl_global_cleanup();
+        nf_err_set(err, NF_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    h->curl = curl_easy_init();
+    if (h->curl == NULL) {
+        free(h);
+        curl_global_cleanup();
+        nf_err_set(err, NF_E_INTERNAL, "cannot create a libcurl handle");
+        return NULL;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    h->jitter_state = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)ts.tv_sec << 20);
+    return h;
+}
+
+void nf_http_free(struct nf_http *h)
+{
+    if (h == NULL)
+        return;
+    curl_easy_cleanup(h->curl);
+    free(h);
+    curl_global_cleanup();
+}
+
+void nf_http_response_free(struct nf_http_response *resp)
+{
+    nf_buf_free(&resp->body);
+}
+
+void nf_http_redact_url(const char *url, char *out, size_t outlen)
+{
+    const char *scheme_end = strstr(url, "://");
+    const char *auth = scheme_end ? scheme_end + 3 : url;
+    /* userinfo ends at the last '@' before the path */
+    const char *path = auth + strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < path; p++)
+        if (*p == '@')
+            at = p;
+    const char *host = at ? at + 1 : auth;
+    size_t rest = strcspn(path, "?#");
+    snprintf(out, outlen, "%.*s%.*s%.*s", (int)(auth - url), url, (int)(path - host), host,
+             (int)rest, path);
+}
+
+void nf_http_urlencode(struct nf_buf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            nf_buf_putc(out, (char)c);
+        } else {
+            char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            nf_buf_append(out, enc, 3);
+        }
+    }
+}
+
+static double jitter01(struct nf_http *h)
+{
+    h->jitter_state = h->jitter_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(h->jitter_state >> 11) / 9007199254740992.0;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static bool retryable_status(long status)
+{
+    return status == 429 || (status >= 500 && status <= 599);
+}
+
+/* One attempt. Returns NF_OK with resp filled, or an error with a redacted message. */
+static int attempt(struct nf_http *h, const char *method, const char *url, const void *body,
+                   size_t body_len, const struct nf_http_opts *o, struct nf_http_response *resp,
+                   struct curl_slist *headers, struct nf_err *err, CURLcode *transport)
+{
+    CURL *c = h->curl;
+    curl_easy_reset(c);
+    nf_buf_reset(&resp->body);
+    struct sink sink = {.body = &resp->body};
+    char redacted[512];
+    nf_http_redact_url(url, redacted, sizeof redacted);
+    const char *what = o->what ? o->what : "HTTP request";
+
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "nodefleet/" NF_VERSION);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_s * 1000));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+    if (o->ca_file && o->ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    if (o->auth.kind == NF_HTTP_AUTH_BASIC) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERNAME, o->auth.user ? o->auth.user : "");
+        curl_easy_setopt(c, CURLOPT_PASSWORD, o->auth.password ? o->auth.password : "");
+    }
+    if (headers)
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        if (body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+            strcmp(method, "PATCH") == 0) {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        }
+    }
+    char ebuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+
+    CURLcode rc = curl_easy_perform(c);
+    *transport = rc;
+    if (rc != CURLE_OK) {
+        if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+            nf_buf_reset(&resp->body);
+            return nf_err_set(err, NF_E_TOO_BIG, "%s %s: response larger than the %zu-byte limit",
+                              what, redacted, o->max_body);
+        }
+        int code = rc == CURLE_OUT_OF_MEMORY ? NF_E_NOMEM : NF_E_UNAVAILABLE;
+        /* curl's own text names host and port, never credentials */
+        return nf_err_set(err, code, "%s %s: %s", what, redacted,
+                          ebuf[0] ? ebuf : curl_easy_strerror(rc));
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    char *ct = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", ct ? ct : "");
+    if (resp->body.data == NULL)
+        nf_buf_append(&resp->body, "", 0);
+    return NF_OK;
+}
+
+int nf_http_request(struct nf_http *h, const char *method, const char *url, const void *body,
+                    size_t body_len, const struct nf_http_opts *o, struct nf_http_response *resp,
+                    struct nf_err *err)
+{
+    nf_buf_init(&resp->body, o->max_body);
+    resp->status = 0;
+    resp->content_type[0] = '\0';
+    resp->attempts = 0;
+
+    struct curl_slist *headers = NULL;
+    char line[8192];
+    bool oom = false;
+    if (o->auth.kind == NF_HTTP_AUTH_BEARER) {
+        int n = snprintf(line, sizeof line, "Authorization: Bearer %s",
+                         o->auth.token ? o->auth.token : "");
+        if (n < 0 || (size_t)n >= sizeof line)
+            return nf_err_set(err, NF_E_CONFIG, "%s: bearer token too long",
+                              o->what ? o->what : "HTTP");
+        struct curl_slist *t = curl_slist_append(headers, line);
+        oom |= t == NULL;
+        headers = t ? t : headers;
+        memset(line, 0, sizeof line); /* do not leave the token on the stack */
+    }
+    if (o->content_type) {
+        snprintf(line, sizeof line, "Content-Type: %s", o->content_type);
+        struct curl_slist *t = curl_slist_append(headers, line);
+        oom |= t == NULL;
+        headers = t ? t : headers;
+    }
+    for (const char *const *hd = o->headers; hd && *hd; hd++) {
+        struct curl_slist *t = curl_slist_append(headers, *hd);
+        oom |= t == NULL;
+        headers = t ? t : headers;
+    }
+    /* no "Expect: 100-continue" round trip on bodies */
+    struct curl_slist *t = curl_slist_append(headers, "Expect:");
+    oom |= t == NULL;
+    headers = t ? t : headers;
+    if (oom) {
+        curl_slist_free_all(headers);
+        return nf_err_set(err, NF_E_NOMEM, "out of memory");
+    }
+
+    int attempts = o->attempts < 1 ? 1 : o->attempts;
+    if (attempts > NF_HTTP_ATTEMPTS_MAX)
+        attempts = NF_HTTP_ATTEMPTS_MAX;
+    int rc = NF_OK;
+    for (int i = 0; i < attempts; i++) {
+        if (i > 0) {
+            /* full jitter: uniform in [0, min(cap, base * 2^i)] */
+            double ceiling = o->retry_base_s * pow(2, i);
+            if (ceiling > NF_HTTP_BACKOFF_CAP_S)
+                ceiling = NF_HTTP_BACKOFF_CAP_S;
+            sleep_s(jitter01(h) * ceiling);
+        }
+        CURLcode transport = CURLE_OK;
+        resp->attempts = i + 1;
+        rc = attempt(h, method, url, body, body_len, o, resp, headers, err, &transport);
+        if (rc == NF_OK && !retryable_status(resp->status))
+            break;
+        if (rc == NF_E_TOO_BIG || rc == NF_E_NOMEM)
+            break; /* a retry would get the same */
+    }
+    curl_slist_free_all(headers);
+    return rc;
+}

@@ -1,0 +1,74 @@
+/* http.h - the HTTP client every adapter uses (libcurl underneath).
+ *
+ * Contract
+ *   - TLS verification is on unless the caller sets `insecure` (only ever from an explicit
+ *     user setting); `ca_file` replaces the system CA bundle.
+ *   - Every response body has a hard cap (`max_body`, named per use by the caller); a body
+ *     over it fails with NF_E_TOO_BIG and is discarded, never truncated silently.
+ *   - Retries only when the caller says the request is idempotent (`attempts` > 1): on
+ *     transport errors, HTTP 429 and 5xx, with exponential backoff and full jitter.
+ *   - Credentials (basic auth, bearer token) go in headers only; they never appear in an
+ *     error message, and URLs in messages are shown without userinfo or query string.
+ *   - No redirects are followed (a redirect could carry credentials elsewhere): a 3xx is
+ *     returned to the caller as is.
+ *   A `struct nf_http` holds one connection cache; it is not shared between threads.
+ */
+#ifndef NF_HTTP_H
+#define NF_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../util/buf.h"
+#include "../util/err.h"
+
+enum nf_http_auth_kind { NF_HTTP_AUTH_NONE, NF_HTTP_AUTH_BASIC, NF_HTTP_AUTH_BEARER };
+
+struct nf_http_auth {
+    enum nf_http_auth_kind kind;
+    const char *user;     /* basic */
+    const char *password; /* basic */
+    const char *token;    /* bearer */
+};
+
+struct nf_http_opts {
+    const char *what; /* names the call in messages: "prometheus query" */
+    double connect_timeout_s;
+    double timeout_s; /* whole request, per attempt */
+    const char *ca_file;
+    bool insecure;
+    struct nf_http_auth auth;
+    size_t max_body;
+    int attempts;               /* 1 = no retry; > 1 only for idempotent requests */
+    double retry_base_s;        /* backoff base; the cap is 20 s */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated, may be NULL */
+    const char *content_type;   /* for requests with a body */
+};
+
+struct nf_http_response {
+    long status;
+    struct nf_buf body;
+    char content_type[128];
+    int attempts; /* how many were made */
+};
+
+struct nf_http;
+
+struct nf_http *nf_http_new(struct nf_err *err);
+void nf_http_free(struct nf_http *h);
+
+/* Make one request (retrying as opts allow). NF_OK means an HTTP response arrived, whatever
+ * its status; transport failures, timeouts and oversized bodies are errors. `resp->body` is
+ * (re)initialised here and owned by the caller afterwards (nf_http_response_free). */
+int nf_http_request(struct nf_http *h, const char *method, const char *url, const void *body,
+                    size_t body_len, const struct nf_http_opts *opts, struct nf_http_response *resp,
+                    struct nf_err *err);
+void nf_http_response_free(struct nf_http_response *resp);
+
+/* Write `url` without userinfo, query or fragment, for messages. */
+void nf_http_redact_url(const char *url, char *out, size_t outlen);
+
+/* Append `s` percent-encoded as a query value (RFC 3986 unreserved kept). */
+void nf_http_urlencode(struct nf_buf *out, const char *s);
+
+#endif
