@@ -37,5 +37,7 @@ const char *nf_cli_value(const struct nf_cli *cli, int argc, char **argv, int *i
 int nf_cmd_decide(int argc, char **argv);
 int nf_cmd_simulate(int argc, char **argv);
 int nf_cmd_check_config(int argc, char **argv);
+int nf_cmd_run(int argc, char **argv);
+int nf_cmd_observe(int argc, char **argv);
 
 #endif

@@ -17,6 +17,35 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"run", nf_cmd_run, "the autoscaler: a decision cycle every interval, with /metrics",
+     "usage: nodefleet run [--dry-run] [--cycles N] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Runs the decision cycle every 'interval' (default 30s): reads the signals' recent\n"
+     "history from Prometheus (range queries at prometheus.step), counts the workers, decides\n"
+     "with the configured policy, and logs each step as JSON lines on stderr. Serves\n"
+     "/metrics, /healthz and /readyz on server.listen (default 127.0.0.1:9470; port 0 picks\n"
+     "a free port, logged at start-up). SIGTERM or SIGINT stops it after the current cycle.\n"
+     "\n"
+     "This version acts in dry-run mode only: workers are counted from query_node_count\n"
+     "and launches and drains are logged, not made (the EC2 and Kubernetes adapters come\n"
+     "next). A signal that cannot be read is unknown, never 0, and never causes a\n"
+     "scale-down.\n"
+     "\n"
+     "  --cycles N   stop after N cycles (for tests and one-off checks)\n"
+     "\n"
+     "Exit status: 0 stopped cleanly; 1 runtime failure (e.g. the port is taken); 2 bad\n"
+     "usage or config.\n"},
+    {"observe", nf_cmd_observe, "print what nodefleet sees now, as decide's input",
+     "usage: nodefleet observe [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Reads every signal's recent history from Prometheus and the worker count, and prints\n"
+     "them as the JSON observation 'nodefleet decide' takes, so\n"
+     "  nodefleet observe | nodefleet decide\n"
+     "shows what the autoscaler would decide now. Unknown signals are null, with the reason\n"
+     "on stderr.\n"
+     "\n"
+     "Exit status: 0 ok (some signals may be unknown); 1 nothing could be read; 2 bad usage\n"
+     "or config.\n"},
     {"simulate", nf_cmd_simulate, "replay a demand trace under policies and score them",
      "usage: nodefleet simulate [--trace FILE.csv] [--policy P]... [--json] [--html FILE]\n"
      "                          [--seed N] [--config FILE] [--set name=value]...\n"

@@ -11,6 +11,7 @@
 
 #include "../core/policy.h"
 #include "config_internal.h"
+#include "../http/http.h"
 #include "../util/addr.h"
 #include "../util/parse.h"
 
@@ -237,6 +238,11 @@ static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char
                 snprintf(why, whylen, "must be one of %s, not %s", st->choices, val);
                 return NF_E_CONFIG;
             }
+        }
+        if ((st->flags & NF_CF_URL) && tmp[0] != '\0' && strncmp(tmp, "http://", 7) != 0 &&
+            strncmp(tmp, "https://", 8) != 0) {
+            snprintf(why, whylen, "must be an http:// or https:// URL: %s", val);
+            return NF_E_CONFIG;
         }
         struct nf_addr addr;
         if (id == NF_CFG_server_listen && tmp[0] != '\0' &&

@@ -26,6 +26,7 @@
 
 enum nf_ctype { NF_CT_INT, NF_CT_NUM, NF_CT_PCT, NF_CT_DUR, NF_CT_BOOL, NF_CT_STR };
 #define NF_CF_SECRET 1u
+#define NF_CF_URL    2u /* a URL: must be http(s); printed without userinfo when masked */
 
 enum nf_setting_id {
 #define NF__CFG_ID(ident, ...) NF_CFG_##ident,

@@ -28,10 +28,25 @@ void nf_config_format_value(const struct nf_config *c, int id, bool mask, struct
         nf_buf_puts(out, *(const bool *)field ? "true" : "false");
         break;
     case NF_CT_STR:
-        if (mask && (st->flags & NF_CF_SECRET) && ((const char *)field)[0] != '\0')
+        if (mask && (st->flags & NF_CF_SECRET) && ((const char *)field)[0] != '\0') {
             nf_buf_puts(out, "\"********\"");
-        else
+        } else if (mask && (st->flags & NF_CF_URL)) {
+            /* a password in the URL's userinfo is masked: "user:****@host" */
+            const char *u = field;
+            const char *auth = strstr(u, "://");
+            auth = auth ? auth + 3 : u;
+            size_t hostpart = strcspn(auth, "/?#");
+            const char *at = memchr(auth, '@', hostpart);
+            const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+            char shown[NF_CONFIG_STR_MAX + 8];
+            if (colon != NULL)
+                snprintf(shown, sizeof shown, "%.*s****%s", (int)(colon + 1 - u), u, at);
+            else
+                snprintf(shown, sizeof shown, "%s", u);
+            nf_buf_json_str(out, shown);
+        } else {
             nf_buf_json_str(out, (const char *)field);
+        }
         break;
     }
 }

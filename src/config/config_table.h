@@ -24,7 +24,8 @@
       "Decision policy: 'seed' (node-fleet's documented rules) or 'static:N' (hold N "             \
       "workers, the baseline).")                                                                   \
     X(prometheus_url, "prometheus_url", NF_CT_STR, 0, 0, "http://127.0.0.1:9090",                  \
-      "PROMETHEUS_URL", 0, NULL, "Base URL of the Prometheus HTTP API.")                           \
+      "PROMETHEUS_URL", NF_CF_URL, NULL,                                                           \
+      "Base URL of the Prometheus HTTP API (http or https; a path prefix is kept).")               \
     X(interval, "interval", NF_CT_DUR, 1, 86400, "30", "NODEFLEET_INTERVAL", 0, NULL,              \
       "Time between decision cycles of `nodefleet run` (the seed's Lambda ran every 2m; a "        \
       "daemon can afford to look more often).")                                                    \
@@ -143,7 +144,7 @@
       0, NULL, "PromQL: pods waiting for a node.")                                                 \
     X(prometheus_query_queue_depth, "prometheus.query_queue_depth", NF_CT_STR, 0, 0,               \
       "sum(app_queue_depth{queue=\"default\"})", "NODEFLEET_PROMETHEUS_QUERY_QUEUE_DEPTH", 0,      \
-      NULL, "PromQL: application queue depth.")                                                    \
+      NULL, "PromQL: application queue depth (an empty query switches a signal off).")             \
     X(prometheus_query_latency_p95_ms, "prometheus.query_latency_p95_ms", NF_CT_STR, 0, 0,         \
       "histogram_quantile(0.95, sum by (le) "                                                      \
       "(rate(http_request_duration_seconds_bucket[5m]))) * 1000",                                  \
@@ -163,9 +164,9 @@
     X(server_listen, "server.listen", NF_CT_STR, 0, 0, "127.0.0.1:9470", "NODEFLEET_LISTEN", 0,    \
       NULL,                                                                                        \
       "Address of /metrics, /healthz and /readyz: HOST:PORT, [IPV6]:PORT or :PORT (all "           \
-      "interfaces); empty turns the endpoints off.")                                               \
+      "interfaces); port 0 picks a free port; empty turns the endpoints off.")                     \
     X(notify_slack_webhook_url, "notify.slack_webhook_url", NF_CT_STR, 0, 0, "",                   \
-      "SLACK_WEBHOOK_URL", NF_CF_SECRET, NULL,                                                     \
+      "SLACK_WEBHOOK_URL", NF_CF_SECRET | NF_CF_URL, NULL,                                         \
       "Slack incoming-webhook URL for scale notifications (a secret: masked when "                 \
       "printed).")                                                                                 \
     X(sim_node_vcpu, "sim.node_vcpu", NF_CT_NUM, 0.1, 1024, "2", "NODEFLEET_SIM_NODE_VCPU", 0,     \

@@ -80,3 +80,27 @@ void nf_plan_set(struct nf_plan *p, enum nf_action a, int nodes, const char *fmt
     vsnprintf(p->reason, sizeof p->reason, fmt, ap);
     va_end(ap);
 }
+
+const char *nf_plan_code(const struct nf_plan *p)
+{
+    for (size_t i = 0; i < p->ntrail; i++) {
+        const struct nf_trail_entry *e = &p->trail[i];
+        if (e->status == NF_TRAIL_CHOSEN &&
+            (strcmp(e->rule, "min_nodes") == 0 || strcmp(e->rule, "max_nodes") == 0 ||
+             strcmp(e->rule, "static") == 0))
+            return e->rule;
+    }
+    if (p->action != NF_ACTION_NONE) {
+        for (size_t i = 0; i < p->ntrail; i++)
+            if (p->trail[i].status == NF_TRAIL_HELD)
+                return p->trail[i].rule;
+        return nf_action_name(p->action);
+    }
+    for (size_t i = p->ntrail; i > 0; i--)
+        if (p->trail[i - 1].status == NF_TRAIL_BLOCKED)
+            return p->trail[i - 1].rule;
+    for (size_t i = 0; i < p->ntrail; i++)
+        if (strcmp(p->trail[i].rule, "samples") == 0)
+            return "no_samples";
+    return "stable";
+}

@@ -2,6 +2,7 @@
 #include "cycle.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #include "../util/log.h"
 
@@ -19,6 +20,10 @@ void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struc
     c->history = history;
     c->history_cap = history_cap;
     c->history_margin_s = 300;
+    c->last_workers = (struct nf_workers){0};
+    for (int i = 0; i < NF_SAMPLE_VALUES; i++)
+        c->last_newest[i] = NAN;
+    c->log_steps = false;
 }
 
 int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
@@ -45,11 +50,26 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     }
     obs.samples = c->history;
     obs.nsamples = n;
+    c->last_workers = obs.workers;
+    for (int i = 0; i < NF_SAMPLE_VALUES; i++)
+        c->last_newest[i] = n ? c->history[n - 1].v[i] : NAN;
+    if (c->log_steps)
+        nf_log(NF_LOG_INFO, "Step 3: Metrics collected",
+               NF_LF_NUM("cpu", c->last_newest[NF_SIG_CPU]),
+               NF_LF_NUM("memory", c->last_newest[NF_SIG_MEMORY]),
+               NF_LF_NUM("pending_pods", c->last_newest[NF_SIG_PENDING_PODS]),
+               NF_LF_INT("node_count", obs.workers.ready + obs.workers.joining),
+               NF_LF_INT("samples", (long long)n), NF_LF_END);
 
     /* decide */
     nf_policy_decide(c->policy, &obs, plan);
-    nf_log(NF_LOG_DEBUG, "decision", NF_LF_STR("action", nf_action_name(plan->action)),
-           NF_LF_INT("nodes", plan->nodes), NF_LF_STR("reason", plan->reason), NF_LF_END);
+    if (c->log_steps) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "Step 4: Decision=%s", nf_action_name(plan->action));
+        nf_log(NF_LOG_INFO, msg, NF_LF_STR("reason", plan->reason),
+               NF_LF_STR("rule", nf_plan_code(plan)), NF_LF_INT("increment", plan->nodes),
+               NF_LF_END);
+    }
 
     /* act, then record */
     if (plan->action == NF_ACTION_SCALE_UP && plan->nodes > 0) {

@@ -28,6 +28,10 @@ struct nf_cycle {
     size_t history_cap;
     /* extra history before the longest window, so the sample at t <= now - D is included */
     double history_margin_s;
+    /* what the last run saw, for metrics and status */
+    struct nf_workers last_workers;
+    double last_newest[NF_SAMPLE_VALUES]; /* NAN = unknown */
+    bool log_steps;                       /* the seed-shaped "Step N" lines at info level */
 };
 
 void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struct nf_policy *policy,

@@ -50,8 +50,8 @@ int nf_addr_parse(const char *text, struct nf_addr *out, const char **why)
         port = colon + 1;
     }
     long long p;
-    if (nf_parse_ll(port, strlen(port), &p, NULL) != NF_OK || p < 1 || p > 65535) {
-        *why = "port must be a number from 1 to 65535";
+    if (nf_parse_ll(port, strlen(port), &p, NULL) != NF_OK || p < 0 || p > 65535) {
+        *why = "port must be a number from 0 (any free port) to 65535";
         return NF_E_INPUT;
     }
     out->port = (int)p;

@@ -2,7 +2,7 @@
  *
  * Contract
  *   Numeric hosts only, plus "localhost" (127.0.0.1); an empty host means every interface
- *   (IPv4 0.0.0.0). Port 1-65535. Pure parsing, no name resolution, no I/O.
+ *   (IPv4 0.0.0.0). Port 0-65535 (0: any free port). Pure parsing, no name resolution, no I/O.
  */
 #ifndef NF_ADDR_H
 #define NF_ADDR_H

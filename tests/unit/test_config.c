@@ -379,7 +379,7 @@ static void listen_addresses_are_checked(void **state)
     struct nf_config c;
     for (size_t i = 0; i < 5; i++)
         load(&c, NULL, NULL, &good[i], 1, NF_OK);
-    const char *bad[] = {"server.listen=9470", "server.listen=1.2.3.4:0",
+    const char *bad[] = {"server.listen=9470", "server.listen=1.2.3.4:-1",
                          "server.listen=example.com:80", "server.listen=::1:80",
                          "server.listen=127.0.0.1:99999"};
     for (size_t i = 0; i < 5; i++)

@@ -1,0 +1,167 @@
+"""harness.py - start and stop the real components the Prometheus tests need, on loopback.
+
+Debian's prometheus and prometheus-node-exporter, our exporter and our fault proxy, each on a
+free 127.0.0.1 port, each stopped at exit. A missing program is a loud failure, never a skip.
+"""
+import atexit
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_procs = []
+
+
+def need(program):
+    path = shutil.which(program)
+    if path is None:
+        sys.exit("FAIL: %s is not installed (scripts/deps.sh test installs it)" % program)
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(argv, **kw):
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=kw.pop("stderr", subprocess.DEVNULL),
+                         start_new_session=True, **kw)
+    _procs.append(p)
+    return p
+
+
+def stop(p, timeout=5):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+@atexit.register
+def _stop_all():
+    for p in reversed(_procs):
+        stop(p)
+
+
+def wait_for(check, what, timeout=30, every=0.2):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            v = check()
+            if v:
+                return v
+        except Exception as e:  # noqa: BLE001 - the condition is what matters
+            last = e
+        time.sleep(every)
+    raise AssertionError("timed out waiting for %s (last error: %r)" % (what, last))
+
+
+def http_get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.read().decode()
+
+
+def http_post_json(url, obj, timeout=5):
+    data = json.dumps(obj).encode()
+    req = urllib.request.Request(url, data=data, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status
+
+
+def _port_from(path, proc, what):
+    def ready():
+        if proc.poll() is not None:
+            raise AssertionError("%s exited with %s" % (what, proc.returncode))
+        return os.path.exists(path)
+    wait_for(ready, what + " port")
+    with open(path) as f:
+        return int(f.read())
+
+
+class Lab:
+    """Prometheus (1 s scrapes) over the node exporter and our exporter, and a proxy."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="nf-prom-")
+        atexit.register(shutil.rmtree, self.dir, True)
+        prom = need("prometheus")
+        node_exporter = need("prometheus-node-exporter")
+        self.node_exporter_port = free_port()
+        self.node_exporter = start([node_exporter,
+                                    "--web.listen-address=127.0.0.1:%d" % self.node_exporter_port,
+                                    "--collector.disable-defaults", "--collector.cpu",
+                                    "--collector.meminfo"])
+        self.exporter = start([sys.executable, os.path.join(HERE, "exporter.py"),
+                               os.path.join(self.dir, "exporter.port")])
+        self.exporter_port = _port_from(os.path.join(self.dir, "exporter.port"), self.exporter,
+                                        "exporter")
+        self.prom_port = free_port()
+        cfg = os.path.join(self.dir, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n"
+                    "  - job_name: node\n    static_configs:\n"
+                    "      - targets: ['127.0.0.1:%d']\n"
+                    "  - job_name: app\n    static_configs:\n"
+                    "      - targets: ['127.0.0.1:%d']\n"
+                    % (self.node_exporter_port, self.exporter_port))
+        self.prom_argv = [prom, "--config.file=" + cfg,
+                          "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+                          "--web.listen-address=127.0.0.1:%d" % self.prom_port,
+                          "--log.level=warn"]
+        self.prom_log = open(os.path.join(self.dir, "prometheus.log"), "w")
+        self.prometheus = start(self.prom_argv, stderr=self.prom_log)
+        self.url = "http://127.0.0.1:%d" % self.prom_port
+        wait_for(lambda: http_get(self.url + "/-/ready")[0] == 200, "prometheus ready")
+        # both targets up, with enough samples for rate()
+        wait_for(lambda: len(self.query("up == 1")) == 2, "both targets scraped")
+        wait_for(lambda: float(self.query("count_over_time(up[1m])")[0]["value"][1]) >= 3,
+                 "three scrapes")
+        self.proxy = start([sys.executable, os.path.join(HERE, "proxy.py"), self.url,
+                            os.path.join(self.dir, "proxy.port")])
+        self.proxy_port = _port_from(os.path.join(self.dir, "proxy.port"), self.proxy, "proxy")
+        self.proxy_url = "http://127.0.0.1:%d" % self.proxy_port
+
+    def query(self, q):
+        url = self.url + "/api/v1/query?query=" + urllib.request.quote(q)
+        body = json.loads(http_get(url)[1])
+        assert body["status"] == "success", body
+        return body["data"]["result"]
+
+    def scalar(self, q):
+        r = self.query(q)
+        assert len(r) == 1, (q, r)
+        return float(r[0]["value"][1])
+
+    def set(self, **state):
+        http_post_json("http://127.0.0.1:%d/set" % self.exporter_port, state)
+
+    def fault(self, **mode):
+        http_post_json(self.proxy_url + "/__mode", mode)
+
+    def stop_prometheus(self):
+        stop(self.prometheus)
+
+    def start_prometheus(self):
+        self.prometheus = start(self.prom_argv, stderr=self.prom_log)
+        wait_for(lambda: http_get(self.url + "/-/ready")[0] == 200, "prometheus ready again")
+
+
+def wait_scraped(lab, seconds=2.5):
+    """Let Prometheus take a couple of scrapes of new exporter values."""
+    time.sleep(seconds)

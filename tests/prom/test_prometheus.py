@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Prometheus end to end: nodefleet against a real Prometheus (Debian's), the real node
+exporter, our exporter with known values, and a fault-injecting proxy.
+
+    test_prometheus.py NODEFLEET_BINARY
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+NF = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+LAB = None
+
+LATENCY = {"0.1": 50, "0.25": 80, "0.5": 90, "1": 97, "2.5": 100, "+Inf": 100}
+# p95: rank 95 of 100 falls in (0.5, 1] holding 7 of them, 5 in: 0.5 + 0.5 * 5/7 s
+P95_MS = (0.5 + 0.5 * 5 / 7) * 1000
+
+
+def setUpModule():
+    global LAB
+    if NF is None or not os.access(NF, os.X_OK):
+        sys.exit("usage: test_prometheus.py NODEFLEET_BINARY")
+    LAB = harness.Lab()
+
+
+def defaults():
+    """The default settings, as check-config prints them (name -> raw value)."""
+    out = subprocess.run([NF, "check-config"], env={"PATH": os.environ["PATH"]},
+                         capture_output=True, text=True, check=True).stdout
+    values, section = {}, ""
+    for line in out.splitlines():
+        m = re.match(r"^(\s*)([a-z_]+): (.*?)  # ", line)
+        if m:
+            name = (section + "." if m.group(1) else "") + m.group(2)
+            v = m.group(3)
+            values[name] = json.loads(v) if v.startswith('"') else v
+        elif re.match(r"^[a-z_]+:$", line):
+            section = line[:-1]
+    return values
+
+
+def nodefleet(*args, env=None, timeout=60, stdin=None):
+    e = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    e.update(env or {})
+    return subprocess.run([NF] + list(args), env=e, capture_output=True, text=True,
+                          timeout=timeout, input=stdin)
+
+
+def meminfo_used_pct():
+    info = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            k, v = line.split(":")
+            info[k] = float(v.split()[0])
+    return (1 - info["MemAvailable"] / info["MemTotal"]) * 100
+
+
+class DefaultQueries(unittest.TestCase):
+    """Each default query, end to end, against values we know."""
+
+    @classmethod
+    def setUpClass(cls):
+        LAB.set(nodes=5, pending=3, running=4, queue_depth=42, latency_rates=LATENCY,
+                request_rates={"200": 92, "500": 8}, gauges={"app_orders_pending": 640})
+        # a busy core, so CPU utilisation is clearly above idle
+        # (niced, so it never starves the scrapes themselves)
+        cls.burner = subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                                      preexec_fn=lambda: os.nice(19))
+        # the new values have been scraped for 8 s (some tests look at 3 s windows)
+        harness.wait_for(lambda: LAB.scalar('count_over_time(app_queue_depth[10s])') >= 8,
+                         "8 s of the new values")
+        cls.d = defaults()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.burner.kill()
+        cls.burner.wait()
+
+    def observe(self, *sets, config=None):
+        args = ["observe", "--set", "prometheus_url=" + LAB.url, "--set", "prometheus.step=1"]
+        if config:
+            args += ["--config", config]
+        for s in sets:
+            args += ["--set", s]
+        r = nodefleet(*args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_counts_and_application_signals(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as cfg:
+            cfg.write("triggers:\n  - name: orders\n    query: sum(app_orders_pending)\n"
+                      "    above: 500\n")
+            cfg.flush()
+            obs = self.observe(config=cfg.name)
+        newest = obs["samples"][-1]
+        self.assertEqual(newest["pending_pods"], 3)
+        self.assertEqual(newest["queue_depth"], 42)
+        # ratios are exact even while the [5m] windows are young: the default queries as is
+        # (each bucket's young counter is extrapolated a hair differently: 1e-5 relative)
+        self.assertAlmostEqual(newest["latency_p95_ms"], P95_MS, delta=P95_MS * 1e-4)
+        self.assertAlmostEqual(newest["error_rate_pct"], 8.0, delta=1e-3)
+        self.assertEqual(obs["workers"]["ready"], 4)  # 5 nodes minus the server
+        self.assertEqual(newest["custom"]["orders"], 640)
+        self.assertAlmostEqual(obs["samples"][-1]["t"], obs["now"], places=3)
+        self.assertGreater(len(obs["samples"]), 100)  # the whole lookback, at 1 s steps
+
+    def test_memory_matches_proc_meminfo(self):
+        newest = self.observe()["samples"][-1]
+        self.assertAlmostEqual(newest["memory"], meminfo_used_pct(), delta=3)
+
+    def test_cpu_is_utilisation_not_a_per_mode_average(self):
+        # The default query with its [5m] window reads a young Prometheus as nearly idle-less
+        # (rate() divides by the whole window), so check it with the window Prometheus has.
+        ours = self.d["prometheus.query_cpu"].replace("[5m]", "[15s]")
+        newest = self.observe("prometheus.query_cpu=" + ours)["samples"][-1]
+        self.assertGreater(newest["cpu"], 40)  # one of two cores is busy
+        self.assertLessEqual(newest["cpu"], 100)
+        # the seed's formula averages the non-idle modes: a fraction of the real figure
+        seed = LAB.scalar('avg(rate(node_cpu_seconds_total{mode!="idle"}[15s])) * 100')
+        self.assertLess(seed, newest["cpu"] / 3)
+
+    def test_observe_feeds_decide(self):
+        obs = self.observe("scale_up_for=3s")
+        r = nodefleet("decide", "--set", "scale_up_for=3s", stdin=json.dumps(obs))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        plan = json.loads(r.stdout)
+        self.assertEqual(plan["action"], "scale_up")
+        held = [t["rule"] for t in plan["trail"] if t["status"] == "held"]
+        self.assertIn("pending_pods", held, r.stdout + json.dumps(obs["samples"][-6:]))
+
+    def test_bad_promql_makes_one_signal_unknown(self):
+        r = nodefleet("observe", "--set", "prometheus_url=" + LAB.url, "--set",
+                      "prometheus.query_queue_depth=sum(app_queue_depth")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        obs = json.loads(r.stdout)
+        self.assertIsNone(obs["samples"][-1]["queue_depth"])
+        self.assertEqual(obs["samples"][-1]["pending_pods"], 3)
+        self.assertIn("queue_depth unknown: prometheus error bad_data (HTTP 400)", r.stderr)
+
+    def test_an_empty_result_is_unknown_not_zero(self):
+        obs = self.observe("prometheus.query_queue_depth=sum(no_such_metric)")
+        self.assertIsNone(obs["samples"][-1]["queue_depth"])
+
+    def test_several_series_are_refused(self):
+        r = nodefleet("observe", "--set", "prometheus_url=" + LAB.url, "--set",
+                      "prometheus.query_pending_pods=kube_pod_status_phase")
+        self.assertIn("pending_pods unknown: prometheus: ", r.stderr)
+        self.assertIn("series; the query must give one", r.stderr)
+        self.assertIsNone(json.loads(r.stdout)["samples"][-1]["pending_pods"])
+
+
+def metric(text, metric_name, **labels):
+    """The value of one sample in an exposition page (None if absent)."""
+    want = ",".join('%s="%s"' % kv for kv in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$", line)
+        if not m or m.group(1) != metric_name:
+            continue
+        got = ",".join(sorted(filter(None, (m.group(3) or "").split(","))))
+        if got == want:
+            return float(m.group(4))
+    return None
+
+
+class Daemon:
+    """`nodefleet run` in the background, its log collected."""
+
+    def __init__(self, *sets, env=None):
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="nf-run-", suffix=".log")
+        args = [NF, "run", "--set", "server.listen=127.0.0.1:0", "--set", "interval=1s"]
+        for s in sets:
+            args += ["--set", s]
+        e = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+        e.update(env or {})
+        self.p = subprocess.Popen(args, env=e, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.port = harness.wait_for(self._port, "nodefleet run to listen")
+        self.base = "http://127.0.0.1:%d" % self.port
+
+    def _port(self):
+        if self.p.poll() is not None:
+            raise AssertionError("nodefleet run exited %s: %s" % (self.p.returncode, self.text()))
+        for line in self.text().splitlines():
+            rec = json.loads(line)
+            if rec["msg"] == "nodefleet started":
+                return rec["port"]
+        return None
+
+    def text(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def records(self):
+        return [json.loads(line) for line in self.text().splitlines()]
+
+    def metrics(self):
+        return harness.http_get(self.base + "/metrics")[1]
+
+    def value(self, metric_name, **labels):
+        v = metric(self.metrics(), metric_name, **labels)
+        return 0.0 if v is None else v
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        return self.p.wait(15)
+
+
+class RunAndFaults(unittest.TestCase):
+    """`nodefleet run`: endpoints, and every Prometheus fault gives unknown, never scale-down."""
+
+    COMMON = ("scale_down_for=3s", "cooldown_scale_down=0", "cooldown_scale_up=0",
+              "scale_down_threshold_cpu=95", "scale_up_threshold_cpu=99",
+              "scale_down_threshold_memory=98", "scale_up_threshold_memory=99",
+              "prometheus.step=1", "prometheus.timeout=1", "prometheus.attempts=1",
+              "prometheus.max_response_bytes=1048576",
+              "prometheus.query_cpu=(1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}[15s]))) * 100")
+
+    def setUp(self):
+        LAB.set(nodes=5, pending=0, running=4)
+        LAB.fault(mode="pass")
+
+    def test_endpoints_and_faults(self):
+        d = Daemon("prometheus_url=" + LAB.proxy_url, *self.COMMON)
+        try:
+            harness.wait_for(lambda: harness.http_get(d.base + "/readyz")[0] == 200, "ready")
+            self.assertEqual(harness.http_get(d.base + "/healthz"), (200, "ok\n"))
+            with __import__("urllib.request").request.urlopen(d.base + "/metrics") as r:
+                self.assertEqual(r.headers["Content-Type"],
+                                 "text/plain; version=0.0.4; charset=utf-8")
+                page = r.read().decode()
+            check = subprocess.run([harness.need("promtool"), "check", "metrics"], input=page,
+                                   capture_output=True, text=True)
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+            self.assertEqual(metric(page, "nodefleet_build_info", version="0.1.0"), 1)
+            for name in ("cpu", "memory", "pending_pods", "queue_depth", "latency_p95_ms",
+                         "error_rate_pct"):
+                self.assertIsNotNone(metric(page, "nodefleet_signal_unknown", name=name), name)
+            with self.assertRaises(__import__("urllib.error").error.HTTPError) as e:
+                harness.http_get(d.base + "/nope")
+            self.assertEqual(e.exception.code, 404)
+
+            # healthy and idle: it would scale down (this is what the faults must prevent)
+            harness.wait_for(lambda: d.value("nodefleet_decisions_total", action="scale_down",
+                                             reason="idle") >= 1, "a scale-down while healthy")
+            self.assertEqual(d.value("nodefleet_signal_unknown", name="pending_pods"), 0)
+            self.assertEqual(d.value("nodefleet_nodes", state="ready"), 4)
+
+            faults = [("malformed JSON", {"mode": "malformed"}, "invalid JSON"),
+                      ("HTTP 500", {"mode": "status", "status": 500}, "HTTP 500"),
+                      ("oversized body", {"mode": "huge", "size": 4 * 1024 * 1024},
+                       "larger than the 1048576-byte limit"),
+                      ("slow Prometheus", {"mode": "delay", "delay_s": 2, "match": "query_range"},
+                       "timed out after")]
+            for what, mode, logged in faults:
+                LAB.fault(**mode)
+                time.sleep(2.5)  # cycles started before the fault have finished
+                downs = d.value("nodefleet_decisions_total", action="scale_down", reason="idle")
+                errors = d.value("nodefleet_errors_total", component="prometheus")
+                cycles = d.value("nodefleet_cycles_total")
+                # two whole cycles under the fault
+                harness.wait_for(lambda: d.value("nodefleet_cycles_total") >= cycles + 2,
+                                 what + ": two cycles", timeout=40)
+                self.assertIsNone(d.p.poll(), what + ": nodefleet exited")
+                self.assertEqual(d.value("nodefleet_decisions_total", action="scale_down",
+                                         reason="idle"), downs, what + ": scaled down")
+                self.assertGreater(d.value("nodefleet_errors_total", component="prometheus"),
+                                   errors, what + ": no error counted")
+                self.assertEqual(d.value("nodefleet_signal_unknown", name="cpu"), 1, what)
+                self.assertIn(logged, d.text(), what + ": not logged")
+                LAB.fault(mode="pass")
+                harness.wait_for(lambda: d.value("nodefleet_signal_unknown", name="cpu") == 0,
+                                 what + ": recovery")
+
+            # Prometheus itself gone: no observation, no decision, errors counted
+            LAB.stop_prometheus()
+            try:
+                time.sleep(2.5)
+                downs = d.value("nodefleet_decisions_total", action="scale_down", reason="idle")
+                cycle_errors = d.value("nodefleet_errors_total", component="cycle")
+                time.sleep(3)
+                self.assertEqual(d.value("nodefleet_decisions_total", action="scale_down",
+                                         reason="idle"), downs)
+                self.assertGreater(d.value("nodefleet_errors_total", component="cycle"),
+                                   cycle_errors)
+                self.assertIsNone(d.p.poll())
+            finally:
+                LAB.start_prometheus()
+
+            # cycles that stall past two intervals make /readyz fail
+            LAB.fault(mode="delay", delay_s=0.9)
+            harness.wait_for(lambda: self._readyz(d) == 503, "readyz 503 while cycles stall",
+                             timeout=20)
+            LAB.fault(mode="pass")
+            harness.wait_for(lambda: self._readyz(d) == 200, "readyz 200 again", timeout=30)
+        finally:
+            LAB.fault(mode="pass")
+            t0 = time.time()
+            self.assertEqual(d.stop(), 0)
+            self.assertLess(time.time() - t0, 10)
+        self.assertIn("nodefleet stopping", d.text())
+
+    @staticmethod
+    def _readyz(d):
+        try:
+            return harness.http_get(d.base + "/readyz")[0]
+        except __import__("urllib.error").error.HTTPError as e:
+            return e.code
+
+    def test_credentials_never_reach_the_logs(self):
+        with tempfile.NamedTemporaryFile("w") as tok:
+            tok.write("tok-9f8e7d6c5b\n")
+            tok.flush()
+            url = LAB.proxy_url.replace("http://", "http://admin:pw-in-url-31337@")
+            d = Daemon("prometheus_url=" + url, "prometheus.basic_auth_user=admin",
+                       *self.COMMON, env={"NODEFLEET_PROMETHEUS_PASSWORD": "s3cr3t-basic-42"})
+            try:
+                harness.wait_for(lambda: harness.http_get(d.base + "/readyz")[0] == 200,
+                                 "ready")
+                LAB.fault(mode="status", status=401)
+                time.sleep(2.5)
+                LAB.fault(mode="down")
+                time.sleep(2.5)
+            finally:
+                LAB.fault(mode="pass")
+                d.stop()
+            text = d.text() + d.metrics() if d.p.poll() is None else d.text()
+            self.assertIn("HTTP 401", text)
+            for secret in ("s3cr3t-basic-42", "pw-in-url-31337"):
+                self.assertNotIn(secret, text)
+            d2 = Daemon("prometheus_url=" + LAB.proxy_url,
+                        "prometheus.bearer_token_file=" + tok.name, *self.COMMON)
+            try:
+                LAB.fault(mode="status", status=403)
+                time.sleep(2.5)
+            finally:
+                LAB.fault(mode="pass")
+                d2.stop()
+            self.assertIn("HTTP 403", d2.text())
+            self.assertNotIn("tok-9f8e7d6c5b", d2.text())
+
+    def test_a_taken_port_is_an_error(self):
+        d = Daemon("prometheus_url=" + LAB.url, *self.COMMON)
+        try:
+            r = nodefleet("run", "--set", "server.listen=127.0.0.1:%d" % d.port,
+                          "--set", "prometheus_url=" + LAB.url, timeout=20)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("cannot listen", r.stderr)
+        finally:
+            d.stop()
+        r = nodefleet("run", "--set", "server.listen=nowhere")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("server.listen: expected HOST:PORT", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
