@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 cmake --build "$build" --target nodefleet bench_core maxrss >/dev/null
 python3 bench/bench.py "$build"
+python3 bench/bench_prom.py "$build"

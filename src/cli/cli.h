@@ -39,5 +39,6 @@ int nf_cmd_simulate(int argc, char **argv);
 int nf_cmd_check_config(int argc, char **argv);
 int nf_cmd_run(int argc, char **argv);
 int nf_cmd_observe(int argc, char **argv);
+int nf_cmd_replay(int argc, char **argv);
 
 #endif

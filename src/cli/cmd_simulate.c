@@ -87,7 +87,7 @@ int nf_cmd_simulate(int argc, char **argv)
     struct nf_sim_params sp;
     nf_sim_params_from_config(&sp, &cfg);
     struct nf_sim_report rep;
-    rc = nf_sim_run_all(&tr, &sp, pols, nspecs, &rep, &err);
+    rc = nf_sim_run_all(&tr, NULL, &sp, pols, nspecs, &rep, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet simulate: %s\n", err.msg);
         nf_trace_free(&tr);

@@ -63,6 +63,23 @@ static const struct command commands[] = {
      "  --seed N       random seed (same seed and inputs: same report)\n"
      "\n"
      "Exit status: 0 ok, 1 runtime failure, 2 bad usage, config or trace.\n"},
+    {"replay", nf_cmd_replay, "what each policy would have done over your Prometheus history",
+     "usage: nodefleet replay --start T --end T [--prometheus URL] [--step 60s] [--policy P]...\n"
+     "                        [--json] [--html FILE] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Reads the cluster's demand between --start and --end (Unix seconds or RFC 3339, as the\n"
+     "Prometheus API takes them) with range queries - busy CPU cores\n"
+     "(prometheus.query_demand_cores) plus the CPU requests of pending pods - and replays it\n"
+     "through the simulator under each policy, scoring them against the oracle and against\n"
+     "the workers the cluster actually ran (query_node_count, priced on-demand): what the\n"
+     "autoscaler would have done last week, before you trust it with this week.\n"
+     "\n"
+     "  --prometheus URL  instead of prometheus_url\n"
+     "  --step D          resolution of the history (default 60s)\n"
+     "  --policy P        a policy to score; repeat to compare (default: the 'policy' setting)\n"
+     "  --json, --html    as for simulate\n"
+     "\n"
+     "Exit status: 0 ok; 1 Prometheus could not give the demand; 2 bad usage or config.\n"},
     {"decide", nf_cmd_decide, "one decision: an observation (JSON) on stdin, a plan on stdout",
      "usage: nodefleet decide [--policy P] [--input FILE] [--config FILE] [--set name=value]...\n"
      "\n"

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "http.h"
 
+#include "../util/dynlib.h"
+
 #include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +14,48 @@
 #ifndef NF_VERSION
 #define NF_VERSION "dev"
 #endif
+
+/* libcurl, opened on first use (see util/dynlib.h for why). */
+static const char *const curl_names[] = {
+    "curl_global_init",   "curl_global_cleanup", "curl_easy_init",      "curl_easy_cleanup",
+    "curl_easy_reset",    "curl_easy_setopt",    "curl_easy_perform",   "curl_easy_getinfo",
+    "curl_easy_strerror", "curl_slist_append",   "curl_slist_free_all", NULL};
+static void *curl_fns[sizeof curl_names / sizeof curl_names[0]];
+static struct nf_dynlib curl_lib = NF_DYNLIB_INIT("libcurl.so.4", "libcurl4", curl_names, curl_fns);
+
+static struct {
+    CURLcode (*global_init)(long);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    void (*easy_reset)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} C;
+
+static int load_curl(struct nf_err *err)
+{
+    int rc = nf_dynlib_load(&curl_lib, err);
+    if (rc != NF_OK)
+        return rc;
+    /* POSIX: a dlsym() result may be converted to a function pointer */
+    C.global_init = (CURLcode(*)(long))curl_fns[0];
+    C.global_cleanup = (void (*)(void))curl_fns[1];
+    C.easy_init = (CURL * (*)(void)) curl_fns[2];
+    C.easy_cleanup = (void (*)(CURL *))curl_fns[3];
+    C.easy_reset = (void (*)(CURL *))curl_fns[4];
+    C.easy_setopt = (CURLcode(*)(CURL *, CURLoption, ...))curl_fns[5];
+    C.easy_perform = (CURLcode(*)(CURL *))curl_fns[6];
+    C.easy_getinfo = (CURLcode(*)(CURL *, CURLINFO, ...))curl_fns[7];
+    C.easy_strerror = (const char *(*)(CURLcode))curl_fns[8];
+    C.slist_append = (struct curl_slist * (*)(struct curl_slist *, const char *)) curl_fns[9];
+    C.slist_free_all = (void (*)(struct curl_slist *))curl_fns[10];
+    return NF_OK;
+}
 
 #define NF_HTTP_BACKOFF_CAP_S 20.0
 #define NF_HTTP_ATTEMPTS_MAX  10
@@ -39,21 +83,23 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 
 struct nf_http *nf_http_new(struct nf_err *err)
 {
+    if (load_curl(err) != NF_OK)
+        return NULL;
     /* thread-safe since libcurl 7.84; repeated calls are reference counted */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (C.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         nf_err_set(err, NF_E_INTERNAL, "cannot initialise libcurl");
         return NULL;
     }
     struct nf_http *h = calloc(1, sizeof *h);
     if (h == NULL) {
-        curl_global_cleanup();
+        C.global_cleanup();
         nf_err_set(err, NF_E_NOMEM, "out of memory");
         return NULL;
     }
-    h->curl = curl_easy_init();
+    h->curl = C.easy_init();
     if (h->curl == NULL) {
         free(h);
-        curl_global_cleanup();
+        C.global_cleanup();
         nf_err_set(err, NF_E_INTERNAL, "cannot create a libcurl handle");
         return NULL;
     }
@@ -67,9 +113,9 @@ void nf_http_free(struct nf_http *h)
 {
     if (h == NULL)
         return;
-    curl_easy_cleanup(h->curl);
+    C.easy_cleanup(h->curl);
     free(h);
-    curl_global_cleanup();
+    C.global_cleanup();
 }
 
 void nf_http_response_free(struct nf_http_response *resp)
@@ -132,48 +178,48 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
                    struct curl_slist *headers, struct nf_err *err, CURLcode *transport)
 {
     CURL *c = h->curl;
-    curl_easy_reset(c);
+    C.easy_reset(c);
     nf_buf_reset(&resp->body);
     struct sink sink = {.body = &resp->body};
     char redacted[512];
     nf_http_redact_url(url, redacted, sizeof redacted);
     const char *what = o->what ? o->what : "HTTP request";
 
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "nodefleet/" NF_VERSION);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_s * 1000));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+    C.easy_setopt(c, CURLOPT_URL, url);
+    C.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    C.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    C.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    C.easy_setopt(c, CURLOPT_USERAGENT, "nodefleet/" NF_VERSION);
+    C.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_s * 1000));
+    C.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
+    C.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    C.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    C.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
+    C.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+    C.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
     if (o->ca_file && o->ca_file[0])
-        curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+        C.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
     if (o->auth.kind == NF_HTTP_AUTH_BASIC) {
-        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(c, CURLOPT_USERNAME, o->auth.user ? o->auth.user : "");
-        curl_easy_setopt(c, CURLOPT_PASSWORD, o->auth.password ? o->auth.password : "");
+        C.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        C.easy_setopt(c, CURLOPT_USERNAME, o->auth.user ? o->auth.user : "");
+        C.easy_setopt(c, CURLOPT_PASSWORD, o->auth.password ? o->auth.password : "");
     }
     if (headers)
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        C.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     if (strcmp(method, "GET") == 0) {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        C.easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        C.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
         if (body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
             strcmp(method, "PATCH") == 0) {
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+            C.easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+            C.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
         }
     }
     char ebuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    C.easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = C.easy_perform(c);
     *transport = rc;
     if (rc != CURLE_OK) {
         if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -184,11 +230,11 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
         int code = rc == CURLE_OUT_OF_MEMORY ? NF_E_NOMEM : NF_E_UNAVAILABLE;
         /* curl's own text names host and port, never credentials */
         return nf_err_set(err, code, "%s %s: %s", what, redacted,
-                          ebuf[0] ? ebuf : curl_easy_strerror(rc));
+                          ebuf[0] ? ebuf : C.easy_strerror(rc));
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    C.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
     char *ct = NULL;
-    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    C.easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
     snprintf(resp->content_type, sizeof resp->content_type, "%s", ct ? ct : "");
     if (resp->body.data == NULL)
         nf_buf_append(&resp->body, "", 0);
@@ -213,28 +259,28 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
         if (n < 0 || (size_t)n >= sizeof line)
             return nf_err_set(err, NF_E_CONFIG, "%s: bearer token too long",
                               o->what ? o->what : "HTTP");
-        struct curl_slist *t = curl_slist_append(headers, line);
+        struct curl_slist *t = C.slist_append(headers, line);
         oom |= t == NULL;
         headers = t ? t : headers;
         memset(line, 0, sizeof line); /* do not leave the token on the stack */
     }
     if (o->content_type) {
         snprintf(line, sizeof line, "Content-Type: %s", o->content_type);
-        struct curl_slist *t = curl_slist_append(headers, line);
+        struct curl_slist *t = C.slist_append(headers, line);
         oom |= t == NULL;
         headers = t ? t : headers;
     }
     for (const char *const *hd = o->headers; hd && *hd; hd++) {
-        struct curl_slist *t = curl_slist_append(headers, *hd);
+        struct curl_slist *t = C.slist_append(headers, *hd);
         oom |= t == NULL;
         headers = t ? t : headers;
     }
     /* no "Expect: 100-continue" round trip on bodies */
-    struct curl_slist *t = curl_slist_append(headers, "Expect:");
+    struct curl_slist *t = C.slist_append(headers, "Expect:");
     oom |= t == NULL;
     headers = t ? t : headers;
     if (oom) {
-        curl_slist_free_all(headers);
+        C.slist_free_all(headers);
         return nf_err_set(err, NF_E_NOMEM, "out of memory");
     }
 
@@ -258,6 +304,6 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
         if (rc == NF_E_TOO_BIG || rc == NF_E_NOMEM)
             break; /* a retry would get the same */
     }
-    curl_slist_free_all(headers);
+    C.slist_free_all(headers);
     return rc;
 }

@@ -234,6 +234,42 @@ int nf_prom_range(struct nf_prom_source *s, const char *query, double start, dou
     return rc;
 }
 
+/* Prometheus refuses a range query of more than 11,000 points. */
+#define NF_PROM_POINTS_PER_QUERY 10000
+
+int nf_prom_range_grid(struct nf_prom_source *s, const char *query, double start, double step,
+                       size_t npoints, double *out, struct nf_err *err)
+{
+    for (size_t i = 0; i < npoints; i++)
+        out[i] = NAN;
+    for (size_t first = 0; first < npoints; first += NF_PROM_POINTS_PER_QUERY) {
+        size_t n =
+            npoints - first < NF_PROM_POINTS_PER_QUERY ? npoints - first : NF_PROM_POINTS_PER_QUERY;
+        double a = start + (double)first * step, b = a + (double)(n - 1) * step;
+        struct nf_prom_result res;
+        int rc = nf_prom_range(s, query, a, b, step, &res, err);
+        if (rc != NF_OK)
+            return rc;
+        if (res.nseries > 1) {
+            size_t k = res.nseries;
+            nf_prom_result_free(&res);
+            return nf_err_set(err, NF_E_UNAVAILABLE,
+                              "prometheus: %zu series; the query must give one (aggregate with "
+                              "sum() or avg())",
+                              k);
+        }
+        for (size_t p = 0; res.nseries == 1 && p < res.series[0].n; p++) {
+            double idx = (res.series[0].pts[p].t - start) / step;
+            long i = lround(idx);
+            if (i >= 0 && (size_t)i < npoints && fabs(idx - (double)i) < 0.01 &&
+                isfinite(res.series[0].pts[p].v))
+                out[i] = res.series[0].pts[p].v;
+        }
+        nf_prom_result_free(&res);
+    }
+    return NF_OK;
+}
+
 static void mark_unknown(struct nf_prom_source *s, int sig, struct nf_prom_status *status,
                          const struct nf_err *e)
 {

@@ -49,6 +49,12 @@ int nf_prom_range(struct nf_prom_source *s, const char *query, double start, dou
 int nf_prom_history(struct nf_prom_source *s, double end, double span, struct nf_sample *out,
                     size_t cap, size_t *n, struct nf_prom_status *status, struct nf_err *err);
 
+/* One query's values on the grid start + i*step, i < npoints (NAN where Prometheus has no
+ * value), fetched in chunks under Prometheus' 11,000-points-per-query limit. More than one
+ * series is an error. */
+int nf_prom_range_grid(struct nf_prom_source *s, const char *query, double start, double step,
+                       size_t npoints, double *out, struct nf_err *err);
+
 /* The workers Prometheus sees: query_node_count minus server_nodes. */
 int nf_prom_workers(struct nf_prom_source *s, double at, int *workers, struct nf_err *err);
 

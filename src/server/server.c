@@ -9,6 +9,54 @@
 #include <time.h>
 
 #include "../metrics/expo.h"
+#include "../util/dynlib.h"
+
+/* libmicrohttpd, opened on first use (see util/dynlib.h for why). */
+static const char *const mhd_names[] = {"MHD_start_daemon",
+                                        "MHD_stop_daemon",
+                                        "MHD_create_response_from_buffer",
+                                        "MHD_add_response_header",
+                                        "MHD_queue_response",
+                                        "MHD_destroy_response",
+                                        "MHD_get_daemon_info",
+                                        NULL};
+static void *mhd_fns[sizeof mhd_names / sizeof mhd_names[0]];
+static struct nf_dynlib mhd_lib =
+    NF_DYNLIB_INIT("libmicrohttpd.so.12", "libmicrohttpd12", mhd_names, mhd_fns);
+
+static struct {
+    struct MHD_Daemon *(*start_daemon)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
+                                       MHD_AccessHandlerCallback, void *, ...);
+    void (*stop_daemon)(struct MHD_Daemon *);
+    struct MHD_Response *(*create_response_from_buffer)(size_t, void *,
+                                                        enum MHD_ResponseMemoryMode);
+    enum MHD_Result (*add_response_header)(struct MHD_Response *, const char *, const char *);
+    enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+    void (*destroy_response)(struct MHD_Response *);
+    const union MHD_DaemonInfo *(*get_daemon_info)(struct MHD_Daemon *, enum MHD_DaemonInfoType,
+                                                   ...);
+} M;
+
+static int load_mhd(struct nf_err *err)
+{
+    int rc = nf_dynlib_load(&mhd_lib, err);
+    if (rc != NF_OK)
+        return rc;
+    M.start_daemon =
+        (struct MHD_Daemon * (*)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
+                                 MHD_AccessHandlerCallback, void *, ...)) mhd_fns[0];
+    M.stop_daemon = (void (*)(struct MHD_Daemon *))mhd_fns[1];
+    M.create_response_from_buffer =
+        (struct MHD_Response * (*)(size_t, void *, enum MHD_ResponseMemoryMode)) mhd_fns[2];
+    M.add_response_header =
+        (enum MHD_Result(*)(struct MHD_Response *, const char *, const char *))mhd_fns[3];
+    M.queue_response = (enum MHD_Result(*)(struct MHD_Connection *, unsigned int,
+                                           struct MHD_Response *))mhd_fns[4];
+    M.destroy_response = (void (*)(struct MHD_Response *))mhd_fns[5];
+    M.get_daemon_info = (const union MHD_DaemonInfo *(*)(struct MHD_Daemon *,
+                                                         enum MHD_DaemonInfoType, ...))mhd_fns[6];
+    return NF_OK;
+}
 
 /* A /metrics page larger than this is a bug, not a reason to run out of memory. */
 #define NF_METRICS_PAGE_MAX (4 * 1024 * 1024)
@@ -31,13 +79,13 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
                              const char *body, size_t len)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+        M.create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (r == NULL)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
+    M.add_response_header(r, "Content-Type", type);
+    M.add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ret = M.queue_response(c, status, r);
+    M.destroy_response(r);
     return ret;
 }
 
@@ -83,6 +131,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 struct nf_server *nf_server_start(const struct nf_addr *addr, struct nf_registry *reg,
                                   double interval_s, struct nf_err *err)
 {
+    if (load_mhd(err) != NF_OK)
+        return NULL;
     struct nf_server *s = calloc(1, sizeof *s);
     if (s == NULL) {
         nf_err_set(err, NF_E_NOMEM, "out of memory");
@@ -93,17 +143,17 @@ struct nf_server *nf_server_start(const struct nf_addr *addr, struct nf_registry
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY;
     if (addr->ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, (uint16_t)addr->port, NULL, NULL, handle, s,
-                            MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr->ss,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    s->d =
+        M.start_daemon(flags, (uint16_t)addr->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+                       (const struct sockaddr *)&addr->ss, MHD_OPTION_CONNECTION_LIMIT,
+                       (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (s->d == NULL) {
         free(s);
         nf_err_set(err, NF_E_UNAVAILABLE, "cannot listen on port %d (in use, or not allowed)",
                    addr->port);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = M.get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : addr->port;
     return s;
 }
@@ -117,6 +167,6 @@ void nf_server_stop(struct nf_server *s)
 {
     if (s == NULL)
         return;
-    MHD_stop_daemon(s->d);
+    M.stop_daemon(s->d);
     free(s);
 }

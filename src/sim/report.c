@@ -9,28 +9,41 @@
 
 /* ---- shared ----------------------------------------------------------------------------- */
 
+/* Rows in order: the oracle, the cluster's actual schedule (replay only), the policies. */
 static const struct nf_sim_run *run_at(const struct nf_sim_report *r, size_t i)
 {
-    return i == 0 ? &r->oracle : &r->runs[i - 1];
+    if (i == 0)
+        return &r->oracle;
+    if (r->actual != NULL && i == 1)
+        return r->actual;
+    return &r->runs[i - 1 - (r->actual != NULL)];
 }
 
 static size_t nrows(const struct nf_sim_report *r)
 {
-    return r->nruns + 1;
+    return r->nruns + 1 + (r->actual != NULL);
 }
+
+static const char *row_colour(const struct nf_sim_report *r, size_t i);
 
 static void model_line(const struct nf_sim_report *r, struct nf_buf *out)
 {
     const struct nf_sim_params *p = &r->params;
+    char scaling[160];
+    if (p->fixed_scale > 0)
+        snprintf(scaling, sizeof scaling, "demand as recorded, in vCPU (p%g = %g)",
+                 p->peak_percentile, r->trace_percentile_value);
+    else
+        snprintf(scaling, sizeof scaling, "trace p%g = %g -> %d workers needed", p->peak_percentile,
+                 r->trace_percentile_value, p->peak_nodes);
     nf_buf_printf(out,
                   "workers %g vCPU / %g MiB; pods request %g vCPU, %g MiB, HPA target %g%% "
-                  "(%d pods per worker); trace p%g = %g -> %d workers needed; boot %g+-%gs, "
+                  "(%d pods per worker); %s; boot %g+-%gs, "
                   "drain %gs, decide every %gs, sample every %gs; min %d, max %d, spot %g%%; "
                   "$%g/h on-demand, $%g/h spot, %gs billing minimum; seed %llu",
                   p->node_vcpu, p->node_memory_mib, p->pod_cpu_request, p->pod_memory_mib,
-                  p->hpa_target_pct, r->pods_per_node, p->peak_percentile,
-                  r->trace_percentile_value, p->peak_nodes, p->boot_s, p->boot_jitter_s, p->drain_s,
-                  p->interval_s, p->sample_s, p->min_nodes, p->max_nodes, p->spot_pct,
+                  p->hpa_target_pct, r->pods_per_node, scaling, p->boot_s, p->boot_jitter_s,
+                  p->drain_s, p->interval_s, p->sample_s, p->min_nodes, p->max_nodes, p->spot_pct,
                   p->price_on_demand, p->price_spot, p->min_billed_s, (unsigned long long)p->seed);
 }
 
@@ -128,6 +141,8 @@ void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
     jnum(out, &f, "peak_percentile", p->peak_percentile);
     jnum(out, &f, "peak_percentile_value", r->trace_percentile_value);
     jnum(out, &f, "vcpu_per_unit", r->scale);
+    jkey(out, &f, "scaled_to_peak_nodes");
+    nf_buf_puts(out, p->fixed_scale > 0 ? "false" : "true");
     nf_buf_puts(out, "},\"params\":{");
     f = true;
     jnum(out, &f, "node_vcpu", p->node_vcpu);
@@ -154,6 +169,10 @@ void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
     jint(out, &f, "steps", (long long)r->steps);
     nf_buf_puts(out, "},\"oracle\":");
     json_metrics(&r->oracle, out);
+    if (r->actual != NULL) {
+        nf_buf_puts(out, ",\"actual\":");
+        json_metrics(r->actual, out);
+    }
     nf_buf_puts(out, ",\"policies\":[");
     for (size_t i = 0; i < r->nruns; i++) {
         if (i)
@@ -173,6 +192,15 @@ void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
 
 static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                       "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+
+static const char *row_colour(const struct nf_sim_report *r, size_t i)
+{
+    if (i == 0)
+        return "#999";
+    if (r->actual != NULL && i == 1)
+        return "#000";
+    return colours[(i - 1 - (r->actual != NULL)) % 8];
+}
 
 static double plot_x(double i, double n)
 {
@@ -276,9 +304,13 @@ static void zoom_chart(const struct nf_sim_report *r, struct nf_buf *out)
     steps_u16(out, r->zoom_demand, r->zoom_n, ymax, "#000", "need");
     for (size_t i = 0; i < r->nruns; i++)
         steps_u16(out, r->runs[i].zoom_supply, r->zoom_n, ymax, colours[i % 8], "supply");
+    if (r->actual != NULL)
+        steps_u16(out, r->actual->zoom_supply, r->zoom_n, ymax, "#e6a000", "oracle");
     /* the oracle is "needed" clamped to min/max: drawing it again only adds noise */
     nf_buf_puts(out, "</svg><p class='legend'><span style='color:#000'>&#9632; needed "
                      "(the oracle follows it within min and max)</span> ");
+    if (r->actual != NULL)
+        nf_buf_puts(out, "<span style='color:#e6a000'>&#9632; actual (dashed)</span> ");
     for (size_t i = 0; i < r->nruns; i++) {
         nf_buf_printf(out, "<span style='color:%s'>&#9632; ", colours[i % 8]);
         nf_buf_html(out, r->runs[i].name);
@@ -304,7 +336,7 @@ static void cost_bars(const struct nf_sim_report *r, struct nf_buf *out)
         const struct nf_sim_run *run = run_at(r, i);
         double w = run->m.cost_usd / mx * (CHART_W - 320);
         double y = 5 + (double)i * bar_h;
-        const char *col = i == 0 ? "#999" : colours[(i - 1) % 8];
+        const char *col = row_colour(r, i);
         nf_buf_printf(out, "<text x='150' y='%.1f' class='bl'>", y + 17);
         nf_buf_html(out, run->name);
         nf_buf_printf(out,
@@ -384,6 +416,8 @@ void nf_sim_write_html(const struct nf_sim_report *r, struct nf_buf *out)
     zoom_chart(r, out);
     nf_buf_puts(out, "<h2>The whole trace, per policy</h2>\n");
     overview_chart(r, &r->oracle, "#999", out);
+    if (r->actual != NULL)
+        overview_chart(r, r->actual, "#e6a000", out);
     for (size_t i = 0; i < r->nruns; i++)
         overview_chart(r, &r->runs[i], colours[i % 8], out);
     nf_buf_puts(out, "</body></html>\n");

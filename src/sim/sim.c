@@ -40,6 +40,7 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
     sp->min_nodes = (int)cfg->min_nodes;
     sp->max_nodes = (int)cfg->max_nodes;
     sp->spot_pct = cfg->spot_percentage;
+    sp->fixed_scale = 0;
 }
 
 /* ---- the demand model ------------------------------------------------------------------- */
@@ -404,7 +405,15 @@ static int score_finish(struct scorer *sc, struct nf_sim_metrics *met, double en
 struct grid {
     double dt;
     size_t steps;
+    double end; /* the trace's end: the last step may be shorter than dt */
 };
+
+/* Length of step `step`: dt, except the last, which stops at the trace's end. */
+static double step_len(const struct grid *g, size_t step)
+{
+    double t = (double)step * g->dt;
+    return t + g->dt > g->end ? g->end - t : g->dt;
+}
 
 static int initial_size(const struct model *m, const struct nf_trace *tr,
                         const struct nf_policy *pol)
@@ -517,18 +526,19 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
             sv = serve(m, demand, ready);
         }
         int need = nodes_for_pods(m, sv.pods);
-        rc = score_step(&sc, &run->m, t, g->dt, demand, sv.served, sv.pending, need, ready);
+        double dt = step_len(g, step);
+        rc = score_step(&sc, &run->m, t, dt, demand, sv.served, sv.pending, need, ready);
         if (rc != NF_OK) {
             nf_err_set(err, rc, "simulator: out of memory");
             goto out;
         }
         size_t b = bucket_of(r, t), zi;
-        bucket_supply[b] += ready * g->dt;
-        bucket_time[b] += g->dt;
+        bucket_supply[b] += ready * dt;
+        bucket_time[b] += dt;
         if (in_zoom(r, step, &zi))
             run->zoom_supply[zi] = (uint16_t)(ready > 65535 ? 65535 : ready);
     }
-    double end = (double)g->steps * g->dt;
+    double end = g->end;
     while (w->n > 0)
         remove_node(w, w->n - 1, end);
     rc = score_finish(&sc, &run->m, end);
@@ -549,13 +559,17 @@ out:
     return rc;
 }
 
-static int run_oracle(struct nf_sim_report *r, const struct model *m, const struct grid *g,
-                      struct nf_err *err)
+/* A schedule that is not a policy: the oracle (exactly the workers needed, clamped to
+ * min/max, at the blended spot price), or the cluster's actual worker counts (replay; priced
+ * on-demand, since the market of each worker is not in the metrics). `actual` NULL = oracle.
+ * The oracle's pass also fills the report's demand series. */
+static int run_schedule(struct nf_sim_report *r, const struct model *m, const struct grid *g,
+                        const struct nf_trace *actual, struct nf_err *err)
 {
     const struct nf_sim_params *p = m->p;
-    struct nf_sim_run *run = &r->oracle;
+    struct nf_sim_run *run = actual ? r->actual : &r->oracle;
     memset(&run->m, 0, sizeof run->m);
-    snprintf(run->name, sizeof run->name, "oracle");
+    snprintf(run->name, sizeof run->name, actual ? "actual" : "oracle");
     run->supply_mean = calloc(r->nbuckets, sizeof *run->supply_mean);
     run->zoom_supply = calloc(r->zoom_n ? r->zoom_n : 1, sizeof *run->zoom_supply);
     double *bucket_supply = calloc(r->nbuckets, sizeof *bucket_supply);
@@ -569,15 +583,17 @@ static int run_oracle(struct nf_sim_report *r, const struct model *m, const stru
         rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
         goto out;
     }
-    double blend =
-        p->spot_pct / 100.0 * p->price_spot + (1 - p->spot_pct / 100.0) * p->price_on_demand;
-    size_t cur = 0;
+    double spot_share = actual ? 0 : p->spot_pct / 100.0;
+    double blend = spot_share * p->price_spot + (1 - spot_share) * p->price_on_demand;
+    size_t cur = 0, acur = 0;
     int prev = -1;
     for (size_t step = 0; step < g->steps; step++) {
         double t = (double)step * g->dt;
         double demand = m->scale * nf_trace_value_at(r->trace, &cur, t);
         int need = nodes_for_pods(m, pods_for(m, demand));
         int supply = need < p->min_nodes ? p->min_nodes : need > p->max_nodes ? p->max_nodes : need;
+        if (actual)
+            supply = (int)llround(nf_trace_value_at(actual, &acur, t));
         struct service sv = serve(m, demand, supply);
         if (prev >= 0 && supply > prev)
             run->m.scale_ups++;
@@ -590,26 +606,28 @@ static int run_oracle(struct nf_sim_report *r, const struct model *m, const stru
                 run->m.nodes_removed += prev - supply;
         }
         prev = supply;
-        run->m.cost_usd += supply * g->dt / 3600.0 * blend;
-        run->m.node_hours += supply * g->dt / 3600.0;
-        run->m.spot_node_hours += supply * g->dt / 3600.0 * p->spot_pct / 100.0;
-        rc = score_step(&sc, &run->m, t, g->dt, demand, sv.served, sv.pending, need, supply);
+        double dt = step_len(g, step);
+        run->m.cost_usd += supply * dt / 3600.0 * blend;
+        run->m.node_hours += supply * dt / 3600.0;
+        run->m.spot_node_hours += supply * dt / 3600.0 * spot_share;
+        rc = score_step(&sc, &run->m, t, dt, demand, sv.served, sv.pending, need, supply);
         if (rc != NF_OK) {
             nf_err_set(err, rc, "simulator: out of memory");
             goto out;
         }
         size_t b = bucket_of(r, t), zi;
-        bucket_supply[b] += supply * g->dt;
-        bucket_time[b] += g->dt;
-        bucket_dsum[b] += need * g->dt;
+        bucket_supply[b] += supply * dt;
+        bucket_time[b] += dt;
+        bucket_dsum[b] += need * dt;
         if (need > bucket_dmax[b])
             bucket_dmax[b] = need;
         if (in_zoom(r, step, &zi)) {
             run->zoom_supply[zi] = (uint16_t)(supply > 65535 ? 65535 : supply);
-            r->zoom_demand[zi] = (uint16_t)(need > 65535 ? 65535 : need);
+            if (!actual)
+                r->zoom_demand[zi] = (uint16_t)(need > 65535 ? 65535 : need);
         }
     }
-    rc = score_finish(&sc, &run->m, (double)g->steps * g->dt);
+    rc = score_finish(&sc, &run->m, g->end);
     if (rc != NF_OK) {
         nf_err_set(err, rc, "simulator: out of memory");
         goto out;
@@ -617,8 +635,10 @@ static int run_oracle(struct nf_sim_report *r, const struct model *m, const stru
     for (size_t b = 0; b < r->nbuckets; b++) {
         double bt = bucket_time[b] > 0 ? bucket_time[b] : 1;
         run->supply_mean[b] = (float)(bucket_supply[b] / bt);
-        r->demand_mean[b] = (float)(bucket_dsum[b] / bt);
-        r->demand_max[b] = (float)bucket_dmax[b];
+        if (!actual) {
+            r->demand_mean[b] = (float)(bucket_dsum[b] / bt);
+            r->demand_max[b] = (float)bucket_dmax[b];
+        }
     }
 out:
     free(sc.episodes);
@@ -629,9 +649,9 @@ out:
     return rc;
 }
 
-int nf_sim_run_all(const struct nf_trace *trace, const struct nf_sim_params *params,
-                   const struct nf_policy *policies, size_t npolicies, struct nf_sim_report *out,
-                   struct nf_err *err)
+int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
+                   const struct nf_sim_params *params, const struct nf_policy *policies,
+                   size_t npolicies, struct nf_sim_report *out, struct nf_err *err)
 {
     memset(out, 0, sizeof *out);
     out->trace = trace;
@@ -650,13 +670,16 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_sim_params *par
     int rc = nf_trace_percentile(trace, p->peak_percentile, &out->trace_percentile_value, err);
     if (rc != NF_OK)
         return rc;
-    if (!(out->trace_percentile_value > 0))
+    if (!(out->trace_percentile_value > 0) && !(p->fixed_scale > 0))
         return nf_err_set(err, NF_E_INPUT,
                           "%s: the trace's %gth percentile is 0, so it cannot be scaled to "
                           "workers",
                           trace->file, p->peak_percentile);
-    /* at the peak percentile exactly peak_nodes workers are needed: their pods, full */
-    m.scale = p->peak_nodes * m.pods_per_node * m.pod_vcpu / out->trace_percentile_value;
+    /* at the peak percentile exactly peak_nodes workers are needed: their pods, full;
+     * unless the trace is already in vCPU (replay) */
+    m.scale = p->fixed_scale > 0
+                  ? p->fixed_scale
+                  : p->peak_nodes * m.pods_per_node * m.pod_vcpu / out->trace_percentile_value;
     out->scale = m.scale;
     double sum = 0, mx = 0;
     size_t peak_row = 0;
@@ -670,7 +693,7 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_sim_params *par
     out->trace_mean = sum / (double)trace->n;
     out->trace_max = mx;
 
-    struct grid g = {.dt = p->sample_s};
+    struct grid g = {.dt = p->sample_s, .end = trace->end};
     out->span_s = trace->end;
     g.steps = (size_t)ceil(trace->end / g.dt - 1e-9);
     if (g.steps == 0)
@@ -699,7 +722,12 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_sim_params *par
         nf_sim_report_free(out);
         return nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
     }
-    rc = run_oracle(out, &m, &g, err);
+    rc = run_schedule(out, &m, &g, NULL, err);
+    if (rc == NF_OK && actual != NULL) {
+        out->actual = calloc(1, sizeof *out->actual);
+        rc = out->actual ? run_schedule(out, &m, &g, actual, err)
+                         : nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
+    }
     for (size_t i = 0; rc == NF_OK && i < npolicies; i++) {
         out->nruns = i + 1;
         rc = run_policy(out, &m, &g, &policies[i], &out->runs[i], err);
@@ -712,6 +740,8 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_sim_params *par
     out->oracle.m.cost_vs_oracle = 1;
     for (size_t i = 0; i < out->nruns; i++)
         out->runs[i].m.cost_vs_oracle = oc > 0 ? out->runs[i].m.cost_usd / oc : NAN;
+    if (out->actual)
+        out->actual->m.cost_vs_oracle = oc > 0 ? out->actual->m.cost_usd / oc : NAN;
     return NF_OK;
 }
 
@@ -727,6 +757,12 @@ void nf_sim_report_free(struct nf_sim_report *r)
         free(r->runs[i].zoom_supply);
     }
     free(r->runs);
+    if (r->actual) {
+        free(r->actual->supply_mean);
+        free(r->actual->zoom_supply);
+        free(r->actual);
+        r->actual = NULL;
+    }
     r->demand_mean = r->demand_max = NULL;
     r->zoom_demand = NULL;
     r->runs = NULL;

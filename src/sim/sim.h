@@ -38,6 +38,7 @@ struct nf_sim_params {
     uint64_t seed;
     int min_nodes, max_nodes;
     double spot_pct;
+    double fixed_scale; /* > 0: the trace is demand already, times this (replay: 1) */
 };
 
 void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config *cfg);
@@ -83,13 +84,16 @@ struct nf_sim_report {
     size_t zoom_n;
     uint16_t *zoom_demand;
     struct nf_sim_run oracle;
+    struct nf_sim_run *actual; /* replay: the cluster's own worker counts; NULL otherwise */
     struct nf_sim_run *runs;
     size_t nruns;
 };
 
-int nf_sim_run_all(const struct nf_trace *trace, const struct nf_sim_params *params,
-                   const struct nf_policy *policies, size_t npolicies, struct nf_sim_report *out,
-                   struct nf_err *err);
+/* `actual` (may be NULL): the cluster's real worker counts over the same time, scored as a
+ * schedule of its own (replay). */
+int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
+                   const struct nf_sim_params *params, const struct nf_policy *policies,
+                   size_t npolicies, struct nf_sim_report *out, struct nf_err *err);
 void nf_sim_report_free(struct nf_sim_report *r);
 
 /* Reports (report.c). Each appends to `out`; check out->status after. */

@@ -3,6 +3,7 @@ source "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || { echo "FAIL: valgrind is not installed (scripts/deps.sh test)" >&2; exit 1; }
 
 VG=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all
+    --suppressions="$SRC/tests/valgrind.supp"
     --errors-for-leak-kinds=all)
 vg() { # expected-status args...
     local want=$1; shift
@@ -25,5 +26,12 @@ printf 'min_nodes: 3\nsim:\n  boot_s: 1m\nbogus: [1]\n' >"$TMP/c.yaml"
 vg 2 check-config --config "$TMP/c.yaml"
 vg 0 check-config --set min_nodes=3
 vg 0 check-config --example
+# the daemon and the Prometheus clients, against a port nothing listens on: libcurl,
+# libmicrohttpd and every error path torn down cleanly
+dead=http://127.0.0.1:9
+vg 0 run --cycles 2 --set interval=1s --set server.listen=127.0.0.1:0 --set prometheus_url=$dead
+vg 1 observe --set prometheus_url=$dead
+vg 1 replay --prometheus $dead --start 0 --end 600
+vg 2 replay --start 0
 
 finish

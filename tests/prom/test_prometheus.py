@@ -158,6 +158,61 @@ class DefaultQueries(unittest.TestCase):
         self.assertIsNone(json.loads(r.stdout)["samples"][-1]["pending_pods"])
 
 
+class Replay(unittest.TestCase):
+    """`nodefleet replay` over the lab Prometheus' own history."""
+
+    def test_replay_scores_policies_and_the_actual_cluster(self):
+        LAB.set(nodes=6, pending=2, running=4)
+        harness.wait_for(lambda: LAB.scalar("count(kube_node_info)") == 6, "6 nodes scraped")
+        time.sleep(12)
+        end = int(time.time()) - 1
+        with tempfile.TemporaryDirectory() as tmp:
+            html = os.path.join(tmp, "r.html")
+            r = nodefleet("replay", "--prometheus", LAB.url, "--start", str(end - 10),
+                          "--end", str(end), "--step", "1s", "--policy", "seed",
+                          "--policy", "static:3", "--json", "--html", html)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rep = json.loads(r.stdout)
+            with open(html) as f:
+                page = f.read()
+        self.assertEqual(rep["trace"]["rows"], 11)
+        self.assertFalse(rep["trace"]["scaled_to_peak_nodes"])
+        self.assertIn("127.0.0.1:%d" % LAB.prom_port, rep["trace"]["file"])
+        self.assertEqual([p["name"] for p in rep["policies"]], ["seed", "static:3"])
+        # the cluster ran 5 workers (6 nodes, 1 server) for the 11 s, priced on-demand
+        self.assertAlmostEqual(rep["actual"]["node_hours"], 5 * 11 / 3600, delta=1e-9)
+        self.assertAlmostEqual(rep["actual"]["cost_usd"], 5 * 11 / 3600 * 0.0232, delta=1e-9)
+        # demand = busy cores + 2 pending pods x 0.5 vCPU: at least 1 vCPU
+        self.assertGreaterEqual(rep["trace"]["mean"], 1.0)
+        self.assertIn("actual", page)
+        # RFC 3339 works too, and the same window gives the same report
+        from datetime import datetime, timezone
+        iso = lambda t: datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        r2 = nodefleet("replay", "--prometheus", LAB.url, "--start", iso(end - 10),
+                       "--end", iso(end), "--step", "1s", "--policy", "seed",
+                       "--policy", "static:3", "--json")
+        self.assertEqual(r2.returncode, 0, r2.stderr)
+        self.assertEqual(json.loads(r2.stdout)["policies"], rep["policies"])
+
+    def test_replay_errors(self):
+        now = str(int(time.time()))
+        r = nodefleet("replay", "--prometheus", LAB.url, "--end", now)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--start and --end are required", r.stderr)
+        r = nodefleet("replay", "--prometheus", LAB.url, "--start", now, "--end", "yesterday")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--end yesterday: expected Unix seconds or RFC 3339", r.stderr)
+        r = nodefleet("replay", "--prometheus", LAB.url, "--start", now, "--end", str(int(now) - 60))
+        self.assertEqual(r.returncode, 2)
+        dead = "http://127.0.0.1:%d" % harness.free_port()
+        r = nodefleet("replay", "--prometheus", dead, "--start", str(int(now) - 60), "--end", now)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("demand (prometheus.query_demand_cores):", r.stderr)
+        r = nodefleet("replay", "--prometheus", LAB.url, "--start", "0", "--end", "100")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no values between --start and --end", r.stderr)
+
+
 def metric(text, metric_name, **labels):
     """The value of one sample in an exposition page (None if absent)."""
     want = ",".join('%s="%s"' % kv for kv in sorted(labels.items()))

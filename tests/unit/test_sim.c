@@ -38,7 +38,7 @@ static void run(const struct nf_trace *tr, const char **specs, size_t n, struct 
     struct nf_sim_params sp;
     nf_sim_params_from_config(&sp, &cfg);
     struct nf_err err = {0};
-    int rc = nf_sim_run_all(tr, &sp, pols, n, rep, &err);
+    int rc = nf_sim_run_all(tr, NULL, &sp, pols, n, rep, &err);
     if (rc != NF_OK)
         fail_msg("simulation failed: %s", err.msg);
 }
@@ -199,7 +199,7 @@ static void an_all_zero_trace_is_refused(void **state)
     nf_sim_params_from_config(&sp, &cfg);
     struct nf_sim_report rep;
     struct nf_err err;
-    assert_int_equal(nf_sim_run_all(&tr, &sp, NULL, 0, &rep, &err), NF_E_INPUT);
+    assert_int_equal(nf_sim_run_all(&tr, NULL, &sp, NULL, 0, &rep, &err), NF_E_INPUT);
     assert_string_contains(err.msg, "99th percentile is 0");
     nf_trace_free(&tr);
 }

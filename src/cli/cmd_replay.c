@@ -1,0 +1,254 @@
+/* cmd_replay.c - `nodefleet replay`: what each policy would have done over a stretch of the
+ * cluster's own Prometheus history, scored by the simulator against the oracle and against
+ * what the cluster actually ran. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../http/http.h"
+#include "../prom/prom_source.h"
+#include "../sim/sim.h"
+#include "../util/log.h"
+#include "../util/parse.h"
+#include "../util/timefmt.h"
+#include "cli.h"
+
+#define NF_REPLAY_POLICIES_MAX 16
+/* A replay longer than this many steps is refused (about 2 years at one minute). */
+#define NF_REPLAY_POINTS_MAX ((size_t)1100000)
+#define NF_REPLAY_REPORT_MAX ((size_t)64 * 1024 * 1024)
+
+/* Fill gaps by carrying the last known value forward (and the first one back). Returns how
+ * many points were known. */
+static size_t fill_gaps(double *v, size_t n)
+{
+    size_t known = 0;
+    double last = NAN;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(v[i])) {
+            last = v[i];
+            known++;
+        } else {
+            v[i] = last;
+        }
+    }
+    size_t first = 0;
+    while (first < n && !isfinite(v[first]))
+        first++;
+    for (size_t i = 0; i < first && first < n; i++)
+        v[i] = v[first];
+    return known;
+}
+
+static int make_trace(struct nf_trace *tr, const char *name, const double *v, size_t n, double step)
+{
+    memset(tr, 0, sizeof *tr);
+    snprintf(tr->file, sizeof tr->file, "%s", name);
+    tr->t = malloc(n * sizeof *tr->t);
+    tr->v = malloc(n * sizeof *tr->v);
+    if (tr->t == NULL || tr->v == NULL) {
+        nf_trace_free(tr);
+        return NF_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tr->t[i] = (double)i * step;
+        tr->v[i] = v[i] < 0 ? 0 : v[i];
+    }
+    tr->n = n;
+    tr->end = (double)n * step;
+    return NF_OK;
+}
+
+int nf_cmd_replay(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "replay"};
+    const char *url = NULL, *start_s = NULL, *end_s = NULL, *step_s = "60s", *html = NULL;
+    const char *specs[NF_REPLAY_POLICIES_MAX];
+    size_t nspecs = 0;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        int c = nf_cli_common_opt(&cli, argc, argv, &i);
+        if (c < 0)
+            return 2;
+        if (c > 0)
+            continue;
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (strcmp(a, "--prometheus") == 0)
+            slot = &url;
+        else if (strcmp(a, "--start") == 0)
+            slot = &start_s;
+        else if (strcmp(a, "--end") == 0)
+            slot = &end_s;
+        else if (strcmp(a, "--step") == 0)
+            slot = &step_s;
+        else if (strcmp(a, "--html") == 0)
+            slot = &html;
+        if (slot != NULL) {
+            if ((*slot = nf_cli_value(&cli, argc, argv, &i)) == NULL)
+                return 2;
+        } else if (strcmp(a, "--policy") == 0) {
+            const char *v = nf_cli_value(&cli, argc, argv, &i);
+            if (v == NULL)
+                return 2;
+            if (nspecs == NF_REPLAY_POLICIES_MAX)
+                return nf_cli_usage_error(&cli, "at most %d policies", NF_REPLAY_POLICIES_MAX);
+            specs[nspecs++] = v;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else {
+            return nf_cli_usage_error(&cli, "unknown option %s", a);
+        }
+    }
+    if (start_s == NULL || end_s == NULL)
+        return nf_cli_usage_error(&cli, "--start and --end are required");
+    double start, end, step;
+    const char *why = NULL;
+    if (nf_parse_time(start_s, &start, &why) != NF_OK)
+        return nf_cli_usage_error(&cli, "--start %s: %s", start_s, why);
+    if (nf_parse_time(end_s, &end, &why) != NF_OK)
+        return nf_cli_usage_error(&cli, "--end %s: %s", end_s, why);
+    if (nf_parse_duration(step_s, strlen(step_s), &step, &why) != NF_OK || step < 1)
+        return nf_cli_usage_error(&cli, "--step %s: %s", step_s, why ? why : "at least 1s");
+    if (!(end > start))
+        return nf_cli_usage_error(&cli, "--end must be after --start");
+    size_t npoints = (size_t)floor((end - start) / step) + 1;
+    if (npoints < 2)
+        return nf_cli_usage_error(&cli, "the range holds fewer than two steps");
+    if (npoints > NF_REPLAY_POINTS_MAX)
+        return nf_cli_usage_error(&cli, "%zu steps is too many (at most %zu): use a longer --step",
+                                  npoints, NF_REPLAY_POINTS_MAX);
+    static char urlset[NF_CONFIG_STR_MAX + 32];
+    if (url != NULL) {
+        snprintf(urlset, sizeof urlset, "prometheus_url=%s", url);
+        if (cli.nsets == NF_CLI_SETS_MAX)
+            return nf_cli_usage_error(&cli, "too many settings");
+        cli.sets[cli.nsets++] = urlset;
+    }
+    struct nf_config cfg;
+    int st = nf_cli_load_config(&cli, &cfg);
+    if (st != 0)
+        return st;
+    struct nf_err err = {0};
+    struct nf_policy pols[NF_REPLAY_POLICIES_MAX];
+    if (nspecs == 0)
+        specs[nspecs++] = cfg.policy;
+    for (size_t i = 0; i < nspecs; i++)
+        if (nf_policy_init(&pols[i], specs[i], &cfg, &err) != NF_OK)
+            return nf_cli_usage_error(&cli, "%s", err.msg);
+
+    struct nf_prom_source *prom = NULL;
+    int rc = nf_prom_source_new(&cfg, &prom, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet replay: %s\n", err.msg);
+        return nf_err_exit_status(rc);
+    }
+    int status = 0;
+    double *demand = calloc(npoints, sizeof *demand);
+    double *pending = calloc(npoints, sizeof *pending);
+    double *workers = calloc(npoints, sizeof *workers);
+    struct nf_trace tr = {0}, actual = {0};
+    bool have_actual = false;
+    struct nf_sim_report rep = {0};
+    struct nf_buf out;
+    nf_buf_init(&out, NF_REPLAY_REPORT_MAX);
+    if (!demand || !pending || !workers) {
+        fprintf(stderr, "nodefleet replay: out of memory\n");
+        status = 1;
+        goto done;
+    }
+    /* demand = busy cores + what the pending pods asked for */
+    rc = nf_prom_range_grid(prom, cfg.prometheus_query_demand_cores, start, step, npoints, demand,
+                            &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet replay: demand (prometheus.query_demand_cores): %s\n", err.msg);
+        status = 1;
+        goto done;
+    }
+    if (fill_gaps(demand, npoints) == 0) {
+        fprintf(stderr, "nodefleet replay: demand (prometheus.query_demand_cores): no values "
+                        "between --start and --end\n");
+        status = 1;
+        goto done;
+    }
+    struct nf_err perr = {0};
+    if (nf_prom_range_grid(prom, cfg.prometheus_query_pending_pods, start, step, npoints, pending,
+                           &perr) != NF_OK ||
+        fill_gaps(pending, npoints) == 0) {
+        fprintf(stderr, "nodefleet replay: pending pods not added to the demand: %s\n",
+                perr.msg[0] ? perr.msg : "no values");
+        for (size_t i = 0; i < npoints; i++)
+            pending[i] = 0;
+    }
+    for (size_t i = 0; i < npoints; i++)
+        demand[i] += pending[i] * cfg.sim_pod_cpu_request;
+    struct nf_err werr = {0};
+    if (nf_prom_range_grid(prom, cfg.prometheus_query_node_count, start, step, npoints, workers,
+                           &werr) == NF_OK &&
+        fill_gaps(workers, npoints) > 0) {
+        for (size_t i = 0; i < npoints; i++)
+            workers[i] = workers[i] - (double)cfg.prometheus_server_nodes;
+        have_actual = true;
+    } else {
+        fprintf(stderr,
+                "nodefleet replay: the cluster's own worker counts are not in the report: "
+                "%s\n",
+                werr.msg[0] ? werr.msg : "no values");
+    }
+    char from[32], to[32], shown[NF_CONFIG_STR_MAX], name[256];
+    nf_format_time(start, from);
+    nf_format_time(end, to);
+    nf_http_redact_url(cfg.prometheus_url, shown, sizeof shown);
+    snprintf(name, sizeof name, "%.150s %s..%s", shown, from, to);
+    if (make_trace(&tr, name, demand, npoints, step) != NF_OK ||
+        (have_actual && make_trace(&actual, "actual", workers, npoints, step) != NF_OK)) {
+        fprintf(stderr, "nodefleet replay: out of memory\n");
+        status = 1;
+        goto done;
+    }
+    struct nf_sim_params sp;
+    nf_sim_params_from_config(&sp, &cfg);
+    sp.fixed_scale = 1; /* the history is demand in vCPU already */
+    if (step < sp.sample_s)
+        sp.sample_s = step; /* no coarser than the history itself */
+    nf_log_set_level(NF_LOG_WARN);
+    rc = nf_sim_run_all(&tr, have_actual ? &actual : NULL, &sp, pols, nspecs, &rep, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet replay: %s\n", err.msg);
+        status = nf_err_exit_status(rc);
+        goto done;
+    }
+    if (json)
+        nf_sim_write_json(&rep, &out);
+    else
+        nf_sim_write_text(&rep, &out);
+    if (out.status != NF_OK || fwrite(out.data, 1, out.len, stdout) != out.len ||
+        fflush(stdout) != 0) {
+        fprintf(stderr, "nodefleet replay: cannot write the report\n");
+        status = 1;
+        goto done;
+    }
+    if (html != NULL) {
+        nf_buf_reset(&out);
+        nf_sim_write_html(&rep, &out);
+        if (out.status != NF_OK || nf_buf_write_file(&out, html, &err) != NF_OK) {
+            fprintf(stderr, "nodefleet replay: %s\n",
+                    out.status != NF_OK ? nf_strerror(out.status) : err.msg);
+            status = 1;
+        } else if (!json) {
+            printf("\nHTML report written to %s\n", html);
+        }
+    }
+done:
+    nf_buf_free(&out);
+    nf_sim_report_free(&rep);
+    nf_trace_free(&tr);
+    nf_trace_free(&actual);
+    free(demand);
+    free(pending);
+    free(workers);
+    nf_prom_source_free(prom);
+    return status;
+}

@@ -1,0 +1,42 @@
+/* dynlib.h - load a shared library and its functions on first use.
+ *
+ * Why: linking libcurl costs every nodefleet process ~4 ms and ~6 MB of start-up (its
+ * dependency chain: OpenSSL, Kerberos, LDAP, SSH, HTTP/2...), and libmicrohttpd ~1.6 ms
+ * (GnuTLS). `decide`, `simulate` and `check-config` need neither, and `decide` has a 5 ms
+ * budget per call. So the network libraries are opened only by the commands that use them.
+ *
+ * Contract
+ *   nf_dynlib_load() opens `soname` and resolves every name in `names` into `fns` (same
+ *   order), once; later calls return the first result. Thread-safe. A missing library or
+ *   symbol is NF_E_UNAVAILABLE with a message naming it and the Debian package to install.
+ *   Libraries stay loaded until the process ends (unloading libcurl would pull OpenSSL's
+ *   exit handlers from under it).
+ */
+#ifndef NF_DYNLIB_H
+#define NF_DYNLIB_H
+
+#include <pthread.h>
+
+#include "err.h"
+
+struct nf_dynlib {
+    const char *soname;
+    const char *package; /* for the error message */
+    const char *const *names;
+    void **fns;
+    /* state */
+    pthread_mutex_t mu;
+    int done;
+    int rc;
+    char error[NF_ERR_MSG_MAX];
+};
+
+#define NF_DYNLIB_INIT(soname_, package_, names_, fns_)                                            \
+    {                                                                                              \
+        .soname = (soname_), .package = (package_), .names = (names_), .fns = (fns_),              \
+        .mu = PTHREAD_MUTEX_INITIALIZER                                                            \
+    }
+
+int nf_dynlib_load(struct nf_dynlib *lib, struct nf_err *err);
+
+#endif
