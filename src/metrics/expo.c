@@ -190,7 +190,8 @@ void nf_expo_histogram(struct nf_buf *b, const char *name, const struct nf_label
     struct nf_label ls[NF_EXPO_LABELS_MAX + 1];
     if (nlabels > NF_EXPO_LABELS_MAX)
         nlabels = NF_EXPO_LABELS_MAX;
-    memcpy(ls, labels, nlabels * sizeof *ls);
+    if (nlabels > 0) /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(ls, labels, nlabels * sizeof *ls);
     char le[32];
     ls[nlabels] = (struct nf_label){.name = "le", .value = le};
     bool has_inf = false;

@@ -404,6 +404,23 @@ class RunAndFaults(unittest.TestCase):
             self.assertIn("HTTP 403", d2.text())
             self.assertNotIn("tok-9f8e7d6c5b", d2.text())
 
+    def test_bad_promql_in_the_daemon(self):
+        d = Daemon("prometheus_url=" + LAB.url, *self.COMMON,
+                   "prometheus.query_queue_depth=sum(app_queue_depth")
+        try:
+            harness.wait_for(lambda: d.value("nodefleet_cycles_total") >= 2, "two cycles")
+            self.assertGreaterEqual(d.value("nodefleet_errors_total", component="prometheus"), 2)
+            self.assertEqual(d.value("nodefleet_signal_unknown", name="queue_depth"), 1)
+            self.assertEqual(d.value("nodefleet_signal_unknown", name="pending_pods"), 0)
+            self.assertEqual(d.value("nodefleet_signal_unknown", name="cpu"), 0)
+            text = d.text()
+            self.assertIn("prometheus error bad_data (HTTP 400)", text)
+            # logged when it starts, not every cycle it persists
+            self.assertEqual(text.count('"signal":"queue_depth","error":"prometheus error '
+                                        'bad_data'), 1)
+        finally:
+            self.assertEqual(d.stop(), 0)
+
     def test_a_taken_port_is_an_error(self):
         d = Daemon("prometheus_url=" + LAB.url, *self.COMMON)
         try:
