@@ -9,15 +9,15 @@
 void nf_expo_float(double v, char *out)
 {
     if (isnan(v)) {
-        strcpy(out, "NaN"); /* fits: out has 32 bytes */
+        snprintf(out, 32, "NaN");
         return;
     }
     if (isinf(v)) {
-        strcpy(out, v > 0 ? "+Inf" : "-Inf");
+        snprintf(out, 32, "%s", v > 0 ? "+Inf" : "-Inf");
         return;
     }
     if (v == 0) {
-        strcpy(out, "0");
+        snprintf(out, 32, "0");
         return;
     }
     /* shortest decimal digits that read back as v, via %e */
@@ -40,8 +40,8 @@ void nf_expo_float(double v, char *out)
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
     digits[nd] = '\0';
-    int x = atoi(p + 1); /* the exponent of d.ddd */
-    int dp = x + 1;      /* digits before the decimal point */
+    int x = (int)strtol(p + 1, NULL, 10); /* the exponent of d.ddd, as %e wrote it */
+    int dp = x + 1;                       /* digits before the decimal point */
     /* Go: %e when x < -4 || x >= eprec, eprec = 6 for shortest, or nd when smaller and the
      * number is an integer written in full */
     int eprec = 6;

@@ -56,16 +56,20 @@ int nf_parse_time(const char *s, double *unix_s, const char **why)
     double frac = 0;
     if (*p == '.') {
         const char *q = ++p;
-        double scale = 0.1;
+        /* digits as one integer over a power of ten: one rounding, as a strtod would do */
+        double digits = 0, scale = 1;
         while (*p >= '0' && *p <= '9') {
-            frac += (*p - '0') * scale;
-            scale /= 10;
+            if (scale < 1e15) {
+                digits = digits * 10 + (*p - '0');
+                scale *= 10;
+            }
             p++;
         }
         if (p == q) {
             *why = "expected digits after the decimal point";
             return NF_E_INPUT;
         }
+        frac = digits / scale;
     }
     int offset = 0;
     if (*p == 'Z' || *p == 'z') {
@@ -111,4 +115,39 @@ void nf_format_time(double unix_s, char *out)
     snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02d:%02d:%02dZ", y, m, d, (int)(secs / 3600),
              (int)((secs / 60) % 60), (int)(secs % 60));
     snprintf(out, 32, "%.31s", tmp);
+}
+
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char *const wdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+
+int nf_parse_http_date(const char *s, double *unix_s)
+{
+    /* "Sun, 02 Jan 2000 20:34:56 GMT" */
+    if (strlen(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+        s[16] != ' ' || s[19] != ':' || s[22] != ':' || strcmp(s + 25, " GMT") != 0)
+        return NF_E_INPUT;
+    int d, y, h, mi, se, mo = -1;
+    if (digits(s + 5, 2, &d) || digits(s + 12, 4, &y) || digits(s + 17, 2, &h) ||
+        digits(s + 20, 2, &mi) || digits(s + 23, 2, &se))
+        return NF_E_INPUT;
+    for (int i = 0; i < 12; i++)
+        if (memcmp(s + 8, months[i], 3) == 0)
+            mo = i + 1;
+    if (mo < 0 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return NF_E_INPUT;
+    *unix_s =
+        (double)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se);
+    return NF_OK;
+}
+
+void nf_format_http_date(double unix_s, char *out)
+{
+    long long t = (long long)floor(unix_s);
+    long long days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    char iso[32];
+    nf_format_time(unix_s, iso); /* YYYY-MM-DDTHH:MM:SSZ */
+    int mo = (iso[5] - '0') * 10 + (iso[6] - '0');
+    snprintf(out, 32, "%s, %.2s %s %.4s %.8s GMT", wdays[((days % 7) + 7) % 7], iso + 8,
+             months[mo - 1], iso, iso + 11);
 }

@@ -10,6 +10,11 @@
 #include <stddef.h>
 
 int nf_parse_time(const char *s, double *unix_s, const char **why);
+/* An HTTP date (RFC 7231 IMF-fixdate): "Sun, 02 Jan 2000 20:34:56 GMT". */
+int nf_parse_http_date(const char *s, double *unix_s);
+/* Write an HTTP date. `out` needs 32 bytes. */
+void nf_format_http_date(double unix_s, char *out);
+
 /* RFC 3339 UTC with seconds: "2026-11-22T00:00:00Z". `out` needs 32 bytes. */
 void nf_format_time(double unix_s, char *out);
 

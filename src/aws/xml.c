@@ -1,0 +1,442 @@
+/* xml.c - recursive-descent-free (explicit stack) XML reader with an arena. */
+#include "xml.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- arena: a list of blocks, freed at once ---- */
+
+struct block {
+    struct block *next;
+    size_t used, cap;
+    char data[];
+};
+
+static void *arena_alloc(void **arena, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    struct block *b = *arena;
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        struct block *nb = malloc(sizeof *nb + cap);
+        if (nb == NULL)
+            return NULL;
+        nb->next = b;
+        nb->used = 0;
+        nb->cap = cap;
+        *arena = nb;
+        b = nb;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+void nf_xml_free(struct nf_xml_doc *doc)
+{
+    struct block *b = doc->arena;
+    while (b) {
+        struct block *n = b->next;
+        free(b);
+        b = n;
+    }
+    doc->arena = NULL;
+    doc->root = NULL;
+}
+
+/* ---- parsing ---- */
+
+struct parser {
+    const char *s, *end;
+    const char *start;
+    struct nf_xml_doc *doc;
+    struct nf_err *err;
+    size_t nodes;
+    /* text of the element being filled, grown in the arena by doubling */
+    char *text;
+    size_t text_len, text_cap;
+};
+
+static int fail(struct parser *p, const char *what)
+{
+    return nf_err_set(p->err, NF_E_INPUT, "XML: %s at byte %zu", what, (size_t)(p->s - p->start));
+}
+
+static bool name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == ':' || (unsigned char)c >= 0x80;
+}
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int text_add(struct parser *p, const char *s, size_t n)
+{
+    if (p->text_len + n + 1 > p->text_cap) {
+        size_t cap = p->text_cap ? p->text_cap * 2 : 64;
+        while (cap < p->text_len + n + 1)
+            cap *= 2;
+        char *t = arena_alloc(&p->doc->arena, cap);
+        if (t == NULL)
+            return nf_err_set(p->err, NF_E_NOMEM, "out of memory");
+        if (p->text_len)
+            memcpy(t, p->text, p->text_len);
+        p->text = t;
+        p->text_cap = cap;
+    }
+    memcpy(p->text + p->text_len, s, n);
+    p->text_len += n;
+    p->text[p->text_len] = '\0';
+    return NF_OK;
+}
+
+static int utf8_add(struct parser *p, unsigned long cp)
+{
+    char b[4];
+    size_t n;
+    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return fail(p, "character reference out of range");
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return text_add(p, b, n);
+}
+
+/* at '&': decode one entity */
+static int entity(struct parser *p)
+{
+    const char *semi =
+        memchr(p->s, ';', (size_t)(p->end - p->s) < 12 ? (size_t)(p->end - p->s) : 12);
+    if (semi == NULL)
+        return fail(p, "unterminated entity");
+    const char *e = p->s + 1;
+    size_t n = (size_t)(semi - e);
+    static const struct {
+        const char *name;
+        char c;
+    } named[] = {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
+    int rc = NF_OK;
+    if (n > 1 && e[0] == '#') {
+        unsigned long cp = 0;
+        bool hex = e[1] == 'x';
+        size_t i = hex ? 2 : 1;
+        if (i == n)
+            return fail(p, "empty character reference");
+        for (; i < n; i++) {
+            char c = e[i];
+            int d = c >= '0' && c <= '9'          ? c - '0'
+                    : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                  : -1;
+            if (d < 0)
+                return fail(p, "bad character reference");
+            cp = cp * (hex ? 16 : 10) + (unsigned long)d;
+            if (cp > 0x10FFFF)
+                return fail(p, "character reference out of range");
+        }
+        rc = utf8_add(p, cp);
+    } else {
+        size_t k = 0;
+        for (; k < sizeof named / sizeof named[0]; k++)
+            if (strlen(named[k].name) == n && memcmp(named[k].name, e, n) == 0)
+                break;
+        if (k == sizeof named / sizeof named[0])
+            return fail(p, "unknown entity");
+        rc = text_add(p, &named[k].c, 1);
+    }
+    p->s = semi + 1;
+    return rc;
+}
+
+static int skip_past(struct parser *p, const char *marker, const char *what)
+{
+    size_t ml = strlen(marker);
+    while (p->s + ml <= p->end) {
+        if (memcmp(p->s, marker, ml) == 0) {
+            p->s += ml;
+            return NF_OK;
+        }
+        p->s++;
+    }
+    return fail(p, what);
+}
+
+static const char *local_name(struct parser *p, const char *s, size_t n)
+{
+    const char *colon = memchr(s, ':', n);
+    if (colon) {
+        n -= (size_t)(colon + 1 - s);
+        s = colon + 1;
+    }
+    char *name = arena_alloc(&p->doc->arena, n + 1);
+    if (name == NULL)
+        return NULL;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    return name;
+}
+
+static void finish_text(struct parser *p, struct nf_xml_node *n)
+{
+    n->text = p->text ? p->text : "";
+    n->text_len = p->text_len;
+    p->text = NULL;
+    p->text_len = p->text_cap = 0;
+}
+
+int nf_xml_parse(const char *data, size_t len, struct nf_xml_doc *doc, struct nf_err *err)
+{
+    memset(doc, 0, sizeof *doc);
+    struct parser p = {.s = data, .end = data + len, .start = data, .doc = doc, .err = err};
+    /* the text of each open element is kept while its children are parsed */
+    struct saved {
+        char *text;
+        size_t len, cap;
+    } saved[NF_XML_DEPTH_MAX + 1];
+    struct nf_xml_node *cur = NULL;
+    int depth = 0, rc = NF_OK;
+    bool done = false;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        p.s += 3;
+    while (p.s < p.end && rc == NF_OK) {
+        if (*p.s != '<') {
+            if (cur == NULL) {
+                if (!blank(*p.s)) {
+                    rc = fail(&p, done ? "text after the root element"
+                                       : "text before the root element");
+                    break;
+                }
+                p.s++;
+                continue;
+            }
+            const char *run = p.s;
+            while (p.s < p.end && *p.s != '<' && *p.s != '&')
+                p.s++;
+            rc = text_add(&p, run, (size_t)(p.s - run));
+            if (rc == NF_OK && p.s < p.end && *p.s == '&')
+                rc = entity(&p);
+            continue;
+        }
+        /* markup */
+        if (p.end - p.s >= 4 && memcmp(p.s, "<!--", 4) == 0) {
+            rc = skip_past(&p, "-->", "unterminated comment");
+            continue;
+        }
+        if (p.end - p.s >= 9 && memcmp(p.s, "<![CDATA[", 9) == 0) {
+            if (cur == NULL) {
+                rc = fail(&p, "CDATA outside an element");
+                break;
+            }
+            p.s += 9;
+            const char *run = p.s;
+            rc = skip_past(&p, "]]>", "unterminated CDATA");
+            if (rc == NF_OK)
+                rc = text_add(&p, run, (size_t)(p.s - 3 - run));
+            continue;
+        }
+        if (p.end - p.s >= 2 && p.s[1] == '!') {
+            rc = fail(&p, "DOCTYPE and declarations are not accepted");
+            break;
+        }
+        if (p.end - p.s >= 2 && p.s[1] == '?') {
+            rc = skip_past(&p, "?>", "unterminated processing instruction");
+            continue;
+        }
+        if (p.end - p.s >= 2 && p.s[1] == '/') { /* end tag */
+            p.s += 2;
+            const char *n0 = p.s;
+            while (p.s < p.end && name_char(*p.s))
+                p.s++;
+            size_t nl = (size_t)(p.s - n0);
+            while (p.s < p.end && blank(*p.s))
+                p.s++;
+            if (p.s >= p.end || *p.s != '>' || nl == 0) {
+                rc = fail(&p, "malformed end tag");
+                break;
+            }
+            p.s++;
+            if (cur == NULL) {
+                rc = fail(&p, "end tag without a start tag");
+                break;
+            }
+            const char *ln = memchr(n0, ':', nl) ? (const char *)memchr(n0, ':', nl) + 1 : n0;
+            size_t lnl = nl - (size_t)(ln - n0);
+            if (strlen(cur->name) != lnl || memcmp(cur->name, ln, lnl) != 0) {
+                rc = fail(&p, "end tag does not match its start tag");
+                break;
+            }
+            finish_text(&p, cur);
+            cur = cur->parent;
+            depth--;
+            if (cur == NULL) {
+                done = true;
+            } else {
+                p.text = saved[depth].text;
+                p.text_len = saved[depth].len;
+                p.text_cap = saved[depth].cap;
+            }
+            continue;
+        }
+        /* start tag */
+        if (done) {
+            rc = fail(&p, "a second root element");
+            break;
+        }
+        p.s++;
+        const char *n0 = p.s;
+        while (p.s < p.end && name_char(*p.s))
+            p.s++;
+        size_t nl = (size_t)(p.s - n0);
+        if (nl == 0) {
+            rc = fail(&p, "malformed start tag");
+            break;
+        }
+        /* attributes: name = "value" | 'value', skipped */
+        bool self_closing = false;
+        for (;;) {
+            while (p.s < p.end && blank(*p.s))
+                p.s++;
+            if (p.s >= p.end) {
+                rc = fail(&p, "unterminated start tag");
+                break;
+            }
+            if (*p.s == '>') {
+                p.s++;
+                break;
+            }
+            if (*p.s == '/' && p.s + 1 < p.end && p.s[1] == '>') {
+                p.s += 2;
+                self_closing = true;
+                break;
+            }
+            const char *a0 = p.s;
+            while (p.s < p.end && name_char(*p.s))
+                p.s++;
+            if (p.s == a0) {
+                rc = fail(&p, "malformed attribute");
+                break;
+            }
+            while (p.s < p.end && blank(*p.s))
+                p.s++;
+            if (p.s >= p.end || *p.s != '=') {
+                rc = fail(&p, "attribute without a value");
+                break;
+            }
+            p.s++;
+            while (p.s < p.end && blank(*p.s))
+                p.s++;
+            if (p.s >= p.end || (*p.s != '"' && *p.s != '\'')) {
+                rc = fail(&p, "attribute value not quoted");
+                break;
+            }
+            char q = *p.s++;
+            const char *close = memchr(p.s, q, (size_t)(p.end - p.s));
+            if (close == NULL || memchr(p.s, '<', (size_t)(close - p.s)) != NULL) {
+                rc = fail(&p, "unterminated attribute value");
+                break;
+            }
+            p.s = close + 1;
+        }
+        if (rc != NF_OK)
+            break;
+        if (++p.nodes > NF_XML_NODES_MAX) {
+            rc = fail(&p, "too many elements");
+            break;
+        }
+        struct nf_xml_node *n = arena_alloc(&doc->arena, sizeof *n);
+        if (n == NULL) {
+            rc = nf_err_set(err, NF_E_NOMEM, "out of memory");
+            break;
+        }
+        memset(n, 0, sizeof *n);
+        n->name = local_name(&p, n0, nl);
+        if (n->name == NULL) {
+            rc = nf_err_set(err, NF_E_NOMEM, "out of memory");
+            break;
+        }
+        n->parent = cur;
+        if (cur == NULL) {
+            doc->root = n;
+        } else {
+            if (cur->last)
+                cur->last->next = n;
+            else
+                cur->first = n;
+            cur->last = n;
+        }
+        if (self_closing) {
+            n->text = "";
+            if (cur == NULL)
+                done = true;
+            continue;
+        }
+        if (depth == NF_XML_DEPTH_MAX) {
+            rc = fail(&p, "nested too deeply");
+            break;
+        }
+        saved[depth].text = p.text;
+        saved[depth].len = p.text_len;
+        saved[depth].cap = p.text_cap;
+        p.text = NULL;
+        p.text_len = p.text_cap = 0;
+        depth++;
+        cur = n;
+    }
+    if (rc == NF_OK && cur != NULL)
+        rc = fail(&p, "unclosed element");
+    if (rc == NF_OK && doc->root == NULL)
+        rc = fail(&p, "no root element");
+    if (rc != NF_OK)
+        nf_xml_free(doc);
+    return rc;
+}
+
+const struct nf_xml_node *nf_xml_child(const struct nf_xml_node *n, const char *name)
+{
+    for (const struct nf_xml_node *c = n ? n->first : NULL; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+const struct nf_xml_node *nf_xml_path(const struct nf_xml_node *n, const char *path)
+{
+    char step[128];
+    while (n && *path) {
+        size_t l = strcspn(path, "/");
+        if (l >= sizeof step)
+            return NULL;
+        memcpy(step, path, l);
+        step[l] = '\0';
+        n = nf_xml_child(n, step);
+        path += l + (path[l] == '/');
+    }
+    return n;
+}
+
+const char *nf_xml_path_text(const struct nf_xml_node *n, const char *path)
+{
+    const struct nf_xml_node *t = nf_xml_path(n, path);
+    return t ? t->text : NULL;
+}
