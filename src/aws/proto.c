@@ -74,6 +74,41 @@ static void number_text(struct nf_buf *out, double v)
         nf_buf_json_num(out, v);
 }
 
+/* A float the way the Python SDK writes one (repr): shortest digits, always with a point
+ * or an exponent ("3.0", "10.8", "1e-05", "1e+16"). */
+static void float_text(struct nf_buf *out, double v)
+{
+    if (!isfinite(v)) {
+        number_text(out, v);
+        return;
+    }
+    char e[40];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    int x = (int)strtol(strchr(e, 'e') + 1, NULL, 10);
+    if (x < -4 || x >= 16) {
+        /* mantissa as %e gave it (trailing zeros dropped), exponent with two digits */
+        char *ep = strchr(e, 'e');
+        *ep = '\0';
+        size_t l = strlen(e);
+        while (l > 0 && strchr(e, '.') && e[l - 1] == '0')
+            e[--l] = '\0';
+        if (l > 0 && e[l - 1] == '.')
+            e[--l] = '\0';
+        nf_buf_printf(out, "%se%c%02d", e, x < 0 ? '-' : '+', abs(x));
+        return;
+    }
+    char f[64];
+    snprintf(f, sizeof f, "%.*f", prec - 1 - x > 0 ? prec - 1 - x : 0, v);
+    nf_buf_puts(out, f);
+    if (strchr(f, '.') == NULL)
+        nf_buf_puts(out, ".0");
+}
+
 static void iso8601(struct nf_buf *out, double t)
 {
     time_t secs = (time_t)floor(t);
@@ -178,11 +213,22 @@ static int q_scalar(struct qctx *q, const json_t *shape, const json_t *v, const 
     } else if (strcmp(t, "float") == 0 || strcmp(t, "double") == 0) {
         if (json_is_string(v)) /* NaN, Infinity, -Infinity */
             nf_buf_puts(&s, json_string_value(v));
+        else if (json_is_integer(v))
+            nf_buf_printf(&s, "%lld", (long long)json_integer_value(v));
         else if (json_is_number(v))
-            number_text(&s, json_number_value(v));
+            float_text(&s, json_number_value(v));
         else
             rc = nf_err_set(q->err, NF_E_INPUT, "%s: expected a number", prefix);
     } else if (strcmp(t, "timestamp") == 0) {
+        json_t *parsed = NULL;
+        if (json_is_string(v)) { /* "2015-08-30 12:36:00+00:00", as the SDKs accept */
+            parsed = ts_json(json_string_value(v), json_string_length(v), prefix, q->err);
+            if (parsed == NULL) {
+                nf_buf_free(&s);
+                return q->err ? q->err->code : NF_E_INPUT;
+            }
+            v = parsed;
+        }
         if (!json_is_number(v))
             rc = nf_err_set(q->err, NF_E_INPUT, "%s: expected Unix seconds", prefix);
         else if (strcmp(ts_format(shape, "iso8601"), "unixTimestamp") == 0)
@@ -193,6 +239,7 @@ static int q_scalar(struct qctx *q, const json_t *shape, const json_t *v, const 
             nf_buf_puts(&s, hd);
         } else
             iso8601(&s, json_number_value(v));
+        json_decref(parsed);
     } else if (strcmp(t, "blob") == 0) {
         if (!json_is_string(v))
             rc = nf_err_set(q->err, NF_E_INPUT, "%s: expected a string", prefix);
@@ -689,13 +736,16 @@ static json_t *j_in(const json_t *shapes, const json_t *shape, const json_t *v, 
 
 int nf_awsjson_serialize(const json_t *shapes, const char *input_shape, const json_t *params,
                          struct nf_buf *out, struct nf_err *err)
-{
-    json_t *body = input_shape && params
-                       ? j_in(shapes, json_object_get(shapes, input_shape), params, 0, err)
-                       : json_object();
+{ /* without a shape the parameters go as they are (nodefleet's JSON calls carry no blobs
+   * or timestamps that would need one) */
+    json_t *body = input_shape ? j_in(shapes, json_object_get(shapes, input_shape), params, 0, err)
+                   : params    ? json_incref((json_t *)params)
+                               : json_object();
     if (body == NULL)
         return err ? err->code : NF_E_INPUT;
-    char *text = json_dumps(body, JSON_COMPACT);
+    /* the Python SDK's separators and ASCII escapes: byte-identical bodies, so signatures can
+     * be checked against it */
+    char *text = json_dumps(body, JSON_ENSURE_ASCII);
     json_decref(body);
     if (text == NULL)
         return nf_err_set(err, NF_E_NOMEM, "out of memory");
@@ -821,8 +871,16 @@ static json_t *j_out(const json_t *shapes, const json_t *shape, const json_t *v,
 int nf_awsjson_parse(const json_t *shapes, const char *output_shape, const json_t *body,
                      json_t **out, struct nf_err *err)
 {
-    if (output_shape == NULL || body == NULL || json_is_null(body)) {
+    if (body == NULL || json_is_null(body)) {
         *out = json_object();
+        return NF_OK;
+    }
+    if (output_shape == NULL) { /* the operation has no output */
+        *out = json_object();
+        return NF_OK;
+    }
+    if (strcmp(output_shape, "*") == 0) { /* no model: the body as it came */
+        *out = json_incref((json_t *)body);
         return NF_OK;
     }
     *out = j_out(shapes, json_object_get(shapes, output_shape), body, 0, err);

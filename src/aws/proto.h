@@ -43,8 +43,11 @@ int nf_awsxml_error(enum nf_aws_protocol proto, const json_t *shapes,
                     const struct nf_xml_node *root, char *code, size_t codelen, char *msg,
                     size_t msglen, json_t **fields);
 
+/* `input_shape` NULL: no model, the parameters as they are. The body is written with the
+ * Python SDK's separators and ASCII escapes. */
 int nf_awsjson_serialize(const json_t *shapes, const char *input_shape, const json_t *params,
                          struct nf_buf *out, struct nf_err *err);
+/* `output_shape` NULL: the operation has no output ({}); "*": no model, the body as is. */
 int nf_awsjson_parse(const json_t *shapes, const char *output_shape, const json_t *body,
                      json_t **out, struct nf_err *err);
 /* `errortype_header` and `body` may be NULL. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #ifndef NF_VERSION
@@ -70,6 +71,44 @@ struct sink {
     bool too_big;
 };
 
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct nf_buf *h = ud;
+    size_t len = size * n;
+    /* a new status line (after a 100-continue, say) starts the headers over */
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        nf_buf_reset(h);
+    size_t l = len;
+    while (l > 0 && (p[l - 1] == '\r' || p[l - 1] == '\n'))
+        l--;
+    if (l > 0 && h->status == NF_OK) {
+        nf_buf_append(h, p, l);
+        nf_buf_putc(h, '\n');
+        if (h->status != NF_OK) /* too many headers: keep what fitted */
+            h->status = NF_OK;
+    }
+    return len;
+}
+
+bool nf_http_header(const struct nf_http_response *resp, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    const char *p = resp->headers.data;
+    while (p != NULL && *p) {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
+            const char *v = p + nl + 1;
+            while (v < p + l && (*v == ' ' || *v == '\t'))
+                v++;
+            snprintf(out, outlen, "%.*s", (int)(p + l - v), v);
+            return true;
+        }
+        p = e ? e + 1 : p + l;
+    }
+    return false;
+}
+
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
     struct sink *s = ud;
@@ -121,6 +160,7 @@ void nf_http_free(struct nf_http *h)
 void nf_http_response_free(struct nf_http_response *resp)
 {
     nf_buf_free(&resp->body);
+    nf_buf_free(&resp->headers);
 }
 
 void nf_http_redact_url(const char *url, char *out, size_t outlen)
@@ -194,6 +234,9 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
     C.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
     C.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     C.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    nf_buf_reset(&resp->headers);
+    C.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    C.easy_setopt(c, CURLOPT_HEADERDATA, &resp->headers);
     C.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
     C.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
     C.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
@@ -246,6 +289,7 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
                     struct nf_err *err)
 {
     nf_buf_init(&resp->body, o->max_body);
+    nf_buf_init(&resp->headers, NF_HTTP_HEADERS_MAX);
     resp->status = 0;
     resp->content_type[0] = '\0';
     resp->attempts = 0;

@@ -45,12 +45,21 @@ struct nf_http_opts {
     const char *content_type;   /* for requests with a body */
 };
 
+/* Response headers kept, at most (bytes); the rest are dropped. */
+#define NF_HTTP_HEADERS_MAX 16384
+
 struct nf_http_response {
     long status;
     struct nf_buf body;
     char content_type[128];
-    int attempts; /* how many were made */
+    int attempts;          /* how many were made */
+    struct nf_buf headers; /* "Name: value\n" lines of the last response */
 };
+
+/* The value of response header `name` (case-insensitive), copied into `out`; false when
+ * absent. */
+bool nf_http_header(const struct nf_http_response *resp, const char *name, char *out,
+                    size_t outlen);
 
 struct nf_http;
 

@@ -24,7 +24,9 @@
     X(NF_E_TOO_BIG, 6, 2, "input exceeds its size limit")                                          \
     X(NF_E_INTERNAL, 7, 1, "internal error (a broken invariant)")                                  \
     X(NF_E_NOT_FOUND, 8, 2, "not found")                                                           \
-    X(NF_E_UNAVAILABLE, 9, 1, "service unavailable")
+    X(NF_E_UNAVAILABLE, 9, 1, "service unavailable")                                               \
+    X(NF_E_CONFLICT, 10, 1, "a conditional write lost (another writer holds the lease)")           \
+    X(NF_E_AWS, 11, 1, "AWS refused the request")
 
 enum nf_errcode {
 #define NF__ERR_ENUM(name, num, status, text) name = num,

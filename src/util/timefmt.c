@@ -38,8 +38,9 @@ int nf_parse_time(const char *s, double *unix_s, const char **why)
         return NF_OK;
     int y, mo, d, h, mi, se;
     if (n < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
-        s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se)) {
+        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+        digits(s + 17, 2, &se)) {
         *why = "expected Unix seconds or RFC 3339 (2026-11-22T00:00:00Z)";
         return NF_E_INPUT;
     }
