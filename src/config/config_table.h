@@ -29,6 +29,8 @@
     X(interval, "interval", NF_CT_DUR, 1, 86400, "30", "NODEFLEET_INTERVAL", 0, NULL,              \
       "Time between decision cycles of `nodefleet run` (the seed's Lambda ran every 2m; a "        \
       "daemon can afford to look more often).")                                                    \
+    X(lease_ttl, "lease_ttl", NF_CT_DUR, 5, 86400, "360", "NODEFLEET_LEASE_TTL", 0, NULL,          \
+      "How long a lease lasts unless renewed (the seed's 360 s covers a drain plus a join).")      \
     X(dynamodb_table, "dynamodb_table", NF_CT_STR, 0, 0, "k3s-autoscaler-state", "DYNAMODB_TABLE", \
       0, NULL, "DynamoDB table holding the pool state and lease.")                                 \
     X(metrics_history_table, "metrics_history_table", NF_CT_STR, 0, 0, "k3s-metrics-history",      \
@@ -161,6 +163,37 @@
       "sum(rate(node_cpu_seconds_total{mode!=\"idle\"}[5m]))",                                     \
       "NODEFLEET_PROMETHEUS_QUERY_DEMAND_CORES", 0, NULL,                                          \
       "PromQL for replay: busy CPU cores across the cluster (the demand to replay).")              \
+    X(aws_launch_template, "aws.launch_template", NF_CT_STR, 0, 0, "",                             \
+      "NODEFLEET_LAUNCH_TEMPLATE", 0, NULL,                                                        \
+      "EC2 launch template for workers: a name, or an id (lt-...). Its user data joins "           \
+      "K3s; nodefleet adds the subnet, market and tags.")                                          \
+    X(aws_launch_template_version, "aws.launch_template_version", NF_CT_STR, 0, 0, "$Default",     \
+      "NODEFLEET_LAUNCH_TEMPLATE_VERSION", 0, NULL,                                                \
+      "Launch template version: $Default, $Latest or a number.")                                   \
+    X(aws_subnets, "aws.subnets", NF_CT_STR, 0, 0, "", "NODEFLEET_SUBNETS", 0, NULL,               \
+      "Where workers go, one subnet per availability zone: "                                       \
+      "\"us-east-1a=subnet-aaa,us-east-1b=subnet-bbb\". New workers go to the zone with "          \
+      "the fewest.")                                                                               \
+    X(aws_instance_type, "aws.instance_type", NF_CT_STR, 0, 0, "", "NODEFLEET_INSTANCE_TYPE", 0,   \
+      NULL, "Instance type for workers; empty keeps the launch template's.")                       \
+    X(aws_capacity_backoff, "aws.capacity_backoff", NF_CT_DUR, 0, 86400, "600",                    \
+      "NODEFLEET_CAPACITY_BACKOFF", 0, NULL,                                                       \
+      "After a capacity error, how long a zone and market (spot or on-demand) is skipped.")        \
+    X(aws_sns_topic_arn, "aws.sns_topic_arn", NF_CT_STR, 0, 0, "", "NODEFLEET_SNS_TOPIC_ARN", 0,   \
+      NULL, "SNS topic for scale notifications (empty: none).")                                    \
+    X(aws_cloudwatch_namespace, "aws.cloudwatch_namespace", NF_CT_STR, 0, 0, "NodeFleet",          \
+      "NODEFLEET_CLOUDWATCH_NAMESPACE", 0, NULL,                                                   \
+      "CloudWatch namespace of nodefleet's custom metrics.")                                       \
+    X(aws_interruption_queue_url, "aws.interruption_queue_url", NF_CT_STR, 0, 0, "",               \
+      "NODEFLEET_INTERRUPTION_QUEUE_URL", 0, NULL,                                                 \
+      "SQS queue receiving EventBridge spot interruption warnings (empty: none).")                 \
+    X(aws_prometheus_secret, "aws.prometheus_secret", NF_CT_STR, 0, 0, "",                         \
+      "NODEFLEET_PROMETHEUS_SECRET", 0, NULL,                                                      \
+      "Secrets Manager id of Prometheus basic auth, JSON {\"username\", \"password\"} (the "       \
+      "seed's node-fleet/prometheus-auth); empty: not used.")                                      \
+    X(aws_slack_webhook_secret, "aws.slack_webhook_secret", NF_CT_STR, 0, 0, "",                   \
+      "NODEFLEET_SLACK_WEBHOOK_SECRET", 0, NULL,                                                   \
+      "Secrets Manager id of the Slack webhook URL (the seed's node-fleet/slack-webhook).")        \
     X(server_listen, "server.listen", NF_CT_STR, 0, 0, "127.0.0.1:9470", "NODEFLEET_LISTEN", 0,    \
       NULL,                                                                                        \
       "Address of /metrics, /healthz and /readyz: HOST:PORT, [IPV6]:PORT or :PORT (all "           \

@@ -15,6 +15,7 @@
 #include "../core/placement.h"
 #include "../core/types.h"
 #include "../util/err.h"
+#include "state.h"
 
 struct nf_clock_port {
     const char *name;
@@ -43,6 +44,23 @@ struct nf_cloud_port {
     int (*launch)(void *ctx, int count, const enum nf_market *markets, struct nf_err *err);
 };
 
+/* Pool state and the lease (DynamoDB in production, SQLite embedded, memory in tests).
+ * acquire: take the lease if it is free or expired; NF_E_CONFLICT when a live owner holds
+ *   it (`out` then names the holder). renew/release/save: conditional on owner and token;
+ *   NF_E_CONFLICT when the lease was lost. unlock: clear whatever lease there is, raising the
+ *   token so its old holder can write no more; `was` gets the previous holder. */
+struct nf_store_port {
+    const char *name;
+    int (*acquire)(void *ctx, const char *owner, double now, double ttl, struct nf_lease *out,
+                   struct nf_err *err);
+    int (*renew)(void *ctx, struct nf_lease *lease, double now, double ttl, struct nf_err *err);
+    int (*release)(void *ctx, const struct nf_lease *lease, struct nf_err *err);
+    int (*load)(void *ctx, struct nf_state *out, struct nf_err *err);
+    int (*save)(void *ctx, const struct nf_lease *lease, double now, const struct nf_state *st,
+                struct nf_err *err);
+    int (*unlock)(void *ctx, double now, struct nf_lease *was, struct nf_err *err);
+};
+
 struct nf_ports {
     const struct nf_clock_port *clock;
     void *clock_ctx;
@@ -52,6 +70,8 @@ struct nf_ports {
     void *cluster_ctx;
     const struct nf_cloud_port *cloud;
     void *cloud_ctx;
+    const struct nf_store_port *store; /* may be NULL (the simulator keeps state itself) */
+    void *store_ctx;
 };
 
 #endif

@@ -1,0 +1,272 @@
+/* nfaws.c - a test driver: nodefleet's AWS adapters as one command per operation, so the
+ * Python tests can run them against moto and dynalite and check the result with the AWS CLI.
+ * Configuration comes from the environment exactly as nodefleet reads it (CLUSTER_ID,
+ * DYNAMODB_TABLE, NODEFLEET_*, AWS_*). Exit status: 0 ok, 3 lease conflict, 1 other failure. */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adapters/dynamodb.h"
+#include "adapters/ec2.h"
+#include "aws/support.h"
+#include "config/config.h"
+#include "util/parse.h"
+
+extern char **environ;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+static int fail(int rc, const struct nf_err *err)
+{
+    fprintf(stderr, "nfaws: %s\n", err->msg);
+    return rc == NF_E_CONFLICT ? 3 : 1;
+}
+
+static void print_lease(const struct nf_lease *l)
+{
+    printf("{\"owner\": \"%s\", \"token\": %lld, \"acquired_at\": %.3f, \"expiry\": %.3f}\n",
+           l->owner, l->token, l->acquired_at, l->expiry);
+    fflush(stdout);
+}
+
+static double arg_num(const char *s)
+{
+    double v = 0;
+    nf_parse_double(s, strlen(s), &v, NULL);
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: nfaws COMMAND ...\n");
+        return 2;
+    }
+    struct nf_config cfg;
+    struct nf_config_sources src = {.envp = environ};
+    struct nf_buf probs;
+    nf_buf_init(&probs, 65536);
+    struct nf_err err = {0};
+    if (nf_config_load(&cfg, &src, &probs, &err) != NF_OK) {
+        fprintf(stderr, "%s", probs.data ? probs.data : err.msg);
+        return 2;
+    }
+    nf_buf_free(&probs);
+    struct nf_aws_client aws;
+    if (nf_aws_client_init(&aws, cfg.aws_region, environ, &err) != NF_OK)
+        return fail(1, &err);
+    struct nf_dynamodb_store st = {.aws = &aws};
+    snprintf(st.table, sizeof st.table, "%s", cfg.dynamodb_table);
+    snprintf(st.cluster_id, sizeof st.cluster_id, "%s", cfg.cluster_id);
+    const struct nf_store_port *store = &nf_dynamodb_store_port;
+    const char *cmd = argv[1];
+    int rc = NF_OK, status = 0;
+
+    if (strcmp(cmd, "create-table") == 0) {
+        rc = nf_dynamodb_create_table(&st, &err);
+    } else if (strcmp(cmd, "acquire") == 0 && argc == 4) {
+        struct nf_lease l;
+        rc = store->acquire(&st, argv[2], now_s(), arg_num(argv[3]), &l, &err);
+        if (rc == NF_OK || rc == NF_E_CONFLICT)
+            print_lease(&l);
+    } else if ((strcmp(cmd, "release") == 0 || strcmp(cmd, "renew") == 0 ||
+                strcmp(cmd, "save") == 0) &&
+               argc >= 4) {
+        struct nf_lease l = {.token = (long long)arg_num(argv[3])};
+        snprintf(l.owner, sizeof l.owner, "%s", argv[2]);
+        if (strcmp(cmd, "release") == 0) {
+            rc = store->release(&st, &l, &err);
+        } else if (strcmp(cmd, "renew") == 0) {
+            rc = store->renew(&st, &l, now_s(), argc > 4 ? arg_num(argv[4]) : 60, &err);
+        } else {
+            struct nf_state s;
+            rc = store->load(&st, &s, &err);
+            if (rc == NF_OK) {
+                s.node_count = argc > 4 ? (int)arg_num(argv[4]) : s.node_count + 1;
+                snprintf(s.last_action, sizeof s.last_action, "scale_up");
+                snprintf(s.last_reason, sizeof s.last_reason, "cpu > 70 for 180s");
+                s.last_scale_up = floor(now_s());
+                s.ndrains = 1;
+                snprintf(s.drains[0].instance, sizeof s.drains[0].instance, "i-0abc");
+                snprintf(s.drains[0].node, sizeof s.drains[0].node, "ip-10-0-1-5");
+                s.drains[0].started_at = 1700000000;
+                s.nlaunches = 1;
+                snprintf(s.launches[0].intent, sizeof s.launches[0].intent, "up-1");
+                snprintf(s.launches[0].az, sizeof s.launches[0].az, "us-east-1a");
+                snprintf(s.launches[0].market, sizeof s.launches[0].market, "spot");
+                s.launches[0].ninstances = 1;
+                snprintf(s.launches[0].instances[0], sizeof s.launches[0].instances[0], "i-0def");
+                s.nhistory = 1;
+                s.history[0].t = 1700000000;
+                s.history[0].cpu = 74.5;
+                s.history[0].memory = 40;
+                s.history[0].pending_pods = NAN;
+                rc = store->save(&st, &l, now_s(), &s, &err);
+            }
+        }
+    } else if (strcmp(cmd, "load") == 0) {
+        struct nf_state s;
+        rc = store->load(&st, &s, &err);
+        if (rc == NF_OK)
+            printf("{\"node_count\": %d, \"last_action\": \"%s\", \"ndrains\": %d, "
+                   "\"nlaunches\": %d, \"nhistory\": %d}\n",
+                   s.node_count, s.last_action, s.ndrains, s.nlaunches, s.nhistory);
+    } else if (strcmp(cmd, "unlock") == 0) {
+        struct nf_lease was;
+        rc = store->unlock(&st, now_s(), &was, &err);
+        if (rc == NF_OK)
+            print_lease(&was);
+    } else if (strcmp(cmd, "lease-loop") == 0 && argc == 6) {
+        /* ROUNDS times: take the lease (retrying while it is held), hold it a little, give it
+         * back; log "owner token acquired released" per round */
+        const char *owner = argv[2];
+        int rounds = (int)arg_num(argv[3]);
+        double ttl = arg_num(argv[4]);
+        FILE *log = fopen(argv[5], "a");
+        if (log == NULL)
+            return 1;
+        unsigned seed = (unsigned)getpid();
+        for (int r = 0; r < rounds && rc == NF_OK; r++) {
+            struct nf_lease l;
+            for (;;) {
+                rc = store->acquire(&st, owner, now_s(), ttl, &l, &err);
+                if (rc != NF_E_CONFLICT)
+                    break;
+                sleep_s(0.002 + (rand_r(&seed) % 1000) / 100000.0);
+            }
+            if (rc != NF_OK)
+                break;
+            double t0 = now_s();
+            sleep_s(0.001);
+            double t1 = now_s();
+            rc = store->release(&st, &l, &err);
+            fprintf(log, "%s %lld %.6f %.6f\n", owner, l.token, t0, t1);
+            fflush(log);
+        }
+        fclose(log);
+    } else if (strcmp(cmd, "hold-then-write") == 0 && argc == 5) {
+        /* take the lease, say so, wait (the test stops us past the expiry), then try to
+         * write state with the old lease */
+        struct nf_lease l;
+        rc = store->acquire(&st, argv[2], now_s(), arg_num(argv[3]), &l, &err);
+        if (rc == NF_OK) {
+            print_lease(&l);
+            sleep_s(arg_num(argv[4]));
+            struct nf_state s;
+            rc = store->load(&st, &s, &err);
+            s.node_count = 999;
+            if (rc == NF_OK)
+                rc = store->save(&st, &l, now_s(), &s, &err);
+            printf(rc == NF_OK ? "WRITE ok\n" : "WRITE refused\n");
+        }
+    } else if (strcmp(cmd, "launch") == 0 && argc == 5) {
+        struct nf_ec2 e;
+        rc = nf_ec2_init(&e, &aws, &cfg, &err);
+        int count = (int)arg_num(argv[2]), spot = (int)arg_num(argv[3]);
+        enum nf_market m[64];
+        for (int i = 0; i < count && i < 64; i++)
+            m[i] = i < spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND;
+        struct nf_launch_outcome out;
+        if (rc == NF_OK)
+            rc = nf_ec2_launch(&e, argv[4], count, m, now_s(), &out, &err);
+        if (rc == NF_OK) {
+            printf("{\"already\": %d, \"launched\": %d, \"fell_back\": %d, \"instances\": [",
+                   out.already, out.launched, out.fell_back);
+            for (int i = 0; i < out.ninstances; i++)
+                printf("%s{\"id\": \"%s\", \"az\": \"%s\", \"market\": \"%s\"}", i ? ", " : "",
+                       out.instances[i].id, out.instances[i].az,
+                       nf_market_name(out.instances[i].market));
+            printf("]}\n");
+        }
+    } else if (strcmp(cmd, "list") == 0) {
+        struct nf_ec2 e;
+        static struct nf_instance ins[NF_EC2_INSTANCES_MAX];
+        size_t n = 0;
+        rc = nf_ec2_init(&e, &aws, &cfg, &err);
+        if (rc == NF_OK)
+            rc = nf_ec2_list(&e, ins, NF_EC2_INSTANCES_MAX, &n, &err);
+        if (rc == NF_OK) {
+            printf("[");
+            for (size_t i = 0; i < n; i++)
+                printf("%s{\"id\": \"%s\", \"az\": \"%s\", \"state\": \"%s\", \"intent\": \"%s\", "
+                       "\"market\": \"%s\"}",
+                       i ? ", " : "", ins[i].id, ins[i].az, ins[i].state, ins[i].intent,
+                       nf_market_name(ins[i].market));
+            printf("]\n");
+        }
+    } else if (strcmp(cmd, "terminate") == 0 && argc >= 3) {
+        struct nf_ec2 e;
+        rc = nf_ec2_init(&e, &aws, &cfg, &err);
+        if (rc == NF_OK)
+            rc = nf_ec2_terminate(&e, (const char *const *)argv + 2, (size_t)(argc - 2), &err);
+    } else if (strcmp(cmd, "find-server") == 0) {
+        struct nf_ec2 e;
+        char ip[64];
+        rc = nf_ec2_init(&e, &aws, &cfg, &err);
+        if (rc == NF_OK)
+            rc = nf_ec2_find_server(&e, ip, sizeof ip, &err);
+        if (rc == NF_OK)
+            printf("%s\n", ip);
+    } else if (strcmp(cmd, "secret") == 0 && argc == 3) {
+        char v[8192];
+        rc = nf_secret_get(&aws, argv[2], v, sizeof v, &err);
+        if (rc == NF_OK)
+            printf("%zu\n", strlen(v)); /* the length only: secrets are not printed */
+    } else if (strcmp(cmd, "publish") == 0 && argc == 5) {
+        char id[128];
+        rc = nf_sns_publish(&aws, argv[2], argv[3], argv[4], id, sizeof id, &err);
+        if (rc == NF_OK)
+            printf("%s\n", id);
+    } else if (strcmp(cmd, "put-metrics") == 0 && argc == 4) {
+        int n = (int)arg_num(argv[3]);
+        struct nf_metric_datum *d = calloc((size_t)n, sizeof *d);
+        for (int i = 0; i < n; i++)
+            d[i] = (struct nf_metric_datum){.name = "NodeCount",
+                                            .value = i,
+                                            .unit = "Count",
+                                            .dim_name = "ClusterId",
+                                            .dim_value = cfg.cluster_id};
+        rc = nf_cw_put_metrics(&aws, argv[2], d, (size_t)n, &err);
+        free(d);
+    } else if (strcmp(cmd, "sqs-drain") == 0 && argc == 3) {
+        static struct nf_sqs_message m[NF_SQS_MESSAGES_MAX];
+        int n = 0;
+        rc = nf_sqs_receive(&aws, argv[2], 10, 0, m, &n, &err);
+        for (int i = 0; rc == NF_OK && i < n; i++) {
+            printf("%s\n", m[i].body);
+            rc = nf_sqs_delete(&aws, argv[2], m[i].receipt, &err);
+        }
+    } else if (strcmp(cmd, "ssm-run") == 0 && argc == 4) {
+        char id[128];
+        rc = nf_ssm_send_command(&aws, argv[2], argv[3], id, sizeof id, &err);
+        struct nf_ssm_invocation inv;
+        if (rc == NF_OK)
+            rc = nf_ssm_get_invocation(&aws, id, argv[2], &inv, &err);
+        if (rc == NF_OK)
+            printf("{\"command_id\": \"%s\", \"status\": \"%s\"}\n", id, inv.status);
+    } else {
+        fprintf(stderr, "nfaws: unknown command or wrong arguments: %s\n", cmd);
+        status = 2;
+    }
+    if (rc != NF_OK)
+        status = fail(rc, &err);
+    nf_aws_client_free(&aws);
+    nf_aws_models_free();
+    return status;
+}
