@@ -2,7 +2,9 @@
 # deps.sh - install the Debian packages nodefleet needs, only those missing.
 #
 #   scripts/deps.sh build    compilers and libraries for `make`
-#   scripts/deps.sh test     + what the tests run (valgrind, python3, ...)
+#   scripts/deps.sh test     + what the tests run (valgrind, python3, prometheus, ...), and
+#                            dynalite from npm into tests/aws/.npm; checks that moto_server
+#                            and the AWS CLI (preinstalled on our CI machines) are there
 #   scripts/deps.sh fuzz     + clang and its libFuzzer runtime
 #   scripts/deps.sh bench    + hyperfine
 #
@@ -25,6 +27,31 @@ fuzz) want+=("${fuzz_pkgs[@]}") ;;
 bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
 *) echo "deps.sh: unknown group '$group' (build, test, fuzz, bench)" >&2; exit 2 ;;
 esac
+
+# The AWS tests' servers that are not Debian packages.
+aws_test_tools() {
+    local here dyn
+    here=$(cd "$(dirname "$0")/.." && pwd)
+    dyn="$here/tests/aws/.npm/node_modules/.bin/dynalite"
+    if [[ ! -x "$dyn" ]]; then
+        command -v npm >/dev/null 2>&1 || {
+            echo "nodefleet: npm is missing (Node.js); the AWS tests need it for dynalite" >&2
+            exit 1
+        }
+        echo "nodefleet: installing dynalite 4.0.0 from npm into tests/aws/.npm" >&2
+        npm install --no-audit --no-fund --silent --prefix "$here/tests/aws/.npm" \
+            dynalite@4.0.0 >/dev/null
+    fi
+    local t
+    for t in moto_server aws; do
+        command -v "$t" >/dev/null 2>&1 || {
+            echo "nodefleet: '$t' is not on PATH; the AWS tests need it (moto_server comes" \
+                "from 'pip install \"moto[server]\"', aws from the AWS CLI v2 installer)" >&2
+            exit 1
+        }
+    done
+}
+if [[ "$group" == test || "$group" == bench ]]; then aws_test_tools; fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,178 @@ static int ddb_unlock(void *ctx, double now, struct nf_lease *was, struct nf_err
     return rc;
 }
 
+/* Decoding the item: every field we read must have the type and form we write; anything
+ * else is an error naming the field, never a silent default (a lost in-flight launch or
+ * drain would be forgotten on the next save). Free text (action, reason) is cut to fit. */
+struct dec {
+    const json_t *item;
+    struct nf_err *err;
+    int rc;
+};
+
+static int bad(struct dec *d, const char *field, const char *what)
+{
+    if (d->rc == NF_OK)
+        d->rc = nf_err_set(d->err, NF_E_INPUT, "state item: %s: %s", field, what);
+    return d->rc;
+}
+
+/* A number attribute {"N": "..."} of `obj`; `dflt` when absent. */
+static double dec_n(struct dec *d, const json_t *obj, const char *name, const char *field,
+                    double dflt)
+{
+    const json_t *a = json_object_get(obj, name);
+    if (a == NULL)
+        return dflt;
+    const char *v = json_string_value(json_object_get(a, "N"));
+    double x;
+    if (v == NULL) {
+        bad(d, field, "expected a number attribute {\"N\": ...}");
+        return dflt;
+    }
+    if (nf_parse_double(v, strlen(v), &x, NULL) != NF_OK || !isfinite(x)) {
+        bad(d, field, "not a finite number");
+        return dflt;
+    }
+    return x;
+}
+
+/* A string attribute {"S": "..."} of `obj` copied into out[n]; "" when absent. `exact`
+ * makes a value that does not fit an error instead of cutting it. */
+static void dec_s(struct dec *d, const json_t *obj, const char *name, const char *field, char *out,
+                  size_t n, bool exact)
+{
+    out[0] = '\0';
+    const json_t *a = json_object_get(obj, name);
+    if (a == NULL)
+        return;
+    const char *v = json_string_value(json_object_get(a, "S"));
+    if (v == NULL) {
+        bad(d, field, "expected a string attribute {\"S\": ...}");
+        return;
+    }
+    if (exact && strlen(v) >= n) {
+        bad(d, field, "too long");
+        return;
+    }
+    snprintf(out, n, "%s", v);
+}
+
+/* The list attribute {"L": [...]} of `obj`, NULL when absent. */
+static const json_t *dec_l(struct dec *d, const json_t *obj, const char *name, const char *field)
+{
+    const json_t *a = json_object_get(obj, name);
+    if (a == NULL)
+        return NULL;
+    const json_t *l = json_object_get(a, "L");
+    if (!json_is_array(l)) {
+        bad(d, field, "expected a list attribute {\"L\": [...]}");
+        return NULL;
+    }
+    return l;
+}
+
+static void dec_launch(struct dec *d, const json_t *v, size_t i, struct nf_launch_rec *r)
+{
+    char f[96];
+    snprintf(f, sizeof f, "in_flight_launches[%zu]", i);
+    const json_t *m = json_object_get(v, "M");
+    if (!json_is_object(m)) {
+        bad(d, f, "expected a map attribute {\"M\": {...}}");
+        return;
+    }
+    dec_s(d, m, "intent", f, r->intent, sizeof r->intent, true);
+    dec_s(d, m, "az", f, r->az, sizeof r->az, true);
+    dec_s(d, m, "market", f, r->market, sizeof r->market, true);
+    r->launched_at = dec_n(d, m, "launched_at", f, 0);
+    if (r->intent[0] == '\0')
+        bad(d, f, "no intent");
+    const json_t *ids = dec_l(d, m, "instances", f);
+    if (json_array_size(ids) > NF_LAUNCH_INSTANCES_MAX) {
+        bad(d, f, "more instances than a launch can have");
+        return;
+    }
+    size_t k;
+    const json_t *id;
+    json_array_foreach(ids, k, id)
+    {
+        const char *sid = json_string_value(json_object_get(id, "S"));
+        if (sid == NULL || sid[0] == '\0' || strlen(sid) >= sizeof r->instances[0]) {
+            bad(d, f, "an instance id is not a short string");
+            return;
+        }
+        snprintf(r->instances[r->ninstances++], sizeof r->instances[0], "%s", sid);
+    }
+}
+
+/* "instance:node:started_at", as the seed writes its draining list */
+static void dec_drain(struct dec *d, const json_t *v, size_t i, struct nf_drain_rec *r)
+{
+    char f[64];
+    snprintf(f, sizeof f, "draining_instances[%zu]", i);
+    const char *s = json_string_value(json_object_get(v, "S"));
+    const char *c1 = s ? strchr(s, ':') : NULL, *c2 = c1 ? strrchr(s, ':') : NULL;
+    if (s == NULL || c1 == NULL || c2 == c1 || c1 == s || c2 == c1 + 1 ||
+        (size_t)(c1 - s) >= sizeof r->instance || (size_t)(c2 - c1 - 1) >= sizeof r->node ||
+        nf_parse_double(c2 + 1, strlen(c2 + 1), &r->started_at, NULL) != NF_OK) {
+        bad(d, f, "expected \"instance:node:started_at\"");
+        return;
+    }
+    snprintf(r->instance, sizeof r->instance, "%.*s", (int)(c1 - s), s);
+    snprintf(r->node, sizeof r->node, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
+}
+
+int nf_dynamodb_state_decode(const json_t *item, struct nf_state *st, struct nf_err *err)
+{
+    memset(st, 0, sizeof *st);
+    if (!json_is_object(item))
+        return nf_err_set(err, NF_E_INPUT, "state item: not an object");
+    struct dec d = {item, err, NF_OK};
+    double n = dec_n(&d, item, "node_count", "node_count", 0);
+    if (n < 0 || n > 100000 || n != floor(n))
+        bad(&d, "node_count", "not a whole number from 0 to 100000");
+    st->node_count = (int)n;
+    st->last_scale_up = dec_n(&d, item, "last_scale_up", "last_scale_up", 0);
+    st->last_scale_down = dec_n(&d, item, "last_scale_down", "last_scale_down", 0);
+    dec_s(&d, item, "last_scale_action", "last_scale_action", st->last_action,
+          sizeof st->last_action, false);
+    dec_s(&d, item, "last_scale_reason", "last_scale_reason", st->last_reason,
+          sizeof st->last_reason, false);
+    size_t i;
+    const json_t *v;
+    const json_t *l = dec_l(&d, item, "in_flight_launches", "in_flight_launches");
+    if (json_array_size(l) > NF_STATE_LAUNCHES_MAX)
+        bad(&d, "in_flight_launches", "more entries than nodefleet keeps");
+    else
+        json_array_foreach(l, i, v) dec_launch(&d, v, i, &st->launches[st->nlaunches++]);
+    l = dec_l(&d, item, "draining_instances", "draining_instances");
+    if (json_array_size(l) > NF_STATE_DRAINS_MAX)
+        bad(&d, "draining_instances", "more entries than nodefleet keeps");
+    else
+        json_array_foreach(l, i, v) dec_drain(&d, v, i, &st->drains[st->ndrains++]);
+    /* the seed's history: only the newest readings matter */
+    l = dec_l(&d, item, "metrics_history", "metrics_history");
+    size_t first =
+        json_array_size(l) > NF_STATE_HISTORY_MAX ? json_array_size(l) - NF_STATE_HISTORY_MAX : 0;
+    for (i = first; i < json_array_size(l); i++) {
+        const json_t *m = json_object_get(json_array_get(l, i), "M");
+        char f[64];
+        snprintf(f, sizeof f, "metrics_history[%zu]", i);
+        if (!json_is_object(m)) {
+            bad(&d, f, "expected a map attribute {\"M\": {...}}");
+            break;
+        }
+        st->history[st->nhistory].t = dec_n(&d, m, "t", f, 0);
+        st->history[st->nhistory].cpu = dec_n(&d, m, "cpu", f, NAN);
+        st->history[st->nhistory].memory = dec_n(&d, m, "memory", f, NAN);
+        st->history[st->nhistory].pending_pods = dec_n(&d, m, "pending_pods", f, NAN);
+        st->nhistory++;
+    }
+    if (d.rc != NF_OK)
+        memset(st, 0, sizeof *st);
+    return d.rc;
+}
+
 static int ddb_load(void *ctx, struct nf_state *st, struct nf_err *err)
 {
     struct nf_dynamodb_store *s = ctx;
@@ -202,63 +375,11 @@ static int ddb_load(void *ctx, struct nf_state *st, struct nf_err *err)
     int rc = get_item(s, &item, err);
     if (rc != NF_OK || item == NULL)
         return rc;
-    st->node_count = (int)get_n(item, "node_count", 0);
-    st->last_scale_up = get_n(item, "last_scale_up", 0);
-    st->last_scale_down = get_n(item, "last_scale_down", 0);
-    snprintf(st->last_action, sizeof st->last_action, "%s", get_s(item, "last_scale_action"));
-    snprintf(st->last_reason, sizeof st->last_reason, "%s", get_s(item, "last_scale_reason"));
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(json_object_get(item, "in_flight_launches"), "L"), i, v)
-    {
-        if (st->nlaunches == NF_STATE_LAUNCHES_MAX)
-            break;
-        const json_t *m = json_object_get(v, "M");
-        struct nf_launch_rec *r = &st->launches[st->nlaunches++];
-        snprintf(r->intent, sizeof r->intent, "%s", get_s(m, "intent"));
-        snprintf(r->az, sizeof r->az, "%s", get_s(m, "az"));
-        snprintf(r->market, sizeof r->market, "%s", get_s(m, "market"));
-        r->launched_at = get_n(m, "launched_at", 0);
-        size_t k;
-        json_t *id;
-        json_array_foreach(json_object_get(json_object_get(m, "instances"), "L"), k, id)
-        {
-            if (r->ninstances == NF_LAUNCH_INSTANCES_MAX)
-                break;
-            snprintf(r->instances[r->ninstances++], sizeof r->instances[0], "%s",
-                     json_string_value(json_object_get(id, "S"))
-                         ? json_string_value(json_object_get(id, "S"))
-                         : "");
-        }
-    }
-    json_array_foreach(json_object_get(json_object_get(item, "draining_instances"), "L"), i, v)
-    {
-        const char *d = json_string_value(json_object_get(v, "S"));
-        if (d == NULL || st->ndrains == NF_STATE_DRAINS_MAX)
-            continue;
-        /* "instance:node:started_at" */
-        struct nf_drain_rec *r = &st->drains[st->ndrains];
-        const char *c1 = strchr(d, ':'), *c2 = c1 ? strrchr(d, ':') : NULL;
-        if (c1 == NULL || c2 == c1)
-            continue;
-        snprintf(r->instance, sizeof r->instance, "%.*s", (int)(c1 - d), d);
-        snprintf(r->node, sizeof r->node, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
-        nf_parse_double(c2 + 1, strlen(c2 + 1), &r->started_at, NULL);
-        st->ndrains++;
-    }
-    json_array_foreach(json_object_get(json_object_get(item, "metrics_history"), "L"), i, v)
-    {
-        if (st->nhistory == NF_STATE_HISTORY_MAX)
-            break;
-        const json_t *m = json_object_get(v, "M");
-        st->history[st->nhistory].t = get_n(m, "t", 0);
-        st->history[st->nhistory].cpu = get_n(m, "cpu", NAN);
-        st->history[st->nhistory].memory = get_n(m, "memory", NAN);
-        st->history[st->nhistory].pending_pods = get_n(m, "pending_pods", NAN);
-        st->nhistory++;
-    }
+    rc = nf_dynamodb_state_decode(item, st, err);
     json_decref(item);
-    return NF_OK;
+    if (rc != NF_OK)
+        nf_err_prefix(err, "table %s, cluster_id %s", s->table, s->cluster_id);
+    return rc;
 }
 
 static int ddb_save(void *ctx, const struct nf_lease *l, double now, const struct nf_state *st,

@@ -31,6 +31,11 @@ struct nf_dynamodb_store {
 
 extern const struct nf_store_port nf_dynamodb_store_port;
 
+/* The pool state from a DynamoDB item (the attribute-value JSON GetItem returns). A field
+ * of the wrong type or form is NF_E_INPUT naming it ("state item: draining_instances[2]:
+ * ..."); nothing is guessed. */
+int nf_dynamodb_state_decode(const json_t *item, struct nf_state *st, struct nf_err *err);
+
 /* For tests and first-time setup: create the table (PAY_PER_REQUEST, key cluster_id). An
  * existing table is not an error. */
 int nf_dynamodb_create_table(struct nf_dynamodb_store *s, struct nf_err *err);

@@ -15,9 +15,6 @@ static const struct nf_aws_op op_describe = {"DescribeInstances", "DescribeInsta
 static const struct nf_aws_op op_terminate = {"TerminateInstances", "TerminateInstancesRequest",
                                               "TerminateInstancesResult"};
 
-/* Pages of DescribeInstances. */
-#define NF_EC2_PAGE 500
-
 int nf_ec2_parse_subnets(const char *text, struct nf_ec2 *e, struct nf_err *err)
 {
     e->nzones = 0;
@@ -58,6 +55,7 @@ int nf_ec2_init(struct nf_ec2 *e, struct nf_aws_client *aws, const struct nf_con
              cfg->aws_launch_template_version);
     snprintf(e->instance_type, sizeof e->instance_type, "%s", cfg->aws_instance_type);
     e->backoff_s = cfg->aws_capacity_backoff;
+    e->page_size = (int)cfg->aws_describe_page_size;
     return nf_ec2_parse_subnets(cfg->aws_subnets, e, err);
 }
 
@@ -303,13 +301,15 @@ int nf_ec2_list(struct nf_ec2 *e, struct nf_instance *out, size_t cap, size_t *n
                 struct nf_err *err)
 {
     *n = 0;
+    e->pages_read = 0;
     char next[2048] = "";
     do {
-        json_t *p =
-            json_pack("{s:[{s:s, s:[s]}, {s:s, s:[s]}, {s:s, s:[s, s, s, s]}], s:i}", "Filters",
-                      "Name", "tag:nodefleet:cluster", "Values", e->cluster_id, "Name", "tag:Role",
-                      "Values", "k3s-worker", "Name", "instance-state-name", "Values", "pending",
-                      "running", "stopping", "stopped", "MaxResults", NF_EC2_PAGE);
+        e->pages_read++;
+        json_t *p = json_pack("{s:[{s:s, s:[s]}, {s:s, s:[s]}, {s:s, s:[s, s, s, s]}], s:i}",
+                              "Filters", "Name", "tag:nodefleet:cluster", "Values", e->cluster_id,
+                              "Name", "tag:Role", "Values", "k3s-worker", "Name",
+                              "instance-state-name", "Values", "pending", "running", "stopping",
+                              "stopped", "MaxResults", e->page_size > 0 ? e->page_size : 500);
         if (next[0])
             json_object_set_new(p, "NextToken", json_string(next));
         json_t *res = NULL;

@@ -46,6 +46,8 @@ struct nf_ec2 {
     char template_version[NF_CONFIG_STR_MAX];
     char instance_type[NF_CONFIG_STR_MAX];
     double backoff_s;
+    int page_size;
+    int pages_read; /* by the last nf_ec2_list (for tests and logs) */
     int nzones;
     struct {
         char az[32];

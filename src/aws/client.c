@@ -73,6 +73,7 @@ void nf_aws_client_free(struct nf_aws_client *c)
     nf_http_free(c->http);
     c->http = NULL;
     nf_aws_creds_forget(&c->creds);
+    nf_sigv4_keys_clear(&c->keys);
 }
 
 void nf_aws_endpoint(const struct nf_aws_client *c, const struct nf_aws_service *svc, char *out,
@@ -100,25 +101,33 @@ void nf_aws_request_free(struct nf_aws_request *r)
 {
     nf_buf_free(&r->body);
     nf_sigv4_result_free(&r->sig);
-    memset(r->lines, 0, sizeof r->lines); /* Authorization and token */
+    for (size_t i = 0; i < sizeof r->lines / sizeof r->lines[0]; i++) /* Authorization, token */
+        memset(r->lines[i], 0, strnlen(r->lines[i], sizeof r->lines[i]));
 }
 
-int nf_aws_build(const struct nf_aws_client *c, const struct nf_aws_service *svc,
+int nf_aws_build(struct nf_aws_client *c, const struct nf_aws_service *svc,
                  const struct nf_aws_op *op, const json_t *params,
                  const struct nf_aws_credentials *cr, time_t when, int attempt,
                  struct nf_aws_request *out, struct nf_err *err)
 {
-    memset(out, 0, sizeof *out);
+    /* not a memset of the whole: the header lines are large and written before use */
+    out->url[0] = out->host[0] = out->target[0] = '\0';
+    memset(&out->headers, 0, sizeof out->headers);
+    for (size_t i = 0; i < sizeof out->lines / sizeof out->lines[0]; i++)
+        out->lines[i][0] = '\0';
+    nf_buf_init(&out->sig.canonical, 0);
+    nf_buf_init(&out->sig.string_to_sign, 0);
+    out->sig.token_storage[0] = '\0';
     nf_buf_init(&out->body, NF_AWS_RESPONSE_MAX);
     char base[900];
     nf_aws_endpoint(c, svc, base, sizeof base);
-    snprintf(out->url, sizeof out->url, "%s/", base);
+    nf_strjoin(out->url, sizeof out->url, base, "/", (const char *)NULL);
     const char *hp = strstr(base, "://");
     hp = hp ? hp + 3 : base;
     snprintf(out->host, sizeof out->host, "%.*s", (int)strcspn(hp, "/"), hp);
     const char *path = hp + strcspn(hp, "/");
     char sign_path[900];
-    snprintf(sign_path, sizeof sign_path, "%s/", path);
+    nf_strjoin(sign_path, sizeof sign_path, path, "/", (const char *)NULL);
 
     const json_t *model = nf_aws_model(svc);
     int rc;
@@ -126,7 +135,8 @@ int nf_aws_build(const struct nf_aws_client *c, const struct nf_aws_service *svc
     if (svc->protocol == NF_AWS_JSON) {
         rc = nf_awsjson_serialize(model, model ? op->input : NULL, params, &out->body, err);
         ctype = svc->content_type;
-        snprintf(out->target, sizeof out->target, "%s.%s", svc->target_prefix, op->name);
+        nf_strjoin(out->target, sizeof out->target, svc->target_prefix, ".", op->name,
+                   (const char *)NULL);
     } else {
         rc = nf_awsq_serialize(svc->protocol, model, op->input, params, op->name, svc->api_version,
                                &out->body, err);
@@ -147,31 +157,32 @@ int nf_aws_build(const struct nf_aws_client *c, const struct nf_aws_service *svc
                                   .region = c->region,
                                   .service = svc->signing_name,
                                   .when = when,
-                                  .normalize = true};
+                                  .normalize = true,
+                                  .keys = &c->keys};
     rc = nf_sigv4_sign(&sr, cr, &out->sig, err);
     if (rc != NF_OK) {
         nf_aws_request_free(out);
         return rc;
     }
     size_t n = 0;
-    snprintf(out->lines[n], sizeof out->lines[0], "Host: %s", out->host);
-    out->headers[n] = out->lines[n];
-    n++;
-    snprintf(out->lines[n], sizeof out->lines[0], "Content-Type: %s", ctype);
-    out->headers[n] = out->lines[n];
-    n++;
+    const char *pairs[5][2] = {{"Host", out->host}, {"Content-Type", ctype}};
+    size_t np = 2;
     if (out->target[0]) {
-        snprintf(out->lines[n], sizeof out->lines[0], "X-Amz-Target: %s", out->target);
+        pairs[np][0] = "X-Amz-Target";
+        pairs[np++][1] = out->target;
+    }
+    for (size_t i = 0; i < out->sig.nadd && np < 5; i++) {
+        pairs[np][0] = out->sig.add[i].name;
+        pairs[np++][1] = out->sig.add[i].value;
+    }
+    for (size_t i = 0; i < np; i++) {
+        nf_strjoin(out->lines[n], sizeof out->lines[0], pairs[i][0], ": ", pairs[i][1],
+                   (const char *)NULL);
         out->headers[n] = out->lines[n];
         n++;
     }
-    for (size_t i = 0; i < out->sig.nadd; i++) {
-        snprintf(out->lines[n], sizeof out->lines[0], "%s: %s", out->sig.add[i].name,
-                 out->sig.add[i].value);
-        out->headers[n] = out->lines[n];
-        n++;
-    }
-    snprintf(out->lines[n], sizeof out->lines[0], "Authorization: %s", out->sig.authorization);
+    nf_strjoin(out->lines[n], sizeof out->lines[0], "Authorization: ", out->sig.authorization,
+               (const char *)NULL);
     out->headers[n] = out->lines[n];
     n++;
     /* amz-sdk-request is informational and not signed, as the SDKs send it */
@@ -194,6 +205,23 @@ bool nf_aws_retryable_code(const char *code)
 {
     for (const char *const *t = throttling; *t; t++)
         if (strcmp(code, *t) == 0)
+            return true;
+    return false;
+}
+
+/* Errors that answer "no" for a while, whatever their HTTP status (InsufficientInstanceCapacity
+ * comes as a 500): retrying at once would only delay the caller's fallback. */
+static bool final_code(const char *code)
+{
+    static const char *const codes[] = {"InsufficientInstanceCapacity",
+                                        "InstanceLimitExceeded",
+                                        "VcpuLimitExceeded",
+                                        "MaxSpotInstanceCountExceeded",
+                                        "SpotMaxPriceTooLow",
+                                        "UnfulfillableCapacity",
+                                        NULL};
+    for (const char *const *c = codes; *c; c++)
+        if (strcmp(code, *c) == 0)
             return true;
     return false;
 }
@@ -334,8 +362,9 @@ int nf_aws_call(struct nf_aws_client *c, const struct nf_aws_service *svc,
                     nf_http_response_free(&resp);
                     continue; /* at once, and not charged to the retry budget */
                 }
-                retry = resp.status == 500 || resp.status == 502 || resp.status == 503 ||
-                        resp.status == 504 || nf_aws_retryable_code(ae->code);
+                retry = !final_code(ae->code) &&
+                        (resp.status == 500 || resp.status == 502 || resp.status == 503 ||
+                         resp.status == 504 || nf_aws_retryable_code(ae->code));
                 if (!retry)
                     nf_err_set(err, NF_E_AWS, "%s: %s (HTTP %ld): %.200s", what, ae->code,
                                resp.status, ae->message);

@@ -51,6 +51,7 @@ struct nf_aws_client {
     double connect_timeout_s, timeout_s;
     int quota;
     double skew_s; /* server clock minus ours */
+    struct nf_sigv4_key_cache keys;
     uint64_t rng;
     /* injectable for tests and benchmarks */
     double (*now)(void);
@@ -77,7 +78,7 @@ struct nf_aws_request {
     char lines[6][NF_AWS_TOKEN_MAX + 64];
 };
 
-int nf_aws_build(const struct nf_aws_client *c, const struct nf_aws_service *svc,
+int nf_aws_build(struct nf_aws_client *c, const struct nf_aws_service *svc,
                  const struct nf_aws_op *op, const json_t *params,
                  const struct nf_aws_credentials *cr, time_t when, int attempt,
                  struct nf_aws_request *out, struct nf_err *err);

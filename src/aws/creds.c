@@ -33,6 +33,8 @@ void nf_aws_creds_init(struct nf_aws_creds_chain *c, char *const *envp, struct n
 void nf_aws_creds_forget(struct nf_aws_creds_chain *c)
 {
     memset(&c->cached, 0, sizeof c->cached);
+    memset(c->imds_token, 0, sizeof c->imds_token);
+    c->imds_v1 = false;
     c->have = false;
 }
 
@@ -107,7 +109,9 @@ static int shared_get(struct nf_aws_creds_chain *c, bool config_file, const char
     }
     rc = nf_ini_get(b.data, b.len, path, section, key, out, outlen, err);
     nf_buf_free(&b);
-    return rc;
+    if (rc == NF_E_INPUT && err) /* the file is there but broken: the operator must fix it */
+        err->code = NF_E_CONFIG;
+    return rc == NF_E_INPUT ? NF_E_CONFIG : rc;
 }
 
 static int from_files(struct nf_aws_creds_chain *c, struct nf_aws_credentials *cr,
@@ -141,11 +145,11 @@ static int from_files(struct nf_aws_creds_chain *c, struct nf_aws_credentials *c
 }
 
 /* A JSON credentials document (container or IMDS role). */
-static int parse_creds_json(const struct nf_buf *body, const char *source,
-                            struct nf_aws_credentials *cr, struct nf_err *err)
+int nf_aws_creds_parse(const char *body, size_t len, const char *source,
+                       struct nf_aws_credentials *cr, struct nf_err *err)
 {
     json_error_t je;
-    json_t *j = json_loadb(body->data, body->len, 0, &je);
+    json_t *j = json_loadb(body, len, 0, &je);
     if (!json_is_object(j)) {
         json_decref(j);
         return nf_err_set(err, NF_E_UNAVAILABLE, "%s: the credentials answer is not JSON", source);
@@ -219,7 +223,7 @@ static int from_container(struct nf_aws_creds_chain *c, struct nf_aws_credential
     if (rc == NF_OK && r.status != 200)
         rc = nf_err_set(err, NF_E_UNAVAILABLE, "container credentials: HTTP %ld", r.status);
     if (rc == NF_OK)
-        rc = parse_creds_json(&r.body, "container", cr, err);
+        rc = nf_aws_creds_parse(r.body.data, r.body.len, "container", cr, err);
     nf_http_response_free(&r);
     return rc;
 }
@@ -233,8 +237,41 @@ static void imds_base(struct nf_aws_creds_chain *c, char *out, size_t n)
         out[--l] = '\0';
 }
 
+enum { NF_IMDS_TOKEN_TTL_S = 21600 };
+
+/* Fetch (or reuse) the IMDSv2 session token. An empty token with NF_OK means the service
+ * refused the PUT with 403/404/405: an IMDSv1-only service, used without a token as the SDKs
+ * do. */
+static int imds_token(struct nf_aws_creds_chain *c, const char *base, bool fresh,
+                      struct nf_err *err)
+{
+    if (!fresh && (c->imds_token[0] || c->imds_v1) && c->now > 0 && c->now < c->imds_token_until)
+        return NF_OK;
+    memset(c->imds_token, 0, sizeof c->imds_token);
+    c->imds_v1 = false;
+    char url[1024];
+    snprintf(url, sizeof url, "%s/latest/api/token", base);
+    static const char *const ttl[] = {"X-aws-ec2-metadata-token-ttl-seconds: 21600", NULL};
+    struct nf_http_response t;
+    int rc = metadata_call(c, "PUT", url, ttl, "IMDS token", &t, err);
+    if (rc != NF_OK)
+        return rc;
+    if (t.status == 200 && t.body.len > 0 && t.body.len < sizeof c->imds_token &&
+        strcspn(t.body.data, "\r\n") == t.body.len) {
+        memcpy(c->imds_token, t.body.data, t.body.len);
+        c->imds_token_until = c->now + NF_IMDS_TOKEN_TTL_S - 300;
+    } else if (t.status == 403 || t.status == 404 || t.status == 405) {
+        c->imds_v1 = true;
+        c->imds_token_until = c->now + NF_IMDS_TOKEN_TTL_S - 300;
+    } else {
+        rc = nf_err_set(err, NF_E_UNAVAILABLE, "IMDS token: HTTP %ld", t.status);
+    }
+    nf_http_response_free(&t);
+    return rc;
+}
+
 /* GET an IMDS path with a session token (IMDSv2), falling back to no token (IMDSv1) when
- * the token PUT is refused with 403/404/405, as the SDKs do. */
+ * the token PUT is refused; a token the service no longer accepts (401) is replaced once. */
 static int imds_get(struct nf_aws_creds_chain *c, const char *path, struct nf_http_response *r,
                     struct nf_err *err)
 {
@@ -245,30 +282,30 @@ static int imds_get(struct nf_aws_creds_chain *c, const char *path, struct nf_ht
         return nf_err_set(err, NF_E_INTERNAL, "no HTTP client for IMDS");
     char base[512], url[1024];
     imds_base(c, base, sizeof base);
-    snprintf(url, sizeof url, "%s/latest/api/token", base);
-    static const char *const ttl[] = {"X-aws-ec2-metadata-token-ttl-seconds: 21600", NULL};
-    struct nf_http_response t;
-    int rc = metadata_call(c, "PUT", url, ttl, "IMDS token", &t, err);
-    char hdr[1200];
-    const char *headers[2] = {NULL, NULL};
-    if (rc == NF_OK && t.status == 200 && t.body.len > 0 && t.body.len < 1000) {
-        snprintf(hdr, sizeof hdr, "X-aws-ec2-metadata-token: %s", t.body.data);
-        headers[0] = hdr;
-    } else if (rc == NF_OK && t.status != 403 && t.status != 404 && t.status != 405) {
-        rc = nf_err_set(err, NF_E_UNAVAILABLE, "IMDS token: HTTP %ld", t.status);
-    }
-    nf_http_response_free(&t);
-    if (rc != NF_OK)
-        return rc;
     snprintf(url, sizeof url, "%s%s", base, path);
-    rc = metadata_call(c, "GET", url, headers, "IMDS", r, err);
-    memset(hdr, 0, sizeof hdr);
-    if (rc == NF_OK && r->status != 200) {
-        rc = nf_err_set(err, r->status == 404 ? NF_E_NOT_FOUND : NF_E_UNAVAILABLE,
-                        "IMDS %s: HTTP %ld", path, r->status);
+    for (int attempt = 0;; attempt++) {
+        int rc = imds_token(c, base, attempt > 0, err);
+        if (rc != NF_OK)
+            return rc;
+        char hdr[1100];
+        const char *headers[2] = {NULL, NULL};
+        if (c->imds_token[0]) {
+            snprintf(hdr, sizeof hdr, "X-aws-ec2-metadata-token: %s", c->imds_token);
+            headers[0] = hdr;
+        }
+        rc = metadata_call(c, "GET", url, headers, "IMDS", r, err);
+        memset(hdr, 0, sizeof hdr);
+        if (rc != NF_OK)
+            return rc;
+        if (r->status == 200)
+            return NF_OK;
+        long status = r->status;
         nf_http_response_free(r);
+        if (status == 401 && attempt == 0 && c->imds_token[0])
+            continue;
+        return nf_err_set(err, status == 404 ? NF_E_NOT_FOUND : NF_E_UNAVAILABLE,
+                          "IMDS %s: HTTP %ld", path, status);
     }
-    return rc;
 }
 
 static int from_imds(struct nf_aws_creds_chain *c, struct nf_aws_credentials *cr,
@@ -289,7 +326,7 @@ static int from_imds(struct nf_aws_creds_chain *c, struct nf_aws_credentials *cr
     rc = imds_get(c, path, &r, err);
     if (rc != NF_OK)
         return rc;
-    rc = parse_creds_json(&r.body, "instance profile", cr, err);
+    rc = nf_aws_creds_parse(r.body.data, r.body.len, "instance profile", cr, err);
     memset(r.body.data, 0, r.body.len);
     nf_http_response_free(&r);
     return rc;
@@ -303,6 +340,7 @@ int nf_aws_creds_get(struct nf_aws_creds_chain *c, double now, struct nf_aws_cre
         *out = c->cached;
         return NF_OK;
     }
+    c->now = now;
     struct nf_aws_credentials cr;
     char tried[512] = "";
     int (*const sources[])(struct nf_aws_creds_chain *, struct nf_aws_credentials *,

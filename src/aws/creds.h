@@ -30,6 +30,11 @@ struct nf_aws_creds_chain {
     double metadata_timeout_s;
     struct nf_aws_credentials cached;
     bool have;
+    /* the IMDSv2 session token, reused until shortly before its 6 h lifetime ends */
+    char imds_token[1024];
+    bool imds_v1; /* the service refused a token: IMDSv1, asked again when the time is up */
+    double imds_token_until;
+    double now; /* the time of the current nf_aws_creds_get, for the token's age */
 };
 
 void nf_aws_creds_init(struct nf_aws_creds_chain *c, char *const *envp, struct nf_http *http);
@@ -39,6 +44,11 @@ void nf_aws_creds_forget(struct nf_aws_creds_chain *c); /* e.g. after an expired
 
 int nf_aws_region(struct nf_aws_creds_chain *c, const char *configured, char *out, size_t outlen,
                   struct nf_err *err);
+
+/* The credentials JSON of the container and IMDS endpoints ({"AccessKeyId", "SecretAccessKey",
+ * "Token", "Expiration", optional "Code"}) into `cr`, as from `source`. */
+int nf_aws_creds_parse(const char *body, size_t len, const char *source,
+                       struct nf_aws_credentials *cr, struct nf_err *err);
 
 /* The value of NAME in envp, or NULL. */
 const char *nf_env(char *const *envp, const char *name);

@@ -29,6 +29,51 @@ static const char *type_of(const json_t *shape)
     return t ? t : "";
 }
 
+/* The shape's type as a code, for the response walk (one lookup, no string compares). */
+enum kind {
+    K_OTHER,
+    K_STRUCTURE,
+    K_LIST,
+    K_MAP,
+    K_STRING,
+    K_BOOLEAN,
+    K_INT,
+    K_FLOAT,
+    K_TIMESTAMP,
+    K_BLOB
+};
+
+static enum kind kind_of(const json_t *shape)
+{
+    const char *t = type_of(shape);
+    switch (t[0]) {
+    case 's':
+        return strcmp(t, "structure") == 0 ? K_STRUCTURE
+               : strcmp(t, "string") == 0  ? K_STRING
+               : strcmp(t, "short") == 0   ? K_INT
+                                           : K_OTHER;
+    case 'l':
+        return strcmp(t, "list") == 0 ? K_LIST : strcmp(t, "long") == 0 ? K_INT : K_OTHER;
+    case 'm':
+        return strcmp(t, "map") == 0 ? K_MAP : K_OTHER;
+    case 'b':
+        return strcmp(t, "boolean") == 0 ? K_BOOLEAN
+               : strcmp(t, "byte") == 0  ? K_INT
+               : strcmp(t, "blob") == 0  ? K_BLOB
+                                         : K_OTHER;
+    case 'i':
+        return strcmp(t, "integer") == 0 ? K_INT : K_OTHER;
+    case 'f':
+        return strcmp(t, "float") == 0 ? K_FLOAT : K_OTHER;
+    case 'd':
+        return strcmp(t, "double") == 0 ? K_FLOAT : K_OTHER;
+    case 't':
+        return strcmp(t, "timestamp") == 0 ? K_TIMESTAMP : K_OTHER;
+    default:
+        return K_OTHER;
+    }
+}
+
 /* "flattened" may sit on the shape or on the member reference to it */
 static bool flattened(const json_t *shape, const json_t *ref)
 {
@@ -128,17 +173,23 @@ static void iso8601(struct nf_buf *out, double t)
 void nf_aws_form_encode(struct nf_buf *out, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~')
-            nf_buf_putc(out, (char)c);
-        else if (c == ' ')
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const unsigned char *run = p;
+        while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+               *p == '-' || *p == '_' || *p == '.' || *p == '~')
+            p++;
+        if (p > run)
+            nf_buf_append(out, run, (size_t)(p - run));
+        if (*p == '\0')
+            break;
+        if (*p == ' ') {
             nf_buf_putc(out, '+');
-        else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
             nf_buf_append(out, e, 3);
         }
+        p++;
     }
 }
 
@@ -152,19 +203,40 @@ struct qctx {
 static int q_value(struct qctx *q, const json_t *shape, const json_t *ref, const json_t *v,
                    const char *prefix, int depth);
 
-/* Build a parameter name; a name longer than the buffer is an error, never cut. */
-static int keyf(struct qctx *q, char *out, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Build a parameter name from the pieces up to NULL; a name longer than the buffer is an
+ * error, never cut. */
+static int keyj(struct qctx *q, char *out, size_t n, ...) __attribute__((sentinel));
 
-static int keyf(struct qctx *q, char *out, size_t n, const char *fmt, ...)
+static int keyj(struct qctx *q, char *out, size_t n, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(out, n, fmt, ap);
+    va_start(ap, n);
+    size_t len = 0;
+    int rc = NF_OK;
+    for (const char *s; rc == NF_OK && (s = va_arg(ap, const char *)) != NULL;) {
+        size_t l = strlen(s);
+        if (l >= n - len)
+            rc = nf_err_set(q->err, NF_E_INPUT, "parameter name too long");
+        else {
+            memcpy(out + len, s, l);
+            len += l;
+        }
+    }
     va_end(ap);
-    if (w < 0 || (size_t)w >= n)
-        return nf_err_set(q->err, NF_E_INPUT, "parameter name too long");
-    return NF_OK;
+    out[len] = '\0';
+    return rc;
+}
+
+/* 1-based list positions as text */
+static const char *pos(size_t i, char buf[24])
+{
+    char *p = buf + 23;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    return p;
 }
 
 static void q_pair(struct qctx *q, const char *key, const char *value)
@@ -180,10 +252,10 @@ static void ec2_name(const json_t *ref, const char *member, char *out, size_t n)
     const char *qn = json_string_value(json_object_get(ref, "queryName"));
     const char *ln = json_string_value(json_object_get(ref, "locationName"));
     if (qn) {
-        snprintf(out, n, "%s", qn);
+        nf_strjoin(out, n, qn, (const char *)NULL);
         return;
     }
-    snprintf(out, n, "%s", ln ? ln : member);
+    nf_strjoin(out, n, ln ? ln : member, (const char *)NULL);
     if (out[0] >= 'a' && out[0] <= 'z')
         out[0] = (char)(out[0] - 32);
 }
@@ -191,6 +263,10 @@ static void ec2_name(const json_t *ref, const char *member, char *out, size_t n)
 static int q_scalar(struct qctx *q, const json_t *shape, const json_t *v, const char *prefix)
 {
     const char *t = type_of(shape);
+    if (strcmp(t, "string") == 0 && json_is_string(v)) { /* the common case, no copy */
+        q_pair(q, prefix, json_string_value(v));
+        return NF_OK;
+    }
     struct nf_buf s;
     nf_buf_init(&s, 1 << 20);
     int rc = NF_OK;
@@ -280,9 +356,10 @@ static int q_value(struct qctx *q, const json_t *shape, const json_t *ref_in, co
                 ec2_name(ref, m, name, sizeof name);
             } else {
                 const char *ln = json_string_value(json_object_get(ref, "locationName"));
-                snprintf(name, sizeof name, "%s", ln ? ln : m);
+                nf_strjoin(name, sizeof name, ln ? ln : m, (const char *)NULL);
             }
-            int rc = keyf(q, key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", name);
+            int rc =
+                keyj(q, key, sizeof key, prefix, prefix[0] ? "." : "", name, (const char *)NULL);
             if (rc == NF_OK)
                 rc = q_value(q, shape_of(q->shapes, ref), ref, mv, key, depth + 1);
             if (rc != NF_OK)
@@ -302,19 +379,24 @@ static int q_value(struct qctx *q, const json_t *shape, const json_t *ref_in, co
         char lp[1024];
         int krc;
         if (q->proto == NF_AWS_EC2) {
-            krc = keyf(q, lp, sizeof lp, "%s", prefix);
+            krc = keyj(q, lp, sizeof lp, prefix, (const char *)NULL);
         } else if (flattened(shape, ref_in)) {
             const char *mn = json_string_value(json_object_get(mref, "locationName"));
             if (mn != NULL) { /* a flattened list takes its member's name in place of its own */
                 const char *dot = strrchr(prefix, '.');
-                krc = keyf(q, lp, sizeof lp, "%.*s%s%s", dot ? (int)(dot - prefix) : 0, prefix,
-                           dot ? "." : "", mn);
+                char head[1024];
+                size_t hl = dot ? (size_t)(dot - prefix) + 1 : 0; /* with the dot */
+                if (hl >= sizeof head)
+                    hl = 0;
+                memcpy(head, prefix, hl);
+                head[hl] = '\0';
+                krc = keyj(q, lp, sizeof lp, head, mn, (const char *)NULL);
             } else {
-                krc = keyf(q, lp, sizeof lp, "%s", prefix);
+                krc = keyj(q, lp, sizeof lp, prefix, (const char *)NULL);
             }
         } else {
             const char *mn = json_string_value(json_object_get(mref, "locationName"));
-            krc = keyf(q, lp, sizeof lp, "%s.%s", prefix, mn ? mn : "member");
+            krc = keyj(q, lp, sizeof lp, prefix, ".", mn ? mn : "member", (const char *)NULL);
         }
         if (krc != NF_OK)
             return krc;
@@ -322,7 +404,8 @@ static int q_value(struct qctx *q, const json_t *shape, const json_t *ref_in, co
         json_t *item;
         json_array_foreach((json_t *)v, i, item)
         {
-            int rc = keyf(q, key, sizeof key, "%s.%zu", lp, i + 1);
+            char nb[24];
+            int rc = keyj(q, key, sizeof key, lp, ".", pos(i + 1, nb), (const char *)NULL);
             if (rc == NF_OK)
                 rc = q_value(q, shape_of(q->shapes, mref), mref, item, key, depth + 1);
             if (rc != NF_OK)
@@ -337,7 +420,8 @@ static int q_value(struct qctx *q, const json_t *shape, const json_t *ref_in, co
         const char *kn = json_string_value(json_object_get(kref, "locationName"));
         const char *vn = json_string_value(json_object_get(vref, "locationName"));
         char fp[1024];
-        int krc = keyf(q, fp, sizeof fp, "%s%s", prefix, flattened(shape, ref_in) ? "" : ".entry");
+        int krc = keyj(q, fp, sizeof fp, prefix, flattened(shape, ref_in) ? "" : ".entry",
+                       (const char *)NULL);
         if (krc != NF_OK)
             return krc;
         size_t i = 0;
@@ -346,11 +430,14 @@ static int q_value(struct qctx *q, const json_t *shape, const json_t *ref_in, co
         json_object_foreach((json_t *)v, k, mv)
         {
             i++;
-            int rc = keyf(q, key, sizeof key, "%s.%zu.%s", fp, i, kn ? kn : "key");
+            char nb[24];
+            int rc = keyj(q, key, sizeof key, fp, ".", pos(i, nb), ".", kn ? kn : "key",
+                          (const char *)NULL);
             if (rc != NF_OK)
                 return rc;
             q_pair(q, key, k);
-            rc = keyf(q, key, sizeof key, "%s.%zu.%s", fp, i, vn ? vn : "value");
+            rc = keyj(q, key, sizeof key, fp, ".", pos(i, nb), ".", vn ? vn : "value",
+                      (const char *)NULL);
             if (rc == NF_OK)
                 rc = q_value(q, shape_of(q->shapes, vref), vref, mv, key, depth + 1);
             if (rc != NF_OK)
@@ -380,8 +467,33 @@ int nf_awsq_serialize(enum nf_aws_protocol proto, const json_t *shapes, const ch
 
 /* ---- XML parsing ---- */
 
-static json_t *x_value(const json_t *shapes, const json_t *shape, const struct nf_xml_node *n,
-                       int depth, struct nf_err *err);
+/* The response walk. Structures met more than once in a document (every instance, every
+ * tag) are looked up in the model once: their members, XML names, shapes and kinds are
+ * kept in `memo` for the rest of the walk. */
+struct xmember {
+    const char *name, *xml_name, *item; /* item: a flattened list's element name */
+    size_t xml_len;
+    const json_t *ref, *shape;
+    enum kind kind;
+    bool flat;
+};
+
+struct xstruct {
+    const json_t *shape;
+    size_t n;
+    struct xmember *m;
+};
+
+struct xctx {
+    const json_t *shapes;
+    struct xstruct *memo;
+    size_t nmemo, capmemo;
+    struct nf_err *err;
+};
+
+static json_t *x_value(struct xctx *x, const json_t *shape, const struct nf_xml_node *n, int depth);
+static json_t *x_value_k(struct xctx *x, const json_t *shape, enum kind k,
+                         const struct nf_xml_node *n, int depth);
 
 static bool is_int_type(const char *t)
 {
@@ -405,13 +517,12 @@ static json_t *float_json(const char *s, size_t n, struct nf_err *err, const cha
     return json_real(d);
 }
 
-static json_t *x_scalar(const json_t *shape, const char *s, size_t n, const char *name,
+static json_t *x_scalar(const json_t *shape, enum kind k, const char *s, size_t n, const char *name,
                         struct nf_err *err)
 {
-    const char *t = type_of(shape);
-    if (strcmp(t, "string") == 0)
+    if (k == K_STRING)
         return json_stringn(s, n);
-    if (strcmp(t, "boolean") == 0) {
+    if (k == K_BOOLEAN) {
         if (n == 4 && memcmp(s, "true", 4) == 0)
             return json_true();
         if (n == 5 && memcmp(s, "false", 5) == 0)
@@ -419,7 +530,7 @@ static json_t *x_scalar(const json_t *shape, const char *s, size_t n, const char
         nf_err_set(err, NF_E_INPUT, "%s: expected true or false", name);
         return NULL;
     }
-    if (is_int_type(t)) {
+    if (k == K_INT) {
         long long v;
         const char *ts = s;
         size_t tn = n;
@@ -430,11 +541,11 @@ static json_t *x_scalar(const json_t *shape, const char *s, size_t n, const char
         }
         return json_integer(v);
     }
-    if (strcmp(t, "float") == 0 || strcmp(t, "double") == 0)
+    if (k == K_FLOAT)
         return float_json(s, n, err, name);
-    if (strcmp(t, "timestamp") == 0)
+    if (k == K_TIMESTAMP)
         return ts_json(s, n, name, err);
-    if (strcmp(t, "blob") == 0) {
+    if (k == K_BLOB) {
         struct nf_buf b;
         nf_buf_init(&b, n + 1);
         const char *ts = s;
@@ -451,20 +562,21 @@ static json_t *x_scalar(const json_t *shape, const char *s, size_t n, const char
             nf_err_set(err, NF_E_INPUT, "%s: not UTF-8 text", name);
         return j;
     }
-    nf_err_set(err, NF_E_INPUT, "%s: unsupported shape type \"%s\"", name, t);
+    nf_err_set(err, NF_E_INPUT, "%s: unsupported shape type \"%s\"", name, type_of(shape));
     return NULL;
 }
 
-static json_t *x_list_items(const json_t *shapes, const json_t *shape,
-                            const struct nf_xml_node *first, const char *item_name, int depth,
-                            struct nf_err *err)
+static json_t *x_list_items(struct xctx *x, const json_t *shape, const struct nf_xml_node *first,
+                            const char *item_name, int depth)
 {
     json_t *arr = json_array();
-    const json_t *ms = shape_of(shapes, json_object_get(shape, "member"));
+    const json_t *ms = shape_of(x->shapes, json_object_get(shape, "member"));
+    enum kind mk = kind_of(ms); /* once for all the items */
+    size_t il = strlen(item_name);
     for (const struct nf_xml_node *c = first; c; c = c->next) {
-        if (strcmp(c->name, item_name) != 0)
+        if (c->name_len != il || memcmp(c->name, item_name, il) != 0)
             continue;
-        json_t *v = x_value(shapes, ms, c, depth + 1, err);
+        json_t *v = x_value_k(x, ms, mk, c, depth + 1);
         if (v == NULL) {
             json_decref(arr);
             return NULL;
@@ -474,8 +586,8 @@ static json_t *x_list_items(const json_t *shapes, const json_t *shape,
     return arr;
 }
 
-static int x_map_entry(const json_t *shapes, const json_t *shape, const struct nf_xml_node *e,
-                       json_t *obj, int depth, struct nf_err *err)
+static int x_map_entry(struct xctx *x, const json_t *shape, const struct nf_xml_node *e,
+                       json_t *obj, int depth)
 {
     const json_t *kref = json_object_get(shape, "key"), *vref = json_object_get(shape, "value");
     const char *kn = json_string_value(json_object_get(kref, "locationName"));
@@ -483,84 +595,150 @@ static int x_map_entry(const json_t *shapes, const json_t *shape, const struct n
     const struct nf_xml_node *k = nf_xml_child(e, kn ? kn : "key");
     const struct nf_xml_node *v = nf_xml_child(e, vn ? vn : "value");
     if (k == NULL)
-        return nf_err_set(err, NF_E_INPUT, "%s: map entry without a key", e->name);
-    json_t *val = v ? x_value(shapes, shape_of(shapes, vref), v, depth + 1, err) : json_null();
+        return nf_err_set(x->err, NF_E_INPUT, "%s: map entry without a key", e->name);
+    json_t *val = v ? x_value(x, shape_of(x->shapes, vref), v, depth + 1) : json_null();
     if (val == NULL)
-        return err ? err->code : NF_E_INPUT;
+        return x->err ? x->err->code : NF_E_INPUT;
     json_object_set_new(obj, k->text, val);
     return NF_OK;
 }
 
-static json_t *x_value(const json_t *shapes, const json_t *shape, const struct nf_xml_node *n,
-                       int depth, struct nf_err *err)
+/* The members of a structure shape, from the memo or read from the model into it. */
+static const struct xstruct *x_struct(struct xctx *x, const json_t *shape)
+{
+    for (size_t i = 0; i < x->nmemo; i++)
+        if (x->memo[i].shape == shape)
+            return &x->memo[i];
+    if (x->nmemo == x->capmemo) {
+        size_t cap = x->capmemo ? 2 * x->capmemo : 16;
+        struct xstruct *m = realloc(x->memo, cap * sizeof *m);
+        if (m == NULL)
+            return NULL;
+        x->memo = m;
+        x->capmemo = cap;
+    }
+    const json_t *members = json_object_get(shape, "members");
+    struct xstruct *st = &x->memo[x->nmemo];
+    st->shape = shape;
+    st->n = 0;
+    st->m = calloc(json_object_size(members) ? json_object_size(members) : 1, sizeof *st->m);
+    if (st->m == NULL)
+        return NULL;
+    x->nmemo++;
+    const char *name;
+    json_t *ref;
+    json_object_foreach((json_t *)members, name, ref)
+    {
+        struct xmember *m = &st->m[st->n++];
+        m->name = name;
+        m->ref = ref;
+        m->shape = shape_of(x->shapes, ref);
+        m->kind = kind_of(m->shape);
+        const char *ln = json_string_value(json_object_get(ref, "locationName"));
+        m->xml_name = ln ? ln : name;
+        m->xml_len = strlen(m->xml_name);
+        m->flat = (m->kind == K_LIST || m->kind == K_MAP) && flattened(m->shape, ref);
+        if (m->kind == K_LIST && m->flat) {
+            const char *mn = json_string_value(
+                json_object_get(json_object_get(m->shape, "member"), "locationName"));
+            m->item = ln ? ln : mn ? mn : name;
+        }
+    }
+    return st;
+}
+
+/* The first child with this name (lengths compared first: most names differ there). */
+static const struct nf_xml_node *x_child(const struct nf_xml_node *n, const char *name, size_t len)
+{
+    for (const struct nf_xml_node *c = n->first; c; c = c->next)
+        if (c->name_len == len && memcmp(c->name, name, len) == 0)
+            return c;
+    return NULL;
+}
+
+static json_t *x_value(struct xctx *x, const json_t *shape, const struct nf_xml_node *n, int depth)
+{
+    return x_value_k(x, shape, kind_of(shape), n, depth);
+}
+
+/* x_value for a shape whose kind the caller already knows */
+static json_t *x_value_k(struct xctx *x, const json_t *shape, enum kind k,
+                         const struct nf_xml_node *n, int depth)
 {
     if (shape == NULL) {
-        nf_err_set(err, NF_E_INTERNAL, "%s: no shape", n->name);
+        nf_err_set(x->err, NF_E_INTERNAL, "%s: no shape", n->name);
         return NULL;
     }
     if (depth > NF_AWS_SHAPE_DEPTH_MAX) {
-        nf_err_set(err, NF_E_INPUT, "%s: nested too deeply", n->name);
+        nf_err_set(x->err, NF_E_INPUT, "%s: nested too deeply", n->name);
         return NULL;
     }
-    const char *t = type_of(shape);
-    if (strcmp(t, "structure") == 0) {
+    if (k == K_STRUCTURE) {
+        const struct xstruct *st = x_struct(x, shape);
+        if (st == NULL) {
+            nf_err_set(x->err, NF_E_NOMEM, "out of memory");
+            return NULL;
+        }
         json_t *obj = json_object();
-        const json_t *members = json_object_get(shape, "members");
-        const char *m;
-        json_t *ref;
-        json_object_foreach((json_t *)members, m, ref)
-        {
-            const json_t *ms = shape_of(shapes, ref);
-            const char *ln = json_string_value(json_object_get(ref, "locationName"));
-            const char *xml_name = ln ? ln : m;
+        for (size_t i = 0; i < st->n; i++) {
+            const struct xmember *m = &st->m[i];
             json_t *v = NULL;
-            if (strcmp(type_of(ms), "list") == 0 && flattened(ms, ref)) {
-                const char *mn = json_string_value(
-                    json_object_get(json_object_get(ms, "member"), "locationName"));
-                const char *item = ln ? ln : mn ? mn : m;
-                if (nf_xml_child(n, item) == NULL)
+            if (m->kind == K_LIST && m->flat) {
+                if (x_child(n, m->item, strlen(m->item)) == NULL)
                     continue;
-                v = x_list_items(shapes, ms, n->first, item, depth, err);
-            } else if (strcmp(type_of(ms), "map") == 0 && flattened(ms, ref)) {
-                if (nf_xml_child(n, xml_name) == NULL)
+                v = x_list_items(x, m->shape, n->first, m->item, depth);
+            } else if (m->kind == K_MAP && m->flat) {
+                if (x_child(n, m->xml_name, m->xml_len) == NULL)
                     continue;
                 v = json_object();
                 for (const struct nf_xml_node *c = n->first; c && v; c = c->next)
-                    if (strcmp(c->name, xml_name) == 0 &&
-                        x_map_entry(shapes, ms, c, v, depth, err) != NF_OK) {
+                    if (c->name_len == m->xml_len &&
+                        memcmp(c->name, m->xml_name, m->xml_len) == 0 &&
+                        x_map_entry(x, m->shape, c, v, depth) != NF_OK) {
                         json_decref(v);
                         v = NULL;
                     }
             } else {
-                const struct nf_xml_node *c = nf_xml_child(n, xml_name);
+                const struct nf_xml_node *c = x_child(n, m->xml_name, m->xml_len);
                 if (c == NULL)
                     continue;
-                v = x_value(shapes, ms, c, depth + 1, err);
+                v = x_value_k(x, m->shape, m->kind, c, depth + 1);
             }
             if (v == NULL) {
                 json_decref(obj);
                 return NULL;
             }
-            json_object_set_new(obj, m, v);
+            json_object_set_new_nocheck(obj, m->name, v);
         }
         return obj;
     }
-    if (strcmp(t, "list") == 0) {
+    if (k == K_LIST) {
         const char *mn =
             json_string_value(json_object_get(json_object_get(shape, "member"), "locationName"));
-        return x_list_items(shapes, shape, n->first, mn ? mn : "member", depth, err);
+        return x_list_items(x, shape, n->first, mn ? mn : "member", depth);
     }
-    if (strcmp(t, "map") == 0) {
+    if (k == K_MAP) {
         json_t *obj = json_object();
         for (const struct nf_xml_node *c = n->first; c; c = c->next)
-            if (strcmp(c->name, "entry") == 0 &&
-                x_map_entry(shapes, shape, c, obj, depth, err) != NF_OK) {
+            if (strcmp(c->name, "entry") == 0 && x_map_entry(x, shape, c, obj, depth) != NF_OK) {
                 json_decref(obj);
                 return NULL;
             }
         return obj;
     }
-    return x_scalar(shape, n->text, n->text_len, n->name, err);
+    return x_scalar(shape, k, n->text, n->text_len, n->name, x->err);
+}
+
+/* Walk `n` as `shape` with a fresh memo. */
+static json_t *x_walk(const json_t *shapes, const json_t *shape, const struct nf_xml_node *n,
+                      struct nf_err *err)
+{
+    struct xctx x = {.shapes = shapes, .err = err};
+    json_t *out = x_value(&x, shape, n, 0);
+    for (size_t i = 0; i < x.nmemo; i++)
+        free(x.memo[i].m);
+    free(x.memo);
+    return out;
 }
 
 int nf_awsxml_parse(enum nf_aws_protocol proto, const json_t *shapes, const char *output_shape,
@@ -588,7 +766,7 @@ int nf_awsxml_parse(enum nf_aws_protocol proto, const json_t *shapes, const char
             return NF_OK;
         }
     }
-    *out = x_value(shapes, json_object_get(shapes, output_shape), n, 0, err);
+    *out = x_walk(shapes, json_object_get(shapes, output_shape), n, err);
     return *out ? NF_OK : (err && err->code ? err->code : NF_E_INPUT);
 }
 
@@ -626,7 +804,7 @@ int nf_awsxml_error(enum nf_aws_protocol proto, const json_t *shapes,
         const json_t *shape = sn ? json_object_get(shapes, sn) : NULL;
         if (shape != NULL) {
             struct nf_err ignore;
-            *fields = x_value(shapes, shape, e, 0, &ignore);
+            *fields = x_walk(shapes, shape, e, &ignore);
         }
         if (*fields == NULL)
             *fields = json_object();

@@ -3,6 +3,9 @@
  * member and location names are the services' wire names. */
 #include "services.h"
 
+#include "crypto.h"
+#include "xml.h"
+
 #include <pthread.h>
 
 static const char ec2_model[] =
@@ -206,4 +209,6 @@ void nf_aws_models_free(void)
         cache[i].svc = NULL;
     }
     pthread_mutex_unlock(&model_mu);
+    nf_crypto_unload();
+    nf_xml_cache_free();
 }

@@ -35,7 +35,7 @@ extern const struct nf_aws_service nf_aws_ec2, nf_aws_dynamodb, nf_aws_secretsma
 
 /* The parsed model of a service (cached, owned by the module; NULL without one). */
 const json_t *nf_aws_model(const struct nf_aws_service *svc);
-/* Free the cached models (at exit, for a clean teardown). */
+/* Free the cached models and the digest context (at exit, for a clean teardown). */
 void nf_aws_models_free(void);
 
 #endif

@@ -163,7 +163,7 @@ static int canonical_query(struct nf_buf *out, const char *query, struct nf_err 
     if (rc == NF_OK) {
         qsort(ps, n, sizeof *ps, cmp_qparam);
         for (size_t i = 0; i < n; i++)
-            nf_buf_printf(out, "%s%s=%s", i ? "&" : "", ps[i].key, ps[i].value);
+            nf_buf_putv(out, i ? "&" : "", ps[i].key, "=", ps[i].value, (const char *)NULL);
     }
     for (size_t i = 0; i < n; i++) {
         free(ps[i].key);
@@ -200,15 +200,84 @@ static int cmp_chdr(const void *a, const void *b)
     return strcmp(((const struct chdr *)a)->name, ((const struct chdr *)b)->name);
 }
 
+/* YYYYMMDDTHHMMSSZ */
+static void amz_date(const struct tm *tm, char out[17])
+{
+    int v[6] = {tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
+                tm->tm_hour,        tm->tm_min,     tm->tm_sec};
+    int y = v[0] % 10000;
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    char *p = out + 4;
+    for (int i = 1; i < 6; i++) {
+        if (i == 3)
+            *p++ = 'T';
+        *p++ = (char)('0' + v[i] / 10);
+        *p++ = (char)('0' + v[i] % 10);
+    }
+    *p++ = 'Z';
+    *p = '\0';
+}
+
+void nf_sigv4_keys_clear(struct nf_sigv4_key_cache *k)
+{
+    memset(k, 0, sizeof *k);
+}
+
+/* The signing key: the HMAC chain from "AWS4" + secret over date, region, service and
+ * "aws4_request", or the cached result of it. */
+static void signing_key(const struct nf_sigv4_request *req, const struct nf_aws_credentials *cr,
+                        const char *date, unsigned char key[32])
+{
+    char scope[96];
+    unsigned char digest[32];
+    struct nf_sigv4_key_cache *kc = req->keys;
+    bool cacheable = kc != NULL && nf_strjoin(scope, sizeof scope, date, "/", req->region, "/",
+                                              req->service, (const char *)NULL) == NF_OK;
+    size_t sl = strlen(scope);
+    if (cacheable) {
+        nf_sha256(cr->secret_access_key, strlen(cr->secret_access_key), digest);
+        for (int i = 0; i < NF_SIGV4_KEYS_CACHED; i++)
+            if (kc->e[i].used && strcmp(kc->e[i].scope, scope) == 0 &&
+                memcmp(kc->e[i].secret_digest, digest, 32) == 0) {
+                memcpy(key, kc->e[i].key, 32);
+                return;
+            }
+    }
+    char k0[NF_AWS_SECRET_MAX + 8];
+    int kl = snprintf(k0, sizeof k0, "AWS4%s", cr->secret_access_key);
+    unsigned char k1[32], k2[32], k3[32];
+    nf_hmac_sha256(k0, (size_t)kl, date, strlen(date), k1);
+    nf_hmac_sha256(k1, 32, req->region, strlen(req->region), k2);
+    nf_hmac_sha256(k2, 32, req->service, strlen(req->service), k3);
+    nf_hmac_sha256(k3, 32, "aws4_request", 12, key);
+    memset(k0, 0, sizeof k0);
+    memset(k1, 0, sizeof k1);
+    memset(k2, 0, sizeof k2);
+    memset(k3, 0, sizeof k3);
+    if (cacheable) {
+        int i = kc->next;
+        kc->next = (kc->next + 1) % NF_SIGV4_KEYS_CACHED;
+        memcpy(kc->e[i].secret_digest, digest, 32);
+        memcpy(kc->e[i].scope, scope, sl + 1);
+        memcpy(kc->e[i].key, key, 32);
+        kc->e[i].used = 1;
+    }
+}
+
 int nf_sigv4_sign(const struct nf_sigv4_request *req, const struct nf_aws_credentials *cr,
                   struct nf_sigv4_result *out, struct nf_err *err)
 {
-    memset(out, 0, sizeof *out);
+    /* field by field: the token storage is large and written only when used */
     nf_buf_init(&out->canonical, NF_SIGV4_CANONICAL_MAX);
     nf_buf_init(&out->string_to_sign, 1024);
+    out->authorization[0] = out->token_storage[0] = '\0';
+    out->nadd = 0;
     struct tm tm;
     gmtime_r(&req->when, &tm);
-    strftime(out->amz_date, sizeof out->amz_date, "%Y%m%dT%H%M%SZ", &tm);
+    amz_date(&tm, out->amz_date);
     char date[9];
     memcpy(date, out->amz_date, 8);
     date[8] = '\0';
@@ -274,7 +343,7 @@ int nf_sigv4_sign(const struct nf_sigv4_request *req, const struct nf_aws_creden
     qsort(h, nh, sizeof *h, cmp_chdr);
 
     struct nf_buf *c = &out->canonical;
-    nf_buf_printf(c, "%s\n", req->method);
+    nf_buf_putv(c, req->method, "\n", (const char *)NULL);
     canonical_path(c, req->path, req->normalize);
     nf_buf_putc(c, '\n');
     rc = canonical_query(c, req->query, err);
@@ -282,53 +351,43 @@ int nf_sigv4_sign(const struct nf_sigv4_request *req, const struct nf_aws_creden
         goto done;
     nf_buf_putc(c, '\n');
     for (size_t i = 0; i < nh; i++)
-        nf_buf_printf(c, "%s:%s\n", h[i].name, h[i].value.data ? h[i].value.data : "");
+        nf_buf_putv(c, h[i].name, ":", h[i].value.data ? h[i].value.data : "", "\n",
+                    (const char *)NULL);
     nf_buf_putc(c, '\n');
     char signed_headers[2048];
     size_t so = 0;
     for (size_t i = 0; i < nh; i++) {
-        int w = snprintf(signed_headers + so, sizeof signed_headers - so, "%s%s", i ? ";" : "",
-                         h[i].name);
-        if (w < 0 || (size_t)w >= sizeof signed_headers - so) {
+        if (nf_strjoin(signed_headers + so, sizeof signed_headers - so, i ? ";" : "", h[i].name,
+                       (const char *)NULL) != NF_OK) {
             rc = nf_err_set(err, NF_E_INPUT, "too many signed headers");
             goto done;
         }
-        so += (size_t)w;
+        so += strlen(signed_headers + so);
     }
-    nf_buf_printf(c, "%s\n%s", signed_headers, out->payload_hash);
+    nf_buf_putv(c, signed_headers, "\n", out->payload_hash, (const char *)NULL);
     if (c->status != NF_OK) {
         rc = nf_err_set(err, c->status, "canonical request too large");
         goto done;
     }
 
     char scope[256];
-    snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", date, req->region, req->service);
+    nf_strjoin(scope, sizeof scope, date, "/", req->region, "/", req->service, "/aws4_request",
+               (const char *)NULL);
     nf_sha256(c->data, c->len, hash);
     char creq_hex[65];
     nf_hex(hash, 32, creq_hex);
-    nf_buf_printf(&out->string_to_sign, "AWS4-HMAC-SHA256\n%s\n%s\n%s", out->amz_date, scope,
-                  creq_hex);
+    nf_buf_putv(&out->string_to_sign, "AWS4-HMAC-SHA256\n", out->amz_date, "\n", scope, "\n",
+                creq_hex, (const char *)NULL);
 
-    /* signing key: HMAC chain from "AWS4" + secret */
-    char k0[NF_AWS_SECRET_MAX + 8];
-    int kl = snprintf(k0, sizeof k0, "AWS4%s", cr->secret_access_key);
-    unsigned char k1[32], k2[32], k3[32], k4[32], sig[32];
-    nf_hmac_sha256(k0, (size_t)kl, date, strlen(date), k1);
-    nf_hmac_sha256(k1, 32, req->region, strlen(req->region), k2);
-    nf_hmac_sha256(k2, 32, req->service, strlen(req->service), k3);
-    nf_hmac_sha256(k3, 32, "aws4_request", 12, k4);
-    nf_hmac_sha256(k4, 32, out->string_to_sign.data, out->string_to_sign.len, sig);
-    memset(k0, 0, sizeof k0);
-    memset(k1, 0, sizeof k1);
-    memset(k2, 0, sizeof k2);
-    memset(k3, 0, sizeof k3);
-    memset(k4, 0, sizeof k4);
+    unsigned char key[32], sig[32];
+    signing_key(req, cr, date, key);
+    nf_hmac_sha256(key, 32, out->string_to_sign.data, out->string_to_sign.len, sig);
+    memset(key, 0, sizeof key);
     char sig_hex[65];
     nf_hex(sig, 32, sig_hex);
-    int w = snprintf(out->authorization, sizeof out->authorization,
-                     "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-                     cr->access_key_id, scope, signed_headers, sig_hex);
-    if (w < 0 || (size_t)w >= sizeof out->authorization)
+    if (nf_strjoin(out->authorization, sizeof out->authorization, "AWS4-HMAC-SHA256 Credential=",
+                   cr->access_key_id, "/", scope, ", SignedHeaders=", signed_headers,
+                   ", Signature=", sig_hex, (const char *)NULL) != NF_OK)
         rc = nf_err_set(err, NF_E_INPUT, "Authorization header too long");
 done:
     for (size_t i = 0; i < nh; i++)
@@ -343,5 +402,5 @@ void nf_sigv4_result_free(struct nf_sigv4_result *out)
 {
     nf_buf_free(&out->canonical);
     nf_buf_free(&out->string_to_sign);
-    memset(out->token_storage, 0, sizeof out->token_storage);
+    memset(out->token_storage, 0, strnlen(out->token_storage, sizeof out->token_storage));
 }

@@ -42,6 +42,19 @@ struct nf_header {
 
 #define NF_SIGV4_HEADERS_MAX 32
 
+/* Derived signing keys, reused while the secret, date, region and service stay the same
+ * (as the SDKs do): four of a request's five HMACs. The secret is kept only as a digest. */
+#define NF_SIGV4_KEYS_CACHED 4
+struct nf_sigv4_key_cache {
+    struct {
+        unsigned char secret_digest[32];
+        char scope[96]; /* 20150830/us-east-1/ec2 */
+        unsigned char key[32];
+        int used;
+    } e[NF_SIGV4_KEYS_CACHED];
+    int next;
+};
+
 struct nf_sigv4_request {
     const char *method;
     const char *path;  /* raw, e.g. "/" */
@@ -56,6 +69,7 @@ struct nf_sigv4_request {
     bool normalize;
     bool sign_body;
     bool omit_session_token;
+    struct nf_sigv4_key_cache *keys; /* optional */
 };
 
 struct nf_sigv4_result {
@@ -72,6 +86,8 @@ struct nf_sigv4_result {
 int nf_sigv4_sign(const struct nf_sigv4_request *req, const struct nf_aws_credentials *cr,
                   struct nf_sigv4_result *out, struct nf_err *err);
 void nf_sigv4_result_free(struct nf_sigv4_result *out);
+/* Forget cached keys (zeroed), e.g. when credentials change or at teardown. */
+void nf_sigv4_keys_clear(struct nf_sigv4_key_cache *k);
 
 /* RFC 3986 percent-encoding with only A-Z a-z 0-9 - _ . ~ kept (and '/' when keep_slash). */
 void nf_aws_uri_encode(struct nf_buf *out, const char *s, size_t n, bool keep_slash);

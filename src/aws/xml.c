@@ -14,12 +14,34 @@ struct block {
     char data[];
 };
 
-static void *arena_alloc(void **arena, size_t n)
+/* One spare block per thread, kept by nf_xml_free for the next document: a cycle's many
+ * small answers then cost no allocation of their tree's memory. */
+static _Thread_local struct block *spare;
+
+void nf_xml_cache_free(void)
+{
+    free(spare);
+    spare = NULL;
+}
+
+/* `first` sizes the first block (later ones are 64 KiB): a small answer costs one small
+ * allocation, or none when the spare block is large enough. */
+static void *arena_alloc_first(void **arena, size_t n, size_t first)
 {
     n = (n + 15) & ~(size_t)15;
     struct block *b = *arena;
     if (b == NULL || b->cap - b->used < n) {
-        size_t cap = n > 65536 ? n : 65536;
+        size_t want = b == NULL ? first : 65536;
+        size_t cap = n > want ? n : want;
+        if (b == NULL && spare != NULL && spare->cap >= cap) {
+            spare->next = NULL;
+            spare->used = 0;
+            *arena = b = spare;
+            spare = NULL;
+            void *p = b->data;
+            b->used = n;
+            return p;
+        }
         struct block *nb = malloc(sizeof *nb + cap);
         if (nb == NULL)
             return NULL;
@@ -34,12 +56,29 @@ static void *arena_alloc(void **arena, size_t n)
     return p;
 }
 
+static inline void *arena_alloc(void **arena, size_t n)
+{
+    struct block *b = *arena;
+    n = (n + 15) & ~(size_t)15;
+    if (b != NULL && b->cap - b->used >= n) { /* the common case */
+        void *p = b->data + b->used;
+        b->used += n;
+        return p;
+    }
+    return arena_alloc_first(arena, n, 65536);
+}
+
 void nf_xml_free(struct nf_xml_doc *doc)
 {
     struct block *b = doc->arena;
     while (b) {
         struct block *n = b->next;
-        free(b);
+        if (n == NULL && b->cap <= 65536 && (spare == NULL || spare->cap < b->cap)) {
+            free(spare); /* keep the larger: the first block of this document */
+            spare = b;
+        } else {
+            free(b);
+        }
         b = n;
     }
     doc->arena = NULL;
@@ -64,10 +103,23 @@ static int fail(struct parser *p, const char *what)
     return nf_err_set(p->err, NF_E_INPUT, "XML: %s at byte %zu", what, (size_t)(p->s - p->start));
 }
 
-static bool name_char(char c)
+/* Name characters: ASCII letters, digits, _ - . : and any byte of a multi-byte UTF-8
+ * character. A table: this is the parser's innermost loop. */
+#define NC1(c)                                                                                     \
+    (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') ||     \
+     (c) == '_' || (c) == '-' || (c) == '.' || (c) == ':' || (c) >= 0x80)
+#define NC4(c)  NC1(c), NC1((c) + 1), NC1((c) + 2), NC1((c) + 3)
+#define NC16(c) NC4(c), NC4((c) + 4), NC4((c) + 8), NC4((c) + 12)
+#define NC64(c) NC16(c), NC16((c) + 16), NC16((c) + 32), NC16((c) + 48)
+static const bool name_table[256] = {NC64(0), NC64(64), NC64(128), NC64(192)};
+#undef NC64
+#undef NC16
+#undef NC4
+#undef NC1
+
+static inline bool name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.' || c == ':' || (unsigned char)c >= 0x80;
+    return name_table[(unsigned char)c];
 }
 
 static bool blank(char c)
@@ -78,7 +130,7 @@ static bool blank(char c)
 static int text_add(struct parser *p, const char *s, size_t n)
 {
     if (p->text_len + n + 1 > p->text_cap) {
-        size_t cap = p->text_cap ? p->text_cap * 2 : 64;
+        size_t cap = p->text_cap ? p->text_cap * 2 : 16;
         while (cap < p->text_len + n + 1)
             cap *= 2;
         char *t = arena_alloc(&p->doc->arena, cap);
@@ -182,7 +234,7 @@ static int skip_past(struct parser *p, const char *marker, const char *what)
     return fail(p, what);
 }
 
-static const char *local_name(struct parser *p, const char *s, size_t n)
+static const char *local_name(struct parser *p, const char *s, size_t n, size_t *len)
 {
     const char *colon = memchr(s, ':', n);
     if (colon) {
@@ -194,6 +246,7 @@ static const char *local_name(struct parser *p, const char *s, size_t n)
         return NULL;
     memcpy(name, s, n);
     name[n] = '\0';
+    *len = n;
     return name;
 }
 
@@ -213,12 +266,23 @@ int nf_xml_parse(const char *data, size_t len, struct nf_xml_doc *doc, struct nf
     struct saved {
         char *text;
         size_t len, cap;
+        const char *raw; /* the parent's name as written (prefix included) */
+        size_t raw_len;
     } saved[NF_XML_DEPTH_MAX + 1];
+    const char *raw = NULL; /* the open element's name as written */
+    size_t raw_len = 0;
     struct nf_xml_node *cur = NULL;
     int depth = 0, rc = NF_OK;
     bool done = false;
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         p.s += 3;
+    /* about ten bytes of tree per byte of a typical AWS answer; at least 16 KiB, so the
+     * spare block fits most answers */
+    size_t first = len < 6000 ? len * 10 + 1024 : 65536;
+    if (first < 16384)
+        first = 16384;
+    if (arena_alloc_first(&doc->arena, 16, first) == NULL)
+        return nf_err_set(err, NF_E_NOMEM, "out of memory");
     while (p.s < p.end && rc == NF_OK) {
         if (*p.s != '<') {
             if (cur == NULL) {
@@ -230,6 +294,7 @@ int nf_xml_parse(const char *data, size_t len, struct nf_xml_doc *doc, struct nf
                 p.s++;
                 continue;
             }
+            /* a run of text ends at the next markup or entity */
             const char *run = p.s;
             while (p.s < p.end && *p.s != '<' && *p.s != '&')
                 p.s++;
@@ -263,32 +328,30 @@ int nf_xml_parse(const char *data, size_t len, struct nf_xml_doc *doc, struct nf
             rc = skip_past(&p, "?>", "unterminated processing instruction");
             continue;
         }
-        if (p.end - p.s >= 2 && p.s[1] == '/') { /* end tag */
+        if (p.end - p.s >= 2 && p.s[1] == '/') { /* end tag: the open element's name */
             p.s += 2;
-            const char *n0 = p.s;
-            while (p.s < p.end && name_char(*p.s))
-                p.s++;
-            size_t nl = (size_t)(p.s - n0);
-            while (p.s < p.end && blank(*p.s))
-                p.s++;
-            if (p.s >= p.end || *p.s != '>' || nl == 0) {
-                rc = fail(&p, "malformed end tag");
-                break;
-            }
-            p.s++;
             if (cur == NULL) {
                 rc = fail(&p, "end tag without a start tag");
                 break;
             }
-            const char *ln = memchr(n0, ':', nl) ? (const char *)memchr(n0, ':', nl) + 1 : n0;
-            size_t lnl = nl - (size_t)(ln - n0);
-            if (strlen(cur->name) != lnl || memcmp(cur->name, ln, lnl) != 0) {
+            if ((size_t)(p.end - p.s) <= raw_len || memcmp(p.s, raw, raw_len) != 0 ||
+                name_char(p.s[raw_len])) {
                 rc = fail(&p, "end tag does not match its start tag");
                 break;
             }
+            p.s += raw_len;
+            while (p.s < p.end && blank(*p.s))
+                p.s++;
+            if (p.s >= p.end || *p.s != '>') {
+                rc = fail(&p, "malformed end tag");
+                break;
+            }
+            p.s++;
             finish_text(&p, cur);
             cur = cur->parent;
             depth--;
+            raw = saved[depth].raw;
+            raw_len = saved[depth].raw_len;
             if (cur == NULL) {
                 done = true;
             } else {
@@ -370,7 +433,7 @@ int nf_xml_parse(const char *data, size_t len, struct nf_xml_doc *doc, struct nf
             break;
         }
         memset(n, 0, sizeof *n);
-        n->name = local_name(&p, n0, nl);
+        n->name = local_name(&p, n0, nl, &n->name_len);
         if (n->name == NULL) {
             rc = nf_err_set(err, NF_E_NOMEM, "out of memory");
             break;
@@ -398,6 +461,10 @@ int nf_xml_parse(const char *data, size_t len, struct nf_xml_doc *doc, struct nf
         saved[depth].text = p.text;
         saved[depth].len = p.text_len;
         saved[depth].cap = p.text_cap;
+        saved[depth].raw = raw;
+        saved[depth].raw_len = raw_len;
+        raw = n0;
+        raw_len = nl;
         p.text = NULL;
         p.text_len = p.text_cap = 0;
         depth++;

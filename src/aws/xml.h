@@ -21,6 +21,7 @@
 
 struct nf_xml_node {
     const char *name;
+    size_t name_len;
     const char *text; /* "" when none */
     size_t text_len;
     struct nf_xml_node *parent, *first, *last, *next;
@@ -33,6 +34,8 @@ struct nf_xml_doc {
 
 int nf_xml_parse(const char *data, size_t len, struct nf_xml_doc *doc, struct nf_err *err);
 void nf_xml_free(struct nf_xml_doc *doc);
+/* Free the calling thread's spare block (kept between documents), for a clean exit. */
+void nf_xml_cache_free(void);
 
 /* The first child named `name`, or NULL. */
 const struct nf_xml_node *nf_xml_child(const struct nf_xml_node *n, const char *name);

@@ -28,6 +28,9 @@ struct nf_cli {
  * -1 = bad usage (message printed). */
 int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i);
 int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg);
+/* For commands that take only the common options: parse them all and load the config.
+ * 0, or the exit status to return (messages printed). */
+int nf_cli_common_only(struct nf_cli *cli, int argc, char **argv, struct nf_config *cfg);
 /* Print "nodefleet CMD: message" and the help hint on stderr; returns 2. */
 int nf_cli_usage_error(const struct nf_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -40,5 +43,6 @@ int nf_cmd_check_config(int argc, char **argv);
 int nf_cmd_run(int argc, char **argv);
 int nf_cmd_observe(int argc, char **argv);
 int nf_cmd_replay(int argc, char **argv);
+int nf_cmd_unlock(int argc, char **argv);
 
 #endif

@@ -15,15 +15,8 @@
 int nf_cmd_observe(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "observe"};
-    for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c == 0)
-            return nf_cli_usage_error(&cli, "unknown option %s", argv[i]);
-    }
     struct nf_config cfg;
-    int st = nf_cli_load_config(&cli, &cfg);
+    int st = nf_cli_common_only(&cli, argc, argv, &cfg);
     if (st != 0)
         return st;
     struct nf_err err = {0};

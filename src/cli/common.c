@@ -83,3 +83,15 @@ int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg)
         nf_log_set_level((enum nf_log_level)lvl);
     return 0;
 }
+
+int nf_cli_common_only(struct nf_cli *cli, int argc, char **argv, struct nf_config *cfg)
+{
+    for (int i = 1; i < argc; i++) {
+        int c = nf_cli_common_opt(cli, argc, argv, &i);
+        if (c < 0)
+            return 2;
+        if (c == 0)
+            return nf_cli_usage_error(cli, "unknown option %s", argv[i]);
+    }
+    return nf_cli_load_config(cli, cfg);
+}

@@ -80,6 +80,16 @@ static const struct command commands[] = {
      "  --json, --html    as for simulate\n"
      "\n"
      "Exit status: 0 ok; 1 Prometheus could not give the demand; 2 bad usage or config.\n"},
+    {"unlock", nf_cmd_unlock, "clear a stuck lease, saying who held it",
+     "usage: nodefleet unlock [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Clears the lease on the pool's state item (dynamodb_table, key cluster_id) whoever\n"
+     "holds it - the seed's \"DynamoDB lock stuck\" fix - and prints who held it and until\n"
+     "when. The fencing token goes up, so if the old holder is still alive, none of its\n"
+     "writes will be accepted. AWS credentials and region as every AWS SDK finds them.\n"
+     "\n"
+     "Exit status: 0 cleared (or nothing to clear); 1 AWS could not be reached; 2 bad usage\n"
+     "or config.\n"},
     {"decide", nf_cmd_decide, "one decision: an observation (JSON) on stdin, a plan on stdout",
      "usage: nodefleet decide [--policy P] [--input FILE] [--config FILE] [--set name=value]...\n"
      "\n"

@@ -179,6 +179,9 @@
     X(aws_capacity_backoff, "aws.capacity_backoff", NF_CT_DUR, 0, 86400, "600",                    \
       "NODEFLEET_CAPACITY_BACKOFF", 0, NULL,                                                       \
       "After a capacity error, how long a zone and market (spot or on-demand) is skipped.")        \
+    X(aws_describe_page_size, "aws.describe_page_size", NF_CT_INT, 5, 1000, "500",                 \
+      "NODEFLEET_DESCRIBE_PAGE_SIZE", 0, NULL,                                                     \
+      "Instances per DescribeInstances page (the API's MaxResults, 5 to 1000).")                   \
     X(aws_sns_topic_arn, "aws.sns_topic_arn", NF_CT_STR, 0, 0, "", "NODEFLEET_SNS_TOPIC_ARN", 0,   \
       NULL, "SNS topic for scale notifications (empty: none).")                                    \
     X(aws_cloudwatch_namespace, "aws.cloudwatch_namespace", NF_CT_STR, 0, 0, "NodeFleet",          \

@@ -82,9 +82,38 @@ int nf_buf_puts(struct nf_buf *b, const char *s)
     return nf_buf_append(b, s, strlen(s));
 }
 
-int nf_buf_putc(struct nf_buf *b, char c)
+int nf_buf_putv(struct nf_buf *b, ...)
 {
-    return nf_buf_append(b, &c, 1);
+    va_list ap;
+    va_start(ap, b);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+        nf_buf_append(b, s, strlen(s));
+    va_end(ap);
+    return b->status;
+}
+
+int nf_strjoin(char *out, size_t cap, ...)
+{
+    if (cap == 0)
+        return NF_E_TOO_BIG;
+    va_list ap;
+    va_start(ap, cap);
+    size_t len = 0;
+    int rc = NF_OK;
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+        size_t n = strlen(s);
+        if (n >= cap - len) {
+            n = cap - len - 1;
+            rc = NF_E_TOO_BIG;
+        }
+        memcpy(out + len, s, n);
+        len += n;
+        if (rc != NF_OK)
+            break;
+    }
+    va_end(ap);
+    out[len] = '\0';
+    return rc;
 }
 
 int nf_buf_vprintf(struct nf_buf *b, const char *fmt, va_list ap)

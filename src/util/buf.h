@@ -29,7 +29,24 @@ void nf_buf_reset(struct nf_buf *b); /* len = 0, status = NF_OK; keeps memory */
 
 int nf_buf_append(struct nf_buf *b, const void *p, size_t n);
 int nf_buf_puts(struct nf_buf *b, const char *s);
-int nf_buf_putc(struct nf_buf *b, char c);
+/* Append each string up to the NULL that ends the list. */
+int nf_buf_putv(struct nf_buf *b, ...) __attribute__((sentinel));
+
+/* One byte; the common case (room, no error) inline. */
+static inline int nf_buf_putc(struct nf_buf *b, char c)
+{
+    if (b->status == NF_OK && b->len + 2 <= b->cap && b->len < b->limit) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return NF_OK;
+    }
+    return nf_buf_append(b, &c, 1);
+}
+
+/* Concatenate the strings up to the NULL into out[cap] (always NUL-terminated). NF_OK, or
+ * NF_E_TOO_BIG when they did not fit (then `out` holds what did). A cheap snprintf("%s%s")
+ * for hot paths. */
+int nf_strjoin(char *out, size_t cap, ...) __attribute__((sentinel));
 int nf_buf_printf(struct nf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int nf_buf_vprintf(struct nf_buf *b, const char *fmt, va_list ap);
 

@@ -202,6 +202,7 @@ int main(int argc, char **argv)
         if (rc == NF_OK)
             rc = nf_ec2_list(&e, ins, NF_EC2_INSTANCES_MAX, &n, &err);
         if (rc == NF_OK) {
+            fprintf(stderr, "pages: %d\n", e.pages_read);
             printf("[");
             for (size_t i = 0; i < n; i++)
                 printf("%s{\"id\": \"%s\", \"az\": \"%s\", \"state\": \"%s\", \"intent\": \"%s\", "
@@ -215,6 +216,34 @@ int main(int argc, char **argv)
         rc = nf_ec2_init(&e, &aws, &cfg, &err);
         if (rc == NF_OK)
             rc = nf_ec2_terminate(&e, (const char *const *)argv + 2, (size_t)(argc - 2), &err);
+    } else if (strcmp(cmd, "lifecycle") == 0 && argc == 3) {
+        /* ROUNDS x (launch 1 on-demand, list the pool, terminate it), each call timed in
+         * process: one JSON line per round with the milliseconds of each */
+        struct nf_ec2 e;
+        rc = nf_ec2_init(&e, &aws, &cfg, &err);
+        static struct nf_instance ins[NF_EC2_INSTANCES_MAX];
+        int rounds = (int)arg_num(argv[2]);
+        for (int r = 0; r < rounds && rc == NF_OK; r++) {
+            char intent[64];
+            snprintf(intent, sizeof intent, "bench-%d-%d", (int)getpid(), r);
+            enum nf_market m = NF_MARKET_ON_DEMAND;
+            struct nf_launch_outcome out;
+            size_t n = 0;
+            double t0 = now_s();
+            rc = nf_ec2_launch(&e, intent, 1, &m, t0, &out, &err);
+            double t1 = now_s();
+            if (rc == NF_OK)
+                rc = nf_ec2_list(&e, ins, NF_EC2_INSTANCES_MAX, &n, &err);
+            double t2 = now_s();
+            const char *id = out.instances[0].id;
+            if (rc == NF_OK)
+                rc = nf_ec2_terminate(&e, &id, 1, &err);
+            double t3 = now_s();
+            if (rc == NF_OK)
+                printf("{\"launch_ms\": %.2f, \"list_ms\": %.2f, \"listed\": %zu, "
+                       "\"terminate_ms\": %.2f}\n",
+                       (t1 - t0) * 1e3, (t2 - t1) * 1e3, n, (t3 - t2) * 1e3);
+        }
     } else if (strcmp(cmd, "find-server") == 0) {
         struct nf_ec2 e;
         char ip[64];
@@ -249,6 +278,11 @@ int main(int argc, char **argv)
         int n = 0;
         rc = nf_sqs_receive(&aws, argv[2], 10, 0, m, &n, &err);
         for (int i = 0; rc == NF_OK && i < n; i++) {
+            /* one message a line: SNS envelopes are pretty-printed JSON, whose newlines
+             * are all between tokens */
+            for (char *q = m[i].body; *q; q++)
+                if (*q == '\n')
+                    *q = ' ';
             printf("%s\n", m[i].body);
             rc = nf_sqs_delete(&aws, argv[2], m[i].receipt, &err);
         }

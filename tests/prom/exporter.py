@@ -14,10 +14,14 @@ GET /metrics serves the current state; POST /set merges a JSON object into it:
 Counters grow at their rates from the moment a rate is set, so rate() is exact.
 """
 import json
+import os
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from procs import serve  # noqa: E402
 
 lock = threading.Lock()
 state = {"nodes": 3, "pending": 0, "running": 6, "queue_depth": None, "latency_rates": {},
@@ -98,12 +102,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with open(sys.argv[1] + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    import os
-    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-    srv.serve_forever()
+    serve(Handler, sys.argv[1])
 
 
 if __name__ == "__main__":

@@ -7,92 +7,15 @@ import atexit
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_procs = []
-
-
-def need(program):
-    path = shutil.which(program)
-    if path is None:
-        sys.exit("FAIL: %s is not installed (scripts/deps.sh test installs it)" % program)
-    return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(argv, **kw):
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=kw.pop("stderr", subprocess.DEVNULL),
-                         start_new_session=True, **kw)
-    _procs.append(p)
-    return p
-
-
-def stop(p, timeout=5):
-    if p.poll() is None:
-        p.terminate()
-        try:
-            p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
-@atexit.register
-def _stop_all():
-    for p in reversed(_procs):
-        stop(p)
-
-
-def wait_for(check, what, timeout=30, every=0.2):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            v = check()
-            if v:
-                return v
-        except Exception as e:  # noqa: BLE001 - the condition is what matters
-            last = e
-        time.sleep(every)
-    raise AssertionError("timed out waiting for %s (last error: %r)" % (what, last))
-
-
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.status, r.read().decode()
-
-
-def http_post_json(url, obj, timeout=5):
-    data = json.dumps(obj).encode()
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return r.status
-
-
-def _port_from(path, proc, what):
-    def ready():
-        if proc.poll() is not None:
-            raise AssertionError("%s exited with %s" % (what, proc.returncode))
-        return os.path.exists(path)
-    wait_for(ready, what + " port")
-    with open(path) as f:
-        return int(f.read())
-
-
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from procs import (need, free_port, start, stop, wait_for, http_get,  # noqa: E402,F401
+                   http_post_json, port_from)
 class Lab:
     """Prometheus (1 s scrapes) over the node exporter and our exporter, and a proxy."""
 
@@ -108,7 +31,7 @@ class Lab:
                                     "--collector.meminfo"])
         self.exporter = start([sys.executable, os.path.join(HERE, "exporter.py"),
                                os.path.join(self.dir, "exporter.port")])
-        self.exporter_port = _port_from(os.path.join(self.dir, "exporter.port"), self.exporter,
+        self.exporter_port = port_from(os.path.join(self.dir, "exporter.port"), self.exporter,
                                         "exporter")
         self.prom_port = free_port()
         cfg = os.path.join(self.dir, "prometheus.yml")
@@ -132,9 +55,9 @@ class Lab:
         wait_for(lambda: len(self.query("up == 1")) == 2, "both targets scraped")
         wait_for(lambda: float(self.query("count_over_time(up[1m])")[0]["value"][1]) >= 3,
                  "three scrapes")
-        self.proxy = start([sys.executable, os.path.join(HERE, "proxy.py"), self.url,
+        self.proxy = start([sys.executable, os.path.join(HERE, "..", "lib", "proxy.py"), self.url,
                             os.path.join(self.dir, "proxy.port")])
-        self.proxy_port = _port_from(os.path.join(self.dir, "proxy.port"), self.proxy, "proxy")
+        self.proxy_port = port_from(os.path.join(self.dir, "proxy.port"), self.proxy, "proxy")
         self.proxy_url = "http://127.0.0.1:%d" % self.proxy_port
 
     def query(self, q):

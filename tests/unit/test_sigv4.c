@@ -15,6 +15,10 @@
 #include "util/buf.h"
 #include "util/timefmt.h"
 
+/* Both suites sign through one key cache: every case after the first of its scope uses a
+ * cached key, and must still match byte for byte. */
+static struct nf_sigv4_key_cache keys;
+
 static const char *vectors(void)
 {
     const char *v = getenv("NF_VECTORS");
@@ -132,7 +136,8 @@ static void classic_case(const char *dir, const char *name)
                                    .region = "us-east-1",
                                    .service = "service",
                                    .when = 1440938160, /* 20150830T123600Z */
-                                   .normalize = true};
+                                   .normalize = true,
+                                   .keys = &keys};
     struct nf_sigv4_result out;
     struct nf_err err;
     if (nf_sigv4_sign(&req, &cr, &out, &err) != NF_OK)
@@ -235,7 +240,8 @@ static void newer_suite(void **state)
             .when = (time_t)when,
             .normalize = json_is_true(json_object_get(ctx, "normalize")),
             .sign_body = json_is_true(json_object_get(ctx, "sign_body")),
-            .omit_session_token = json_is_true(json_object_get(ctx, "omit_session_token"))};
+            .omit_session_token = json_is_true(json_object_get(ctx, "omit_session_token")),
+            .keys = &keys};
         struct nf_sigv4_result out;
         struct nf_err err;
         if (nf_sigv4_sign(&req, &cr, &out, &err) != NF_OK)
@@ -280,9 +286,50 @@ static int setup(void **state)
     return 0;
 }
 
+static void cached_keys_follow_the_secret_and_scope(void **state)
+{
+    (void)state;
+    struct nf_header h[] = {{"Host", "example.amazonaws.com"}};
+    struct nf_sigv4_request req = {.method = "GET",
+                                   .path = "/",
+                                   .headers = h,
+                                   .nheaders = 1,
+                                   .region = "us-east-1",
+                                   .service = "service",
+                                   .when = 1440938160,
+                                   .normalize = true};
+    struct nf_aws_credentials a = {.access_key_id = "AKIDEXAMPLE", .secret_access_key = "one"};
+    struct nf_aws_credentials b = {.access_key_id = "AKIDEXAMPLE", .secret_access_key = "two"};
+    struct nf_sigv4_key_cache kc;
+    nf_sigv4_keys_clear(&kc);
+    struct nf_err err;
+    char plain[4][1024];
+    struct nf_sigv4_result out;
+    /* without a cache: a, b, a in another region, a a day later */
+    const struct nf_aws_credentials *who[4] = {&a, &b, &a, &a};
+    const char *region[4] = {"us-east-1", "us-east-1", "eu-west-1", "us-east-1"};
+    time_t when[4] = {1440938160, 1440938160, 1440938160, 1440938160 + 86400};
+    for (int pass = 0; pass < 3; pass++)
+        for (int i = 0; i < 4; i++) {
+            req.region = region[i];
+            req.when = when[i];
+            req.keys = pass == 0 ? NULL : &kc;
+            assert_int_equal(nf_sigv4_sign(&req, who[i], &out, &err), NF_OK);
+            if (pass == 0)
+                snprintf(plain[i], sizeof plain[i], "%s", out.authorization);
+            else
+                assert_string_equal(out.authorization, plain[i]);
+            nf_sigv4_result_free(&out);
+        }
+    for (int i = 1; i < 4; i++)
+        assert_string_not_equal(plain[0], plain[i]);
+    nf_sigv4_keys_clear(&kc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cached_keys_follow_the_secret_and_scope),
         cmocka_unit_test(classic_suite),
         cmocka_unit_test(newer_suite),
     };

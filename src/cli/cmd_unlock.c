@@ -1,0 +1,57 @@
+/* cmd_unlock.c - `nodefleet unlock`: clear a stuck lease (the seed's troubleshooting step),
+ * saying who held it. The fencing token goes up, so the old holder, should it still be
+ * alive, can write nothing more. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../adapters/dynamodb.h"
+#include "../util/timefmt.h"
+#include "cli.h"
+
+extern char **environ;
+
+int nf_cmd_unlock(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "unlock"};
+    struct nf_config cfg;
+    int st = nf_cli_common_only(&cli, argc, argv, &cfg);
+    if (st != 0)
+        return st;
+    struct nf_err err = {0};
+    struct nf_aws_client aws;
+    int rc = nf_aws_client_init(&aws, cfg.aws_region, environ, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
+        return nf_err_exit_status(rc);
+    }
+    struct nf_dynamodb_store s = {.aws = &aws};
+    snprintf(s.table, sizeof s.table, "%s", cfg.dynamodb_table);
+    snprintf(s.cluster_id, sizeof s.cluster_id, "%s", cfg.cluster_id);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double now = (double)ts.tv_sec;
+    struct nf_lease was;
+    rc = nf_dynamodb_store_port.unlock(&s, now, &was, &err);
+    int status = 0;
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
+        status = nf_err_exit_status(rc);
+    } else if (was.owner[0] == '\0') {
+        printf("no lease was held on %s in %s; fencing token is now %lld\n", cfg.cluster_id,
+               cfg.dynamodb_table, was.token + 1);
+    } else {
+        char acquired[32], expiry[32];
+        nf_format_time(was.acquired_at, acquired);
+        nf_format_time(was.expiry, expiry);
+        printf("cleared the lease on %s held by %s since %s (token %lld, %s %s); fencing token "
+               "is now %lld\n",
+               cfg.cluster_id, was.owner, acquired, was.token,
+               was.expiry < now ? "expired" : "would have expired", expiry, was.token + 1);
+    }
+    nf_aws_client_free(&aws);
+    nf_aws_models_free();
+    return status;
+}

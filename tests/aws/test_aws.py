@@ -1,0 +1,522 @@
+#!/usr/bin/env python3
+"""AWS end to end: nodefleet's AWS code against moto_server and dynalite, cross-checked with
+the real AWS CLI.
+
+    test_aws.py BUILD_DIR
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lab  # noqa: E402
+
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+LAB = None
+
+
+def setUpModule():
+    global LAB
+    if BUILD is None:
+        sys.exit("usage: test_aws.py BUILD_DIR")
+    LAB = lab.AwsLab(BUILD)
+
+
+def uid(prefix):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
+
+
+class LeaseTests:
+    """The fenced lease and the state item, on one DynamoDB implementation (a mixin)."""
+    endpoint = None  # set by the subclasses
+
+    @classmethod
+    def setUpClass(cls):
+        cls.table = uid("nf-state")
+        url = getattr(LAB, cls.endpoint)
+        r = LAB.run("create-table", env=LAB.env(dynamodb=url, DYNAMODB_TABLE=cls.table,
+                                                CLUSTER_ID="setup"))
+        assert r.returncode == 0, r.stderr
+        LAB.aws("dynamodb", "wait", "table-exists", "--table-name", cls.table, endpoint=url)
+
+    def url(self):
+        return getattr(LAB, self.endpoint)
+
+    def env(self, cluster, **extra):
+        return LAB.env(dynamodb=self.url(), DYNAMODB_TABLE=self.table, CLUSTER_ID=cluster, **extra)
+
+    def lease(self, cluster, owner, ttl=30):
+        r = LAB.run("acquire", owner, ttl, env=self.env(cluster))
+        return r.returncode, (json.loads(r.stdout) if r.stdout.strip() else None), r.stderr
+
+    def test_lease_semantics(self):
+        c = uid("pool")
+        rc, a, _ = self.lease(c, "alpha")
+        self.assertEqual(rc, 0)
+        self.assertEqual(a["owner"], "alpha")
+        self.assertEqual(a["token"], 1)
+        self.assertAlmostEqual(a["expiry"] - a["acquired_at"], 30, places=2)
+        rc, b, err = self.lease(c, "beta")
+        self.assertEqual(rc, 3)  # held by a live owner
+        self.assertEqual(b["owner"], "alpha")
+        self.assertIn("lease held by alpha", err)
+        env = self.env(c)
+        self.assertEqual(LAB.run("save", "alpha", 1, 5, env=env).returncode, 0)
+        r = LAB.run("save", "beta", 1, 6, env=env)
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("state write refused", r.stderr)
+        self.assertEqual(LAB.run("renew", "alpha", 1, 30, env=env).returncode, 0)
+        self.assertEqual(LAB.run("renew", "alpha", 7, 30, env=env).returncode, 3)  # wrong token
+        self.assertEqual(LAB.run("release", "alpha", 1, env=env).returncode, 0)
+        self.assertEqual(LAB.run("release", "alpha", 1, env=env).returncode, 3)  # not ours now
+        rc, b, _ = self.lease(c, "beta")
+        self.assertEqual((rc, b["token"]), (0, 2))  # tokens only grow
+        # the operator's way out: unlock says who held it, and fences them off
+        r = subprocess.run([LAB.nodefleet, "unlock"], env=env, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("held by beta", r.stdout)
+        self.assertIn("fencing token is now 3", r.stdout)
+        self.assertEqual(LAB.run("save", "beta", 2, 9, env=env).returncode, 3)
+        rc, a, _ = self.lease(c, "alpha")
+        self.assertEqual((rc, a["token"]), (0, 4))
+        st = json.loads(LAB.run("load", env=env).stdout)
+        self.assertEqual(st["node_count"], 5)
+
+    def test_expired_lease_can_be_taken(self):
+        c = uid("pool")
+        self.assertEqual(self.lease(c, "alpha", ttl=1)[0], 0)
+        time.sleep(2.2)
+        rc, b, _ = self.lease(c, "beta")
+        self.assertEqual((rc, b["owner"], b["token"]), (0, "beta", 2))
+        self.assertEqual(LAB.run("save", "alpha", 1, env=self.env(c)).returncode, 3)
+
+    def test_item_keeps_the_seed_layout(self):
+        c = uid("pool")
+        rc, l, _ = self.lease(c, "alpha", ttl=360)
+        self.assertEqual(LAB.run("save", "alpha", l["token"], 4, env=self.env(c)).returncode, 0)
+        item = LAB.aws("dynamodb", "get-item", "--table-name", self.table, "--key",
+                       json.dumps({"cluster_id": {"S": c}}), "--consistent-read",
+                       endpoint=self.url())["Item"]
+        types = {k: next(iter(v)) for k, v in item.items()}
+        seed = {"cluster_id": "S", "node_count": "N", "last_scale_time": "N",
+                "last_scale_action": "S", "last_scale_reason": "S", "scaling_in_progress": "S",
+                "lock_acquired_at": "N", "lock_expiry": "N", "draining_instances": "L",
+                "metrics_history": "L", "ttl": "N"}
+        ours = {"lease_owner": "S", "fencing_token": "N", "last_scale_up": "N",
+                "last_scale_down": "N", "in_flight_launches": "L"}
+        for name, t in {**seed, **ours}.items():
+            self.assertEqual(types.get(name), t, name)
+        self.assertEqual(item["scaling_in_progress"]["S"], "true")
+        self.assertEqual(item["node_count"]["N"], "4")
+        self.assertEqual(float(item["lock_expiry"]["N"]) - float(item["lock_acquired_at"]["N"]), 360)
+        self.assertEqual(item["draining_instances"]["L"][0]["S"], "i-0abc:ip-10-0-1-5:1700000000")
+        self.assertGreater(float(item["ttl"]["N"]), time.time() + 6 * 86400)
+
+    def test_eight_contenders_never_overlap(self):
+        c = uid("pool")
+        rounds = 100
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "lease.log")
+            procs = [subprocess.Popen([LAB.nfaws, "lease-loop", "p%d" % i, str(rounds), "30", log],
+                                      env=self.env(c), stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, text=True)
+                     for i in range(8)]
+            for p in procs:
+                _, err = p.communicate(timeout=600)
+                self.assertEqual(p.returncode, 0, err)
+            rows = []
+            with open(log) as f:
+                for line in f:
+                    owner, token, t0, t1 = line.split()
+                    rows.append((int(token), float(t0), float(t1), owner))
+        self.assertEqual(len(rows), 8 * rounds)
+        rows.sort()
+        tokens = [r[0] for r in rows]
+        self.assertEqual(len(set(tokens)), len(tokens), "a token was handed out twice")
+        for prev, cur in zip(rows, rows[1:]):
+            self.assertLess(prev[0], cur[0])
+            # the next holder got the lease only after the previous one had let it go
+            self.assertGreaterEqual(cur[1], prev[2], "holders %s and %s overlap" % (prev, cur))
+
+    def paused(self, successor):
+        c = uid("pool")
+        p = subprocess.Popen([LAB.nfaws, "hold-then-write", "sleeper", "2", "0.5"],
+                             env=self.env(c), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        first = json.loads(p.stdout.readline())
+        p.send_signal(signal.SIGSTOP)  # paused holding the lease, as a GC pause or a VM stall
+        time.sleep(3)  # past its expiry
+        if successor:
+            rc, b, _ = self.lease(c, "successor")
+            self.assertEqual((rc, b["token"]), (0, first["token"] + 1))
+        p.send_signal(signal.SIGCONT)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 3, err)
+        self.assertIn("WRITE refused", out)
+        st = json.loads(LAB.run("load", env=self.env(c)).stdout)
+        self.assertNotEqual(st["node_count"], 999)
+
+    def test_a_paused_holder_cannot_write_after_a_takeover(self):
+        self.paused(successor=True)
+
+    def test_a_paused_holder_cannot_write_after_its_expiry(self):
+        self.paused(successor=False)
+
+
+class LeaseOnMoto(LeaseTests, unittest.TestCase):
+    endpoint = "moto_serial_url"  # moto checks conditions without a lock: see proxy.py
+
+
+class LeaseOnDynalite(LeaseTests, unittest.TestCase):
+    endpoint = "dynalite_url"
+
+
+class EC2(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        ami = LAB.aws("ec2", "describe-images", "--owners", "amazon")["Images"][0]["ImageId"]
+        cls.template = uid("workers")
+        LAB.aws("ec2", "create-launch-template", "--launch-template-name", cls.template,
+                "--launch-template-data", json.dumps({"ImageId": ami, "InstanceType": "t3.small"}))
+        subnets = LAB.aws("ec2", "describe-subnets")["Subnets"]
+        cls.zones = {s["AvailabilityZone"]: s["SubnetId"] for s in subnets
+                     if s["AvailabilityZone"] in ("us-east-1a", "us-east-1b", "us-east-1c")}
+        cls.subnets = ",".join("%s=%s" % kv for kv in sorted(cls.zones.items()))
+        server = LAB.aws("ec2", "run-instances", "--image-id", ami, "--count", "1",
+                         "--tag-specifications",
+                         "ResourceType=instance,Tags=[{Key=Role,Value=k3s-master}]")
+        cls.server_ip = server["Instances"][0]["PrivateIpAddress"]
+
+    def setUp(self):
+        LAB.fault(mode="pass")
+
+    def env(self, cluster, endpoint=None, **extra):
+        return LAB.env(endpoint=endpoint, CLUSTER_ID=cluster, NODEFLEET_SUBNETS=self.subnets,
+                       NODEFLEET_LAUNCH_TEMPLATE=self.template, **extra)
+
+    def instances(self, cluster):
+        res = LAB.aws("ec2", "describe-instances", "--filters",
+                      "Name=tag:nodefleet:cluster,Values=" + cluster,
+                      "Name=instance-state-name,Values=pending,running")
+        return [i for r in res["Reservations"] for i in r["Instances"]]
+
+    def test_launch_puts_tags_subnets_and_markets_right(self):
+        c = uid("pool")
+        r = LAB.run("launch", 5, 3, "up-1", env=self.env(c))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["launched"], out["fell_back"]), (5, 0))
+        seen = self.instances(c)  # what EC2 itself says
+        self.assertEqual(len(seen), 5)
+        spot = 0
+        per_zone = {}
+        for i in seen:
+            tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
+            self.assertEqual(tags["nodefleet:cluster"], c)
+            self.assertEqual(tags["Role"], "k3s-worker")
+            self.assertEqual(tags["nodefleet:intent"], "up-1")
+            self.assertEqual(tags["Name"], "nodefleet-%s-worker" % c)
+            zone = i["Placement"]["AvailabilityZone"]
+            self.assertEqual(i["SubnetId"], self.zones[zone])
+            per_zone[zone] = per_zone.get(zone, 0) + 1
+            if i.get("InstanceLifecycle") == "spot":
+                spot += 1
+                self.assertEqual(tags["nodefleet:market"], "spot")
+        self.assertEqual(spot, 3)
+        self.assertLessEqual(max(per_zone.values()) - min(per_zone.values()), 1)  # balanced
+        self.assertEqual(len(per_zone), 3)
+
+    def test_a_retried_intent_does_not_launch_twice(self):
+        c = uid("pool")
+        first = json.loads(LAB.run("launch", 3, 2, "up-7", env=self.env(c)).stdout)
+        again = json.loads(LAB.run("launch", 3, 2, "up-7", env=self.env(c)).stdout)
+        self.assertEqual((again["already"], again["launched"]), (3, 0))
+        self.assertEqual(sorted(i["id"] for i in again["instances"]),
+                         sorted(i["id"] for i in first["instances"]))
+        self.assertEqual(len(self.instances(c)), 3)
+
+    def test_spot_capacity_error_falls_back_to_on_demand_in_the_same_cycle(self):
+        c = uid("pool")
+        LAB.fault(mode="reply", match="MarketType=spot", status=500,
+                  body="<Response><Errors><Error><Code>InsufficientInstanceCapacity</Code>"
+                       "<Message>There is no Spot capacity available</Message></Error></Errors>"
+                       "<RequestID>r1</RequestID></Response>")
+        r = LAB.run("launch", 4, 2, "up-2", env=self.env(c, endpoint=LAB.proxy_url))
+        LAB.fault(mode="pass")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["launched"], out["fell_back"]), (4, 2))
+        self.assertIn("capacity error; trying on-demand", r.stderr)
+        seen = self.instances(c)
+        self.assertEqual(len(seen), 4)
+        self.assertFalse(any(i.get("InstanceLifecycle") == "spot" for i in seen))
+
+    def test_quota_errors_are_reported_not_retried(self):
+        c = uid("pool")
+        LAB.fault(mode="reply", match="RunInstances", status=400,
+                  body="<Response><Errors><Error><Code>InstanceLimitExceeded</Code><Message>"
+                       "You have requested more instances than your limit</Message></Error>"
+                       "</Errors><RequestID>r2</RequestID></Response>")
+        before = LAB.proxy_stats()["faulted"]
+        r = LAB.run("launch", 1, 0, "up-3", env=self.env(c, endpoint=LAB.proxy_url))
+        faulted = LAB.proxy_stats()["faulted"] - before
+        LAB.fault(mode="pass")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("InstanceLimitExceeded", r.stderr)
+        self.assertIn("quota", r.stderr)
+        self.assertEqual(faulted, 1)
+
+    def test_throttling_and_5xx_are_retried_within_the_budget(self):
+        c = uid("pool")
+        throttle = ("<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request "
+                    "limit exceeded.</Message></Error></Errors><RequestID>r3</RequestID></Response>")
+        LAB.fault(mode="reply", match="DescribeInstances", status=503, body=throttle, count=2)
+        r = LAB.run("list", env=self.env(c, endpoint=LAB.proxy_url))
+        self.assertEqual(r.returncode, 0, r.stderr)  # third attempt went through
+        LAB.fault(mode="status", match="DescribeInstances", status=502, count=10)
+        before = LAB.proxy_stats()["faulted"]
+        t0 = time.time()
+        r = LAB.run("list", env=self.env(c, endpoint=LAB.proxy_url))
+        faulted = LAB.proxy_stats()["faulted"] - before
+        LAB.fault(mode="pass")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("after 3 attempts", r.stderr)
+        self.assertEqual(faulted, 3)
+        self.assertLess(time.time() - t0, 5)  # full jitter from 100 ms: a second at most
+
+    def test_malformed_answers_are_errors_not_crashes(self):
+        c = uid("pool")
+        for body in ("<DescribeInstancesResponse><reservationSet><item>",
+                     "<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
+                     "<instanceState><code>x</code></instanceState></item></instancesSet></item>"
+                     "</reservationSet></DescribeInstancesResponse>",
+                     "<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>"):
+            LAB.fault(mode="reply", match="DescribeInstances", status=200, body=body, count=1)
+            r = LAB.run("list", env=self.env(c, endpoint=LAB.proxy_url))
+            self.assertEqual(r.returncode, 1, body)
+            self.assertIn("nfaws: ", r.stderr)
+            self.assertTrue("XML" in r.stderr or "integer" in r.stderr, r.stderr)
+        LAB.fault(mode="pass")
+
+    def test_clock_skew_is_corrected_from_the_date_header(self):
+        c = uid("pool")
+        future = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 3600))
+        LAB.fault(mode="reply", match="DescribeInstances", status=400, count=1, date=future,
+                  body="<Response><Errors><Error><Code>RequestExpired</Code><Message>Request has "
+                       "expired.</Message></Error></Errors><RequestID>r4</RequestID></Response>")
+        r = LAB.run("list", env=self.env(c, endpoint=LAB.proxy_url))
+        LAB.fault(mode="pass")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rec = [json.loads(l) for l in r.stderr.splitlines() if l.startswith("{")]
+        skew = [x for x in rec if x["msg"] == "clock skew corrected"]
+        self.assertEqual(len(skew), 1)
+        self.assertAlmostEqual(skew[0]["skew_s"], 3600, delta=5)
+
+    def test_lists_follow_pages_and_terminate(self):
+        c = uid("pool")
+        env = self.env(c, NODEFLEET_DESCRIBE_PAGE_SIZE=5)
+        # moto pages by reservation (one per RunInstances call): seven launches, seven of them
+        for n in range(7):
+            self.assertEqual(LAB.run("launch", 1, 0, "up-4-%d" % n, env=env).returncode, 0)
+        r = LAB.run("list", env=env)
+        listed = json.loads(r.stdout)
+        self.assertEqual(len(listed), 7)
+        self.assertIn("pages: 2", r.stderr)
+        ids = [i["id"] for i in listed[:3]]
+        self.assertEqual(LAB.run("terminate", *ids, env=env).returncode, 0)
+        states = {i["InstanceId"]: i["State"]["Name"] for i in
+                  [i for r in LAB.aws("ec2", "describe-instances", "--instance-ids", *ids)
+                   ["Reservations"] for i in r["Instances"]]}
+        for i in ids:
+            self.assertIn(states[i], ("shutting-down", "terminated"))
+        self.assertEqual(len(json.loads(LAB.run("list", env=env).stdout)), 4)
+
+    def test_the_server_is_found_by_tag(self):
+        r = LAB.run("find-server", env=self.env(uid("pool")))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), self.server_ip)
+
+
+class DynamoFaults(unittest.TestCase):
+    def test_throttled_and_malformed_dynamodb_answers(self):
+        table, c = uid("nf-state"), uid("pool")
+        env = LAB.env(endpoint=LAB.proxy_url, DYNAMODB_TABLE=table, CLUSTER_ID=c)
+        self.assertEqual(LAB.run("create-table", env=env).returncode, 0)
+        LAB.fault(mode="reply", match="UpdateItem", status=400, count=2,
+                  content_type="application/x-amz-json-1.0",
+                  body='{"__type":"com.amazonaws.dynamodb.v20120810#'
+                       'ProvisionedThroughputExceededException","message":"Rate exceeded"}')
+        r = LAB.run("acquire", "alpha", 30, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["token"], 1)
+        LAB.fault(mode="reply", match="GetItem", status=200, count=1,
+                  content_type="application/x-amz-json-1.0", body='{"Item": {"node_count": ')
+        r = LAB.run("load", env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("response is not JSON", r.stderr)
+        LAB.fault(mode="down", match="UpdateItem", count=5)
+        r = LAB.run("save", "alpha", 1, 3, env=env)
+        self.assertEqual(r.returncode, 1)
+        LAB.fault(mode="pass")
+        # nothing half-written: the item is as it was
+        st = json.loads(LAB.run("load", env=env).stdout)
+        self.assertEqual(st["node_count"], 0)
+        # an item someone edited by hand into a wrong shape: refused, naming the field
+        LAB.aws("dynamodb", "update-item", "--table-name", table, "--key",
+                json.dumps({"cluster_id": {"S": c}}), "--update-expression", "SET #d = :d",
+                "--expression-attribute-names", '{"#d": "draining_instances"}',
+                "--expression-attribute-values", '{":d": {"L": [{"S": "i-0abc"}]}}')
+        r = LAB.run("load", env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("draining_instances[0]: expected \"instance:node:started_at\"", r.stderr)
+        self.assertIn("cluster_id " + c, r.stderr)
+
+
+class Support(unittest.TestCase):
+    def test_secrets_sns_cloudwatch_sqs_ssm(self):
+        env = LAB.env(CLUSTER_ID="support")
+        LAB.aws("secretsmanager", "create-secret", "--name", "node-fleet/prometheus-auth",
+                "--secret-string", '{"username":"prometheus","password":"p@ss-w0rd"}')
+        r = LAB.run("secret", "node-fleet/prometheus-auth", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(int(r.stdout), len('{"username":"prometheus","password":"p@ss-w0rd"}'))
+        self.assertNotIn("p@ss-w0rd", r.stdout + r.stderr)
+        r = LAB.run("secret", "no/such/secret", env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("ResourceNotFoundException", r.stderr)
+
+        topic = LAB.aws("sns", "create-topic", "--name", uid("nodefleet-events"))["TopicArn"]
+        q = LAB.aws("sqs", "create-queue", "--queue-name", uid("events-copy"))["QueueUrl"]
+        qarn = LAB.aws("sqs", "get-queue-attributes", "--queue-url", q, "--attribute-names",
+                       "QueueArn")["Attributes"]["QueueArn"]
+        LAB.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs",
+                "--notification-endpoint", qarn)
+        r = LAB.run("publish", topic, "scale_up", "pool lab: 3 -> 5 workers (cpu > 70 for 180s)",
+                    env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msgs = LAB.run("sqs-drain", q, env=env).stdout.strip().splitlines()
+        self.assertEqual(len(msgs), 1)
+        self.assertEqual(json.loads(msgs[0])["Message"], "pool lab: 3 -> 5 workers (cpu > 70 for 180s)")
+        self.assertEqual(LAB.run("sqs-drain", q, env=env).stdout.strip(), "")  # deleted
+
+        r = LAB.run("put-metrics", "NodeFleetTest", 1500, env=env)  # two batches
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = LAB.aws("cloudwatch", "list-metrics", "--namespace", "NodeFleetTest")["Metrics"]
+        self.assertEqual({x["MetricName"] for x in m}, {"NodeCount"})
+        self.assertEqual(m[0]["Dimensions"], [{"Name": "ClusterId", "Value": "support"}])
+
+        ami = LAB.aws("ec2", "describe-images", "--owners", "amazon")["Images"][0]["ImageId"]
+        iid = LAB.aws("ec2", "run-instances", "--image-id", ami, "--count", "1")["Instances"][0]["InstanceId"]
+        r = LAB.run("ssm-run", iid, "kubectl drain ip-10-0-1-5 --ignore-daemonsets", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        cmds = LAB.aws("ssm", "list-commands", "--command-id", out["command_id"])["Commands"]
+        self.assertEqual(cmds[0]["Parameters"]["commands"],
+                         ["kubectl drain ip-10-0-1-5 --ignore-daemonsets"])
+
+
+class ValgrindClean(unittest.TestCase):
+    """The AWS paths - libcurl, libcrypto, the XML and JSON readers, the lease - under
+    valgrind: no invalid access and no leak of any kind, on success and on error."""
+
+    def vg(self, argv, env, want):
+        supp = os.path.join(lab.HERE, "..", "valgrind.supp")
+        r = subprocess.run(["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+                            "--show-leak-kinds=all", "--errors-for-leak-kinds=all",
+                            "--suppressions=" + supp] + argv,
+                           env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, want, "%s\n%s" % (" ".join(argv), r.stderr[-3000:]))
+
+    def test_driver_and_unlock(self):
+        lab.need("valgrind")
+        table, c = uid("nf-vg"), uid("pool")
+        env = LAB.env(DYNAMODB_TABLE=table, CLUSTER_ID=c)
+        self.vg([LAB.nfaws, "create-table"], env, 0)
+        self.vg([LAB.nfaws, "acquire", "alpha", "30"], env, 0)
+        self.vg([LAB.nfaws, "save", "alpha", "1", "3"], env, 0)
+        self.vg([LAB.nfaws, "load"], env, 0)
+        self.vg([LAB.nfaws, "save", "beta", "1", "3"], env, 3)  # refused: not the holder
+        self.vg([LAB.nodefleet, "unlock"], env, 0)
+        self.vg([LAB.nfaws, "list"], env, 0)
+        LAB.fault(mode="reply", match="DescribeInstances", status=200, count=1,
+                  body="<DescribeInstancesResponse><reservationSet><item>")
+        self.vg([LAB.nfaws, "list"], LAB.env(endpoint=LAB.proxy_url, CLUSTER_ID=c), 1)
+        LAB.fault(mode="pass")
+        self.vg([LAB.nfaws, "load"], LAB.env(DYNAMODB_TABLE=table, CLUSTER_ID=c,
+                                             AWS_ENDPOINT_URL="http://127.0.0.1:9"), 1)
+
+
+class Credentials(unittest.TestCase):
+    """The chain: environment, shared files, IMDSv2 (with v1 fallback), and failures."""
+
+    def imds(self, mode):
+        d = tempfile.mkdtemp()
+        p = lab.start([sys.executable, os.path.join(lab.HERE, "imds.py"), os.path.join(d, "port"),
+                       mode], env={**os.environ, "NF_IMDS_KEY": "ASIAIMDSKEY0001"})
+        port = lab.port_from(os.path.join(d, "port"), p, "imds")
+        return p, "http://127.0.0.1:%d" % port
+
+    def env_without_keys(self, **extra):
+        e = LAB.env(DYNAMODB_TABLE="nf-creds", CLUSTER_ID="creds", **extra)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED"):
+            e.pop(k)
+        return e
+
+    def test_instance_profile_over_imdsv2(self):
+        for mode in ("normal", "v1only"):
+            p, url = self.imds(mode)
+            r = LAB.run("create-table", env=self.env_without_keys(
+                AWS_EC2_METADATA_SERVICE_ENDPOINT=url))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            log = json.loads(lab.http_get(url + "/__log")[1])
+            self.assertEqual(log[0]["method"], "PUT")
+            self.assertEqual(log[0]["ttl"], "21600")
+            # one token for the whole run: role name and credentials both use it
+            self.assertEqual([x["method"] for x in log].count("PUT"), 1, log)
+            self.assertEqual(log[-1]["path"], "/latest/meta-data/iam/security-credentials/nf-role")
+            if mode == "normal":
+                self.assertTrue(all(x["token"] == "tok-imds-0123" for x in log[1:]), log)
+                self.assertTrue(all(x["token"] == "tok-imds-0123" for x in log[1:]))
+            self.assertNotIn("imds-secret-do-not-log", r.stdout + r.stderr)
+            lab.stop(p)
+
+    def test_a_metadata_service_that_hangs_fails_fast_and_clearly(self):
+        p, url = self.imds("hang")
+        t0 = time.time()
+        r = LAB.run("load", env=self.env_without_keys(AWS_EC2_METADATA_SERVICE_ENDPOINT=url))
+        lab.stop(p)
+        self.assertEqual(r.returncode, 1)
+        self.assertLess(time.time() - t0, 5)
+        self.assertIn("no AWS credentials", r.stderr)
+        self.assertIn("IMDS", r.stderr)
+        self.assertIn("timed out", r.stderr)
+
+    def test_shared_files_and_profiles(self):
+        home = tempfile.mkdtemp()
+        os.makedirs(os.path.join(home, ".aws"))
+        with open(os.path.join(home, ".aws", "credentials"), "w") as f:
+            f.write("[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s1\n\n"
+                    "# the profile we use\n[ops]\naws_access_key_id=AKIAOPS\n"
+                    "aws_secret_access_key = s2\n")
+        env = self.env_without_keys(HOME=home, AWS_PROFILE="ops", AWS_EC2_METADATA_DISABLED="true")
+        r = LAB.run("create-table", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(home, ".aws", "credentials"), "a") as f:
+            f.write("this line is not a setting\n")
+        r = LAB.run("load", env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(".aws/credentials:9: expected [section] or key = value", r.stderr)
+        r = LAB.run("load", env=self.env_without_keys(HOME=tempfile.mkdtemp(),
+                                                      AWS_EC2_METADATA_DISABLED="true"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no AWS credentials", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

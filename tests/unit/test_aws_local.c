@@ -1,0 +1,235 @@
+/* test_aws_local.c - the AWS pieces that need no server: the shared-file reader, the
+ * credential chain's environment and file sources, the credentials document, and the
+ * DynamoDB state item decoder (strict: a damaged field is an error naming it). */
+#define _POSIX_C_SOURCE 200809L
+#include "test_util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "adapters/dynamodb.h"
+#include "aws/creds.h"
+#include "aws/ini.h"
+
+static const char ini_text[] = "# comment\n"
+                               "[default]\n"
+                               "aws_access_key_id = AKIADEFAULT\n"
+                               "aws_secret_access_key=  s1  \n"
+                               "\n"
+                               "; other comment\n"
+                               "[profile ops]\n"
+                               "region = eu-west-1\n"
+                               "s3 =\n"
+                               "  max_concurrent_requests = 20\n"
+                               "aws_session_token = tok\n";
+
+static int ini(const char *text, const char *section, const char *key, char *out, size_t n,
+               struct nf_err *e)
+{
+    return nf_ini_get(text, strlen(text), "creds", section, key, out, n, e);
+}
+
+static void ini_reads_sections_and_trims(void **state)
+{
+    (void)state;
+    char v[64];
+    struct nf_err e;
+    assert_int_equal(ini(ini_text, "default", "aws_secret_access_key", v, sizeof v, &e), NF_OK);
+    assert_string_equal(v, "s1");
+    assert_int_equal(ini(ini_text, "profile ops", "region", v, sizeof v, &e), NF_OK);
+    assert_string_equal(v, "eu-west-1");
+    /* the nested s3 block is skipped, the key after it is still in the section */
+    assert_int_equal(ini(ini_text, "profile ops", "aws_session_token", v, sizeof v, &e), NF_OK);
+    assert_string_equal(v, "tok");
+    assert_int_equal(ini(ini_text, "default", "region", v, sizeof v, &e), NF_E_NOT_FOUND);
+    assert_int_equal(ini(ini_text, "ops", "region", v, sizeof v, &e), NF_E_NOT_FOUND);
+}
+
+static void ini_rejects_malformed_lines_with_their_number(void **state)
+{
+    (void)state;
+    char v[64];
+    struct nf_err e;
+    assert_int_equal(ini("[default]\nregion = x\njunk\n", "default", "region", v, sizeof v, &e),
+                     NF_E_INPUT);
+    assert_string_equal(e.msg, "creds:3: expected [section] or key = value");
+    assert_int_equal(ini("region = x\n", "default", "region", v, sizeof v, &e), NF_E_INPUT);
+    assert_string_equal(e.msg, "creds:1: a setting before any [section]");
+    assert_int_equal(ini("[default\n", "default", "region", v, sizeof v, &e), NF_E_INPUT);
+    assert_string_equal(e.msg, "creds:1: malformed section header");
+    assert_int_equal(ini("[a]\n= v\n", "a", "x", v, sizeof v, &e), NF_E_INPUT);
+    assert_string_equal(e.msg, "creds:2: empty key");
+    char nul[] = "[a]\nx = 1\0\n";
+    assert_int_equal(nf_ini_get(nul, sizeof nul - 1, "creds", "a", "x", v, sizeof v, &e),
+                     NF_E_INPUT);
+    assert_string_equal(e.msg, "creds:2: contains a NUL byte");
+}
+
+static void chain_prefers_the_environment_then_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nf-creds-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], home[300], cfg[300];
+    snprintf(path, sizeof path, "%s/credentials", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(ini_text, f);
+    fclose(f);
+    snprintf(home, sizeof home, "AWS_SHARED_CREDENTIALS_FILE=%s", path);
+    snprintf(cfg, sizeof cfg, "AWS_CONFIG_FILE=%s/none", dir);
+    char *env_keys[] = {"AWS_ACCESS_KEY_ID=AKIAENV",
+                        "AWS_SECRET_ACCESS_KEY=sek",
+                        "AWS_SESSION_TOKEN=st",
+                        home,
+                        cfg,
+                        NULL};
+    struct nf_aws_creds_chain c;
+    struct nf_aws_credentials cr;
+    struct nf_err e;
+    nf_aws_creds_init(&c, env_keys, NULL);
+    assert_int_equal(nf_aws_creds_get(&c, 1000, &cr, &e), NF_OK);
+    assert_string_equal(cr.access_key_id, "AKIAENV");
+    assert_string_equal(cr.session_token, "st");
+    assert_string_equal(cr.source, "environment");
+    nf_aws_creds_forget(&c);
+
+    char *env_files[] = {home, cfg, "AWS_EC2_METADATA_DISABLED=true", NULL};
+    nf_aws_creds_init(&c, env_files, NULL);
+    assert_int_equal(nf_aws_creds_get(&c, 1000, &cr, &e), NF_OK);
+    assert_string_equal(cr.access_key_id, "AKIADEFAULT");
+    assert_string_equal(cr.secret_access_key, "s1");
+    assert_string_equal(cr.source, "credentials file");
+    nf_aws_creds_forget(&c);
+
+    /* a key id without its secret is a configuration error, not a fall-through */
+    char *half[] = {"AWS_ACCESS_KEY_ID=AKIAENV", NULL};
+    nf_aws_creds_init(&c, half, NULL);
+    assert_int_equal(nf_aws_creds_get(&c, 1000, &cr, &e), NF_E_CONFIG);
+    assert_non_null(strstr(e.msg, "AWS_SECRET_ACCESS_KEY is not"));
+
+    /* nothing anywhere: a configuration error that says where it looked */
+    char *none[] = {cfg, "AWS_SHARED_CREDENTIALS_FILE=/nonexistent/x",
+                    "AWS_EC2_METADATA_DISABLED=true", NULL};
+    nf_aws_creds_init(&c, none, NULL);
+    assert_int_equal(nf_aws_creds_get(&c, 1000, &cr, &e), NF_E_CONFIG);
+    assert_non_null(strstr(e.msg, "no AWS credentials"));
+    unlink(path);
+    rmdir(dir);
+}
+
+static void credentials_document_is_checked(void **state)
+{
+    (void)state;
+    struct nf_aws_credentials cr;
+    struct nf_err e;
+    const char *good = "{\"Code\":\"Success\",\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":"
+                       "\"topsecret\",\"Token\":\"t\",\"Expiration\":\"2026-01-01T00:00:00Z\"}";
+    memset(&cr, 0, sizeof cr);
+    assert_int_equal(nf_aws_creds_parse(good, strlen(good), "instance profile", &cr, &e), NF_OK);
+    assert_string_equal(cr.access_key_id, "ASIA1");
+    assert_true(fabs(cr.expiration - 1767225600.0) < 1e-6);
+    const char *failed = "{\"Code\":\"AssumeRoleUnauthorizedAccess\"}";
+    assert_int_equal(nf_aws_creds_parse(failed, strlen(failed), "instance profile", &cr, &e),
+                     NF_E_UNAVAILABLE);
+    assert_non_null(strstr(e.msg, "AssumeRoleUnauthorizedAccess"));
+    const char *partial = "{\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":\"topsecret\"}";
+    assert_int_equal(nf_aws_creds_parse(partial, strlen(partial), "container", &cr, &e),
+                     NF_E_UNAVAILABLE);
+    assert_null(strstr(e.msg, "topsecret"));
+    const char *badtime = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"topsecret\",\"Token\":"
+                          "\"t\",\"Expiration\":\"soon\"}";
+    assert_int_equal(nf_aws_creds_parse(badtime, strlen(badtime), "container", &cr, &e),
+                     NF_E_UNAVAILABLE);
+    assert_non_null(strstr(e.msg, "Expiration"));
+    assert_int_equal(nf_aws_creds_parse("[1", 2, "container", &cr, &e), NF_E_UNAVAILABLE);
+}
+
+static int decode(const char *item_json, struct nf_state *st, struct nf_err *e)
+{
+    json_t *j = json_loads(item_json, 0, NULL);
+    assert_non_null(j);
+    int rc = nf_dynamodb_state_decode(j, st, e);
+    json_decref(j);
+    return rc;
+}
+
+static void state_item_decodes_the_seed_layout_and_ours(void **state)
+{
+    (void)state;
+    static struct nf_state st;
+    struct nf_err e;
+    assert_int_equal(
+        decode(
+            "{\"cluster_id\":{\"S\":\"p\"},\"node_count\":{\"N\":\"4\"},"
+            "\"last_scale_action\":{\"S\":\"scale_up\"},\"last_scale_up\":{\"N\":\"1700\"},"
+            "\"draining_instances\":{\"L\":[{\"S\":\"i-0abc:ip-10-0-1-5:1700000000\"}]},"
+            "\"in_flight_launches\":{\"L\":[{\"M\":{\"intent\":{\"S\":\"up-1\"},\"az\":"
+            "{\"S\":\"us-east-1a\"},\"market\":{\"S\":\"spot\"},\"launched_at\":{\"N\":"
+            "\"1699\"},\"instances\":{\"L\":[{\"S\":\"i-1\"},{\"S\":\"i-2\"}]}}}]},"
+            "\"metrics_history\":{\"L\":[{\"M\":{\"t\":{\"N\":\"1\"},\"cpu\":{\"N\":\"55.5\"}}}]}}",
+            &st, &e),
+        NF_OK);
+    assert_int_equal(st.node_count, 4);
+    assert_string_equal(st.last_action, "scale_up");
+    assert_true(st.last_scale_up == 1700);
+    assert_int_equal(st.ndrains, 1);
+    assert_string_equal(st.drains[0].instance, "i-0abc");
+    assert_string_equal(st.drains[0].node, "ip-10-0-1-5");
+    assert_true(st.drains[0].started_at == 1700000000);
+    assert_int_equal(st.nlaunches, 1);
+    assert_int_equal(st.launches[0].ninstances, 2);
+    assert_string_equal(st.launches[0].instances[1], "i-2");
+    assert_int_equal(st.nhistory, 1);
+    assert_true(st.history[0].cpu == 55.5);
+    assert_true(isnan(st.history[0].memory));
+    /* a fresh pool: no item fields at all */
+    assert_int_equal(decode("{}", &st, &e), NF_OK);
+    assert_int_equal(st.node_count, 0);
+}
+
+static void a_damaged_state_item_is_an_error_naming_the_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *item, *msg;
+    } bad[] = {
+        {"{\"node_count\":{\"S\":\"4\"}}",
+         "state item: node_count: expected a number attribute {\"N\": ...}"},
+        {"{\"node_count\":{\"N\":\"4.5\"}}",
+         "state item: node_count: not a whole number from 0 to 100000"},
+        {"{\"node_count\":{\"N\":\"1e999\"}}", "state item: node_count: not a finite number"},
+        {"{\"draining_instances\":{\"L\":[{\"S\":\"i-1:n:1\"},{\"S\":\"i-2:n\"}]}}",
+         "state item: draining_instances[1]: expected \"instance:node:started_at\""},
+        {"{\"draining_instances\":{\"S\":\"x\"}}",
+         "state item: draining_instances: expected a list attribute {\"L\": [...]}"},
+        {"{\"in_flight_launches\":{\"L\":[{\"M\":{\"az\":{\"S\":\"a\"}}}]}}",
+         "state item: in_flight_launches[0]: no intent"},
+        {"{\"in_flight_launches\":{\"L\":[{\"M\":{\"intent\":{\"S\":\"u\"},\"instances\":"
+         "{\"L\":[{\"N\":\"1\"}]}}}]}}",
+         "state item: in_flight_launches[0]: an instance id is not a short string"},
+        {"{\"last_scale_up\":{\"N\":\"soon\"}}", "state item: last_scale_up: not a finite number"},
+    };
+    static struct nf_state st;
+    struct nf_err e;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(decode(bad[i].item, &st, &e), NF_E_INPUT);
+        assert_string_equal(e.msg, bad[i].msg);
+        assert_int_equal(st.node_count, 0); /* nothing half-decoded is handed back */
+        assert_int_equal(st.ndrains, 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ini_reads_sections_and_trims),
+        cmocka_unit_test(ini_rejects_malformed_lines_with_their_number),
+        cmocka_unit_test(chain_prefers_the_environment_then_files),
+        cmocka_unit_test(credentials_document_is_checked),
+        cmocka_unit_test(state_item_decodes_the_seed_layout_and_ours),
+        cmocka_unit_test(a_damaged_state_item_is_an_error_naming_the_field),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
