@@ -120,6 +120,17 @@ int main(int argc, char **argv)
                 rc = store->save(&st, &l, now_s(), &s, &err);
             }
         }
+    } else if (strcmp(cmd, "creds-at") == 0 && argc >= 3) {
+        /* get credentials at each of the given times (Unix s); print when each expires and
+         * where it came from (never the keys) */
+        for (int i = 2; i < argc && rc == NF_OK; i++) {
+            struct nf_aws_credentials cr;
+            rc = nf_aws_creds_get(&aws.creds, arg_num(argv[i]), &cr, &err);
+            if (rc == NF_OK)
+                printf("{\"at\": %s, \"source\": \"%s\", \"expiration\": %.0f}\n", argv[i],
+                       cr.source, cr.expiration);
+            memset(&cr, 0, sizeof cr);
+        }
     } else if (strcmp(cmd, "load") == 0) {
         struct nf_state s;
         rc = store->load(&st, &s, &err);

@@ -486,6 +486,23 @@ class Credentials(unittest.TestCase):
             self.assertNotIn("imds-secret-do-not-log", r.stdout + r.stderr)
             lab.stop(p)
 
+    def test_instance_credentials_are_refreshed_before_they_expire(self):
+        p, url = self.imds("normal")
+        now = time.time()
+        # the role's credentials last an hour: asked again a minute later they are reused;
+        # with 4 minutes left (under the 5-minute margin) they are fetched anew
+        r = LAB.run("creds-at", now, now + 60, now + 3600 - 240,
+                    env=self.env_without_keys(AWS_EC2_METADATA_SERVICE_ENDPOINT=url))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = [json.loads(x) for x in r.stdout.splitlines()]
+        self.assertEqual([g["source"] for g in got], ["instance profile"] * 3)
+        self.assertAlmostEqual(got[0]["expiration"], now + 3600, delta=5)
+        fetches = [x for x in json.loads(lab.http_get(url + "/__log")[1])
+                   if x["path"].endswith("/nf-role")]
+        self.assertEqual(len(fetches), 2)
+        self.assertNotIn("imds-secret-do-not-log", r.stdout + r.stderr)
+        lab.stop(p)
+
     def test_a_metadata_service_that_hangs_fails_fast_and_clearly(self):
         p, url = self.imds("hang")
         t0 = time.time()
