@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-cmake --build "$build" --target nodefleet bench_core bench_aws nfaws maxrss >/dev/null
+cmake --build "$build" --target nodefleet bench_core bench_aws bench_kube nfaws maxrss >/dev/null
 python3 bench/bench.py "$build"
 python3 bench/bench_prom.py "$build"
 python3 bench/bench_aws.py "$build"
+python3 bench/bench_kube.py "$build"

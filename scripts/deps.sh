@@ -4,7 +4,8 @@
 #   scripts/deps.sh build    compilers and libraries for `make`
 #   scripts/deps.sh test     + what the tests run (valgrind, python3, prometheus, ...), and
 #                            dynalite from npm into tests/aws/.npm; checks that moto_server
-#                            and the AWS CLI (preinstalled on our CI machines) are there
+#                            the AWS CLI and kubectl (preinstalled on our CI machines) are
+#                            there
 #   scripts/deps.sh fuzz     + clang and its libFuzzer runtime
 #   scripts/deps.sh bench    + hyperfine
 #
@@ -15,7 +16,7 @@ group=${1:-build}
 build_pkgs=(cmake make gcc pkg-config libc6-dev
             libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
             libmicrohttpd-dev libcmocka-dev)
-test_pkgs=(valgrind python3 prometheus prometheus-node-exporter)
+test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(hyperfine wrk)
 
@@ -43,10 +44,12 @@ aws_test_tools() {
             dynalite@4.0.0 >/dev/null
     fi
     local t
-    for t in moto_server aws; do
+    for t in moto_server aws kubectl; do
         command -v "$t" >/dev/null 2>&1 || {
-            echo "nodefleet: '$t' is not on PATH; the AWS tests need it (moto_server comes" \
-                "from 'pip install \"moto[server]\"', aws from the AWS CLI v2 installer)" >&2
+            echo "nodefleet: '$t' is not on PATH; the AWS and Kubernetes tests need it" \
+                "(moto_server comes from 'pip install \"moto[server]\"', aws from the AWS CLI" \
+                "v2 installer, kubectl from the Kubernetes release; our CI machines have all" \
+                "three)" >&2
             exit 1
         }
     done

@@ -28,6 +28,13 @@ struct nf_cli {
  * -1 = bad usage (message printed). */
 int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i);
 int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg);
+struct nf_kube;
+/* Open the API server client for a command: 0, or the exit status (message printed). */
+int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, struct nf_kube *k);
+/* Exit status for a Kubernetes error: 2 for our own configuration (the kubeconfig), 1 for
+ * anything the API server did or answered, however malformed. */
+int nf_cli_kube_exit(int rc);
+
 /* For commands that take only the common options: parse them all and load the config.
  * 0, or the exit status to return (messages printed). */
 int nf_cli_common_only(struct nf_cli *cli, int argc, char **argv, struct nf_config *cfg);
@@ -38,6 +45,8 @@ int nf_cli_usage_error(const struct nf_cli *cli, const char *fmt, ...)
 const char *nf_cli_value(const struct nf_cli *cli, int argc, char **argv, int *i);
 
 int nf_cmd_decide(int argc, char **argv);
+int nf_cmd_nodes(int argc, char **argv);
+int nf_cmd_drain(int argc, char **argv);
 int nf_cmd_simulate(int argc, char **argv);
 int nf_cmd_check_config(int argc, char **argv);
 int nf_cmd_run(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kube/kclient.h"
 #include "../util/log.h"
 #include "cli.h"
 
@@ -94,4 +95,21 @@ int nf_cli_common_only(struct nf_cli *cli, int argc, char **argv, struct nf_conf
             return nf_cli_usage_error(cli, "unknown option %s", argv[i]);
     }
     return nf_cli_load_config(cli, cfg);
+}
+
+int nf_cli_kube_exit(int rc)
+{
+    return rc == NF_E_CONFIG || rc == NF_E_USAGE ? 2 : 1;
+}
+
+int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, struct nf_kube *k)
+{
+    extern char **environ;
+    struct nf_err err = {0};
+    int rc = nf_kube_open(k, cfg, environ, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+        return nf_cli_kube_exit(rc);
+    }
+    return 0;
 }

@@ -90,6 +90,27 @@ static const struct command commands[] = {
      "\n"
      "Exit status: 0 cleared (or nothing to clear); 1 AWS could not be reached; 2 bad usage\n"
      "or config.\n"},
+    {"nodes", nf_cmd_nodes, "the workers, and whether each may be drained now (or why not)",
+     "usage: nodefleet nodes [--json] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Reads the cluster from the API server (kube.kubeconfig, KUBECONFIG, ~/.kube/config,\n"
+     "in-cluster, or K3s' /etc/rancher/k3s/k3s.yaml) and lists every node: status, zone,\n"
+     "market, EC2 instance, pods, requested CPU, and whether nodefleet may drain it now or\n"
+     "the first rule that forbids it (a pod that is a StatefulSet's, the only replica, ...).\n"
+     "Also the worker counts and the pending (unschedulable) pods.\n"
+     "\n"
+     "Exit status: 0 ok; 1 the API server could not be read; 2 bad usage or config.\n"},
+    {"drain", nf_cmd_drain, "drain one node as nodefleet does, safely, to the end",
+     "usage: nodefleet drain NODE [--delete-node] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Cordons NODE, checks every pod on it against the scale-down safety rules, and evicts\n"
+     "them through the Eviction API (PodDisruptionBudgets are honoured: a refusal is retried\n"
+     "until kube.drain_timeout). DaemonSet and mirror pods stay. If a pod may not be moved,\n"
+     "or the drain does not finish in time, the node is uncordoned and the reason printed.\n"
+     "  --delete-node   delete the Node object once drained\n"
+     "\n"
+     "Exit status: 0 drained; 1 aborted (node uncordoned) or API server unreachable; 2 bad\n"
+     "usage or config.\n"},
     {"decide", nf_cmd_decide, "one decision: an observation (JSON) on stdin, a plan on stdout",
      "usage: nodefleet decide [--policy P] [--input FILE] [--config FILE] [--set name=value]...\n"
      "\n"

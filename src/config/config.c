@@ -746,3 +746,16 @@ int nf_config_load(struct nf_config *out, const struct nf_config_sources *src,
     *out = *c;
     return NF_OK;
 }
+
+int nf_config_load_env(struct nf_config *out, char *const *envp)
+{
+    struct nf_config_sources src = {.envp = envp};
+    struct nf_buf probs;
+    nf_buf_init(&probs, 65536);
+    struct nf_err err = {0};
+    int rc = nf_config_load(out, &src, &probs, &err);
+    if (rc != NF_OK)
+        fprintf(stderr, "%s", probs.data ? probs.data : err.msg);
+    nf_buf_free(&probs);
+    return rc;
+}

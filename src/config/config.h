@@ -102,6 +102,10 @@ void nf_config_defaults(struct nf_config *c);
 int nf_config_load(struct nf_config *out, const struct nf_config_sources *src,
                    struct nf_buf *problems, struct nf_err *err);
 
+/* Defaults < environment only (no file, no flags), for tools and test drivers: NF_OK, or
+ * NF_E_CONFIG with every problem, one per line, printed to stderr. */
+int nf_config_load_env(struct nf_config *out, char *const *envp);
+
 /* Look up a setting by its name ("min_nodes", "sim.boot_s"); -1 if unknown. */
 int nf_setting_find(const char *name, size_t len);
 

@@ -197,6 +197,33 @@
     X(aws_slack_webhook_secret, "aws.slack_webhook_secret", NF_CT_STR, 0, 0, "",                   \
       "NODEFLEET_SLACK_WEBHOOK_SECRET", 0, NULL,                                                   \
       "Secrets Manager id of the Slack webhook URL (the seed's node-fleet/slack-webhook).")        \
+    X(kube_kubeconfig, "kube.kubeconfig", NF_CT_STR, 0, 0, "", "KUBECONFIG", 0, NULL,              \
+      "Kubeconfig file(s) for the API server (a colon-separated list: the first that "             \
+      "exists); empty: ~/.kube/config, then in-cluster, then /etc/rancher/k3s/k3s.yaml.")          \
+    X(kube_context, "kube.context", NF_CT_STR, 0, 0, "", "NODEFLEET_KUBE_CONTEXT", 0, NULL,        \
+      "Kubeconfig context to use; empty: its current-context.")                                    \
+    X(kube_serviceaccount_dir, "kube.serviceaccount_dir", NF_CT_STR, 0, 0,                         \
+      "/var/run/secrets/kubernetes.io/serviceaccount", "NODEFLEET_KUBE_SERVICEACCOUNT_DIR", 0,     \
+      NULL, "In a pod: where the service account's token and ca.crt are.")                         \
+    X(kube_timeout, "kube.timeout", NF_CT_DUR, 1, 600, "30", "NODEFLEET_KUBE_TIMEOUT", 0, NULL,    \
+      "Timeout of one API server request.")                                                        \
+    X(kube_page_size, "kube.page_size", NF_CT_INT, 10, 5000, "500", "NODEFLEET_KUBE_PAGE_SIZE", 0, \
+      NULL, "Objects per list page (the API's limit; kubectl uses 500).")                          \
+    X(kube_drain_timeout, "kube.drain_timeout", NF_CT_DUR, 10, 86400, "300",                       \
+      "NODEFLEET_DRAIN_TIMEOUT", 0, NULL,                                                          \
+      "A drain not finished in this time is aborted and the node uncordoned (the seed: "           \
+      "300 s).")                                                                                   \
+    X(kube_eviction_retry, "kube.eviction_retry", NF_CT_DUR, 1, 600, "5",                          \
+      "NODEFLEET_EVICTION_RETRY", 0, NULL,                                                         \
+      "Wait before retrying an eviction a PodDisruptionBudget refused, unless the API "            \
+      "server says how long (kubectl: 5 s).")                                                      \
+    X(kube_market_label, "kube.market_label", NF_CT_STR, 0, 0, "node.kubernetes.io/lifecycle",     \
+      "NODEFLEET_KUBE_MARKET_LABEL", 0, NULL,                                                      \
+      "Node label telling spot from on-demand workers (set by the launch template's K3s "          \
+      "join).")                                                                                    \
+    X(kube_market_spot_value, "kube.market_spot_value", NF_CT_STR, 0, 0, "spot",                   \
+      "NODEFLEET_KUBE_MARKET_SPOT_VALUE", 0, NULL,                                                 \
+      "The market label's value on spot workers (any case).")                                      \
     X(server_listen, "server.listen", NF_CT_STR, 0, 0, "127.0.0.1:9470", "NODEFLEET_LISTEN", 0,    \
       NULL,                                                                                        \
       "Address of /metrics, /healthz and /readyz: HOST:PORT, [IPV6]:PORT or :PORT (all "           \

@@ -242,6 +242,22 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
     C.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
     if (o->ca_file && o->ca_file[0])
         C.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    /* PEM in memory; libcurl copies blobs (CURL_BLOB_COPY), so nothing outlives the call */
+    struct curl_blob ca = {(void *)o->ca_pem, o->ca_pem ? strlen(o->ca_pem) : 0, CURL_BLOB_COPY};
+    struct curl_blob cert = {(void *)o->cert_pem, o->cert_pem ? strlen(o->cert_pem) : 0,
+                             CURL_BLOB_COPY};
+    struct curl_blob key = {(void *)o->key_pem, o->key_pem ? strlen(o->key_pem) : 0,
+                            CURL_BLOB_COPY};
+    if (o->ca_pem)
+        C.easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+    if (o->cert_pem) {
+        C.easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+        C.easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (o->key_pem) {
+        C.easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+        C.easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     if (o->auth.kind == NF_HTTP_AUTH_BASIC) {
         C.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         C.easy_setopt(c, CURLOPT_USERNAME, o->auth.user ? o->auth.user : "");
@@ -349,5 +365,7 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
             break; /* a retry would get the same */
     }
     C.slist_free_all(headers);
+    if (rc != NF_OK) /* no response: nothing for the caller to free */
+        nf_http_response_free(resp);
     return rc;
 }

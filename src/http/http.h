@@ -2,7 +2,9 @@
  *
  * Contract
  *   - TLS verification is on unless the caller sets `insecure` (only ever from an explicit
- *     user setting); `ca_file` replaces the system CA bundle.
+ *     user setting); `ca_file` or `ca_pem` (PEM in memory, e.g. a kubeconfig's
+ *     certificate-authority-data) replaces the system CA bundle. `cert_pem`/`key_pem` give a
+ *     client certificate and key (PEM in memory) for mutual TLS.
  *   - Every response body has a hard cap (`max_body`, named per use by the caller); a body
  *     over it fails with NF_E_TOO_BIG and is discarded, never truncated silently.
  *   - Retries only when the caller says the request is idempotent (`attempts` > 1): on
@@ -36,6 +38,7 @@ struct nf_http_opts {
     double connect_timeout_s;
     double timeout_s; /* whole request, per attempt */
     const char *ca_file;
+    const char *ca_pem, *cert_pem, *key_pem; /* NUL-terminated PEM text, or NULL */
     bool insecure;
     struct nf_http_auth auth;
     size_t max_body;
@@ -68,7 +71,8 @@ void nf_http_free(struct nf_http *h);
 
 /* Make one request (retrying as opts allow). NF_OK means an HTTP response arrived, whatever
  * its status; transport failures, timeouts and oversized bodies are errors. `resp->body` is
- * (re)initialised here and owned by the caller afterwards (nf_http_response_free). */
+ * (re)initialised here and owned by the caller afterwards (nf_http_response_free); after an
+ * error it is already freed (freeing it again is harmless). */
 int nf_http_request(struct nf_http *h, const char *method, const char *url, const void *body,
                     size_t body_len, const struct nf_http_opts *opts, struct nf_http_response *resp,
                     struct nf_err *err);

@@ -26,7 +26,8 @@
     X(NF_E_NOT_FOUND, 8, 2, "not found")                                                           \
     X(NF_E_UNAVAILABLE, 9, 1, "service unavailable")                                               \
     X(NF_E_CONFLICT, 10, 1, "a conditional write lost (another writer holds the lease)")           \
-    X(NF_E_AWS, 11, 1, "AWS refused the request")
+    X(NF_E_AWS, 11, 1, "AWS refused the request")                                                  \
+    X(NF_E_KUBE, 12, 1, "the Kubernetes API server refused the request")
 
 enum nf_errcode {
 #define NF__ERR_ENUM(name, num, status, text) name = num,

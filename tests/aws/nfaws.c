@@ -59,15 +59,9 @@ int main(int argc, char **argv)
         return 2;
     }
     struct nf_config cfg;
-    struct nf_config_sources src = {.envp = environ};
-    struct nf_buf probs;
-    nf_buf_init(&probs, 65536);
     struct nf_err err = {0};
-    if (nf_config_load(&cfg, &src, &probs, &err) != NF_OK) {
-        fprintf(stderr, "%s", probs.data ? probs.data : err.msg);
+    if (nf_config_load_env(&cfg, environ) != NF_OK)
         return 2;
-    }
-    nf_buf_free(&probs);
     struct nf_aws_client aws;
     if (nf_aws_client_init(&aws, cfg.aws_region, environ, &err) != NF_OK)
         return fail(1, &err);

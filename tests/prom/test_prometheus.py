@@ -268,7 +268,11 @@ class Daemon:
 
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
-        return self.p.wait(15)
+        rc = self.p.wait(15)
+        if rc != 0:  # say why (a sanitizer's report, say)
+            sys.stderr.write("".join(l for l in self.text().splitlines(True)
+                                     if not l.startswith("{"))[-4000:])
+        return rc
 
 
 class RunAndFaults(unittest.TestCase):

@@ -1,0 +1,103 @@
+/* cmd_drain.c - `nodefleet drain NODE`: nodefleet's drain on one node, by hand, to the end. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../kube/drain.h"
+#include "../util/log.h"
+#include "../util/parse.h"
+#include "cli.h"
+
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+int nf_cmd_drain(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "drain"};
+    const char *node = NULL;
+    bool delete_node = false;
+    for (int i = 1; i < argc; i++) {
+        int c = nf_cli_common_opt(&cli, argc, argv, &i);
+        if (c < 0)
+            return 2;
+        if (c == 1)
+            continue;
+        if (strcmp(argv[i], "--delete-node") == 0)
+            delete_node = true;
+        else if (argv[i][0] == '-')
+            return nf_cli_usage_error(&cli, "unknown option %s", argv[i]);
+        else if (node == NULL)
+            node = argv[i];
+        else
+            return nf_cli_usage_error(&cli, "one node at a time (got %s and %s)", node, argv[i]);
+    }
+    if (node == NULL)
+        return nf_cli_usage_error(&cli, "which node? (nodefleet drain NODE)");
+    struct nf_config cfg;
+    int st = nf_cli_load_config(&cli, &cfg);
+    if (st != 0)
+        return st;
+    struct nf_err err = {0};
+    struct nf_kube k;
+    if ((st = nf_cli_kube_open(&cli, &cfg, &k)) != 0)
+        return st;
+    int rc;
+    struct nf_drain_opts o = {.timeout_s = cfg.kube_drain_timeout,
+                              .eviction_retry_s = cfg.kube_eviction_retry,
+                              .market_label = cfg.kube_market_label,
+                              .market_spot_value = cfg.kube_market_spot_value};
+    double started = now_s();
+    struct nf_drain_report rep;
+    for (;;) {
+        rc = nf_kube_drain_step(&k, node, started, now_s(), &o, &rep, &err);
+        if (rc != NF_OK) {
+            /* the API server unreachable: the drain stands; keep trying to the deadline.
+             * Anything else (refused credentials or RBAC, a broken answer) ends it now. */
+            if (rc != NF_E_UNAVAILABLE || now_s() - started > cfg.kube_drain_timeout + 60) {
+                fprintf(stderr, "nodefleet drain: %s (node %s may be left cordoned)\n", err.msg,
+                        node);
+                st = 1;
+                break;
+            }
+            nf_log(NF_LOG_WARN, "drain step failed; retrying", NF_LF_STR("node", node),
+                   NF_LF_STR("error", err.msg), NF_LF_END);
+            sleep_s(2);
+            continue;
+        }
+        if (rep.state == NF_DRAIN_DONE) {
+            if (delete_node)
+                rc = nf_kube_delete_node(&k, node, &err);
+            if (rc != NF_OK) {
+                fprintf(stderr, "nodefleet drain: %s\n", err.msg);
+                st = nf_cli_kube_exit(rc);
+            } else {
+                printf("drained %s: %s%s\n", node, rep.why, delete_node ? "; node deleted" : "");
+            }
+            break;
+        }
+        if (rep.state == NF_DRAIN_ABORTED) {
+            fprintf(stderr, "nodefleet drain: aborted, node %s uncordoned: %s\n", node, rep.why);
+            st = 1;
+            break;
+        }
+        nf_log(NF_LOG_INFO, "draining", NF_LF_STR("node", node), NF_LF_STR("status", rep.why),
+               NF_LF_END);
+        sleep_s(rep.retry_in_s > 0 ? rep.retry_in_s : 1);
+    }
+    nf_kube_close(&k);
+    return st;
+}
