@@ -266,6 +266,19 @@ class NodefleetDrain(unittest.TestCase):
         self.assertEqual(pods_on("w1"), [])
         self.assertTrue([x for x in seen if x["path"].endswith("/eviction")])
 
+    def test_an_eviction_refused_outright_aborts_at_once(self):
+        # two budgets over the same pods: the Eviction API answers 500, nothing to wait for
+        LAB.load(cluster(pdbs=[K.pdb("web", "shop", {"app": "web"}, max_unavailable=5),
+                               K.pdb("web-too", "shop", {"app": "web"}, max_unavailable=5)]))
+        self.assertEqual(verdict("w1")["rule"], "multiple_pdbs")
+        t0 = time.time()
+        r, seen = self.drain("w1")
+        self.assertEqual(r.returncode, 1)
+        self.assertLess(time.time() - t0, 10)
+        self.assertIn("more than one PodDisruptionBudget", r.stderr)
+        self.assertNotIn("unschedulable", node_obj("w1")["spec"])
+        self.assertEqual(pods_on("w1"), ["web-0", "web-2"])
+
     def test_daemonset_and_mirror_pods_stay(self):
         ds = K.pod("agent-w1", "kube-system", "w1", ("DaemonSet", "agent"), {"app": "agent"})
         static = K.pod("kube-proxy-w1", "kube-system", "w1",
