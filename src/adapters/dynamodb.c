@@ -375,7 +375,18 @@ static int ddb_load(void *ctx, struct nf_state *st, struct nf_err *err)
     int rc = get_item(s, &item, err);
     if (rc != NF_OK || item == NULL)
         return rc;
-    rc = nf_dynamodb_state_decode(item, st, err);
+    /* nodefleet's own full copy when there is one; the seed's fields otherwise (an item the
+     * seed wrote, or one edited by hand) */
+    const char *full =
+        json_string_value(json_object_get(json_object_get(item, "nodefleet_state"), "S"));
+    if (full != NULL)
+        rc = nf_state_from_json(full, strlen(full), st, err);
+    else if (json_object_get(item, "nodefleet_state") != NULL)
+        rc = nf_err_set(err, NF_E_INPUT,
+                        "state item: nodefleet_state: expected a string "
+                        "attribute {\"S\": ...}");
+    else
+        rc = nf_dynamodb_state_decode(item, st, err);
     json_decref(item);
     if (rc != NF_OK)
         nf_err_prefix(err, "table %s, cluster_id %s", s->table, s->cluster_id);
@@ -414,20 +425,30 @@ static int ddb_save(void *ctx, const struct nf_lease *l, double now, const struc
         json_array_append_new(hist, json_pack("{s:o}", "M", m));
     }
     double last = st->last_scale_up > st->last_scale_down ? st->last_scale_up : st->last_scale_down;
+    struct nf_buf full;
+    nf_buf_init(&full, 350 * 1024); /* DynamoDB's item limit is 400 KB */
+    if (nf_state_to_json(st, &full) != NF_OK || full.status != NF_OK) {
+        nf_buf_free(&full);
+        json_decref(launches);
+        json_decref(drains);
+        json_decref(hist);
+        return nf_err_set(err, NF_E_TOO_BIG, "state too large for one DynamoDB item");
+    }
     json_t *params = json_pack(
-        "{s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o}, s:{s:o}, s:{s:o}}, "
+        "{s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o}, s:{s:o}, s:{s:o}, s:o}, "
         "s:{s:s}}",
         "Key", key(s), "UpdateExpression",
         "SET node_count = :n, last_scale_time = :last, last_scale_up = :up, "
         "last_scale_down = :down, last_scale_action = :action, last_scale_reason = :reason, "
         "in_flight_launches = :launches, draining_instances = :drains, "
-        "metrics_history = :hist, #ttl = :ttl",
+        "metrics_history = :hist, #ttl = :ttl, nodefleet_state = :full",
         "ExpressionAttributeValues", ":n", num(st->node_count), ":last", num(last), ":up",
         num(st->last_scale_up), ":down", num(st->last_scale_down), ":action",
         str(st->last_action[0] ? st->last_action : "none"), ":reason",
         str(st->last_reason[0] ? st->last_reason : "-"), ":ttl", num(now + NF_DDB_TTL_S),
-        ":launches", "L", launches, ":drains", "L", drains, ":hist", "L", hist,
-        "ExpressionAttributeNames", "#ttl", "ttl");
+        ":launches", "L", launches, ":drains", "L", drains, ":hist", "L", hist, ":full",
+        str(full.data), "ExpressionAttributeNames", "#ttl", "ttl");
+    nf_buf_free(&full);
     holder_condition(params, l, now);
     struct nf_aws_error ae;
     json_t *res = NULL;

@@ -10,7 +10,6 @@
 #include "../util/parse.h"
 #include "cli.h"
 
-
 static double now_s(void)
 {
     struct timespec ts;

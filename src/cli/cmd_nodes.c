@@ -10,7 +10,6 @@
 #include "../util/buf.h"
 #include "cli.h"
 
-
 static double share(int64_t used, int64_t of)
 {
     return of > 0 ? 100.0 * (double)used / (double)of : 0;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../adapters/dynamodb.h"
+#include "../adapters/stores.h"
 #include "../util/timefmt.h"
 #include "cli.h"
 
@@ -21,27 +21,24 @@ int nf_cmd_unlock(int argc, char **argv)
     if (st != 0)
         return st;
     struct nf_err err = {0};
-    struct nf_aws_client aws;
-    int rc = nf_aws_client_init(&aws, cfg.aws_region, environ, &err);
+    struct nf_store_handle h;
+    int rc = nf_store_open(&h, &cfg, environ, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
         return nf_err_exit_status(rc);
     }
-    struct nf_dynamodb_store s = {.aws = &aws};
-    snprintf(s.table, sizeof s.table, "%s", cfg.dynamodb_table);
-    snprintf(s.cluster_id, sizeof s.cluster_id, "%s", cfg.cluster_id);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     double now = (double)ts.tv_sec;
     struct nf_lease was;
-    rc = nf_dynamodb_store_port.unlock(&s, now, &was, &err);
+    rc = h.port->unlock(h.ctx, now, &was, &err);
     int status = 0;
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
         status = nf_err_exit_status(rc);
     } else if (was.owner[0] == '\0') {
-        printf("no lease was held on %s in %s; fencing token is now %lld\n", cfg.cluster_id,
-               cfg.dynamodb_table, was.token + 1);
+        printf("no lease was held on %s in %s; fencing token is now %lld\n", cfg.cluster_id, h.desc,
+               was.token + 1);
     } else {
         char acquired[32], expiry[32];
         nf_format_time(was.acquired_at, acquired);
@@ -51,7 +48,7 @@ int nf_cmd_unlock(int argc, char **argv)
                cfg.cluster_id, was.owner, acquired, was.token,
                was.expiry < now ? "expired" : "would have expired", expiry, was.token + 1);
     }
-    nf_aws_client_free(&aws);
+    nf_store_close(&h);
     nf_aws_models_free();
     return status;
 }

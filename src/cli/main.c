@@ -83,13 +83,14 @@ static const struct command commands[] = {
     {"unlock", nf_cmd_unlock, "clear a stuck lease, saying who held it",
      "usage: nodefleet unlock [--config FILE] [--set name=value]...\n"
      "\n"
-     "Clears the lease on the pool's state item (dynamodb_table, key cluster_id) whoever\n"
-     "holds it - the seed's \"DynamoDB lock stuck\" fix - and prints who held it and until\n"
-     "when. The fencing token goes up, so if the old holder is still alive, none of its\n"
-     "writes will be accepted. AWS credentials and region as every AWS SDK finds them.\n"
+     "Clears the lease on the pool's state (the `store`: the SQLite file, or the DynamoDB\n"
+     "item keyed by cluster_id) whoever holds it - the seed's \"DynamoDB lock stuck\" fix -\n"
+     "and prints who held it and until when. The fencing token goes up, so if the old\n"
+     "holder is still alive, none of its writes will be accepted. AWS credentials and\n"
+     "region as every AWS SDK finds them.\n"
      "\n"
-     "Exit status: 0 cleared (or nothing to clear); 1 AWS could not be reached; 2 bad usage\n"
-     "or config.\n"},
+     "Exit status: 0 cleared (or nothing to clear); 1 the store could not be reached; 2 bad\n"
+     "usage or config.\n"},
     {"nodes", nf_cmd_nodes, "the workers, and whether each may be drained now (or why not)",
      "usage: nodefleet nodes [--json] [--config FILE] [--set name=value]...\n"
      "\n"

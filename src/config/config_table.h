@@ -31,6 +31,13 @@
       "daemon can afford to look more often).")                                                    \
     X(lease_ttl, "lease_ttl", NF_CT_DUR, 5, 86400, "360", "NODEFLEET_LEASE_TTL", 0, NULL,          \
       "How long a lease lasts unless renewed (the seed's 360 s covers a drain plus a join).")      \
+    X(store, "store", NF_CT_STR, 0, 0, "sqlite:nodefleet-state.db", "NODEFLEET_STORE", 0, NULL,    \
+      "Where the pool state and the lease live: sqlite:PATH (one file, the embedded default) "     \
+      "or dynamodb (the table dynamodb_table; dynamodb:TABLE names it here), shared by "           \
+      "replicas and Lambda invocations.")                                                          \
+    X(provision_timeout, "provision_timeout", NF_CT_DUR, 30, 86400, "600",                         \
+      "NODEFLEET_PROVISION_TIMEOUT", 0, NULL,                                                      \
+      "A launched worker not Ready in this time is terminated and counted as a failure.")          \
     X(dynamodb_table, "dynamodb_table", NF_CT_STR, 0, 0, "k3s-autoscaler-state", "DYNAMODB_TABLE", \
       0, NULL, "DynamoDB table holding the pool state and lease.")                                 \
     X(metrics_history_table, "metrics_history_table", NF_CT_STR, 0, 0, "k3s-metrics-history",      \

@@ -11,11 +11,15 @@
 
 #include <stddef.h>
 
+#include "../core/types.h"
+#include "../util/buf.h"
+
 #define NF_OWNER_MAX            96
 #define NF_STATE_LAUNCHES_MAX   32
 #define NF_STATE_DRAINS_MAX     32
 #define NF_LAUNCH_INSTANCES_MAX 16
 #define NF_STATE_HISTORY_MAX    10
+#define NF_STATE_DECISIONS_MAX  50
 
 struct nf_lease {
     char owner[NF_OWNER_MAX];
@@ -24,11 +28,14 @@ struct nf_lease {
     double expiry;
 };
 
+/* A launch: written as an intent (count, spot share) before the cloud is called, then with
+ * the instances it made. Instances leave the record when they join (or fail to). */
 struct nf_launch_rec {
     char intent[64]; /* also the base of the EC2 ClientToken */
     char az[32];
     char market[16];
     double launched_at;
+    int count, spot; /* asked for: `spot` of `count` on spot */
     int ninstances;
     char instances[NF_LAUNCH_INSTANCES_MAX][24];
 };
@@ -37,6 +44,16 @@ struct nf_drain_rec {
     char node[128];
     char instance[24];
     double started_at;
+};
+
+/* One decision, for `status`, `explain` and the status page. */
+struct nf_decision_rec {
+    double t;
+    char action[16]; /* scale_up | scale_down | none */
+    int nodes;
+    int size_before; /* ready + joining workers */
+    char code[40];   /* nf_plan_code */
+    char reason[200];
 };
 
 struct nf_state {
@@ -52,6 +69,18 @@ struct nf_state {
     struct {
         double t, cpu, memory, pending_pods;
     } history[NF_STATE_HISTORY_MAX];
+    int ndecisions; /* the newest decisions, oldest first */
+    struct nf_decision_rec decisions[NF_STATE_DECISIONS_MAX];
+    long long launch_failures, drains_done, drains_aborted; /* counters since the state began */
 };
+
+/* The state as one JSON object (the SQLite store's column; the DynamoDB store's extra
+ * attribute), and back. Decoding is strict: a field of the wrong type or form is NF_E_INPUT
+ * naming it ("state: launches[0].count: ..."); nothing is guessed. */
+int nf_state_to_json(const struct nf_state *st, struct nf_buf *out);
+int nf_state_from_json(const char *text, size_t len, struct nf_state *st, struct nf_err *err);
+
+/* Append a decision to the ring (the oldest goes when it is full). */
+void nf_state_add_decision(struct nf_state *st, const struct nf_decision_rec *d);
 
 #endif

@@ -57,7 +57,8 @@ class AwsLab:
         e = {"PATH": os.environ["PATH"], "HOME": self.dir, "AWS_ACCESS_KEY_ID": "testing",
              "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
              "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-             "AWS_ENDPOINT_URL": endpoint or self.moto_url, "AWS_MAX_ATTEMPTS": "3"}
+             "AWS_ENDPOINT_URL": endpoint or self.moto_url, "AWS_MAX_ATTEMPTS": "3",
+             "NODEFLEET_STORE": "dynamodb"}
         if dynamodb:
             e["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb
         e.update({k: str(v) for k, v in extra.items()})

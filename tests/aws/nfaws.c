@@ -13,6 +13,7 @@
 
 #include "adapters/dynamodb.h"
 #include "adapters/ec2.h"
+#include "adapters/stores.h"
 #include "aws/support.h"
 #include "config/config.h"
 #include "util/parse.h"
@@ -65,18 +66,32 @@ int main(int argc, char **argv)
     struct nf_aws_client aws;
     if (nf_aws_client_init(&aws, cfg.aws_region, environ, &err) != NF_OK)
         return fail(1, &err);
-    struct nf_dynamodb_store st = {.aws = &aws};
-    snprintf(st.table, sizeof st.table, "%s", cfg.dynamodb_table);
-    snprintf(st.cluster_id, sizeof st.cluster_id, "%s", cfg.cluster_id);
+    struct nf_dynamodb_store ddb = {.aws = &aws};
+    snprintf(ddb.table, sizeof ddb.table, "%s", cfg.dynamodb_table);
+    snprintf(ddb.cluster_id, sizeof ddb.cluster_id, "%s", cfg.cluster_id);
+    /* the store commands use the configured store (NODEFLEET_STORE): DynamoDB for the AWS
+     * tests, SQLite for the embedded store's */
+    struct nf_store_handle sh;
     const struct nf_store_port *store = &nf_dynamodb_store_port;
+    void *stx = &ddb;
+    bool opened = false;
+    if (strncmp(cfg.store, "sqlite:", 7) == 0 || strncmp(cfg.store, "dynamodb:", 9) == 0) {
+        if (nf_store_open(&sh, &cfg, environ, &err) != NF_OK) {
+            nf_aws_client_free(&aws);
+            return fail(1, &err);
+        }
+        store = sh.port;
+        stx = sh.ctx;
+        opened = true;
+    }
     const char *cmd = argv[1];
     int rc = NF_OK, status = 0;
 
     if (strcmp(cmd, "create-table") == 0) {
-        rc = nf_dynamodb_create_table(&st, &err);
+        rc = nf_dynamodb_create_table(&ddb, &err);
     } else if (strcmp(cmd, "acquire") == 0 && argc == 4) {
         struct nf_lease l;
-        rc = store->acquire(&st, argv[2], now_s(), arg_num(argv[3]), &l, &err);
+        rc = store->acquire(stx, argv[2], now_s(), arg_num(argv[3]), &l, &err);
         if (rc == NF_OK || rc == NF_E_CONFLICT)
             print_lease(&l);
     } else if ((strcmp(cmd, "release") == 0 || strcmp(cmd, "renew") == 0 ||
@@ -85,12 +100,12 @@ int main(int argc, char **argv)
         struct nf_lease l = {.token = (long long)arg_num(argv[3])};
         snprintf(l.owner, sizeof l.owner, "%s", argv[2]);
         if (strcmp(cmd, "release") == 0) {
-            rc = store->release(&st, &l, &err);
+            rc = store->release(stx, &l, &err);
         } else if (strcmp(cmd, "renew") == 0) {
-            rc = store->renew(&st, &l, now_s(), argc > 4 ? arg_num(argv[4]) : 60, &err);
+            rc = store->renew(stx, &l, now_s(), argc > 4 ? arg_num(argv[4]) : 60, &err);
         } else {
             struct nf_state s;
-            rc = store->load(&st, &s, &err);
+            rc = store->load(stx, &s, &err);
             if (rc == NF_OK) {
                 s.node_count = argc > 4 ? (int)arg_num(argv[4]) : s.node_count + 1;
                 snprintf(s.last_action, sizeof s.last_action, "scale_up");
@@ -111,7 +126,7 @@ int main(int argc, char **argv)
                 s.history[0].cpu = 74.5;
                 s.history[0].memory = 40;
                 s.history[0].pending_pods = NAN;
-                rc = store->save(&st, &l, now_s(), &s, &err);
+                rc = store->save(stx, &l, now_s(), &s, &err);
             }
         }
     } else if (strcmp(cmd, "creds-at") == 0 && argc >= 3) {
@@ -127,14 +142,14 @@ int main(int argc, char **argv)
         }
     } else if (strcmp(cmd, "load") == 0) {
         struct nf_state s;
-        rc = store->load(&st, &s, &err);
+        rc = store->load(stx, &s, &err);
         if (rc == NF_OK)
             printf("{\"node_count\": %d, \"last_action\": \"%s\", \"ndrains\": %d, "
                    "\"nlaunches\": %d, \"nhistory\": %d}\n",
                    s.node_count, s.last_action, s.ndrains, s.nlaunches, s.nhistory);
     } else if (strcmp(cmd, "unlock") == 0) {
         struct nf_lease was;
-        rc = store->unlock(&st, now_s(), &was, &err);
+        rc = store->unlock(stx, now_s(), &was, &err);
         if (rc == NF_OK)
             print_lease(&was);
     } else if (strcmp(cmd, "lease-loop") == 0 && argc == 6) {
@@ -150,7 +165,7 @@ int main(int argc, char **argv)
         for (int r = 0; r < rounds && rc == NF_OK; r++) {
             struct nf_lease l;
             for (;;) {
-                rc = store->acquire(&st, owner, now_s(), ttl, &l, &err);
+                rc = store->acquire(stx, owner, now_s(), ttl, &l, &err);
                 if (rc != NF_E_CONFLICT)
                     break;
                 sleep_s(0.002 + (rand_r(&seed) % 1000) / 100000.0);
@@ -160,7 +175,7 @@ int main(int argc, char **argv)
             double t0 = now_s();
             sleep_s(0.001);
             double t1 = now_s();
-            rc = store->release(&st, &l, &err);
+            rc = store->release(stx, &l, &err);
             fprintf(log, "%s %lld %.6f %.6f\n", owner, l.token, t0, t1);
             fflush(log);
         }
@@ -169,15 +184,15 @@ int main(int argc, char **argv)
         /* take the lease, say so, wait (the test stops us past the expiry), then try to
          * write state with the old lease */
         struct nf_lease l;
-        rc = store->acquire(&st, argv[2], now_s(), arg_num(argv[3]), &l, &err);
+        rc = store->acquire(stx, argv[2], now_s(), arg_num(argv[3]), &l, &err);
         if (rc == NF_OK) {
             print_lease(&l);
             sleep_s(arg_num(argv[4]));
             struct nf_state s;
-            rc = store->load(&st, &s, &err);
+            rc = store->load(stx, &s, &err);
             s.node_count = 999;
             if (rc == NF_OK)
-                rc = store->save(&st, &l, now_s(), &s, &err);
+                rc = store->save(stx, &l, now_s(), &s, &err);
             printf(rc == NF_OK ? "WRITE ok\n" : "WRITE refused\n");
         }
     } else if (strcmp(cmd, "launch") == 0 && argc == 5) {
@@ -305,6 +320,8 @@ int main(int argc, char **argv)
     }
     if (rc != NF_OK)
         status = fail(rc, &err);
+    if (opened)
+        nf_store_close(&sh);
     nf_aws_client_free(&aws);
     nf_aws_models_free();
     return status;

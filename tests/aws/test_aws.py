@@ -33,23 +33,11 @@ def uid(prefix):
 
 
 class LeaseTests:
-    """The fenced lease and the state item, on one DynamoDB implementation (a mixin)."""
-    endpoint = None  # set by the subclasses
-
-    @classmethod
-    def setUpClass(cls):
-        cls.table = uid("nf-state")
-        url = getattr(LAB, cls.endpoint)
-        r = LAB.run("create-table", env=LAB.env(dynamodb=url, DYNAMODB_TABLE=cls.table,
-                                                CLUSTER_ID="setup"))
-        assert r.returncode == 0, r.stderr
-        LAB.aws("dynamodb", "wait", "table-exists", "--table-name", cls.table, endpoint=url)
-
-    def url(self):
-        return getattr(LAB, self.endpoint)
+    """The fenced lease and the state, on one store implementation (a mixin): the subclasses
+    say how to reach it (`store_env`)."""
 
     def env(self, cluster, **extra):
-        return LAB.env(dynamodb=self.url(), DYNAMODB_TABLE=self.table, CLUSTER_ID=cluster, **extra)
+        return self.store_env(cluster=cluster, **extra)
 
     def lease(self, cluster, owner, ttl=30):
         r = LAB.run("acquire", owner, ttl, env=self.env(cluster))
@@ -95,28 +83,6 @@ class LeaseTests:
         rc, b, _ = self.lease(c, "beta")
         self.assertEqual((rc, b["owner"], b["token"]), (0, "beta", 2))
         self.assertEqual(LAB.run("save", "alpha", 1, env=self.env(c)).returncode, 3)
-
-    def test_item_keeps_the_seed_layout(self):
-        c = uid("pool")
-        rc, l, _ = self.lease(c, "alpha", ttl=360)
-        self.assertEqual(LAB.run("save", "alpha", l["token"], 4, env=self.env(c)).returncode, 0)
-        item = LAB.aws("dynamodb", "get-item", "--table-name", self.table, "--key",
-                       json.dumps({"cluster_id": {"S": c}}), "--consistent-read",
-                       endpoint=self.url())["Item"]
-        types = {k: next(iter(v)) for k, v in item.items()}
-        seed = {"cluster_id": "S", "node_count": "N", "last_scale_time": "N",
-                "last_scale_action": "S", "last_scale_reason": "S", "scaling_in_progress": "S",
-                "lock_acquired_at": "N", "lock_expiry": "N", "draining_instances": "L",
-                "metrics_history": "L", "ttl": "N"}
-        ours = {"lease_owner": "S", "fencing_token": "N", "last_scale_up": "N",
-                "last_scale_down": "N", "in_flight_launches": "L"}
-        for name, t in {**seed, **ours}.items():
-            self.assertEqual(types.get(name), t, name)
-        self.assertEqual(item["scaling_in_progress"]["S"], "true")
-        self.assertEqual(item["node_count"]["N"], "4")
-        self.assertEqual(float(item["lock_expiry"]["N"]) - float(item["lock_acquired_at"]["N"]), 360)
-        self.assertEqual(item["draining_instances"]["L"][0]["S"], "i-0abc:ip-10-0-1-5:1700000000")
-        self.assertGreater(float(item["ttl"]["N"]), time.time() + 6 * 86400)
 
     def test_eight_contenders_never_overlap(self):
         c = uid("pool")
@@ -169,12 +135,65 @@ class LeaseTests:
         self.paused(successor=False)
 
 
-class LeaseOnMoto(LeaseTests, unittest.TestCase):
+class DynamoLease(LeaseTests):
+    endpoint = None  # set by the subclasses
+
+    @classmethod
+    def setUpClass(cls):
+        cls.table = uid("nf-state")
+        url = getattr(LAB, cls.endpoint)
+        r = LAB.run("create-table", env=LAB.env(dynamodb=url, DYNAMODB_TABLE=cls.table,
+                                                CLUSTER_ID="setup"))
+        assert r.returncode == 0, r.stderr
+        LAB.aws("dynamodb", "wait", "table-exists", "--table-name", cls.table, endpoint=url)
+
+    def url(self):
+        return getattr(LAB, self.endpoint)
+
+    def store_env(self, cluster, **extra):
+        return LAB.env(dynamodb=self.url(), DYNAMODB_TABLE=self.table, CLUSTER_ID=cluster, **extra)
+
+    def test_item_keeps_the_seed_layout(self):
+        c = uid("pool")
+        rc, l, _ = self.lease(c, "alpha", ttl=360)
+        self.assertEqual(LAB.run("save", "alpha", l["token"], 4, env=self.env(c)).returncode, 0)
+        item = LAB.aws("dynamodb", "get-item", "--table-name", self.table, "--key",
+                       json.dumps({"cluster_id": {"S": c}}), "--consistent-read",
+                       endpoint=self.url())["Item"]
+        types = {k: next(iter(v)) for k, v in item.items()}
+        seed = {"cluster_id": "S", "node_count": "N", "last_scale_time": "N",
+                "last_scale_action": "S", "last_scale_reason": "S", "scaling_in_progress": "S",
+                "lock_acquired_at": "N", "lock_expiry": "N", "draining_instances": "L",
+                "metrics_history": "L", "ttl": "N"}
+        ours = {"lease_owner": "S", "fencing_token": "N", "last_scale_up": "N",
+                "last_scale_down": "N", "in_flight_launches": "L"}
+        for name, t in {**seed, **ours}.items():
+            self.assertEqual(types.get(name), t, name)
+        self.assertEqual(item["scaling_in_progress"]["S"], "true")
+        self.assertEqual(item["node_count"]["N"], "4")
+        self.assertEqual(float(item["lock_expiry"]["N"]) - float(item["lock_acquired_at"]["N"]), 360)
+        self.assertEqual(item["draining_instances"]["L"][0]["S"], "i-0abc:ip-10-0-1-5:1700000000")
+        self.assertGreater(float(item["ttl"]["N"]), time.time() + 6 * 86400)
+
+
+
+class LeaseOnMoto(DynamoLease, unittest.TestCase):
     endpoint = "moto_serial_url"  # moto checks conditions without a lock: see proxy.py
 
 
-class LeaseOnDynalite(LeaseTests, unittest.TestCase):
+class LeaseOnDynalite(DynamoLease, unittest.TestCase):
     endpoint = "dynalite_url"
+
+
+class LeaseOnSqlite(LeaseTests, unittest.TestCase):
+    """The embedded store: one SQLite file, the same semantics."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.path = os.path.join(tempfile.mkdtemp(), "state.db")
+
+    def store_env(self, cluster, **extra):
+        return LAB.env(NODEFLEET_STORE="sqlite:" + self.path, CLUSTER_ID=cluster, **extra)
 
 
 class EC2(unittest.TestCase):

@@ -221,6 +221,72 @@ static void a_damaged_state_item_is_an_error_naming_the_field(void **state)
     }
 }
 
+static void state_json_round_trips_and_refuses_damage(void **state)
+{
+    (void)state;
+    static struct nf_state a, b;
+    memset(&a, 0, sizeof a);
+    a.node_count = 4;
+    a.last_scale_up = 1700000000.5;
+    snprintf(a.last_action, sizeof a.last_action, "scale_up");
+    snprintf(a.last_reason, sizeof a.last_reason, "cpu > 70 for 180s \"quoted\"");
+    a.nlaunches = 1;
+    snprintf(a.launches[0].intent, sizeof a.launches[0].intent, "up-1700000000-1");
+    a.launches[0].count = 3;
+    a.launches[0].spot = 2;
+    a.launches[0].ninstances = 2;
+    snprintf(a.launches[0].instances[1], sizeof a.launches[0].instances[1], "i-0b");
+    snprintf(a.launches[0].instances[0], sizeof a.launches[0].instances[0], "i-0a");
+    a.ndrains = 1;
+    snprintf(a.drains[0].node, sizeof a.drains[0].node, "ip-10-0-1-5");
+    a.drains[0].started_at = 1700000100;
+    a.nhistory = 1;
+    a.history[0].t = 5;
+    a.history[0].cpu = 12.5;
+    a.history[0].memory = NAN;
+    a.history[0].pending_pods = 0;
+    a.launch_failures = 7;
+    for (int i = 0; i < NF_STATE_DECISIONS_MAX + 5; i++) {
+        struct nf_decision_rec d = {.t = i, .nodes = i % 3};
+        snprintf(d.action, sizeof d.action, "none");
+        nf_state_add_decision(&a, &d);
+    }
+    assert_int_equal(a.ndecisions, NF_STATE_DECISIONS_MAX);
+    assert_true(a.decisions[0].t == 5); /* the oldest five went */
+    struct nf_buf j;
+    nf_buf_init(&j, 1 << 20);
+    assert_int_equal(nf_state_to_json(&a, &j), NF_OK);
+    struct nf_err e;
+    assert_int_equal(nf_state_from_json(j.data, j.len, &b, &e), NF_OK);
+    assert_int_equal(b.node_count, 4);
+    assert_true(b.last_scale_up == 1700000000.5);
+    assert_string_equal(b.last_reason, a.last_reason);
+    assert_int_equal(b.launches[0].spot, 2);
+    assert_string_equal(b.launches[0].instances[1], "i-0b");
+    assert_string_equal(b.drains[0].node, "ip-10-0-1-5");
+    assert_true(isnan(b.history[0].memory));
+    assert_true(b.history[0].cpu == 12.5);
+    assert_int_equal(b.ndecisions, NF_STATE_DECISIONS_MAX);
+    assert_int_equal(b.launch_failures, 7);
+    nf_buf_free(&j);
+    static const struct {
+        const char *json, *msg;
+    } bad[] = {
+        {"[]", "state: not a JSON object (another type)"},
+        {"{\"node_count\": -1}", "state: node_count: expected a whole number in range"},
+        {"{\"launches\": [{\"intent\": \"x\", \"count\": 2, \"spot\": 3}]}",
+         "state: launches[0]: expected a whole number in range"},
+        {"{\"launches\": [{\"count\": 1}]}", "state: launches[0]: no intent"},
+        {"{\"drains\": [{\"node\": 5}]}", "state: drains[0]: expected a string"},
+        {"{\"decisions\": {}}", "state: decisions: expected a list"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(nf_state_from_json(bad[i].json, strlen(bad[i].json), &b, &e), NF_E_INPUT);
+        assert_string_equal(e.msg, bad[i].msg);
+        assert_int_equal(b.node_count, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +296,7 @@ int main(void)
         cmocka_unit_test(credentials_document_is_checked),
         cmocka_unit_test(state_item_decodes_the_seed_layout_and_ours),
         cmocka_unit_test(a_damaged_state_item_is_an_error_naming_the_field),
+        cmocka_unit_test(state_json_round_trips_and_refuses_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,336 @@
+/* sqlite_store.c - pool state and the fenced lease in one SQLite row. */
+#define _POSIX_C_SOURCE 200809L
+#include "sqlite_store.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/dynlib.h"
+
+static const char *const names[] = {
+    "sqlite3_open_v2",      "sqlite3_close",       "sqlite3_exec",         "sqlite3_prepare_v2",
+    "sqlite3_bind_text",    "sqlite3_bind_double", "sqlite3_bind_int64",   "sqlite3_step",
+    "sqlite3_column_text",  "sqlite3_column_double", "sqlite3_column_int64", "sqlite3_column_type",
+    "sqlite3_finalize",     "sqlite3_changes",     "sqlite3_errmsg",       "sqlite3_busy_timeout",
+    "sqlite3_column_bytes", NULL};
+static void *fns[sizeof names / sizeof names[0]];
+static struct nf_dynlib lib = NF_DYNLIB_INIT("libsqlite3.so.0", "libsqlite3-0", names, fns);
+
+static struct {
+    int (*open_v2)(const char *, sqlite3 **, int, const char *);
+    int (*close)(sqlite3 *);
+    int (*exec)(sqlite3 *, const char *, void *, void *, char **);
+    int (*prepare)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
+    int (*bind_text)(sqlite3_stmt *, int, const char *, int, void (*)(void *));
+    int (*bind_double)(sqlite3_stmt *, int, double);
+    int (*bind_int64)(sqlite3_stmt *, int, sqlite3_int64);
+    int (*step)(sqlite3_stmt *);
+    const unsigned char *(*col_text)(sqlite3_stmt *, int);
+    double (*col_double)(sqlite3_stmt *, int);
+    sqlite3_int64 (*col_int64)(sqlite3_stmt *, int);
+    int (*col_type)(sqlite3_stmt *, int);
+    int (*finalize)(sqlite3_stmt *);
+    int (*changes)(sqlite3 *);
+    const char *(*errmsg)(sqlite3 *);
+    int (*busy_timeout)(sqlite3 *, int);
+    int (*col_bytes)(sqlite3_stmt *, int);
+} Q;
+
+static int load(struct nf_err *err)
+{
+    int rc = nf_dynlib_load(&lib, err);
+    if (rc != NF_OK)
+        return rc;
+    void **f = fns;
+    Q.open_v2 = (int (*)(const char *, sqlite3 **, int, const char *))f[0];
+    Q.close = (int (*)(sqlite3 *))f[1];
+    Q.exec = (int (*)(sqlite3 *, const char *, void *, void *, char **))f[2];
+    Q.prepare = (int (*)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **))f[3];
+    Q.bind_text = (int (*)(sqlite3_stmt *, int, const char *, int, void (*)(void *)))f[4];
+    Q.bind_double = (int (*)(sqlite3_stmt *, int, double))f[5];
+    Q.bind_int64 = (int (*)(sqlite3_stmt *, int, sqlite3_int64))f[6];
+    Q.step = (int (*)(sqlite3_stmt *))f[7];
+    Q.col_text = (const unsigned char *(*)(sqlite3_stmt *, int))f[8];
+    Q.col_double = (double (*)(sqlite3_stmt *, int))f[9];
+    Q.col_int64 = (sqlite3_int64(*)(sqlite3_stmt *, int))f[10];
+    Q.col_type = (int (*)(sqlite3_stmt *, int))f[11];
+    Q.finalize = (int (*)(sqlite3_stmt *))f[12];
+    Q.changes = (int (*)(sqlite3 *))f[13];
+    Q.errmsg = (const char *(*)(sqlite3 *))f[14];
+    Q.busy_timeout = (int (*)(sqlite3 *, int))f[15];
+    Q.col_bytes = (int (*)(sqlite3_stmt *, int))f[16];
+    return NF_OK;
+}
+
+static int fail(struct nf_sqlite_store *s, const char *what, struct nf_err *err)
+{
+    return nf_err_set(err, NF_E_IO, "state store %s: %s: %s", s->path, what,
+                      s->db ? Q.errmsg(s->db) : "not open");
+}
+
+static int exec(struct nf_sqlite_store *s, const char *sql, struct nf_err *err)
+{
+    if (Q.exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, sql, err);
+    return NF_OK;
+}
+
+int nf_sqlite_store_open(struct nf_sqlite_store *s, const char *path, const char *cluster_id,
+                         struct nf_err *err)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->path, sizeof s->path, "%s", path);
+    snprintf(s->cluster_id, sizeof s->cluster_id, "%s", cluster_id);
+    int rc = load(err);
+    if (rc != NF_OK)
+        return rc;
+    sqlite3 *db = NULL;
+    if (Q.open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                  NULL) != SQLITE_OK) {
+        s->db = db;
+        rc = fail(s, "cannot open", err);
+        Q.close(db);
+        s->db = NULL;
+        return rc;
+    }
+    s->db = db;
+    Q.busy_timeout(db, 5000);
+    rc = exec(s, "PRAGMA journal_mode=WAL", err);
+    if (rc == NF_OK)
+        rc = exec(s, "PRAGMA synchronous=NORMAL", err);
+    if (rc == NF_OK)
+        rc = exec(s,
+                  "CREATE TABLE IF NOT EXISTS nodefleet_pool ("
+                  " cluster_id TEXT PRIMARY KEY,"
+                  " lease_owner TEXT,"
+                  " fencing_token INTEGER NOT NULL DEFAULT 0,"
+                  " lock_acquired_at REAL,"
+                  " lock_expiry REAL,"
+                  " state TEXT,"
+                  " updated_at REAL)",
+                  err);
+    if (rc != NF_OK)
+        nf_sqlite_store_close(s);
+    return rc;
+}
+
+void nf_sqlite_store_close(struct nf_sqlite_store *s)
+{
+    if (s->db)
+        Q.close(s->db);
+    s->db = NULL;
+}
+
+/* ---- statements --------------------------------------------------------------------- */
+
+/* Bind arguments by a little format: s = text, d = double, i = int64. */
+static sqlite3_stmt *prep(struct nf_sqlite_store *s, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *st = NULL;
+    if (Q.prepare(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 's')
+            Q.bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+        else if (fmt[i] == 'd')
+            Q.bind_double(st, i + 1, va_arg(ap, double));
+        else
+            Q.bind_int64(st, i + 1, va_arg(ap, long long));
+    }
+    va_end(ap);
+    return st;
+}
+
+/* Run an UPDATE; *changed gets the rows it changed. */
+static int update(struct nf_sqlite_store *s, sqlite3_stmt *st, int *changed, struct nf_err *err)
+{
+    if (st == NULL)
+        return fail(s, "prepare", err);
+    int r = Q.step(st);
+    Q.finalize(st);
+    if (r != SQLITE_DONE)
+        return fail(s, "update", err);
+    *changed = Q.changes(s->db);
+    return NF_OK;
+}
+
+static int read_lease(struct nf_sqlite_store *s, struct nf_lease *l, struct nf_err *err)
+{
+    memset(l, 0, sizeof *l);
+    sqlite3_stmt *st = prep(s,
+                            "SELECT lease_owner, fencing_token, lock_acquired_at, lock_expiry "
+                            "FROM nodefleet_pool WHERE cluster_id = ?",
+                            "s", s->cluster_id);
+    if (st == NULL)
+        return fail(s, "prepare", err);
+    int r = Q.step(st);
+    if (r == SQLITE_ROW) {
+        const unsigned char *o = Q.col_text(st, 0);
+        snprintf(l->owner, sizeof l->owner, "%s", o ? (const char *)o : "");
+        l->token = Q.col_int64(st, 1);
+        l->acquired_at = Q.col_double(st, 2);
+        l->expiry = Q.col_double(st, 3);
+    }
+    Q.finalize(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return fail(s, "read the lease", err);
+    return NF_OK;
+}
+
+static int sq_acquire(void *ctx, const char *owner, double now, double ttl, struct nf_lease *out,
+                      struct nf_err *err)
+{
+    struct nf_sqlite_store *s = ctx;
+    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (rc != NF_OK)
+        return rc;
+    int changed = 0;
+    rc = update(s, prep(s, "INSERT OR IGNORE INTO nodefleet_pool (cluster_id) VALUES (?)", "s",
+                        s->cluster_id),
+                &changed, err);
+    if (rc == NF_OK)
+        rc = update(s,
+                    prep(s,
+                         "UPDATE nodefleet_pool SET lease_owner = ?, fencing_token = "
+                         "fencing_token + 1, lock_acquired_at = ?, lock_expiry = ? "
+                         "WHERE cluster_id = ? AND (lease_owner IS NULL OR lock_expiry < ?)",
+                         "sddsd", owner, now, now + ttl, s->cluster_id, now),
+                    &changed, err);
+    if (rc == NF_OK)
+        rc = read_lease(s, out, err);
+    if (rc != NF_OK) {
+        Q.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    rc = exec(s, "COMMIT", err);
+    if (rc != NF_OK)
+        return rc;
+    if (changed != 1)
+        return nf_err_set(err, NF_E_CONFLICT, "lease held by %s until %.0f (token %lld)",
+                          out->owner, out->expiry, out->token);
+    return NF_OK;
+}
+
+static int lost(int changed, const struct nf_lease *l, const char *what, struct nf_err *err)
+{
+    if (changed == 1)
+        return NF_OK;
+    return nf_err_set(err, NF_E_CONFLICT,
+                      "%s refused: the lease (token %lld) has expired or was taken over", what,
+                      l->token);
+}
+
+static int sq_renew(void *ctx, struct nf_lease *l, double now, double ttl, struct nf_err *err)
+{
+    struct nf_sqlite_store *s = ctx;
+    int changed = 0;
+    int rc = update(s,
+                    prep(s,
+                         "UPDATE nodefleet_pool SET lock_expiry = ? WHERE cluster_id = ? AND "
+                         "lease_owner = ? AND fencing_token = ? AND lock_expiry >= ?",
+                         "dssid", now + ttl, s->cluster_id, l->owner, l->token, now),
+                    &changed, err);
+    if (rc != NF_OK)
+        return rc;
+    rc = lost(changed, l, "renew", err);
+    if (rc == NF_OK)
+        l->expiry = now + ttl;
+    return rc;
+}
+
+static int sq_release(void *ctx, const struct nf_lease *l, struct nf_err *err)
+{
+    struct nf_sqlite_store *s = ctx;
+    int changed = 0;
+    int rc = update(s,
+                    prep(s,
+                         "UPDATE nodefleet_pool SET lease_owner = NULL, lock_acquired_at = NULL, "
+                         "lock_expiry = NULL WHERE cluster_id = ? AND lease_owner = ? AND "
+                         "fencing_token = ?",
+                         "ssi", s->cluster_id, l->owner, l->token),
+                    &changed, err);
+    return rc != NF_OK ? rc : lost(changed, l, "release", err);
+}
+
+static int sq_load(void *ctx, struct nf_state *st, struct nf_err *err)
+{
+    struct nf_sqlite_store *s = ctx;
+    memset(st, 0, sizeof *st);
+    sqlite3_stmt *q =
+        prep(s, "SELECT state FROM nodefleet_pool WHERE cluster_id = ?", "s", s->cluster_id);
+    if (q == NULL)
+        return fail(s, "prepare", err);
+    int rc = NF_OK;
+    int r = Q.step(q);
+    if (r == SQLITE_ROW && Q.col_type(q, 0) == SQLITE_TEXT) {
+        const char *text = (const char *)Q.col_text(q, 0);
+        rc = nf_state_from_json(text, (size_t)Q.col_bytes(q, 0), st, err);
+        if (rc != NF_OK)
+            nf_err_prefix(err, "state store %s, cluster_id %s", s->path, s->cluster_id);
+    } else if (r != SQLITE_ROW && r != SQLITE_DONE) {
+        rc = fail(s, "read the state", err);
+    }
+    Q.finalize(q);
+    return rc;
+}
+
+static int sq_save(void *ctx, const struct nf_lease *l, double now, const struct nf_state *st,
+                   struct nf_err *err)
+{
+    struct nf_sqlite_store *s = ctx;
+    struct nf_buf b;
+    nf_buf_init(&b, 4u << 20);
+    if (nf_state_to_json(st, &b) != NF_OK || b.status != NF_OK) {
+        nf_buf_free(&b);
+        return nf_err_set(err, NF_E_NOMEM, "state store %s: cannot encode the state", s->path);
+    }
+    int changed = 0;
+    int rc = update(s,
+                    prep(s,
+                         "UPDATE nodefleet_pool SET state = ?, updated_at = ? WHERE cluster_id "
+                         "= ? AND lease_owner = ? AND fencing_token = ? AND lock_expiry >= ?",
+                         "sdssid", b.data, now, s->cluster_id, l->owner, l->token, now),
+                    &changed, err);
+    nf_buf_free(&b);
+    return rc != NF_OK ? rc : lost(changed, l, "state write", err);
+}
+
+static int sq_unlock(void *ctx, double now, struct nf_lease *was, struct nf_err *err)
+{
+    struct nf_sqlite_store *s = ctx;
+    (void)now;
+    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (rc != NF_OK)
+        return rc;
+    int changed = 0;
+    rc = read_lease(s, was, err);
+    if (rc == NF_OK)
+        rc = update(s, prep(s, "INSERT OR IGNORE INTO nodefleet_pool (cluster_id) VALUES (?)",
+                            "s", s->cluster_id),
+                    &changed, err);
+    if (rc == NF_OK)
+        rc = update(s,
+                    prep(s,
+                         "UPDATE nodefleet_pool SET lease_owner = NULL, lock_acquired_at = NULL, "
+                         "lock_expiry = NULL, fencing_token = fencing_token + 1 WHERE "
+                         "cluster_id = ?",
+                         "s", s->cluster_id),
+                    &changed, err);
+    if (rc != NF_OK) {
+        Q.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return exec(s, "COMMIT", err);
+}
+
+const struct nf_store_port nf_sqlite_store_port = {.name = "sqlite",
+                                                   .acquire = sq_acquire,
+                                                   .renew = sq_renew,
+                                                   .release = sq_release,
+                                                   .load = sq_load,
+                                                   .save = sq_save,
+                                                   .unlock = sq_unlock};

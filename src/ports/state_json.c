@@ -1,0 +1,235 @@
+/* state_json.c - the pool state as JSON, strictly both ways. */
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+
+void nf_state_add_decision(struct nf_state *st, const struct nf_decision_rec *d)
+{
+    if (st->ndecisions == NF_STATE_DECISIONS_MAX) {
+        memmove(st->decisions, st->decisions + 1,
+                (NF_STATE_DECISIONS_MAX - 1) * sizeof st->decisions[0]);
+        st->ndecisions--;
+    }
+    st->decisions[st->ndecisions++] = *d;
+}
+
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
+{
+    json_t *launches = json_array(), *drains = json_array(), *hist = json_array(),
+           *dec = json_array();
+    for (int i = 0; i < st->nlaunches; i++) {
+        const struct nf_launch_rec *r = &st->launches[i];
+        json_t *ids = json_array();
+        for (int k = 0; k < r->ninstances; k++)
+            json_array_append_new(ids, json_string(r->instances[k]));
+        json_array_append_new(launches,
+                              json_pack("{s:s, s:s, s:s, s:f, s:i, s:i, s:o}", "intent", r->intent,
+                                        "az", r->az, "market", r->market, "launched_at",
+                                        r->launched_at, "count", r->count, "spot", r->spot,
+                                        "instances", ids));
+    }
+    for (int i = 0; i < st->ndrains; i++)
+        json_array_append_new(drains, json_pack("{s:s, s:s, s:f}", "node", st->drains[i].node,
+                                                "instance", st->drains[i].instance, "started_at",
+                                                st->drains[i].started_at));
+    for (int i = 0; i < st->nhistory; i++)
+        json_array_append_new(hist, json_pack("{s:f, s:o, s:o, s:o}", "t", st->history[i].t,
+                                              "cpu", num_or_null(st->history[i].cpu), "memory",
+                                              num_or_null(st->history[i].memory), "pending_pods",
+                                              num_or_null(st->history[i].pending_pods)));
+    for (int i = 0; i < st->ndecisions; i++) {
+        const struct nf_decision_rec *d = &st->decisions[i];
+        json_array_append_new(dec, json_pack("{s:f, s:s, s:i, s:i, s:s, s:s}", "t", d->t,
+                                             "action", d->action, "nodes", d->nodes,
+                                             "size_before", d->size_before, "code", d->code,
+                                             "reason", d->reason));
+    }
+    json_t *j = json_pack(
+        "{s:i, s:f, s:f, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "node_count",
+        st->node_count, "last_scale_up", st->last_scale_up, "last_scale_down",
+        st->last_scale_down, "last_action", st->last_action, "last_reason", st->last_reason,
+        "launches", launches, "drains", drains, "history", hist, "decisions", dec,
+        "launch_failures", (json_int_t)st->launch_failures, "drains_done",
+        (json_int_t)st->drains_done, "drains_aborted", (json_int_t)st->drains_aborted);
+    if (j == NULL)
+        return NF_E_NOMEM;
+    char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(j);
+    if (text == NULL)
+        return NF_E_NOMEM;
+    int rc = nf_buf_puts(out, text);
+    free(text);
+    return rc;
+}
+
+/* ---- decoding ------------------------------------------------------------------------- */
+
+struct dec {
+    struct nf_err *err;
+    int rc;
+};
+
+static void bad(struct dec *d, const char *field, const char *what)
+{
+    if (d->rc == NF_OK)
+        d->rc = nf_err_set(d->err, NF_E_INPUT, "state: %s: %s", field, what);
+}
+
+static double number(struct dec *d, const json_t *o, const char *key, const char *field,
+                     bool null_ok)
+{
+    const json_t *v = json_object_get(o, key);
+    if (v == NULL || (json_is_null(v) && null_ok))
+        return null_ok ? NAN : 0;
+    if (!json_is_number(v)) {
+        bad(d, field, "expected a number");
+        return 0;
+    }
+    return json_number_value(v);
+}
+
+static long long integer(struct dec *d, const json_t *o, const char *key, const char *field,
+                         long long lo, long long hi)
+{
+    const json_t *v = json_object_get(o, key);
+    if (v == NULL)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        bad(d, field, "expected a whole number in range");
+        return 0;
+    }
+    return json_integer_value(v);
+}
+
+static void text(struct dec *d, const json_t *o, const char *key, const char *field, char *out,
+                 size_t n, bool exact)
+{
+    out[0] = '\0';
+    const json_t *v = json_object_get(o, key);
+    if (v == NULL)
+        return;
+    if (!json_is_string(v)) {
+        bad(d, field, "expected a string");
+        return;
+    }
+    if (exact && strlen(json_string_value(v)) >= n) {
+        bad(d, field, "too long");
+        return;
+    }
+    snprintf(out, n, "%s", json_string_value(v));
+}
+
+static const json_t *list(struct dec *d, const json_t *o, const char *key, size_t max)
+{
+    const json_t *v = json_object_get(o, key);
+    if (v == NULL)
+        return NULL;
+    if (!json_is_array(v))
+        bad(d, key, "expected a list");
+    else if (json_array_size(v) > max)
+        bad(d, key, "more entries than nodefleet keeps");
+    else
+        return v;
+    return NULL;
+}
+
+int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, struct nf_err *err)
+{
+    memset(st, 0, sizeof *st);
+    json_error_t je;
+    json_t *j = json_loadb(textin, len, 0, &je);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return nf_err_set(err, NF_E_INPUT, "state: not a JSON object (%s)",
+                          j ? "another type" : je.text);
+    }
+    struct dec d = {err, NF_OK};
+    st->node_count = (int)integer(&d, j, "node_count", "node_count", 0, 100000);
+    st->last_scale_up = number(&d, j, "last_scale_up", "last_scale_up", false);
+    st->last_scale_down = number(&d, j, "last_scale_down", "last_scale_down", false);
+    text(&d, j, "last_action", "last_action", st->last_action, sizeof st->last_action, false);
+    text(&d, j, "last_reason", "last_reason", st->last_reason, sizeof st->last_reason, false);
+    st->launch_failures = integer(&d, j, "launch_failures", "launch_failures", 0, 1LL << 50);
+    st->drains_done = integer(&d, j, "drains_done", "drains_done", 0, 1LL << 50);
+    st->drains_aborted = integer(&d, j, "drains_aborted", "drains_aborted", 0, 1LL << 50);
+    size_t i;
+    const json_t *v;
+    char f[96];
+    json_array_foreach(list(&d, j, "launches", NF_STATE_LAUNCHES_MAX), i, v)
+    {
+        struct nf_launch_rec *r = &st->launches[st->nlaunches++];
+        snprintf(f, sizeof f, "launches[%zu]", i);
+        if (!json_is_object(v)) {
+            bad(&d, f, "expected an object");
+            break;
+        }
+        text(&d, v, "intent", f, r->intent, sizeof r->intent, true);
+        text(&d, v, "az", f, r->az, sizeof r->az, true);
+        text(&d, v, "market", f, r->market, sizeof r->market, true);
+        r->launched_at = number(&d, v, "launched_at", f, false);
+        r->count = (int)integer(&d, v, "count", f, 0, 1000);
+        r->spot = (int)integer(&d, v, "spot", f, 0, r->count);
+        if (r->intent[0] == '\0')
+            bad(&d, f, "no intent");
+        size_t k;
+        const json_t *id;
+        const json_t *ids = json_object_get(v, "instances");
+        if (ids && (!json_is_array(ids) || json_array_size(ids) > NF_LAUNCH_INSTANCES_MAX))
+            bad(&d, f, "instances: expected a list of at most 16");
+        else
+            json_array_foreach(ids, k, id)
+            {
+                const char *s = json_string_value(id);
+                if (s == NULL || s[0] == '\0' || strlen(s) >= sizeof r->instances[0]) {
+                    bad(&d, f, "an instance id is not a short string");
+                    break;
+                }
+                snprintf(r->instances[r->ninstances++], sizeof r->instances[0], "%s", s);
+            }
+    }
+    json_array_foreach(list(&d, j, "drains", NF_STATE_DRAINS_MAX), i, v)
+    {
+        struct nf_drain_rec *r = &st->drains[st->ndrains++];
+        snprintf(f, sizeof f, "drains[%zu]", i);
+        text(&d, v, "node", f, r->node, sizeof r->node, true);
+        text(&d, v, "instance", f, r->instance, sizeof r->instance, true);
+        r->started_at = number(&d, v, "started_at", f, false);
+        if (r->node[0] == '\0')
+            bad(&d, f, "no node");
+    }
+    json_array_foreach(list(&d, j, "history", NF_STATE_HISTORY_MAX), i, v)
+    {
+        snprintf(f, sizeof f, "history[%zu]", i);
+        st->history[st->nhistory].t = number(&d, v, "t", f, false);
+        st->history[st->nhistory].cpu = number(&d, v, "cpu", f, true);
+        st->history[st->nhistory].memory = number(&d, v, "memory", f, true);
+        st->history[st->nhistory].pending_pods = number(&d, v, "pending_pods", f, true);
+        st->nhistory++;
+    }
+    json_array_foreach(list(&d, j, "decisions", NF_STATE_DECISIONS_MAX), i, v)
+    {
+        struct nf_decision_rec *r = &st->decisions[st->ndecisions++];
+        snprintf(f, sizeof f, "decisions[%zu]", i);
+        r->t = number(&d, v, "t", f, false);
+        text(&d, v, "action", f, r->action, sizeof r->action, true);
+        r->nodes = (int)integer(&d, v, "nodes", f, 0, 100000);
+        r->size_before = (int)integer(&d, v, "size_before", f, 0, 100000);
+        text(&d, v, "code", f, r->code, sizeof r->code, false);
+        text(&d, v, "reason", f, r->reason, sizeof r->reason, false);
+    }
+    json_decref(j);
+    if (d.rc != NF_OK)
+        memset(st, 0, sizeof *st);
+    return d.rc;
+}
