@@ -3,6 +3,8 @@
 #include "dryrun.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "../prom/prom_source.h"
@@ -25,48 +27,64 @@ double nf_mono_now(void)
 
 const struct nf_clock_port nf_real_clock_port = {.name = "real", .now = real_now};
 
-static int view_workers(void *ctx, struct nf_workers *out, struct nf_err *err)
+/* the workers, counted by Prometheus: anonymous Ready nodes, nothing to drain with */
+static int view_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err)
 {
+    struct nf_prom_view *v = ctx;
     int w = 0;
-    int rc = nf_prom_workers(ctx, NAN, &w, err);
+    int rc = nf_prom_workers(v->prom, NAN, &w, err);
     if (rc != NF_OK)
         return rc;
-    *out = (struct nf_workers){.ready = w};
+    if (w < 0)
+        w = 0;
+    if (w > (int)(sizeof v->nodes / sizeof v->nodes[0]))
+        w = (int)(sizeof v->nodes / sizeof v->nodes[0]);
+    for (int i = 0; i < w; i++) {
+        memset(&v->nodes[i], 0, sizeof v->nodes[i]);
+        snprintf(v->nodes[i].name, sizeof v->nodes[i].name, "worker-%d", i + 1);
+        v->nodes[i].ready = true;
+    }
+    out->nodes = v->nodes;
+    out->nnodes = (size_t)w;
     return NF_OK;
 }
 
-static int view_drain(void *ctx, int count, struct nf_err *err)
+static int view_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
+                       size_t *chosen, size_t *nchosen, char *why, size_t whylen,
+                       struct nf_err *err)
 {
     (void)ctx;
+    (void)names;
+    (void)nnames;
+    (void)count;
+    (void)prefer;
+    (void)chosen;
     (void)err;
-    nf_log(NF_LOG_INFO, "dry run: would drain workers", NF_LF_INT("count", count), NF_LF_END);
+    *nchosen = 0;
+    snprintf(why, whylen,
+             "workers counted through Prometheus cannot be drained (cluster = "
+             "prometheus)");
     return NF_OK;
 }
 
-const struct nf_cluster_port nf_prom_view_cluster_port = {
-    .name = "prometheus-view", .workers = view_workers, .drain = view_drain};
-
-static int dry_markets(void *ctx, int *spot, int *total, struct nf_err *err)
+static int view_drain_step(void *ctx, const char *node, double started_at, double now,
+                           struct nf_drain_report *rep, struct nf_err *err)
 {
     (void)ctx;
-    (void)err;
-    *spot = 0; /* unknown without the cloud: place as if the pool were all on-demand */
-    *total = 0;
-    return NF_OK;
+    (void)started_at;
+    (void)now;
+    memset(rep, 0, sizeof *rep);
+    return nf_err_set(err, NF_E_UNAVAILABLE, "cannot drain %s: cluster = prometheus", node);
 }
 
-static int dry_launch(void *ctx, int count, const enum nf_market *markets, struct nf_err *err)
+static int view_remove(void *ctx, const char *node, struct nf_err *err)
 {
-    (void)err;
-    struct nf_dryrun_cloud *c = ctx;
-    int spot = 0;
-    for (int i = 0; i < count; i++)
-        spot += markets[i] == NF_MARKET_SPOT;
-    c->launched += count;
-    nf_log(NF_LOG_INFO, "dry run: would launch workers", NF_LF_INT("count", count),
-           NF_LF_INT("spot", spot), NF_LF_INT("on_demand", count - spot), NF_LF_END);
-    return NF_OK;
+    (void)ctx;
+    return nf_err_set(err, NF_E_UNAVAILABLE, "cannot delete %s: cluster = prometheus", node);
 }
 
-const struct nf_cloud_port nf_dryrun_cloud_port = {
-    .name = "dry-run", .markets = dry_markets, .launch = dry_launch};
+const struct nf_cluster_port nf_prom_view_cluster_port = {.name = "prometheus",
+                                                          .observe = view_observe,
+                                                          .choose = view_choose,
+                                                          .drain_step = view_drain_step,
+                                                          .remove_node = view_remove};

@@ -472,7 +472,19 @@ int nf_dynamodb_create_table(struct nf_dynamodb_store *s, struct nf_err *err)
     return rc;
 }
 
+static int ddb_peek(void *ctx, struct nf_lease *out, struct nf_err *err)
+{
+    json_t *item = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = get_item(ctx, &item, err);
+    if (rc == NF_OK && item != NULL)
+        lease_from(item, out);
+    json_decref(item);
+    return rc;
+}
+
 const struct nf_store_port nf_dynamodb_store_port = {.name = "dynamodb",
+                                                     .peek = ddb_peek,
                                                      .acquire = ddb_acquire,
                                                      .renew = ddb_renew,
                                                      .release = ddb_release,

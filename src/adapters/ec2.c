@@ -351,6 +351,8 @@ int nf_ec2_terminate(struct nf_ec2 *e, const char *const *ids, size_t n, struct 
     int rc = nf_aws_call(e->aws, &nf_aws_ec2, &op_terminate, p, &res, &ae, err);
     json_decref(p);
     json_decref(res);
+    if (rc == NF_E_AWS && strncmp(ae.code, "InvalidInstanceID", 17) == 0)
+        rc = NF_OK; /* gone already */
     if (rc == NF_OK)
         nf_log(NF_LOG_INFO, "terminated workers", NF_LF_INT("count", (long long)n), NF_LF_END);
     return rc;
@@ -379,3 +381,24 @@ int nf_ec2_find_server(struct nf_ec2 *e, char *ip, size_t iplen, struct nf_err *
     snprintf(ip, iplen, "%s", in.private_ip);
     return NF_OK;
 }
+
+/* ---- the cloud port ---------------------------------------------------------------------- */
+
+static int port_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, struct nf_err *err)
+{
+    return nf_ec2_list(ctx, out, cap, n, err);
+}
+
+static int port_launch(void *ctx, const char *intent, int count, const enum nf_market *markets,
+                       double now, struct nf_launch_outcome *out, struct nf_err *err)
+{
+    return nf_ec2_launch(ctx, intent, count, markets, now, out, err);
+}
+
+static int port_terminate(void *ctx, const char *const *ids, size_t n, struct nf_err *err)
+{
+    return nf_ec2_terminate(ctx, ids, n, err);
+}
+
+const struct nf_cloud_port nf_ec2_cloud_port = {
+    .name = "ec2", .list = port_list, .launch = port_launch, .terminate = port_terminate};

@@ -23,21 +23,10 @@
 #include "../aws/client.h"
 #include "../config/config.h"
 #include "../core/placement.h"
+#include "../ports/ports.h"
 
 #define NF_EC2_ZONES_MAX     16
 #define NF_EC2_INSTANCES_MAX 2048
-
-struct nf_instance {
-    char id[24];
-    char az[32];
-    char subnet[32];
-    char state[24];
-    char intent[64];
-    char private_ip[48];
-    char private_dns[160];
-    enum nf_market market;
-    double launch_time;
-};
 
 struct nf_ec2 {
     struct nf_aws_client *aws;
@@ -61,14 +50,6 @@ int nf_ec2_parse_subnets(const char *text, struct nf_ec2 *e, struct nf_err *err)
 int nf_ec2_init(struct nf_ec2 *e, struct nf_aws_client *aws, const struct nf_config *cfg,
                 struct nf_err *err);
 
-struct nf_launch_outcome {
-    int already; /* found running under this intent already (a retry): not launched again */
-    int launched;
-    int fell_back; /* launched on-demand because spot had no capacity */
-    struct nf_instance instances[64];
-    int ninstances;
-};
-
 /* Launch `count` workers, markets[i] for each, under `intent` (<= 40 characters). Workers
  * already tagged with this intent count toward `count` (a retried intent launches only the
  * rest). `now` is for the back-off bookkeeping. Partial success is reported in `out` with an
@@ -78,6 +59,9 @@ int nf_ec2_launch(struct nf_ec2 *e, const char *intent, int count, const enum nf
 int nf_ec2_list(struct nf_ec2 *e, struct nf_instance *out, size_t cap, size_t *n,
                 struct nf_err *err);
 int nf_ec2_terminate(struct nf_ec2 *e, const char *const *ids, size_t n, struct nf_err *err);
+/* The cloud port over an nf_ec2 (ctx: struct nf_ec2 *). */
+extern const struct nf_cloud_port nf_ec2_cloud_port;
+
 /* The private IP of the running instance tagged Role=k3s-master. */
 int nf_ec2_find_server(struct nf_ec2 *e, char *ip, size_t iplen, struct nf_err *err);
 

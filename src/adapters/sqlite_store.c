@@ -10,11 +10,12 @@
 #include "../util/dynlib.h"
 
 static const char *const names[] = {
-    "sqlite3_open_v2",      "sqlite3_close",       "sqlite3_exec",         "sqlite3_prepare_v2",
-    "sqlite3_bind_text",    "sqlite3_bind_double", "sqlite3_bind_int64",   "sqlite3_step",
-    "sqlite3_column_text",  "sqlite3_column_double", "sqlite3_column_int64", "sqlite3_column_type",
-    "sqlite3_finalize",     "sqlite3_changes",     "sqlite3_errmsg",       "sqlite3_busy_timeout",
-    "sqlite3_column_bytes", NULL};
+    "sqlite3_open_v2",       "sqlite3_close",        "sqlite3_exec",
+    "sqlite3_prepare_v2",    "sqlite3_bind_text",    "sqlite3_bind_double",
+    "sqlite3_bind_int64",    "sqlite3_step",         "sqlite3_column_text",
+    "sqlite3_column_double", "sqlite3_column_int64", "sqlite3_column_type",
+    "sqlite3_finalize",      "sqlite3_changes",      "sqlite3_errmsg",
+    "sqlite3_busy_timeout",  "sqlite3_column_bytes", NULL};
 static void *fns[sizeof names / sizeof names[0]];
 static struct nf_dynlib lib = NF_DYNLIB_INIT("libsqlite3.so.0", "libsqlite3-0", names, fns);
 
@@ -189,9 +190,10 @@ static int sq_acquire(void *ctx, const char *owner, double now, double ttl, stru
     if (rc != NF_OK)
         return rc;
     int changed = 0;
-    rc = update(s, prep(s, "INSERT OR IGNORE INTO nodefleet_pool (cluster_id) VALUES (?)", "s",
-                        s->cluster_id),
-                &changed, err);
+    rc = update(
+        s,
+        prep(s, "INSERT OR IGNORE INTO nodefleet_pool (cluster_id) VALUES (?)", "s", s->cluster_id),
+        &changed, err);
     if (rc == NF_OK)
         rc = update(s,
                     prep(s,
@@ -309,8 +311,9 @@ static int sq_unlock(void *ctx, double now, struct nf_lease *was, struct nf_err 
     int changed = 0;
     rc = read_lease(s, was, err);
     if (rc == NF_OK)
-        rc = update(s, prep(s, "INSERT OR IGNORE INTO nodefleet_pool (cluster_id) VALUES (?)",
-                            "s", s->cluster_id),
+        rc = update(s,
+                    prep(s, "INSERT OR IGNORE INTO nodefleet_pool (cluster_id) VALUES (?)", "s",
+                         s->cluster_id),
                     &changed, err);
     if (rc == NF_OK)
         rc = update(s,
@@ -327,7 +330,13 @@ static int sq_unlock(void *ctx, double now, struct nf_lease *was, struct nf_err 
     return exec(s, "COMMIT", err);
 }
 
+static int sq_peek(void *ctx, struct nf_lease *out, struct nf_err *err)
+{
+    return read_lease(ctx, out, err);
+}
+
 const struct nf_store_port nf_sqlite_store_port = {.name = "sqlite",
+                                                   .peek = sq_peek,
                                                    .acquire = sq_acquire,
                                                    .renew = sq_renew,
                                                    .release = sq_release,

@@ -33,8 +33,8 @@ int nf_store_open(struct nf_store_handle *h, const struct nf_config *cfg, char *
         snprintf(h->desc, sizeof h->desc, "dynamodb:%s", h->dynamo.table);
         return NF_OK;
     }
-    return nf_err_set(err, NF_E_CONFIG,
-                      "store: \"%s\" is neither sqlite:PATH nor dynamodb[:TABLE]", s);
+    return nf_err_set(err, NF_E_CONFIG, "store: \"%s\" is neither sqlite:PATH nor dynamodb[:TABLE]",
+                      s);
 }
 
 void nf_store_close(struct nf_store_handle *h)

@@ -1,8 +1,5 @@
-/* cmd_run.c - `nodefleet run`: the cycle on a timer, with /metrics, /healthz and /readyz.
- *
- * Until the Kubernetes and EC2 adapters land, the cycle runs against Prometheus only:
- * workers are counted from query_node_count and actions are logged, not taken (dry run).
- */
+/* cmd_run.c - `nodefleet run` (the cycle on a timer, with /metrics, /healthz, /readyz and the
+ * status page) and `nodefleet once` (one cycle). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <signal.h>
@@ -10,24 +7,21 @@
 #include <string.h>
 #include <time.h>
 
-#include "../adapters/dryrun.h"
-#include "../cycle/cycle.h"
-#include "../http/http.h"
 #include "../metrics/registry.h"
-#include "../prom/prom_source.h"
 #include "../server/server.h"
 #include "../util/log.h"
 #include "../util/parse.h"
 #include "cli.h"
+#include "controller.h"
+#include "status_page.h"
 
 #ifndef NF_VERSION
 #define NF_VERSION "dev"
 #endif
 
-/* Samples held per cycle: the longest window at the finest step, with room to spare. */
-#define NF_RUN_HISTORY_MAX 8192
+extern char **environ;
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_stop(int sig)
 {
@@ -35,10 +29,16 @@ static void on_stop(int sig)
     stop_requested = 1;
 }
 
-/* Sleep until monotonic time `until`, waking early on a stop request. */
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
+/* Sleep until monotonic time `until`, waking early on a stop or reload request. */
 static void sleep_until(double until)
 {
-    while (!stop_requested) {
+    while (!stop_requested && !reload_requested) {
         double left = until - nf_mono_now();
         if (left <= 0)
             return;
@@ -49,51 +49,111 @@ static void sleep_until(double until)
     }
 }
 
-int nf_cmd_run(int argc, char **argv)
+/* --dry-run, then the common options; `cycles` (may be NULL) takes --cycles N. */
+static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long *cycles)
 {
-    struct nf_cli cli = {.cmd = "run"};
-    long long max_cycles = -1;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
+        int c = nf_cli_common_opt(cli, argc, argv, &i);
         if (c < 0)
             return 2;
         if (c > 0)
             continue;
         if (strcmp(argv[i], "--dry-run") == 0) {
-            /* the only mode until the cluster and cloud adapters land */
-        } else if (strcmp(argv[i], "--cycles") == 0) {
-            const char *v = nf_cli_value(&cli, argc, argv, &i);
+            *dry = true;
+        } else if (cycles && strcmp(argv[i], "--cycles") == 0) {
+            const char *v = nf_cli_value(cli, argc, argv, &i);
             if (v == NULL)
                 return 2;
-            if (nf_parse_ll(v, strlen(v), &max_cycles, NULL) != NF_OK || max_cycles < 1)
-                return nf_cli_usage_error(&cli, "--cycles needs a whole number above 0");
+            if (nf_parse_ll(v, strlen(v), cycles, NULL) != NF_OK || *cycles < 1)
+                return nf_cli_usage_error(cli, "--cycles needs a whole number above 0");
         } else {
-            return nf_cli_usage_error(&cli, "unknown option %s", argv[i]);
+            return nf_cli_usage_error(cli, "unknown option %s", argv[i]);
         }
     }
-    struct nf_config cfg;
-    int st = nf_cli_load_config(&cli, &cfg);
+    return 0;
+}
+
+static int load(const struct nf_cli *cli, bool dry, struct nf_config *cfg)
+{
+    int st = nf_cli_load_config(cli, cfg);
+    if (st == 0 && dry)
+        cfg->dry_run = true;
+    return st;
+}
+
+static void started(const struct nf_controller *c, const char *mode, int port)
+{
+    char prom[NF_CONFIG_STR_MAX];
+    nf_http_redact_url(c->cfg.prometheus_url, prom, sizeof prom);
+    nf_log(NF_LOG_INFO, "nodefleet started", NF_LF_STR("version", NF_VERSION),
+           NF_LF_STR("mode", mode), NF_LF_STR("policy", c->pol.name),
+           NF_LF_STR("cluster_id", c->cfg.cluster_id), NF_LF_NUM("interval_s", c->cfg.interval),
+           NF_LF_STR("prometheus", prom), NF_LF_STR("cluster", c->cfg.cluster),
+           NF_LF_STR("cloud", c->cfg.cloud), NF_LF_STR("store", c->store.desc),
+           NF_LF_BOOL("dry_run", c->cfg.dry_run), NF_LF_STR("listen", c->cfg.server_listen),
+           NF_LF_INT("port", port), NF_LF_END);
+}
+
+/* After a cycle: the metrics endpoint and the status page. */
+static void publish(struct nf_registry *reg, struct nf_status_page *page,
+                    const struct nf_controller *c, int rc, const struct nf_plan *plan, double t0,
+                    double t1, unsigned long *prom_seen, unsigned long *notify_seen)
+{
+    const struct nf_cycle *cy = c->cycle;
+    unsigned long pe = nf_prom_errors(c->prom);
+    if (pe > *prom_seen)
+        nf_registry_errors(reg, "prometheus", pe - *prom_seen);
+    *prom_seen = pe;
+    if (c->notifier.failed > *notify_seen)
+        nf_registry_errors(reg, "notify", c->notifier.failed - *notify_seen);
+    *notify_seen = c->notifier.failed;
+    if (!cy->cluster_ok)
+        nf_registry_errors(reg, "cluster", 1);
+    if (!cy->cloud_ok && cy->ports.cloud)
+        nf_registry_errors(reg, "cloud", 1);
+    double wall = cy->last_t;
+    if (rc != NF_OK) {
+        nf_registry_errors(reg, rc == NF_E_CONFLICT ? "store" : "cycle", 1);
+        nf_registry_cycle(reg, t1 - t0, NULL, NULL, NULL, NULL, wall, t1);
+    } else {
+        nf_registry_cycle(reg, t1 - t0, nf_action_name(plan->action), nf_plan_code(plan),
+                          &cy->last_workers, cy->last_newest, wall, t1);
+    }
+    if (page)
+        nf_status_page_update(page, c, rc);
+}
+
+int nf_cmd_run(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "run"};
+    long long max_cycles = -1;
+    bool dry = false;
+    int st = parse(&cli, argc, argv, &dry, &max_cycles);
     if (st != 0)
         return st;
+    struct nf_config cfg;
+    if ((st = load(&cli, dry, &cfg)) != 0)
+        return st;
     struct nf_err err = {0};
-    struct nf_policy pol;
-    if (nf_policy_init(&pol, cfg.policy, &cfg, &err) != NF_OK)
-        return nf_cli_usage_error(&cli, "%s", err.msg);
-    struct nf_prom_source *prom = NULL;
-    int rc = nf_prom_source_new(&cfg, &prom, &err);
+    /* two slots: a reload opens the new controller beside the running one, then switches */
+    static struct nf_controller slots[2];
+    int cur = 0;
+    struct nf_controller *ctl = &slots[cur];
+    int rc = nf_controller_open(ctl, &cfg, environ, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet run: %s\n", err.msg);
-        return nf_err_exit_status(rc);
+        nf_aws_models_free();
+        return nf_cli_kube_exit(rc);
     }
     const char *names[NF_SAMPLE_VALUES];
-    int nsig = nf_prom_signal_count(prom);
+    int nsig = nf_prom_signal_count(ctl->prom);
     for (int i = 0; i < nsig; i++)
-        names[i] = nf_prom_signal_name(prom, i);
+        names[i] = nf_prom_signal_name(ctl->prom, i);
     struct nf_registry *reg = nf_registry_new(NF_VERSION, names, nsig);
+    struct nf_status_page *page = nf_status_page_new();
     struct nf_server *srv = NULL;
     int status = 0;
-    static struct nf_sample history[NF_RUN_HISTORY_MAX];
-    if (reg == NULL) {
+    if (reg == NULL || page == NULL) {
         fprintf(stderr, "nodefleet run: out of memory\n");
         status = 1;
         goto out;
@@ -108,59 +168,91 @@ int nf_cmd_run(int argc, char **argv)
             status = 1;
             goto out;
         }
+        nf_server_set_page(srv, nf_status_page_render, page);
     }
     struct sigaction sa = {.sa_handler = on_stop};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    struct sigaction sh = {.sa_handler = on_hup};
+    sigemptyset(&sh.sa_mask);
+    sigaction(SIGHUP, &sh, NULL);
+    started(ctl, "run", srv ? nf_server_port(srv) : 0);
 
-    struct nf_dryrun_cloud cloud = {0};
-    struct nf_ports ports = {.clock = &nf_real_clock_port,
-                             .metrics = &nf_prom_metrics_port,
-                             .metrics_ctx = prom,
-                             .cluster = &nf_prom_view_cluster_port,
-                             .cluster_ctx = prom,
-                             .cloud = &nf_dryrun_cloud_port,
-                             .cloud_ctx = &cloud};
-    struct nf_cycle cyc;
-    nf_cycle_init(&cyc, &ports, &pol, cfg.spot_percentage, history, NF_RUN_HISTORY_MAX);
-    cyc.history_margin_s = 2 * cfg.prometheus_step;
-    cyc.log_steps = true;
-    char prom_shown[NF_CONFIG_STR_MAX];
-    nf_http_redact_url(cfg.prometheus_url, prom_shown, sizeof prom_shown);
-    nf_log(NF_LOG_INFO, "nodefleet started", NF_LF_STR("version", NF_VERSION),
-           NF_LF_STR("policy", pol.name), NF_LF_NUM("interval_s", cfg.interval),
-           NF_LF_STR("prometheus", prom_shown), NF_LF_STR("listen", cfg.server_listen),
-           NF_LF_INT("port", srv ? nf_server_port(srv) : 0),
-           NF_LF_STR("mode", "dry run: workers counted by Prometheus, actions logged only"),
-           NF_LF_END);
-
-    unsigned long prom_errors_seen = 0;
+    unsigned long prom_seen = 0, notify_seen = 0;
     for (long long n = 0; !stop_requested && (max_cycles < 0 || n < max_cycles); n++) {
+        if (reload_requested) {
+            reload_requested = 0;
+            struct nf_config fresh;
+            /* all or nothing: a bad new configuration is logged and the running one kept */
+            if (load(&cli, dry, &fresh) != 0) {
+                nf_log(NF_LOG_ERROR,
+                       "SIGHUP: the new configuration has problems; keeping the "
+                       "running one",
+                       NF_LF_END);
+            } else {
+                struct nf_err e = {0};
+                if (nf_controller_open(&slots[1 - cur], &fresh, environ, &e) != NF_OK) {
+                    nf_log(NF_LOG_ERROR,
+                           "SIGHUP: cannot apply the new configuration; keeping "
+                           "the running one",
+                           NF_LF_STR("error", e.msg), NF_LF_END);
+                } else {
+                    nf_controller_close(ctl);
+                    cur = 1 - cur;
+                    ctl = &slots[cur];
+                    prom_seen = notify_seen = 0;
+                    nf_log(NF_LOG_INFO, "SIGHUP: configuration reloaded", NF_LF_END);
+                }
+            }
+        }
         double t0 = nf_mono_now();
         struct nf_plan plan;
         struct nf_err cerr = {0};
-        int crc = nf_cycle_run(&cyc, &plan, &cerr);
+        int crc = nf_controller_cycle(ctl, &plan, &cerr);
         double t1 = nf_mono_now();
-        unsigned long pe = nf_prom_errors(prom);
-        if (pe > prom_errors_seen)
-            nf_registry_errors(reg, "prometheus", pe - prom_errors_seen);
-        prom_errors_seen = pe;
-        if (crc != NF_OK) {
+        if (crc != NF_OK)
             nf_log(NF_LOG_ERROR, "cycle failed", NF_LF_STR("error", cerr.msg), NF_LF_END);
-            nf_registry_errors(reg, "cycle", 1);
-            nf_registry_cycle(reg, t1 - t0, NULL, NULL, NULL, NULL, ports.clock->now(NULL), t1);
-        } else {
-            nf_registry_cycle(reg, t1 - t0, nf_action_name(plan.action), nf_plan_code(&plan),
-                              &cyc.last_workers, cyc.last_newest, ports.clock->now(NULL), t1);
-        }
+        publish(reg, page, ctl, crc, &plan, t0, t1, &prom_seen, &notify_seen);
         if (max_cycles < 0 || n + 1 < max_cycles)
-            sleep_until(t0 + cfg.interval);
+            sleep_until(t0 + ctl->cfg.interval);
     }
     nf_log(NF_LOG_INFO, "nodefleet stopping", NF_LF_END);
 out:
     nf_server_stop(srv);
     nf_registry_free(reg);
-    nf_prom_source_free(prom);
+    nf_status_page_free(page);
+    nf_controller_close(ctl);
+    nf_aws_models_free();
     return status;
+}
+
+int nf_cmd_once(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "once"};
+    bool dry = false;
+    int st = parse(&cli, argc, argv, &dry, NULL);
+    if (st != 0)
+        return st;
+    struct nf_config cfg;
+    if ((st = load(&cli, dry, &cfg)) != 0)
+        return st;
+    struct nf_err err = {0};
+    static struct nf_controller ctl;
+    int rc = nf_controller_open(&ctl, &cfg, environ, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet once: %s\n", err.msg);
+        nf_aws_models_free();
+        return nf_cli_kube_exit(rc);
+    }
+    started(&ctl, "once", 0);
+    struct nf_plan plan;
+    rc = nf_controller_cycle(&ctl, &plan, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet once: %s\n", err.msg);
+        st = 1;
+    }
+    nf_controller_close(&ctl);
+    nf_aws_models_free();
+    return st;
 }

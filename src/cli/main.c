@@ -17,24 +17,40 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", nf_cmd_run, "the autoscaler: a decision cycle every interval, with /metrics",
+    {"run", nf_cmd_run, "the autoscaler: the cycle every interval, with /metrics and a status page",
      "usage: nodefleet run [--dry-run] [--cycles N] [--config FILE] [--set name=value]...\n"
      "\n"
-     "Runs the decision cycle every 'interval' (default 30s): reads the signals' recent\n"
-     "history from Prometheus (range queries at prometheus.step), counts the workers, decides\n"
-     "with the configured policy, and logs each step as JSON lines on stderr. Serves\n"
-     "/metrics, /healthz and /readyz on server.listen (default 127.0.0.1:9470; port 0 picks\n"
-     "a free port, logged at start-up). SIGTERM or SIGINT stops it after the current cycle.\n"
+     "Runs the cycle every 'interval' (default 30s): takes the store's lease, reads the\n"
+     "pool's EC2 instances and the cluster's nodes, finishes launches and drains earlier\n"
+     "cycles started, reads the signals from Prometheus, decides with the configured policy,\n"
+     "acts (every intent written to the store before the cloud or cluster is called),\n"
+     "records, and releases the lease. Each step is a JSON line on stderr. Serves /metrics,\n"
+     "/healthz, /readyz and the status page (/) on server.listen (default 127.0.0.1:9470).\n"
+     "SIGTERM or SIGINT stops it after the current cycle (the lease is released); SIGHUP\n"
+     "reloads the configuration, all or nothing (a bad one is logged and the old one kept).\n"
+     "A signal that cannot be read is unknown, never 0, and never causes a scale-down.\n"
      "\n"
-     "This version acts in dry-run mode only: workers are counted from query_node_count\n"
-     "and launches and drains are logged, not made (the EC2 and Kubernetes adapters come\n"
-     "next). A signal that cannot be read is unknown, never 0, and never causes a\n"
-     "scale-down.\n"
-     "\n"
+     "  --dry-run    observe and decide, log and notify what would be done, never act\n"
      "  --cycles N   stop after N cycles (for tests and one-off checks)\n"
      "\n"
      "Exit status: 0 stopped cleanly; 1 runtime failure (e.g. the port is taken); 2 bad\n"
      "usage or config.\n"},
+    {"once", nf_cmd_once, "one cycle, then exit (cron, or a scheduled task)",
+     "usage: nodefleet once [--dry-run] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "One cycle of `run`, then exit. Another nodefleet holding the lease is not a failure:\n"
+     "the cycle does nothing and says who holds it.\n"
+     "\n"
+     "Exit status: 0 acted or stable; 1 the cycle failed; 2 bad usage or config.\n"},
+    {"lambda", nf_cmd_lambda, "the AWS Lambda custom runtime: one cycle per invocation",
+     "usage: nodefleet lambda [--dry-run] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Run as the function's bootstrap (AWS_LAMBDA_RUNTIME_API set by Lambda): waits for each\n"
+     "invocation (the seed's EventBridge schedule), runs one cycle, and answers with the\n"
+     "decision as JSON; a failed cycle is reported as the invocation's error. CloudWatch\n"
+     "metrics are written as Embedded Metric Format lines to the function's log.\n"
+     "\n"
+     "Exit status: 1 when the Runtime API fails or start-up fails (reported to Lambda).\n"},
     {"observe", nf_cmd_observe, "print what nodefleet sees now, as decide's input",
      "usage: nodefleet observe [--config FILE] [--set name=value]...\n"
      "\n"
@@ -91,6 +107,23 @@ static const struct command commands[] = {
      "\n"
      "Exit status: 0 cleared (or nothing to clear); 1 the store could not be reached; 2 bad\n"
      "usage or config.\n"},
+    {"status", nf_cmd_status, "what the store holds: the lease, in-flight work, last decisions",
+     "usage: nodefleet status [--json] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "Reads the pool's state from the store (changing nothing): who holds the lease and\n"
+     "until when, the launches and drains in flight, the counters, and the last decisions\n"
+     "with their reasons.\n"
+     "\n"
+     "Exit status: 0 ok; 1 the store could not be read; 2 bad usage or config.\n"},
+    {"explain", nf_cmd_explain, "why the last cycle did or did not scale, and what it would do now",
+     "usage: nodefleet explain [--json] [--config FILE] [--set name=value]...\n"
+     "\n"
+     "The last recorded decision, then a fresh look at the world - a dry-run cycle: what\n"
+     "nodefleet would do now and why, rule by rule (which held, which were unknown, which\n"
+     "guard blocked), whether the observation is complete, and for each node whether it\n"
+     "may be removed or the first rule that keeps it. Nothing is changed.\n"
+     "\n"
+     "Exit status: 0 ok; 1 the world could not be read; 2 bad usage or config.\n"},
     {"nodes", nf_cmd_nodes, "the workers, and whether each may be drained now (or why not)",
      "usage: nodefleet nodes [--json] [--config FILE] [--set name=value]...\n"
      "\n"

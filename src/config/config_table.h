@@ -35,6 +35,13 @@
       "Where the pool state and the lease live: sqlite:PATH (one file, the embedded default) "     \
       "or dynamodb (the table dynamodb_table; dynamodb:TABLE names it here), shared by "           \
       "replicas and Lambda invocations.")                                                          \
+    X(cluster, "cluster", NF_CT_STR, 0, 0, "kube", "NODEFLEET_CLUSTER", 0, "kube|prometheus",      \
+      "How nodefleet sees the cluster: kube (the API server: nodes, pods, drains) or "             \
+      "prometheus (a worker count from query_node_count; observe-only, nothing is drained).")      \
+    X(cloud, "cloud", NF_CT_STR, 0, 0, "ec2", "NODEFLEET_CLOUD", 0, "ec2|none",                    \
+      "Where workers come from: ec2, or none (observe-only: nothing is launched).")                \
+    X(dry_run, "dry_run", NF_CT_BOOL, 0, 0, "false", "NODEFLEET_DRY_RUN", 0, NULL,                 \
+      "Observe and decide, log and notify what would be done, never act (also --dry-run).")        \
     X(provision_timeout, "provision_timeout", NF_CT_DUR, 30, 86400, "600",                         \
       "NODEFLEET_PROVISION_TIMEOUT", 0, NULL,                                                      \
       "A launched worker not Ready in this time is terminated and counted as a failure.")          \

@@ -1,11 +1,31 @@
-/* cycle.h - one decision cycle: observe, decide, act, record.
+/* cycle.h - one decision cycle, crash-safe: the seed's seven steps.
  *
  * Contract
  *   nf_cycle_run() is the only place that sequences side effects, and it reaches the world
- *   only through the ports. This issue's cut runs four of DESIGN.md's seven steps — observe
- *   (metrics history over the policy's lookback, worker counts), decide (the pure core), act
- *   (launch or drain), record (last scale times in `state`). Reconcile, the lease and the
- *   store come with the controller issue; the simulator already runs this same function.
+ *   only through the ports (ports.h). The order (DESIGN.md "The cycle"):
+ *     lease      take the store's lease (held by a live owner: a quiet no-op cycle) and load
+ *                the state; without a store (the simulator) the state stays in memory
+ *     observe    the cloud's pool instances and the cluster's nodes, then the metrics
+ *     reconcile  launches: a worker whose Node is Ready (matched by providerID or private IP)
+ *                has joined; one not Ready within provision_timeout is terminated and counted
+ *                as a failure; an intent written but never launched is launched again under
+ *                the same intent (idempotent) while fresh; a pool instance the state does not
+ *                know (a crash between launch and record) is adopted, and so terminated if it
+ *                never joins. Drains: one step each; done -> terminate the instance, delete
+ *                the Node; aborted -> forgotten (the node was uncordoned), the reason told
+ *     decide     the policy (pure), on the workers counted from instances and nodes
+ *     act        every intent is written to the store before the cloud or the cluster is
+ *                called: a launch intent (count, spot share) then RunInstances under it; a
+ *                drain record then the first drain step (cordon, evictions). Scaling down
+ *                cancels workers still joining first (they serve nobody yet)
+ *     record     the decision, a history sample and the counts into the state; save
+ *     release    the lease, on every path
+ *   The lease is taken before reconciling (DESIGN lists reconcile first): reconciling acts
+ *   and writes state, which only the lease holder may do. Every state write is conditional
+ *   on the lease; a write refused (the lease was lost) stops the cycle at once.
+ *   An observation that failed in part (cloud or cluster unreadable) is incomplete: it can
+ *   block scale-down and every reconcile action, never cause one. Dry run: observe, decide,
+ *   log and notify what would be done; no lease, no state write, no action.
  *   The history buffer is the caller's (no allocation per cycle).
  */
 #ifndef NF_CYCLE_H
@@ -14,30 +34,53 @@
 #include "../core/policy.h"
 #include "../ports/ports.h"
 
-struct nf_cycle_state {
-    double last_scale_up;   /* NAN = never */
-    double last_scale_down; /* NAN = never */
+#define NF_CYCLE_INSTANCES_MAX 1024
+
+struct nf_cycle_opts {
+    double spot_pct;
+    double provision_timeout_s;
+    double lease_ttl_s;
+    bool dry_run;
+    char owner[NF_OWNER_MAX];
+    char cluster_id[1024];
+    double price_on_demand, price_spot; /* per worker-hour, for the cost line of events */
+    /* For the crash-safety tests only (NODEFLEET_TEST_CRASH_AT): SIGKILL itself at this
+     * point of the cycle - lease-held, launch-intent-saved, launch-called,
+     * drain-record-saved, drain-step-done. "" in production. */
+    char crash_at[32];
 };
 
 struct nf_cycle {
     struct nf_ports ports;
     const struct nf_policy *policy;
-    double spot_pct;
-    struct nf_cycle_state state;
+    struct nf_cycle_opts o;
+    struct nf_state state;     /* the store's after each load; the only copy without a store */
     struct nf_sample *history; /* caller-owned, `history_cap` samples */
     size_t history_cap;
     /* extra history before the longest window, so the sample at t <= now - D is included */
     double history_margin_s;
-    /* what the last run saw, for metrics and status */
+    bool log_steps; /* the seed-shaped "Step N" lines at info level */
+    long long seq;  /* intent counter */
+    /* what the last run saw, for metrics, status and explain */
     struct nf_workers last_workers;
     double last_newest[NF_SAMPLE_VALUES]; /* NAN = unknown */
-    bool log_steps;                       /* the seed-shaped "Step N" lines at info level */
+    struct nf_cluster_view last_view;
+    bool cloud_ok, cluster_ok;
+    char incomplete_why[256]; /* "" when the observation was complete */
+    char lease_note[256];     /* who held the lease when this cycle could not take it */
+    struct nf_plan last_plan;
+    double last_t;
+    int launched, drained, terminated; /* by the last cycle */
+    /* scratch */
+    struct nf_instance inst[NF_CYCLE_INSTANCES_MAX];
+    size_t ninst;
 };
 
 void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struct nf_policy *policy,
-                   double spot_pct, struct nf_sample *history, size_t history_cap);
+                   const struct nf_cycle_opts *o, struct nf_sample *history, size_t history_cap);
 
-/* Run one cycle; `plan` gets the decision (also on error after the decide step). */
+/* Run one cycle; `plan` gets the decision. NF_OK also when another process holds the lease
+ * (then nothing was done; c->lease_note says who). */
 int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err);
 
 #endif

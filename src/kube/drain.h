@@ -21,23 +21,13 @@
 #ifndef NF_KUBE_DRAIN_H
 #define NF_KUBE_DRAIN_H
 
+#include "../ports/ports.h"
 #include "kclient.h"
-
-enum nf_drain_state { NF_DRAIN_IN_PROGRESS, NF_DRAIN_DONE, NF_DRAIN_ABORTED };
 
 struct nf_drain_opts {
     double timeout_s;
     double eviction_retry_s;
     const char *market_label, *market_spot_value;
-};
-
-struct nf_drain_report {
-    enum nf_drain_state state;
-    int remaining;     /* pods still to go */
-    int evicted;       /* evictions accepted by this step */
-    int refused;       /* evictions refused for now (429) by this step */
-    double retry_in_s; /* when the next step is worth making */
-    char why[512];     /* aborted: why; in progress: what it waits for; done: how */
 };
 
 int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, double now,

@@ -506,6 +506,13 @@ static double used_share(const struct nf_kindex *ix, size_t k)
 size_t nf_drain_choose(const struct nf_kcluster *c, struct nf_kindex *ix, size_t want, int prefer,
                        size_t *out, struct nf_drain_verdict *verdicts)
 {
+    return nf_drain_choose_among(c, ix, NULL, want, prefer, out, verdicts);
+}
+
+size_t nf_drain_choose_among(const struct nf_kcluster *c, struct nf_kindex *ix, const bool *allowed,
+                             size_t want, int prefer, size_t *out,
+                             struct nf_drain_verdict *verdicts)
+{
     size_t nn = c->nnodes;
     bool *removed = calloc(nn ? nn : 1, sizeof *removed);
     size_t *cand = malloc((nn ? nn : 1) * sizeof *cand);
@@ -516,7 +523,8 @@ size_t nf_drain_choose(const struct nf_kcluster *c, struct nf_kindex *ix, size_t
     struct nf_drain_verdict v;
     for (size_t k = 0; k < nn; k++) {
         nf_drainable(c, ix, k, NULL, verdicts ? &verdicts[k] : &v);
-        if ((verdicts ? &verdicts[k] : &v)->block == NF_BLOCK_NONE && !c->nodes[k].unschedulable)
+        if ((verdicts ? &verdicts[k] : &v)->block == NF_BLOCK_NONE && !c->nodes[k].unschedulable &&
+            (allowed == NULL || allowed[k]))
             cand[ncand++] = k;
         share[k] = used_share(ix, k);
     }

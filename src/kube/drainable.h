@@ -88,5 +88,9 @@ bool nf_pod_left_alone(const struct nf_kpod *p);
  * how many; `verdicts` (c->nnodes entries, may be NULL) gets every node's own verdict. */
 size_t nf_drain_choose(const struct nf_kcluster *c, struct nf_kindex *ix, size_t want, int prefer,
                        size_t *out, struct nf_drain_verdict *verdicts);
+/* The same among the nodes flagged in `allowed` (c->nnodes entries) only. */
+size_t nf_drain_choose_among(const struct nf_kcluster *c, struct nf_kindex *ix, const bool *allowed,
+                             size_t want, int prefer, size_t *out,
+                             struct nf_drain_verdict *verdicts);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../util/timefmt.h"
 #include "quantity.h"
 
 const char *nf_kowner_name(enum nf_kowner o)
@@ -284,6 +285,10 @@ int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
     const struct nf_klabel *ls;
     int nl;
     read_labels(&r, m, "metadata.labels", &ls, &nl);
+    const char *ct = str(&r, m, "creationTimestamp", "metadata.creationTimestamp");
+    const char *why_t;
+    if (ct && nf_parse_time(ct, &n->created, &why_t) != NF_OK)
+        bad(&r, "metadata.creationTimestamp", "%s", why_t);
     const char *sdd = annotation(&r, m, NF_ANN_SCALE_DOWN_DISABLED);
     n->scale_down_disabled = sdd && strcasecmp(sdd, "true") == 0;
     n->deleting = json_object_get(m, "deletionTimestamp") != NULL &&
@@ -332,6 +337,16 @@ int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
     }
     const json_t *status = obj(&r, item, "status", "status");
     n->ready = cond_true(status, "Ready", NULL);
+    size_t ai;
+    const json_t *addr;
+    json_array_foreach(arr(&r, status, "addresses", "status.addresses"), ai, addr)
+    {
+        const char *at = json_string_value(json_object_get(addr, "type"));
+        const char *a = json_string_value(json_object_get(addr, "address"));
+        if (at && a && strcmp(at, "InternalIP") == 0 && strlen(a) < sizeof n->internal_ip &&
+            !n->internal_ip[0])
+            snprintf(n->internal_ip, sizeof n->internal_ip, "%s", a);
+    }
     const json_t *alloc = obj(&r, status, "allocatable", "status.allocatable");
     n->alloc_cpu_m = quantity(&r, alloc, "cpu", NF_QUANTITY_MILLI, "status.allocatable.cpu");
     n->alloc_mem = quantity(&r, alloc, "memory", NF_QUANTITY_UNIT, "status.allocatable.memory");

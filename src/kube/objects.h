@@ -54,9 +54,11 @@ struct nf_klabel {
 struct nf_knode {
     const char *name, *provider_id, *zone, *instance_type;
     char instance_id[32]; /* from spec.providerID aws:///<zone>/<id>; "" when none */
+    char internal_ip[48]; /* status.addresses InternalIP; "" when none */
     enum nf_market market;
     bool ready, unschedulable, control_plane, scale_down_disabled, deleting;
-    bool tainted; /* a NoSchedule or NoExecute taint (nodefleet reads no tolerations) */
+    bool tainted;   /* a NoSchedule or NoExecute taint (nodefleet reads no tolerations) */
+    double created; /* metadata.creationTimestamp, Unix s; 0 when absent */
     int64_t alloc_cpu_m, alloc_mem;
 };
 

@@ -10,6 +10,7 @@
 #ifndef NF_PORTS_H
 #define NF_PORTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../core/placement.h"
@@ -30,18 +31,112 @@ struct nf_metrics_port {
                    size_t *n, struct nf_err *err);
 };
 
-struct nf_cluster_port {
-    const char *name;
-    int (*workers)(void *ctx, struct nf_workers *out, struct nf_err *err);
-    /* Start draining `count` workers; the cluster picks which (this cut). */
-    int (*drain)(void *ctx, int count, struct nf_err *err);
+/* A worker node as the cluster reports it. */
+struct nf_node_info {
+    char name[128];
+    char instance[32];    /* from spec.providerID; "" when unknown */
+    char internal_ip[48]; /* to match an instance without a providerID */
+    char zone[32];
+    enum nf_market market;
+    bool ready, cordoned, control_plane;
+    double created;    /* Unix s; 0 when unknown */
+    char why_not[240]; /* why it may not be removed now; "" when it may */
 };
 
+struct nf_cluster_view {
+    const struct nf_node_info *nodes; /* owned by the adapter; valid until its next observe */
+    size_t nnodes;
+    int pending_pods; /* pods the scheduler could not place, and what they request */
+    long long pending_cpu_m, pending_mem;
+};
+
+enum nf_drain_state { NF_DRAIN_IN_PROGRESS, NF_DRAIN_DONE, NF_DRAIN_ABORTED };
+
+struct nf_drain_report {
+    enum nf_drain_state state;
+    int remaining;     /* pods still to go */
+    int evicted;       /* evictions accepted by this step */
+    int refused;       /* evictions refused for now (429) by this step */
+    double retry_in_s; /* when the next step is worth making */
+    char why[512];     /* aborted: why; in progress: what it waits for; done: how */
+};
+
+/* The cluster. observe: the nodes and the pending demand. choose: of the nodes named (from
+ * the last observe), up to `count` that may be drained now, best first (`prefer`: that
+ * market's first, -1 either); `chosen` gets their indexes into `names`; when fewer than
+ * asked, `why` says what stopped the next one. drain_step: one resumable step of a drain
+ * (kube/drain.h). remove_node: delete the Node object (gone already is fine). */
+struct nf_cluster_port {
+    const char *name;
+    int (*observe)(void *ctx, struct nf_cluster_view *out, struct nf_err *err);
+    int (*choose)(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
+                  size_t *chosen, size_t *nchosen, char *why, size_t whylen, struct nf_err *err);
+    int (*drain_step)(void *ctx, const char *node, double started_at, double now,
+                      struct nf_drain_report *rep, struct nf_err *err);
+    int (*remove_node)(void *ctx, const char *node, struct nf_err *err);
+};
+
+/* A pool instance as the cloud reports it. */
+struct nf_instance {
+    char id[24];
+    char az[32];
+    char subnet[32];
+    char state[24];
+    char intent[64];
+    char private_ip[48];
+    char private_dns[160];
+    enum nf_market market;
+    double launch_time;
+};
+
+#define NF_LAUNCH_OUTCOME_MAX 64
+
+struct nf_launch_outcome {
+    int already; /* found running under this intent already (a retry): not launched again */
+    int launched;
+    int fell_back; /* launched on-demand because spot had no capacity */
+    struct nf_instance instances[NF_LAUNCH_OUTCOME_MAX];
+    int ninstances;
+};
+
+/* The cloud. list: the pool's live instances. launch: `count` workers, markets[i] each,
+ * under `intent` - idempotent: instances already made under the intent count toward
+ * `count`. terminate: these instances (gone already is fine). */
 struct nf_cloud_port {
     const char *name;
-    /* Spot and total counts of the pool's live instances (for placement). */
-    int (*markets)(void *ctx, int *spot, int *total, struct nf_err *err);
-    int (*launch)(void *ctx, int count, const enum nf_market *markets, struct nf_err *err);
+    int (*list)(void *ctx, struct nf_instance *out, size_t cap, size_t *n, struct nf_err *err);
+    int (*launch)(void *ctx, const char *intent, int count, const enum nf_market *markets,
+                  double now, struct nf_launch_outcome *out, struct nf_err *err);
+    int (*terminate)(void *ctx, const char *const *ids, size_t n, struct nf_err *err);
+};
+
+/* What the cycle tells people about (Slack, SNS, the log). */
+enum nf_event_kind {
+    NF_EV_SCALE_UP,
+    NF_EV_SCALE_DOWN,
+    NF_EV_DRAIN_STARTED,
+    NF_EV_DRAIN_FINISHED,
+    NF_EV_DRAIN_ABORTED,
+    NF_EV_LAUNCH_FAILED,
+    NF_EV_LEASE_PROBLEM
+};
+const char *nf_event_name(enum nf_event_kind k);
+
+struct nf_event {
+    enum nf_event_kind kind;
+    double t;
+    const char *cluster_id;
+    char reason[512];
+    int nodes_before, nodes_after;
+    double cost_per_hour_change; /* USD per hour, + more, - less */
+    char instances[512];         /* "i-0abc, i-0def" */
+    char node[128];
+    bool dry_run;
+};
+
+struct nf_notify_port {
+    const char *name;
+    void (*notify)(void *ctx, const struct nf_event *ev);
 };
 
 /* Pool state and the lease (DynamoDB in production, SQLite embedded, memory in tests).
@@ -59,6 +154,8 @@ struct nf_store_port {
     int (*save)(void *ctx, const struct nf_lease *lease, double now, const struct nf_state *st,
                 struct nf_err *err);
     int (*unlock)(void *ctx, double now, struct nf_lease *was, struct nf_err *err);
+    /* read the lease as it is (no owner: free), changing nothing */
+    int (*peek)(void *ctx, struct nf_lease *out, struct nf_err *err);
 };
 
 struct nf_ports {
@@ -72,6 +169,8 @@ struct nf_ports {
     void *cloud_ctx;
     const struct nf_store_port *store; /* may be NULL (the simulator keeps state itself) */
     void *store_ctx;
+    const struct nf_notify_port *notify; /* may be NULL */
+    void *notify_ctx;
 };
 
 #endif

@@ -33,35 +33,33 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
         json_t *ids = json_array();
         for (int k = 0; k < r->ninstances; k++)
             json_array_append_new(ids, json_string(r->instances[k]));
-        json_array_append_new(launches,
-                              json_pack("{s:s, s:s, s:s, s:f, s:i, s:i, s:o}", "intent", r->intent,
-                                        "az", r->az, "market", r->market, "launched_at",
-                                        r->launched_at, "count", r->count, "spot", r->spot,
-                                        "instances", ids));
+        json_array_append_new(launches, json_pack("{s:s, s:s, s:s, s:f, s:i, s:i, s:o}", "intent",
+                                                  r->intent, "az", r->az, "market", r->market,
+                                                  "launched_at", r->launched_at, "count", r->count,
+                                                  "spot", r->spot, "instances", ids));
     }
     for (int i = 0; i < st->ndrains; i++)
         json_array_append_new(drains, json_pack("{s:s, s:s, s:f}", "node", st->drains[i].node,
                                                 "instance", st->drains[i].instance, "started_at",
                                                 st->drains[i].started_at));
     for (int i = 0; i < st->nhistory; i++)
-        json_array_append_new(hist, json_pack("{s:f, s:o, s:o, s:o}", "t", st->history[i].t,
-                                              "cpu", num_or_null(st->history[i].cpu), "memory",
+        json_array_append_new(hist, json_pack("{s:f, s:o, s:o, s:o}", "t", st->history[i].t, "cpu",
+                                              num_or_null(st->history[i].cpu), "memory",
                                               num_or_null(st->history[i].memory), "pending_pods",
                                               num_or_null(st->history[i].pending_pods)));
     for (int i = 0; i < st->ndecisions; i++) {
         const struct nf_decision_rec *d = &st->decisions[i];
-        json_array_append_new(dec, json_pack("{s:f, s:s, s:i, s:i, s:s, s:s}", "t", d->t,
-                                             "action", d->action, "nodes", d->nodes,
-                                             "size_before", d->size_before, "code", d->code,
-                                             "reason", d->reason));
+        json_array_append_new(dec, json_pack("{s:f, s:s, s:i, s:i, s:s, s:s}", "t", d->t, "action",
+                                             d->action, "nodes", d->nodes, "size_before",
+                                             d->size_before, "code", d->code, "reason", d->reason));
     }
     json_t *j = json_pack(
         "{s:i, s:f, s:f, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "node_count",
-        st->node_count, "last_scale_up", st->last_scale_up, "last_scale_down",
-        st->last_scale_down, "last_action", st->last_action, "last_reason", st->last_reason,
-        "launches", launches, "drains", drains, "history", hist, "decisions", dec,
-        "launch_failures", (json_int_t)st->launch_failures, "drains_done",
-        (json_int_t)st->drains_done, "drains_aborted", (json_int_t)st->drains_aborted);
+        st->node_count, "last_scale_up", st->last_scale_up, "last_scale_down", st->last_scale_down,
+        "last_action", st->last_action, "last_reason", st->last_reason, "launches", launches,
+        "drains", drains, "history", hist, "decisions", dec, "launch_failures",
+        (json_int_t)st->launch_failures, "drains_done", (json_int_t)st->drains_done,
+        "drains_aborted", (json_int_t)st->drains_aborted);
     if (j == NULL)
         return NF_E_NOMEM;
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));

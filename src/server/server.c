@@ -66,7 +66,16 @@ struct nf_server {
     struct nf_registry *reg;
     double interval_s;
     int port;
+    void (*page)(void *ctx, struct nf_buf *out);
+    void *page_ctx;
 };
+
+void nf_server_set_page(struct nf_server *s, void (*render)(void *ctx, struct nf_buf *out),
+                        void *ctx)
+{
+    s->page_ctx = ctx;
+    s->page = render; /* set before the first request can be served: start, then set */
+}
 
 static double mono_now(void)
 {
@@ -118,6 +127,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (strcmp(url, "/healthz") == 0)
         return reply(c, MHD_HTTP_OK, text, "ok\n", 3);
+    if (strcmp(url, "/") == 0 && s->page != NULL) {
+        struct nf_buf b;
+        nf_buf_init(&b, NF_METRICS_PAGE_MAX);
+        s->page(s->page_ctx, &b);
+        enum MHD_Result ret =
+            b.status == NF_OK
+                ? reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", b.data, b.len)
+                : reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, text, "page too large\n", 15);
+        nf_buf_free(&b);
+        return ret;
+    }
     if (strcmp(url, "/readyz") == 0) {
         char why[160], body[200];
         if (nf_registry_ready(s->reg, mono_now(), s->interval_s, why, sizeof why))

@@ -89,9 +89,10 @@ static struct service serve(const struct model *m, double demand, int ready)
 enum node_state { NODE_BOOTING, NODE_READY, NODE_DRAINING };
 
 struct node {
-    double launch_t, ready_t, end_t;
+    double launch_t, ready_t, end_t; /* end_t: a spot interruption's end, else INFINITY */
     enum nf_market market;
     enum node_state st;
+    long serial; /* instance i-sim<serial>, node sim-<serial> */
 };
 
 struct world {
@@ -100,6 +101,8 @@ struct world {
     double now;
     struct node nodes[NF_SIM_NODES_MAX];
     size_t n;
+    long serial;
+    struct nf_node_info view[NF_SIM_NODES_MAX]; /* the cluster's last observe */
     uint64_t rng;
     struct nf_sample *ring;
     size_t ring_cap, ring_head, ring_n; /* head = index of the oldest */
@@ -141,6 +144,7 @@ static int add_node(struct world *w, enum nf_market market, double launch_t, dou
     if (w->n == NF_SIM_NODES_MAX)
         return NF_E_INTERNAL;
     struct node *nd = &w->nodes[w->n++];
+    nd->serial = ++w->serial;
     nd->launch_t = launch_t;
     nd->ready_t = ready_t;
     nd->end_t = INFINITY;
@@ -224,100 +228,179 @@ static int sim_history(void *ctx, double start, double end, struct nf_sample *ou
     return NF_OK;
 }
 
-static int sim_workers(void *ctx, struct nf_workers *out, struct nf_err *err)
-{
-    (void)err;
-    struct world *w = ctx;
-    out->ready = count_state(w, NODE_READY);
-    out->joining = count_state(w, NODE_BOOTING);
-    out->draining = count_state(w, NODE_DRAINING);
-    return NF_OK;
-}
-
-static int sim_markets(void *ctx, int *spot, int *total, struct nf_err *err)
-{
-    (void)err;
-    struct world *w = ctx;
-    *spot = *total = 0;
-    for (size_t i = 0; i < w->n; i++) {
-        if (w->nodes[i].st == NODE_DRAINING)
-            continue;
-        (*total)++;
-        *spot += w->nodes[i].market == NF_MARKET_SPOT;
-    }
-    return NF_OK;
-}
-
 static double draw_boot(struct world *w)
 {
     double b = w->p->boot_s + w->p->boot_jitter_s * (2.0 * uniform01(&w->rng) - 1.0);
     return b < 0 ? 0 : b;
 }
 
-static int sim_launch(void *ctx, int count, const enum nf_market *markets, struct nf_err *err)
+static long find_serial(const struct world *w, const char *id_or_name)
 {
+    const char *digits = strncmp(id_or_name, "i-sim", 5) == 0  ? id_or_name + 5
+                         : strncmp(id_or_name, "sim-", 4) == 0 ? id_or_name + 4
+                                                               : NULL;
+    if (digits == NULL)
+        return -1;
+    long serial = strtol(digits, NULL, 10);
+    for (size_t i = 0; i < w->n; i++)
+        if (w->nodes[i].serial == serial)
+            return (long)i;
+    return -1;
+}
+
+/* the cloud: every instance not yet ended */
+static int sim_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, struct nf_err *err)
+{
+    (void)err;
     struct world *w = ctx;
-    for (int i = 0; i < count; i++) {
-        if (add_node(w, markets[i], w->now, w->now + draw_boot(w)) != NF_OK)
-            return nf_err_set(err, NF_E_UNAVAILABLE, "simulated cloud: instance limit reached");
-        w->met->nodes_launched++;
+    *n = 0;
+    for (size_t i = 0; i < w->n && *n < cap; i++) {
+        const struct node *nd = &w->nodes[i];
+        struct nf_instance *in = &out[(*n)++];
+        memset(in, 0, sizeof *in);
+        snprintf(in->id, sizeof in->id, "i-sim%ld", nd->serial);
+        snprintf(in->state, sizeof in->state, "running");
+        in->market = nd->market;
+        in->launch_time = nd->launch_t;
     }
     return NF_OK;
 }
 
-/* The newest instance in state `st` (and market `market`, unless any_market). */
-static long newest(const struct world *w, enum node_state st, enum nf_market market,
-                   bool any_market)
+static int sim_launch(void *ctx, const char *intent, int count, const enum nf_market *markets,
+                      double now, struct nf_launch_outcome *out, struct nf_err *err)
 {
-    long best = -1;
-    for (size_t i = 0; i < w->n; i++) {
-        const struct node *nd = &w->nodes[i];
-        if (nd->st != st || (!any_market && nd->market != market))
-            continue;
-        if (best < 0 || nd->launch_t > w->nodes[best].launch_t)
-            best = (long)i;
+    (void)intent;
+    (void)now;
+    struct world *w = ctx;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < count; i++) {
+        if (add_node(w, markets[i], w->now, w->now + draw_boot(w)) != NF_OK)
+            return nf_err_set(err, NF_E_UNAVAILABLE, "simulated cloud: instance limit reached");
+        w->met->nodes_launched++;
+        out->launched++;
+        if (out->ninstances < NF_LAUNCH_OUTCOME_MAX) {
+            struct nf_instance *in = &out->instances[out->ninstances++];
+            memset(in, 0, sizeof *in);
+            snprintf(in->id, sizeof in->id, "i-sim%ld", w->nodes[w->n - 1].serial);
+            in->market = markets[i];
+            in->launch_time = w->now;
+        }
     }
-    return best;
+    return NF_OK;
 }
 
-static int sim_drain(void *ctx, int count, struct nf_err *err)
+static int sim_terminate(void *ctx, const char *const *ids, size_t n, struct nf_err *err)
 {
+    (void)err;
     struct world *w = ctx;
-    for (int k = 0; k < count; k++) {
-        /* a launch still booting is cancelled first: it serves nobody yet */
-        long i = newest(w, NODE_BOOTING, NF_MARKET_SPOT, true);
-        if (i >= 0) {
-            remove_node(w, (size_t)i, w->now);
-            w->met->nodes_removed++;
-            continue;
-        }
-        int spot = 0, total = 0;
-        for (size_t j = 0; j < w->n; j++) {
-            if (w->nodes[j].st != NODE_READY)
-                continue;
-            total++;
-            spot += w->nodes[j].market == NF_MARKET_SPOT;
-        }
-        if (total == 0)
-            return nf_err_set(err, NF_E_INTERNAL, "simulated cluster: no worker to drain");
-        enum nf_market mk = nf_place_remove_market(spot, total, w->p->spot_pct);
-        i = newest(w, NODE_READY, mk, false);
+    for (size_t k = 0; k < n; k++) {
+        long i = find_serial(w, ids[k]);
         if (i < 0)
-            i = newest(w, NODE_READY, mk, true);
-        struct node *nd = &w->nodes[i];
-        nd->st = NODE_DRAINING;
-        nd->end_t = w->now + w->p->drain_s;
+            continue; /* gone already */
+        remove_node(w, (size_t)i, w->now);
         w->met->nodes_removed++;
     }
     return NF_OK;
 }
 
+/* the cluster: instances that have registered (booted) are nodes */
+static int sim_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    size_t k = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        const struct node *nd = &w->nodes[i];
+        if (nd->st == NODE_BOOTING)
+            continue;
+        struct nf_node_info *v = &w->view[k++];
+        memset(v, 0, sizeof *v);
+        snprintf(v->name, sizeof v->name, "sim-%ld", nd->serial);
+        snprintf(v->instance, sizeof v->instance, "i-sim%ld", nd->serial);
+        v->market = nd->market;
+        v->ready = true;
+        v->cordoned = nd->st == NODE_DRAINING;
+    }
+    out->nodes = w->view;
+    out->nnodes = k;
+    return NF_OK;
+}
+
+/* any Ready node may go (the simulated pods all fit elsewhere): the preferred market
+ * first, newest first */
+static int sim_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
+                      size_t *chosen, size_t *nchosen, char *why, size_t whylen, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    *nchosen = 0;
+    bool used[NF_SIM_NODES_MAX] = {false};
+    for (int pass = 0; pass < 2 && (int)*nchosen < count; pass++)
+        while ((int)*nchosen < count) {
+            long best = -1;
+            double best_t = -INFINITY;
+            for (size_t k = 0; k < nnames && k < NF_SIM_NODES_MAX; k++) {
+                long i = find_serial(w, names[k]);
+                if (used[k] || i < 0 || w->nodes[i].st != NODE_READY)
+                    continue;
+                if (pass == 0 && prefer >= 0 && (int)w->nodes[i].market != prefer)
+                    continue;
+                if (w->nodes[i].launch_t > best_t) {
+                    best_t = w->nodes[i].launch_t;
+                    best = (long)k;
+                }
+            }
+            if (best < 0)
+                break;
+            used[best] = true;
+            chosen[(*nchosen)++] = (size_t)best;
+        }
+    if ((int)*nchosen < count)
+        snprintf(why, whylen, "no Ready worker left");
+    return NF_OK;
+}
+
+/* a drain takes drain_s from its start; the node stops serving at once */
+static int sim_drain_step(void *ctx, const char *node, double started_at, double now,
+                          struct nf_drain_report *rep, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    memset(rep, 0, sizeof *rep);
+    long i = find_serial(w, node);
+    if (i < 0) {
+        rep->state = NF_DRAIN_DONE;
+        snprintf(rep->why, sizeof rep->why, "node %s is gone", node);
+        return NF_OK;
+    }
+    w->nodes[i].st = NODE_DRAINING;
+    if (now - started_at >= w->p->drain_s) {
+        rep->state = NF_DRAIN_DONE;
+        snprintf(rep->why, sizeof rep->why, "drained");
+    } else {
+        rep->state = NF_DRAIN_IN_PROGRESS;
+        rep->remaining = 1;
+    }
+    return NF_OK;
+}
+
+static int sim_remove_node(void *ctx, const char *node, struct nf_err *err)
+{
+    (void)ctx;
+    (void)node;
+    (void)err;
+    return NF_OK; /* the instance's end removed the node */
+}
+
 static const struct nf_clock_port sim_clock_port = {.name = "virtual", .now = sim_now};
 static const struct nf_metrics_port sim_metrics_port = {.name = "sim", .history = sim_history};
-static const struct nf_cluster_port sim_cluster_port = {
-    .name = "sim", .workers = sim_workers, .drain = sim_drain};
+static const struct nf_cluster_port sim_cluster_port = {.name = "sim",
+                                                        .observe = sim_observe,
+                                                        .choose = sim_choose,
+                                                        .drain_step = sim_drain_step,
+                                                        .remove_node = sim_remove_node};
 static const struct nf_cloud_port sim_cloud_port = {
-    .name = "sim", .markets = sim_markets, .launch = sim_launch};
+    .name = "sim", .list = sim_list, .launch = sim_launch, .terminate = sim_terminate};
 
 /* ---- scoring ------------------------------------------------------------------------------ */
 
@@ -459,6 +542,7 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     size_t hist_cap = (size_t)((nf_policy_lookback(pol) + 300) / p->sample_s) + 8;
     struct nf_sample *hist = calloc(hist_cap, sizeof *hist);
     struct scorer sc = {0};
+    struct nf_cycle *cyc = NULL;
     int rc = NF_OK;
     if (!bucket_supply || !bucket_time || !run->supply_mean || !run->zoom_supply || !w || !hist) {
         rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
@@ -486,8 +570,17 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
                              .cluster_ctx = w,
                              .cloud = &sim_cloud_port,
                              .cloud_ctx = w};
-    struct nf_cycle cyc;
-    nf_cycle_init(&cyc, &ports, pol, p->spot_pct, hist, hist_cap);
+    struct nf_cycle_opts co = {.spot_pct = p->spot_pct,
+                               .provision_timeout_s = 1e9, /* simulated workers always join */
+                               .lease_ttl_s = 360,
+                               .price_on_demand = p->price_on_demand,
+                               .price_spot = p->price_spot};
+    cyc = malloc(sizeof *cyc);
+    if (cyc == NULL) {
+        rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
+        goto out;
+    }
+    nf_cycle_init(cyc, &ports, pol, &co, hist, hist_cap);
     size_t every = (size_t)llround(p->interval_s / p->sample_s);
     if (every == 0)
         every = 1;
@@ -512,7 +605,7 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
 
         if (step % every == 0) {
             struct nf_plan plan;
-            rc = nf_cycle_run(&cyc, &plan, err);
+            rc = nf_cycle_run(cyc, &plan, err);
             if (rc != NF_OK) {
                 nf_err_prefix(err, "policy %s at t=%gs", pol->name, t);
                 goto out;
@@ -549,6 +642,7 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     for (size_t b = 0; b < r->nbuckets; b++)
         run->supply_mean[b] = bucket_time[b] > 0 ? (float)(bucket_supply[b] / bucket_time[b]) : 0;
 out:
+    free(cyc);
     free(sc.episodes);
     if (w)
         free(w->ring);

@@ -17,8 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct nf_buf j;
     nf_buf_init(&j, 8u << 20);
-    if (nf_state_to_json(&a, &j) != NF_OK ||
-        nf_state_from_json(j.data, j.len, &b, &err) != NF_OK)
+    if (nf_state_to_json(&a, &j) != NF_OK || nf_state_from_json(j.data, j.len, &b, &err) != NF_OK)
         abort();
     if (a.nlaunches != b.nlaunches || a.ndrains != b.ndrains || a.ndecisions != b.ndecisions ||
         a.node_count != b.node_count)

@@ -30,7 +30,9 @@ Test controls (no authentication): POST /__load {"nodes": [...], "pods": [...], 
 replaces the objects; GET /__state returns them; GET /__log the requests seen; POST /__mode
 {"down": true} closes every API connection unanswered, {"token": T} changes the accepted
 token, {"rbac": {"token": T, "rules": [...]}} accepts token T with only those ClusterRole
-rules (403 otherwise), {"grace_s": S, "ready_delay_s": S} the timings, {"malformed": "nodes"} answers
+rules (403 otherwise), {"grace_s": S, "ready_delay_s": S} the timings, POST /__lab starts the end-to-end lab's
+world (tests/kube/labworld.py: workers join from moto, a scheduler, the load, metrics) and
+POST /__scale scales a Deployment, {"malformed": "nodes"} answers
 paths containing that text with truncated JSON, {"huge": "pods"} with 70 MiB; POST /__bulk {"nodes": N, "pods": M}
 builds a synthetic cluster of that size for benchmarks.
 """
@@ -72,6 +74,7 @@ rv = [1000]
 settings = {"down": False, "token": sys.argv[3] if len(sys.argv) > 3 else "", "grace_s": 0.5,
             "ready_delay_s": 0.3, "malformed": None, "huge": None, "rbac": None}
 log = []
+world = None  # labworld.World once POST /__lab started it
 
 
 def now_rfc3339():
@@ -234,6 +237,10 @@ def schedule_delete(k, uid):
     t.start()
 
 
+def rand5():
+    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(5))
+
+
 def start_delete(k):
     pod = store["pods"][k]
     if pod["metadata"].get("deletionTimestamp"):
@@ -251,8 +258,14 @@ def replace(pod):
     if owner is None:
         return
     ns = pod["metadata"].get("namespace", "")
-    if (ns, owner["name"]) not in store["replicasets"]:
+    rs = store["replicasets"].get((ns, owner["name"]))
+    if rs is None:
         return
+    live = sum(1 for (pns, _), p in store["pods"].items()
+               if pns == ns and not p["metadata"].get("deletionTimestamp") and any(
+                   o.get("name") == owner["name"] for o in p["metadata"].get("ownerReferences", [])))
+    if live >= int(rs.get("spec", {}).get("replicas", 1)):
+        return  # scaled down: nothing to replace
     counts = {}
     for p in store["pods"].values():
         n = p.get("spec", {}).get("nodeName")
@@ -269,6 +282,12 @@ def replace(pod):
                                                for _ in range(5))
     new["status"] = {"phase": "Pending", "conditions": [
         {"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "False"}]}
+    if world is not None:  # the lab's scheduler places it
+        new.setdefault("spec", {}).pop("nodeName", None)
+        new["status"]["conditions"][0] = {"type": "PodScheduled", "status": "False",
+                                          "reason": "Unschedulable"}
+        put("pods", new)
+        return
     if targets:
         target = min(targets, key=lambda n: (counts.get(n["metadata"]["name"], 0),
                                              n["metadata"]["name"]))
@@ -419,6 +438,17 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/__mode" and method == "POST":
                 settings.update(json.loads(raw))
                 return self.send(200, settings)
+            if path == "/__lab" and method == "POST":
+                global world
+                import labworld
+                if world is None:
+                    world = labworld.World(sys.modules[__name__], json.loads(raw))
+                return self.send(200, {"metrics_port": world.metrics_port})
+            if path == "/__scale" and method == "POST":
+                import labworld
+                d = json.loads(raw)
+                labworld.scale(sys.modules[__name__], d["ns"], d["name"], int(d["replicas"]))
+                return self.send(200, {"ok": True})
             if path == "/__bulk" and method == "POST":
                 bulk(json.loads(raw))
                 return self.send(200, {"nodes": len(store["nodes"]), "pods": len(store["pods"])})

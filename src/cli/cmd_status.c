@@ -1,0 +1,247 @@
+/* cmd_status.c - `nodefleet status` (what the store holds: the lease, in-flight work, the
+ * last decisions) and `nodefleet explain` (why the last cycle did or did not scale, and for
+ * each node why it may or may not be removed, from a fresh look at the world). */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../util/log.h"
+#include "../util/timefmt.h"
+#include "cli.h"
+#include "controller.h"
+
+extern char **environ;
+
+static void when(double t, char out[32])
+{
+    if (t <= 0 || !isfinite(t))
+        snprintf(out, 32, "never");
+    else
+        nf_format_time(t, out);
+}
+
+static int opts(struct nf_cli *cli, int argc, char **argv, bool *json)
+{
+    for (int i = 1; i < argc; i++) {
+        int c = nf_cli_common_opt(cli, argc, argv, &i);
+        if (c < 0)
+            return 2;
+        if (c > 0)
+            continue;
+        if (strcmp(argv[i], "--json") == 0)
+            *json = true;
+        else
+            return nf_cli_usage_error(cli, "unknown option %s", argv[i]);
+    }
+    return 0;
+}
+
+static void state_json(struct nf_buf *b, const struct nf_store_handle *h, const struct nf_lease *l,
+                       const struct nf_state *st, double now)
+{
+    nf_buf_puts(b, "{\"store\": ");
+    nf_buf_json_str(b, h->desc);
+    nf_buf_puts(b, ", \"lease\": {\"owner\": ");
+    nf_buf_json_str(b, l->owner);
+    nf_buf_printf(b, ", \"token\": %lld, \"expiry\": ", l->token);
+    nf_buf_json_num(b, l->expiry);
+    nf_buf_printf(b, ", \"held\": %s}, \"state\": ",
+                  l->owner[0] && l->expiry >= now ? "true" : "false");
+    nf_state_to_json(st, b);
+    nf_buf_puts(b, "}\n");
+}
+
+int nf_cmd_status(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "status"};
+    bool json = false;
+    int st = opts(&cli, argc, argv, &json);
+    if (st != 0)
+        return st;
+    struct nf_config cfg;
+    if ((st = nf_cli_load_config(&cli, &cfg)) != 0)
+        return st;
+    struct nf_err err = {0};
+    struct nf_store_handle h;
+    int rc = nf_store_open(&h, &cfg, environ, &err);
+    static struct nf_state s;
+    struct nf_lease l = {0};
+    if (rc == NF_OK)
+        rc = h.port->peek(h.ctx, &l, &err);
+    if (rc == NF_OK)
+        rc = h.port->load(h.ctx, &s, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet status: %s\n", err.msg);
+        if (h.port)
+            nf_store_close(&h);
+        nf_aws_models_free();
+        return nf_err_exit_status(rc);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double now = (double)ts.tv_sec;
+    if (json) {
+        struct nf_buf b;
+        nf_buf_init(&b, 8u << 20);
+        state_json(&b, &h, &l, &s, now);
+        fputs(b.data, stdout);
+        nf_buf_free(&b);
+    } else {
+        char t1[32], t2[32];
+        printf("pool %s (store %s)\n", cfg.cluster_id, h.desc);
+        if (l.owner[0] && l.expiry >= now) {
+            when(l.expiry, t1);
+            printf("lease: held by %s until %s (token %lld)\n", l.owner, t1, l.token);
+        } else if (l.owner[0]) {
+            when(l.expiry, t1);
+            printf("lease: free (last held by %s, expired %s; token %lld)\n", l.owner, t1,
+                   l.token);
+        } else {
+            printf("lease: free (token %lld)\n", l.token);
+        }
+        when(s.last_scale_up, t1);
+        when(s.last_scale_down, t2);
+        printf("workers: %d; last scale-up %s, last scale-down %s\n", s.node_count, t1, t2);
+        printf("in flight: %d launch(es), %d drain(s)\n", s.nlaunches, s.ndrains);
+        for (int i = 0; i < s.nlaunches; i++) {
+            when(s.launches[i].launched_at, t1);
+            printf("  launch %s since %s: %d worker(s), %d spot; joining:", s.launches[i].intent,
+                   t1, s.launches[i].count, s.launches[i].spot);
+            for (int k = 0; k < s.launches[i].ninstances; k++)
+                printf(" %s", s.launches[i].instances[k]);
+            printf("%s\n", s.launches[i].ninstances ? "" : " (not launched yet)");
+        }
+        for (int i = 0; i < s.ndrains; i++) {
+            when(s.drains[i].started_at, t1);
+            printf("  drain %s (%s) since %s\n", s.drains[i].node,
+                   s.drains[i].instance[0] ? s.drains[i].instance : "no instance", t1);
+        }
+        printf("since the state began: %lld drain(s) done, %lld aborted, %lld launch failure(s)\n",
+               s.drains_done, s.drains_aborted, s.launch_failures);
+        int from = s.ndecisions > 10 ? s.ndecisions - 10 : 0;
+        printf("last decisions (newest last):\n");
+        for (int i = from; i < s.ndecisions; i++) {
+            when(s.decisions[i].t, t1);
+            printf("  %s  %-10s %d  %-20s %s\n", t1, s.decisions[i].action, s.decisions[i].nodes,
+                   s.decisions[i].code, s.decisions[i].reason);
+        }
+        if (s.ndecisions == 0)
+            printf("  none yet\n");
+    }
+    nf_store_close(&h);
+    nf_aws_models_free();
+    return 0;
+}
+
+int nf_cmd_explain(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "explain"};
+    bool json = false;
+    int st = opts(&cli, argc, argv, &json);
+    if (st != 0)
+        return st;
+    struct nf_config cfg;
+    if ((st = nf_cli_load_config(&cli, &cfg)) != 0)
+        return st;
+    cfg.dry_run = true; /* look, never touch */
+    nf_log_set_level(NF_LOG_ERROR);
+    struct nf_err err = {0};
+    static struct nf_controller ctl;
+    int rc = nf_controller_open(&ctl, &cfg, environ, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet explain: %s\n", err.msg);
+        nf_aws_models_free();
+        return nf_cli_kube_exit(rc);
+    }
+    ctl.cycle->log_steps = false;
+    ctl.notifier.slack_url[0] = ctl.notifier.sns_topic[0] = '\0'; /* nothing to tell anyone */
+    struct nf_plan plan;
+    rc = nf_controller_cycle(&ctl, &plan, &err);
+    const struct nf_cycle *cy = ctl.cycle;
+    const struct nf_state *s = &cy->state;
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet explain: %s\n", err.msg);
+        nf_controller_close(&ctl);
+        nf_aws_models_free();
+        return 1;
+    }
+    if (json) {
+        struct nf_buf b;
+        nf_buf_init(&b, 8u << 20);
+        nf_buf_printf(&b, "{\"now\": {\"action\": \"%s\", \"nodes\": %d, \"rule\": ",
+                      nf_action_name(plan.action), plan.nodes);
+        nf_buf_json_str(&b, nf_plan_code(&plan));
+        nf_buf_puts(&b, ", \"reason\": ");
+        nf_buf_json_str(&b, plan.reason);
+        nf_buf_puts(&b, ", \"trail\": [");
+        for (size_t i = 0; i < plan.ntrail; i++) {
+            nf_buf_printf(&b, "%s{\"rule\": ", i ? ", " : "");
+            nf_buf_json_str(&b, plan.trail[i].rule);
+            nf_buf_printf(&b, ", \"status\": \"%s\", \"detail\": ",
+                          nf_trail_status_name(plan.trail[i].status));
+            nf_buf_json_str(&b, plan.trail[i].detail);
+            nf_buf_puts(&b, "}");
+        }
+        nf_buf_printf(&b, "], \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
+                          "\"incomplete\": ",
+                      cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining);
+        nf_buf_json_str(&b, cy->incomplete_why);
+        nf_buf_puts(&b, "}, \"last\": ");
+        if (s->ndecisions > 0) {
+            const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
+            nf_buf_printf(&b, "{\"t\": %.3f, \"action\": ", d->t);
+            nf_buf_json_str(&b, d->action);
+            nf_buf_printf(&b, ", \"nodes\": %d, \"rule\": ", d->nodes);
+            nf_buf_json_str(&b, d->code);
+            nf_buf_puts(&b, ", \"reason\": ");
+            nf_buf_json_str(&b, d->reason);
+            nf_buf_puts(&b, "}");
+        } else {
+            nf_buf_puts(&b, "null");
+        }
+        nf_buf_puts(&b, ", \"nodes\": [");
+        for (size_t i = 0; i < cy->last_view.nnodes; i++) {
+            const struct nf_node_info *n = &cy->last_view.nodes[i];
+            nf_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
+            nf_buf_json_str(&b, n->name);
+            nf_buf_printf(&b, ", \"may_go\": %s, \"why_not\": ", n->why_not[0] ? "false" : "true");
+            nf_buf_json_str(&b, n->why_not);
+            nf_buf_puts(&b, "}");
+        }
+        nf_buf_puts(&b, "]}\n");
+        fputs(b.data, stdout);
+        nf_buf_free(&b);
+    } else {
+        char t1[32];
+        if (s->ndecisions > 0) {
+            const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
+            when(d->t, t1);
+            printf("last cycle (%s): %s %d - %s\n", t1, d->action, d->nodes, d->reason);
+        } else {
+            printf("last cycle: none recorded in %s\n", ctl.store.desc);
+        }
+        printf("now it would: %s %d - %s\n", nf_action_name(plan.action), plan.nodes, plan.reason);
+        if (cy->incomplete_why[0])
+            printf("the observation is incomplete (so no scale-down): %s\n", cy->incomplete_why);
+        printf("workers: %d ready, %d joining, %d draining; pending pods (scheduler): %d\n",
+               cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining,
+               cy->last_view.pending_pods);
+        printf("\nwhy, rule by rule:\n");
+        for (size_t i = 0; i < plan.ntrail; i++)
+            printf("  %-20s %-9s %s\n", plan.trail[i].rule,
+                   nf_trail_status_name(plan.trail[i].status), plan.trail[i].detail);
+        printf("\nnodes:\n");
+        for (size_t i = 0; i < cy->last_view.nnodes; i++) {
+            const struct nf_node_info *n = &cy->last_view.nodes[i];
+            printf("  %-30s %s\n", n->name,
+                   n->control_plane ? "server: never removed"
+                   : n->why_not[0]  ? n->why_not
+                                    : "may be removed");
+        }
+    }
+    nf_controller_close(&ctl);
+    nf_aws_models_free();
+    return 0;
+}

@@ -1,0 +1,259 @@
+/* controller.c - the configured adapters around one cycle. */
+#define _POSIX_C_SOURCE 200809L
+#include "controller.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../aws/support.h"
+#include "../util/log.h"
+
+/* basic auth for Prometheus from a Secrets Manager secret {"username", "password"} */
+static int prometheus_secret(struct nf_controller *c, struct nf_err *err)
+{
+    char v[4096];
+    int rc = nf_secret_get(&c->aws, c->cfg.aws_prometheus_secret, v, sizeof v, err);
+    if (rc != NF_OK)
+        return nf_err_prefix(err, "aws.prometheus_secret");
+    json_t *j = json_loads(v, 0, NULL);
+    memset(v, 0, sizeof v);
+    const char *u = json_string_value(json_object_get(j, "username"));
+    const char *p = json_string_value(json_object_get(j, "password"));
+    if (u == NULL || p == NULL || strlen(u) >= sizeof c->cfg.prometheus_basic_auth_user ||
+        strlen(p) >= sizeof c->cfg.prometheus_basic_auth_password) {
+        json_decref(j);
+        return nf_err_set(err, NF_E_CONFIG,
+                          "aws.prometheus_secret %s: expected JSON {\"username\", \"password\"}",
+                          c->cfg.aws_prometheus_secret);
+    }
+    snprintf(c->cfg.prometheus_basic_auth_user, sizeof c->cfg.prometheus_basic_auth_user, "%s", u);
+    snprintf(c->cfg.prometheus_basic_auth_password, sizeof c->cfg.prometheus_basic_auth_password,
+             "%s", p);
+    /* wipe the secret's copy inside the JSON before freeing it */
+    char *pw = (char *)json_string_value(json_object_get(j, "password"));
+    memset(pw, 0, strlen(pw));
+    json_decref(j);
+    return NF_OK;
+}
+
+static int slack_secret(struct nf_controller *c, struct nf_err *err)
+{
+    char v[2048];
+    int rc = nf_secret_get(&c->aws, c->cfg.aws_slack_webhook_secret, v, sizeof v, err);
+    if (rc != NF_OK)
+        return nf_err_prefix(err, "aws.slack_webhook_secret");
+    /* the secret is the URL itself, or JSON {"url": ...} */
+    json_t *j = json_loads(v, 0, NULL);
+    const char *url = j ? json_string_value(json_object_get(j, "url")) : v;
+    if (url == NULL || strncmp(url, "https://", 8) != 0 ||
+        strlen(url) >= sizeof c->notifier.slack_url) {
+        json_decref(j);
+        memset(v, 0, sizeof v);
+        return nf_err_set(err, NF_E_CONFIG,
+                          "aws.slack_webhook_secret %s: not an https:// webhook URL",
+                          c->cfg.aws_slack_webhook_secret);
+    }
+    snprintf(c->notifier.slack_url, sizeof c->notifier.slack_url, "%s", url);
+    json_decref(j);
+    memset(v, 0, sizeof v);
+    return NF_OK;
+}
+
+void nf_controller_close(struct nf_controller *c)
+{
+    free(c->cycle);
+    c->cycle = NULL;
+    free(c->history);
+    c->history = NULL;
+    nf_notifier_free(&c->notifier);
+    if (c->have_store)
+        nf_store_close(&c->store);
+    c->have_store = false;
+    if (c->have_kube) {
+        nf_kube_cluster_free(&c->kc);
+        nf_kube_close(&c->kube);
+    }
+    c->have_kube = false;
+    if (c->have_aws)
+        nf_aws_client_free(&c->aws);
+    c->have_aws = false;
+    nf_prom_source_free(c->prom);
+    c->prom = NULL;
+    memset(c->cfg.prometheus_basic_auth_password, 0, sizeof c->cfg.prometheus_basic_auth_password);
+}
+
+int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, char *const *envp,
+                       struct nf_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    int rc = nf_policy_init(&c->pol, cfg->policy, cfg, err);
+    if (rc != NF_OK)
+        return rc;
+    bool need_aws = strcmp(cfg->cloud, "ec2") == 0 || cfg->aws_prometheus_secret[0] ||
+                    cfg->aws_slack_webhook_secret[0] || cfg->aws_sns_topic_arn[0] ||
+                    strncmp(cfg->store, "dynamodb", 8) == 0;
+    if (need_aws) {
+        rc = nf_aws_client_init(&c->aws, cfg->aws_region, envp, err);
+        if (rc != NF_OK)
+            goto fail;
+        c->have_aws = true;
+    }
+    if (cfg->aws_prometheus_secret[0] && (rc = prometheus_secret(c, err)) != NF_OK)
+        goto fail;
+    rc = nf_prom_source_new(&c->cfg, &c->prom, err);
+    if (rc != NF_OK)
+        goto fail;
+    struct nf_ports ports = {.clock = &nf_real_clock_port, .metrics = &nf_prom_metrics_port,
+                             .metrics_ctx = c->prom};
+    if (strcmp(cfg->cluster, "kube") == 0) {
+        rc = nf_kube_open(&c->kube, &c->cfg, envp, err);
+        if (rc != NF_OK)
+            goto fail;
+        c->have_kube = true;
+        nf_kube_cluster_init(&c->kc, &c->kube, &c->cfg);
+        ports.cluster = &nf_kube_cluster_port;
+        ports.cluster_ctx = &c->kc;
+    } else {
+        c->pview.prom = c->prom;
+        ports.cluster = &nf_prom_view_cluster_port;
+        ports.cluster_ctx = &c->pview;
+    }
+    if (strcmp(cfg->cloud, "ec2") == 0) {
+        rc = nf_ec2_init(&c->ec2, &c->aws, &c->cfg, err);
+        if (rc != NF_OK)
+            goto fail;
+        ports.cloud = &nf_ec2_cloud_port;
+        ports.cloud_ctx = &c->ec2;
+    }
+    rc = nf_store_open(&c->store, &c->cfg, envp, err);
+    if (rc != NF_OK)
+        goto fail;
+    c->have_store = true;
+    ports.store = c->store.port;
+    ports.store_ctx = c->store.ctx;
+    if (cfg->notify_slack_webhook_url[0])
+        snprintf(c->notifier.slack_url, sizeof c->notifier.slack_url, "%s",
+                 cfg->notify_slack_webhook_url);
+    else if (cfg->aws_slack_webhook_secret[0] && (rc = slack_secret(c, err)) != NF_OK)
+        goto fail;
+    if (cfg->aws_sns_topic_arn[0]) {
+        snprintf(c->notifier.sns_topic, sizeof c->notifier.sns_topic, "%s", cfg->aws_sns_topic_arn);
+        c->notifier.aws = &c->aws;
+    }
+    ports.notify = &nf_notify_port;
+    ports.notify_ctx = &c->notifier;
+
+    struct nf_cycle_opts o = {.spot_pct = cfg->spot_percentage,
+                              .provision_timeout_s = cfg->provision_timeout,
+                              .lease_ttl_s = cfg->lease_ttl,
+                              .dry_run = cfg->dry_run,
+                              .price_on_demand = cfg->sim_price_on_demand,
+                              .price_spot = cfg->sim_price_spot};
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(o.owner, sizeof o.owner, "%.60s:%ld", host[0] ? host : "nodefleet", (long)getpid());
+    snprintf(o.cluster_id, sizeof o.cluster_id, "%s", cfg->cluster_id);
+    for (char *const *e = envp; e && *e; e++)
+        if (strncmp(*e, "NODEFLEET_TEST_CRASH_AT=", 24) == 0)
+            snprintf(o.crash_at, sizeof o.crash_at, "%.31s", *e + 24);
+    c->cycle = malloc(sizeof *c->cycle);
+    c->history = calloc(NF_CONTROLLER_HISTORY_MAX, sizeof *c->history);
+    if (c->cycle == NULL || c->history == NULL) {
+        rc = nf_err_set(err, NF_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    nf_cycle_init(c->cycle, &ports, &c->pol, &o, c->history, NF_CONTROLLER_HISTORY_MAX);
+    c->cycle->history_margin_s = 2 * cfg->prometheus_step;
+    c->cycle->log_steps = true;
+    return NF_OK;
+fail:
+    nf_controller_close(c);
+    return rc;
+}
+
+/* The pool's metrics for CloudWatch: PutMetricData, or EMF lines in a Lambda. */
+static void cloudwatch(struct nf_controller *c, const struct nf_plan *plan, double took_s)
+{
+    const struct nf_cycle *cy = c->cycle;
+    const char *ns = c->cfg.aws_cloudwatch_namespace;
+    if (ns[0] == '\0' || (!c->have_aws && !c->emf) || cy->lease_note[0])
+        return;
+    const struct nf_workers *w = &cy->last_workers;
+    struct {
+        const char *name, *unit;
+        double v;
+    } m[] = {
+        {"NodeCount", "Count", w->ready + w->joining},
+        {"ReadyNodes", "Count", w->ready},
+        {"JoiningNodes", "Count", w->joining},
+        {"DrainingNodes", "Count", w->draining},
+        {"PendingPods", "Count", cy->last_newest[NF_SIG_PENDING_PODS]},
+        {"CPUUtilization", "Percent", cy->last_newest[NF_SIG_CPU]},
+        {"MemoryUtilization", "Percent", cy->last_newest[NF_SIG_MEMORY]},
+        {"ScaleUpEvents", "Count", plan->action == NF_ACTION_SCALE_UP ? cy->launched : 0},
+        {"ScaleDownEvents", "Count", plan->action == NF_ACTION_SCALE_DOWN ? cy->drained : 0},
+        {"CycleDuration", "Milliseconds", took_s * 1000},
+    };
+    size_t nm = sizeof m / sizeof m[0];
+    if (c->emf) {
+        struct nf_buf b;
+        nf_buf_init(&b, 8192);
+        nf_buf_printf(&b, "{\"_aws\": {\"Timestamp\": %.0f, \"CloudWatchMetrics\": [{\"Namespace\": ",
+                      floor(cy->last_t * 1000));
+        nf_buf_json_str(&b, ns);
+        nf_buf_puts(&b, ", \"Dimensions\": [[\"ClusterId\"]], \"Metrics\": [");
+        bool first = true;
+        for (size_t i = 0; i < nm; i++) {
+            if (!isfinite(m[i].v))
+                continue;
+            nf_buf_printf(&b, "%s{\"Name\": \"%s\", \"Unit\": \"%s\"}", first ? "" : ", ",
+                          m[i].name, m[i].unit);
+            first = false;
+        }
+        nf_buf_puts(&b, "]}]}, \"ClusterId\": ");
+        nf_buf_json_str(&b, c->cfg.cluster_id);
+        for (size_t i = 0; i < nm; i++)
+            if (isfinite(m[i].v)) {
+                nf_buf_printf(&b, ", \"%s\": ", m[i].name);
+                nf_buf_json_num(&b, m[i].v);
+            }
+        nf_buf_puts(&b, "}\n");
+        fputs(b.data, stdout);
+        fflush(stdout);
+        nf_buf_free(&b);
+        return;
+    }
+    struct nf_metric_datum d[16];
+    size_t n = 0;
+    for (size_t i = 0; i < nm; i++)
+        if (isfinite(m[i].v))
+            d[n++] = (struct nf_metric_datum){.name = m[i].name,
+                                              .value = m[i].v,
+                                              .unit = m[i].unit,
+                                              .dim_name = "ClusterId",
+                                              .dim_value = c->cfg.cluster_id};
+    struct nf_err e = {0};
+    if (nf_cw_put_metrics(&c->aws, ns, d, n, &e) != NF_OK) {
+        c->cw_errors++;
+        nf_log(NF_LOG_WARN, "CloudWatch metrics not published", NF_LF_STR("error", e.msg),
+               NF_LF_END);
+    }
+}
+
+int nf_controller_cycle(struct nf_controller *c, struct nf_plan *plan, struct nf_err *err)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    int rc = nf_cycle_run(c->cycle, plan, err);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    if (rc == NF_OK && !c->cfg.dry_run)
+        cloudwatch(c, plan, took);
+    return rc;
+}

@@ -1,0 +1,216 @@
+"""e2elab.py - the whole system for real on loopback, for the end-to-end tests:
+
+- moto_server (EC2 with a launch template and subnets in two zones; DynamoDB) and our fault
+  proxy in front of it (tests/aws/lab.py);
+- our Kubernetes API server (tests/kube/apiserver.py) acting as the cluster: a tainted K3s
+  server node, a Deployment `web` of 500m-CPU pods, and its lab world (tests/kube/
+  labworld.py) - instances that appear in moto join as Nodes, a scheduler, the load, and
+  node-exporter / kube-state-metrics series;
+- Debian's Prometheus scraping that world every second;
+- `nodefleet run` processes with short windows, each with its own log.
+Everything is started on free 127.0.0.1 ports and stopped at exit.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "aws"))
+sys.path.insert(0, os.path.join(HERE, "..", "kube"))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import kubelab as K  # noqa: E402
+import lab as A  # noqa: E402
+from procs import need, free_port, start, stop, wait_for, http_get  # noqa: E402
+
+POOL = "e2e"
+
+
+class Lab:
+    def __init__(self, build):
+        self.build = build
+        self.nodefleet = os.path.join(build, "nodefleet")
+        self.dir = tempfile.mkdtemp(prefix="nf-e2e-")
+        self.aws = A.AwsLab(build)
+        self.kube = K.KubeLab(build)
+        # EC2: a launch template, a subnet per zone (two zones), the K3s server
+        ami = self.aws.aws("ec2", "describe-images", "--owners", "amazon")["Images"][0]["ImageId"]
+        self.aws.aws("ec2", "create-launch-template", "--launch-template-name", "e2e-workers",
+                     "--launch-template-data",
+                     json.dumps({"ImageId": ami, "InstanceType": "t3.medium"}))
+        subnets = self.aws.aws("ec2", "describe-subnets")["Subnets"]
+        self.zones = {s["AvailabilityZone"]: s["SubnetId"] for s in subnets
+                      if s["AvailabilityZone"] in ("us-east-1a", "us-east-1b")}
+        self.aws.aws("ec2", "run-instances", "--image-id", ami, "--count", "1",
+                     "--tag-specifications",
+                     "ResourceType=instance,Tags=[{Key=Role,Value=k3s-master}]")
+        self.aws.aws("dynamodb", "create-table", "--table-name", "nf-e2e",
+                     "--attribute-definitions", "AttributeName=cluster_id,AttributeType=S",
+                     "--key-schema", "AttributeName=cluster_id,KeyType=HASH",
+                     "--billing-mode", "PAY_PER_REQUEST")
+        # the cluster, and its world
+        self.reset_cluster()
+        r = self.kube.control("/__lab", {"moto": self.aws.moto_url, "cluster": POOL,
+                                         "join_delay_s": 2, "ready_delay_s": 1, "util": 0.9,
+                                         "node_cpu": "2", "node_memory": "4Gi"})
+        self.metrics_port = r["metrics_port"]
+        self.start_prometheus()
+        self.procs = []
+
+    # -- the cluster
+    def reset_cluster(self, extra_pods=()):
+        server = K.node("k3s-server", control_plane=True, cpu="2")
+        server["spec"]["taints"] = [{"key": "node-role.kubernetes.io/control-plane",
+                                     "effect": "NoSchedule"}]
+        template = {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "registry.example/web:1",
+                                             "resources": {"requests": {"cpu": "500m",
+                                                                        "memory": "256Mi"}}}]}}
+        self.kube.load({
+            "nodes": [server],
+            "deployments": [{"metadata": {"name": "web", "namespace": "shop"},
+                             "spec": {"replicas": 0}}],
+            "replicasets": [{"metadata": {"name": "web-6d8f", "namespace": "shop",
+                                          "ownerReferences": [{"apiVersion": "apps/v1",
+                                                               "kind": "Deployment",
+                                                               "name": "web",
+                                                               "controller": True}]},
+                             "spec": {"replicas": 0}, "x-template": template}],
+            "pods": list(extra_pods)})
+
+    def scale(self, replicas):
+        self.kube.control("/__scale", {"ns": "shop", "name": "web", "replicas": replicas})
+
+    # -- Prometheus
+    def start_prometheus(self):
+        prom = need("prometheus")
+        self.prom_port = free_port()
+        cfg = os.path.join(self.dir, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: cluster\n    static_configs:\n"
+                    "      - targets: ['127.0.0.1:%d']\n" % self.metrics_port)
+        self.prom_argv = [prom, "--config.file=" + cfg,
+                          "--storage.tsdb.path=" + os.path.join(self.dir, "tsdb"),
+                          "--web.listen-address=127.0.0.1:%d" % self.prom_port, "--log.level=warn"]
+        self.prom_log = open(os.path.join(self.dir, "prometheus.log"), "a")
+        self.prometheus = start(self.prom_argv, stderr=self.prom_log)
+        self.prom_url = "http://127.0.0.1:%d" % self.prom_port
+        wait_for(lambda: http_get(self.prom_url + "/-/ready")[0] == 200, "prometheus ready")
+        wait_for(lambda: self.prom_query("up == 1"), "the cluster scraped", 30)
+
+    def stop_prometheus(self):
+        stop(self.prometheus)
+
+    def prom_query(self, q):
+        url = self.prom_url + "/api/v1/query?query=" + urllib.request.quote(q)
+        try:
+            return json.loads(http_get(url)[1])["data"]["result"]
+        except Exception:  # noqa: BLE001 - not ready yet
+            return []
+
+    # -- nodefleet
+    def env(self, store=None, endpoint=None, **extra):
+        e = self.aws.env(endpoint=endpoint)
+        e.update({"KUBECONFIG": self.kube.kubeconfig_token, "CLUSTER_ID": POOL,
+                  "NODEFLEET_STORE": store or "dynamodb:nf-e2e",
+                  "NODEFLEET_LAUNCH_TEMPLATE": "e2e-workers",
+                  "NODEFLEET_SUBNETS": ",".join("%s=%s" % kv for kv in sorted(self.zones.items())),
+                  "PROMETHEUS_URL": self.prom_url})
+        e.update({k: str(v) for k, v in extra.items()})
+        return e
+
+    SETTINGS = ["interval=1s", "min_nodes=2", "max_nodes=6", "scale_up_for=2s",
+                "scale_down_for=6s", "cooldown_scale_up=3s", "cooldown_scale_down=3s",
+                "spot_percentage=50", "provision_timeout=40s", "kube.drain_timeout=20s",
+                "kube.eviction_retry=1s", "lease_ttl=8s", "prometheus.step=1",
+                "prometheus.timeout=2", "prometheus.attempts=1",
+                "prometheus.query_cpu=(1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}"
+                "[10s]))) * 100",
+                "aws.cloudwatch_namespace=NodeFleetE2E", "server.listen=127.0.0.1:0"]
+
+    def run(self, *sets, env=None, name="nodefleet"):
+        """Start `nodefleet run`; returns a handle with its log."""
+        log_path = os.path.join(self.dir, "%s-%d.log" % (name, len(self.procs)))
+        args = [self.nodefleet, "run"]
+        for s in list(self.SETTINGS) + list(sets):
+            args += ["--set", s]
+        log = open(log_path, "w")
+        p = subprocess.Popen(args, env=env or self.env(), stdout=log, stderr=log)
+        h = Run(p, log_path)
+        self.procs.append(h)
+        return h
+
+    # -- what the world says
+    def instances(self, states=("pending", "running")):
+        r = self.aws.aws("ec2", "describe-instances", "--filters",
+                         "Name=tag:nodefleet:cluster,Values=" + POOL,
+                         "Name=instance-state-name,Values=" + ",".join(states))
+        return [i for res in r["Reservations"] for i in res["Instances"]]
+
+    def nodes(self):
+        return [n for n in self.kube.state()["nodes"]
+                if "node-role.kubernetes.io/control-plane" not in n["metadata"]["labels"]]
+
+    def pods(self):
+        return [p for p in self.kube.state()["pods"] if p["metadata"]["namespace"] == "shop"]
+
+    def store_item(self):
+        r = self.aws.aws("dynamodb", "get-item", "--table-name", "nf-e2e", "--key",
+                         json.dumps({"cluster_id": {"S": POOL}}), "--consistent-read")
+        item = (r or {}).get("Item", {})
+        st = item.get("nodefleet_state", {}).get("S")
+        return item, (json.loads(st) if st else None)
+
+    def clean_slate(self):
+        """Terminate the pool's instances and forget the state, between scenarios."""
+        for h in self.procs:
+            h.kill()
+        ids = [i["InstanceId"] for i in self.instances(("pending", "running", "stopping",
+                                                        "stopped"))]
+        if ids:
+            self.aws.aws("ec2", "terminate-instances", "--instance-ids", *ids)
+        self.aws.aws("dynamodb", "delete-item", "--table-name", "nf-e2e", "--key",
+                     json.dumps({"cluster_id": {"S": POOL}}))
+        self.reset_cluster()
+        self.aws.fault(mode="pass")
+
+
+class Run:
+    def __init__(self, p, log_path):
+        self.p = p
+        self.log_path = log_path
+
+    def text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def records(self):
+        out = []
+        for line in self.text().splitlines():
+            if line.startswith("{"):
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+        return out
+
+    def port(self):
+        for r in self.records():
+            if r.get("msg") == "nodefleet started":
+                return r.get("port")
+        return None
+
+    def stop(self, timeout=30):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        return self.p.wait(timeout)
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait(10)
