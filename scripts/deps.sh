@@ -16,7 +16,7 @@ group=${1:-build}
 build_pkgs=(cmake make gcc pkg-config libc6-dev
             libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
             libmicrohttpd-dev libcmocka-dev)
-test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl)
+test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl chromium)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(hyperfine wrk)
 

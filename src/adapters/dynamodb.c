@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/buf.h"
 #include "../util/parse.h"
 
 #define NF_DDB_TTL_S (7 * 86400.0)
@@ -57,6 +58,12 @@ static int call(struct nf_dynamodb_store *s, const struct nf_aws_op *op, json_t 
     json_object_set_new(params, "TableName", json_string(s->table));
     int rc = nf_aws_call(s->aws, &nf_aws_dynamodb, op, params, result, ae, err);
     json_decref(params);
+    if (rc != NF_OK && err != NULL &&
+        !(rc == NF_E_AWS && strcmp(ae->code, "ConditionalCheckFailedException") == 0)) {
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg);
+        nf_strjoin(err->msg, sizeof err->msg, "table ", s->table, ": ", m, (const char *)NULL);
+    }
     return rc;
 }
 

@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void nf_kube_cluster_init(struct nf_kube_cluster *c, struct nf_kube *k,
-                          const struct nf_config *cfg)
+void nf_kube_cluster_init(struct nf_kube_cluster *c, struct nf_kube *k, const struct nf_config *cfg)
 {
     memset(c, 0, sizeof *c);
     c->k = k;
     nf_strjoin(c->market_label, sizeof c->market_label, cfg->kube_market_label, (const char *)NULL);
-    nf_strjoin(c->spot_value, sizeof c->spot_value, cfg->kube_market_spot_value, (const char *)NULL);
+    nf_strjoin(c->spot_value, sizeof c->spot_value, cfg->kube_market_spot_value,
+               (const char *)NULL);
     c->drain = (struct nf_drain_opts){.timeout_s = cfg->kube_drain_timeout,
                                       .eviction_retry_s = cfg->kube_eviction_retry,
                                       .market_label = c->market_label,
@@ -97,8 +97,7 @@ static int kc_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err
 }
 
 static int kc_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
-                     size_t *chosen, size_t *nchosen, char *why, size_t whylen,
-                     struct nf_err *err)
+                     size_t *chosen, size_t *nchosen, char *why, size_t whylen, struct nf_err *err)
 {
     struct nf_kube_cluster *c = ctx;
     *nchosen = 0;
@@ -121,8 +120,8 @@ static int kc_choose(void *ctx, const char *const *names, size_t nnames, int cou
                 name_of[i] = k;
                 break;
             }
-    size_t got = nf_drain_choose_among(&c->snap, c->ix, allowed, (size_t)count, prefer, out,
-                                       c->verdicts);
+    size_t got =
+        nf_drain_choose_among(&c->snap, c->ix, allowed, (size_t)count, prefer, out, c->verdicts);
     for (size_t i = 0; i < got; i++)
         chosen[(*nchosen)++] = name_of[out[i]];
     if ((int)got < count) {
@@ -133,8 +132,9 @@ static int kc_choose(void *ctx, const char *const *names, size_t nnames, int cou
                 nf_strjoin(why, whylen, nf_block_id(c->verdicts[i].block), ": ",
                            c->verdicts[i].detail, (const char *)NULL);
         if (!why[0])
-            snprintf(why, whylen, "no other worker may be removed without leaving pods "
-                                  "nowhere to go");
+            snprintf(why, whylen,
+                     "no other worker may be removed without leaving pods "
+                     "nowhere to go");
     }
     free(allowed);
     free(out);

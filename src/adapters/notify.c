@@ -28,8 +28,7 @@ void nf_event_text(const struct nf_event *ev, char *out, size_t outlen)
     if (ev->instances[0])
         snprintf(inst, sizeof inst, " (%s)", ev->instances);
     snprintf(out, outlen, "%s[nodefleet %s] %s:%s%s %s%s", ev->dry_run ? "[dry run] " : "",
-             ev->cluster_id ? ev->cluster_id : "", title(ev->kind), counts, cost, ev->reason,
-             inst);
+             ev->cluster_id ? ev->cluster_id : "", title(ev->kind), counts, cost, ev->reason, inst);
 }
 
 void nf_event_json(const struct nf_event *ev, struct nf_buf *out)
@@ -37,8 +36,9 @@ void nf_event_json(const struct nf_event *ev, struct nf_buf *out)
     nf_buf_printf(out, "{\"event\": \"%s\", \"t\": %.3f, \"cluster_id\": ", nf_event_name(ev->kind),
                   ev->t);
     nf_buf_json_str(out, ev->cluster_id ? ev->cluster_id : "");
-    nf_buf_printf(out, ", \"workers_before\": %d, \"workers_after\": %d, "
-                       "\"cost_per_hour_change\": ",
+    nf_buf_printf(out,
+                  ", \"workers_before\": %d, \"workers_after\": %d, "
+                  "\"cost_per_hour_change\": ",
                   ev->nodes_before, ev->nodes_after);
     nf_buf_json_num(out, ev->cost_per_hour_change);
     nf_buf_puts(out, ", \"reason\": ");

@@ -16,9 +16,9 @@
 #include "../ports/ports.h"
 
 struct nf_notifier {
-    char slack_url[1024]; /* "" = no Slack */
-    char sns_topic[1024]; /* "" = no SNS */
-    struct nf_http *http; /* for Slack; owned by the notifier */
+    char slack_url[1024];      /* "" = no Slack */
+    char sns_topic[1024];      /* "" = no SNS */
+    struct nf_http *http;      /* for Slack; owned by the notifier */
     struct nf_aws_client *aws; /* for SNS; the caller's */
     unsigned long sent, failed;
 };

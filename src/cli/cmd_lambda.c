@@ -120,7 +120,7 @@ int nf_cmd_lambda(int argc, char **argv)
         nf_log(NF_LOG_ERROR, "lambda: start-up failed", NF_LF_STR("error", err.msg), NF_LF_END);
         nf_http_free(rt.http);
         nf_aws_models_free();
-        return 1;
+        return st != 0 ? st : 1;
     }
     ctl.emf = true;
     nf_log(NF_LOG_INFO, "nodefleet started", NF_LF_STR("mode", "lambda"),
@@ -167,8 +167,9 @@ int nf_cmd_lambda(int argc, char **argv)
             nf_buf_json_str(&b, nf_plan_code(&plan));
             nf_buf_puts(&b, ", \"reason\": ");
             nf_buf_json_str(&b, plan.reason);
-            nf_buf_printf(&b, ", \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
-                              "\"launched\": %d, \"drains_started\": %d, \"dry_run\": %s}",
+            nf_buf_printf(&b,
+                          ", \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
+                          "\"launched\": %d, \"drains_started\": %d, \"dry_run\": %s}",
                           cy->last_workers.ready, cy->last_workers.joining,
                           cy->last_workers.draining, cy->launched, cy->drained,
                           cfg.dry_run ? "true" : "false");

@@ -47,8 +47,8 @@ static void state_json(struct nf_buf *b, const struct nf_store_handle *h, const 
     nf_buf_json_str(b, l->owner);
     nf_buf_printf(b, ", \"token\": %lld, \"expiry\": ", l->token);
     nf_buf_json_num(b, l->expiry);
-    nf_buf_printf(b, ", \"held\": %s}, \"state\": ",
-                  l->owner[0] && l->expiry >= now ? "true" : "false");
+    nf_buf_printf(
+        b, ", \"held\": %s}, \"state\": ", l->owner[0] && l->expiry >= now ? "true" : "false");
     nf_state_to_json(st, b);
     nf_buf_puts(b, "}\n");
 }
@@ -96,8 +96,7 @@ int nf_cmd_status(int argc, char **argv)
             printf("lease: held by %s until %s (token %lld)\n", l.owner, t1, l.token);
         } else if (l.owner[0]) {
             when(l.expiry, t1);
-            printf("lease: free (last held by %s, expired %s; token %lld)\n", l.owner, t1,
-                   l.token);
+            printf("lease: free (last held by %s, expired %s; token %lld)\n", l.owner, t1, l.token);
         } else {
             printf("lease: free (token %lld)\n", l.token);
         }
@@ -184,8 +183,9 @@ int nf_cmd_explain(int argc, char **argv)
             nf_buf_json_str(&b, plan.trail[i].detail);
             nf_buf_puts(&b, "}");
         }
-        nf_buf_printf(&b, "], \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
-                          "\"incomplete\": ",
+        nf_buf_printf(&b,
+                      "], \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
+                      "\"incomplete\": ",
                       cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining);
         nf_buf_json_str(&b, cy->incomplete_why);
         nf_buf_puts(&b, "}, \"last\": ");

@@ -109,8 +109,8 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
     rc = nf_prom_source_new(&c->cfg, &c->prom, err);
     if (rc != NF_OK)
         goto fail;
-    struct nf_ports ports = {.clock = &nf_real_clock_port, .metrics = &nf_prom_metrics_port,
-                             .metrics_ctx = c->prom};
+    struct nf_ports ports = {
+        .clock = &nf_real_clock_port, .metrics = &nf_prom_metrics_port, .metrics_ctx = c->prom};
     if (strcmp(cfg->cluster, "kube") == 0) {
         rc = nf_kube_open(&c->kube, &c->cfg, envp, err);
         if (rc != NF_OK)
@@ -204,7 +204,8 @@ static void cloudwatch(struct nf_controller *c, const struct nf_plan *plan, doub
     if (c->emf) {
         struct nf_buf b;
         nf_buf_init(&b, 8192);
-        nf_buf_printf(&b, "{\"_aws\": {\"Timestamp\": %.0f, \"CloudWatchMetrics\": [{\"Namespace\": ",
+        nf_buf_printf(&b,
+                      "{\"_aws\": {\"Timestamp\": %.0f, \"CloudWatchMetrics\": [{\"Namespace\": ",
                       floor(cy->last_t * 1000));
         nf_buf_json_str(&b, ns);
         nf_buf_puts(&b, ", \"Dimensions\": [[\"ClusterId\"]], \"Metrics\": [");

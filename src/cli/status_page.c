@@ -11,8 +11,8 @@
 #include "../util/timefmt.h"
 #include "controller.h"
 
-#define RING   8640 /* a day at 10-second cycles */
-#define DAY_S  86400.0
+#define RING     8640 /* a day at 10-second cycles */
+#define DAY_S    86400.0
 #define PAGE_MAX (8u << 20)
 
 struct nf_status_page {
@@ -105,16 +105,18 @@ static void chart(struct nf_buf *b, const char *id, const char *title, double no
         lo = 0;
     if (hi <= lo)
         hi = lo + 1;
-    nf_buf_printf(b, "<figure><figcaption>%s</figcaption><svg id=\"%s\" viewBox=\"0 0 %.0f %.0f\" "
-                     "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"%s, last 24 "
-                     "hours\">",
+    nf_buf_printf(b,
+                  "<figure><figcaption>%s</figcaption><svg id=\"%s\" viewBox=\"0 0 %.0f %.0f\" "
+                  "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"%s, last 24 "
+                  "hours\">",
                   title, id, W + L, H + B, W + L, H + B, title);
     nf_buf_printf(b, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" class=\"axis\"/>", L, H,
                   W + L, H);
     nf_buf_printf(b, "<text x=\"2\" y=\"12\">%.4g</text><text x=\"2\" y=\"%.0f\">%.4g</text>", hi,
                   H, lo);
-    nf_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\">-24h</text><text x=\"%.0f\" y=\"%.0f\">-12h"
-                     "</text><text x=\"%.0f\" y=\"%.0f\">now</text>",
+    nf_buf_printf(b,
+                  "<text x=\"%.0f\" y=\"%.0f\">-24h</text><text x=\"%.0f\" y=\"%.0f\">-12h"
+                  "</text><text x=\"%.0f\" y=\"%.0f\">now</text>",
                   L, H + B - 3, L + W / 2 - 12, H + B - 3, L + W - 24, H + B - 3);
     nf_buf_puts(b, "<polyline class=\"line\" points=\"");
     double prev_y = NAN;
@@ -178,9 +180,10 @@ void nf_status_page_build(const struct nf_controller *c, int rc, const double *t
         nf_buf_puts(b, "</p>");
     }
     const struct nf_workers *w = &cy->last_workers;
-    nf_buf_printf(b, "<p class=\"summary\" id=\"summary\"><span><b>%d</b> ready</span><span><b>%d"
-                     "</b> joining</span><span><b>%d</b> draining</span><span><b>%d</b> pending "
-                     "pods</span>",
+    nf_buf_printf(b,
+                  "<p class=\"summary\" id=\"summary\"><span><b>%d</b> ready</span><span><b>%d"
+                  "</b> joining</span><span><b>%d</b> draining</span><span><b>%d</b> pending "
+                  "pods</span>",
                   w->ready, w->joining, w->draining, cy->last_view.pending_pods);
     if (isfinite(cy->last_newest[NF_SIG_CPU]))
         nf_buf_printf(b, "<span>CPU <b>%.1f%%</b></span>", cy->last_newest[NF_SIG_CPU]);
@@ -273,8 +276,9 @@ void nf_status_page_build(const struct nf_controller *c, int rc, const double *t
         esc(b, d->reason);
         nf_buf_puts(b, "</td></tr>");
     }
-    nf_buf_printf(b, "</table><p class=\"muted\">since the state began: %lld drain(s) done, %lld "
-                     "aborted, %lld launch failure(s)</p></body></html>\n",
+    nf_buf_printf(b,
+                  "</table><p class=\"muted\">since the state began: %lld drain(s) done, %lld "
+                  "aborted, %lld launch failure(s)</p></body></html>\n",
                   st->drains_done, st->drains_aborted, st->launch_failures);
 }
 

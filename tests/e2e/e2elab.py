@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "kube"))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import kubelab as K  # noqa: E402
 import lab as A  # noqa: E402
+import procs  # noqa: E402
 from procs import need, free_port, start, stop, wait_for, http_get  # noqa: E402
 
 POOL = "e2e"
@@ -80,7 +81,10 @@ class Lab:
                                                                "name": "web",
                                                                "controller": True}]},
                              "spec": {"replicas": 0}, "x-template": template}],
-            "pods": list(extra_pods)})
+            # a cluster always runs something: kube-state-metrics reports its pods' phases
+            "pods": [K.pod("coredns-7b98449c4-x2kfq", "kube-system", "k3s-server",
+                           ("ReplicaSet", "coredns-7b98449c4"), {"k8s-app": "kube-dns"},
+                           cpu="100m", memory="70Mi")] + list(extra_pods)})
 
     def scale(self, replicas):
         self.kube.control("/__scale", {"ns": "shop", "name": "web", "replicas": replicas})
@@ -88,7 +92,8 @@ class Lab:
     # -- Prometheus
     def start_prometheus(self):
         prom = need("prometheus")
-        self.prom_port = free_port()
+        if not getattr(self, "prom_port", None):  # a restart keeps the address nodefleet knows
+            self.prom_port = free_port()
         cfg = os.path.join(self.dir, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
@@ -97,8 +102,8 @@ class Lab:
         self.prom_argv = [prom, "--config.file=" + cfg,
                           "--storage.tsdb.path=" + os.path.join(self.dir, "tsdb"),
                           "--web.listen-address=127.0.0.1:%d" % self.prom_port, "--log.level=warn"]
-        self.prom_log = open(os.path.join(self.dir, "prometheus.log"), "a")
-        self.prometheus = start(self.prom_argv, stderr=self.prom_log)
+        with open(os.path.join(self.dir, "prometheus.log"), "a") as log:
+            self.prometheus = start(self.prom_argv, stderr=log)
         self.prom_url = "http://127.0.0.1:%d" % self.prom_port
         wait_for(lambda: http_get(self.prom_url + "/-/ready")[0] == 200, "prometheus ready")
         wait_for(lambda: self.prom_query("up == 1"), "the cluster scraped", 30)
@@ -124,7 +129,7 @@ class Lab:
         e.update({k: str(v) for k, v in extra.items()})
         return e
 
-    SETTINGS = ["interval=1s", "min_nodes=2", "max_nodes=6", "scale_up_for=2s",
+    SETTINGS = ["interval=1s", "max_nodes=6", "scale_up_for=2s",
                 "scale_down_for=6s", "cooldown_scale_up=3s", "cooldown_scale_down=3s",
                 "spot_percentage=50", "provision_timeout=40s", "kube.drain_timeout=20s",
                 "kube.eviction_retry=1s", "lease_ttl=8s", "prometheus.step=1",
@@ -133,15 +138,26 @@ class Lab:
                 "[10s]))) * 100",
                 "aws.cloudwatch_namespace=NodeFleetE2E", "server.listen=127.0.0.1:0"]
 
-    def run(self, *sets, env=None, name="nodefleet"):
-        """Start `nodefleet run`; returns a handle with its log."""
-        log_path = os.path.join(self.dir, "%s-%d.log" % (name, len(self.procs)))
-        args = [self.nodefleet, "run"]
+    def write_config(self, path, min_nodes=2):
+        """The configuration file (what SIGHUP rereads): only min_nodes, the rest is --set."""
+        with open(path, "w") as f:
+            f.write("# e2e\nmin_nodes: %d\n" % min_nodes)
+
+    def run(self, *sets, env=None, name="nodefleet", min_nodes=2):
+        """Start `nodefleet run`; returns a handle with its log and its configuration file."""
+        n = len(self.procs)
+        log_path = os.path.join(self.dir, "%s-%d.log" % (name, n))
+        cfg = os.path.join(self.dir, "%s-%d.yaml" % (name, n))
+        self.write_config(cfg, min_nodes)
+        args = [self.nodefleet, "run", "--config", cfg]
         for s in list(self.SETTINGS) + list(sets):
             args += ["--set", s]
         log = open(log_path, "w")
         p = subprocess.Popen(args, env=env or self.env(), stdout=log, stderr=log)
+        log.close()  # the child has it
+        procs._procs.append(p)  # stopped at exit whatever happens
         h = Run(p, log_path)
+        h.config = cfg
         self.procs.append(h)
         return h
 
@@ -204,6 +220,11 @@ class Run:
             if r.get("msg") == "nodefleet started":
                 return r.get("port")
         return None
+
+    def reload(self, lab, min_nodes):
+        """Rewrite the configuration file and send SIGHUP."""
+        lab.write_config(self.config, min_nodes)
+        self.p.send_signal(signal.SIGHUP)
 
     def stop(self, timeout=30):
         if self.p.poll() is None:

@@ -449,6 +449,10 @@ class Handler(BaseHTTPRequestHandler):
                 d = json.loads(raw)
                 labworld.scale(sys.modules[__name__], d["ns"], d["name"], int(d["replicas"]))
                 return self.send(200, {"ok": True})
+            if path == "/__put" and method == "POST":  # {"kind": "pods", "object": {...}}
+                d = json.loads(raw)
+                put(d["kind"], d["object"])
+                return self.send(200, {"ok": True})
             if path == "/__bulk" and method == "POST":
                 bulk(json.loads(raw))
                 return self.send(200, {"nodes": len(store["nodes"]), "pods": len(store["pods"])})

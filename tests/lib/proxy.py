@@ -19,7 +19,7 @@ forwarded to UPSTREAM):
              optional "headers" and "date" (the Date header, to show a skewed clock)
   down       close the connection without answering
 "match" (optional) limits the fault to requests whose path, headers or body contain that
-text (an AWS JSON operation is named only in the X-Amz-Target header);
+text, or every text of a list (an AWS JSON operation is named only in the X-Amz-Target header);
 "count" (optional) faults only that many matching requests, then passes them again.
 GET /__stats returns {"requests": N, "faulted": N}.
 """
@@ -102,7 +102,9 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             m = dict(mode)
             stats["requests"] += 1
-            faulty = m["mode"] != "pass" and m.get("match", "") in text
+            want = m.get("match", "")
+            faulty = m["mode"] != "pass" and all(
+                w in text for w in (want if isinstance(want, list) else [want]))
             if faulty and "count" in m:
                 if mode.get("count", 0) <= 0:
                     faulty = False

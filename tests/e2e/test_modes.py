@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""The ways nodefleet runs, against the same lab as the end-to-end scenarios (e2elab.py):
+`once` and its exit codes, `--dry-run`, `status` and `explain`, `lambda` against a Runtime API
+server of ours that follows the documented protocol, the status page rendered by headless
+Chromium, and SIGHUP with a bad configuration.
+
+    test_modes.py BUILD_DIR [unittest arguments]
+"""
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import e2elab  # noqa: E402
+
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+LAB = None
+
+
+def setUpModule():
+    global LAB
+    if BUILD is None:
+        sys.exit("usage: test_modes.py BUILD_DIR")
+    LAB = e2elab.Lab(BUILD)
+
+
+def settings(min_nodes=2, extra=()):
+    out = []
+    for s in list(LAB.SETTINGS) + ["min_nodes=%d" % min_nodes] + list(extra):
+        out += ["--set", s]
+    return out
+
+
+def nf(cmd, *args, env=None, timeout=120, extra=(), min_nodes=2):
+    return subprocess.run([LAB.nodefleet, cmd] + list(args) + settings(min_nodes, extra),
+                          env=env or LAB.env(), capture_output=True, text=True, timeout=timeout)
+
+
+def records(text):
+    out = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+
+class RuntimeAPI:
+    """The Lambda Runtime API (2018-06-01) as the docs describe it: GET .../invocation/next
+    blocks until an event and names it in Lambda-Runtime-Aws-Request-Id; answers go to
+    .../invocation/{id}/response or /error, a failed start to .../init/error; each is
+    acknowledged with 202 (or whatever `answer_status` says)."""
+
+    def __init__(self):
+        self.events = queue.Queue()
+        self.posts = []
+        self.answer_status = 202
+        api = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if self.path != "/2018-06-01/runtime/invocation/next":
+                    return self.reply(404, b'{"errorMessage": "no such path"}')
+                try:
+                    rid, body = api.events.get(timeout=60)
+                except queue.Empty:
+                    return self.reply(500, b'{"errorMessage": "no event"}')
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Lambda-Runtime-Aws-Request-Id", rid)
+                self.send_header("Lambda-Runtime-Deadline-Ms", str(int((time.time() + 60) * 1000)))
+                self.send_header("Lambda-Runtime-Invoked-Function-Arn",
+                                 "arn:aws:lambda:us-east-1:123456789012:function:nodefleet")
+                self.send_header("Lambda-Runtime-Trace-Id",
+                                 "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                api.posts.append({"path": self.path, "body": body.decode(),
+                                  "error_type": self.headers.get(
+                                      "Lambda-Runtime-Function-Error-Type")})
+                self.reply(api.answer_status, b'{"status": "OK"}')
+
+            def reply(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.srv.daemon_threads = True
+        self.addr = "127.0.0.1:%d" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def event(self, rid):
+        """An EventBridge scheduled event, as Lambda delivers it."""
+        body = json.dumps({"version": "0", "id": rid, "detail-type": "Scheduled Event",
+                           "source": "aws.events", "account": "123456789012",
+                           "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                           "region": "us-east-1", "resources": [
+                               "arn:aws:events:us-east-1:123456789012:rule/nodefleet"],
+                           "detail": {}}).encode()
+        self.events.put((rid, body))
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+class Modes(unittest.TestCase):
+    def setUp(self):
+        LAB.clean_slate()
+
+    def tearDown(self):
+        for h in LAB.procs:
+            h.kill()
+
+    def wait(self, check, what, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            v = check()
+            if v:
+                return v
+            time.sleep(0.5)
+        self.fail("timed out waiting for %s" % what)
+
+    def test_once_acts_and_exits_0_fails_with_1_bad_config_2(self):
+        r = nf("once")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(LAB.instances()), 2)  # min_nodes, from nothing
+        recs = records(r.stdout + r.stderr)
+        msgs = [x["msg"] for x in recs]
+        for step in ("Step 2: Lease acquired", "Step 3: Metrics collected",
+                     "Step 4: Decision=scale_up", "Step 5: Launching EC2 instances",
+                     "Step 6: State updated", "Step 7: Lease released"):
+            self.assertIn(step, msgs)
+        d = next(x for x in recs if x["msg"] == "Step 4: Decision=scale_up")
+        self.assertEqual(d["increment"], 2)
+        self.assertIn("min", d["reason"])
+        # again: the launch is in flight, nothing more to do
+        r = nf("once")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(LAB.instances()), 2)
+        # a store that cannot be reached: the cycle fails, exit 1, nothing done
+        r = nf("once", env=LAB.env(store="dynamodb:no-such-table"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("no-such-table", r.stderr)
+        self.assertEqual(len(LAB.instances()), 2)
+        # a bad configuration: exit 2, named
+        r = nf("once", extra=["max_nodes=1"])
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("max_nodes", r.stderr)
+
+    def test_dry_run_observes_and_decides_never_acts(self):
+        r = nf("once", "--dry-run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        recs = records(r.stdout + r.stderr)
+        would = [x for x in recs if x["msg"] == "dry run: would launch workers"]
+        self.assertEqual([w["count"] for w in would], [2])
+        self.assertEqual(LAB.instances(), [])
+        self.assertEqual(LAB.store_item(), ({}, None))  # not even the lease was written
+        h = LAB.run("dry_run=true")
+        self.wait(lambda: len([x for x in h.records()
+                               if x.get("msg") == "dry run: would launch workers"]) >= 3,
+                  "three dry cycles", 30)
+        self.assertEqual(h.stop(), 0)
+        self.assertEqual(LAB.instances(), [])
+        self.assertEqual(LAB.store_item(), ({}, None))
+
+    def test_status_and_explain(self):
+        r = nf("status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("none yet", r.stdout)
+        self.assertEqual(nf("once").returncode, 0)
+        r = nf("status", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        s = json.loads(r.stdout)
+        self.assertFalse(s["lease"]["held"])
+        self.assertEqual(len(s["state"]["launches"]), 1)
+        self.assertEqual(s["state"]["launches"][0]["count"], 2)
+        self.assertEqual(s["state"]["decisions"][-1]["action"], "scale_up")
+        r = nf("status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for words in ("scale_up", "in flight", s["state"]["launches"][0]["intent"]):
+            self.assertIn(words, r.stdout)
+        # explain: the last cycle, what it would do now, rule by rule, and every node
+        self.wait(lambda: len([n for n in LAB.nodes() if n["status"]["conditions"][0]["status"]
+                               == "True"]) == 2, "the workers Ready", 30)
+        r = nf("explain")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("last cycle (", r.stdout)
+        self.assertIn("scale_up 2", r.stdout)
+        self.assertIn("why, rule by rule:", r.stdout)
+        self.assertIn("k3s-server", r.stdout)
+        self.assertIn("server: never removed", r.stdout)
+        for n in LAB.nodes():
+            self.assertIn(n["metadata"]["name"], r.stdout)
+        # it looked and did not touch: no lease taken, the state unchanged
+        self.assertEqual(json.loads(nf("status", "--json").stdout)["state"], s["state"])
+        r = nf("explain", "--json")
+        e = json.loads(r.stdout)
+        self.assertEqual(e["last"]["action"], "scale_up")
+        self.assertTrue(e["now"]["trail"])
+        self.assertEqual(len(e["nodes"]), 3)
+
+    def test_lambda_runtime_one_cycle_per_event_with_emf_metrics(self):
+        api = RuntimeAPI()
+        try:
+            for i in range(3):
+                api.event("req-%d" % i)
+            env = LAB.env(AWS_LAMBDA_RUNTIME_API=api.addr)
+            r = nf("lambda", "--events", "3", env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual([p["path"] for p in api.posts],
+                             ["/2018-06-01/runtime/invocation/req-%d/response" % i
+                              for i in range(3)])
+            first = json.loads(api.posts[0]["body"])
+            self.assertEqual((first["action"], first["launched"]), ("scale_up", 2))
+            self.assertEqual(len(LAB.instances()), 2)
+            # EMF: one line per cycle on stdout, every metric declared and present
+            emf = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+            self.assertEqual(len(emf), 3, r.stdout)
+            for e in emf:
+                cw = e["_aws"]["CloudWatchMetrics"][0]
+                self.assertEqual(cw["Namespace"], "NodeFleetE2E")
+                self.assertEqual(cw["Dimensions"], [["ClusterId"]])
+                self.assertEqual(e["ClusterId"], e2elab.POOL)
+                for m in cw["Metrics"]:
+                    self.assertIn(m["Name"], e)
+                for name in ("NodeCount", "ReadyNodes", "CycleDuration", "ScaleUpEvents"):
+                    self.assertIn(name, e)
+            self.assertEqual(emf[0]["ScaleUpEvents"], 2)
+            # a failed cycle is reported on /error and the runtime goes on to the next event
+            api.posts.clear()
+            api.event("req-bad")
+            api.event("req-dry")
+            r = nf("lambda", "--events", "1",
+                   env=LAB.env(store="dynamodb:no-such-table", AWS_LAMBDA_RUNTIME_API=api.addr))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(api.posts[0]["path"], "/2018-06-01/runtime/invocation/req-bad/error")
+            self.assertEqual(api.posts[0]["error_type"], "Nodefleet.CycleFailed")
+            err = json.loads(api.posts[0]["body"])
+            self.assertEqual(err["errorType"], "Nodefleet.CycleFailed")
+            self.assertIn("no-such-table", err["errorMessage"])
+            # --dry-run: decides, reports, never acts
+            r = nf("lambda", "--events", "1", "--dry-run", env=env, min_nodes=4)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            dry = json.loads(api.posts[1]["body"])
+            self.assertEqual((dry["action"], dry["dry_run"], dry["launched"]),
+                             ("scale_up", True, 0))
+            self.assertEqual(len(LAB.instances()), 2)
+            # a bad configuration: /init/error, exit 2
+            api.posts.clear()
+            r = nf("lambda", env=env, extra=["max_nodes=1"])
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertEqual([p["path"] for p in api.posts], ["/2018-06-01/runtime/init/error"])
+            self.assertEqual(json.loads(api.posts[0]["body"])["errorType"], "Runtime.InitError")
+            # the Runtime API answering 500: the container is broken, the runtime exits 1
+            api.posts.clear()
+            api.answer_status = 500
+            api.event("req-500")
+            api.event("req-never")
+            r = nf("lambda", env=env, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(len(api.posts), 1)
+            self.assertIn("refused the answer", r.stderr)
+        finally:
+            api.close()
+        r = nf("lambda", env=LAB.env())
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("AWS_LAMBDA_RUNTIME_API", r.stderr)
+
+    def test_status_page_renders_in_headless_chromium(self):
+        chromium = e2elab.need("chromium")
+        h = LAB.run()
+        self.wait(lambda: len([n for n in LAB.nodes() if n["status"]["conditions"][0]["status"]
+                               == "True"]) == 2 and h.port(), "two Ready workers", 60)
+        time.sleep(2)  # a cycle that saw them
+        url = "http://127.0.0.1:%d/" % h.port()
+        status, html = e2elab.http_get(url)
+        self.assertEqual(status, 200)
+        profile = tempfile.mkdtemp(prefix="nf-chromium-")
+        shot = os.path.join(LAB.dir, "status.png")
+        base = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--user-data-dir=" + profile, "--window-size=1280,1800"]
+        try:
+            r = subprocess.run(base + ["--screenshot=" + shot, url], capture_output=True,
+                               text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            with open(shot, "rb") as f:
+                png = f.read()
+            self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+            self.assertGreater(len(png), 20000)  # a page, not a blank
+            r = subprocess.run(base + ["--dump-dom", url], capture_output=True, text=True,
+                               timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            dom = r.stdout
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+        for el in ('id="pool"', 'id="summary"', 'id="decision"', 'id="nodes"', 'id="inflight"',
+                   'id="charts"', 'id="decisions"'):
+            self.assertIn(el, dom)
+        self.assertIn("<svg", dom)
+        for n in LAB.nodes():
+            self.assertIn(n["metadata"]["name"], dom)
+        self.assertIn("scale_up", dom)
+        self.assertEqual(h.stop(), 0)
+
+    def test_sighup_with_a_bad_configuration_keeps_the_old_one(self):
+        h = LAB.run()
+        self.wait(lambda: len(LAB.instances()) == 2, "two workers", 30)
+        with open(h.config, "w") as f:
+            f.write("min_nodes: lots\n")
+        h.p.send_signal(signal.SIGHUP)
+        self.wait(lambda: [r for r in h.records() if r.get("msg", "").startswith(
+            "SIGHUP: the new configuration has problems")], "the refusal", 10)
+        n = len([r for r in h.records() if r.get("msg") == "Step 7: Lease released"])
+        self.wait(lambda: len([r for r in h.records() if r.get("msg") == "Step 7: Lease released"])
+                  >= n + 2, "cycles going on with the old configuration", 10)
+        self.assertIsNone(h.p.poll())
+        h.reload(LAB, 3)
+        self.wait(lambda: [r for r in h.records() if r.get("msg") ==
+                           "SIGHUP: configuration reloaded"], "the reload", 10)
+        self.wait(lambda: len(LAB.instances()) == 3, "the new minimum applied", 30)
+        self.assertEqual(h.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
