@@ -58,7 +58,7 @@ static int slack_secret(struct nf_controller *c, struct nf_err *err)
                           "aws.slack_webhook_secret %s: not an https:// webhook URL",
                           c->cfg.aws_slack_webhook_secret);
     }
-    snprintf(c->notifier.slack_url, sizeof c->notifier.slack_url, "%s", url);
+    memcpy(c->notifier.slack_url, url, strlen(url) + 1); /* the length is checked above */
     json_decref(j);
     memset(v, 0, sizeof v);
     return NF_OK;
