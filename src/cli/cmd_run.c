@@ -112,6 +112,8 @@ static void publish(struct nf_registry *reg, struct nf_status_page *page,
     if (!cy->cloud_ok && cy->ports.cloud)
         nf_registry_errors(reg, "cloud", 1);
     double wall = cy->last_t;
+    nf_log(NF_LOG_DEBUG, "cycle finished", NF_LF_NUM("took_ms", (t1 - t0) * 1000),
+           NF_LF_STR("action", rc == NF_OK ? nf_action_name(plan->action) : "failed"), NF_LF_END);
     if (rc != NF_OK) {
         nf_registry_errors(reg, rc == NF_E_CONFLICT ? "store" : "cycle", 1);
         nf_registry_cycle(reg, t1 - t0, NULL, NULL, NULL, NULL, wall, t1);

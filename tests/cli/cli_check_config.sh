@@ -24,6 +24,12 @@ done
 [[ $n -ge 10 ]] || fail "only $n golden cases found in $GOLDEN"
 ENV=()
 
+# the production configuration the README walks through is valid as shipped
+run check-config --config "$SRC/deploy/nodefleet.yaml"
+expect_status 0 "deploy/nodefleet.yaml"
+expect_in "$out" 'store: "dynamodb"  # ' "deploy/nodefleet.yaml store"
+expect_in "$out" 'launch_template: "k3s-workers"  # ' "deploy/nodefleet.yaml template"
+
 # the example config is complete and loads to the defaults
 run check-config --example
 expect_status 0 "--example"

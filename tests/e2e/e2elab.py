@@ -143,13 +143,13 @@ class Lab:
         with open(path, "w") as f:
             f.write("# e2e\nmin_nodes: %d\n" % min_nodes)
 
-    def run(self, *sets, env=None, name="nodefleet", min_nodes=2):
+    def run(self, *sets, env=None, name="nodefleet", min_nodes=2, prefix=()):
         """Start `nodefleet run`; returns a handle with its log and its configuration file."""
         n = len(self.procs)
         log_path = os.path.join(self.dir, "%s-%d.log" % (name, n))
         cfg = os.path.join(self.dir, "%s-%d.yaml" % (name, n))
         self.write_config(cfg, min_nodes)
-        args = [self.nodefleet, "run", "--config", cfg]
+        args = list(prefix) + [self.nodefleet, "run", "--config", cfg]
         for s in list(self.SETTINGS) + list(sets):
             args += ["--set", s]
         log = open(log_path, "w")

@@ -292,6 +292,78 @@ class Modes(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("AWS_LAMBDA_RUNTIME_API", r.stderr)
 
+    def test_notifications_slack_sns_and_cloudwatch(self):
+        hooks, status = [], [200]
+
+        class Hook(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                hooks.append((self.path, self.headers.get("Content-Type"),
+                              json.loads(self.rfile.read(n))))
+                self.send_response(status[0])
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        secret_path = "/services/T000/B000/XyZsecretToken42"
+        url = "http://127.0.0.1:%d%s" % (srv.server_address[1], secret_path)
+        aws = LAB.aws.aws
+        topic = aws("sns", "create-topic", "--name", "nodefleet-events")["TopicArn"]
+        q = aws("sqs", "create-queue", "--queue-name", "nodefleet-events-copy")["QueueUrl"]
+        qarn = aws("sqs", "get-queue-attributes", "--queue-url", q, "--attribute-names",
+                   "QueueArn")["Attributes"]["QueueArn"]
+        aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs",
+            "--notification-endpoint", qarn)
+        ns = "NodeFleetNotify"
+        extra = ["notify.slack_webhook_url=" + url, "aws.sns_topic_arn=" + topic,
+                 "aws.cloudwatch_namespace=" + ns]
+        try:
+            r = nf("once", extra=extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            ids = sorted(i["InstanceId"] for i in LAB.instances())
+            self.assertEqual(len(ids), 2)
+            # Slack: one message, what happened, why, before -> after, the cost, the ids
+            self.assertEqual(len(hooks), 1, hooks)
+            path, ctype, body = hooks[0]
+            self.assertEqual((path, ctype), (secret_path, "application/json"))
+            text = body["text"]
+            for words in ("[nodefleet %s] scale up" % e2elab.POOL, "0 -> 2 workers", "+$",
+                          "/h", "min_nodes", ids[0], ids[1]):
+                self.assertIn(words, text)
+            # SNS: the same as JSON (delivered here through an SQS subscription)
+            m = aws("sqs", "receive-message", "--queue-url", q, "--max-number-of-messages", "10",
+                    "--wait-time-seconds", "2")
+            ev = [json.loads(json.loads(x["Body"])["Message"]) for x in m.get("Messages", [])]
+            self.assertEqual(len(ev), 1, ev)
+            self.assertEqual((ev[0]["event"], ev[0]["cluster_id"], ev[0]["workers_before"],
+                              ev[0]["workers_after"]), ("scale_up", e2elab.POOL, 0, 2))
+            self.assertGreater(ev[0]["cost_per_hour_change"], 0)
+            self.assertEqual(sorted(ev[0]["instances"].split(", ")), ids)
+            # CloudWatch: the seed's metrics, by pool
+            names = {x["MetricName"] for x in aws("cloudwatch", "list-metrics", "--namespace",
+                                                  ns)["Metrics"]}
+            for name in ("NodeCount", "ReadyNodes", "JoiningNodes", "DrainingNodes",
+                         "CPUUtilization", "MemoryUtilization", "ScaleUpEvents",
+                         "ScaleDownEvents", "CycleDuration"):
+                self.assertIn(name, names)
+            # a webhook failing is logged and counted, never fatal, and never shows the URL
+            status[0] = 500
+            LAB.clean_slate()
+            r = nf("once", extra=extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(len(LAB.instances()), 2)
+            self.assertIn("Slack notification not sent", r.stderr)
+            self.assertIn("HTTP 500", r.stderr)
+            self.assertNotIn("XyZsecretToken42", r.stdout + r.stderr)
+        finally:
+            srv.shutdown()
+            srv.server_close()
+
     def test_status_page_renders_in_headless_chromium(self):
         chromium = e2elab.need("chromium")
         h = LAB.run()

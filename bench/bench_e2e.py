@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""bench_e2e.py BUILD_DIR - the controller's figures against the end-to-end lab
+(tests/e2e/e2elab.py: moto, our API server and its world, a real Prometheus):
+
+- one full cycle with nothing to do (lease, observe cloud + cluster + metrics, decide,
+  record, release), from `nodefleet run`'s own per-cycle timing;
+- pods going pending -> the cycle that decides to scale up -> RunInstances returned, with
+  the default `interval` of 30 s;
+- peak RSS of `nodefleet run` over all of it (launches, joins, steady cycles)."""
+import datetime
+import os
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+import e2elab  # noqa: E402
+
+build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
+maxrss = os.path.join(build, "bench", "maxrss")
+print("starting the lab (moto, API server, Prometheus)...", file=sys.stderr)
+L = e2elab.Lab(build)
+
+
+def epoch(ts):
+    return datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def ready():
+    return [n for n in L.nodes() if n["status"]["conditions"][0]["status"] == "True"]
+
+
+def wait(check, what, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    sys.exit("bench_e2e: timed out waiting for " + what)
+
+
+def rss_mb(h):
+    for line in reversed(h.text().splitlines()):
+        if line.startswith("maxrss_kb="):
+            return int(line.split()[0].split("=")[1]) / 1024
+    return float("nan")
+
+
+# 1. steady cycles: two workers, eight pods, nothing to do
+h = L.run("log_level=debug", prefix=[maxrss])
+wait(lambda: len(ready()) == 2, "two Ready workers", 90)
+L.scale(6)
+wait(lambda: all(p["spec"].get("nodeName") for p in L.pods()) and len(L.pods()) == 6,
+     "pods running", 30)
+time.sleep(3)
+mark = len(h.records())
+wait(lambda: len([r for r in h.records()[mark:] if r.get("msg") == "cycle finished"]) >= 60,
+     "60 cycles", 120)
+took = sorted(r["took_ms"] for r in h.records()[mark:]
+              if r.get("msg") == "cycle finished" and r.get("action") == "none")
+h.stop()
+rss = [rss_mb(h)]
+p95 = took[int(len(took) * 0.95) - 1]
+print("one full cycle, nothing to do (lease, observe EC2 + Kubernetes + 5 Prometheus signals, "
+      "decide, record, release), %d cycles: median %.1f ms, p95 %.1f ms   [< 100 ms]"
+      % (len(took), statistics.median(took), p95))
+
+# 2. reaction: pods pending -> decision -> RunInstances, at the default 30 s interval
+lat, dec = [], []
+for trial in range(3):
+    L.clean_slate()
+    h = L.run("interval=30s", prefix=[maxrss], name="react")
+    wait(lambda: len(ready()) == 2, "two Ready workers", 90)
+    # land the burst at a random point of the interval, as traffic does
+    time.sleep(3 + trial * 9)
+    t0 = time.time()
+    L.scale(16)  # 8 CPU of pods on 4 CPU of workers: pending at once
+    wait(lambda: [r for r in h.records() if r.get("msg") == "Step 5: Launching EC2 instances"
+                  and epoch(r["ts"]) > t0], "the launch", 120)
+    d = next(r for r in h.records() if r.get("msg") == "Step 4: Decision=scale_up"
+             and epoch(r["ts"]) > t0)
+    launched = next(r for r in h.records() if r.get("msg") == "Step 5: Launching EC2 instances"
+                    and epoch(r["ts"]) > t0)
+    dec.append(epoch(launched["ts"]) - epoch(d["ts"]))
+    lat.append(epoch(launched["ts"]) - t0)
+    h.stop()
+    rss.append(rss_mb(h))
+print("pods pending -> RunInstances returned, interval 30 s, 3 bursts at different points of "
+      "the interval: %s s (the decision's own cycle: decide -> launched %.0f-%.0f ms)   "
+      "[within one interval]" % (", ".join("%.1f" % x for x in lat),
+                                  min(dec) * 1000, max(dec) * 1000))
+print("nodefleet run, peak RSS over steady cycles, launches and joins: %.1f MB   [< 20 MB]"
+      % max(rss))
