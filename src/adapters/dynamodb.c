@@ -109,9 +109,14 @@ static int ddb_acquire(void *ctx, const char *owner, double now, double ttl, str
     json_object_set_new(params, "ExpressionAttributeNames", json_pack("{s:s}", "#ttl", "ttl"));
     struct nf_aws_error ae;
     json_t *res = NULL;
+    json_decref(s->acquired);
+    s->acquired = NULL;
     int rc = call(s, &op_update, params, &res, &ae, err);
     if (rc == NF_OK) {
-        lease_from(json_object_get(res, "Attributes"), out);
+        json_t *item = json_object_get(res, "Attributes");
+        lease_from(item, out);
+        if (json_is_object(item))
+            s->acquired = json_incref(item);
         json_decref(res);
         return NF_OK;
     }
@@ -378,8 +383,11 @@ static int ddb_load(void *ctx, struct nf_state *st, struct nf_err *err)
 {
     struct nf_dynamodb_store *s = ctx;
     memset(st, 0, sizeof *st);
-    json_t *item = NULL;
-    int rc = get_item(s, &item, err);
+    json_t *item = s->acquired; /* right after our acquire: that answer is the newest item */
+    s->acquired = NULL;
+    int rc = NF_OK;
+    if (item == NULL)
+        rc = get_item(s, &item, err);
     if (rc != NF_OK || item == NULL)
         return rc;
     /* nodefleet's own full copy when there is one; the seed's fields otherwise (an item the
@@ -488,6 +496,12 @@ static int ddb_peek(void *ctx, struct nf_lease *out, struct nf_err *err)
         lease_from(item, out);
     json_decref(item);
     return rc;
+}
+
+void nf_dynamodb_store_close(struct nf_dynamodb_store *s)
+{
+    json_decref(s->acquired);
+    s->acquired = NULL;
 }
 
 const struct nf_store_port nf_dynamodb_store_port = {.name = "dynamodb",

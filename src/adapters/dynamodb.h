@@ -27,9 +27,15 @@ struct nf_dynamodb_store {
     struct nf_aws_client *aws;
     char table[NF_CONFIG_STR_MAX];
     char cluster_id[NF_CONFIG_STR_MAX];
+    /* the item as a successful acquire returned it (UpdateItem ALL_NEW: the newest, after
+     * our own write), so the load that follows needs no GetItem; owned, used once */
+    struct json_t *acquired;
 };
 
 extern const struct nf_store_port nf_dynamodb_store_port;
+
+/* Frees what the store holds between calls (not the AWS client). */
+void nf_dynamodb_store_close(struct nf_dynamodb_store *s);
 
 /* The pool state from a DynamoDB item (the attribute-value JSON GetItem returns). A field
  * of the wrong type or form is NF_E_INPUT naming it ("state item: draining_instances[2]:

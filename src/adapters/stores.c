@@ -41,6 +41,8 @@ void nf_store_close(struct nf_store_handle *h)
 {
     if (h->port == &nf_sqlite_store_port)
         nf_sqlite_store_close(&h->sqlite);
+    if (h->port == &nf_dynamodb_store_port)
+        nf_dynamodb_store_close(&h->dynamo);
     if (h->have_aws)
         nf_aws_client_free(&h->aws);
     h->port = NULL;

@@ -322,6 +322,7 @@ int main(int argc, char **argv)
         status = fail(rc, &err);
     if (opened)
         nf_store_close(&sh);
+    nf_dynamodb_store_close(&ddb);
     nf_aws_client_free(&aws);
     nf_aws_models_free();
     return status;

@@ -294,7 +294,8 @@ class Scenarios(unittest.TestCase):
         self.assertTrue(held, "b never saw a's lease")
         for r in held:
             self.assertLess(epoch(r["ts"]), expiry + 0.5)
-        after = [r for r in msgs(b, "Step 2: Lease acquired") if epoch(r["ts"]) > died - 0.5]
+        taken = epoch(lease["ts"])  # a's, logged right after its write
+        after = [r for r in msgs(b, "Step 2: Lease acquired") if epoch(r["ts"]) > taken]
         self.assertTrue(after)
         self.assertGreaterEqual(epoch(after[0]["ts"]), expiry)
         launches = [r for r in msgs(b, "Step 5: Launching EC2 instances")
