@@ -419,5 +419,39 @@ class Modes(unittest.TestCase):
         self.assertEqual(h.stop(), 0)
 
 
+class ValgrindClean(unittest.TestCase):
+    """The whole controller - EC2, Kubernetes, DynamoDB, Prometheus, Slack, SNS, CloudWatch -
+    through a launch, a reconcile and the read-only commands, under valgrind: no error, no
+    leak, a clean teardown."""
+
+    def test_once_status_explain_lambda(self):
+        e2elab.need("valgrind")
+        LAB.clean_slate()
+        supp = os.path.join(HERE, "..", "valgrind.supp")
+        vg = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+              "--show-leak-kinds=all", "--errors-for-leak-kinds=all", "--suppressions=" + supp]
+        topic = LAB.aws.aws("sns", "create-topic", "--name", "nodefleet-vg")["TopicArn"]
+        api = RuntimeAPI()
+        try:
+            api.event("vg-1")
+            api.event("vg-2")
+            env = LAB.env(AWS_LAMBDA_RUNTIME_API=api.addr)
+            extra = ["aws.sns_topic_arn=" + topic,
+                     "notify.slack_webhook_url=http://127.0.0.1:9/unreachable"]
+            for cmd, args, want in (("once", [], 0), ("once", [], 0), ("status", ["--json"], 0),
+                                    ("explain", [], 0), ("lambda", ["--events", "2"], 0),
+                                    ("run", ["--cycles", "3"], 0),
+                                    ("once", ["--set", "store=dynamodb:no-such-table"], 1)):
+                r = subprocess.run(vg + [LAB.nodefleet, cmd] + args + settings(2, extra),
+                                   env=env, capture_output=True, text=True, timeout=600)
+                self.assertEqual(r.returncode, want, "%s: %s" % (cmd, r.stderr[-3000:]))
+            self.assertEqual(len(LAB.instances()), 2)
+        finally:
+            api.close()
+
+
 if __name__ == "__main__":
+    if "--without-valgrind" in sys.argv:  # ctest runs ValgrindClean on its own (label valgrind)
+        sys.argv.remove("--without-valgrind")
+        del ValgrindClean
     unittest.main(verbosity=2)
