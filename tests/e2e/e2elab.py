@@ -194,6 +194,7 @@ class Lab:
                      json.dumps({"cluster_id": {"S": POOL}}))
         self.reset_cluster()
         self.aws.fault(mode="pass")
+        self.kube.control("/__lab", {"join": True})
 
 
 class Run:

@@ -358,6 +358,34 @@ class Scenarios(unittest.TestCase):
         self.until(lambda: self.converged(4), "four Ready workers", 60)
         self.assertGreater(LAB.aws.proxy_stats()["faulted"], 0)
 
+    # the launch contract: joined means a Ready Node whose providerID names the instance
+    def test_7_a_worker_that_never_joins_is_terminated_and_an_unknown_one_adopted(self):
+        LAB.kube.control("/__lab", {"join": False})  # the user data is broken
+        ami = LAB.aws.aws("ec2", "describe-images", "--owners", "amazon")["Images"][0]["ImageId"]
+        stray = LAB.aws.aws(
+            "ec2", "run-instances", "--image-id", ami, "--count", "1", "--subnet-id",
+            LAB.zones["us-east-1a"], "--tag-specifications",
+            "ResourceType=instance,Tags=[{Key=nodefleet:cluster,Value=%s},"
+            "{Key=Role,Value=k3s-worker}]" % e2elab.POOL)["Instances"][0]["InstanceId"]
+        h = LAB.run("provision_timeout=30s")
+        self.until(lambda: [r for r in h.records() if r.get("msg") ==
+                            "adopted a pool instance the state did not know"], "the adoption", 20)
+        self.until(lambda: len(LAB.instances()) == 2, "one more launched beside it", 20)
+        first = {i["InstanceId"] for i in LAB.instances()}
+        self.assertIn(stray, first)
+        self.until(lambda: not first & {i["InstanceId"] for i in LAB.instances()},
+                   "the workers that never joined terminated", 60)
+        never = [r for r in h.records() if r.get("msg") == "worker never joined: terminated"]
+        self.assertTrue(never)
+        self.assertGreaterEqual(LAB.store_item()[1]["launch_failures"], 1)
+        self.assertTrue([r for r in h.records() if r.get("msg") == "event" and
+                         r.get("event") == "launch_failed"])
+        LAB.kube.control("/__lab", {"join": True})  # fixed: the replacements join
+        self.until(lambda: self.converged(2), "two Ready workers after the fix", 90)
+        gone = {i["InstanceId"] for i in self.ever(("shutting-down", "terminated"))}
+        self.assertTrue(first <= gone, (first, gone))
+        self.assert_settled(2, LAB.store_item()[1])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

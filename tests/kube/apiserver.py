@@ -31,7 +31,8 @@ replaces the objects; GET /__state returns them; GET /__log the requests seen; P
 {"down": true} closes every API connection unanswered, {"token": T} changes the accepted
 token, {"rbac": {"token": T, "rules": [...]}} accepts token T with only those ClusterRole
 rules (403 otherwise), {"grace_s": S, "ready_delay_s": S} the timings, POST /__lab starts the end-to-end lab's
-world (tests/kube/labworld.py: workers join from moto, a scheduler, the load, metrics) and
+world (tests/kube/labworld.py: workers join from moto, a scheduler, the load, metrics; posted
+again, {"join": false} stops instances from registering) and
 POST /__scale scales a Deployment, {"malformed": "nodes"} answers
 paths containing that text with truncated JSON, {"huge": "pods"} with 70 MiB; POST /__bulk {"nodes": N, "pods": M}
 builds a synthetic cluster of that size for benchmarks.
@@ -443,6 +444,8 @@ class Handler(BaseHTTPRequestHandler):
                 import labworld
                 if world is None:
                     world = labworld.World(sys.modules[__name__], json.loads(raw))
+                else:  # running: only "join" changes (false: instances never register)
+                    world.join = bool(json.loads(raw).get("join", world.join))
                 return self.send(200, {"metrics_port": world.metrics_port})
             if path == "/__scale" and method == "POST":
                 import labworld

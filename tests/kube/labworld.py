@@ -50,6 +50,7 @@ class World:
         self.util = float(cfg.get("util", 0.9))
         self.node_cpu = cfg.get("node_cpu", "2")
         self.node_mem = cfg.get("node_memory", "4Gi")
+        self.join = True  # False: new instances never register (a broken user data script)
         self.seen = {}  # instance id -> first seen running (time)
         self.cpu = {}  # node -> [idle seconds, user seconds]
         self.last = time.time()
@@ -109,7 +110,7 @@ class World:
                                                          "reason": "KubeletReady"}]
                         A.put("nodes", node)
                     continue
-                if now - first < self.join_delay:
+                if now - first < self.join_delay or not self.join:
                     continue
                 name = i["dns"] or ("ip-" + i["ip"].replace(".", "-") + ".ec2.internal")
                 A.put("nodes", {
