@@ -524,7 +524,9 @@ static int scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int 
 {
     struct nf_cycle *c = r->c;
     const struct nf_ports *p = &c->ports;
-    if (!c->cluster_ok || (p->cloud != NULL && !c->cloud_ok)) {
+    /* the cloud, the cluster or the metrics unseen: when unsure whether a node may go, it
+     * stays (a policy that ignores metrics included) */
+    if (c->incomplete_why[0]) {
         nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED,
                       "no scale-down on an incomplete observation (%s)", c->incomplete_why);
         return NF_OK;

@@ -1,0 +1,498 @@
+/* test_cycle.c - the seven-step cycle against fake ports that write down every call: the
+ * order of intent and action, the lease on every path, no scale-down when unsure, dry runs
+ * that touch nothing, and the launch contract (joined, never joined, refused). The end-to-end
+ * lab proves the same with real servers; these pin the rules down in milliseconds. */
+#define _POSIX_C_SOURCE 200809L
+#include "test_util.h"
+
+#include <stdlib.h>
+
+#include "config/config.h"
+#include "core/policy.h"
+#include "cycle/cycle.h"
+#include "util/log.h"
+
+/* ---- the fake world: one call log, a cloud, a cluster, a store, a notifier ---------------- */
+
+static char calls[8192];
+
+static void called(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void called(const char *fmt, ...)
+{
+    size_t l = strlen(calls);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(calls + l, sizeof calls - l, fmt, ap);
+    va_end(ap);
+    l = strlen(calls);
+    snprintf(calls + l, sizeof calls - l, ";");
+}
+
+static double now_t = 100000;
+static double fake_now(void *ctx)
+{
+    (void)ctx;
+    return now_t;
+}
+static const struct nf_clock_port clock_port = {.name = "fake", .now = fake_now};
+
+static bool metrics_fail;
+static int fake_history(void *ctx, double start, double end, struct nf_sample *out, size_t cap,
+                        size_t *n, struct nf_err *err)
+{
+    (void)ctx;
+    called("metrics");
+    if (metrics_fail)
+        return nf_err_set(err, NF_E_UNAVAILABLE, "prometheus: connection refused");
+    *n = fill_samples(out, cap, start, end, 15, 20, 20, 0);
+    return NF_OK;
+}
+static const struct nf_metrics_port metrics_port = {.name = "fake", .history = fake_history};
+
+/* the cluster: workers w0..w(n-1) on instances i-0..i-(n-1), plus what a test changes */
+static struct nf_node_info nodes[16];
+static size_t nnodes;
+static bool cluster_fail;
+static enum nf_drain_state drain_result = NF_DRAIN_IN_PROGRESS;
+
+static int fake_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err)
+{
+    (void)ctx;
+    called("observe");
+    if (cluster_fail)
+        return nf_err_set(err, NF_E_UNAVAILABLE, "API server: connection refused");
+    out->nodes = nodes;
+    out->nnodes = nnodes;
+    return NF_OK;
+}
+static int fake_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
+                       size_t *chosen, size_t *nchosen, char *why, size_t whylen,
+                       struct nf_err *err)
+{
+    (void)ctx, (void)prefer, (void)err;
+    *nchosen = 0;
+    for (size_t i = 0; i < nnames && (int)*nchosen < count; i++)
+        for (size_t k = 0; k < nnodes; k++)
+            if (strcmp(nodes[k].name, names[i]) == 0 && nodes[k].why_not[0] == '\0')
+                chosen[(*nchosen)++] = i;
+    snprintf(why, whylen, "the others may not go");
+    called("choose:%zu", *nchosen);
+    return NF_OK;
+}
+static int fake_drain_step(void *ctx, const char *node, double started_at, double now,
+                           struct nf_drain_report *rep, struct nf_err *err)
+{
+    (void)ctx, (void)started_at, (void)now, (void)err;
+    called("drain_step:%s", node);
+    memset(rep, 0, sizeof *rep);
+    rep->state = drain_result;
+    snprintf(rep->why, sizeof rep->why, "%s", drain_result == NF_DRAIN_ABORTED ? "a budget" : "");
+    for (size_t k = 0; k < nnodes; k++)
+        if (strcmp(nodes[k].name, node) == 0)
+            nodes[k].cordoned = drain_result != NF_DRAIN_ABORTED;
+    return NF_OK;
+}
+static int fake_remove_node(void *ctx, const char *node, struct nf_err *err)
+{
+    (void)ctx, (void)err;
+    called("remove_node:%s", node);
+    for (size_t k = 0; k < nnodes; k++)
+        if (strcmp(nodes[k].name, node) == 0)
+            nodes[k] = nodes[--nnodes];
+    return NF_OK;
+}
+static const struct nf_cluster_port cluster_port = {.name = "fake",
+                                                    .observe = fake_observe,
+                                                    .choose = fake_choose,
+                                                    .drain_step = fake_drain_step,
+                                                    .remove_node = fake_remove_node};
+
+static struct nf_instance insts[32];
+static size_t ninsts;
+static int next_id = 100;
+static int launch_rc = NF_OK;
+
+static int fake_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, struct nf_err *err)
+{
+    (void)ctx, (void)err;
+    called("list");
+    *n = 0;
+    for (size_t i = 0; i < ninsts && *n < cap; i++)
+        out[(*n)++] = insts[i];
+    return NF_OK;
+}
+static int fake_launch(void *ctx, const char *intent, int count, const enum nf_market *markets,
+                       double now, struct nf_launch_outcome *out, struct nf_err *err)
+{
+    (void)ctx;
+    called("launch:%d", count);
+    if (launch_rc != NF_OK)
+        return nf_err_set(err, launch_rc, "InstanceLimitExceeded: quota reached");
+    for (int i = 0; i < count; i++) {
+        struct nf_instance *in = &insts[ninsts++];
+        memset(in, 0, sizeof *in);
+        snprintf(in->id, sizeof in->id, "i-%d", next_id++);
+        snprintf(in->az, sizeof in->az, "us-east-1a");
+        snprintf(in->intent, sizeof in->intent, "%s", intent);
+        in->market = markets[i];
+        in->launch_time = now;
+        out->instances[out->ninstances++] = *in;
+        out->launched++;
+    }
+    return NF_OK;
+}
+static int fake_terminate(void *ctx, const char *const *ids, size_t n, struct nf_err *err)
+{
+    (void)ctx, (void)err;
+    for (size_t k = 0; k < n; k++) {
+        called("terminate:%s", ids[k]);
+        for (size_t i = 0; i < ninsts; i++)
+            if (strcmp(insts[i].id, ids[k]) == 0)
+                insts[i] = insts[--ninsts];
+    }
+    return NF_OK;
+}
+static const struct nf_cloud_port cloud_port = {
+    .name = "fake", .list = fake_list, .launch = fake_launch, .terminate = fake_terminate};
+
+/* the store: one state, one lease */
+static struct nf_state stored;
+static bool held_elsewhere, lose_on_save;
+static long long token;
+
+static int fake_acquire(void *ctx, const char *owner, double now, double ttl, struct nf_lease *out,
+                        struct nf_err *err)
+{
+    (void)ctx;
+    called("acquire");
+    if (held_elsewhere) {
+        snprintf(out->owner, sizeof out->owner, "other:1");
+        out->expiry = now + 30;
+        return nf_err_set(err, NF_E_CONFLICT, "lease held by other:1");
+    }
+    snprintf(out->owner, sizeof out->owner, "%s", owner);
+    out->token = ++token;
+    out->acquired_at = now;
+    out->expiry = now + ttl;
+    return NF_OK;
+}
+static int fake_release(void *ctx, const struct nf_lease *l, struct nf_err *err)
+{
+    (void)ctx, (void)l, (void)err;
+    called("release");
+    return NF_OK;
+}
+static int fake_load(void *ctx, struct nf_state *out, struct nf_err *err)
+{
+    (void)ctx, (void)err;
+    called("load");
+    *out = stored;
+    return NF_OK;
+}
+static int fake_save(void *ctx, const struct nf_lease *l, double now, const struct nf_state *st,
+                     struct nf_err *err)
+{
+    (void)ctx, (void)l, (void)now;
+    int inflight = 0;
+    for (int i = 0; i < st->nlaunches; i++)
+        inflight += st->launches[i].ninstances;
+    called("save:L%d/%d,D%d", st->nlaunches, inflight, st->ndrains);
+    if (lose_on_save)
+        return nf_err_set(err, NF_E_CONFLICT, "save refused: the lease was taken over");
+    stored = *st;
+    return NF_OK;
+}
+static const struct nf_store_port store_port = {.name = "fake",
+                                                .acquire = fake_acquire,
+                                                .release = fake_release,
+                                                .load = fake_load,
+                                                .save = fake_save};
+
+static int events[8];
+static void fake_notify(void *ctx, const struct nf_event *ev)
+{
+    (void)ctx;
+    events[ev->kind]++;
+}
+static const struct nf_notify_port notify_port = {.name = "fake", .notify = fake_notify};
+
+/* ---- set-up ---------------------------------------------------------------------------- */
+
+static struct nf_cycle cyc;
+static struct nf_policy pol;
+static struct nf_sample hist[4096];
+
+/* `workers` Ready workers on their instances; the policy `spec`. */
+static void world(int workers, const char *spec, bool dry_run)
+{
+    calls[0] = '\0';
+    memset(events, 0, sizeof events);
+    memset(&stored, 0, sizeof stored);
+    metrics_fail = cluster_fail = held_elsewhere = lose_on_save = false;
+    drain_result = NF_DRAIN_IN_PROGRESS;
+    launch_rc = NF_OK;
+    nnodes = ninsts = 0;
+    for (int i = 0; i < workers; i++) {
+        struct nf_instance *in = &insts[ninsts++];
+        memset(in, 0, sizeof *in);
+        snprintf(in->id, sizeof in->id, "i-%d", i);
+        snprintf(in->az, sizeof in->az, "us-east-1%c", 'a' + i % 2);
+        struct nf_node_info *n = &nodes[nnodes++];
+        memset(n, 0, sizeof *n);
+        snprintf(n->name, sizeof n->name, "w%d", i);
+        snprintf(n->instance, sizeof n->instance, "i-%d", i);
+        n->ready = true;
+    }
+    struct nf_config cfg;
+    nf_config_defaults(&cfg);
+    struct nf_err err = {0};
+    assert_int_equal(nf_policy_init(&pol, spec, &cfg, &err), NF_OK);
+    struct nf_ports ports = {.clock = &clock_port,
+                             .metrics = &metrics_port,
+                             .cluster = &cluster_port,
+                             .cloud = &cloud_port,
+                             .store = &store_port,
+                             .notify = &notify_port};
+    struct nf_cycle_opts o = {.spot_pct = 50,
+                              .provision_timeout_s = 600,
+                              .lease_ttl_s = 60,
+                              .dry_run = dry_run,
+                              .price_on_demand = 0.02,
+                              .price_spot = 0.01};
+    snprintf(o.owner, sizeof o.owner, "me:1");
+    nf_cycle_init(&cyc, &ports, &pol, &o, hist, sizeof hist / sizeof hist[0]);
+}
+
+static int run(struct nf_plan *plan)
+{
+    struct nf_err err = {0};
+    calls[0] = '\0';
+    return nf_cycle_run(&cyc, plan, &err);
+}
+
+static void assert_before(const char *first, const char *then)
+{
+    const char *a = strstr(calls, first), *b = strstr(calls, then);
+    if (a == NULL || b == NULL || a > b)
+        fail_msg("expected %s before %s in %s", first, then, calls);
+}
+
+/* ---- the tests ------------------------------------------------------------------------- */
+
+static void lease_held_elsewhere_does_nothing(void **state)
+{
+    (void)state;
+    world(1, "static:3", false);
+    held_elsewhere = true;
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_string_equal(calls, "acquire;");
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_non_null(strstr(plan.reason, "another nodefleet holds the lease"));
+    assert_int_equal(ninsts, 1);
+}
+
+static void the_intent_is_saved_before_the_cloud_hears_of_it(void **state)
+{
+    (void)state;
+    world(1, "static:3", false);
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_int_equal(plan.nodes, 2);
+    assert_before("acquire;load;", "list;observe;");
+    assert_before("save:L1/0,D0;", "launch:2;"); /* the intent, no instances yet */
+    assert_before("launch:2;", "save:L1/2,D0;"); /* then the instances it made */
+    assert_before("save:L1/2,D0;", "release;");
+    assert_int_equal(ninsts, 3);
+    assert_int_equal(stored.nlaunches, 1);
+    assert_int_equal(stored.launches[0].ninstances, 2);
+    assert_int_equal(stored.launches[0].spot, 1); /* 50 % of two */
+    assert_int_equal(events[NF_EV_SCALE_UP], 1);
+    /* the next cycle: still joining, so nothing more is launched */
+    now_t += 30;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_null(strstr(calls, "launch:"));
+    assert_int_equal(ninsts, 3);
+    /* they join: the launch record is done */
+    for (size_t i = 1; i < ninsts; i++) {
+        struct nf_node_info *n = &nodes[nnodes++];
+        memset(n, 0, sizeof *n);
+        snprintf(n->name, sizeof n->name, "w-%s", insts[i].id);
+        snprintf(n->instance, sizeof n->instance, "%s", insts[i].id);
+        n->ready = true;
+    }
+    now_t += 30;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(stored.nlaunches, 0);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+}
+
+static void a_lost_lease_stops_the_cycle_before_any_action(void **state)
+{
+    (void)state;
+    world(1, "static:3", false);
+    lose_on_save = true;
+    struct nf_plan plan;
+    struct nf_err err = {0};
+    calls[0] = '\0';
+    assert_int_equal(nf_cycle_run(&cyc, &plan, &err), NF_E_CONFLICT);
+    assert_null(strstr(calls, "launch:"));
+    assert_int_equal(ninsts, 1);
+    assert_non_null(strstr(calls, "release;")); /* tried on every path */
+    assert_int_equal(events[NF_EV_LEASE_PROBLEM], 1);
+}
+
+static void dry_run_decides_and_touches_nothing(void **state)
+{
+    (void)state;
+    world(1, "static:3", true);
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_null(strstr(calls, "acquire"));
+    assert_null(strstr(calls, "save"));
+    assert_null(strstr(calls, "launch"));
+    assert_int_equal(ninsts, 1);
+    assert_int_equal(events[NF_EV_SCALE_UP], 1); /* told, marked dry */
+    world(3, "static:1", true);
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_DOWN);
+    assert_null(strstr(calls, "drain_step"));
+    assert_null(strstr(calls, "terminate"));
+}
+
+static void no_scale_down_on_an_incomplete_observation(void **state)
+{
+    (void)state;
+    struct nf_plan plan;
+    for (int what = 0; what < 2; what++) {
+        world(3, "static:1", false);
+        if (what == 0)
+            cluster_fail = true;
+        else
+            metrics_fail = true; /* a policy that ignores metrics is no exception */
+        assert_int_equal(run(&plan), NF_OK);
+        assert_int_equal(plan.action, NF_ACTION_SCALE_DOWN);
+        assert_null(strstr(calls, "choose"));
+        assert_null(strstr(calls, "drain_step"));
+        assert_null(strstr(calls, "terminate"));
+        assert_int_equal(stored.ndrains, 0);
+        bool blocked = false;
+        for (size_t i = 0; i < plan.ntrail; i++)
+            blocked |= plan.trail[i].status == NF_TRAIL_BLOCKED &&
+                       strstr(plan.trail[i].detail, "incomplete observation") != NULL;
+        assert_true(blocked);
+    }
+    /* a scale-up still goes ahead: more capacity is never the unsafe side */
+    world(1, "static:2", false);
+    cluster_fail = true;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_non_null(strstr(calls, "launch:1;"));
+}
+
+static void a_drain_is_on_record_before_it_starts_then_finishes(void **state)
+{
+    (void)state;
+    world(3, "static:2", false);
+    snprintf(nodes[0].why_not, sizeof nodes[0].why_not, "pod shop/db-0 belongs to StatefulSet db");
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_DOWN);
+    assert_before("choose:1;save:L0/0,D1;", "drain_step:w1;"); /* w0 may not go */
+    assert_int_equal(stored.ndrains, 1);
+    assert_string_equal(stored.drains[0].node, "w1");
+    assert_string_equal(stored.drains[0].instance, "i-1");
+    assert_null(strstr(calls, "terminate"));
+    /* the next cycle: the drain is done, the instance goes, then the Node */
+    drain_result = NF_DRAIN_DONE;
+    now_t += 30;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_before("drain_step:w1;", "terminate:i-1;");
+    assert_before("terminate:i-1;", "remove_node:w1;");
+    assert_int_equal(stored.ndrains, 0);
+    assert_int_equal(stored.drains_done, 1);
+    assert_int_equal(ninsts, 2);
+    assert_int_equal(events[NF_EV_DRAIN_FINISHED], 1);
+}
+
+static void an_aborted_drain_keeps_the_node(void **state)
+{
+    (void)state;
+    world(3, "static:2", false);
+    drain_result = NF_DRAIN_ABORTED;
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_null(strstr(calls, "terminate"));
+    assert_int_equal(stored.ndrains, 0);
+    assert_int_equal(stored.drains_aborted, 1);
+    assert_int_equal(ninsts, 3);
+}
+
+static void a_worker_that_never_joins_is_terminated_after_the_timeout(void **state)
+{
+    (void)state;
+    world(1, "static:2", false);
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(ninsts, 2);
+    char id[24];
+    snprintf(id, sizeof id, "%s", insts[1].id);
+    now_t += 599; /* within provision_timeout: it may still join */
+    assert_int_equal(run(&plan), NF_OK);
+    assert_null(strstr(calls, "terminate"));
+    now_t += 2;
+    assert_int_equal(run(&plan), NF_OK);
+    char want[40];
+    snprintf(want, sizeof want, "terminate:%s;", id);
+    assert_non_null(strstr(calls, want));
+    assert_int_equal(stored.launch_failures, 1);
+    assert_int_equal(events[NF_EV_LAUNCH_FAILED], 1);
+    assert_non_null(strstr(calls, "launch:1;")); /* and the pool is brought back up */
+}
+
+static void a_refused_launch_is_dropped_and_counted(void **state)
+{
+    (void)state;
+    world(1, "static:3", false);
+    launch_rc = NF_E_AWS;
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_non_null(strstr(calls, "launch:2;"));
+    assert_int_equal(stored.nlaunches, 0);
+    assert_int_equal(stored.launch_failures, 1);
+    assert_int_equal(events[NF_EV_LAUNCH_FAILED], 1);
+}
+
+static void an_unknown_pool_instance_is_adopted(void **state)
+{
+    (void)state;
+    world(2, "static:3", false);
+    struct nf_instance *in = &insts[ninsts++]; /* launched, then the process died */
+    memset(in, 0, sizeof *in);
+    snprintf(in->id, sizeof in->id, "i-stray");
+    in->launch_time = now_t - 10;
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(stored.nlaunches, 1);
+    assert_string_equal(stored.launches[0].instances[0], "i-stray");
+    assert_null(strstr(calls, "launch:")); /* it counts as capacity on its way: 2 + 1 = 3 */
+}
+
+int main(void)
+{
+    nf_log_set_level(NF_LOG_ERROR);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lease_held_elsewhere_does_nothing),
+        cmocka_unit_test(the_intent_is_saved_before_the_cloud_hears_of_it),
+        cmocka_unit_test(a_lost_lease_stops_the_cycle_before_any_action),
+        cmocka_unit_test(dry_run_decides_and_touches_nothing),
+        cmocka_unit_test(no_scale_down_on_an_incomplete_observation),
+        cmocka_unit_test(a_drain_is_on_record_before_it_starts_then_finishes),
+        cmocka_unit_test(an_aborted_drain_keeps_the_node),
+        cmocka_unit_test(a_worker_that_never_joins_is_terminated_after_the_timeout),
+        cmocka_unit_test(a_refused_launch_is_dropped_and_counted),
+        cmocka_unit_test(an_unknown_pool_instance_is_adopted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
