@@ -4,6 +4,17 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+int nf_store_check_exists(const struct nf_config *cfg, struct nf_err *err)
+{
+    if (strncmp(cfg->store, "sqlite:", 7) == 0 && access(cfg->store + 7, F_OK) != 0)
+        return nf_err_set(err, NF_E_IO,
+                          "%s: no such file - no nodefleet has kept its state there (check "
+                          "`store`, or the directory it is relative to)",
+                          cfg->store + 7);
+    return NF_OK;
+}
 
 int nf_store_open(struct nf_store_handle *h, const struct nf_config *cfg, char *const *envp,
                   struct nf_err *err)

@@ -25,4 +25,8 @@ int nf_store_open(struct nf_store_handle *h, const struct nf_config *cfg, char *
                   struct nf_err *err);
 void nf_store_close(struct nf_store_handle *h);
 
+/* For the commands that only read the state (status, explain, unlock): an SQLite store
+ * whose file does not exist is an error naming it, not a new empty state. */
+int nf_store_check_exists(const struct nf_config *cfg, struct nf_err *err);
+
 #endif

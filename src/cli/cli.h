@@ -22,6 +22,7 @@ struct nf_cli {
     const char *config_file;
     const char *sets[NF_CLI_SETS_MAX];
     size_t nsets;
+    char store_set[1100]; /* "store=..." from --store */
 };
 
 /* 1 = consumed argv[*i] (and maybe its value; *i advanced past it), 0 = not a common option,

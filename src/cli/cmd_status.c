@@ -65,7 +65,12 @@ int nf_cmd_status(int argc, char **argv)
         return st;
     struct nf_err err = {0};
     struct nf_store_handle h;
-    int rc = nf_store_open(&h, &cfg, environ, &err);
+    int rc = nf_store_check_exists(&cfg, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet status: %s\n", err.msg);
+        return 1;
+    }
+    rc = nf_store_open(&h, &cfg, environ, &err);
     static struct nf_state s;
     struct nf_lease l = {0};
     if (rc == NF_OK)
@@ -148,7 +153,12 @@ int nf_cmd_explain(int argc, char **argv)
     nf_log_set_level(NF_LOG_ERROR);
     struct nf_err err = {0};
     static struct nf_controller ctl;
-    int rc = nf_controller_open(&ctl, &cfg, environ, &err);
+    int rc = nf_store_check_exists(&cfg, &err);
+    if (rc != NF_OK) {
+        fprintf(stderr, "nodefleet explain: %s\n", err.msg);
+        return 1;
+    }
+    rc = nf_controller_open(&ctl, &cfg, environ, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet explain: %s\n", err.msg);
         nf_aws_models_free();

@@ -22,7 +22,9 @@ int nf_cmd_unlock(int argc, char **argv)
         return st;
     struct nf_err err = {0};
     struct nf_store_handle h;
-    int rc = nf_store_open(&h, &cfg, environ, &err);
+    int rc = nf_store_check_exists(&cfg, &err);
+    if (rc == NF_OK)
+        rc = nf_store_open(&h, &cfg, environ, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
         return nf_err_exit_status(rc);

@@ -53,6 +53,19 @@ int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i)
         cli->sets[cli->nsets++] = v;
         return 1;
     }
+    /* --store S is --set store=S: where the state and the lease live */
+    if (strcmp(a, "--store") == 0 || strncmp(a, "--store=", 8) == 0) {
+        const char *v = a[7] == '=' ? a + 8 : nf_cli_value(cli, argc, argv, i);
+        if (v == NULL)
+            return -1;
+        if (cli->nsets == NF_CLI_SETS_MAX || strlen(v) + 7 > sizeof cli->store_set) {
+            nf_cli_usage_error(cli, "--store: too long, or too many --set options");
+            return -1;
+        }
+        snprintf(cli->store_set, sizeof cli->store_set, "store=%s", v);
+        cli->sets[cli->nsets++] = cli->store_set;
+        return 1;
+    }
     return 0;
 }
 

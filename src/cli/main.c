@@ -18,7 +18,8 @@ struct command {
 
 static const struct command commands[] = {
     {"run", nf_cmd_run, "the autoscaler: the cycle every interval, with /metrics and a status page",
-     "usage: nodefleet run [--dry-run] [--cycles N] [--config FILE] [--set name=value]...\n"
+     "usage: nodefleet run [--dry-run] [--cycles N] [--store S] [--config FILE] [--set "
+     "name=value]...\n"
      "\n"
      "Runs the cycle every 'interval' (default 30s): takes the store's lease, reads the\n"
      "pool's EC2 instances and the cluster's nodes, finishes launches and drains earlier\n"
@@ -32,18 +33,20 @@ static const struct command commands[] = {
      "\n"
      "  --dry-run    observe and decide, log and notify what would be done, never act\n"
      "  --cycles N   stop after N cycles (for tests and one-off checks)\n"
+     "  --store S    where the state and the lease live: sqlite:PATH (default\n"
+     "               sqlite:nodefleet-state.db) or dynamodb[:TABLE]; same as --set store=S\n"
      "\n"
      "Exit status: 0 stopped cleanly; 1 runtime failure (e.g. the port is taken); 2 bad\n"
      "usage or config.\n"},
     {"once", nf_cmd_once, "one cycle, then exit (cron, or a scheduled task)",
-     "usage: nodefleet once [--dry-run] [--config FILE] [--set name=value]...\n"
+     "usage: nodefleet once [--dry-run] [--store S] [--config FILE] [--set name=value]...\n"
      "\n"
      "One cycle of `run`, then exit. Another nodefleet holding the lease is not a failure:\n"
      "the cycle does nothing and says who holds it.\n"
      "\n"
      "Exit status: 0 acted or stable; 1 the cycle failed; 2 bad usage or config.\n"},
     {"lambda", nf_cmd_lambda, "the AWS Lambda custom runtime: one cycle per invocation",
-     "usage: nodefleet lambda [--dry-run] [--config FILE] [--set name=value]...\n"
+     "usage: nodefleet lambda [--dry-run] [--store S] [--config FILE] [--set name=value]...\n"
      "\n"
      "Run as the function's bootstrap (AWS_LAMBDA_RUNTIME_API set by Lambda): waits for each\n"
      "invocation (the seed's EventBridge schedule), runs one cycle, and answers with the\n"
@@ -97,7 +100,7 @@ static const struct command commands[] = {
      "\n"
      "Exit status: 0 ok; 1 Prometheus could not give the demand; 2 bad usage or config.\n"},
     {"unlock", nf_cmd_unlock, "clear a stuck lease, saying who held it",
-     "usage: nodefleet unlock [--config FILE] [--set name=value]...\n"
+     "usage: nodefleet unlock [--store S] [--config FILE] [--set name=value]...\n"
      "\n"
      "Clears the lease on the pool's state (the `store`: the SQLite file, or the DynamoDB\n"
      "item keyed by cluster_id) whoever holds it - the seed's \"DynamoDB lock stuck\" fix -\n"
@@ -108,7 +111,7 @@ static const struct command commands[] = {
      "Exit status: 0 cleared (or nothing to clear); 1 the store could not be reached; 2 bad\n"
      "usage or config.\n"},
     {"status", nf_cmd_status, "what the store holds: the lease, in-flight work, last decisions",
-     "usage: nodefleet status [--json] [--config FILE] [--set name=value]...\n"
+     "usage: nodefleet status [--json] [--store S] [--config FILE] [--set name=value]...\n"
      "\n"
      "Reads the pool's state from the store (changing nothing): who holds the lease and\n"
      "until when, the launches and drains in flight, the counters, and the last decisions\n"
@@ -116,7 +119,7 @@ static const struct command commands[] = {
      "\n"
      "Exit status: 0 ok; 1 the store could not be read; 2 bad usage or config.\n"},
     {"explain", nf_cmd_explain, "why the last cycle did or did not scale, and what it would do now",
-     "usage: nodefleet explain [--json] [--config FILE] [--set name=value]...\n"
+     "usage: nodefleet explain [--json] [--store S] [--config FILE] [--set name=value]...\n"
      "\n"
      "The last recorded decision, then a fresh look at the world - a dry-run cycle: what\n"
      "nodefleet would do now and why, rule by rule (which held, which were unknown, which\n"

@@ -40,4 +40,18 @@ run decide --policy
 expect_status 2 "option without value"
 expect_in "$err" "--policy needs a value" "missing value message"
 
+# --store: the state's place; reading commands never invent an empty state
+run status --store
+expect_status 2 "--store without value"
+expect_in "$err" "--store needs a value" "--store missing value message"
+run status --store=bogus
+expect_status 2 "--store bogus"
+expect_in "$err" 'store: "bogus" is neither sqlite:PATH nor dynamodb[:TABLE]' "--store bogus message"
+for cmd in status explain unlock; do
+    run $cmd --store "sqlite:$TMP/none.db"
+    expect_status 1 "$cmd on a missing state file"
+    expect_in "$err" "$TMP/none.db: no such file" "$cmd missing state file message"
+    [[ ! -e "$TMP/none.db" ]] || fail "$cmd created $TMP/none.db"
+done
+
 finish

@@ -364,6 +364,32 @@ class Modes(unittest.TestCase):
             srv.shutdown()
             srv.server_close()
 
+    def test_slack_webhook_from_secrets_manager(self):
+        aws = LAB.aws.aws
+        good = "slack-good-%d" % time.time()
+        bad = "slack-bad-%d" % time.time()
+        aws("secretsmanager", "create-secret", "--name", good, "--secret-string",
+            json.dumps({"url": "https://127.0.0.1:1/services/T0/B0/tokenInTheSecret"}))
+        aws("secretsmanager", "create-secret", "--name", bad, "--secret-string",
+            json.dumps({"url": "http://127.0.0.1:1/services/T0/B0/plainHttpToken"}))
+        # read once at start; the webhook unreachable: logged, counted, never fatal
+        r = nf("once", extra=["aws.slack_webhook_secret=" + good])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(LAB.instances()), 2)
+        self.assertIn("Slack notification not sent", r.stderr)
+        self.assertNotIn("tokenInTheSecret", r.stdout + r.stderr)
+        # not an https URL: a configuration error naming the secret, not its value
+        r = nf("once", extra=["aws.slack_webhook_secret=" + bad])
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("aws.slack_webhook_secret " + bad, r.stderr)
+        self.assertNotIn("plainHttpToken", r.stdout + r.stderr)
+        # no such secret: named, and nothing done
+        r = nf("once", extra=["aws.slack_webhook_secret=no/such/secret"])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("aws.slack_webhook_secret", r.stderr)
+        self.assertIn("ResourceNotFoundException", r.stderr)
+        self.assertEqual(len(LAB.instances()), 2)
+
     def test_status_page_renders_in_headless_chromium(self):
         chromium = e2elab.need("chromium")
         h = LAB.run()
