@@ -400,5 +400,24 @@ static int port_terminate(void *ctx, const char *const *ids, size_t n, struct nf
     return nf_ec2_terminate(ctx, ids, n, err);
 }
 
-const struct nf_cloud_port nf_ec2_cloud_port = {
-    .name = "ec2", .list = port_list, .launch = port_launch, .terminate = port_terminate};
+static void port_backoff(void *ctx, const char *az, enum nf_market m, double now)
+{
+    struct nf_ec2 *e = ctx;
+    for (int z = 0; z < e->nzones; z++) {
+        if (strcmp(e->zones[z].az, az) != 0)
+            continue;
+        if (m == NF_MARKET_SPOT)
+            e->zones[z].spot_until = now + e->backoff_s;
+        else
+            e->zones[z].od_until = now + e->backoff_s;
+        nf_log(NF_LOG_WARN, "zone backed off: a worker launched there never joined",
+               NF_LF_STR("zone", az), NF_LF_STR("market", nf_market_name(m)),
+               NF_LF_NUM("for_s", e->backoff_s), NF_LF_END);
+    }
+}
+
+const struct nf_cloud_port nf_ec2_cloud_port = {.name = "ec2",
+                                                .list = port_list,
+                                                .launch = port_launch,
+                                                .terminate = port_terminate,
+                                                .backoff = port_backoff};

@@ -252,8 +252,9 @@ static int reconcile_launches(struct run *r)
                 continue;
             }
             if (r->now - l->launched_at > c->o.provision_timeout_s) {
-                char ids[32];
+                char ids[32], az[32];
                 snprintf(ids, sizeof ids, "%s", in->id);
+                snprintf(az, sizeof az, "%s", in->az);
                 enum nf_market mk = in->market;
                 if (terminate(r, ids) != NF_OK) {
                     nf_log(NF_LOG_WARN, "could not terminate a worker that never joined",
@@ -261,6 +262,8 @@ static int reconcile_launches(struct run *r)
                     continue;
                 }
                 st->launch_failures++;
+                if (p->cloud->backoff != NULL && az[0]) /* not again there, for a while */
+                    p->cloud->backoff(p->cloud_ctx, az, mk, r->now);
                 nf_log(NF_LOG_WARN, "worker never joined: terminated", NF_LF_STR("instance", ids),
                        NF_LF_NUM("waited_s", r->now - l->launched_at), NF_LF_END);
                 notify(r, NF_EV_LAUNCH_FAILED, n ? n->name : NULL, ids, 0, 0, -hourly(c, mk),

@@ -108,6 +108,9 @@ struct nf_cloud_port {
     int (*launch)(void *ctx, const char *intent, int count, const enum nf_market *markets,
                   double now, struct nf_launch_outcome *out, struct nf_err *err);
     int (*terminate)(void *ctx, const char *const *ids, size_t n, struct nf_err *err);
+    /* Optional (may be NULL): a worker launched in `az` on market `m` never joined - skip
+     * that zone and market for a while, as after a capacity error. */
+    void (*backoff)(void *ctx, const char *az, enum nf_market m, double now);
 };
 
 /* What the cycle tells people about (Slack, SNS, the log). */

@@ -380,8 +380,14 @@ class Scenarios(unittest.TestCase):
         self.assertGreaterEqual(LAB.store_item()[1]["launch_failures"], 1)
         self.assertTrue([r for r in h.records() if r.get("msg") == "event" and
                          r.get("event") == "launch_failed"])
+        # each zone and market where a worker never joined rests (aws.capacity_backoff)
+        off = {(r["zone"], r["market"]) for r in h.records()
+               if r.get("msg") == "zone backed off: a worker launched there never joined"}
+        self.assertEqual(len(off), 2, off)
         LAB.kube.control("/__lab", {"join": True})  # fixed: the replacements join
         self.until(lambda: self.converged(2), "two Ready workers after the fix", 90)
+        for i in LAB.instances():
+            self.assertNotIn((zone(i), market(i)), off)
         gone = {i["InstanceId"] for i in self.ever(("shutting-down", "terminated"))}
         self.assertTrue(first <= gone, (first, gone))
         self.assert_settled(2, LAB.store_item()[1])

@@ -152,8 +152,16 @@ static int fake_terminate(void *ctx, const char *const *ids, size_t n, struct nf
     }
     return NF_OK;
 }
-static const struct nf_cloud_port cloud_port = {
-    .name = "fake", .list = fake_list, .launch = fake_launch, .terminate = fake_terminate};
+static void fake_backoff(void *ctx, const char *az, enum nf_market m, double now)
+{
+    (void)ctx, (void)now;
+    called("backoff:%s:%s", az, nf_market_name(m));
+}
+static const struct nf_cloud_port cloud_port = {.name = "fake",
+                                                .list = fake_list,
+                                                .launch = fake_launch,
+                                                .terminate = fake_terminate,
+                                                .backoff = fake_backoff};
 
 /* the store: one state, one lease */
 static struct nf_state stored;
@@ -438,6 +446,7 @@ static void a_worker_that_never_joins_is_terminated_after_the_timeout(void **sta
     assert_int_equal(ninsts, 2);
     char id[24];
     snprintf(id, sizeof id, "%s", insts[1].id);
+    enum nf_market mk = insts[1].market;
     now_t += 599; /* within provision_timeout: it may still join */
     assert_int_equal(run(&plan), NF_OK);
     assert_null(strstr(calls, "terminate"));
@@ -446,6 +455,9 @@ static void a_worker_that_never_joins_is_terminated_after_the_timeout(void **sta
     char want[40];
     snprintf(want, sizeof want, "terminate:%s;", id);
     assert_non_null(strstr(calls, want));
+    char off[64];
+    snprintf(off, sizeof off, "backoff:us-east-1a:%s;", nf_market_name(mk));
+    assert_before(want, off); /* that zone and market rest a while */
     assert_int_equal(stored.launch_failures, 1);
     assert_int_equal(events[NF_EV_LAUNCH_FAILED], 1);
     assert_non_null(strstr(calls, "launch:1;")); /* and the pool is brought back up */
