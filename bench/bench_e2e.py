@@ -32,12 +32,8 @@ def ready():
 
 
 def wait(check, what, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    sys.exit("bench_e2e: timed out waiting for " + what)
+    if not e2elab.poll(check, timeout, every=0.2):
+        sys.exit("bench_e2e: timed out waiting for " + what)
 
 
 def rss_mb(h):

@@ -197,6 +197,29 @@ class Lab:
         self.kube.control("/__lab", {"join": True})
 
 
+def records(text):
+    """The JSON log lines of `text`, parsed (other lines skipped)."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+
+def poll(check, timeout, every=0.5):
+    """`check()`'s first true value within `timeout` seconds, else None."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = check()
+        if v:
+            return v
+        time.sleep(every)
+    return None
+
+
 class Run:
     def __init__(self, p, log_path):
         self.p = p
@@ -207,14 +230,7 @@ class Run:
             return f.read()
 
     def records(self):
-        out = []
-        for line in self.text().splitlines():
-            if line.startswith("{"):
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    pass
-        return out
+        return records(self.text())
 
     def port(self):
         for r in self.records():

@@ -100,12 +100,9 @@ class Scenarios(unittest.TestCase):
     def until(self, check, what, timeout):
         """Poll `check` until it is true; on a timeout fail with what the world and the
         nodefleet logs of this test said."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            v = check()
-            if v:
-                return v
-            time.sleep(0.5)
+        v = e2elab.poll(check, timeout)
+        if v:
+            return v
         tails = "\n".join("--- %s\n%s" % (h.log_path, "\n".join(h.text().splitlines()[-25:]))
                           for h in LAB.procs[self.first:])
         world = "instances %s\nnodes %s" % (

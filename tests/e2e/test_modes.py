@@ -46,15 +46,7 @@ def nf(cmd, *args, env=None, timeout=120, extra=(), min_nodes=2):
                           env=env or LAB.env(), capture_output=True, text=True, timeout=timeout)
 
 
-def records(text):
-    out = []
-    for line in text.splitlines():
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
+records = e2elab.records
 
 
 class RuntimeAPI:
@@ -138,13 +130,10 @@ class Modes(unittest.TestCase):
             h.kill()
 
     def wait(self, check, what, timeout):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            v = check()
-            if v:
-                return v
-            time.sleep(0.5)
-        self.fail("timed out waiting for %s" % what)
+        v = e2elab.poll(check, timeout)
+        if not v:
+            self.fail("timed out waiting for %s" % what)
+        return v
 
     def test_once_acts_and_exits_0_fails_with_1_bad_config_2(self):
         r = nf("once")
