@@ -400,24 +400,43 @@ static int port_terminate(void *ctx, const char *const *ids, size_t n, struct nf
     return nf_ec2_terminate(ctx, ids, n, err);
 }
 
-static void port_backoff(void *ctx, const char *az, enum nf_market m, double now)
+static void port_backoff(void *ctx, const char *az, enum nf_market m, double now, double until)
 {
     struct nf_ec2 *e = ctx;
     for (int z = 0; z < e->nzones; z++) {
         if (strcmp(e->zones[z].az, az) != 0)
             continue;
-        if (m == NF_MARKET_SPOT)
-            e->zones[z].spot_until = now + e->backoff_s;
-        else
-            e->zones[z].od_until = now + e->backoff_s;
-        nf_log(NF_LOG_WARN, "zone backed off: a worker launched there never joined",
-               NF_LF_STR("zone", az), NF_LF_STR("market", nf_market_name(m)),
-               NF_LF_NUM("for_s", e->backoff_s), NF_LF_END);
+        double *u = m == NF_MARKET_SPOT ? &e->zones[z].spot_until : &e->zones[z].od_until;
+        double to = until > 0 ? until : now + e->backoff_s;
+        if (to > *u)
+            *u = to;
+        if (until <= 0)
+            nf_log(NF_LOG_WARN, "zone backed off: a worker launched there never joined",
+                   NF_LF_STR("zone", az), NF_LF_STR("market", nf_market_name(m)),
+                   NF_LF_NUM("for_s", e->backoff_s), NF_LF_END);
     }
+}
+
+static size_t port_backoffs(void *ctx, struct nf_backoff_rec *out, size_t cap, double now)
+{
+    struct nf_ec2 *e = ctx;
+    size_t n = 0;
+    for (int z = 0; z < e->nzones; z++)
+        for (int spot = 0; spot < 2; spot++) {
+            double u = spot ? e->zones[z].spot_until : e->zones[z].od_until;
+            if (u <= now || n == cap)
+                continue;
+            snprintf(out[n].az, sizeof out[n].az, "%s", e->zones[z].az);
+            snprintf(out[n].market, sizeof out[n].market, "%s",
+                     nf_market_name(spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND));
+            out[n++].until = u;
+        }
+    return n;
 }
 
 const struct nf_cloud_port nf_ec2_cloud_port = {.name = "ec2",
                                                 .list = port_list,
                                                 .launch = port_launch,
                                                 .terminate = port_terminate,
-                                                .backoff = port_backoff};
+                                                .backoff = port_backoff,
+                                                .backoffs = port_backoffs};

@@ -124,6 +124,11 @@ int nf_cmd_status(int argc, char **argv)
         }
         printf("since the state began: %lld drain(s) done, %lld aborted, %lld launch failure(s)\n",
                s.drains_done, s.drains_aborted, s.launch_failures);
+        for (int i = 0; i < s.nbackoffs; i++) {
+            when(s.backoffs[i].until, t1);
+            printf("resting (no launches): %s %s until %s\n", s.backoffs[i].az,
+                   s.backoffs[i].market, t1);
+        }
         int from = s.ndecisions > 10 ? s.ndecisions - 10 : 0;
         printf("last decisions (newest last):\n");
         for (int i = from; i < s.ndecisions; i++) {

@@ -263,7 +263,7 @@ static int reconcile_launches(struct run *r)
                 }
                 st->launch_failures++;
                 if (p->cloud->backoff != NULL && az[0]) /* not again there, for a while */
-                    p->cloud->backoff(p->cloud_ctx, az, mk, r->now);
+                    p->cloud->backoff(p->cloud_ctx, az, mk, r->now, 0);
                 nf_log(NF_LOG_WARN, "worker never joined: terminated", NF_LF_STR("instance", ids),
                        NF_LF_NUM("waited_s", r->now - l->launched_at), NF_LF_END);
                 notify(r, NF_EV_LAUNCH_FAILED, n ? n->name : NULL, ids, 0, 0, -hourly(c, mk),
@@ -699,6 +699,9 @@ static void record(struct run *r, const struct nf_plan *plan, const struct nf_wo
         memmove(st->history, st->history + 1, (NF_STATE_HISTORY_MAX - 1) * sizeof st->history[0]);
         st->nhistory--;
     }
+    if (c->ports.cloud != NULL && c->ports.cloud->backoffs != NULL)
+        st->nbackoffs = (int)c->ports.cloud->backoffs(c->ports.cloud_ctx, st->backoffs,
+                                                      NF_STATE_BACKOFFS_MAX, r->now);
     st->history[st->nhistory].t = r->now;
     st->history[st->nhistory].cpu = c->last_newest[NF_SIG_CPU];
     st->history[st->nhistory].memory = c->last_newest[NF_SIG_MEMORY];
@@ -751,6 +754,16 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
             nf_log(NF_LOG_WARN, "dry run: could not read the state", NF_LF_STR("error", e.msg),
                    NF_LF_END);
     }
+    /* zones and markets resting, as the state remembers them (a `once` or a cold Lambda
+     * start knows only what the state says) */
+    if (p->cloud != NULL && p->cloud->backoff != NULL)
+        for (int i = 0; i < c->state.nbackoffs; i++)
+            if (c->state.backoffs[i].until > r.now)
+                p->cloud->backoff(p->cloud_ctx, c->state.backoffs[i].az,
+                                  strcmp(c->state.backoffs[i].market, "spot") == 0
+                                      ? NF_MARKET_SPOT
+                                      : NF_MARKET_ON_DEMAND,
+                                  r.now, c->state.backoffs[i].until);
 
     /* observe the cloud and the cluster */
     c->ninst = 0;

@@ -108,9 +108,12 @@ struct nf_cloud_port {
     int (*launch)(void *ctx, const char *intent, int count, const enum nf_market *markets,
                   double now, struct nf_launch_outcome *out, struct nf_err *err);
     int (*terminate)(void *ctx, const char *const *ids, size_t n, struct nf_err *err);
-    /* Optional (may be NULL): a worker launched in `az` on market `m` never joined - skip
-     * that zone and market for a while, as after a capacity error. */
-    void (*backoff)(void *ctx, const char *az, enum nf_market m, double now);
+    /* Optional (both may be NULL). backoff: skip zone `az` on market `m` until `until`
+     * (Unix s), or, when `until` is 0, for the adapter's own back-off from `now` - a worker
+     * launched there never joined. backoffs: the back-offs in force at `now` (capacity
+     * errors included), for the state to keep. */
+    void (*backoff)(void *ctx, const char *az, enum nf_market m, double now, double until);
+    size_t (*backoffs)(void *ctx, struct nf_backoff_rec *out, size_t cap, double now);
 };
 
 /* What the cycle tells people about (Slack, SNS, the log). */

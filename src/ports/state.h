@@ -20,6 +20,7 @@
 #define NF_LAUNCH_INSTANCES_MAX 16
 #define NF_STATE_HISTORY_MAX    10
 #define NF_STATE_DECISIONS_MAX  50
+#define NF_STATE_BACKOFFS_MAX   16
 
 struct nf_lease {
     char owner[NF_OWNER_MAX];
@@ -56,6 +57,14 @@ struct nf_decision_rec {
     char reason[200];
 };
 
+/* A zone and market resting after a capacity error or a worker that never joined: kept in
+ * the state so that `once` and cold Lambda starts honour it as a daemon does. */
+struct nf_backoff_rec {
+    char az[32];
+    char market[16]; /* spot | on-demand */
+    double until;    /* Unix s */
+};
+
 struct nf_state {
     int node_count;
     double last_scale_up, last_scale_down; /* 0 = never */
@@ -72,6 +81,8 @@ struct nf_state {
     int ndecisions; /* the newest decisions, oldest first */
     struct nf_decision_rec decisions[NF_STATE_DECISIONS_MAX];
     long long launch_failures, drains_done, drains_aborted; /* counters since the state began */
+    int nbackoffs;
+    struct nf_backoff_rec backoffs[NF_STATE_BACKOFFS_MAX];
 };
 
 /* The state as one JSON object (the SQLite store's column; the DynamoDB store's extra

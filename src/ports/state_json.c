@@ -27,7 +27,11 @@ static json_t *num_or_null(double v)
 int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
 {
     json_t *launches = json_array(), *drains = json_array(), *hist = json_array(),
-           *dec = json_array();
+           *dec = json_array(), *off = json_array();
+    for (int i = 0; i < st->nbackoffs; i++)
+        json_array_append_new(off,
+                              json_pack("{s:s, s:s, s:f}", "az", st->backoffs[i].az, "market",
+                                        st->backoffs[i].market, "until", st->backoffs[i].until));
     for (int i = 0; i < st->nlaunches; i++) {
         const struct nf_launch_rec *r = &st->launches[i];
         json_t *ids = json_array();
@@ -60,8 +64,11 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
         "drains", drains, "history", hist, "decisions", dec, "launch_failures",
         (json_int_t)st->launch_failures, "drains_done", (json_int_t)st->drains_done,
         "drains_aborted", (json_int_t)st->drains_aborted);
-    if (j == NULL)
+    if (j == NULL) {
+        json_decref(off);
         return NF_E_NOMEM;
+    }
+    json_object_set_new(j, "backoffs", off);
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(j);
     if (text == NULL)
@@ -225,6 +232,20 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
         r->size_before = (int)integer(&d, v, "size_before", f, 0, 100000);
         text(&d, v, "code", f, r->code, sizeof r->code, false);
         text(&d, v, "reason", f, r->reason, sizeof r->reason, false);
+    }
+    json_array_foreach(list(&d, j, "backoffs", NF_STATE_BACKOFFS_MAX), i, v)
+    {
+        struct nf_backoff_rec *r = &st->backoffs[st->nbackoffs++];
+        snprintf(f, sizeof f, "backoffs[%zu]", i);
+        if (!json_is_object(v)) {
+            bad(&d, f, "expected an object");
+            break;
+        }
+        text(&d, v, "az", f, r->az, sizeof r->az, true);
+        text(&d, v, "market", f, r->market, sizeof r->market, true);
+        r->until = number(&d, v, "until", f, false);
+        if (d.rc == NF_OK && strcmp(r->market, "spot") != 0 && strcmp(r->market, "on-demand") != 0)
+            bad(&d, f, "market is neither spot nor on-demand");
     }
     json_decref(j);
     if (d.rc != NF_OK)

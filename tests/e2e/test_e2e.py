@@ -381,6 +381,14 @@ class Scenarios(unittest.TestCase):
         off = {(r["zone"], r["market"]) for r in h.records()
                if r.get("msg") == "zone backed off: a worker launched there never joined"}
         self.assertEqual(len(off), 2, off)
+        # kept in the state, so a `once` or a cold Lambda start honours them too
+        self.until(lambda: {(b["az"], b["market"]) for b in LAB.store_item()[1]["backoffs"]}
+                   == off, "the back-offs in the state", 10)
+        r = subprocess.run([LAB.nodefleet, "status"], env=LAB.env(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for az, mk in off:
+            self.assertIn("resting (no launches): %s %s until" % (az, mk), r.stdout)
         LAB.kube.control("/__lab", {"join": True})  # fixed: the replacements join
         self.until(lambda: self.converged(2), "two Ready workers after the fix", 90)
         for i in LAB.instances():

@@ -246,6 +246,10 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     a.history[0].memory = NAN;
     a.history[0].pending_pods = 0;
     a.launch_failures = 7;
+    a.nbackoffs = 1;
+    snprintf(a.backoffs[0].az, sizeof a.backoffs[0].az, "us-east-1b");
+    snprintf(a.backoffs[0].market, sizeof a.backoffs[0].market, "spot");
+    a.backoffs[0].until = 1700000600.25;
     for (int i = 0; i < NF_STATE_DECISIONS_MAX + 5; i++) {
         struct nf_decision_rec d = {.t = i, .nodes = i % 3};
         snprintf(d.action, sizeof d.action, "none");
@@ -268,6 +272,10 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_true(b.history[0].cpu == 12.5);
     assert_int_equal(b.ndecisions, NF_STATE_DECISIONS_MAX);
     assert_int_equal(b.launch_failures, 7);
+    assert_int_equal(b.nbackoffs, 1);
+    assert_string_equal(b.backoffs[0].az, "us-east-1b");
+    assert_string_equal(b.backoffs[0].market, "spot");
+    assert_true(b.backoffs[0].until == 1700000600.25);
     nf_buf_free(&j);
     static const struct {
         const char *json, *msg;
@@ -279,6 +287,10 @@ static void state_json_round_trips_and_refuses_damage(void **state)
         {"{\"launches\": [{\"count\": 1}]}", "state: launches[0]: no intent"},
         {"{\"drains\": [{\"node\": 5}]}", "state: drains[0]: expected a string"},
         {"{\"decisions\": {}}", "state: decisions: expected a list"},
+        {"{\"backoffs\": [{\"az\": \"us-east-1a\", \"market\": \"cheap\", \"until\": 1}]}",
+         "state: backoffs[0]: market is neither spot nor on-demand"},
+        {"{\"backoffs\": [{\"az\": \"a\", \"market\": \"spot\", \"until\": \"soon\"}]}",
+         "state: backoffs[0]: expected a number"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(nf_state_from_json(bad[i].json, strlen(bad[i].json), &b, &e), NF_E_INPUT);

@@ -152,16 +152,32 @@ static int fake_terminate(void *ctx, const char *const *ids, size_t n, struct nf
     }
     return NF_OK;
 }
-static void fake_backoff(void *ctx, const char *az, enum nf_market m, double now)
+static struct nf_backoff_rec offs[8];
+static size_t noffs;
+static void fake_backoff(void *ctx, const char *az, enum nf_market m, double now, double until)
 {
-    (void)ctx, (void)now;
-    called("backoff:%s:%s", az, nf_market_name(m));
+    (void)ctx;
+    called("backoff:%s:%s:%s", az, nf_market_name(m), until > 0 ? "restored" : "new");
+    struct nf_backoff_rec *b = &offs[noffs++];
+    snprintf(b->az, sizeof b->az, "%s", az);
+    snprintf(b->market, sizeof b->market, "%s", nf_market_name(m));
+    b->until = until > 0 ? until : now + 600;
+}
+static size_t fake_backoffs(void *ctx, struct nf_backoff_rec *out, size_t cap, double now)
+{
+    (void)ctx;
+    size_t n = 0;
+    for (size_t i = 0; i < noffs && n < cap; i++)
+        if (offs[i].until > now)
+            out[n++] = offs[i];
+    return n;
 }
 static const struct nf_cloud_port cloud_port = {.name = "fake",
                                                 .list = fake_list,
                                                 .launch = fake_launch,
                                                 .terminate = fake_terminate,
-                                                .backoff = fake_backoff};
+                                                .backoff = fake_backoff,
+                                                .backoffs = fake_backoffs};
 
 /* the store: one state, one lease */
 static struct nf_state stored;
@@ -239,7 +255,7 @@ static void world(int workers, const char *spec, bool dry_run)
     metrics_fail = cluster_fail = held_elsewhere = lose_on_save = false;
     drain_result = NF_DRAIN_IN_PROGRESS;
     launch_rc = NF_OK;
-    nnodes = ninsts = 0;
+    nnodes = ninsts = noffs = 0;
     for (int i = 0; i < workers; i++) {
         struct nf_instance *in = &insts[ninsts++];
         memset(in, 0, sizeof *in);
@@ -456,11 +472,34 @@ static void a_worker_that_never_joins_is_terminated_after_the_timeout(void **sta
     snprintf(want, sizeof want, "terminate:%s;", id);
     assert_non_null(strstr(calls, want));
     char off[64];
-    snprintf(off, sizeof off, "backoff:us-east-1a:%s;", nf_market_name(mk));
+    snprintf(off, sizeof off, "backoff:us-east-1a:%s:new;", nf_market_name(mk));
     assert_before(want, off); /* that zone and market rest a while */
     assert_int_equal(stored.launch_failures, 1);
     assert_int_equal(events[NF_EV_LAUNCH_FAILED], 1);
     assert_non_null(strstr(calls, "launch:1;")); /* and the pool is brought back up */
+    /* the state remembers the back-off: a fresh process (a `once`, a cold Lambda start)
+     * restores it before it looks at the cloud */
+    assert_int_equal(stored.nbackoffs, 1);
+    assert_string_equal(stored.backoffs[0].az, "us-east-1a");
+    assert_true(stored.backoffs[0].until == now_t + 600);
+    noffs = 0; /* the adapter of a new process knows nothing */
+    now_t += 30;
+    assert_int_equal(run(&plan), NF_OK);
+    snprintf(off, sizeof off, "backoff:us-east-1a:%s:restored;", nf_market_name(mk));
+    assert_before(off, "list;");
+    assert_int_equal(stored.nbackoffs, 1);
+    /* the replacement joins; once the back-off is over, it is forgotten */
+    for (size_t i = 1; i < ninsts; i++) {
+        struct nf_node_info *n = &nodes[nnodes++];
+        memset(n, 0, sizeof *n);
+        snprintf(n->name, sizeof n->name, "w-%s", insts[i].id);
+        snprintf(n->instance, sizeof n->instance, "%s", insts[i].id);
+        n->ready = true;
+    }
+    now_t += 600;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(stored.nbackoffs, 0);
+    assert_int_equal(stored.launch_failures, 1);
 }
 
 static void a_refused_launch_is_dropped_and_counted(void **state)
