@@ -294,6 +294,18 @@ static int run(struct nf_plan *plan)
     return nf_cycle_run(&cyc, plan, &err);
 }
 
+/* The instances from index `first` on register as Ready nodes (they joined). */
+static void join_from(size_t first)
+{
+    for (size_t i = first; i < ninsts; i++) {
+        struct nf_node_info *n = &nodes[nnodes++];
+        memset(n, 0, sizeof *n);
+        snprintf(n->name, sizeof n->name, "w-%s", insts[i].id);
+        snprintf(n->instance, sizeof n->instance, "%s", insts[i].id);
+        n->ready = true;
+    }
+}
+
 static void assert_before(const char *first, const char *then)
 {
     const char *a = strstr(calls, first), *b = strstr(calls, then);
@@ -339,13 +351,7 @@ static void the_intent_is_saved_before_the_cloud_hears_of_it(void **state)
     assert_null(strstr(calls, "launch:"));
     assert_int_equal(ninsts, 3);
     /* they join: the launch record is done */
-    for (size_t i = 1; i < ninsts; i++) {
-        struct nf_node_info *n = &nodes[nnodes++];
-        memset(n, 0, sizeof *n);
-        snprintf(n->name, sizeof n->name, "w-%s", insts[i].id);
-        snprintf(n->instance, sizeof n->instance, "%s", insts[i].id);
-        n->ready = true;
-    }
+    join_from(1);
     now_t += 30;
     assert_int_equal(run(&plan), NF_OK);
     assert_int_equal(stored.nlaunches, 0);
@@ -489,13 +495,7 @@ static void a_worker_that_never_joins_is_terminated_after_the_timeout(void **sta
     assert_before(off, "list;");
     assert_int_equal(stored.nbackoffs, 1);
     /* the replacement joins; once the back-off is over, it is forgotten */
-    for (size_t i = 1; i < ninsts; i++) {
-        struct nf_node_info *n = &nodes[nnodes++];
-        memset(n, 0, sizeof *n);
-        snprintf(n->name, sizeof n->name, "w-%s", insts[i].id);
-        snprintf(n->instance, sizeof n->instance, "%s", insts[i].id);
-        n->ready = true;
-    }
+    join_from(1);
     now_t += 600;
     assert_int_equal(run(&plan), NF_OK);
     assert_int_equal(stored.nbackoffs, 0);
