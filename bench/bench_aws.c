@@ -12,6 +12,7 @@
 #include "aws/client.h"
 #include "aws/xml.h"
 #include "util/buf.h"
+#include "util/parse.h"
 
 static double now_s(void)
 {
@@ -99,6 +100,14 @@ static void answer(struct nf_buf *b, int instances)
 
 int main(int argc, char **argv)
 {
+    long long only = -1; /* argv[1]: one answer size (instances), for profiling or --dump */
+    const char *why = NULL;
+    if (argc > 1 &&
+        (nf_parse_ll(argv[1], strlen(argv[1]), &only, &why) != NF_OK || only < 1 || only > 1000)) {
+        fprintf(stderr, "bench_aws: %s: not a whole number of instances from 1 to 1000%s%s\n",
+                argv[1], why ? ": " : "", why ? why : "");
+        return 2;
+    }
     static char *envp[] = {"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", NULL};
     struct nf_aws_client c;
     struct nf_err err;
@@ -121,7 +130,7 @@ int main(int argc, char **argv)
     if (argc > 2 && strcmp(argv[2], "--dump") == 0) { /* the answer, for other tools */
         struct nf_buf body;
         nf_buf_init(&body, 1 << 24);
-        answer(&body, atoi(argv[1]));
+        answer(&body, (int)only);
         fwrite(body.data, 1, body.len, stdout);
         nf_buf_free(&body);
         json_decref(params);
@@ -129,7 +138,7 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        if (argc > 1 && atoi(argv[1]) != sizes[s]) /* one size only, for profiling */
+        if (only > 0 && only != sizes[s]) /* one size only, for profiling */
             continue;
         struct nf_buf body;
         nf_buf_init(&body, 1 << 24);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "util/parse.h"
 #include "kube/drain.h"
 #include "kube/drainable.h"
 #include "kube/kcluster.h"
@@ -78,8 +79,16 @@ int main(int argc, char **argv)
             int prefer = argc > 3
                              ? (strcmp(argv[3], "spot") == 0 ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND)
                              : -1;
+            long long want = 0;
+            const char *why = NULL;
+            if (nf_parse_ll(argv[2], strlen(argv[2]), &want, &why) != NF_OK || want < 0) {
+                fprintf(stderr, "nfkube: choose %s: not a whole number of nodes\n", argv[2]);
+                nf_kindex_free(ix);
+                nf_kcluster_free(&c);
+                return 2;
+            }
             size_t *out = calloc(c.nnodes + 1, sizeof *out);
-            size_t n = nf_drain_choose(&c, ix, (size_t)atoi(argv[2]), prefer, out, NULL);
+            size_t n = nf_drain_choose(&c, ix, (size_t)want, prefer, out, NULL);
             for (size_t i = 0; i < n; i++)
                 printf("%s\n", c.nodes[out[i]].name);
             free(out);
