@@ -22,7 +22,8 @@ static void when(double t, char out[32])
         nf_format_time(t, out);
 }
 
-static int opts(struct nf_cli *cli, int argc, char **argv, bool *json)
+/* The options, the configuration, and a store that exists: 0, or the exit status. */
+static int start(struct nf_cli *cli, int argc, char **argv, bool *json, struct nf_config *cfg)
 {
     for (int i = 1; i < argc; i++) {
         int c = nf_cli_common_opt(cli, argc, argv, &i);
@@ -34,6 +35,14 @@ static int opts(struct nf_cli *cli, int argc, char **argv, bool *json)
             *json = true;
         else
             return nf_cli_usage_error(cli, "unknown option %s", argv[i]);
+    }
+    int st = nf_cli_load_config(cli, cfg);
+    if (st != 0)
+        return st;
+    struct nf_err err = {0};
+    if (nf_store_check_exists(cfg, &err) != NF_OK) {
+        fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+        return 1;
     }
     return 0;
 }
@@ -57,20 +66,13 @@ int nf_cmd_status(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "status"};
     bool json = false;
-    int st = opts(&cli, argc, argv, &json);
-    if (st != 0)
-        return st;
     struct nf_config cfg;
-    if ((st = nf_cli_load_config(&cli, &cfg)) != 0)
+    int st = start(&cli, argc, argv, &json, &cfg);
+    if (st != 0)
         return st;
     struct nf_err err = {0};
     struct nf_store_handle h;
-    int rc = nf_store_check_exists(&cfg, &err);
-    if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet status: %s\n", err.msg);
-        return 1;
-    }
-    rc = nf_store_open(&h, &cfg, environ, &err);
+    int rc = nf_store_open(&h, &cfg, environ, &err);
     static struct nf_state s;
     struct nf_lease l = {0};
     if (rc == NF_OK)
@@ -148,22 +150,15 @@ int nf_cmd_explain(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "explain"};
     bool json = false;
-    int st = opts(&cli, argc, argv, &json);
-    if (st != 0)
-        return st;
     struct nf_config cfg;
-    if ((st = nf_cli_load_config(&cli, &cfg)) != 0)
+    int st = start(&cli, argc, argv, &json, &cfg);
+    if (st != 0)
         return st;
     cfg.dry_run = true; /* look, never touch */
     nf_log_set_level(NF_LOG_ERROR);
     struct nf_err err = {0};
     static struct nf_controller ctl;
-    int rc = nf_store_check_exists(&cfg, &err);
-    if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet explain: %s\n", err.msg);
-        return 1;
-    }
-    rc = nf_controller_open(&ctl, &cfg, environ, &err);
+    int rc = nf_controller_open(&ctl, &cfg, environ, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet explain: %s\n", err.msg);
         nf_aws_models_free();
