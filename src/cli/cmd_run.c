@@ -147,10 +147,14 @@ int nf_cmd_run(int argc, char **argv)
         nf_aws_models_free();
         return nf_cli_kube_exit(rc);
     }
+    /* copies: the controller (whose configuration holds trigger names) changes on reload */
+    static char name_buf[NF_SAMPLE_VALUES][64];
     const char *names[NF_SAMPLE_VALUES];
     int nsig = nf_prom_signal_count(ctl->prom);
-    for (int i = 0; i < nsig; i++)
-        names[i] = nf_prom_signal_name(ctl->prom, i);
+    for (int i = 0; i < nsig; i++) {
+        snprintf(name_buf[i], sizeof name_buf[i], "%s", nf_prom_signal_name(ctl->prom, i));
+        names[i] = name_buf[i];
+    }
     struct nf_registry *reg = nf_registry_new(NF_VERSION, names, nsig);
     struct nf_status_page *page = nf_status_page_new();
     struct nf_server *srv = NULL;
@@ -200,6 +204,16 @@ int nf_cmd_run(int argc, char **argv)
                            "the running one",
                            NF_LF_STR("error", e.msg), NF_LF_END);
                 } else {
+                    /* the endpoint and the /metrics signal series are set up once */
+                    bool same = strcmp(fresh.server_listen, ctl->cfg.server_listen) == 0 &&
+                                nf_prom_signal_count(slots[1 - cur].prom) == nsig;
+                    for (int i = 0; same && i < nsig; i++)
+                        same = strcmp(nf_prom_signal_name(slots[1 - cur].prom, i), names[i]) == 0;
+                    if (!same)
+                        nf_log(NF_LOG_WARN,
+                               "SIGHUP: server.listen and the signal list (triggers) take "
+                               "effect at the next start; the rest now",
+                               NF_LF_END);
                     nf_controller_close(ctl);
                     cur = 1 - cur;
                     ctl = &slots[cur];

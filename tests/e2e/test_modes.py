@@ -431,6 +431,8 @@ class Modes(unittest.TestCase):
         self.wait(lambda: [r for r in h.records() if r.get("msg") ==
                            "SIGHUP: configuration reloaded"], "the reload", 10)
         self.wait(lambda: len(LAB.instances()) == 3, "the new minimum applied", 30)
+        self.assertFalse([r for r in h.records() if r.get("msg", "").startswith(
+            "SIGHUP: server.listen")])  # nothing fixed at start changed: no warning
         self.assertEqual(h.stop(), 0)
 
 
