@@ -42,8 +42,16 @@ int nf_cli_common_only(struct nf_cli *cli, int argc, char **argv, struct nf_conf
 /* Print "nodefleet CMD: message" and the help hint on stderr; returns 2. */
 int nf_cli_usage_error(const struct nf_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* The value of an option that takes one: argv[*i + 1], or NULL after printing an error. */
+/* The value of an option that takes one: argv[*i + 1], or NULL after printing an error
+ * (missing or empty: no option of ours takes an empty value). */
 const char *nf_cli_value(const struct nf_cli *cli, int argc, char **argv, int *i);
+/* For an option given at most once: its value into *slot; -1 (message printed) when it is
+ * missing, empty, or *slot was already set (a repeated single-valued option). */
+int nf_cli_value_once(const struct nf_cli *cli, int argc, char **argv, int *i, const char **slot);
+/* Add "name=value" as a --set, kept in `storage` (cap bytes; must outlive the cli).
+ * 0, or -1 with the message printed. */
+int nf_cli_add_set(struct nf_cli *cli, const char *name, const char *value, char *storage,
+                   size_t cap);
 
 int nf_cmd_decide(int argc, char **argv);
 int nf_cmd_nodes(int argc, char **argv);

@@ -9,7 +9,7 @@
 int nf_cmd_decide(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "decide"};
-    const char *policy = NULL, *input = "-";
+    const char *policy = NULL, *input = NULL;
     for (int i = 1; i < argc; i++) {
         int c = nf_cli_common_opt(&cli, argc, argv, &i);
         if (c < 0)
@@ -17,15 +17,17 @@ int nf_cmd_decide(int argc, char **argv)
         if (c > 0)
             continue;
         if (strcmp(argv[i], "--policy") == 0) {
-            if ((policy = nf_cli_value(&cli, argc, argv, &i)) == NULL)
+            if (nf_cli_value_once(&cli, argc, argv, &i, &policy) != 0)
                 return 2;
         } else if (strcmp(argv[i], "--input") == 0) {
-            if ((input = nf_cli_value(&cli, argc, argv, &i)) == NULL)
+            if (nf_cli_value_once(&cli, argc, argv, &i, &input) != 0)
                 return 2;
         } else {
             return nf_cli_usage_error(&cli, "unknown option %s", argv[i]);
         }
     }
+    if (input == NULL)
+        input = "-";
     struct nf_config cfg;
     int st = nf_cli_load_config(&cli, &cfg);
     if (st != 0)

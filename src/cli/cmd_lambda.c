@@ -14,6 +14,7 @@
 
 #include "../http/http.h"
 #include "../util/log.h"
+#include "../util/parse.h"
 #include "cli.h"
 #include "controller.h"
 
@@ -75,11 +76,10 @@ int nf_cmd_lambda(int argc, char **argv)
         if (strcmp(argv[i], "--dry-run") == 0) {
             dry = true;
         } else if (strcmp(argv[i], "--events") == 0) { /* for tests: stop after N */
-            const char *v = nf_cli_value(&cli, argc, argv, &i);
-            if (v == NULL)
+            const char *v = NULL;
+            if (nf_cli_value_once(&cli, argc, argv, &i, &v) != 0)
                 return 2;
-            max_events = strtoll(v, NULL, 10);
-            if (max_events < 1)
+            if (nf_parse_ll(v, strlen(v), &max_events, NULL) != NF_OK || max_events < 1)
                 return nf_cli_usage_error(&cli, "--events needs a whole number above 0");
         } else {
             return nf_cli_usage_error(&cli, "unknown option %s", argv[i]);

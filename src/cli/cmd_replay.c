@@ -10,6 +10,7 @@
 #include "../http/http.h"
 #include "../prom/prom_source.h"
 #include "../sim/sim.h"
+#include "../util/files.h"
 #include "../util/log.h"
 #include "../util/parse.h"
 #include "../util/timefmt.h"
@@ -67,7 +68,7 @@ int nf_cmd_replay(int argc, char **argv)
     const char *url = NULL, *start_s = NULL, *end_s = NULL, *step_s = "60s", *html = NULL;
     const char *specs[NF_REPLAY_POLICIES_MAX];
     size_t nspecs = 0;
-    bool json = false;
+    bool json = false, step_given = false;
     for (int i = 1; i < argc; i++) {
         int c = nf_cli_common_opt(&cli, argc, argv, &i);
         if (c < 0)
@@ -87,7 +88,13 @@ int nf_cmd_replay(int argc, char **argv)
         else if (strcmp(a, "--html") == 0)
             slot = &html;
         if (slot != NULL) {
-            if ((*slot = nf_cli_value(&cli, argc, argv, &i)) == NULL)
+            if (slot == &step_s && step_given)
+                return nf_cli_usage_error(&cli, "--step given twice");
+            if (slot == &step_s) {
+                step_given = true;
+                step_s = NULL;
+            }
+            if (nf_cli_value_once(&cli, argc, argv, &i, slot) != 0)
                 return 2;
         } else if (strcmp(a, "--policy") == 0) {
             const char *v = nf_cli_value(&cli, argc, argv, &i);
@@ -121,11 +128,17 @@ int nf_cmd_replay(int argc, char **argv)
         return nf_cli_usage_error(&cli, "%zu steps is too many (at most %zu): use a longer --step",
                                   npoints, NF_REPLAY_POINTS_MAX);
     static char urlset[NF_CONFIG_STR_MAX + 32];
-    if (url != NULL) {
-        snprintf(urlset, sizeof urlset, "prometheus_url=%s", url);
-        if (cli.nsets == NF_CLI_SETS_MAX)
-            return nf_cli_usage_error(&cli, "too many settings");
-        cli.sets[cli.nsets++] = urlset;
+    if (url != NULL && nf_cli_add_set(&cli, "prometheus_url", url, urlset, sizeof urlset) != 0)
+        return 2;
+    struct nf_outfile html_out;
+    if (html != NULL) {
+        struct nf_err oerr = {0};
+        if (json && strcmp(html, "-") == 0)
+            return nf_cli_usage_error(&cli, "--json and --html - both write to standard output");
+        if (nf_outfile_check(&html_out, html, "--html", &oerr) != NF_OK) {
+            fprintf(stderr, "nodefleet replay: %s\n", oerr.msg);
+            return nf_err_exit_status(oerr.code);
+        }
     }
     struct nf_config cfg;
     int st = nf_cli_load_config(&cli, &cfg);
@@ -224,8 +237,10 @@ int nf_cmd_replay(int argc, char **argv)
         nf_sim_write_json(&rep, &out);
     else
         nf_sim_write_text(&rep, &out);
-    if (out.status != NF_OK || fwrite(out.data, 1, out.len, stdout) != out.len ||
-        fflush(stdout) != 0) {
+    if (html != NULL && html_out.to_stdout) {
+        /* the HTML is the output */
+    } else if (out.status != NF_OK || fwrite(out.data, 1, out.len, stdout) != out.len ||
+               fflush(stdout) != 0) {
         fprintf(stderr, "nodefleet replay: cannot write the report\n");
         status = 1;
         goto done;
@@ -233,11 +248,13 @@ int nf_cmd_replay(int argc, char **argv)
     if (html != NULL) {
         nf_buf_reset(&out);
         nf_sim_write_html(&rep, &out);
-        if (out.status != NF_OK || nf_buf_write_file(&out, html, &err) != NF_OK) {
-            fprintf(stderr, "nodefleet replay: %s\n",
-                    out.status != NF_OK ? nf_strerror(out.status) : err.msg);
+        if (out.status != NF_OK) {
+            fprintf(stderr, "nodefleet replay: %s\n", nf_strerror(out.status));
             status = 1;
-        } else if (!json) {
+        } else if (nf_outfile_write(&html_out, out.data, out.len, &err) != NF_OK) {
+            fprintf(stderr, "nodefleet replay: %s\n", err.msg);
+            status = nf_err_exit_status(err.code);
+        } else if (!json && !html_out.to_stdout) {
             printf("\nHTML report written to %s\n", html);
         }
     }

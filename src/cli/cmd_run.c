@@ -52,6 +52,7 @@ static void sleep_until(double until)
 /* --dry-run, then the common options; `cycles` (may be NULL) takes --cycles N. */
 static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long *cycles)
 {
+    bool cycles_given = false;
     for (int i = 1; i < argc; i++) {
         int c = nf_cli_common_opt(cli, argc, argv, &i);
         if (c < 0)
@@ -61,6 +62,9 @@ static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long
         if (strcmp(argv[i], "--dry-run") == 0) {
             *dry = true;
         } else if (cycles && strcmp(argv[i], "--cycles") == 0) {
+            if (cycles_given)
+                return nf_cli_usage_error(cli, "--cycles given twice");
+            cycles_given = true;
             const char *v = nf_cli_value(cli, argc, argv, &i);
             if (v == NULL)
                 return 2;

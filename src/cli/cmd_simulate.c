@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "../sim/sim.h"
+#include "../util/files.h"
 #include "../util/log.h"
+#include "../util/parse.h"
 #include "cli.h"
 
 /* The NASA July 1995 trace, built into the binary (embedded_trace.S) so that `simulate`
@@ -24,7 +26,7 @@ static int write_out(struct nf_buf *b, FILE *f)
 int nf_cmd_simulate(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "simulate"};
-    const char *trace_path = NULL, *html = NULL;
+    const char *trace_path = NULL, *html = NULL, *seed = NULL;
     const char *specs[NF_SIM_POLICIES_MAX];
     size_t nspecs = 0;
     bool json = false;
@@ -36,7 +38,7 @@ int nf_cmd_simulate(int argc, char **argv)
             continue;
         const char *a = argv[i];
         if (strcmp(a, "--trace") == 0) {
-            if ((trace_path = nf_cli_value(&cli, argc, argv, &i)) == NULL)
+            if (nf_cli_value_once(&cli, argc, argv, &i, &trace_path) != 0)
                 return 2;
         } else if (strcmp(a, "--policy") == 0) {
             const char *v = nf_cli_value(&cli, argc, argv, &i);
@@ -48,26 +50,41 @@ int nf_cmd_simulate(int argc, char **argv)
         } else if (strcmp(a, "--json") == 0) {
             json = true;
         } else if (strcmp(a, "--html") == 0) {
-            if ((html = nf_cli_value(&cli, argc, argv, &i)) == NULL)
+            if (nf_cli_value_once(&cli, argc, argv, &i, &html) != 0)
                 return 2;
         } else if (strcmp(a, "--seed") == 0) {
-            const char *v = nf_cli_value(&cli, argc, argv, &i);
-            if (v == NULL)
+            if (nf_cli_value_once(&cli, argc, argv, &i, &seed) != 0)
                 return 2;
+            long long v;
+            if (nf_parse_ll(seed, strlen(seed), &v, NULL) != NF_OK || v < 0 || v > 4294967295LL)
+                return nf_cli_usage_error(&cli, "--seed needs a whole number from 0 to 4294967295, "
+                                                "got \"%.40s\"",
+                                          seed);
             static char seedset[96];
-            snprintf(seedset, sizeof seedset, "sim.seed=%s", v);
-            if (cli.nsets == NF_CLI_SETS_MAX)
-                return nf_cli_usage_error(&cli, "too many settings");
-            cli.sets[cli.nsets++] = seedset;
+            if (nf_cli_add_set(&cli, "sim.seed", seed, seedset, sizeof seedset) != 0)
+                return 2;
         } else {
             return nf_cli_usage_error(&cli, "unknown option %s", a);
+        }
+    }
+    struct nf_err err = {0};
+    struct nf_outfile html_out;
+    if (html != NULL) {
+        if (json && strcmp(html, "-") == 0)
+            return nf_cli_usage_error(&cli, "--json and --html - both write to standard output");
+        if (nf_outfile_check(&html_out, html, "--html", &err) != NF_OK) {
+            fprintf(stderr, "nodefleet simulate: %s\n", err.msg);
+            return nf_err_exit_status(err.code);
         }
     }
     struct nf_config cfg;
     int st = nf_cli_load_config(&cli, &cfg);
     if (st != 0)
         return st;
-    struct nf_err err = {0};
+    /* the cycle's records of a simulated month are noise above the report: only warnings,
+     * unless a log level was asked for */
+    if (cfg.origin[NF_CFG_log_level].source == NF_SRC_DEFAULT)
+        nf_log_set_level(NF_LOG_WARN);
     struct nf_policy pols[NF_SIM_POLICIES_MAX];
     if (nspecs == 0)
         specs[nspecs++] = cfg.policy;
@@ -100,7 +117,9 @@ int nf_cmd_simulate(int argc, char **argv)
         nf_sim_write_json(&rep, &out);
     else
         nf_sim_write_text(&rep, &out);
-    if (!write_out(&out, stdout)) {
+    if (html != NULL && html_out.to_stdout) {
+        /* the HTML is the output */
+    } else if (!write_out(&out, stdout)) {
         fprintf(stderr, "nodefleet simulate: cannot write the report\n");
         status = 1;
     }
@@ -110,10 +129,10 @@ int nf_cmd_simulate(int argc, char **argv)
         if (out.status != NF_OK) {
             fprintf(stderr, "nodefleet simulate: HTML report: %s\n", nf_strerror(out.status));
             status = 1;
-        } else if (nf_buf_write_file(&out, html, &err) != NF_OK) {
+        } else if (nf_outfile_write(&html_out, out.data, out.len, &err) != NF_OK) {
             fprintf(stderr, "nodefleet simulate: %s\n", err.msg);
-            status = 1;
-        } else if (!json) {
+            status = nf_err_exit_status(err.code);
+        } else if (!json && !html_out.to_stdout) {
             fprintf(stdout, "\nHTML report written to %s\n", html);
         }
     }

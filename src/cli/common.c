@@ -28,22 +28,58 @@ const char *nf_cli_value(const struct nf_cli *cli, int argc, char **argv, int *i
         nf_cli_usage_error(cli, "%s needs a value", argv[*i]);
         return NULL;
     }
+    if (argv[*i + 1][0] == '\0') {
+        nf_cli_usage_error(cli, "%s needs a value, got an empty one", argv[*i]);
+        return NULL;
+    }
     (*i)++;
     return argv[*i];
+}
+
+int nf_cli_value_once(const struct nf_cli *cli, int argc, char **argv, int *i, const char **slot)
+{
+    const char *opt = argv[*i];
+    if (*slot != NULL) {
+        nf_cli_usage_error(cli, "%s given twice", opt);
+        return -1;
+    }
+    const char *v = nf_cli_value(cli, argc, argv, i);
+    if (v == NULL)
+        return -1;
+    *slot = v;
+    return 0;
+}
+
+/* The value of --opt=VALUE or --opt VALUE; NULL after printing an error. */
+static const char *inline_or_next(const struct nf_cli *cli, int argc, char **argv, int *i,
+                                  size_t optlen)
+{
+    const char *a = argv[*i];
+    if (a[optlen] != '=')
+        return nf_cli_value(cli, argc, argv, i);
+    if (a[optlen + 1] == '\0') {
+        nf_cli_usage_error(cli, "%.*s needs a value, got an empty one", (int)optlen, a);
+        return NULL;
+    }
+    return a + optlen + 1;
 }
 
 int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
-        const char *v = a[8] == '=' ? a + 9 : nf_cli_value(cli, argc, argv, i);
+        if (cli->config_file != NULL) {
+            nf_cli_usage_error(cli, "--config given twice");
+            return -1;
+        }
+        const char *v = inline_or_next(cli, argc, argv, i, 8);
         if (v == NULL)
             return -1;
         cli->config_file = v;
         return 1;
     }
     if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
-        const char *v = a[5] == '=' ? a + 6 : nf_cli_value(cli, argc, argv, i);
+        const char *v = inline_or_next(cli, argc, argv, i, 5);
         if (v == NULL)
             return -1;
         if (cli->nsets == NF_CLI_SETS_MAX) {
@@ -55,17 +91,33 @@ int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i)
     }
     /* --store S is --set store=S: where the state and the lease live */
     if (strcmp(a, "--store") == 0 || strncmp(a, "--store=", 8) == 0) {
-        const char *v = a[7] == '=' ? a + 8 : nf_cli_value(cli, argc, argv, i);
-        if (v == NULL)
-            return -1;
-        if (cli->nsets == NF_CLI_SETS_MAX || strlen(v) + 7 > sizeof cli->store_set) {
-            nf_cli_usage_error(cli, "--store: too long, or too many --set options");
+        if (cli->store_set[0] != '\0') {
+            nf_cli_usage_error(cli, "--store given twice");
             return -1;
         }
-        snprintf(cli->store_set, sizeof cli->store_set, "store=%s", v);
-        cli->sets[cli->nsets++] = cli->store_set;
+        const char *v = inline_or_next(cli, argc, argv, i, 7);
+        if (v == NULL)
+            return -1;
+        if (nf_cli_add_set(cli, "store", v, cli->store_set, sizeof cli->store_set) != 0)
+            return -1;
         return 1;
     }
+    return 0;
+}
+
+int nf_cli_add_set(struct nf_cli *cli, const char *name, const char *value, char *storage,
+                   size_t cap)
+{
+    if (cli->nsets == NF_CLI_SETS_MAX) {
+        nf_cli_usage_error(cli, "more than %d settings on the command line", NF_CLI_SETS_MAX);
+        return -1;
+    }
+    int n = snprintf(storage, cap, "%s=%s", name, value);
+    if (n < 0 || (size_t)n >= cap) {
+        nf_cli_usage_error(cli, "the value for %s is too long", name);
+        return -1;
+    }
+    cli->sets[cli->nsets++] = storage;
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "config_internal.h"
 #include "../http/http.h"
 #include "../util/addr.h"
+#include "../util/files.h"
 #include "../util/parse.h"
 
 const struct nf_setting nf_settings[NF_CFG__COUNT] = {
@@ -542,14 +543,17 @@ static int load_file(struct loader *L, const char *path, const char *text, size_
         else if (rc != NF_OK)
             nf_err_set(&rerr, rc, "%s: out of memory", what);
     } else {
-        rc = nf_buf_read_file(&data, path, what, &rerr);
+        rc = nf_buf_read_file(&data, path, path, &rerr);
     }
     if (rc != NF_OK) {
         nf_buf_free(&data);
         if (rc == NF_E_NOMEM)
             return nf_err_set(err, rc, "%s", rerr.msg);
-        /* "config file: cannot open: ..." -> "FILE: cannot open: ..." */
-        problem(L, path, NULL, "%s", rerr.msg + sizeof what + 1);
+        /* the message names the file already: "FILE: cannot open: ..." */
+        char shown[NF_PATH_SHOWN_MAX + 1];
+        size_t sl = strlen(nf_path_shown(path, shown));
+        bool named = strncmp(rerr.msg, shown, sl) == 0 && rerr.msg[sl] == ':';
+        problem(L, shown, NULL, "%s", named ? rerr.msg + sl + 2 : rerr.msg);
         return NF_OK;
     }
     yaml_parser_t parser;
@@ -701,6 +705,12 @@ static void check_cross(struct loader *L)
                  "scale_down_threshold_memory (%g) must be below scale_up_threshold_memory "
                  "(%g), or the pool would flap",
                  c->scale_down_threshold_memory, c->scale_up_threshold_memory);
+    if (strcmp(c->cluster, "prometheus") == 0 && strcmp(c->cloud, "ec2") == 0)
+        conflict(L, NF_CFG_cluster, NF_CFG_cloud,
+                 "cluster: prometheus cannot see which instances joined, so every worker "
+                 "launched with cloud: ec2 would look stuck and be terminated after "
+                 "provision_timeout; use cluster: kube with cloud: ec2, or cloud: none to "
+                 "observe only");
     if (c->sim_pod_cpu_request > c->sim_node_vcpu)
         conflict(L, NF_CFG_sim_pod_cpu_request, NF_CFG_sim_node_vcpu,
                  "a pod (%g vCPU) does not fit on a worker (%g vCPU)", c->sim_pod_cpu_request,

@@ -789,6 +789,22 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
         nf_log(NF_LOG_WARN, "observation incomplete: no scale-down, no reconcile action",
                NF_LF_STR("why", c->incomplete_why), NF_LF_END);
 
+    /* The worker count comes from the cloud (cloud: ec2), else from the cluster. When that
+     * source could not be read the count is unknown - never 0 - and nothing is decided about
+     * it: no launch for min_nodes, no record, and the caller hears it failed. */
+    c->count_known = p->cloud != NULL ? c->cloud_ok : c->cluster_ok;
+    if (!c->count_known) {
+        memset(&c->last_workers, 0, sizeof c->last_workers);
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "the worker count is unknown (%s): nothing decided",
+                    c->incomplete_why);
+        nf_plan_trail(plan, "observe", NF_TRAIL_BLOCKED,
+                      "the %s, which counts the workers, could not be read",
+                      p->cloud != NULL ? "cloud" : "cluster");
+        rc = nf_err_set(err, NF_E_UNAVAILABLE, "the worker count is unknown, nothing decided: %s",
+                        c->incomplete_why);
+        goto release;
+    }
+
     /* reconcile what earlier cycles started (only on a complete view: never act unsure) */
     if (!c->o.dry_run && c->cluster_ok && (p->cloud == NULL || c->cloud_ok)) {
         if (p->cloud != NULL && reconcile_launches(&r) == NF_E_CONFLICT)

@@ -66,6 +66,7 @@ struct nf_cycle {
     double last_newest[NF_SAMPLE_VALUES]; /* NAN = unknown */
     struct nf_cluster_view last_view;
     bool cloud_ok, cluster_ok;
+    bool count_known; /* the source that counts the workers answered (else: nothing decided) */
     char incomplete_why[256]; /* "" when the observation was complete */
     char lease_note[256];     /* who held the lease when this cycle could not take it */
     struct nf_plan last_plan;

@@ -1,6 +1,7 @@
 /* buf.c - bounded growable buffers, and whole-file reads and writes through them. */
 #define _POSIX_C_SOURCE 200809L
 #include "buf.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -272,34 +273,16 @@ int nf_buf_read_fd(struct nf_buf *b, int fd, const char *what, struct nf_err *er
 
 int nf_buf_read_file(struct nf_buf *b, const char *path, const char *what, struct nf_err *err)
 {
-    if (strcmp(path, "-") == 0)
-        return nf_buf_read_fd(b, STDIN_FILENO, what, err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return nf_err_set(err, errno == ENOENT ? NF_E_NOT_FOUND : NF_E_IO, "%s: cannot open: %s",
-                          what, strerror(errno));
-    int rc = nf_buf_read_fd(b, fd, what, err);
-    close(fd);
+    int fd;
+    int rc = nf_file_open_read(path, what != NULL && strcmp(what, path) == 0 ? NULL : what,
+                               b->limit, &fd, err);
+    if (rc != NF_OK)
+        return rc;
+    char shown[NF_PATH_SHOWN_MAX + 1];
+    rc = nf_buf_read_fd(b, fd, what != NULL && strcmp(what, path) != 0 ? what
+                                                                       : nf_path_shown(path, shown),
+                        err);
+    if (fd != STDIN_FILENO)
+        close(fd);
     return rc;
-}
-
-int nf_buf_write_file(const struct nf_buf *b, const char *path, struct nf_err *err)
-{
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return nf_err_set(err, NF_E_USAGE, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL)
-        return nf_err_set(err, NF_E_IO, "%s: cannot create: %s", path, strerror(errno));
-    size_t w = b->len ? fwrite(b->data, 1, b->len, f) : 0;
-    int bad = w != b->len;
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return nf_err_set(err, NF_E_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    return NF_OK;
 }

@@ -58,12 +58,10 @@ int nf_buf_html(struct nf_buf *b, const char *s);
  * values are written as JSON null. */
 int nf_buf_json_num(struct nf_buf *b, double v);
 
-/* Read a whole file (path "-" = stdin) into `b`, bounded by b->limit. `what` names the input
- * in error messages. */
+/* Read a whole file (path "-" = stdin) into `b`, bounded by b->limit, under the rules of
+ * nf_file_open_read() (files.h): regular files only, too large refused before reading.
+ * `what` names the input in error messages (the path itself when it is `path`). */
 int nf_buf_read_file(struct nf_buf *b, const char *path, const char *what, struct nf_err *err);
 int nf_buf_read_fd(struct nf_buf *b, int fd, const char *what, struct nf_err *err);
-
-/* Write all of `b` to `path` atomically (temp file + rename). */
-int nf_buf_write_file(const struct nf_buf *b, const char *path, struct nf_err *err);
 
 #endif

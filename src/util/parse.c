@@ -126,7 +126,8 @@ int nf_parse_duration(const char *s, size_t n, double *out_seconds, const char *
         *out_seconds = plain;
         return NF_OK;
     }
-    double total = 0;
+    /* units in decreasing order, each at most once: "1h30m" but not "5m5m" or "1s1h" */
+    double total = 0, last_unit = INFINITY;
     const char *p = t;
     while (*p) {
         const char *num = p;
@@ -156,6 +157,9 @@ int nf_parse_duration(const char *s, size_t n, double *out_seconds, const char *
         } else {
             return fail(why, "not a duration (use seconds, or e.g. 90s, 5m, 1h30m)");
         }
+        if (unit >= last_unit)
+            return fail(why, "units must come largest first, each once (e.g. 1h30m)");
+        last_unit = unit;
         total += v * unit;
     }
     if (!isfinite(total))

@@ -68,12 +68,14 @@ static void booleans_and_durations(void **state)
         const char *text;
         double secs;
     } ok[] = {{"300", 300},    {"2.5", 2.5},  {"90s", 90},     {"5m", 300},
-              {"1h30m", 5400}, {"1d", 86400}, {"250ms", 0.25}, {"0", 0}};
+              {"1h30m", 5400}, {"1d", 86400}, {"250ms", 0.25}, {"0", 0},
+              {"1d2h3m4s", 93784}, {"1s500ms", 1.5}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         assert_int_equal(nf_parse_duration(S(ok[i].text), &s, &why), NF_OK);
         assert_true(s == ok[i].secs);
     }
-    const char *bad[] = {"-5", "5x", "m", "1h-5m", "", "5 m"};
+    /* units largest first, each once (issue 10: "5m5m" was 600 s, "1s1h" 3601 s) */
+    const char *bad[] = {"-5", "5x", "m", "1h-5m", "", "5 m", "5m5m", "1s1h", "30m1h", "1ms1s"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (nf_parse_duration(S(bad[i]), &s, &why) == NF_OK)
             fail_msg("accepted \"%s\"", bad[i]);

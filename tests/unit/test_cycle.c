@@ -112,10 +112,13 @@ static size_t ninsts;
 static int next_id = 100;
 static int launch_rc = NF_OK;
 
+static bool cloud_fail, no_cloud;
 static int fake_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, struct nf_err *err)
 {
     (void)ctx, (void)err;
     called("list");
+    if (cloud_fail)
+        return nf_err_set(err, NF_E_UNAVAILABLE, "EC2: connection refused");
     *n = 0;
     for (size_t i = 0; i < ninsts && *n < cap; i++)
         out[(*n)++] = insts[i];
@@ -181,7 +184,7 @@ static const struct nf_cloud_port cloud_port = {.name = "fake",
 
 /* the store: one state, one lease */
 static struct nf_state stored;
-static bool held_elsewhere, lose_on_save;
+static bool held_elsewhere, lose_on_save, load_fail;
 static long long token;
 
 static int fake_acquire(void *ctx, const char *owner, double now, double ttl, struct nf_lease *out,
@@ -210,6 +213,8 @@ static int fake_load(void *ctx, struct nf_state *out, struct nf_err *err)
 {
     (void)ctx, (void)err;
     called("load");
+    if (load_fail)
+        return nf_err_set(err, NF_E_UNAVAILABLE, "DynamoDB: connection refused");
     *out = stored;
     return NF_OK;
 }
@@ -253,6 +258,7 @@ static void world(int workers, const char *spec, bool dry_run)
     memset(events, 0, sizeof events);
     memset(&stored, 0, sizeof stored);
     metrics_fail = cluster_fail = held_elsewhere = lose_on_save = false;
+    cloud_fail = load_fail = false;
     drain_result = NF_DRAIN_IN_PROGRESS;
     launch_rc = NF_OK;
     nnodes = ninsts = noffs = 0;
@@ -274,7 +280,7 @@ static void world(int workers, const char *spec, bool dry_run)
     struct nf_ports ports = {.clock = &clock_port,
                              .metrics = &metrics_port,
                              .cluster = &cluster_port,
-                             .cloud = &cloud_port,
+                             .cloud = no_cloud ? NULL : &cloud_port,
                              .store = &store_port,
                              .notify = &notify_port};
     struct nf_cycle_opts o = {.spot_pct = 50,
@@ -421,6 +427,64 @@ static void no_scale_down_on_an_incomplete_observation(void **state)
     assert_non_null(strstr(calls, "launch:1;"));
 }
 
+/* Issue 10: a source that cannot be read never reaches the core as 0. One row per source:
+ * which actions may follow its failure, and whether the cycle reports failing. */
+static void a_failed_source_is_unknown_never_zero(void **state)
+{
+    (void)state;
+    const struct {
+        const char *what;
+        bool *flag;
+        bool without_cloud;
+        bool may_launch, may_drain, saves;
+        int rc;
+    } rows[] = {
+        /* the cloud counts the workers (cloud: ec2): unknown count, nothing decided */
+        {"cloud", &cloud_fail, false, false, false, false, NF_E_UNAVAILABLE},
+        /* the cluster counts them when there is no cloud */
+        {"cluster without a cloud", &cluster_fail, true, false, false, false, NF_E_UNAVAILABLE},
+        /* with a cloud the count is known; only scale-down waits */
+        {"cluster", &cluster_fail, false, true, false, true, NF_OK},
+        {"metrics", &metrics_fail, false, true, false, true, NF_OK},
+        {"store", &load_fail, false, false, false, false, NF_E_UNAVAILABLE},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        for (int down = 0; down < 2; down++) {
+            /* 0 workers and min 2 (seed: scale up to min); or 3 workers held to 1 */
+            no_cloud = rows[i].without_cloud;
+            world(down ? 3 : 0, down ? "static:1" : "seed", false);
+            no_cloud = false;
+            *rows[i].flag = true;
+            struct nf_plan plan;
+            struct nf_err err = {0};
+            calls[0] = '\0';
+            int rc = nf_cycle_run(&cyc, &plan, &err);
+            if (rc != rows[i].rc)
+                fail_msg("%s (%s): rc %d, expected %d (%s)", rows[i].what, down ? "down" : "up",
+                         rc, rows[i].rc, err.msg);
+            if (rc != NF_OK && strstr(err.msg, rows[i].what[0] == 's' ? "DynamoDB" : "refused") == NULL)
+                fail_msg("%s: the error does not say what was unreachable: %s", rows[i].what,
+                         err.msg);
+            bool launched = strstr(calls, "launch:") != NULL;
+            bool drained = strstr(calls, "drain_step") != NULL || stored.ndrains > 0;
+            bool saved = strstr(calls, "save:") != NULL;
+            if (!down && launched != rows[i].may_launch)
+                fail_msg("%s: launched=%d, expected %d (calls %s; %s)", rows[i].what, launched,
+                         rows[i].may_launch, calls, plan.reason);
+            if (down && drained != rows[i].may_drain)
+                fail_msg("%s: drained=%d, expected %d (calls %s)", rows[i].what, drained,
+                         rows[i].may_drain, calls);
+            if (saved != rows[i].saves)
+                fail_msg("%s (%s): saved=%d, expected %d (calls %s)", rows[i].what,
+                         down ? "down" : "up", saved, rows[i].saves, calls);
+            if (rows[i].rc != NF_OK && strstr(calls, "acquire") != NULL)
+                assert_non_null(strstr(calls, "release"));
+            if (rows[i].rc != NF_OK)
+                assert_int_equal(plan.action, NF_ACTION_NONE);
+        }
+    }
+}
+
 static void a_drain_is_on_record_before_it_starts_then_finishes(void **state)
 {
     (void)state;
@@ -539,6 +603,7 @@ int main(void)
         cmocka_unit_test(a_lost_lease_stops_the_cycle_before_any_action),
         cmocka_unit_test(dry_run_decides_and_touches_nothing),
         cmocka_unit_test(no_scale_down_on_an_incomplete_observation),
+        cmocka_unit_test(a_failed_source_is_unknown_never_zero),
         cmocka_unit_test(a_drain_is_on_record_before_it_starts_then_finishes),
         cmocka_unit_test(an_aborted_drain_keeps_the_node),
         cmocka_unit_test(a_worker_that_never_joins_is_terminated_after_the_timeout),
