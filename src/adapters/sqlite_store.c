@@ -78,18 +78,49 @@ static int exec(struct nf_sqlite_store *s, const char *sql, struct nf_err *err)
     return NF_OK;
 }
 
+/* Is this a nodefleet state database? Exit status 2 when it is something else. */
+static int check_schema(struct nf_sqlite_store *s, struct nf_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (Q.prepare(s->db,
+                  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                  "'nodefleet_pool'",
+                  -1, &st, NULL) != SQLITE_OK)
+        return nf_err_set(err, NF_E_CONFIG, "state store %s: not a nodefleet state database (%s)",
+                          s->path, Q.errmsg(s->db));
+    int r = Q.step(st);
+    long long n = r == SQLITE_ROW ? Q.col_int64(st, 0) : -1;
+    Q.finalize(st);
+    if (r != SQLITE_ROW)
+        return nf_err_set(err, NF_E_CONFIG, "state store %s: not a nodefleet state database (%s)",
+                          s->path, Q.errmsg(s->db));
+    if (n != 1)
+        return nf_err_set(err, NF_E_CONFIG,
+                          "state store %s: an SQLite database, but not nodefleet's (no "
+                          "nodefleet_pool table); nothing was changed",
+                          s->path);
+    return NF_OK;
+}
+
 int nf_sqlite_store_open(struct nf_sqlite_store *s, const char *path, const char *cluster_id,
-                         struct nf_err *err)
+                         enum nf_store_mode mode, struct nf_err *err)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->path, sizeof s->path, "%s", path);
     snprintf(s->cluster_id, sizeof s->cluster_id, "%s", cluster_id);
+    s->mode = mode;
     int rc = load(err);
     if (rc != NF_OK)
         return rc;
     sqlite3 *db = NULL;
-    if (Q.open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                  NULL) != SQLITE_OK) {
+    int flags = SQLITE_OPEN_NOMUTEX;
+    if (mode == NF_STORE_READ_ONLY)
+        flags |= SQLITE_OPEN_READONLY;
+    else if (mode == NF_STORE_LEASE_ONLY)
+        flags |= SQLITE_OPEN_READWRITE;
+    else
+        flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (Q.open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         s->db = db;
         rc = fail(s, "cannot open", err);
         Q.close(db);
@@ -98,6 +129,13 @@ int nf_sqlite_store_open(struct nf_sqlite_store *s, const char *path, const char
     }
     s->db = db;
     Q.busy_timeout(db, 5000);
+    if (mode != NF_STORE_READ_WRITE) {
+        /* an existing file, left as it is: no schema, no journal mode change */
+        rc = check_schema(s, err);
+        if (rc != NF_OK)
+            nf_sqlite_store_close(s);
+        return rc;
+    }
     rc = exec(s, "PRAGMA journal_mode=WAL", err);
     if (rc == NF_OK)
         rc = exec(s, "PRAGMA synchronous=NORMAL", err);
@@ -182,10 +220,17 @@ static int read_lease(struct nf_sqlite_store *s, struct nf_lease *l, struct nf_e
     return NF_OK;
 }
 
+static int read_only(const struct nf_sqlite_store *s, struct nf_err *err)
+{
+    return nf_err_set(err, NF_E_INTERNAL, "state store %s: opened read-only", s->path);
+}
+
 static int sq_acquire(void *ctx, const char *owner, double now, double ttl, struct nf_lease *out,
                       struct nf_err *err)
 {
     struct nf_sqlite_store *s = ctx;
+    if (s->mode != NF_STORE_READ_WRITE)
+        return read_only(s, err);
     int rc = exec(s, "BEGIN IMMEDIATE", err);
     if (rc != NF_OK)
         return rc;
@@ -229,6 +274,8 @@ static int lost(int changed, const struct nf_lease *l, const char *what, struct 
 static int sq_renew(void *ctx, struct nf_lease *l, double now, double ttl, struct nf_err *err)
 {
     struct nf_sqlite_store *s = ctx;
+    if (s->mode != NF_STORE_READ_WRITE)
+        return read_only(s, err);
     int changed = 0;
     int rc = update(s,
                     prep(s,
@@ -247,6 +294,8 @@ static int sq_renew(void *ctx, struct nf_lease *l, double now, double ttl, struc
 static int sq_release(void *ctx, const struct nf_lease *l, struct nf_err *err)
 {
     struct nf_sqlite_store *s = ctx;
+    if (s->mode != NF_STORE_READ_WRITE)
+        return read_only(s, err);
     int changed = 0;
     int rc = update(s,
                     prep(s,
@@ -284,6 +333,8 @@ static int sq_save(void *ctx, const struct nf_lease *l, double now, const struct
                    struct nf_err *err)
 {
     struct nf_sqlite_store *s = ctx;
+    if (s->mode != NF_STORE_READ_WRITE)
+        return read_only(s, err);
     struct nf_buf b;
     nf_buf_init(&b, 4u << 20);
     if (nf_state_to_json(st, &b) != NF_OK || b.status != NF_OK) {
@@ -305,6 +356,8 @@ static int sq_unlock(void *ctx, double now, struct nf_lease *was, struct nf_err 
 {
     struct nf_sqlite_store *s = ctx;
     (void)now;
+    if (s->mode == NF_STORE_READ_ONLY)
+        return read_only(s, err);
     int rc = exec(s, "BEGIN IMMEDIATE", err);
     if (rc != NF_OK)
         return rc;

@@ -17,12 +17,15 @@
 
 struct nf_sqlite_store {
     void *db;
+    enum nf_store_mode mode;
     char path[NF_CONFIG_STR_MAX];
     char cluster_id[NF_CONFIG_STR_MAX];
 };
 
+/* mode: NF_STORE_READ_WRITE creates the file and schema as needed (WAL); the other two open
+ * an existing nodefleet state database as it is, and refuse (NF_E_CONFIG: `store` names the wrong file) any other file. */
 int nf_sqlite_store_open(struct nf_sqlite_store *s, const char *path, const char *cluster_id,
-                         struct nf_err *err);
+                         enum nf_store_mode mode, struct nf_err *err);
 void nf_sqlite_store_close(struct nf_sqlite_store *s);
 
 extern const struct nf_store_port nf_sqlite_store_port;

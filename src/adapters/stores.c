@@ -16,13 +16,13 @@ int nf_store_check_exists(const struct nf_config *cfg, struct nf_err *err)
     return NF_OK;
 }
 
-int nf_store_open(struct nf_store_handle *h, const struct nf_config *cfg, char *const *envp,
-                  struct nf_err *err)
+int nf_store_open(struct nf_store_handle *h, const struct nf_config *cfg, enum nf_store_mode mode,
+                  char *const *envp, struct nf_err *err)
 {
     memset(h, 0, sizeof *h);
     const char *s = cfg->store;
     if (strncmp(s, "sqlite:", 7) == 0 && s[7] != '\0') {
-        int rc = nf_sqlite_store_open(&h->sqlite, s + 7, cfg->cluster_id, err);
+        int rc = nf_sqlite_store_open(&h->sqlite, s + 7, cfg->cluster_id, mode, err);
         if (rc != NF_OK)
             return rc;
         h->port = &nf_sqlite_store_port;

@@ -21,8 +21,8 @@ struct nf_store_handle {
     bool have_aws;
 };
 
-int nf_store_open(struct nf_store_handle *h, const struct nf_config *cfg, char *const *envp,
-                  struct nf_err *err);
+int nf_store_open(struct nf_store_handle *h, const struct nf_config *cfg, enum nf_store_mode mode,
+                  char *const *envp, struct nf_err *err);
 void nf_store_close(struct nf_store_handle *h);
 
 /* For the commands that only read the state (status, explain, unlock): an SQLite store

@@ -72,7 +72,7 @@ int nf_cmd_status(int argc, char **argv)
         return st;
     struct nf_err err = {0};
     struct nf_store_handle h;
-    int rc = nf_store_open(&h, &cfg, environ, &err);
+    int rc = nf_store_open(&h, &cfg, NF_STORE_READ_ONLY, environ, &err);
     static struct nf_state s;
     struct nf_lease l = {0};
     if (rc == NF_OK)

@@ -24,7 +24,7 @@ int nf_cmd_unlock(int argc, char **argv)
     struct nf_store_handle h;
     int rc = nf_store_check_exists(&cfg, &err);
     if (rc == NF_OK)
-        rc = nf_store_open(&h, &cfg, environ, &err);
+        rc = nf_store_open(&h, &cfg, NF_STORE_LEASE_ONLY, environ, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
         return nf_err_exit_status(rc);

@@ -131,12 +131,18 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
         ports.cloud = &nf_ec2_cloud_port;
         ports.cloud_ctx = &c->ec2;
     }
-    rc = nf_store_open(&c->store, &c->cfg, envp, err);
-    if (rc != NF_OK)
-        goto fail;
-    c->have_store = true;
-    ports.store = c->store.port;
-    ports.store_ctx = c->store.ctx;
+    if (cfg->dry_run && nf_store_check_exists(cfg, NULL) != NF_OK) {
+        /* a dry run creates nothing: with no state file yet, it starts from an empty state */
+        snprintf(c->store.desc, sizeof c->store.desc, "%.*s (dry run: no file yet)", 900, cfg->store);
+    } else {
+        rc = nf_store_open(&c->store, &c->cfg,
+                           cfg->dry_run ? NF_STORE_READ_ONLY : NF_STORE_READ_WRITE, envp, err);
+        if (rc != NF_OK)
+            goto fail;
+        c->have_store = true;
+        ports.store = c->store.port;
+        ports.store_ctx = c->store.ctx;
+    }
     if (cfg->notify_slack_webhook_url[0])
         snprintf(c->notifier.slack_url, sizeof c->notifier.slack_url, "%s",
                  cfg->notify_slack_webhook_url);

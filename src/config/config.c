@@ -14,6 +14,7 @@
 #include "../http/http.h"
 #include "../util/addr.h"
 #include "../util/files.h"
+#include "../util/yaml_depth.h"
 #include "../util/parse.h"
 
 const struct nf_setting nf_settings[NF_CFG__COUNT] = {
@@ -554,6 +555,16 @@ static int load_file(struct loader *L, const char *path, const char *text, size_
         size_t sl = strlen(nf_path_shown(path, shown));
         bool named = strncmp(rerr.msg, shown, sl) == 0 && rerr.msg[sl] == ':';
         problem(L, shown, NULL, "%s", named ? rerr.msg + sl + 2 : rerr.msg);
+        return NF_OK;
+    }
+    unsigned long deep_line = 0;
+    char deep_why[128];
+    if (nf_yaml_check_depth(data.data, data.len, NF_YAML_DEPTH_MAX, &deep_line, deep_why,
+                            sizeof deep_why) != NF_OK) {
+        char where[NF_CONFIG_STR_MAX + 32];
+        snprintf(where, sizeof where, "%s:%lu", path, deep_line);
+        problem(L, where, NULL, "%s", deep_why);
+        nf_buf_free(&data);
         return NF_OK;
     }
     yaml_parser_t parser;

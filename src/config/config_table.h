@@ -276,10 +276,10 @@
       NULL, "Simulator: time between decision cycles (the seed's EventBridge rate: 2 min).")       \
     X(sim_sample_s, "sim.sample_s", NF_CT_DUR, 1, 3600, "15", "NODEFLEET_SIM_SAMPLE_S", 0, NULL,   \
       "Simulator: time between metric samples (Prometheus scrape interval).")                      \
-    X(sim_price_on_demand, "sim.price_on_demand", NF_CT_NUM, 0, 1000, "0.0232",                    \
+    X(sim_price_on_demand, "sim.price_on_demand", NF_CT_NUM, 0.0001, 1000, "0.0232",                    \
       "NODEFLEET_SIM_PRICE_ON_DEMAND", 0, NULL,                                                    \
       "Simulator: on-demand price per worker-hour in USD (t3.small).")                             \
-    X(sim_price_spot, "sim.price_spot", NF_CT_NUM, 0, 1000, "0.0070", "NODEFLEET_SIM_PRICE_SPOT",  \
+    X(sim_price_spot, "sim.price_spot", NF_CT_NUM, 0.0001, 1000, "0.0070", "NODEFLEET_SIM_PRICE_SPOT",  \
       0, NULL, "Simulator: spot price per worker-hour in USD (t3.small).")                         \
     X(sim_min_billed_s, "sim.min_billed_s", NF_CT_DUR, 0, 86400, "60",                             \
       "NODEFLEET_SIM_MIN_BILLED_S", 0, NULL,                                                       \

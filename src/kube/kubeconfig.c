@@ -11,6 +11,7 @@
 
 #include "../util/base64.h"
 #include "../util/buf.h"
+#include "../util/yaml_depth.h"
 
 void nf_kube_auth_free(struct nf_kube_auth *a)
 {
@@ -201,6 +202,11 @@ int nf_kubeconfig_parse(const char *data, size_t len, const char *file, const ch
         snprintf(k.dir, sizeof k.dir, "%.*s", (int)(slash - file), file);
     if (slash == file)
         snprintf(k.dir, sizeof k.dir, "/");
+    unsigned long deep_line = 0;
+    char deep_why[128];
+    if (nf_yaml_check_depth(data, len, NF_YAML_DEPTH_MAX, &deep_line, deep_why,
+                            sizeof deep_why) != NF_OK)
+        return nf_err_set(err, NF_E_CONFIG, "%s:%lu: %s", file, deep_line, deep_why);
     yaml_parser_t parser;
     yaml_document_t doc;
     if (!yaml_parser_initialize(&parser))

@@ -150,6 +150,10 @@ struct nf_notify_port {
  *   it (`out` then names the holder). renew/release/save: conditional on owner and token;
  *   NF_E_CONFLICT when the lease was lost. unlock: clear whatever lease there is, raising the
  *   token so its old holder can write no more; `was` gets the previous holder. */
+/* How a store is opened: read-write (the cycle), read-only (status, explain, dry runs: the
+ * file is never created or changed) or for the lease alone (unlock). */
+enum nf_store_mode { NF_STORE_READ_WRITE, NF_STORE_READ_ONLY, NF_STORE_LEASE_ONLY };
+
 struct nf_store_port {
     const char *name;
     int (*acquire)(void *ctx, const char *owner, double now, double ttl, struct nf_lease *out,

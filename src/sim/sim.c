@@ -786,6 +786,22 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
     }
     out->trace_mean = sum / (double)trace->n;
     out->trace_max = mx;
+    /* bounds that keep every report meaningful (issue 10: a spike of 1e12 over a trace of
+     * ones overflowed the pod counts into negative "served" demand) */
+    double peak_workers = mx * m.scale / (m.pods_per_node * m.pod_vcpu);
+    if (peak_workers > NF_SIM_PEAK_WORKERS_MAX)
+        return nf_err_set(err, NF_E_INPUT,
+                          "%s: the trace's peak (%g) would need %.3g workers (its %gth "
+                          "percentile is %g); at most %d can be simulated - is the peak a "
+                          "glitch in the data?",
+                          trace->file, mx, peak_workers, p->peak_percentile,
+                          out->trace_percentile_value, NF_SIM_PEAK_WORKERS_MAX);
+    double min_span = 10 * p->interval_s;
+    if (trace->end - trace->t[0] < min_span)
+        return nf_err_set(err, NF_E_INPUT,
+                          "%s: the trace spans %gs; a simulation needs at least 10 decision "
+                          "intervals (10 x sim.interval_s = %gs)",
+                          trace->file, trace->end - trace->t[0], min_span);
 
     struct grid g = {.dt = p->sample_s, .end = trace->end};
     out->span_s = trace->end;

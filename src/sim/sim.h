@@ -17,6 +17,9 @@
  *   Deterministic: the same trace, params, seed and policies give the same report.
  *   The oracle has perfect foresight and instant boot: exactly the workers needed (within
  *   min/max) at each instant, paid at the configured spot share, no billing minimum.
+ *   Refused (NF_E_INPUT, exit 2), so that every report means something: a trace whose peak
+ *   would need more than NF_SIM_PEAK_WORKERS_MAX workers, and one shorter than 10 decision
+ *   intervals. Prices are above 0, so cost ratios are always defined.
  */
 #ifndef NF_SIM_H
 #define NF_SIM_H
@@ -27,6 +30,8 @@
 #include "../config/config.h"
 #include "../core/policy.h"
 #include "trace.h"
+
+#define NF_SIM_PEAK_WORKERS_MAX 100000
 
 struct nf_sim_params {
     double node_vcpu, node_memory_mib, pod_cpu_request, pod_memory_mib, hpa_target_pct;

@@ -96,6 +96,12 @@ int nf_file_open_read(const char *path, const char *what, size_t limit, int *fd,
     }
     if (!S_ISREG(st.st_mode)) {
         close(f);
+        if (what == NULL)
+            return nf_err_set(err, NF_E_INPUT, "%s: is %s, not a regular file%s", name,
+                              nf_file_type_phrase(st.st_mode),
+                              S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)
+                                  ? " (use - for standard input)"
+                                  : "");
         return nf_err_set(err, NF_E_INPUT, "%s: %s is %s, not a regular file%s", name,
                           nf_path_shown(path, shown), nf_file_type_phrase(st.st_mode),
                           S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ? " (use - for standard input)"

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     void *stx = &ddb;
     bool opened = false;
     if (strncmp(cfg.store, "sqlite:", 7) == 0 || strncmp(cfg.store, "dynamodb:", 9) == 0) {
-        if (nf_store_open(&sh, &cfg, environ, &err) != NF_OK) {
+        if (nf_store_open(&sh, &cfg, NF_STORE_READ_WRITE, environ, &err) != NF_OK) {
             nf_aws_client_free(&aws);
             return fail(1, &err);
         }

@@ -57,7 +57,8 @@ expect_not_in "$html" "<script" "html has scripts"
 expect_not_in "$html" "http://" "html loads something"
 expect_not_in "$html" "https://" "html loads something"
 run simulate --trace "$TMP/day.csv" --html "$TMP/no/such/dir/r.html"
-expect_status 1 "unwritable html"
+expect_status 2 "unwritable html (a bad output path is bad usage, found before the work)"
+expect_in "$err" "does not exist" "unwritable html names the missing directory"
 
 # the embedded default: the seed's 5 static workers are overloaded at peak; seed is cheaper
 run simulate --policy static:5 --policy seed --json
