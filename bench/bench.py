@@ -60,7 +60,7 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(obs, "w") as f:
         samples = ",".join('{"t": %d, "cpu": 20, "memory": 30, "pending_pods": 0}'
                            % (1700000000 - 900 + 15 * i) for i in range(61))
-        f.write('{"now": 1700000000, "workers": {"ready": 5}, "samples": [%s]}' % samples)
+        f.write('{"now": 1700000000, "workers": {"ready": 5, "joining": 0, "draining": 0}, "samples": [%s]}' % samples)
     med, p95, rss = measure([nf, "decide"], 300, obs)
     print("decide, one call as a process (61 samples in, decision out): median %.2f ms, "
           "p95 %.2f ms; peak RSS %.1f MB   [< 5 ms]" % (med * 1e3, p95 * 1e3, rss / 1024))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../aws/crypto.h"
+#include "../util/check.h"
 #include "../util/log.h"
 
 static const struct nf_aws_op op_run = {"RunInstances", "RunInstancesRequest", "Reservation"};
@@ -44,6 +45,44 @@ int nf_ec2_parse_subnets(const char *text, struct nf_ec2 *e, struct nf_err *err)
     return NF_OK;
 }
 
+int nf_ec2_parse_pool_tags(const char *text, const char *cluster_id, struct nf_ec2 *e,
+                           struct nf_err *err)
+{
+    e->ntags = 0;
+    const char *why = NULL;
+    if (nf_check_tag_filter(text, &why) != NF_OK)
+        return nf_err_set(err, NF_E_CONFIG, "aws.pool_tags: %s", why);
+    const char *p = text;
+    while (*p) {
+        size_t l = strcspn(p, ",");
+        const char *eq = memchr(p, '=', l);
+        if (e->ntags == NF_EC2_TAGS_MAX)
+            return nf_err_set(err, NF_E_CONFIG, "aws.pool_tags: more than %d tags",
+                              NF_EC2_TAGS_MAX);
+        size_t kl = (size_t)(eq - p);
+        snprintf(e->tags[e->ntags].key, sizeof e->tags[0].key, "%.*s", (int)kl, p);
+        char *v = e->tags[e->ntags].value;
+        size_t o = 0, cap = sizeof e->tags[0].value;
+        for (const char *q = eq + 1; q < p + l; q++) {
+            if (strncmp(q, "{cluster_id}", 12) == 0) {
+                for (const char *c = cluster_id; *c && o + 1 < cap; c++)
+                    v[o++] = *c;
+                q += 11;
+            } else if (o + 1 < cap) {
+                v[o++] = *q;
+            }
+        }
+        v[o] = '\0';
+        for (int i = 0; i < e->ntags; i++)
+            if (strcmp(e->tags[i].key, e->tags[e->ntags].key) == 0)
+                return nf_err_set(err, NF_E_CONFIG, "aws.pool_tags: tag %s given twice",
+                                  e->tags[i].key);
+        e->ntags++;
+        p += l + (p[l] == ',');
+    }
+    return NF_OK;
+}
+
 int nf_ec2_init(struct nf_ec2 *e, struct nf_aws_client *aws, const struct nf_config *cfg,
                 struct nf_err *err)
 {
@@ -56,6 +95,9 @@ int nf_ec2_init(struct nf_ec2 *e, struct nf_aws_client *aws, const struct nf_con
     snprintf(e->instance_type, sizeof e->instance_type, "%s", cfg->aws_instance_type);
     e->backoff_s = cfg->aws_capacity_backoff;
     e->page_size = (int)cfg->aws_describe_page_size;
+    int rc = nf_ec2_parse_pool_tags(cfg->aws_pool_tags, cfg->cluster_id, e, err);
+    if (rc != NF_OK)
+        return rc;
     return nf_ec2_parse_subnets(cfg->aws_subnets, e, err);
 }
 
@@ -156,8 +198,9 @@ static int run_group(struct nf_ec2 *e, const char *intent, int z, enum nf_market
     json_object_set_new(p, "ClientToken", json_string(token));
     json_t *tags = json_array();
     json_array_append_new(tags, tag("Name", name));
-    json_array_append_new(tags, tag("nodefleet:cluster", e->cluster_id));
-    json_array_append_new(tags, tag("Role", "k3s-worker"));
+    /* the pool's tags make it ours: the next DescribeInstances finds it by them */
+    for (int t = 0; t < e->ntags; t++)
+        json_array_append_new(tags, tag(e->tags[t].key, e->tags[t].value));
     json_array_append_new(tags, tag("nodefleet:intent", intent));
     json_array_append_new(tags, tag("nodefleet:market", nf_market_name(m)));
     json_object_set_new(p, "TagSpecifications",
@@ -305,11 +348,18 @@ int nf_ec2_list(struct nf_ec2 *e, struct nf_instance *out, size_t cap, size_t *n
     char next[2048] = "";
     do {
         e->pages_read++;
-        json_t *p = json_pack("{s:[{s:s, s:[s]}, {s:s, s:[s]}, {s:s, s:[s, s, s, s]}], s:i}",
-                              "Filters", "Name", "tag:nodefleet:cluster", "Values", e->cluster_id,
-                              "Name", "tag:Role", "Values", "k3s-worker", "Name",
-                              "instance-state-name", "Values", "pending", "running", "stopping",
-                              "stopped", "MaxResults", e->page_size > 0 ? e->page_size : 500);
+        json_t *filters = json_array();
+        for (int t = 0; t < e->ntags; t++) {
+            char fname[160];
+            snprintf(fname, sizeof fname, "tag:%s", e->tags[t].key);
+            json_array_append_new(filters, json_pack("{s:s, s:[s]}", "Name", fname, "Values",
+                                                     e->tags[t].value));
+        }
+        json_array_append_new(filters, json_pack("{s:s, s:[s, s, s, s]}", "Name",
+                                                 "instance-state-name", "Values", "pending",
+                                                 "running", "stopping", "stopped"));
+        json_t *p = json_pack("{s:o, s:i}", "Filters", filters, "MaxResults",
+                              e->page_size > 0 ? e->page_size : 500);
         if (next[0])
             json_object_set_new(p, "NextToken", json_string(next));
         json_t *res = NULL;

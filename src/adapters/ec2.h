@@ -28,6 +28,8 @@
 #define NF_EC2_ZONES_MAX     16
 #define NF_EC2_INSTANCES_MAX 2048
 
+#define NF_EC2_TAGS_MAX 8
+
 struct nf_ec2 {
     struct nf_aws_client *aws;
     char cluster_id[NF_CONFIG_STR_MAX];
@@ -37,6 +39,11 @@ struct nf_ec2 {
     double backoff_s;
     int page_size;
     int pages_read; /* by the last nf_ec2_list (for tests and logs) */
+    int ntags; /* the pool's tags (aws.pool_tags, {cluster_id} replaced) */
+    struct {
+        char key[132];
+        char value[NF_CONFIG_STR_MAX];
+    } tags[NF_EC2_TAGS_MAX];
     int nzones;
     struct {
         char az[32];
@@ -47,6 +54,9 @@ struct nf_ec2 {
 
 /* Parse "az=subnet,az=subnet"; NF_E_CONFIG with a message on a bad list. */
 int nf_ec2_parse_subnets(const char *text, struct nf_ec2 *e, struct nf_err *err);
+/* Parse aws.pool_tags into e->tags, replacing {cluster_id}; NF_E_CONFIG on a bad list. */
+int nf_ec2_parse_pool_tags(const char *text, const char *cluster_id, struct nf_ec2 *e,
+                           struct nf_err *err);
 int nf_ec2_init(struct nf_ec2 *e, struct nf_aws_client *aws, const struct nf_config *cfg,
                 struct nf_err *err);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/check.h"
 #include "../util/log.h"
 #include "../util/parse.h"
 #include "../util/timefmt.h"
@@ -33,11 +34,40 @@ static void real_sleep(double s)
         ;
 }
 
+int nf_aws_env_check(char *const *envp, struct nf_err *err)
+{
+    const char *why = NULL;
+    const char *ma = nf_env(envp, "AWS_MAX_ATTEMPTS");
+    long long v;
+    if (ma != NULL && (nf_parse_ll(ma, strlen(ma), &v, NULL) != NF_OK || v < 1 || v > 10))
+        return nf_err_set(err, NF_E_CONFIG,
+                          "env AWS_MAX_ATTEMPTS: expected a whole number from 1 to 10");
+    for (char *const *e = envp; e && *e; e++) {
+        if (strncmp(*e, "AWS_ENDPOINT_URL", 16) != 0)
+            continue;
+        const char *eq = strchr(*e, '=');
+        if (eq == NULL || eq[1] == '\0')
+            continue; /* empty: not set */
+        if (nf_check_url(eq + 1, &why) != NF_OK)
+            return nf_err_set(err, NF_E_CONFIG, "env %.*s: %s", (int)(eq - *e), *e, why);
+    }
+    static const char *const regions[] = {"AWS_REGION", "AWS_DEFAULT_REGION"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *r = nf_env(envp, regions[i]);
+        if (r != NULL && r[0] != '\0' && nf_check_region(r, &why) != NF_OK)
+            return nf_err_set(err, NF_E_CONFIG, "env %s: %s", regions[i], why);
+    }
+    return NF_OK;
+}
+
 int nf_aws_client_init(struct nf_aws_client *c, const char *region, char *const *envp,
                        struct nf_err *err)
 {
     memset(c, 0, sizeof *c);
-    int rc = nf_crypto_load(err);
+    int rc = nf_aws_env_check(envp, err);
+    if (rc != NF_OK)
+        return rc;
+    rc = nf_crypto_load(err);
     if (rc != NF_OK)
         return rc;
     c->http = nf_http_new(err);
@@ -49,7 +79,7 @@ int nf_aws_client_init(struct nf_aws_client *c, const char *region, char *const 
     const char *ma = nf_env(envp, "AWS_MAX_ATTEMPTS");
     long long v;
     if (ma && nf_parse_ll(ma, strlen(ma), &v, NULL) == NF_OK && v >= 1 && v <= 10)
-        c->max_attempts = (int)v;
+        c->max_attempts = (int)v; /* checked above */
     c->retry_base_s = 0.1;
     c->retry_cap_s = 20;
     c->connect_timeout_s = 3;

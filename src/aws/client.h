@@ -59,6 +59,10 @@ struct nf_aws_client {
 };
 
 /* `region` may be empty (then the chain finds it). */
+/* Check the AWS environment variables nodefleet reads (AWS_MAX_ATTEMPTS, AWS_ENDPOINT_URL*,
+ * AWS_REGION, AWS_DEFAULT_REGION): NF_OK or NF_E_CONFIG naming the variable. Also done by
+ * nf_aws_client_init and by check-config. */
+int nf_aws_env_check(char *const *envp, struct nf_err *err);
 int nf_aws_client_init(struct nf_aws_client *c, const char *region, char *const *envp,
                        struct nf_err *err);
 void nf_aws_client_free(struct nf_aws_client *c);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/check.h"
 #include "../util/log.h"
 #include "../util/timefmt.h"
 #include "ini.h"
@@ -379,18 +380,28 @@ int nf_aws_region(struct nf_aws_creds_chain *c, const char *configured, char *ou
     const char *r = configured && configured[0] ? configured : nf_env(c->envp, "AWS_REGION");
     if (r == NULL || r[0] == '\0')
         r = nf_env(c->envp, "AWS_DEFAULT_REGION");
+    const char *why = NULL;
     if (r && r[0]) {
+        /* the region becomes part of a host name: nothing but a region name may pass */
+        if (nf_check_region(r, &why) != NF_OK)
+            return nf_err_set(err, NF_E_CONFIG, "AWS region: %s", why);
         snprintf(out, outlen, "%s", r);
         return NF_OK;
     }
     struct nf_err e;
-    if (shared_get(c, true, "region", out, outlen, &e) == NF_OK)
+    if (shared_get(c, true, "region", out, outlen, &e) == NF_OK) {
+        if (nf_check_region(out, &why) != NF_OK)
+            return nf_err_set(err, NF_E_CONFIG, "AWS region (from the shared config): %s", why);
         return NF_OK;
+    }
     struct nf_http_response resp;
     if (imds_get(c, "/latest/meta-data/placement/region", &resp, &e) == NF_OK) {
         snprintf(out, outlen, "%.*s", (int)strcspn(resp.body.data ? resp.body.data : "", "\r\n"),
                  resp.body.data ? resp.body.data : "");
         nf_http_response_free(&resp);
+        if (out[0] && nf_check_region(out, &why) != NF_OK)
+            return nf_err_set(err, NF_E_UNAVAILABLE,
+                              "AWS region (from instance metadata): %s", why);
         if (out[0])
             return NF_OK;
     }

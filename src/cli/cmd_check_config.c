@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../aws/client.h"
 #include "cli.h"
+
+extern char **environ;
 
 static int emit(struct nf_buf *b)
 {
@@ -50,7 +53,34 @@ int nf_cmd_check_config(int argc, char **argv)
         nf_buf_free(&out);
         return st;
     }
+    /* the AWS variables nodefleet reads that are not settings are checked here too */
+    struct nf_err err = {0};
+    if (nf_aws_env_check(environ, &err) != NF_OK) {
+        nf_buf_free(&out);
+        fprintf(stderr, "%s\n", err.msg);
+        return 2;
+    }
     nf_config_write_effective(&cfg, &out);
+    /* what only the commands can check: they need a network, a file or a credential */
+    bool aws = strcmp(cfg.cloud, "ec2") == 0 || strncmp(cfg.store, "dynamodb", 8) == 0 ||
+               cfg.aws_sns_topic_arn[0] || cfg.aws_prometheus_secret[0] ||
+               cfg.aws_slack_webhook_secret[0];
+    nf_buf_puts(&out, "# checked by the commands that use them, not here:\n");
+    if (strncmp(cfg.store, "sqlite:", 7) == 0)
+        nf_buf_puts(&out, "#   the state file: created by run/once/lambda, must exist for "
+                          "status/explain/unlock\n");
+    else
+        nf_buf_puts(&out, "#   the DynamoDB table: must exist and be reachable (run, once, "
+                          "lambda, status, explain, unlock)\n");
+    if (aws)
+        nf_buf_printf(&out, "#   AWS credentials%s (run, once, lambda)\n",
+                      cfg.aws_region[0] ? ""
+                                        : " and the region (AWS_DEFAULT_REGION, the profile "
+                                          "or instance metadata)");
+    if (strcmp(cfg.cluster, "kube") == 0)
+        nf_buf_puts(&out, "#   the kubeconfig and the API server (run, once, lambda, nodes, "
+                          "drain, explain)\n");
+    nf_buf_puts(&out, "#   Prometheus answering (run, once, lambda, observe, replay)\n");
     nf_buf_puts(&out, "configuration OK\n");
     return emit(&out);
 }

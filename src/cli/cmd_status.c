@@ -3,6 +3,7 @@
  * each node why it may or may not be removed, from a fresh look at the world). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,27 @@ static void when(double t, char out[32])
 }
 
 /* The options, the configuration, and a store that exists: 0, or the exit status. */
+/* Text for the terminal goes through here: the state and the API server are not ours to
+ * trust, so a control character or a byte that is not UTF-8 is written escaped (\x1b), never
+ * raw; each line keeps its newline. */
+static void outf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void outf(const char *fmt, ...)
+{
+    char line[4096], safe[4096 * 4];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(line);
+    bool nl = n > 0 && line[n - 1] == '\n';
+    if (nl)
+        line[n - 1] = '\0';
+    nf_text_escape(line, safe, sizeof safe);
+    fputs(safe, stdout);
+    if (nl)
+        fputc('\n', stdout);
+}
+
 static int start(struct nf_cli *cli, int argc, char **argv, bool *json, struct nf_config *cfg)
 {
     for (int i = 1; i < argc; i++) {
@@ -97,49 +119,49 @@ int nf_cmd_status(int argc, char **argv)
         nf_buf_free(&b);
     } else {
         char t1[32], t2[32];
-        printf("pool %s (store %s)\n", cfg.cluster_id, h.desc);
+        outf("pool %s (store %s)\n", cfg.cluster_id, h.desc);
         if (l.owner[0] && l.expiry >= now) {
             when(l.expiry, t1);
-            printf("lease: held by %s until %s (token %lld)\n", l.owner, t1, l.token);
+            outf("lease: held by %s until %s (token %lld)\n", l.owner, t1, l.token);
         } else if (l.owner[0]) {
             when(l.expiry, t1);
-            printf("lease: free (last held by %s, expired %s; token %lld)\n", l.owner, t1, l.token);
+            outf("lease: free (last held by %s, expired %s; token %lld)\n", l.owner, t1, l.token);
         } else {
-            printf("lease: free (token %lld)\n", l.token);
+            outf("lease: free (token %lld)\n", l.token);
         }
         when(s.last_scale_up, t1);
         when(s.last_scale_down, t2);
-        printf("workers: %d; last scale-up %s, last scale-down %s\n", s.node_count, t1, t2);
-        printf("in flight: %d launch(es), %d drain(s)\n", s.nlaunches, s.ndrains);
+        outf("workers: %d; last scale-up %s, last scale-down %s\n", s.node_count, t1, t2);
+        outf("in flight: %d launch(es), %d drain(s)\n", s.nlaunches, s.ndrains);
         for (int i = 0; i < s.nlaunches; i++) {
             when(s.launches[i].launched_at, t1);
-            printf("  launch %s since %s: %d worker(s), %d spot; joining:", s.launches[i].intent,
+            outf("  launch %s since %s: %d worker(s), %d spot; joining:", s.launches[i].intent,
                    t1, s.launches[i].count, s.launches[i].spot);
             for (int k = 0; k < s.launches[i].ninstances; k++)
-                printf(" %s", s.launches[i].instances[k]);
-            printf("%s\n", s.launches[i].ninstances ? "" : " (not launched yet)");
+                outf(" %s", s.launches[i].instances[k]);
+            outf("%s\n", s.launches[i].ninstances ? "" : " (not launched yet)");
         }
         for (int i = 0; i < s.ndrains; i++) {
             when(s.drains[i].started_at, t1);
-            printf("  drain %s (%s) since %s\n", s.drains[i].node,
+            outf("  drain %s (%s) since %s\n", s.drains[i].node,
                    s.drains[i].instance[0] ? s.drains[i].instance : "no instance", t1);
         }
-        printf("since the state began: %lld drain(s) done, %lld aborted, %lld launch failure(s)\n",
+        outf("since the state began: %lld drain(s) done, %lld aborted, %lld launch failure(s)\n",
                s.drains_done, s.drains_aborted, s.launch_failures);
         for (int i = 0; i < s.nbackoffs; i++) {
             when(s.backoffs[i].until, t1);
-            printf("resting (no launches): %s %s until %s\n", s.backoffs[i].az,
+            outf("resting (no launches): %s %s until %s\n", s.backoffs[i].az,
                    s.backoffs[i].market, t1);
         }
         int from = s.ndecisions > 10 ? s.ndecisions - 10 : 0;
-        printf("last decisions (newest last):\n");
+        outf("last decisions (newest last):\n");
         for (int i = from; i < s.ndecisions; i++) {
             when(s.decisions[i].t, t1);
-            printf("  %s  %-10s %d  %-20s %s\n", t1, s.decisions[i].action, s.decisions[i].nodes,
+            outf("  %s  %-10s %d  %-20s %s\n", t1, s.decisions[i].action, s.decisions[i].nodes,
                    s.decisions[i].code, s.decisions[i].reason);
         }
         if (s.ndecisions == 0)
-            printf("  none yet\n");
+            outf("  none yet\n");
     }
     nf_store_close(&h);
     nf_aws_models_free();
@@ -228,24 +250,24 @@ int nf_cmd_explain(int argc, char **argv)
         if (s->ndecisions > 0) {
             const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
             when(d->t, t1);
-            printf("last cycle (%s): %s %d - %s\n", t1, d->action, d->nodes, d->reason);
+            outf("last cycle (%s): %s %d - %s\n", t1, d->action, d->nodes, d->reason);
         } else {
-            printf("last cycle: none recorded in %s\n", ctl.store.desc);
+            outf("last cycle: none recorded in %s\n", ctl.store.desc);
         }
-        printf("now it would: %s %d - %s\n", nf_action_name(plan.action), plan.nodes, plan.reason);
+        outf("now it would: %s %d - %s\n", nf_action_name(plan.action), plan.nodes, plan.reason);
         if (cy->incomplete_why[0])
-            printf("the observation is incomplete (so no scale-down): %s\n", cy->incomplete_why);
-        printf("workers: %d ready, %d joining, %d draining; pending pods (scheduler): %d\n",
+            outf("the observation is incomplete (so no scale-down): %s\n", cy->incomplete_why);
+        outf("workers: %d ready, %d joining, %d draining; pending pods (scheduler): %d\n",
                cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining,
                cy->last_view.pending_pods);
-        printf("\nwhy, rule by rule:\n");
+        outf("\nwhy, rule by rule:\n");
         for (size_t i = 0; i < plan.ntrail; i++)
-            printf("  %-20s %-9s %s\n", plan.trail[i].rule,
+            outf("  %-20s %-9s %s\n", plan.trail[i].rule,
                    nf_trail_status_name(plan.trail[i].status), plan.trail[i].detail);
-        printf("\nnodes:\n");
+        outf("\nnodes:\n");
         for (size_t i = 0; i < cy->last_view.nnodes; i++) {
             const struct nf_node_info *n = &cy->last_view.nodes[i];
-            printf("  %-30s %s\n", n->name,
+            outf("  %-30s %s\n", n->name,
                    n->control_plane ? "server: never removed"
                    : n->why_not[0]  ? n->why_not
                                     : "may be removed");

@@ -115,9 +115,9 @@ static int parse_workers(const json_t *w, struct nf_workers *out, struct nf_err 
     if (rc == NF_OK)
         rc = get_count(json_object_get(w, "ready"), "workers.ready", true, &out->ready, err);
     if (rc == NF_OK)
-        rc = get_count(json_object_get(w, "joining"), "workers.joining", false, &out->joining, err);
+        rc = get_count(json_object_get(w, "joining"), "workers.joining", true, &out->joining, err);
     if (rc == NF_OK)
-        rc = get_count(json_object_get(w, "draining"), "workers.draining", false, &out->draining,
+        rc = get_count(json_object_get(w, "draining"), "workers.draining", true, &out->draining,
                        err);
     return rc;
 }

@@ -7,12 +7,14 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "../core/policy.h"
 #include "config_internal.h"
 #include "../http/http.h"
 #include "../util/addr.h"
+#include "../util/check.h"
 #include "../util/files.h"
 #include "../util/yaml_depth.h"
 #include "../util/parse.h"
@@ -60,10 +62,14 @@ static void problem(struct loader *L, const char *where, const char *name, const
     va_end(ap);
     if (L->problems == NULL)
         return;
+    char line[2048], safe[2048];
     if (name != NULL && name[0] != '\0')
-        nf_buf_printf(L->problems, "%s: %s: %s\n", where, name, what);
+        snprintf(line, sizeof line, "%s: %s: %s", where, name, what);
     else
-        nf_buf_printf(L->problems, "%s: %s\n", where, what);
+        snprintf(line, sizeof line, "%s: %s", where, what);
+    /* one line of valid UTF-8, whatever the file's name or content held */
+    nf_text_escape(line, safe, sizeof safe);
+    nf_buf_printf(L->problems, "%s\n", safe);
 }
 
 int nf_setting_find(const char *name, size_t len)
@@ -160,6 +166,84 @@ void nf__config_fmt_bound(double v, enum nf_ctype type, char *out, size_t outlen
         snprintf(out, outlen, "%.15g", v);
 }
 
+/* The one check of each string setting's value, wherever the value comes from (defaults,
+ * file, environment, --set, a SIGHUP reload): NF_OK, or a phrase in *why. */
+static int check_string(int id, const char *v, const char **why)
+{
+    const struct nf_setting *st = &nf_settings[id];
+    bool query = strncmp(st->name, "prometheus.query_", 17) == 0;
+    if (nf_check_text(v, query, why) != NF_OK)
+        return NF_E_INPUT;
+    if (v[0] == '\0') {
+        switch (id) {
+        case NF_CFG_cluster_id:
+        case NF_CFG_store:
+        case NF_CFG_dynamodb_table:
+        case NF_CFG_metrics_history_table:
+        case NF_CFG_aws_pool_tags:
+        case NF_CFG_aws_launch_template_version:
+            *why = "must not be empty";
+            return NF_E_INPUT;
+        default:
+            return NF_OK; /* empty: not used */
+        }
+    }
+    if (st->flags & NF_CF_URL)
+        return nf_check_url(v, why);
+    switch (id) {
+    case NF_CFG_cluster_id:
+        return nf_check_cluster_id(v, why);
+    case NF_CFG_store:
+        if (strncmp(v, "sqlite:", 7) == 0) {
+            if (v[7] == '\0') {
+                *why = "sqlite: needs a file (sqlite:PATH)";
+                return NF_E_INPUT;
+            }
+            return NF_OK;
+        }
+        if (strcmp(v, "dynamodb") == 0)
+            return NF_OK;
+        if (strncmp(v, "dynamodb:", 9) == 0)
+            return nf_check_dynamodb_table(v + 9, why);
+        *why = "must be sqlite:PATH, dynamodb or dynamodb:TABLE";
+        return NF_E_INPUT;
+    case NF_CFG_dynamodb_table:
+    case NF_CFG_metrics_history_table:
+        return nf_check_dynamodb_table(v, why);
+    case NF_CFG_aws_region:
+        return nf_check_region(v, why);
+    case NF_CFG_aws_launch_template_version:
+        return nf_check_template_version(v, why);
+    case NF_CFG_aws_subnets:
+        return nf_check_subnets(v, why);
+    case NF_CFG_aws_pool_tags:
+        return nf_check_tag_filter(v, why);
+    case NF_CFG_aws_sns_topic_arn:
+        return nf_check_sns_arn(v, why);
+    case NF_CFG_aws_interruption_queue_url:
+        return nf_check_url(v, why);
+    case NF_CFG_prometheus_ca_file:
+    case NF_CFG_prometheus_bearer_token_file:
+    case NF_CFG_prometheus_basic_auth_password_file: {
+        /* a file named now must be there now: a missing CA file would otherwise make every
+         * signal silently unknown at run time */
+        int fd;
+        struct nf_err e = {0};
+        if (nf_file_open_read(v, NULL, 1u << 20, &fd, &e) != NF_OK) {
+            *why = e.code == NF_E_NOT_FOUND  ? "no such file"
+                   : e.code == NF_E_TOO_BIG  ? "larger than 1 MiB"
+                   : e.code == NF_E_INPUT    ? "not a regular file (or not readable)"
+                                             : "cannot be read";
+            return NF_E_INPUT;
+        }
+        close(fd);
+        return NF_OK;
+    }
+    default:
+        return NF_OK;
+    }
+}
+
 /* Parse `s` (n bytes) into setting `id` of `c`. On failure writes a phrase to `why`. */
 static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char *why,
                       size_t whylen)
@@ -241,9 +325,11 @@ static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char
                 return NF_E_CONFIG;
             }
         }
-        if ((st->flags & NF_CF_URL) && tmp[0] != '\0' && strncmp(tmp, "http://", 7) != 0 &&
-            strncmp(tmp, "https://", 8) != 0) {
-            snprintf(why, whylen, "must be an http:// or https:// URL: %s", val);
+        if (check_string(id, tmp, &reason) != NF_OK) {
+            if (st->flags & NF_CF_SECRET)
+                snprintf(why, whylen, "%s", reason);
+            else
+                snprintf(why, whylen, "%s: %s", reason, val);
             return NF_E_CONFIG;
         }
         struct nf_addr addr;
@@ -716,6 +802,11 @@ static void check_cross(struct loader *L)
                  "scale_down_threshold_memory (%g) must be below scale_up_threshold_memory "
                  "(%g), or the pool would flap",
                  c->scale_down_threshold_memory, c->scale_up_threshold_memory);
+    if (c->lease_ttl <= c->interval)
+        conflict(L, NF_CFG_lease_ttl, NF_CFG_interval,
+                 "lease_ttl (%gs) must be longer than interval (%gs), or the lease can lapse "
+                 "between the cycles of one nodefleet and another can take the pool over",
+                 c->lease_ttl, c->interval);
     if (strcmp(c->cluster, "prometheus") == 0 && strcmp(c->cloud, "ec2") == 0)
         conflict(L, NF_CFG_cluster, NF_CFG_cloud,
                  "cluster: prometheus cannot see which instances joined, so every worker "

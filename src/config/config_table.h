@@ -188,6 +188,12 @@
       "Where workers go, one subnet per availability zone: "                                       \
       "\"us-east-1a=subnet-aaa,us-east-1b=subnet-bbb\". New workers go to the zone with "          \
       "the fewest.")                                                                               \
+    X(aws_pool_tags, "aws.pool_tags", NF_CT_STR, 0, 0,                                            \
+      "nodefleet:cluster={cluster_id},Role=k3s-worker", "NODEFLEET_POOL_TAGS", 0, NULL,             \
+      "The tags that make an instance part of the pool, Key=Value pairs ({cluster_id} is "        \
+      "replaced): nodefleet counts, drains and terminates the instances carrying all of them, "   \
+      "and puts them on the workers it launches. node-fleet's workers: "                          \
+      "Role=k3s-worker,Project=node-fleet (see the README's migration notes).")                    \
     X(aws_instance_type, "aws.instance_type", NF_CT_STR, 0, 0, "", "NODEFLEET_INSTANCE_TYPE", 0,   \
       NULL, "Instance type for workers; empty keeps the launch template's.")                       \
     X(aws_capacity_backoff, "aws.capacity_backoff", NF_CT_DUR, 0, 86400, "600",                    \

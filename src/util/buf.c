@@ -183,6 +183,14 @@ int nf_buf_json_str(struct nf_buf *b, const char *s)
             if (c < 0x20 || c == 0x7f) {
                 snprintf(hex, sizeof hex, "\\u%04x", c);
                 esc = hex;
+            } else if (c >= 0x80) {
+                /* JSON is UTF-8: a byte that does not start a valid character becomes
+                 * U+FFFD, never a raw byte; a valid one is copied whole */
+                size_t n = nf_utf8_len((const unsigned char *)p);
+                if (n == 0)
+                    esc = "\\ufffd";
+                else
+                    p += n - 1;
             }
         }
         if (esc != NULL) {

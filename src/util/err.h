@@ -11,6 +11,7 @@
 #ifndef NF_ERR_H
 #define NF_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* X(name, number, exit status, message) */
@@ -50,6 +51,16 @@ int nf_err_set(struct nf_err *err, int code, const char *fmt, ...)
 int nf_err_prefix(struct nf_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void nf_err_clear(struct nf_err *err);
+
+/* `in` as one line of valid UTF-8 for a terminal or a log: control characters written as
+ * \n, \t, \x1b, bytes that are not UTF-8 as \xff; cut to fit `cap` (with its NUL) at a
+ * character's end. Returns the length written. Every nf_err message goes through it. */
+size_t nf_text_escape(const char *in, char *out, size_t cap);
+/* Length of the valid UTF-8 character at p (1 to 4 bytes; C1 controls are not valid here),
+ * or 0 when p does not start one. */
+size_t nf_utf8_len(const unsigned char *p);
+/* Is `s` already one line of valid UTF-8 without control characters? */
+bool nf_text_is_clean(const char *s);
 
 const char *nf_strerror(int code);
 const char *nf_errname(int code);

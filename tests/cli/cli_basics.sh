@@ -46,7 +46,7 @@ expect_status 2 "--store without value"
 expect_in "$err" "--store needs a value" "--store missing value message"
 run status --store=bogus
 expect_status 2 "--store bogus"
-expect_in "$err" 'store: "bogus" is neither sqlite:PATH nor dynamodb[:TABLE]' "--store bogus message"
+expect_in "$err" '--set: store: must be sqlite:PATH, dynamodb or dynamodb:TABLE: "bogus"' "--store bogus message"
 for cmd in status explain unlock; do
     run $cmd --store "sqlite:$TMP/none.db"
     expect_status 1 "$cmd on a missing state file"

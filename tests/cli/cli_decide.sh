@@ -48,16 +48,16 @@ check_bad() { # json field-and-problem
 }
 check_bad 'not json' 'input: invalid JSON'
 check_bad '' 'input: invalid JSON'
-check_bad '{"workers": {"ready": 1}}' 'now: missing'
-check_bad '{"now": "x", "workers": {"ready": 1}}' 'now: expected a number'
+check_bad '{"workers": {"ready": 1, "joining": 0, "draining": 0}}' 'now: missing'
+check_bad '{"now": "x", "workers": {"ready": 1, "joining": 0, "draining": 0}}' 'now: expected a number'
 check_bad '{"now": 5}' 'workers: missing'
 check_bad '{"now": 5, "workers": []}' 'workers: expected an object'
 check_bad '{"now": 5, "workers": {"ready": -1}}' 'workers.ready: must not be negative'
 check_bad '{"now": 5, "workers": {"ready": 1, "joining": -3}}' 'workers.joining: must not be negative'
-check_bad '{"now": 50, "workers": {"ready": 1}, "samples": [{"t": 40}, {"t": 30}]}' 'samples[1].t: samples out of time order'
-check_bad '{"now": 50, "workers": {"ready": 1}, "samples": [{"t": 60}]}' 'samples[0].t: later than now'
-check_bad '{"now": 50, "workers": {"ready": 1}, "samples": [{"t": 40, "memory": "lots"}]}' 'samples[0].memory: expected a number'
-check_bad '{"now": 50, "workers": {"ready": 1}, "samples": [{"t": 40, "cpu": [1]}]}' 'samples[0].cpu: expected a number, got an array'
+check_bad '{"now": 50, "workers": {"ready": 1, "joining": 0, "draining": 0}, "samples": [{"t": 40}, {"t": 30}]}' 'samples[1].t: samples out of time order'
+check_bad '{"now": 50, "workers": {"ready": 1, "joining": 0, "draining": 0}, "samples": [{"t": 60}]}' 'samples[0].t: later than now'
+check_bad '{"now": 50, "workers": {"ready": 1, "joining": 0, "draining": 0}, "samples": [{"t": 40, "memory": "lots"}]}' 'samples[0].memory: expected a number'
+check_bad '{"now": 50, "workers": {"ready": 1, "joining": 0, "draining": 0}, "samples": [{"t": 40, "cpu": [1]}]}' 'samples[0].cpu: expected a number, got an array'
 
 # bad usage and bad config are exit 2 too
 STDIN=$TMP/up.json run decide --policy nonsense

@@ -18,9 +18,9 @@ vg 0 simulate --trace "$TMP/t.csv" --policy seed --policy static:3 --html "$TMP/
 vg 0 simulate --trace "$TMP/t.csv" --json
 printf 't_seconds,value\n0,1\n60,x\n' >"$TMP/bad.csv"
 vg 2 simulate --trace "$TMP/bad.csv"
-printf '{"now": 1000, "workers": {"ready": 4}, "samples": [{"t": 100, "cpu": 10, "memory": 10, "pending_pods": 0}, {"t": 1000, "cpu": 10, "memory": 10, "pending_pods": 0}]}' >"$TMP/in.json"
+printf '{"now": 1000, "workers": {"ready": 4, "joining": 0, "draining": 0}, "samples": [{"t": 100, "cpu": 10, "memory": 10, "pending_pods": 0}, {"t": 1000, "cpu": 10, "memory": 10, "pending_pods": 0}]}' >"$TMP/in.json"
 STDIN=$TMP/in.json vg 0 decide
-printf '{"now": 1000, "workers": {"ready": 4}, "samples": [{"t": 2000}]}' >"$TMP/bad.json"
+printf '{"now": 1000, "workers": {"ready": 4, "joining": 0, "draining": 0}, "samples": [{"t": 2000}]}' >"$TMP/bad.json"
 STDIN=$TMP/bad.json vg 2 decide
 printf 'min_nodes: 3\nsim:\n  boot_s: 1m\nbogus: [1]\n' >"$TMP/c.yaml"
 vg 2 check-config --config "$TMP/c.yaml"

@@ -1,0 +1,282 @@
+/* check.c - one syntax check per kind of value (see check.h). */
+#include "check.h"
+
+#include <string.h>
+
+#include "err.h"
+
+static int no(const char **why, const char *phrase)
+{
+    if (why != NULL)
+        *why = phrase;
+    return NF_E_INPUT;
+}
+
+static bool lower(char c) { return c >= 'a' && c <= 'z'; }
+static bool digit(char c) { return c >= '0' && c <= '9'; }
+static bool alnum(char c) { return lower(c) || digit(c) || (c >= 'A' && c <= 'Z'); }
+static bool hex(char c) { return digit(c) || (c >= 'a' && c <= 'f'); }
+
+int nf_check_text(const char *s, bool allow_newlines, const char **why)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        if (c < 0x20 || c == 0x7f) {
+            if (allow_newlines && (c == '\n' || c == '\t' || c == '\r')) {
+                p++;
+                continue;
+            }
+            return no(why, "contains a control character");
+        }
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        /* UTF-8: the lead byte says how many continuation bytes follow; no overlong forms,
+         * no surrogates, nothing above U+10FFFF */
+        int more;
+        unsigned cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            more = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            more = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            more = 3;
+            cp = c & 0x07;
+        } else {
+            return no(why, "is not valid UTF-8");
+        }
+        for (int i = 1; i <= more; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return no(why, "is not valid UTF-8");
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return no(why, "is not valid UTF-8");
+        if (cp >= 0x80 && cp <= 0x9f)
+            return no(why, "contains a control character");
+        p += more + 1;
+    }
+    return NF_OK;
+}
+
+int nf_check_url(const char *s, const char **why)
+{
+    const char *p;
+    if (strncmp(s, "http://", 7) == 0)
+        p = s + 7;
+    else if (strncmp(s, "https://", 8) == 0)
+        p = s + 8;
+    else
+        return no(why, "must be an http:// or https:// URL");
+    for (const char *q = s; *q; q++)
+        if ((unsigned char)*q <= 0x20 || *q == 0x7f)
+            return no(why, "must not contain blanks or control characters (encode them: %20)");
+    /* userinfo, as in http://user:pass@host */
+    const char *end = p + strcspn(p, "/?#");
+    const char *at = memchr(p, '@', (size_t)(end - p));
+    if (at != NULL)
+        p = at + 1;
+    const char *port = NULL;
+    if (*p == '[') {
+        const char *close = memchr(p, ']', (size_t)(end - p));
+        if (close == NULL)
+            return no(why, "has an IPv6 address without its closing ']'");
+        if (close == p + 1)
+            return no(why, "has no host");
+        for (const char *q = p + 1; q < close; q++)
+            if (!(hex(*q) || (*q >= 'A' && *q <= 'F') || *q == ':' || *q == '.'))
+                return no(why, "has a malformed IPv6 address");
+        if (close + 1 < end) {
+            if (close[1] != ':')
+                return no(why, "has something after the IPv6 address that is not :PORT");
+            port = close + 2;
+        }
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+        const char *hend = colon ? colon : end;
+        if (hend == p)
+            return no(why, "has no host");
+        for (const char *q = p; q < hend; q++)
+            if (!(alnum(*q) || *q == '-' || *q == '.' || *q == '_'))
+                return no(why, "has a host name with a character not allowed in one");
+        if (colon != NULL)
+            port = colon + 1;
+    }
+    if (port != NULL) {
+        if (port == end)
+            return no(why, "has an empty port");
+        long v = 0;
+        for (const char *q = port; q < end; q++) {
+            if (!digit(*q) || v > 65535)
+                return no(why, "has a port that is not a number from 1 to 65535");
+            v = v * 10 + (*q - '0');
+        }
+        if (v < 1 || v > 65535)
+            return no(why, "has a port that is not a number from 1 to 65535");
+    }
+    return NF_OK;
+}
+
+int nf_check_region(const char *s, const char **why)
+{
+    /* words of lower-case letters joined by '-', the last part a number: us-east-1 */
+    size_t n = strlen(s);
+    if (n < 4 || n > 32)
+        return no(why, "is not an AWS region name (like us-east-1)");
+    const char *p = s;
+    int words = 0;
+    for (;;) {
+        const char *w = p;
+        while (lower(*p))
+            p++;
+        if (p == w)
+            break;
+        words++;
+        if (*p != '-')
+            return no(why, "is not an AWS region name (like us-east-1)");
+        p++;
+    }
+    const char *num = p;
+    while (digit(*p))
+        p++;
+    if (words < 2 || p == num || *p != '\0')
+        return no(why, "is not an AWS region name (like us-east-1)");
+    return NF_OK;
+}
+
+int nf_check_dynamodb_table(const char *s, const char **why)
+{
+    size_t n = strlen(s);
+    if (n < 3 || n > 255)
+        return no(why, "a DynamoDB table name has 3 to 255 characters");
+    for (const char *p = s; *p; p++)
+        if (!(alnum(*p) || *p == '_' || *p == '.' || *p == '-'))
+            return no(why, "a DynamoDB table name has only letters, digits, _ . and -");
+    return NF_OK;
+}
+
+int nf_check_sns_arn(const char *s, const char **why)
+{
+    static const char bad[] = "is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)";
+    if (strncmp(s, "arn:", 4) != 0)
+        return no(why, bad);
+    const char *part = s + 4;
+    const char *c1 = strchr(part, ':');
+    if (c1 == NULL || c1 == part || strncmp(c1 + 1, "sns:", 4) != 0)
+        return no(why, bad);
+    for (const char *q = part; q < c1; q++)
+        if (!(lower(*q) || *q == '-'))
+            return no(why, bad);
+    const char *region = c1 + 5;
+    const char *c3 = strchr(region, ':');
+    if (c3 == NULL)
+        return no(why, bad);
+    char r[40];
+    size_t rl = (size_t)(c3 - region);
+    if (rl >= sizeof r)
+        return no(why, bad);
+    memcpy(r, region, rl);
+    r[rl] = '\0';
+    if (nf_check_region(r, NULL) != NF_OK)
+        return no(why, bad);
+    const char *acct = c3 + 1;
+    for (int i = 0; i < 12; i++)
+        if (!digit(acct[i]))
+            return no(why, bad);
+    if (acct[12] != ':')
+        return no(why, bad);
+    const char *name = acct + 13;
+    size_t nl = strlen(name);
+    if (nl < 1 || nl > 256)
+        return no(why, bad);
+    for (const char *q = name; *q; q++)
+        if (!(alnum(*q) || *q == '_' || *q == '-' || (*q == '.' && strcmp(q, ".fifo") == 0)))
+            return no(why, bad);
+    return NF_OK;
+}
+
+int nf_check_template_version(const char *s, const char **why)
+{
+    if (strcmp(s, "$Default") == 0 || strcmp(s, "$Latest") == 0)
+        return NF_OK;
+    size_t n = strlen(s);
+    if (n == 0 || n > 18 || s[0] == '0')
+        return no(why, "must be $Default, $Latest or a version number");
+    for (const char *p = s; *p; p++)
+        if (!digit(*p))
+            return no(why, "must be $Default, $Latest or a version number");
+    return NF_OK;
+}
+
+int nf_check_subnets(const char *s, const char **why)
+{
+    static const char bad[] = "expected zone=subnet pairs separated by commas, like "
+                              "us-east-1a=subnet-0abc,us-east-1b=subnet-0def";
+    if (s[0] == '\0')
+        return NF_OK;
+    const char *p = s;
+    for (;;) {
+        const char *eq = strchr(p, '=');
+        const char *comma = strchr(p, ',');
+        if (eq == NULL || (comma != NULL && comma < eq))
+            return no(why, bad);
+        /* a zone: a region name followed by one letter (us-east-1a) */
+        char zone[40];
+        size_t zl = (size_t)(eq - p);
+        if (zl < 5 || zl >= sizeof zone || !lower(p[zl - 1]))
+            return no(why, bad);
+        memcpy(zone, p, zl - 1);
+        zone[zl - 1] = '\0';
+        if (nf_check_region(zone, NULL) != NF_OK)
+            return no(why, bad);
+        const char *sub = eq + 1;
+        const char *send = comma ? comma : sub + strlen(sub);
+        if (send - sub < 15 || strncmp(sub, "subnet-", 7) != 0)
+            return no(why, bad);
+        for (const char *q = sub + 7; q < send; q++)
+            if (!hex(*q))
+                return no(why, bad);
+        if (comma == NULL)
+            return NF_OK;
+        p = comma + 1;
+    }
+}
+
+int nf_check_cluster_id(const char *s, const char **why)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 128)
+        return no(why, "must have 1 to 128 characters");
+    for (const char *p = s; *p; p++)
+        if (!(alnum(*p) || strchr("._:/=+@-", *p) != NULL))
+            return no(why, "may hold only letters, digits and . _ : / = + @ -");
+    return NF_OK;
+}
+
+int nf_check_tag_filter(const char *s, const char **why)
+{
+    static const char bad[] = "expected Key=Value tags separated by commas";
+    const char *p = s;
+    if (*p == '\0')
+        return no(why, "must name at least one tag (Key=Value)");
+    for (;;) {
+        const char *eq = strchr(p, '=');
+        const char *comma = strchr(p, ',');
+        if (eq == NULL || (comma != NULL && comma < eq) || eq == p || eq - p > 128)
+            return no(why, bad);
+        const char *vend = comma ? comma : eq + strlen(eq);
+        if (vend - (eq + 1) > 256)
+            return no(why, "a tag value has at most 256 characters");
+        for (const char *q = p; q < vend; q++)
+            if (q != eq && !(alnum(*q) || strchr(" ._:/=+@-{}", *q) != NULL))
+                return no(why, "tags hold only letters, digits, spaces and . _ : / = + @ -");
+        if (comma == NULL)
+            return NF_OK;
+        p = comma + 1;
+    }
+}

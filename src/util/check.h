@@ -1,0 +1,37 @@
+/* check.h - syntax checks of names and addresses, shared by the settings table, the AWS client
+ * and the CLI, so each kind of value is validated by one function wherever it comes from.
+ *
+ * Contract
+ *   Each function takes a NUL-terminated text and returns NF_OK, or NF_E_INPUT with `*why`
+ *   pointing at a static phrase that says what is wrong (never echoing the text). Pure: no
+ *   I/O, no allocation, no name resolution.
+ */
+#ifndef NF_CHECK_H
+#define NF_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Valid UTF-8 with no control characters (C0, DEL, C1); `allow_newlines` lets \n and \t
+ * through (multi-line PromQL). */
+int nf_check_text(const char *s, bool allow_newlines, const char **why);
+/* An http:// or https:// URL: a host (name, IPv4 or [IPv6]), an optional port 1-65535, an
+ * optional path; no blanks or control characters. */
+int nf_check_url(const char *s, const char **why);
+/* An AWS region name: "us-east-1", "us-gov-west-1", "cn-north-1" (lower-case words joined by
+ * '-', ending in a number); it becomes part of a host name, so nothing else passes. */
+int nf_check_region(const char *s, const char **why);
+/* A DynamoDB table name: 3-255 of [A-Za-z0-9_.-]. */
+int nf_check_dynamodb_table(const char *s, const char **why);
+/* An SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT(12 digits):NAME. */
+int nf_check_sns_arn(const char *s, const char **why);
+/* A launch template version: $Default, $Latest or a whole number from 1. */
+int nf_check_template_version(const char *s, const char **why);
+/* "zone=subnet-id,zone=subnet-id": zones like us-east-1a, subnets subnet- and hex. */
+int nf_check_subnets(const char *s, const char **why);
+/* The pool's name: 1-128 of [A-Za-z0-9._:/=+@-] (an EC2 tag value and a store key). */
+int nf_check_cluster_id(const char *s, const char **why);
+/* "Key=Value" EC2 tag filters separated by ',' (keys 1-128, values 0-256 characters). */
+int nf_check_tag_filter(const char *s, const char **why);
+
+#endif
