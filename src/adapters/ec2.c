@@ -352,12 +352,12 @@ int nf_ec2_list(struct nf_ec2 *e, struct nf_instance *out, size_t cap, size_t *n
         for (int t = 0; t < e->ntags; t++) {
             char fname[160];
             snprintf(fname, sizeof fname, "tag:%s", e->tags[t].key);
-            json_array_append_new(filters, json_pack("{s:s, s:[s]}", "Name", fname, "Values",
-                                                     e->tags[t].value));
+            json_array_append_new(
+                filters, json_pack("{s:s, s:[s]}", "Name", fname, "Values", e->tags[t].value));
         }
-        json_array_append_new(filters, json_pack("{s:s, s:[s, s, s, s]}", "Name",
-                                                 "instance-state-name", "Values", "pending",
-                                                 "running", "stopping", "stopped"));
+        json_array_append_new(filters,
+                              json_pack("{s:s, s:[s, s, s, s]}", "Name", "instance-state-name",
+                                        "Values", "pending", "running", "stopping", "stopped"));
         json_t *p = json_pack("{s:o, s:i}", "Filters", filters, "MaxResults",
                               e->page_size > 0 ? e->page_size : 500);
         if (next[0])

@@ -39,7 +39,7 @@ struct nf_ec2 {
     double backoff_s;
     int page_size;
     int pages_read; /* by the last nf_ec2_list (for tests and logs) */
-    int ntags; /* the pool's tags (aws.pool_tags, {cluster_id} replaced) */
+    int ntags;      /* the pool's tags (aws.pool_tags, {cluster_id} replaced) */
     struct {
         char key[132];
         char value[NF_CONFIG_STR_MAX];

@@ -23,7 +23,8 @@ struct nf_sqlite_store {
 };
 
 /* mode: NF_STORE_READ_WRITE creates the file and schema as needed (WAL); the other two open
- * an existing nodefleet state database as it is, and refuse (NF_E_CONFIG: `store` names the wrong file) any other file. */
+ * an existing nodefleet state database as it is, and refuse (NF_E_CONFIG: `store` names the wrong
+ * file) any other file. */
 int nf_sqlite_store_open(struct nf_sqlite_store *s, const char *path, const char *cluster_id,
                          enum nf_store_mode mode, struct nf_err *err);
 void nf_sqlite_store_close(struct nf_sqlite_store *s);

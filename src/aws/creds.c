@@ -400,8 +400,8 @@ int nf_aws_region(struct nf_aws_creds_chain *c, const char *configured, char *ou
                  resp.body.data ? resp.body.data : "");
         nf_http_response_free(&resp);
         if (out[0] && nf_check_region(out, &why) != NF_OK)
-            return nf_err_set(err, NF_E_UNAVAILABLE,
-                              "AWS region (from instance metadata): %s", why);
+            return nf_err_set(err, NF_E_UNAVAILABLE, "AWS region (from instance metadata): %s",
+                              why);
         if (out[0])
             return NF_OK;
     }

@@ -29,6 +29,10 @@ struct nf_cli {
  * -1 = bad usage (message printed). */
 int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i);
 int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg);
+/* The same, but the problems go into problems_out (cap bytes, one line, "; " between them)
+ * instead of stderr: for a daemon whose stderr is JSON lines. */
+int nf_cli_load_config_to(const struct nf_cli *cli, struct nf_config *cfg, char *problems_out,
+                          size_t cap);
 struct nf_kube;
 /* Open the API server client for a command: 0, or the exit status (message printed). */
 int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, struct nf_kube *k);

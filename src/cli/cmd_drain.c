@@ -24,6 +24,40 @@ static void sleep_s(double s)
         ;
 }
 
+/* A node name as Kubernetes allows it (a DNS subdomain): checked before anything is opened. */
+static bool node_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && !((c == '-' || c == '.') && i > 0 && i + 1 < n))
+            return false;
+    }
+    return true;
+}
+
+/* What the API server says of the node now: 1 cordoned, 0 not, -1 no answer (err says why),
+ * -2 no such node. */
+static int probe(struct nf_kube *k, const char *node, struct nf_err *err)
+{
+    char path[300];
+    snprintf(path, sizeof path, "/api/v1/nodes/%s", node);
+    json_t *j = NULL;
+    struct nf_kube_status st;
+    int rc = nf_kube_call(k, "GET", path, NULL, NULL, &j, &st, err);
+    if (rc == NF_E_KUBE && st.code == 404)
+        return -2;
+    if (rc != NF_OK)
+        return -1;
+    json_t *us = json_object_get(json_object_get(j, "spec"), "unschedulable");
+    int cordoned = json_is_true(us) ? 1 : 0;
+    json_decref(j);
+    return cordoned;
+}
+
 int nf_cmd_drain(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "drain"};
@@ -46,6 +80,11 @@ int nf_cmd_drain(int argc, char **argv)
     }
     if (node == NULL)
         return nf_cli_usage_error(&cli, "which node? (nodefleet drain NODE)");
+    if (!node_name_ok(node))
+        return nf_cli_usage_error(&cli,
+                                  "\"%.80s\" is not a node name (lower-case letters, digits, "
+                                  "'-' and '.', at most 253)",
+                                  node);
     struct nf_config cfg;
     int st = nf_cli_load_config(&cli, &cfg);
     if (st != 0)
@@ -59,6 +98,20 @@ int nf_cmd_drain(int argc, char **argv)
                               .eviction_retry_s = cfg.kube_eviction_retry,
                               .market_label = cfg.kube_market_label,
                               .market_spot_value = cfg.kube_market_spot_value};
+    /* first a read: when the API server does not answer it, nothing has been changed and
+     * there is nothing to wait for */
+    int before = probe(&k, node, &err);
+    if (before == -1) {
+        fprintf(stderr, "nodefleet drain: %s; nothing was changed (node %s is as it was)\n",
+                err.msg, node);
+        nf_kube_close(&k);
+        return 1;
+    }
+    if (before == -2) {
+        fprintf(stderr, "nodefleet drain: no node named %s; nothing was changed\n", node);
+        nf_kube_close(&k);
+        return 2;
+    }
     double started = now_s();
     struct nf_drain_report rep;
     for (;;) {
@@ -67,8 +120,18 @@ int nf_cmd_drain(int argc, char **argv)
             /* the API server unreachable: the drain stands; keep trying to the deadline.
              * Anything else (refused credentials or RBAC, a broken answer) ends it now. */
             if (rc != NF_E_UNAVAILABLE || now_s() - started > cfg.kube_drain_timeout + 60) {
-                fprintf(stderr, "nodefleet drain: %s (node %s may be left cordoned)\n", err.msg,
-                        node);
+                struct nf_err pe = {0};
+                int now_cordoned = probe(&k, node, &pe);
+                fprintf(stderr, "nodefleet drain: %s; the drain did not finish: node %s %s\n",
+                        err.msg, node,
+                        now_cordoned == 1   ? "is cordoned (kubectl uncordon it, or run this again)"
+                        : now_cordoned == 0 ? "is not cordoned"
+                        : now_cordoned == -2 ? "is gone"
+                        : before == 1
+                            ? "was cordoned before this began and the API server does not "
+                              "answer now"
+                            : "may be cordoned: the API server does not answer (it was not "
+                              "cordoned when this began)");
                 st = 1;
                 break;
             }

@@ -77,9 +77,11 @@ static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long
     return 0;
 }
 
-static int load(const struct nf_cli *cli, bool dry, struct nf_config *cfg)
+static int load(const struct nf_cli *cli, bool dry, struct nf_config *cfg, char *problems,
+                size_t cap)
 {
-    int st = nf_cli_load_config(cli, cfg);
+    int st =
+        problems ? nf_cli_load_config_to(cli, cfg, problems, cap) : nf_cli_load_config(cli, cfg);
     if (st == 0 && dry)
         cfg->dry_run = true;
     return st;
@@ -138,7 +140,7 @@ int nf_cmd_run(int argc, char **argv)
     if (st != 0)
         return st;
     struct nf_config cfg;
-    if ((st = load(&cli, dry, &cfg)) != 0)
+    if ((st = load(&cli, dry, &cfg, NULL, 0)) != 0)
         return st;
     struct nf_err err = {0};
     /* two slots: a reload opens the new controller beside the running one, then switches */
@@ -195,11 +197,13 @@ int nf_cmd_run(int argc, char **argv)
             reload_requested = 0;
             struct nf_config fresh;
             /* all or nothing: a bad new configuration is logged and the running one kept */
-            if (load(&cli, dry, &fresh) != 0) {
+            static char problems[4096];
+            if (load(&cli, dry, &fresh, problems, sizeof problems) != 0) {
+                /* a JSON line like every other: stderr is the daemon's log */
                 nf_log(NF_LOG_ERROR,
                        "SIGHUP: the new configuration has problems; keeping the "
                        "running one",
-                       NF_LF_END);
+                       NF_LF_STR("problems", problems), NF_LF_END);
             } else {
                 struct nf_err e = {0};
                 if (nf_controller_open(&slots[1 - cur], &fresh, environ, &e) != NF_OK) {
@@ -255,7 +259,7 @@ int nf_cmd_once(int argc, char **argv)
     if (st != 0)
         return st;
     struct nf_config cfg;
-    if ((st = load(&cli, dry, &cfg)) != 0)
+    if ((st = load(&cli, dry, &cfg, NULL, 0)) != 0)
         return st;
     struct nf_err err = {0};
     static struct nf_controller ctl;

@@ -57,8 +57,9 @@ int nf_cmd_simulate(int argc, char **argv)
                 return 2;
             long long v;
             if (nf_parse_ll(seed, strlen(seed), &v, NULL) != NF_OK || v < 0 || v > 4294967295LL)
-                return nf_cli_usage_error(&cli, "--seed needs a whole number from 0 to 4294967295, "
-                                                "got \"%.40s\"",
+                return nf_cli_usage_error(&cli,
+                                          "--seed needs a whole number from 0 to 4294967295, "
+                                          "got \"%.40s\"",
                                           seed);
             static char seedset[96];
             if (nf_cli_add_set(&cli, "sim.seed", seed, seedset, sizeof seedset) != 0)

@@ -135,8 +135,8 @@ int nf_cmd_status(int argc, char **argv)
         outf("in flight: %d launch(es), %d drain(s)\n", s.nlaunches, s.ndrains);
         for (int i = 0; i < s.nlaunches; i++) {
             when(s.launches[i].launched_at, t1);
-            outf("  launch %s since %s: %d worker(s), %d spot; joining:", s.launches[i].intent,
-                   t1, s.launches[i].count, s.launches[i].spot);
+            outf("  launch %s since %s: %d worker(s), %d spot; joining:", s.launches[i].intent, t1,
+                 s.launches[i].count, s.launches[i].spot);
             for (int k = 0; k < s.launches[i].ninstances; k++)
                 outf(" %s", s.launches[i].instances[k]);
             outf("%s\n", s.launches[i].ninstances ? "" : " (not launched yet)");
@@ -144,21 +144,21 @@ int nf_cmd_status(int argc, char **argv)
         for (int i = 0; i < s.ndrains; i++) {
             when(s.drains[i].started_at, t1);
             outf("  drain %s (%s) since %s\n", s.drains[i].node,
-                   s.drains[i].instance[0] ? s.drains[i].instance : "no instance", t1);
+                 s.drains[i].instance[0] ? s.drains[i].instance : "no instance", t1);
         }
         outf("since the state began: %lld drain(s) done, %lld aborted, %lld launch failure(s)\n",
-               s.drains_done, s.drains_aborted, s.launch_failures);
+             s.drains_done, s.drains_aborted, s.launch_failures);
         for (int i = 0; i < s.nbackoffs; i++) {
             when(s.backoffs[i].until, t1);
-            outf("resting (no launches): %s %s until %s\n", s.backoffs[i].az,
-                   s.backoffs[i].market, t1);
+            outf("resting (no launches): %s %s until %s\n", s.backoffs[i].az, s.backoffs[i].market,
+                 t1);
         }
         int from = s.ndecisions > 10 ? s.ndecisions - 10 : 0;
         outf("last decisions (newest last):\n");
         for (int i = from; i < s.ndecisions; i++) {
             when(s.decisions[i].t, t1);
             outf("  %s  %-10s %d  %-20s %s\n", t1, s.decisions[i].action, s.decisions[i].nodes,
-                   s.decisions[i].code, s.decisions[i].reason);
+                 s.decisions[i].code, s.decisions[i].reason);
         }
         if (s.ndecisions == 0)
             outf("  none yet\n");
@@ -258,19 +258,19 @@ int nf_cmd_explain(int argc, char **argv)
         if (cy->incomplete_why[0])
             outf("the observation is incomplete (so no scale-down): %s\n", cy->incomplete_why);
         outf("workers: %d ready, %d joining, %d draining; pending pods (scheduler): %d\n",
-               cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining,
-               cy->last_view.pending_pods);
+             cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining,
+             cy->last_view.pending_pods);
         outf("\nwhy, rule by rule:\n");
         for (size_t i = 0; i < plan.ntrail; i++)
             outf("  %-20s %-9s %s\n", plan.trail[i].rule,
-                   nf_trail_status_name(plan.trail[i].status), plan.trail[i].detail);
+                 nf_trail_status_name(plan.trail[i].status), plan.trail[i].detail);
         outf("\nnodes:\n");
         for (size_t i = 0; i < cy->last_view.nnodes; i++) {
             const struct nf_node_info *n = &cy->last_view.nodes[i];
             outf("  %-30s %s\n", n->name,
-                   n->control_plane ? "server: never removed"
-                   : n->why_not[0]  ? n->why_not
-                                    : "may be removed");
+                 n->control_plane ? "server: never removed"
+                 : n->why_not[0]  ? n->why_not
+                                  : "may be removed");
         }
     }
     nf_controller_close(&ctl);

@@ -123,6 +123,12 @@ int nf_cli_add_set(struct nf_cli *cli, const char *name, const char *value, char
 
 int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg)
 {
+    return nf_cli_load_config_to(cli, cfg, NULL, 0);
+}
+
+int nf_cli_load_config_to(const struct nf_cli *cli, struct nf_config *cfg, char *problems_out,
+                          size_t cap)
+{
     const char *file = cli->config_file;
     if (file == NULL) {
         const char *envf = getenv("NODEFLEET_CONFIG");
@@ -136,10 +142,27 @@ int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg)
     struct nf_err err = {0};
     int rc = nf_config_load(cfg, &src, &problems, &err);
     if (rc != NF_OK) {
-        if (problems.len > 0)
+        if (problems_out != NULL) {
+            /* one line: the problems joined by "; " */
+            const char *text = problems.len > 0 ? problems.data : err.msg;
+            size_t o = 0;
+            for (const char *p = text; *p && o + 3 < cap; p++) {
+                if (*p == '\n') {
+                    if (p[1] != '\0') {
+                        problems_out[o++] = ';';
+                        problems_out[o++] = ' ';
+                    }
+                } else {
+                    problems_out[o++] = *p;
+                }
+            }
+            if (cap > 0)
+                problems_out[o < cap ? o : cap - 1] = '\0';
+        } else if (problems.len > 0) {
             fputs(problems.data, stderr);
-        else
+        } else {
             fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+        }
         nf_buf_free(&problems);
         return nf_err_exit_status(rc);
     }

@@ -133,7 +133,8 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
     }
     if (cfg->dry_run && nf_store_check_exists(cfg, NULL) != NF_OK) {
         /* a dry run creates nothing: with no state file yet, it starts from an empty state */
-        snprintf(c->store.desc, sizeof c->store.desc, "%.*s (dry run: no file yet)", 900, cfg->store);
+        snprintf(c->store.desc, sizeof c->store.desc, "%.*s (dry run: no file yet)", 900,
+                 cfg->store);
     } else {
         rc = nf_store_open(&c->store, &c->cfg,
                            cfg->dry_run ? NF_STORE_READ_ONLY : NF_STORE_READ_WRITE, envp, err);

@@ -238,6 +238,10 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "nodefleet %s: takes no arguments (got %.80s)\n", cmd, argv[2]);
+            return 2;
+        }
         printf("nodefleet %s\n", NF_VERSION);
         return 0;
     }

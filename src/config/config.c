@@ -230,10 +230,10 @@ static int check_string(int id, const char *v, const char **why)
         int fd;
         struct nf_err e = {0};
         if (nf_file_open_read(v, NULL, 1u << 20, &fd, &e) != NF_OK) {
-            *why = e.code == NF_E_NOT_FOUND  ? "no such file"
-                   : e.code == NF_E_TOO_BIG  ? "larger than 1 MiB"
-                   : e.code == NF_E_INPUT    ? "not a regular file (or not readable)"
-                                             : "cannot be read";
+            *why = e.code == NF_E_NOT_FOUND ? "no such file"
+                   : e.code == NF_E_TOO_BIG ? "larger than 1 MiB"
+                   : e.code == NF_E_INPUT   ? "not a regular file (or not readable)"
+                                            : "cannot be read";
             return NF_E_INPUT;
         }
         close(fd);

@@ -135,7 +135,8 @@
       "How long to wait for a connection to Prometheus.")                                          \
     X(prometheus_timeout, "prometheus.timeout", NF_CT_DUR, 0.01, 300, "5",                         \
       "NODEFLEET_PROMETHEUS_TIMEOUT", 0, NULL,                                                     \
-      "How long one query may take, all in; slower is a failed query (signal unknown).")           \
+      "How long one query may take, all in (every attempt and the waits between them); "           \
+      "slower is a failed query (signal unknown).")                                                \
     X(prometheus_attempts, "prometheus.attempts", NF_CT_INT, 1, 5, "2",                            \
       "NODEFLEET_PROMETHEUS_ATTEMPTS", 0, NULL,                                                    \
       "Tries per query (queries are idempotent) on connection errors, 429 and 5xx.")               \
@@ -188,11 +189,11 @@
       "Where workers go, one subnet per availability zone: "                                       \
       "\"us-east-1a=subnet-aaa,us-east-1b=subnet-bbb\". New workers go to the zone with "          \
       "the fewest.")                                                                               \
-    X(aws_pool_tags, "aws.pool_tags", NF_CT_STR, 0, 0,                                            \
-      "nodefleet:cluster={cluster_id},Role=k3s-worker", "NODEFLEET_POOL_TAGS", 0, NULL,             \
-      "The tags that make an instance part of the pool, Key=Value pairs ({cluster_id} is "        \
-      "replaced): nodefleet counts, drains and terminates the instances carrying all of them, "   \
-      "and puts them on the workers it launches. node-fleet's workers: "                          \
+    X(aws_pool_tags, "aws.pool_tags", NF_CT_STR, 0, 0,                                             \
+      "nodefleet:cluster={cluster_id},Role=k3s-worker", "NODEFLEET_POOL_TAGS", 0, NULL,            \
+      "The tags that make an instance part of the pool, Key=Value pairs ({cluster_id} is "         \
+      "replaced): nodefleet counts, drains and terminates the instances carrying all of them, "    \
+      "and puts them on the workers it launches. node-fleet's workers: "                           \
       "Role=k3s-worker,Project=node-fleet (see the README's migration notes).")                    \
     X(aws_instance_type, "aws.instance_type", NF_CT_STR, 0, 0, "", "NODEFLEET_INSTANCE_TYPE", 0,   \
       NULL, "Instance type for workers; empty keeps the launch template's.")                       \
@@ -282,11 +283,12 @@
       NULL, "Simulator: time between decision cycles (the seed's EventBridge rate: 2 min).")       \
     X(sim_sample_s, "sim.sample_s", NF_CT_DUR, 1, 3600, "15", "NODEFLEET_SIM_SAMPLE_S", 0, NULL,   \
       "Simulator: time between metric samples (Prometheus scrape interval).")                      \
-    X(sim_price_on_demand, "sim.price_on_demand", NF_CT_NUM, 0.0001, 1000, "0.0232",                    \
+    X(sim_price_on_demand, "sim.price_on_demand", NF_CT_NUM, 0.0001, 1000, "0.0232",               \
       "NODEFLEET_SIM_PRICE_ON_DEMAND", 0, NULL,                                                    \
       "Simulator: on-demand price per worker-hour in USD (t3.small).")                             \
-    X(sim_price_spot, "sim.price_spot", NF_CT_NUM, 0.0001, 1000, "0.0070", "NODEFLEET_SIM_PRICE_SPOT",  \
-      0, NULL, "Simulator: spot price per worker-hour in USD (t3.small).")                         \
+    X(sim_price_spot, "sim.price_spot", NF_CT_NUM, 0.0001, 1000, "0.0070",                         \
+      "NODEFLEET_SIM_PRICE_SPOT", 0, NULL,                                                         \
+      "Simulator: spot price per worker-hour in USD (t3.small).")                                  \
     X(sim_min_billed_s, "sim.min_billed_s", NF_CT_DUR, 0, 86400, "60",                             \
       "NODEFLEET_SIM_MIN_BILLED_S", 0, NULL,                                                       \
       "Simulator: per-second billing, but at least this long per instance.")                       \

@@ -348,17 +348,37 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
     if (attempts > NF_HTTP_ATTEMPTS_MAX)
         attempts = NF_HTTP_ATTEMPTS_MAX;
     int rc = NF_OK;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct nf_http_opts ao = *o; /* this attempt's timeouts, within the total */
     for (int i = 0; i < attempts; i++) {
+        double left = INFINITY;
+        if (o->total_timeout_s > 0) {
+            struct timespec tn;
+            clock_gettime(CLOCK_MONOTONIC, &tn);
+            left = o->total_timeout_s -
+                   ((double)(tn.tv_sec - t0.tv_sec) + (double)(tn.tv_nsec - t0.tv_nsec) / 1e9);
+        }
         if (i > 0) {
             /* full jitter: uniform in [0, min(cap, base * 2^i)] */
             double ceiling = o->retry_base_s * pow(2, i);
             if (ceiling > NF_HTTP_BACKOFF_CAP_S)
                 ceiling = NF_HTTP_BACKOFF_CAP_S;
-            sleep_s(jitter01(h) * ceiling);
+            double wait = jitter01(h) * ceiling;
+            if (wait + 0.05 >= left)
+                break; /* no time left for another attempt: the last error stands */
+            sleep_s(wait);
+            left -= wait;
         }
+        ao.timeout_s = o->timeout_s < left ? o->timeout_s : left;
+        ao.connect_timeout_s = o->connect_timeout_s < left ? o->connect_timeout_s : left;
+        if (ao.timeout_s < 0.001)
+            ao.timeout_s = 0.001;
+        if (ao.connect_timeout_s < 0.001)
+            ao.connect_timeout_s = 0.001;
         CURLcode transport = CURLE_OK;
         resp->attempts = i + 1;
-        rc = attempt(h, method, url, body, body_len, o, resp, headers, err, &transport);
+        rc = attempt(h, method, url, body, body_len, &ao, resp, headers, err, &transport);
         if (rc == NF_OK && !retryable_status(resp->status))
             break;
         if (rc == NF_E_TOO_BIG || rc == NF_E_NOMEM)

@@ -36,7 +36,8 @@ struct nf_http_auth {
 struct nf_http_opts {
     const char *what; /* names the call in messages: "prometheus query" */
     double connect_timeout_s;
-    double timeout_s; /* whole request, per attempt */
+    double timeout_s;       /* whole request, per attempt */
+    double total_timeout_s; /* every attempt and wait between them, all in; 0 = no limit */
     const char *ca_file;
     const char *ca_pem, *cert_pem, *key_pem; /* NUL-terminated PEM text, or NULL */
     bool insecure;

@@ -204,8 +204,8 @@ int nf_kubeconfig_parse(const char *data, size_t len, const char *file, const ch
         snprintf(k.dir, sizeof k.dir, "/");
     unsigned long deep_line = 0;
     char deep_why[128];
-    if (nf_yaml_check_depth(data, len, NF_YAML_DEPTH_MAX, &deep_line, deep_why,
-                            sizeof deep_why) != NF_OK)
+    if (nf_yaml_check_depth(data, len, NF_YAML_DEPTH_MAX, &deep_line, deep_why, sizeof deep_why) !=
+        NF_OK)
         return nf_err_set(err, NF_E_CONFIG, "%s:%lu: %s", file, deep_line, deep_why);
     yaml_parser_t parser;
     yaml_document_t doc;

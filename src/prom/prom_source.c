@@ -66,6 +66,7 @@ int nf_prom_source_new(const struct nf_config *cfg, struct nf_prom_source **out,
         .what = "prometheus",
         .connect_timeout_s = cfg->prometheus_connect_timeout,
         .timeout_s = cfg->prometheus_timeout,
+        .total_timeout_s = cfg->prometheus_timeout, /* all in, as documented */
         .ca_file = s->ca_file[0] ? s->ca_file : NULL,
         .max_body = (size_t)cfg->prometheus_max_response_bytes,
         .attempts = (int)cfg->prometheus_attempts,
@@ -164,16 +165,26 @@ static int api_get(struct nf_prom_source *s, const char *path, const char *query
     if (rc != NF_OK)
         return rc;
     bool json = strncmp(resp.content_type, "application/json", 16) == 0;
-    if (!json && resp.status != 200) {
-        rc = nf_err_set(err, NF_E_UNAVAILABLE, "prometheus: HTTP %ld (%.60s)", resp.status,
-                        resp.content_type[0] ? resp.content_type : "no content type");
+    /* Prometheus answers errors as JSON with 400, 422 or 503; anything else that is not a
+     * 200 is named by its status, never by what its body fails to be */
+    if (resp.status != 200 && (!json || resp.status < 400)) {
+        rc = nf_err_set(err, NF_E_UNAVAILABLE, "prometheus: HTTP %ld (%.60s)%s", resp.status,
+                        resp.content_type[0] ? resp.content_type : "no content type",
+                        resp.status >= 300 && resp.status < 400
+                            ? ": a redirect; nodefleet does not follow them, point "
+                              "prometheus_url at the final address"
+                            : "");
         nf_http_response_free(&resp);
         return rc;
     }
     rc = nf_prom_parse(resp.body.data, resp.body.len, res, err);
+    long status = resp.status;
     nf_http_response_free(&resp);
-    if (rc != NF_OK)
+    if (rc != NF_OK) {
+        if (status != 200)
+            nf_err_prefix(err, "prometheus: HTTP %ld", status);
         return rc;
+    }
     for (size_t i = 0; i < res->nwarnings; i++)
         nf_log(NF_LOG_WARN, "prometheus warning", NF_LF_STR("warning", res->warnings[i]),
                NF_LF_END);

@@ -131,8 +131,8 @@ static int feed(struct reader *R, const char *p, size_t ll)
 static int finish(struct reader *R, struct nf_trace *out, int rc)
 {
     if (rc == NF_OK && R->line == 0)
-        rc = nf_err_set(R->err, NF_E_INPUT,
-                        "%s:1: empty file; expected the header t_seconds,value", R->file);
+        rc = nf_err_set(R->err, NF_E_INPUT, "%s:1: empty file; expected the header t_seconds,value",
+                        R->file);
     if (rc == NF_OK && R->n < 2)
         rc = nf_err_set(R->err, NF_E_INPUT,
                         "%s:%zu: needs at least two data rows (the gap between rows is the "

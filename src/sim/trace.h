@@ -20,14 +20,14 @@
 
 #include "../util/err.h"
 
-#define NF_TRACE_FILE_MAX ((size_t)64 * 1024 * 1024)
-#define NF_TRACE_ROWS_MAX ((size_t)2 * 1000 * 1000)
-#define NF_TRACE_LINE_MAX 1024
+#define NF_TRACE_FILE_MAX   ((size_t)64 * 1024 * 1024)
+#define NF_TRACE_ROWS_MAX   ((size_t)2 * 1000 * 1000)
+#define NF_TRACE_LINE_MAX   1024
 #define NF_TRACE_STEP_MIN_S 1.0
 #define NF_TRACE_STEP_MAX_S 86400.0
 #define NF_TRACE_SPAN_MAX_S (800.0 * 86400)
-#define NF_TRACE_T_MAX 1e10
-#define NF_TRACE_VALUE_MAX 1e12
+#define NF_TRACE_T_MAX      1e10
+#define NF_TRACE_VALUE_MAX  1e12
 
 struct nf_trace {
     char file[256]; /* as given, for messages and reports */

@@ -287,9 +287,8 @@ int nf_buf_read_file(struct nf_buf *b, const char *path, const char *what, struc
     if (rc != NF_OK)
         return rc;
     char shown[NF_PATH_SHOWN_MAX + 1];
-    rc = nf_buf_read_fd(b, fd, what != NULL && strcmp(what, path) != 0 ? what
-                                                                       : nf_path_shown(path, shown),
-                        err);
+    rc = nf_buf_read_fd(
+        b, fd, what != NULL && strcmp(what, path) != 0 ? what : nf_path_shown(path, shown), err);
     if (fd != STDIN_FILENO)
         close(fd);
     return rc;

@@ -12,10 +12,22 @@ static int no(const char **why, const char *phrase)
     return NF_E_INPUT;
 }
 
-static bool lower(char c) { return c >= 'a' && c <= 'z'; }
-static bool digit(char c) { return c >= '0' && c <= '9'; }
-static bool alnum(char c) { return lower(c) || digit(c) || (c >= 'A' && c <= 'Z'); }
-static bool hex(char c) { return digit(c) || (c >= 'a' && c <= 'f'); }
+static bool lower(char c)
+{
+    return c >= 'a' && c <= 'z';
+}
+static bool digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool alnum(char c)
+{
+    return lower(c) || digit(c) || (c >= 'A' && c <= 'Z');
+}
+static bool hex(char c)
+{
+    return digit(c) || (c >= 'a' && c <= 'f');
+}
 
 int nf_check_text(const char *s, bool allow_newlines, const char **why)
 {

@@ -66,8 +66,7 @@ static const char *open_reason(int e)
     }
 }
 
-int nf_file_open_read(const char *path, const char *what, size_t limit, int *fd,
-                      struct nf_err *err)
+int nf_file_open_read(const char *path, const char *what, size_t limit, int *fd, struct nf_err *err)
 {
     char shown[NF_PATH_SHOWN_MAX + 1];
     const char *name = what != NULL ? what : nf_path_shown(path, shown);
@@ -97,15 +96,14 @@ int nf_file_open_read(const char *path, const char *what, size_t limit, int *fd,
     if (!S_ISREG(st.st_mode)) {
         close(f);
         if (what == NULL)
-            return nf_err_set(err, NF_E_INPUT, "%s: is %s, not a regular file%s", name,
-                              nf_file_type_phrase(st.st_mode),
-                              S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)
-                                  ? " (use - for standard input)"
-                                  : "");
-        return nf_err_set(err, NF_E_INPUT, "%s: %s is %s, not a regular file%s", name,
-                          nf_path_shown(path, shown), nf_file_type_phrase(st.st_mode),
-                          S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ? " (use - for standard input)"
-                                                                     : "");
+            return nf_err_set(
+                err, NF_E_INPUT, "%s: is %s, not a regular file%s", name,
+                nf_file_type_phrase(st.st_mode),
+                S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ? " (use - for standard input)" : "");
+        return nf_err_set(
+            err, NF_E_INPUT, "%s: %s is %s, not a regular file%s", name, nf_path_shown(path, shown),
+            nf_file_type_phrase(st.st_mode),
+            S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ? " (use - for standard input)" : "");
     }
     if ((size_t)st.st_size > limit) {
         close(f);
@@ -182,8 +180,7 @@ static int check_target(struct nf_outfile *o, struct nf_err *err)
     return NF_OK;
 }
 
-int nf_outfile_check(struct nf_outfile *o, const char *path, const char *what,
-                     struct nf_err *err)
+int nf_outfile_check(struct nf_outfile *o, const char *path, const char *what, struct nf_err *err)
 {
     memset(o, 0, sizeof *o);
     snprintf(o->what, sizeof o->what, "%s", what);
@@ -199,8 +196,8 @@ int nf_outfile_check(struct nf_outfile *o, const char *path, const char *what,
     memcpy(o->path, path, n + 1);
     char shown[NF_PATH_SHOWN_MAX + 1];
     if (path[n - 1] == '/')
-        return nf_err_set(err, NF_E_USAGE, "%s: %s ends in '/': name a file, not a directory",
-                          what, nf_path_shown(path, shown));
+        return nf_err_set(err, NF_E_USAGE, "%s: %s ends in '/': name a file, not a directory", what,
+                          nf_path_shown(path, shown));
     int rc = check_target(o, err);
     if (rc != NF_OK)
         return rc;
@@ -245,8 +242,7 @@ static int write_all(int f, const void *data, size_t len)
     return 0;
 }
 
-int nf_outfile_write(const struct nf_outfile *o, const void *data, size_t len,
-                     struct nf_err *err)
+int nf_outfile_write(const struct nf_outfile *o, const void *data, size_t len, struct nf_err *err)
 {
     if (o->to_stdout) {
         if (write_all(STDOUT_FILENO, data, len) != 0)

@@ -47,17 +47,15 @@ struct nf_outfile {
     char path[4096];
     char what[64]; /* the option, for messages: "--html" */
     bool to_stdout;
-    bool exists;       /* a regular file was there when checked */
-    mode_t mode;       /* its mode, kept */
+    bool exists; /* a regular file was there when checked */
+    mode_t mode; /* its mode, kept */
     uid_t uid;
     gid_t gid;
 };
 
 /* Check `path` as an output target (see the contract). NF_OK, or NF_E_USAGE with why. */
-int nf_outfile_check(struct nf_outfile *o, const char *path, const char *what,
-                     struct nf_err *err);
+int nf_outfile_check(struct nf_outfile *o, const char *path, const char *what, struct nf_err *err);
 /* Write `len` bytes of `data` to the checked target (checking it again first). */
-int nf_outfile_write(const struct nf_outfile *o, const void *data, size_t len,
-                     struct nf_err *err);
+int nf_outfile_write(const struct nf_outfile *o, const void *data, size_t len, struct nf_err *err);
 
 #endif

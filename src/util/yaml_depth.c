@@ -6,8 +6,8 @@
 
 #include "err.h"
 
-int nf_yaml_check_depth(const char *data, size_t len, int max_depth, unsigned long *line,
-                        char *why, size_t whylen)
+int nf_yaml_check_depth(const char *data, size_t len, int max_depth, unsigned long *line, char *why,
+                        size_t whylen)
 {
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) {

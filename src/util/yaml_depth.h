@@ -16,7 +16,7 @@
 /* The nesting limit of every YAML document nodefleet reads (config, kubeconfig). */
 #define NF_YAML_DEPTH_MAX 32
 
-int nf_yaml_check_depth(const char *data, size_t len, int max_depth, unsigned long *line,
-                        char *why, size_t whylen);
+int nf_yaml_check_depth(const char *data, size_t len, int max_depth, unsigned long *line, char *why,
+                        size_t whylen);
 
 #endif

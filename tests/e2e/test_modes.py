@@ -423,6 +423,10 @@ class Modes(unittest.TestCase):
         h.p.send_signal(signal.SIGHUP)
         self.wait(lambda: [r for r in h.records() if r.get("msg", "").startswith(
             "SIGHUP: the new configuration has problems")], "the refusal", 10)
+        # issue 10: the problems are in that JSON line, not printed as plain text around it
+        refusal = next(r for r in h.records() if r.get("msg", "").startswith(
+            "SIGHUP: the new configuration has problems"))
+        self.assertIn("min_nodes", refusal.get("problems", ""))
         n = len([r for r in h.records() if r.get("msg") == "Step 7: Lease released"])
         self.wait(lambda: len([r for r in h.records() if r.get("msg") == "Step 7: Lease released"])
                   >= n + 2, "cycles going on with the old configuration", 10)

@@ -155,6 +155,26 @@ class NodefleetDrain(unittest.TestCase):
         r = LAB.nf("drain", node, *extra)
         return r, requests_since(mark)
 
+    def test_an_unreachable_api_server_fails_fast_and_changes_nothing(self):
+        # issue 10: it retried for 360 s, then said the node "may be left cordoned"
+        LAB.load(cluster())
+        LAB.mode(down=True)
+        t0 = time.time()
+        r = LAB.nf("drain", "w1")
+        took = time.time() - t0
+        LAB.mode(down=False)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertLess(took, 30)
+        self.assertIn("nothing was changed", r.stderr)
+        self.assertNotIn("may be left cordoned", r.stderr)
+        self.assertFalse(node_obj("w1")["spec"].get("unschedulable", False))
+        r = LAB.nf("drain", "no-such-node")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("no node named no-such-node", r.stderr)
+        r = LAB.nf("drain", "")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("is not a node name", r.stderr)
+
     def test_a_node_of_replicated_pods_drains_and_is_deleted(self):
         LAB.load(cluster())
         v = verdict("w1")

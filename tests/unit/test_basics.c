@@ -67,9 +67,8 @@ static void booleans_and_durations(void **state)
     const struct {
         const char *text;
         double secs;
-    } ok[] = {{"300", 300},    {"2.5", 2.5},  {"90s", 90},     {"5m", 300},
-              {"1h30m", 5400}, {"1d", 86400}, {"250ms", 0.25}, {"0", 0},
-              {"1d2h3m4s", 93784}, {"1s500ms", 1.5}};
+    } ok[] = {{"300", 300},  {"2.5", 2.5},    {"90s", 90}, {"5m", 300},         {"1h30m", 5400},
+              {"1d", 86400}, {"250ms", 0.25}, {"0", 0},    {"1d2h3m4s", 93784}, {"1s500ms", 1.5}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         assert_int_equal(nf_parse_duration(S(ok[i].text), &s, &why), NF_OK);
         assert_true(s == ok[i].secs);

@@ -251,7 +251,8 @@ static void missing_file_is_a_config_problem(void **state)
     (void)state;
     struct nf_config c;
     const char *text = load(&c, "/nonexistent/nodefleet.yaml", NULL, NULL, 0, NF_E_CONFIG);
-    assert_string_contains(text, "/nonexistent/nodefleet.yaml: cannot open: no such file or directory");
+    assert_string_contains(text,
+                           "/nonexistent/nodefleet.yaml: cannot open: no such file or directory");
 }
 
 static void secrets_are_masked_and_never_echoed(void **state)

@@ -460,9 +460,10 @@ static void a_failed_source_is_unknown_never_zero(void **state)
             calls[0] = '\0';
             int rc = nf_cycle_run(&cyc, &plan, &err);
             if (rc != rows[i].rc)
-                fail_msg("%s (%s): rc %d, expected %d (%s)", rows[i].what, down ? "down" : "up",
-                         rc, rows[i].rc, err.msg);
-            if (rc != NF_OK && strstr(err.msg, rows[i].what[0] == 's' ? "DynamoDB" : "refused") == NULL)
+                fail_msg("%s (%s): rc %d, expected %d (%s)", rows[i].what, down ? "down" : "up", rc,
+                         rows[i].rc, err.msg);
+            if (rc != NF_OK &&
+                strstr(err.msg, rows[i].what[0] == 's' ? "DynamoDB" : "refused") == NULL)
                 fail_msg("%s: the error does not say what was unreachable: %s", rows[i].what,
                          err.msg);
             bool launched = strstr(calls, "launch:") != NULL;

@@ -41,7 +41,10 @@ static void minimal_input_defaults_the_rest(void **state)
     (void)state;
     struct nf_decide_input in;
     struct nf_err err = {0};
-    assert_int_equal(parse("{\"now\": 5, \"workers\": {\"ready\": 0, \"joining\": 0, \"draining\": 0}}", &in, &err), NF_OK);
+    assert_int_equal(
+        parse("{\"now\": 5, \"workers\": {\"ready\": 0, \"joining\": 0, \"draining\": 0}}", &in,
+              &err),
+        NF_OK);
     assert_int_equal(in.obs.nsamples, 0);
     assert_int_equal(in.obs.workers.joining, 0);
     assert_true(isnan(in.obs.last_scale_up));
@@ -59,8 +62,10 @@ static void rejects_with_the_field_named(void **state)
         {"{\"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}", "now: missing"},
         {"{\"now\": \"soon\", \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}",
          "now: expected a number, got a string"},
-        {"{\"now\": null, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}", "now: must not be null"},
-        {"{\"now\": -1, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}", "now: must not be negative"},
+        {"{\"now\": null, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}",
+         "now: must not be null"},
+        {"{\"now\": -1, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}",
+         "now: must not be negative"},
         {"{\"now\": 1}", "workers: missing"},
         {"{\"now\": 1, \"workers\": 3}", "workers: expected an object, got a number"},
         {"{\"now\": 1, \"workers\": {}}", "workers.ready: missing"},
@@ -73,34 +78,49 @@ static void rejects_with_the_field_named(void **state)
         {"{\"now\": 1, \"workers\": {\"ready\": 3}}", "workers.joining: missing"},
         {"{\"now\": 1, \"workers\": {\"ready\": 3, \"joining\": 0}}", "workers.draining: missing"},
         {"{\"now\": 1, \"workers\": {\"ready\": 1, \"spare\": 2}}", "workers.spare: unknown field"},
-        {"{\"now\": 1, \"workers\": {\"ready\": 99999999, \"joining\": 0, \"draining\": 0}}", "workers.ready: too large"},
-        {"{\"now\": 1, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"extra\": 1}", "extra: unknown field"},
-        {"{\"now\": 1, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": {}}",
+        {"{\"now\": 1, \"workers\": {\"ready\": 99999999, \"joining\": 0, \"draining\": 0}}",
+         "workers.ready: too large"},
+        {"{\"now\": 1, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"extra\": 1}",
+         "extra: unknown field"},
+        {"{\"now\": 1, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": "
+         "{}}",
          "samples: expected an array, got an object"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": [5]}",
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"samples\": [5]}",
          "samples[0]: expected an object, got a number"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": [{\"cpu\": 5}]}",
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"samples\": [{\"cpu\": 5}]}",
          "samples[0].t: missing"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": [{\"t\": 101}]}",
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"samples\": [{\"t\": 101}]}",
          "samples[0].t: later than now"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": [{\"t\": 50}, {\"t\": 40}]}",
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"samples\": [{\"t\": 50}, {\"t\": 40}]}",
          "samples[1].t: samples out of time order"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": [{\"t\": 50}, {\"t\": 50}]}",
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"samples\": [{\"t\": 50}, {\"t\": 50}]}",
          "samples[1].t: samples out of time order"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": [{\"t\": 50, \"cpu\": "
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"samples\": [{\"t\": 50, \"cpu\": "
          "\"high\"}]}",
          "samples[0].cpu: expected a number, got a string"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": [{\"t\": 50, \"pending_pods\": "
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"samples\": [{\"t\": 50, \"pending_pods\": "
          "-1}]}",
          "samples[0].pending_pods: must not be negative"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": [{\"t\": 50, \"cpus\": 1}]}",
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"samples\": [{\"t\": 50, \"cpus\": 1}]}",
          "samples[0].cpus: unknown field"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"last_scale_up\": 200}",
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"last_scale_up\": 200}",
          "last_scale_up: later than now"},
-        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"last_scale_down\": true}",
+        {"{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, "
+         "\"last_scale_down\": true}",
          "last_scale_down: expected a number, got a boolean"},
-        {"{\"now\": 1, \"now\": 2, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}", "input: invalid JSON"},
-        {"{\"now\": 1e999, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}", "input: invalid JSON"},
+        {"{\"now\": 1, \"now\": 2, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}",
+         "input: invalid JSON"},
+        {"{\"now\": 1e999, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}}",
+         "input: invalid JSON"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct nf_decide_input in;
@@ -138,8 +158,9 @@ static void custom_trigger_values_need_a_configured_trigger(void **state)
     nf_config_defaults(&cfg);
     cfg.ntriggers = 1;
     snprintf(cfg.triggers[0].name, sizeof cfg.triggers[0].name, "orders");
-    const char *text = "{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": "
-                       "[{\"t\": 50, \"custom\": {\"orders\": 7}}, {\"t\": 60}]}";
+    const char *text =
+        "{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": "
+        "[{\"t\": 50, \"custom\": {\"orders\": 7}}, {\"t\": 60}]}";
     struct nf_decide_input in;
     struct nf_err err = {0};
     assert_int_equal(nf_decide_parse(text, strlen(text), &cfg, &in, &err), NF_OK);
@@ -147,13 +168,15 @@ static void custom_trigger_values_need_a_configured_trigger(void **state)
     assert_true(isnan(in.obs.samples[1].v[NF_SIG_CUSTOM(0)]));
     assert_true(isnan(in.obs.samples[0].v[NF_SIG_CUSTOM(1)]));
     nf_decide_input_free(&in);
-    const char *bad = "{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": "
-                      "[{\"t\": 50, \"custom\": {\"other\": 7}}]}";
+    const char *bad =
+        "{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": "
+        "[{\"t\": 50, \"custom\": {\"other\": 7}}]}";
     assert_int_equal(nf_decide_parse(bad, strlen(bad), &cfg, &in, &err), NF_E_INPUT);
     assert_string_equal(err.msg,
                         "samples[0].custom.other: no trigger of that name in the configuration");
-    const char *bad2 = "{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": "
-                       "[{\"t\": 50, \"custom\": {\"orders\": \"x\"}}]}";
+    const char *bad2 =
+        "{\"now\": 100, \"workers\": {\"ready\": 1, \"joining\": 0, \"draining\": 0}, \"samples\": "
+        "[{\"t\": 50, \"custom\": {\"orders\": \"x\"}}]}";
     assert_int_equal(nf_decide_parse(bad2, strlen(bad2), &cfg, &in, &err), NF_E_INPUT);
     assert_string_contains(err.msg, "samples[0].custom.orders: expected a number");
 }
