@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../util/dynlib.h"
+#include "../util/files.h"
 
 static const char *const names[] = {
     "sqlite3_open_v2",       "sqlite3_close",        "sqlite3_exec",
@@ -67,7 +68,8 @@ static int load(struct nf_err *err)
 
 static int fail(struct nf_sqlite_store *s, const char *what, struct nf_err *err)
 {
-    return nf_err_set(err, NF_E_IO, "state store %s: %s: %s", s->path, what,
+    char shown[NF_PATH_SHOWN_MAX + 1];
+    return nf_err_set(err, NF_E_IO, "state store %s: %s: %s", nf_path_shown(s->path, shown), what,
                       s->db ? Q.errmsg(s->db) : "not open");
 }
 

@@ -4,6 +4,7 @@
 
 #include "../aws/client.h"
 #include "cli.h"
+#include "iam_policy.h"
 
 extern char **environ;
 
@@ -22,7 +23,7 @@ static int emit(struct nf_buf *b)
 int nf_cmd_check_config(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "check-config"};
-    bool example = false, docs = false;
+    bool example = false, docs = false, iam = false;
     for (int i = 1; i < argc; i++) {
         int c = nf_cli_common_opt(&cli, argc, argv, &i);
         if (c < 0)
@@ -33,14 +34,16 @@ int nf_cmd_check_config(int argc, char **argv)
             example = true;
         else if (strcmp(argv[i], "--docs") == 0)
             docs = true;
+        else if (strcmp(argv[i], "--iam-policy") == 0)
+            iam = true;
         else
             return nf_cli_usage_error(&cli, "unknown option %s", argv[i]);
     }
     struct nf_buf out;
     nf_buf_init(&out, 1024 * 1024);
+    if (example + docs + iam > 1)
+        return nf_cli_usage_error(&cli, "--example, --docs and --iam-policy exclude each other");
     if (example || docs) {
-        if (example && docs)
-            return nf_cli_usage_error(&cli, "--example and --docs exclude each other");
         if (example)
             nf_config_write_example(&out);
         else
@@ -59,6 +62,14 @@ int nf_cmd_check_config(int argc, char **argv)
         nf_buf_free(&out);
         fprintf(stderr, "%s\n", err.msg);
         return 2;
+    }
+    if (iam) {
+        if (nf_iam_policy(&cfg, &out, &err) != NF_OK) {
+            nf_buf_free(&out);
+            fprintf(stderr, "nodefleet check-config: %s\n", err.msg);
+            return nf_err_exit_status(err.code);
+        }
+        return emit(&out);
     }
     nf_config_write_effective(&cfg, &out);
     /* what only the commands can check: they need a network, a file or a credential */

@@ -66,6 +66,15 @@ static int start(struct nf_cli *cli, int argc, char **argv, bool *json, struct n
         fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
         return 1;
     }
+    /* an SQLite file that is not nodefleet's is refused before anything else is opened */
+    if (strncmp(cfg->store, "sqlite:", 7) == 0) {
+        struct nf_store_handle h;
+        if (nf_store_open(&h, cfg, NF_STORE_READ_ONLY, environ, &err) != NF_OK) {
+            fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+            return nf_err_exit_status(err.code);
+        }
+        nf_store_close(&h);
+    }
     return 0;
 }
 
@@ -233,6 +242,18 @@ int nf_cmd_explain(int argc, char **argv)
         } else {
             nf_buf_puts(&b, "null");
         }
+        nf_buf_puts(&b, ", \"instances\": [");
+        for (size_t i = 0; i < cy->ninst; i++) {
+            const struct nf_instance *in = &cy->inst[i];
+            nf_buf_puts(&b, i ? ", {\"id\": " : "{\"id\": ");
+            nf_buf_json_str(&b, in->id);
+            nf_buf_puts(&b, ", \"zone\": ");
+            nf_buf_json_str(&b, in->az);
+            nf_buf_printf(&b, ", \"market\": \"%s\", \"state\": ", nf_market_name(in->market));
+            nf_buf_json_str(&b, in->state);
+            nf_buf_puts(&b, "}");
+        }
+        nf_buf_puts(&b, "]");
         nf_buf_puts(&b, ", \"nodes\": [");
         for (size_t i = 0; i < cy->last_view.nnodes; i++) {
             const struct nf_node_info *n = &cy->last_view.nodes[i];
@@ -264,6 +285,15 @@ int nf_cmd_explain(int argc, char **argv)
         for (size_t i = 0; i < plan.ntrail; i++)
             outf("  %-20s %-9s %s\n", plan.trail[i].rule,
                  nf_trail_status_name(plan.trail[i].status), plan.trail[i].detail);
+        if (cy->ports.cloud != NULL) {
+            outf("\ninstances counted (carrying every tag of aws.pool_tags = %s):\n",
+                 cfg.aws_pool_tags);
+            for (size_t i = 0; i < cy->ninst; i++)
+                outf("  %-20s %-12s %-9s %s\n", cy->inst[i].id, cy->inst[i].az,
+                     nf_market_name(cy->inst[i].market), cy->inst[i].state);
+            if (cy->ninst == 0)
+                outf("  none\n");
+        }
         outf("\nnodes:\n");
         for (size_t i = 0; i < cy->last_view.nnodes; i++) {
             const struct nf_node_info *n = &cy->last_view.nodes[i];

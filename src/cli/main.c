@@ -78,7 +78,9 @@ static const struct command commands[] = {
      "  --trace FILE   CSV with header t_seconds,value (one value per interval)\n"
      "  --policy P     a policy to score; repeat to compare several\n"
      "  --json         print the report as JSON instead of a table\n"
-     "  --html FILE    also write a self-contained HTML report with charts\n"
+     "  --html FILE    also write a self-contained HTML report with charts (- for standard\n"
+     "                 output; FILE must be a regular file or new: links, devices, FIFOs and\n"
+     "                 directories are refused)\n"
      "  --seed N       random seed (same seed and inputs: same report)\n"
      "\n"
      "Exit status: 0 ok, 1 runtime failure, 2 bad usage, config or trace.\n"},
@@ -164,7 +166,8 @@ static const struct command commands[] = {
      "\n"
      "Exit status: 0 ok; 2 bad usage, config or input (one line on stderr naming the field).\n"},
     {"check-config", nf_cmd_check_config, "print the effective configuration, or its problems",
-     "usage: nodefleet check-config [--config FILE] [--set name=value]... [--example | --docs]\n"
+     "usage: nodefleet check-config [--config FILE] [--set name=value]...\n"
+     "                              [--example | --docs | --iam-policy]\n"
      "\n"
      "Loads defaults < FILE < environment < --set, all or nothing, and prints the effective\n"
      "configuration (secrets masked, each value's source noted) then 'configuration OK';\n"
@@ -172,7 +175,9 @@ static const struct command commands[] = {
      "The file may also be named by NODEFLEET_CONFIG.\n"
      "\n"
      "  --example   print a complete example config file (every setting, its default, help)\n"
-     "  --docs      print the settings reference in Markdown (docs/configuration.md)\n"},
+     "  --docs      print the settings reference in Markdown (docs/configuration.md)\n"
+     "  --iam-policy  print the least-privilege IAM policy for this configuration (pool\n"
+     "                tags, table, topic, queue, secrets filled in)\n"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

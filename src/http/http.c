@@ -370,12 +370,12 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
             sleep_s(wait);
             left -= wait;
         }
-        ao.timeout_s = o->timeout_s < left ? o->timeout_s : left;
-        ao.connect_timeout_s = o->connect_timeout_s < left ? o->connect_timeout_s : left;
-        if (ao.timeout_s < 0.001)
-            ao.timeout_s = 0.001;
-        if (ao.connect_timeout_s < 0.001)
-            ao.connect_timeout_s = 0.001;
+        if (o->total_timeout_s > 0) { /* 0 in a timeout means none: keep it so */
+            if (o->timeout_s <= 0 || o->timeout_s > left)
+                ao.timeout_s = left > 0.001 ? left : 0.001;
+            if (o->connect_timeout_s <= 0 || o->connect_timeout_s > left)
+                ao.connect_timeout_s = left > 0.001 ? left : 0.001;
+        }
         CURLcode transport = CURLE_OK;
         resp->attempts = i + 1;
         rc = attempt(h, method, url, body, body_len, &ao, resp, headers, err, &transport);

@@ -11,6 +11,7 @@
 
 #include "../util/base64.h"
 #include "../util/buf.h"
+#include "../util/files.h"
 #include "../util/yaml_depth.h"
 
 void nf_kube_auth_free(struct nf_kube_auth *a)
@@ -194,13 +195,16 @@ int nf_kubeconfig_parse(const char *data, size_t len, const char *file, const ch
                         struct nf_kube_auth *out, struct nf_err *err)
 {
     memset(out, 0, sizeof *out);
+    char shown[NF_PATH_SHOWN_MAX + 1]; /* the path in messages: long ones lose their middle */
+    const char *path = file;
+    file = nf_path_shown(path, shown);
     if (len > NF_KUBECONFIG_MAX)
         return nf_err_set(err, NF_E_CONFIG, "%s: larger than %d bytes", file, NF_KUBECONFIG_MAX);
     struct kc k = {.file = file, .err = err};
-    const char *slash = strrchr(file, '/');
+    const char *slash = strrchr(path, '/');
     if (slash)
-        snprintf(k.dir, sizeof k.dir, "%.*s", (int)(slash - file), file);
-    if (slash == file)
+        snprintf(k.dir, sizeof k.dir, "%.*s", (int)(slash - path), path);
+    if (slash == path)
         snprintf(k.dir, sizeof k.dir, "/");
     unsigned long deep_line = 0;
     char deep_why[128];

@@ -796,12 +796,6 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
                           "glitch in the data?",
                           trace->file, mx, peak_workers, p->peak_percentile,
                           out->trace_percentile_value, NF_SIM_PEAK_WORKERS_MAX);
-    double min_span = 10 * p->interval_s;
-    if (trace->end - trace->t[0] < min_span)
-        return nf_err_set(err, NF_E_INPUT,
-                          "%s: the trace spans %gs; a simulation needs at least 10 decision "
-                          "intervals (10 x sim.interval_s = %gs)",
-                          trace->file, trace->end - trace->t[0], min_span);
 
     struct grid g = {.dt = p->sample_s, .end = trace->end};
     out->span_s = trace->end;

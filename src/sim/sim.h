@@ -18,8 +18,9 @@
  *   The oracle has perfect foresight and instant boot: exactly the workers needed (within
  *   min/max) at each instant, paid at the configured spot share, no billing minimum.
  *   Refused (NF_E_INPUT, exit 2), so that every report means something: a trace whose peak
- *   would need more than NF_SIM_PEAK_WORKERS_MAX workers, and one shorter than 10 decision
- *   intervals. Prices are above 0, so cost ratios are always defined.
+ *   would need more than NF_SIM_PEAK_WORKERS_MAX workers (the trace reader bounds the rest:
+ *   steps of at least 1 s, values up to 1e12). Prices are above 0, so cost ratios are
+ *   always defined.
  */
 #ifndef NF_SIM_H
 #define NF_SIM_H

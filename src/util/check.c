@@ -31,47 +31,16 @@ static bool hex(char c)
 
 int nf_check_text(const char *s, bool allow_newlines, const char **why)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        if (c < 0x20 || c == 0x7f) {
-            if (allow_newlines && (c == '\n' || c == '\t' || c == '\r')) {
-                p++;
-                continue;
-            }
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = nf_utf8_len(p); /* 0: not UTF-8, or a C1 control character */
+        if (n == 1 && (*p < 0x20 || *p == 0x7f) &&
+            !(allow_newlines && (*p == '\n' || *p == '\t' || *p == '\r')))
             return no(why, "contains a control character");
-        }
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        /* UTF-8: the lead byte says how many continuation bytes follow; no overlong forms,
-         * no surrogates, nothing above U+10FFFF */
-        int more;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            more = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            more = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            more = 3;
-            cp = c & 0x07;
-        } else {
-            return no(why, "is not valid UTF-8");
-        }
-        for (int i = 1; i <= more; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return no(why, "is not valid UTF-8");
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return no(why, "is not valid UTF-8");
-        if (cp >= 0x80 && cp <= 0x9f)
-            return no(why, "contains a control character");
-        p += more + 1;
+        if (n == 0)
+            return no(why, *p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f
+                               ? "contains a control character"
+                               : "is not valid UTF-8");
+        p += n;
     }
     return NF_OK;
 }

@@ -356,6 +356,39 @@ class EC2(unittest.TestCase):
             self.assertIn(states[i], ("shutting-down", "terminated"))
         self.assertEqual(len(json.loads(LAB.run("list", env=env).stdout)), 4)
 
+    def test_node_fleets_workers_are_found_and_tagged_by_the_pool_tags(self):
+        # issue 10 (5b): a cluster whose workers node-fleet launched (Role=k3s-worker,
+        # Project=node-fleet) is seen with aws.pool_tags set to those tags, and only then
+        project = uid("proj")
+        ami = LAB.aws("ec2", "describe-images", "--owners", "amazon")["Images"][0]["ImageId"]
+        LAB.aws("ec2", "run-instances", "--image-id", ami, "--count", "2",
+                "--tag-specifications",
+                "ResourceType=instance,Tags=[{Key=Role,Value=k3s-worker},"
+                "{Key=Project,Value=%s}]" % project)
+        c = uid("pool")
+        tags = "Role=k3s-worker,Project=" + project
+        self.assertEqual(json.loads(LAB.run("list", env=self.env(c)).stdout), [])
+        env = self.env(c, NODEFLEET_POOL_TAGS=tags)
+        adopted = json.loads(LAB.run("list", env=env).stdout)
+        self.assertEqual(len(adopted), 2)
+        # what it launches carries the same tags, so the next list counts it too
+        self.assertEqual(LAB.run("launch", 1, 0, "up-9", env=env).returncode, 0)
+        self.assertEqual(len(json.loads(LAB.run("list", env=env).stdout)), 3)
+        res = LAB.aws("ec2", "describe-instances", "--filters", "Name=tag:Project,Values=" + project,
+                      "Name=tag:nodefleet:intent,Values=up-9")
+        launched = [i for r in res["Reservations"] for i in r["Instances"]]
+        self.assertEqual(len(launched), 1)
+        # and the IAM policy printed for that configuration lets it terminate exactly those
+        r = subprocess.run([LAB.nodefleet, "check-config", "--iam-policy"], env=env,
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        term = next(x for x in json.loads(r.stdout)["Statement"]
+                    if x["Action"] == "ec2:TerminateInstances")
+        self.assertEqual(term["Condition"]["StringEquals"],
+                         {"aws:ResourceTag/Role": "k3s-worker", "aws:ResourceTag/Project": project})
+        ids = [i["id"] for i in adopted]
+        self.assertEqual(LAB.run("terminate", *ids, env=env).returncode, 0)
+
     def test_the_server_is_found_by_tag(self):
         r = LAB.run("find-server", env=self.env(uid("pool")))
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -213,6 +213,10 @@ class Modes(unittest.TestCase):
         self.assertEqual(e["last"]["action"], "scale_up")
         self.assertTrue(e["now"]["trail"])
         self.assertEqual(len(e["nodes"]), 3)
+        # the instances it counts, before anything acts (the node-fleet migration's check)
+        self.assertEqual(sorted(i["id"] for i in e["instances"]),
+                         sorted(i["InstanceId"] for i in LAB.instances()))
+        self.assertIn("instances counted", nf("explain").stdout)
 
     def test_lambda_runtime_one_cycle_per_event_with_emf_metrics(self):
         api = RuntimeAPI()

@@ -1,0 +1,146 @@
+/* iam_policy.c - the least-privilege IAM policy for the effective configuration
+ * (`nodefleet check-config --iam-policy`): what the README's policy says, with this pool's
+ * tags, table, topic, queue, secrets and template filled in, so that the policy always
+ * follows the configuration (a pool found by node-fleet's tags is terminable by them). */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../adapters/ec2.h"
+#include "cli.h"
+#include "iam_policy.h"
+
+static json_t *statement(const char *sid, json_t *action, json_t *resource)
+{
+    return json_pack("{s:s, s:s, s:o, s:o}", "Sid", sid, "Effect", "Allow", "Action", action,
+                     "Resource", resource);
+}
+
+static json_t *arn(const char *fmt, const char *a, const char *b)
+    __attribute__((format(printf, 1, 0)));
+static json_t *arn(const char *fmt, const char *a, const char *b)
+{
+    struct nf_buf buf;
+    nf_buf_init(&buf, 8192);
+    nf_buf_printf(&buf, fmt, a, b);
+    json_t *j = json_string(buf.data ? buf.data : "");
+    nf_buf_free(&buf);
+    return j;
+}
+
+/* A Secrets Manager id as a resource: an ARN as it is, a name with the random suffix AWS adds. */
+static json_t *secret_arn(const char *region, const char *id)
+{
+    if (strncmp(id, "arn:", 4) == 0)
+        return json_string(id);
+    return arn("arn:aws:secretsmanager:%s:*:secret:%s-*", region, id);
+}
+
+int nf_iam_policy(const struct nf_config *cfg, struct nf_buf *out, struct nf_err *err)
+{
+    const char *region = cfg->aws_region[0] ? cfg->aws_region : "*";
+    struct nf_ec2 e;
+    memset(&e, 0, sizeof e);
+    int rc = nf_ec2_parse_pool_tags(cfg->aws_pool_tags, cfg->cluster_id, &e, err);
+    if (rc != NF_OK)
+        return rc;
+    json_t *st = json_array();
+    if (strcmp(cfg->cloud, "ec2") == 0) {
+        json_t *tmpl;
+        if (strncmp(cfg->aws_launch_template, "lt-", 3) == 0)
+            tmpl = arn("arn:aws:ec2:%s:*:launch-template/%s", region, cfg->aws_launch_template);
+        else
+            tmpl = arn("arn:aws:ec2:%s:*:launch-template/%s", region, "*");
+        json_array_append_new(
+            st, statement("LaunchFromTheTemplate", json_string("ec2:RunInstances"), tmpl));
+        json_t *res = json_array();
+        static const char *const kinds[] = {
+            "instance/*",       "volume/*",   "network-interface/*",     "subnet/*",
+            "security-group/*", "key-pair/*", "spot-instances-request/*"};
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+            json_array_append_new(res, arn("arn:aws:ec2:%s:*:%s", region, kinds[i]));
+        json_array_append_new(res, arn("arn:aws:ec2:%s::%s", region, "image/*"));
+        json_array_append_new(st,
+                              statement("LaunchResources", json_string("ec2:RunInstances"), res));
+        json_t *tag =
+            statement("TagOnLaunchOnly", json_string("ec2:CreateTags"),
+                      json_pack("[o, o, o]", arn("arn:aws:ec2:%s:*:%s", region, "instance/*"),
+                                arn("arn:aws:ec2:%s:*:%s", region, "volume/*"),
+                                arn("arn:aws:ec2:%s:*:%s", region, "spot-instances-request/*")));
+        json_object_set_new(
+            tag, "Condition",
+            json_pack("{s:{s:s}}", "StringEquals", "ec2:CreateAction", "RunInstances"));
+        json_array_append_new(st, tag);
+        json_array_append_new(st, statement("PassTheWorkerRole", json_string("iam:PassRole"),
+                                            json_string("arn:aws:iam::*:role/k3s-worker")));
+        json_array_append_new(
+            st, statement("ListInstances", json_string("ec2:DescribeInstances"), json_string("*")));
+        /* termination follows the pool's tags: every one of them must be on the instance */
+        json_t *eq = json_object();
+        for (int i = 0; i < e.ntags; i++) {
+            char k[200];
+            snprintf(k, sizeof k, "aws:ResourceTag/%s", e.tags[i].key);
+            json_object_set_new(eq, k, json_string(e.tags[i].value));
+        }
+        json_t *term = statement("TerminatePoolWorkers", json_string("ec2:TerminateInstances"),
+                                 arn("arn:aws:ec2:%s:*:%s", region, "instance/*"));
+        json_object_set_new(term, "Condition", json_pack("{s:o}", "StringEquals", eq));
+        json_array_append_new(st, term);
+    }
+    if (strncmp(cfg->store, "dynamodb", 8) == 0) {
+        const char *table = cfg->store[8] == ':' ? cfg->store + 9 : cfg->dynamodb_table;
+        json_t *s =
+            statement("PoolState", json_pack("[s, s]", "dynamodb:GetItem", "dynamodb:UpdateItem"),
+                      arn("arn:aws:dynamodb:%s:*:table/%s", region, table));
+        json_object_set_new(s, "Condition",
+                            json_pack("{s:{s:[s]}}", "ForAllValues:StringEquals",
+                                      "dynamodb:LeadingKeys", cfg->cluster_id));
+        json_array_append_new(st, s);
+    }
+    if (cfg->aws_prometheus_secret[0] || cfg->aws_slack_webhook_secret[0]) {
+        json_t *res = json_array();
+        if (cfg->aws_prometheus_secret[0])
+            json_array_append_new(res, secret_arn(region, cfg->aws_prometheus_secret));
+        if (cfg->aws_slack_webhook_secret[0])
+            json_array_append_new(res, secret_arn(region, cfg->aws_slack_webhook_secret));
+        json_array_append_new(
+            st, statement("Secrets", json_string("secretsmanager:GetSecretValue"), res));
+    }
+    if (cfg->aws_sns_topic_arn[0])
+        json_array_append_new(st, statement("Notify", json_string("sns:Publish"),
+                                            json_string(cfg->aws_sns_topic_arn)));
+    if (cfg->aws_cloudwatch_namespace[0]) {
+        json_t *s = statement("Metrics", json_string("cloudwatch:PutMetricData"), json_string("*"));
+        json_object_set_new(s, "Condition",
+                            json_pack("{s:{s:s}}", "StringEquals", "cloudwatch:namespace",
+                                      cfg->aws_cloudwatch_namespace));
+        json_array_append_new(st, s);
+    }
+    if (cfg->aws_interruption_queue_url[0]) {
+        /* https://sqs.REGION.amazonaws.com/ACCOUNT/NAME -> arn:aws:sqs:REGION:ACCOUNT:NAME */
+        const char *u = cfg->aws_interruption_queue_url;
+        const char *path = strchr(u + strcspn(u, ":") + 3, '/');
+        char acct[64] = "*", name[400] = "*";
+        if (path != NULL)
+            sscanf(path, "/%63[^/]/%399s", acct, name);
+        struct nf_buf res;
+        nf_buf_init(&res, 8192);
+        nf_buf_printf(&res, "arn:aws:sqs:%s:%s:%s", region, acct, name);
+        json_array_append_new(
+            st, statement("SpotInterruptions",
+                          json_pack("[s, s]", "sqs:ReceiveMessage", "sqs:DeleteMessage"),
+                          json_string(res.data ? res.data : "")));
+        nf_buf_free(&res);
+    }
+    json_t *doc = json_pack("{s:s, s:o}", "Version", "2012-10-17", "Statement", st);
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (text == NULL)
+        return nf_err_set(err, NF_E_NOMEM, "out of memory");
+    nf_buf_puts(out, text);
+    nf_buf_puts(out, "\n");
+    free(text);
+    return NF_OK;
+}
