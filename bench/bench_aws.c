@@ -13,13 +13,8 @@
 #include "aws/xml.h"
 #include "util/buf.h"
 #include "util/parse.h"
+#include "util/clock.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* One instance as EC2 describes it (the fields of the API reference's example answer,
  * five tags, one network interface), about 2.5 KB. */
@@ -152,13 +147,13 @@ int main(int argc, char **argv)
             size_t seen = 0;
             for (int i = 0; i < n; i++) {
                 struct nf_aws_request rq;
-                double t0 = now_s();
+                double t0 = nf_mono_now();
                 if (nf_aws_build(&c, &nf_aws_ec2, &op, params, &cr, 1764400000 + i, 1, &rq, &err) !=
                     NF_OK) {
                     fprintf(stderr, "bench_aws: %s\n", err.msg);
                     return 1;
                 }
-                double t1 = now_s();
+                double t1 = nf_mono_now();
                 json_t *res = NULL;
                 struct nf_aws_error ae;
                 if (nf_aws_parse(&nf_aws_ec2, &op, 200, NULL, body.data, body.len, &res, &ae,
@@ -166,7 +161,7 @@ int main(int argc, char **argv)
                     fprintf(stderr, "bench_aws: %s\n", err.msg);
                     return 1;
                 }
-                double t2 = now_s();
+                double t2 = nf_mono_now();
                 seen += json_array_size(json_object_get(res, "Reservations"));
                 json_decref(res);
                 nf_aws_request_free(&rq);
@@ -178,11 +173,11 @@ int main(int argc, char **argv)
             /* of the parse: reading the XML alone */
             for (int i = 0; i < n; i++) {
                 struct nf_xml_doc d;
-                double t0 = now_s();
+                double t0 = nf_mono_now();
                 if (nf_xml_parse(body.data, body.len, &d, &err) != NF_OK)
                     return 1;
                 nf_xml_free(&d);
-                xml[b] += now_s() - t0;
+                xml[b] += nf_mono_now() - t0;
             }
             total[b] = build[b] + parse[b];
         }

@@ -7,20 +7,15 @@
 
 #include "config/config.h"
 #include "core/policy.h"
+#include "util/clock.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(void)
 {
     struct nf_config cfg;
     nf_config_defaults(&cfg);
     struct nf_policy pol;
-    if (nf_policy_init(&pol, "seed", &cfg, NULL) != NF_OK)
+    if (nf_config_policy(&pol, "seed", &cfg, NULL) != NF_OK)
         return 1;
     /* 15 minutes of 15-s samples, idle (the longest walk: the 600 s idle window) */
     struct nf_sample s[61];
@@ -40,13 +35,13 @@ int main(void)
                                  .last_scale_down = NAN};
     struct nf_plan plan;
     const int n = 200000;
-    double t0 = now_s();
+    double t0 = nf_mono_now();
     int downs = 0;
     for (int i = 0; i < n; i++) {
         nf_policy_decide(&pol, &obs, &plan);
         downs += plan.action == NF_ACTION_SCALE_DOWN;
     }
-    double dt = now_s() - t0;
+    double dt = nf_mono_now() - t0;
     printf("seed decision in process: %.2f us per call (%d calls, 61 samples, %d scale-downs)\n",
            dt / n * 1e6, n, downs);
     return downs == n ? 0 : 1;

@@ -10,15 +10,10 @@
 #include "config/config.h"
 #include "kube/drainable.h"
 #include "kube/kcluster.h"
+#include "util/clock.h"
 
 extern char **environ;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int on_pod(void *c, const json_t *item, struct nf_err *err)
 {
@@ -40,28 +35,28 @@ int main(int argc, char **argv)
     struct nf_kcluster c;
     nf_kcluster_init(&c, cfg.kube_market_label, cfg.kube_market_spot_value);
     int status = 0;
-    double t0 = now_s();
+    double t0 = nf_mono_now();
     if (strcmp(what, "pods") == 0) { /* the pods alone, for the peak-memory figure */
         if (nf_kube_list(&k, "/api/v1/pods", NULL, on_pod, &c, &err) != NF_OK) {
             fprintf(stderr, "bench_kube: %s\n", err.msg);
             status = 1;
         } else {
             printf("{\"pods\": %zu, \"seconds\": %.3f, \"requests\": %ld, \"arena_mb\": %.1f}\n",
-                   c.npods, now_s() - t0, k.requests, c.arena.bytes / 1048576.0);
+                   c.npods, nf_mono_now() - t0, k.requests, c.arena.bytes / 1048576.0);
         }
     } else {
         if (nf_kube_snapshot(&k, &c, &err) != NF_OK) {
             fprintf(stderr, "bench_kube: %s\n", err.msg);
             status = 1;
         } else {
-            double snap = now_s() - t0;
+            double snap = nf_mono_now() - t0;
             const int rounds = 20;
             double best = 1e9, sum = 0;
             size_t drainable = 0;
             struct nf_drain_verdict *v = calloc(c.nnodes + 1, sizeof *v);
             size_t *out = calloc(c.nnodes + 1, sizeof *out);
             for (int r = 0; r < rounds && v && out; r++) {
-                double a = now_s();
+                double a = nf_mono_now();
                 struct nf_kindex *ix = NULL;
                 if (nf_kindex_build(&c, &ix, &err) != NF_OK) {
                     status = 1;
@@ -69,7 +64,7 @@ int main(int argc, char **argv)
                 }
                 nf_drain_choose(&c, ix, 0, -1, out, v);
                 nf_kindex_free(ix);
-                double d = now_s() - a;
+                double d = nf_mono_now() - a;
                 sum += d;
                 best = d < best ? d : best;
             }

@@ -9,20 +9,12 @@
 
 #include "../prom/prom_source.h"
 #include "../util/log.h"
+#include "../util/clock.h"
 
 static double real_now(void *ctx)
 {
     (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-double nf_mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return nf_wall_now();
 }
 
 const struct nf_clock_port nf_real_clock_port = {.name = "real", .now = real_now};

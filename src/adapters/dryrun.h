@@ -17,6 +17,5 @@ struct nf_prom_view {
 };
 extern const struct nf_cluster_port nf_prom_view_cluster_port;
 
-double nf_mono_now(void);
 
 #endif

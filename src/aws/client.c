@@ -13,26 +13,11 @@
 #include "../util/parse.h"
 #include "../util/timefmt.h"
 #include "crypto.h"
+#include "../util/clock.h"
 
 #define NF_AWS_QUOTA_MAX    500
 #define NF_AWS_RETRY_COST   5
 #define NF_AWS_TIMEOUT_COST 10
-
-static double real_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void real_sleep(double s)
-{
-    if (s <= 0)
-        return;
-    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 int nf_aws_env_check(char *const *envp, struct nf_err *err)
 {
@@ -85,11 +70,10 @@ int nf_aws_client_init(struct nf_aws_client *c, const char *region, char *const 
     c->connect_timeout_s = 3;
     c->timeout_s = 10;
     c->quota = NF_AWS_QUOTA_MAX;
-    c->now = real_now;
-    c->sleep = real_sleep;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    c->rng = (uint64_t)ts.tv_nsec * 2654435761u + (uint64_t)ts.tv_sec;
+    c->now = nf_wall_now;
+    c->sleep = nf_sleep_s;
+    double m = nf_mono_now();
+    c->rng = (uint64_t)((m - floor(m)) * 1e9) * 2654435761u + (uint64_t)m;
     rc = nf_aws_region(&c->creds, region, c->region, sizeof c->region, err);
     if (rc != NF_OK) {
         nf_aws_client_free(c);

@@ -34,7 +34,7 @@ int nf_cmd_decide(int argc, char **argv)
         return st;
     struct nf_policy pol;
     struct nf_err err = {0};
-    if (nf_policy_init(&pol, policy ? policy : cfg.policy, &cfg, &err) != NF_OK)
+    if (nf_config_policy(&pol, policy ? policy : cfg.policy, &cfg, &err) != NF_OK)
         return nf_cli_usage_error(&cli, "%s", err.msg);
 
     struct nf_buf in;

@@ -9,20 +9,7 @@
 #include "../util/log.h"
 #include "../util/parse.h"
 #include "cli.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
+#include "../util/clock.h"
 
 /* A node name as Kubernetes allows it (a DNS subdomain): checked before anything is opened. */
 static bool node_name_ok(const char *s)
@@ -112,14 +99,14 @@ int nf_cmd_drain(int argc, char **argv)
         nf_kube_close(&k);
         return 2;
     }
-    double started = now_s();
+    double started = nf_wall_now();
     struct nf_drain_report rep;
     for (;;) {
-        rc = nf_kube_drain_step(&k, node, started, now_s(), &o, &rep, &err);
+        rc = nf_kube_drain_step(&k, node, started, nf_wall_now(), &o, &rep, &err);
         if (rc != NF_OK) {
             /* the API server unreachable: the drain stands; keep trying to the deadline.
              * Anything else (refused credentials or RBAC, a broken answer) ends it now. */
-            if (rc != NF_E_UNAVAILABLE || now_s() - started > cfg.kube_drain_timeout + 60) {
+            if (rc != NF_E_UNAVAILABLE || nf_wall_now() - started > cfg.kube_drain_timeout + 60) {
                 struct nf_err pe = {0};
                 int now_cordoned = probe(&k, node, &pe);
                 fprintf(stderr, "nodefleet drain: %s; the drain did not finish: node %s %s\n",
@@ -137,7 +124,7 @@ int nf_cmd_drain(int argc, char **argv)
             }
             nf_log(NF_LOG_WARN, "drain step failed; retrying", NF_LF_STR("node", node),
                    NF_LF_STR("error", err.msg), NF_LF_END);
-            sleep_s(2);
+            nf_sleep_s(2);
             continue;
         }
         if (rep.state == NF_DRAIN_DONE) {
@@ -158,7 +145,7 @@ int nf_cmd_drain(int argc, char **argv)
         }
         nf_log(NF_LOG_INFO, "draining", NF_LF_STR("node", node), NF_LF_STR("status", rep.why),
                NF_LF_END);
-        sleep_s(rep.retry_in_s > 0 ? rep.retry_in_s : 1);
+        nf_sleep_s(rep.retry_in_s > 0 ? rep.retry_in_s : 1);
     }
     nf_kube_close(&k);
     return st;

@@ -21,7 +21,7 @@ int nf_cmd_observe(int argc, char **argv)
         return st;
     struct nf_err err = {0};
     struct nf_policy pol;
-    if (nf_policy_init(&pol, cfg.policy, &cfg, &err) != NF_OK)
+    if (nf_config_policy(&pol, cfg.policy, &cfg, &err) != NF_OK)
         return nf_cli_usage_error(&cli, "%s", err.msg);
     struct nf_prom_source *prom = NULL;
     int rc = nf_prom_source_new(&cfg, &prom, &err);

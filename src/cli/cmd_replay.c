@@ -149,7 +149,7 @@ int nf_cmd_replay(int argc, char **argv)
     if (nspecs == 0)
         specs[nspecs++] = cfg.policy;
     for (size_t i = 0; i < nspecs; i++)
-        if (nf_policy_init(&pols[i], specs[i], &cfg, &err) != NF_OK)
+        if (nf_config_policy(&pols[i], specs[i], &cfg, &err) != NF_OK)
             return nf_cli_usage_error(&cli, "%s", err.msg);
 
     struct nf_prom_source *prom = NULL;

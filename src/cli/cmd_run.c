@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "controller.h"
 #include "status_page.h"
+#include "../util/clock.h"
 
 #ifndef NF_VERSION
 #define NF_VERSION "dev"
@@ -44,8 +45,7 @@ static void sleep_until(double until)
             return;
         if (left > 0.25)
             left = 0.25;
-        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(left * 1e9)};
-        nanosleep(&ts, NULL);
+        nf_nap_s(left);
     }
 }
 

@@ -12,6 +12,7 @@
 #include "../util/timefmt.h"
 #include "cli.h"
 #include "controller.h"
+#include "../util/clock.h"
 
 extern char **environ;
 
@@ -117,9 +118,7 @@ int nf_cmd_status(int argc, char **argv)
         nf_aws_models_free();
         return nf_err_exit_status(rc);
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double now = (double)ts.tv_sec;
+    double now = floor(nf_wall_now());
     if (json) {
         struct nf_buf b;
         nf_buf_init(&b, 8u << 20);

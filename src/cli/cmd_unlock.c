@@ -10,6 +10,7 @@
 #include "../adapters/stores.h"
 #include "../util/timefmt.h"
 #include "cli.h"
+#include "../util/clock.h"
 
 extern char **environ;
 
@@ -29,9 +30,7 @@ int nf_cmd_unlock(int argc, char **argv)
         fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
         return nf_err_exit_status(rc);
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double now = (double)ts.tv_sec;
+    double now = floor(nf_wall_now());
     struct nf_lease was;
     rc = h.port->unlock(h.ctx, now, &was, &err);
     int status = 0;

@@ -12,6 +12,7 @@
 
 #include "../aws/support.h"
 #include "../util/log.h"
+#include "../util/clock.h"
 
 /* basic auth for Prometheus from a Secrets Manager secret {"username", "password"} */
 static int prometheus_secret(struct nf_controller *c, struct nf_err *err)
@@ -92,7 +93,7 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
 {
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
-    int rc = nf_policy_init(&c->pol, cfg->policy, cfg, err);
+    int rc = nf_config_policy(&c->pol, cfg->policy, cfg, err);
     if (rc != NF_OK)
         return rc;
     bool need_aws = strcmp(cfg->cloud, "ec2") == 0 || cfg->aws_prometheus_secret[0] ||
@@ -256,11 +257,9 @@ static void cloudwatch(struct nf_controller *c, const struct nf_plan *plan, doub
 
 int nf_controller_cycle(struct nf_controller *c, struct nf_plan *plan, struct nf_err *err)
 {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    double a = nf_mono_now();
     int rc = nf_cycle_run(c->cycle, plan, err);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    double took = nf_mono_now() - a;
     if (rc == NF_OK && !c->cfg.dry_run)
         cloudwatch(c, plan, took);
     return rc;

@@ -12,7 +12,6 @@
 
 #include "../core/policy.h"
 #include "config_internal.h"
-#include "../http/http.h"
 #include "../util/addr.h"
 #include "../util/check.h"
 #include "../util/files.h"
@@ -870,4 +869,48 @@ int nf_config_load_env(struct nf_config *out, char *const *envp)
         fprintf(stderr, "%s", probs.data ? probs.data : err.msg);
     nf_buf_free(&probs);
     return rc;
+}
+
+/* ---- the policy's parameters, from the configuration (the core never sees the config) ---- */
+
+void nf_config_seed_params(struct nf_seed_params *sp, const struct nf_config *cfg)
+{
+    sp->min_nodes = (int)cfg->min_nodes;
+    sp->max_nodes = (int)cfg->max_nodes;
+    sp->up_cpu = cfg->scale_up_threshold_cpu;
+    sp->up_memory = cfg->scale_up_threshold_memory;
+    sp->up_pending = (double)cfg->scale_up_threshold_pending_pods;
+    sp->up_for = cfg->scale_up_for;
+    sp->up_queue = cfg->scale_up_threshold_queue_depth;
+    sp->up_latency_ms = cfg->scale_up_threshold_latency_p95_ms;
+    sp->up_error_pct = cfg->scale_up_threshold_error_rate_pct;
+    sp->up_app_for = cfg->scale_up_app_for;
+    sp->up_step = (int)cfg->scale_up_step;
+    sp->up_urgent_step = (int)cfg->scale_up_urgent_step;
+    sp->urgent_cpu = cfg->scale_up_urgent_cpu;
+    sp->urgent_pending = (double)cfg->scale_up_urgent_pending_pods;
+    sp->down_cpu = cfg->scale_down_threshold_cpu;
+    sp->down_memory = cfg->scale_down_threshold_memory;
+    sp->down_for = cfg->scale_down_for;
+    sp->cooldown_up = cfg->cooldown_scale_up;
+    sp->cooldown_down = cfg->cooldown_scale_down;
+    sp->ntriggers = cfg->ntriggers;
+    for (int k = 0; k < cfg->ntriggers; k++) {
+        struct nf_trigger_rule *r = &sp->triggers[k];
+        const struct nf_trigger *t = &cfg->triggers[k];
+        snprintf(r->name, sizeof r->name, "%s", t->name);
+        r->below = t->below;
+        r->threshold = t->threshold;
+        r->for_s = t->for_s;
+        r->scale_by = (int)t->scale_by;
+    }
+}
+
+int nf_config_policy(struct nf_policy *p, const char *spec, const struct nf_config *cfg,
+                     struct nf_err *err)
+{
+    struct nf_seed_params sp;
+    memset(&sp, 0, sizeof sp);
+    nf_config_seed_params(&sp, cfg);
+    return nf_policy_init(p, spec, &sp, err);
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../core/policy.h"
 #include "../core/types.h"
 #include "../util/buf.h"
 #include "../util/err.h"
@@ -51,7 +52,6 @@ struct nf_config_origin {
 
 /* A custom trigger (KEDA's Prometheus trigger is the model): scale up by `scale_by` when
  * `query` stays above (or below) `threshold` for `for_s` seconds. Set in the file only. */
-#define NF_TRIGGER_NAME_MAX 48
 struct nf_trigger {
     char name[NF_TRIGGER_NAME_MAX];
     char query[NF_CONFIG_STR_MAX];
@@ -98,6 +98,12 @@ struct nf_config_sources {
 
 /* Fill `c` with every default. Cannot fail: the defaults are checked by tests. */
 void nf_config_defaults(struct nf_config *c);
+
+/* The seed policy's parameters from the configuration, and a policy bound to them: the
+ * configuration side builds what the pure core needs (the core never includes the config). */
+void nf_config_seed_params(struct nf_seed_params *sp, const struct nf_config *cfg);
+int nf_config_policy(struct nf_policy *p, const char *spec, const struct nf_config *cfg,
+                     struct nf_err *err);
 
 int nf_config_load(struct nf_config *out, const struct nf_config_sources *src,
                    struct nf_buf *problems, struct nf_err *err);

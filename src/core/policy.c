@@ -107,40 +107,7 @@ int nf_policy_spec_check(const char *spec, const char **why)
     return NF_OK;
 }
 
-void nf_seed_params_from_config(struct nf_seed_params *sp, const struct nf_config *cfg)
-{
-    sp->min_nodes = (int)cfg->min_nodes;
-    sp->max_nodes = (int)cfg->max_nodes;
-    sp->up_cpu = cfg->scale_up_threshold_cpu;
-    sp->up_memory = cfg->scale_up_threshold_memory;
-    sp->up_pending = (double)cfg->scale_up_threshold_pending_pods;
-    sp->up_for = cfg->scale_up_for;
-    sp->up_queue = cfg->scale_up_threshold_queue_depth;
-    sp->up_latency_ms = cfg->scale_up_threshold_latency_p95_ms;
-    sp->up_error_pct = cfg->scale_up_threshold_error_rate_pct;
-    sp->up_app_for = cfg->scale_up_app_for;
-    sp->up_step = (int)cfg->scale_up_step;
-    sp->up_urgent_step = (int)cfg->scale_up_urgent_step;
-    sp->urgent_cpu = cfg->scale_up_urgent_cpu;
-    sp->urgent_pending = (double)cfg->scale_up_urgent_pending_pods;
-    sp->down_cpu = cfg->scale_down_threshold_cpu;
-    sp->down_memory = cfg->scale_down_threshold_memory;
-    sp->down_for = cfg->scale_down_for;
-    sp->cooldown_up = cfg->cooldown_scale_up;
-    sp->cooldown_down = cfg->cooldown_scale_down;
-    sp->ntriggers = cfg->ntriggers;
-    for (int k = 0; k < cfg->ntriggers; k++) {
-        struct nf_trigger_rule *r = &sp->triggers[k];
-        const struct nf_trigger *t = &cfg->triggers[k];
-        snprintf(r->name, sizeof r->name, "%s", t->name);
-        r->below = t->below;
-        r->threshold = t->threshold;
-        r->for_s = t->for_s;
-        r->scale_by = (int)t->scale_by;
-    }
-}
-
-int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_config *cfg,
+int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_seed_params *params,
                    struct nf_err *err)
 {
     long long arg = 0;
@@ -154,7 +121,7 @@ int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_config
     p->kind = k;
     snprintf(p->name, sizeof p->name, "%s", spec);
     p->static_size = (int)arg;
-    nf_seed_params_from_config(&p->seed, cfg);
+    p->seed = *params;
     return NF_OK;
 }
 

@@ -2,7 +2,8 @@
  *
  * Contract
  *   A policy spec is a registry name with optional argument: "seed", "static:5".
- *   nf_policy_init() binds a spec to its parameters (taken from the config) once;
+ *   nf_policy_init() binds a spec to its parameters once (the config side builds them:
+ *   nf_config_policy() in config/config.h); the core knows nothing of the configuration;
  *   nf_policy_decide() is then a pure function: observation in, plan out, with a reason and
  *   a trail saying which rules held, which were blocked and by what. It never allocates,
  *   reads no clock and does no I/O. Counts: size = ready + joining (draining workers are on
@@ -15,7 +16,6 @@
 #ifndef NF_CORE_POLICY_H
 #define NF_CORE_POLICY_H
 
-#include "../config/config.h"
 #include "../util/err.h"
 #include "types.h"
 
@@ -52,7 +52,7 @@ struct nf_policy {
 /* Is `spec` a valid policy spec? On NF_E_INPUT, `*why` says what is wrong. */
 int nf_policy_spec_check(const char *spec, const char **why);
 
-int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_config *cfg,
+int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_seed_params *params,
                    struct nf_err *err);
 
 void nf_policy_decide(const struct nf_policy *p, const struct nf_observation *obs,
@@ -63,7 +63,5 @@ double nf_policy_lookback(const struct nf_policy *p);
 
 /* The names in the registry, for help text: "seed, static:N". */
 const char *nf_policy_names(void);
-
-void nf_seed_params_from_config(struct nf_seed_params *sp, const struct nf_config *cfg);
 
 #endif

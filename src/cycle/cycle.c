@@ -13,14 +13,6 @@
 /* A scale-up never launches more than this in one cycle (a guard against a wild plan). */
 #define NF_CYCLE_LAUNCH_MAX 200
 
-const char *nf_event_name(enum nf_event_kind k)
-{
-    static const char *const names[] = {"scale_up",       "scale_down",    "drain_started",
-                                        "drain_finished", "drain_aborted", "launch_failed",
-                                        "lease_problem"};
-    return names[k];
-}
-
 void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struct nf_policy *policy,
                    const struct nf_cycle_opts *o, struct nf_sample *history, size_t history_cap)
 {

@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "../util/dynlib.h"
+#include "../util/clock.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -142,9 +143,8 @@ struct nf_http *nf_http_new(struct nf_err *err)
         nf_err_set(err, NF_E_INTERNAL, "cannot create a libcurl handle");
         return NULL;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    h->jitter_state = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)ts.tv_sec << 20);
+    double m = nf_mono_now();
+    h->jitter_state = (unsigned long long)((m - floor(m)) * 1e9) ^ ((unsigned long long)m << 20);
     return h;
 }
 
@@ -198,13 +198,6 @@ static double jitter01(struct nf_http *h)
 {
     h->jitter_state = h->jitter_state * 6364136223846793005ULL + 1442695040888963407ULL;
     return (double)(h->jitter_state >> 11) / 9007199254740992.0;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
 }
 
 static bool retryable_status(long status)
@@ -348,17 +341,12 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
     if (attempts > NF_HTTP_ATTEMPTS_MAX)
         attempts = NF_HTTP_ATTEMPTS_MAX;
     int rc = NF_OK;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = nf_mono_now();
     struct nf_http_opts ao = *o; /* this attempt's timeouts, within the total */
     for (int i = 0; i < attempts; i++) {
         double left = INFINITY;
-        if (o->total_timeout_s > 0) {
-            struct timespec tn;
-            clock_gettime(CLOCK_MONOTONIC, &tn);
-            left = o->total_timeout_s -
-                   ((double)(tn.tv_sec - t0.tv_sec) + (double)(tn.tv_nsec - t0.tv_nsec) / 1e9);
-        }
+        if (o->total_timeout_s > 0)
+            left = o->total_timeout_s - (nf_mono_now() - t0);
         if (i > 0) {
             /* full jitter: uniform in [0, min(cap, base * 2^i)] */
             double ceiling = o->retry_base_s * pow(2, i);
@@ -367,7 +355,7 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
             double wait = jitter01(h) * ceiling;
             if (wait + 0.05 >= left)
                 break; /* no time left for another attempt: the last error stands */
-            sleep_s(wait);
+            nf_sleep_s(wait);
             left -= wait;
         }
         if (o->total_timeout_s > 0) { /* 0 in a timeout means none: keep it so */

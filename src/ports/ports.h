@@ -16,6 +16,7 @@
 #include "../core/placement.h"
 #include "../core/types.h"
 #include "../util/err.h"
+#include "events.h"
 #include "state.h"
 
 struct nf_clock_port {
@@ -114,30 +115,6 @@ struct nf_cloud_port {
      * errors included), for the state to keep. */
     void (*backoff)(void *ctx, const char *az, enum nf_market m, double now, double until);
     size_t (*backoffs)(void *ctx, struct nf_backoff_rec *out, size_t cap, double now);
-};
-
-/* What the cycle tells people about (Slack, SNS, the log). */
-enum nf_event_kind {
-    NF_EV_SCALE_UP,
-    NF_EV_SCALE_DOWN,
-    NF_EV_DRAIN_STARTED,
-    NF_EV_DRAIN_FINISHED,
-    NF_EV_DRAIN_ABORTED,
-    NF_EV_LAUNCH_FAILED,
-    NF_EV_LEASE_PROBLEM
-};
-const char *nf_event_name(enum nf_event_kind k);
-
-struct nf_event {
-    enum nf_event_kind kind;
-    double t;
-    const char *cluster_id;
-    char reason[512];
-    int nodes_before, nodes_after;
-    double cost_per_hour_change; /* USD per hour, + more, - less */
-    char instances[512];         /* "i-0abc, i-0def" */
-    char node[128];
-    bool dry_run;
 };
 
 struct nf_notify_port {

@@ -10,6 +10,7 @@
 
 #include "../http/http.h"
 #include "../util/log.h"
+#include "../util/clock.h"
 
 /* A credentials file larger than this is refused. */
 #define NF_PROM_SECRET_FILE_MAX 16384
@@ -197,18 +198,11 @@ static int api_get(struct nf_prom_source *s, const char *path, const char *query
     return NF_OK;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int nf_prom_instant(struct nf_prom_source *s, const char *query, double at, double *value,
                     struct nf_err *err)
 {
     char params[64];
-    snprintf(params, sizeof params, "&time=%.3f", isfinite(at) ? at : now_s());
+    snprintf(params, sizeof params, "&time=%.3f", isfinite(at) ? at : nf_wall_now());
     struct nf_prom_result res;
     int rc = api_get(s, "/api/v1/query", query, params, &res, err);
     if (rc != NF_OK)

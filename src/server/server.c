@@ -10,6 +10,7 @@
 
 #include "../metrics/expo.h"
 #include "../util/dynlib.h"
+#include "../util/clock.h"
 
 /* libmicrohttpd, opened on first use (see util/dynlib.h for why). */
 static const char *const mhd_names[] = {"MHD_start_daemon",
@@ -77,13 +78,6 @@ void nf_server_set_page(struct nf_server *s, void (*render)(void *ctx, struct nf
     s->page = render; /* set before the first request can be served: start, then set */
 }
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
                              const char *body, size_t len)
 {
@@ -140,7 +134,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (strcmp(url, "/readyz") == 0) {
         char why[160], body[200];
-        if (nf_registry_ready(s->reg, mono_now(), s->interval_s, why, sizeof why))
+        if (nf_registry_ready(s->reg, nf_mono_now(), s->interval_s, why, sizeof why))
             return reply(c, MHD_HTTP_OK, text, "ok\n", 3);
         int n = snprintf(body, sizeof body, "not ready: %s\n", why);
         return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, body, (size_t)n);

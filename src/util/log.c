@@ -2,11 +2,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "log.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 
 static enum nf_log_level threshold = NF_LOG_INFO;
 static FILE *sink_override;
@@ -43,14 +45,14 @@ void nf_log_fields(enum nf_log_level level, const char *msg, const struct nf_log
 {
     if (level < threshold)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    double now = nf_wall_now();
+    time_t secs = (time_t)floor(now);
     struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    gmtime_r(&secs, &tm);
     char when[96];
     snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (long)(ts.tv_nsec / 1000000) % 1000);
+             (long)((now - floor(now)) * 1000) % 1000);
 
     struct nf_buf b;
     nf_buf_init(&b, NF_LOG_LINE_MAX);

@@ -17,21 +17,10 @@
 #include "aws/support.h"
 #include "config/config.h"
 #include "util/parse.h"
+#include "util/clock.h"
 
 extern char **environ;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
-    nanosleep(&ts, NULL);
-}
 
 static int fail(int rc, const struct nf_err *err)
 {
@@ -91,7 +80,7 @@ int main(int argc, char **argv)
         rc = nf_dynamodb_create_table(&ddb, &err);
     } else if (strcmp(cmd, "acquire") == 0 && argc == 4) {
         struct nf_lease l;
-        rc = store->acquire(stx, argv[2], now_s(), arg_num(argv[3]), &l, &err);
+        rc = store->acquire(stx, argv[2], nf_wall_now(), arg_num(argv[3]), &l, &err);
         if (rc == NF_OK || rc == NF_E_CONFLICT)
             print_lease(&l);
     } else if ((strcmp(cmd, "release") == 0 || strcmp(cmd, "renew") == 0 ||
@@ -102,7 +91,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "release") == 0) {
             rc = store->release(stx, &l, &err);
         } else if (strcmp(cmd, "renew") == 0) {
-            rc = store->renew(stx, &l, now_s(), argc > 4 ? arg_num(argv[4]) : 60, &err);
+            rc = store->renew(stx, &l, nf_wall_now(), argc > 4 ? arg_num(argv[4]) : 60, &err);
         } else {
             struct nf_state s;
             rc = store->load(stx, &s, &err);
@@ -110,7 +99,7 @@ int main(int argc, char **argv)
                 s.node_count = argc > 4 ? (int)arg_num(argv[4]) : s.node_count + 1;
                 snprintf(s.last_action, sizeof s.last_action, "scale_up");
                 snprintf(s.last_reason, sizeof s.last_reason, "cpu > 70 for 180s");
-                s.last_scale_up = floor(now_s());
+                s.last_scale_up = floor(nf_wall_now());
                 s.ndrains = 1;
                 snprintf(s.drains[0].instance, sizeof s.drains[0].instance, "i-0abc");
                 snprintf(s.drains[0].node, sizeof s.drains[0].node, "ip-10-0-1-5");
@@ -126,7 +115,7 @@ int main(int argc, char **argv)
                 s.history[0].cpu = 74.5;
                 s.history[0].memory = 40;
                 s.history[0].pending_pods = NAN;
-                rc = store->save(stx, &l, now_s(), &s, &err);
+                rc = store->save(stx, &l, nf_wall_now(), &s, &err);
             }
         }
     } else if (strcmp(cmd, "creds-at") == 0 && argc >= 3) {
@@ -149,7 +138,7 @@ int main(int argc, char **argv)
                    s.node_count, s.last_action, s.ndrains, s.nlaunches, s.nhistory);
     } else if (strcmp(cmd, "unlock") == 0) {
         struct nf_lease was;
-        rc = store->unlock(stx, now_s(), &was, &err);
+        rc = store->unlock(stx, nf_wall_now(), &was, &err);
         if (rc == NF_OK)
             print_lease(&was);
     } else if (strcmp(cmd, "lease-loop") == 0 && argc == 6) {
@@ -165,16 +154,16 @@ int main(int argc, char **argv)
         for (int r = 0; r < rounds && rc == NF_OK; r++) {
             struct nf_lease l;
             for (;;) {
-                rc = store->acquire(stx, owner, now_s(), ttl, &l, &err);
+                rc = store->acquire(stx, owner, nf_wall_now(), ttl, &l, &err);
                 if (rc != NF_E_CONFLICT)
                     break;
-                sleep_s(0.002 + (rand_r(&seed) % 1000) / 100000.0);
+                nf_sleep_s(0.002 + (rand_r(&seed) % 1000) / 100000.0);
             }
             if (rc != NF_OK)
                 break;
-            double t0 = now_s();
-            sleep_s(0.001);
-            double t1 = now_s();
+            double t0 = nf_wall_now();
+            nf_sleep_s(0.001);
+            double t1 = nf_wall_now();
             rc = store->release(stx, &l, &err);
             fprintf(log, "%s %lld %.6f %.6f\n", owner, l.token, t0, t1);
             fflush(log);
@@ -184,15 +173,15 @@ int main(int argc, char **argv)
         /* take the lease, say so, wait (the test stops us past the expiry), then try to
          * write state with the old lease */
         struct nf_lease l;
-        rc = store->acquire(stx, argv[2], now_s(), arg_num(argv[3]), &l, &err);
+        rc = store->acquire(stx, argv[2], nf_wall_now(), arg_num(argv[3]), &l, &err);
         if (rc == NF_OK) {
             print_lease(&l);
-            sleep_s(arg_num(argv[4]));
+            nf_sleep_s(arg_num(argv[4]));
             struct nf_state s;
             rc = store->load(stx, &s, &err);
             s.node_count = 999;
             if (rc == NF_OK)
-                rc = store->save(stx, &l, now_s(), &s, &err);
+                rc = store->save(stx, &l, nf_wall_now(), &s, &err);
             printf(rc == NF_OK ? "WRITE ok\n" : "WRITE refused\n");
         }
     } else if (strcmp(cmd, "launch") == 0 && argc == 5) {
@@ -204,7 +193,7 @@ int main(int argc, char **argv)
             m[i] = i < spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND;
         struct nf_launch_outcome out;
         if (rc == NF_OK)
-            rc = nf_ec2_launch(&e, argv[4], count, m, now_s(), &out, &err);
+            rc = nf_ec2_launch(&e, argv[4], count, m, nf_wall_now(), &out, &err);
         if (rc == NF_OK) {
             printf("{\"already\": %d, \"launched\": %d, \"fell_back\": %d, \"instances\": [",
                    out.already, out.launched, out.fell_back);
@@ -249,16 +238,16 @@ int main(int argc, char **argv)
             enum nf_market m = NF_MARKET_ON_DEMAND;
             struct nf_launch_outcome out;
             size_t n = 0;
-            double t0 = now_s();
+            double t0 = nf_wall_now();
             rc = nf_ec2_launch(&e, intent, 1, &m, t0, &out, &err);
-            double t1 = now_s();
+            double t1 = nf_wall_now();
             if (rc == NF_OK)
                 rc = nf_ec2_list(&e, ins, NF_EC2_INSTANCES_MAX, &n, &err);
-            double t2 = now_s();
+            double t2 = nf_wall_now();
             const char *id = out.instances[0].id;
             if (rc == NF_OK)
                 rc = nf_ec2_terminate(&e, &id, 1, &err);
-            double t3 = now_s();
+            double t3 = nf_wall_now();
             if (rc == NF_OK)
                 printf("{\"launch_ms\": %.2f, \"list_ms\": %.2f, \"listed\": %zu, "
                        "\"terminate_ms\": %.2f}\n",

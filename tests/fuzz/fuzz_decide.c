@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static int ready;
     if (!ready) {
         nf_config_defaults(&cfg);
-        nf_policy_init(&seed, "seed", &cfg, NULL);
-        nf_policy_init(&fixed, "static:5", &cfg, NULL);
+        nf_config_policy(&seed, "seed", &cfg, NULL);
+        nf_config_policy(&fixed, "static:5", &cfg, NULL);
         ready = 1;
     }
     struct nf_plan plan;

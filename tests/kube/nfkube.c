@@ -16,15 +16,10 @@
 #include "kube/drain.h"
 #include "kube/drainable.h"
 #include "kube/kcluster.h"
+#include "util/clock.h"
 
 extern char **environ;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -48,7 +43,7 @@ int main(int argc, char **argv)
                                   .market_label = cfg.kube_market_label,
                                   .market_spot_value = cfg.kube_market_spot_value};
         struct nf_drain_report rep;
-        if (nf_kube_drain_step(&k, argv[2], atof(argv[3]), now_s(), &o, &rep, &err) != NF_OK) {
+        if (nf_kube_drain_step(&k, argv[2], atof(argv[3]), nf_wall_now(), &o, &rep, &err) != NF_OK) {
             fprintf(stderr, "nfkube: %s\n", err.msg);
             status = 1;
         } else {

@@ -276,7 +276,7 @@ static void world(int workers, const char *spec, bool dry_run)
     struct nf_config cfg;
     nf_config_defaults(&cfg);
     struct nf_err err = {0};
-    assert_int_equal(nf_policy_init(&pol, spec, &cfg, &err), NF_OK);
+    assert_int_equal(nf_config_policy(&pol, spec, &cfg, &err), NF_OK);
     struct nf_ports ports = {.clock = &clock_port,
                              .metrics = &metrics_port,
                              .cluster = &cluster_port,

@@ -23,7 +23,7 @@ static int setup(void **state)
     (void)state;
     memset(&F, 0, sizeof F);
     nf_config_defaults(&F.cfg);
-    assert_int_equal(nf_policy_init(&F.pol, "seed", &F.cfg, NULL), NF_OK);
+    assert_int_equal(nf_config_policy(&F.pol, "seed", &F.cfg, NULL), NF_OK);
     F.obs.now = NOW;
     F.obs.workers = (struct nf_workers){.ready = 4};
     F.obs.samples = F.s;
@@ -366,7 +366,7 @@ static void thresholds_and_durations_come_from_config(void **state)
                                                                   "cooldown_scale_up=10m"},
                                     .nsets = 4};
     assert_int_equal(nf_config_load(&F.cfg, &src, NULL, NULL), NF_OK);
-    assert_int_equal(nf_policy_init(&F.pol, "seed", &F.cfg, NULL), NF_OK);
+    assert_int_equal(nf_config_policy(&F.pol, "seed", &F.cfg, NULL), NF_OK);
     load_two(60, 55, 40, 0);
     expect(NF_ACTION_SCALE_UP, 1);
     F.obs.last_scale_up = NOW - 599;
@@ -387,7 +387,7 @@ static void custom_triggers_are_sustained_conditions(void **state)
                                             .threshold = 2,
                                             .for_s = 60,
                                             .scale_by = 1};
-    assert_int_equal(nf_policy_init(&F.pol, "seed", &F.cfg, NULL), NF_OK);
+    assert_int_equal(nf_config_policy(&F.pol, "seed", &F.cfg, NULL), NF_OK);
     assert_true(nf_policy_lookback(&F.pol) == 600);
     load_two(120, 50, 40, 0);
     set_app(NF_SIG_CUSTOM(0), 501);
@@ -418,7 +418,7 @@ static void static_policy_holds_its_size(void **state)
 {
     (void)state;
     struct nf_policy st;
-    assert_int_equal(nf_policy_init(&st, "static:5", &F.cfg, NULL), NF_OK);
+    assert_int_equal(nf_config_policy(&st, "static:5", &F.cfg, NULL), NF_OK);
     F.obs.workers = (struct nf_workers){.ready = 3, .joining = 1};
     nf_policy_decide(&st, &F.obs, &F.plan);
     assert_int_equal(F.plan.action, NF_ACTION_SCALE_UP);
@@ -441,11 +441,11 @@ static void policy_specs_are_checked(void **state)
     const char *bad[] = {"",          "seeds",    "seed:1",      "static",    "static:",
                          "static:-1", "static:x", "static:1001", "static:5:5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (nf_policy_init(&p, bad[i], &F.cfg, &err) == NF_OK)
+        if (nf_config_policy(&p, bad[i], &F.cfg, &err) == NF_OK)
             fail_msg("policy spec \"%s\" accepted", bad[i]);
         assert_int_equal(err.code, NF_E_USAGE);
     }
-    assert_int_equal(nf_policy_init(&p, "static:0", &F.cfg, &err), NF_OK);
+    assert_int_equal(nf_config_policy(&p, "static:0", &F.cfg, &err), NF_OK);
 }
 
 int main(void)

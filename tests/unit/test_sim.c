@@ -34,7 +34,7 @@ static void run(const struct nf_trace *tr, const char **specs, size_t n, struct 
 {
     struct nf_policy pols[8];
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(nf_policy_init(&pols[i], specs[i], &cfg, NULL), NF_OK);
+        assert_int_equal(nf_config_policy(&pols[i], specs[i], &cfg, NULL), NF_OK);
     struct nf_sim_params sp;
     nf_sim_params_from_config(&sp, &cfg);
     struct nf_err err = {0};
