@@ -15,7 +15,6 @@
 #include "util/parse.h"
 #include "util/clock.h"
 
-
 /* One instance as EC2 describes it (the fields of the API reference's example answer,
  * five tags, one network interface), about 2.5 KB. */
 static void instance_xml(struct nf_buf *b, int i)

@@ -9,7 +9,6 @@
 #include "core/policy.h"
 #include "util/clock.h"
 
-
 int main(void)
 {
     struct nf_config cfg;

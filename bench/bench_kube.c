@@ -7,13 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "config/config.h"
 #include "kube/drainable.h"
 #include "kube/kcluster.h"
 #include "util/clock.h"
 
 extern char **environ;
-
 
 static int on_pod(void *c, const json_t *item, struct nf_err *err)
 {
@@ -28,7 +28,9 @@ int main(int argc, char **argv)
     if (nf_config_load_env(&cfg, environ) != NF_OK)
         return 2;
     struct nf_kube k;
-    if (nf_kube_open(&k, &cfg, environ, &err) != NF_OK) {
+    struct nf_kube_opts ko;
+    nf_cli_kube_opts(&cfg, &ko);
+    if (nf_kube_open(&k, &ko, environ, &err) != NF_OK) {
         fprintf(stderr, "bench_kube: %s\n", err.msg);
         return 1;
     }

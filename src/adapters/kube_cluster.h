@@ -10,6 +10,7 @@
 #ifndef NF_ADAPTERS_KUBE_CLUSTER_H
 #define NF_ADAPTERS_KUBE_CLUSTER_H
 
+#include "../config/config.h"
 #include "../kube/drain.h"
 #include "../kube/drainable.h"
 #include "../kube/kcluster.h"

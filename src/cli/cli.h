@@ -34,6 +34,12 @@ int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg);
 int nf_cli_load_config_to(const struct nf_cli *cli, struct nf_config *cfg, char *problems_out,
                           size_t cap);
 struct nf_kube;
+struct nf_kube_opts;
+struct nf_prom_opts;
+/* The clients' options from the configuration: the clients never see the config. The
+ * options point into `cfg`, which must outlive their use. */
+void nf_cli_kube_opts(const struct nf_config *cfg, struct nf_kube_opts *o);
+void nf_cli_prom_opts(const struct nf_config *cfg, struct nf_prom_opts *o);
 /* Open the API server client for a command: 0, or the exit status (message printed). */
 int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, struct nf_kube *k);
 /* Exit status for a Kubernetes error: 2 for our own configuration (the kubeconfig), 1 for

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../adapters/dryrun.h"
+#include "../adapters/clock.h"
+#include "../adapters/prometheus.h"
 #include "../core/policy.h"
 #include "../prom/prom_source.h"
 #include "cli.h"
@@ -24,7 +25,9 @@ int nf_cmd_observe(int argc, char **argv)
     if (nf_config_policy(&pol, cfg.policy, &cfg, &err) != NF_OK)
         return nf_cli_usage_error(&cli, "%s", err.msg);
     struct nf_prom_source *prom = NULL;
-    int rc = nf_prom_source_new(&cfg, &prom, &err);
+    struct nf_prom_opts po;
+    nf_cli_prom_opts(&cfg, &po);
+    int rc = nf_prom_source_new(&po, &prom, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet observe: %s\n", err.msg);
         return nf_err_exit_status(rc);

@@ -153,7 +153,9 @@ int nf_cmd_replay(int argc, char **argv)
             return nf_cli_usage_error(&cli, "%s", err.msg);
 
     struct nf_prom_source *prom = NULL;
-    int rc = nf_prom_source_new(&cfg, &prom, &err);
+    struct nf_prom_opts po;
+    nf_cli_prom_opts(&cfg, &po);
+    int rc = nf_prom_source_new(&po, &prom, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet replay: %s\n", err.msg);
         return nf_err_exit_status(rc);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../kube/kclient.h"
+#include "../prom/prom_source.h"
 #include "../util/log.h"
 #include "cli.h"
 
@@ -194,10 +195,50 @@ int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, stru
 {
     extern char **environ;
     struct nf_err err = {0};
-    int rc = nf_kube_open(k, cfg, environ, &err);
+    struct nf_kube_opts o;
+    nf_cli_kube_opts(cfg, &o);
+    int rc = nf_kube_open(k, &o, environ, &err);
     if (rc != NF_OK) {
         fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
         return nf_cli_kube_exit(rc);
     }
     return 0;
+}
+
+void nf_cli_kube_opts(const struct nf_config *cfg, struct nf_kube_opts *o)
+{
+    *o = (struct nf_kube_opts){.kubeconfig = cfg->kube_kubeconfig,
+                               .context = cfg->kube_context,
+                               .serviceaccount_dir = cfg->kube_serviceaccount_dir,
+                               .timeout_s = cfg->kube_timeout,
+                               .page_size = (int)cfg->kube_page_size};
+}
+
+void nf_cli_prom_opts(const struct nf_config *cfg, struct nf_prom_opts *o)
+{
+    *o = (struct nf_prom_opts){
+        .url = cfg->prometheus_url,
+        .ca_file = cfg->prometheus_ca_file,
+        .bearer_token_file = cfg->prometheus_bearer_token_file,
+        .user = cfg->prometheus_basic_auth_user,
+        .password = cfg->prometheus_basic_auth_password,
+        .password_file = cfg->prometheus_basic_auth_password_file,
+        .connect_timeout_s = cfg->prometheus_connect_timeout,
+        .timeout_s = cfg->prometheus_timeout,
+        .max_response_bytes = (size_t)cfg->prometheus_max_response_bytes,
+        .attempts = (int)cfg->prometheus_attempts,
+        .step = cfg->prometheus_step,
+        .server_nodes = (int)cfg->prometheus_server_nodes,
+        .queries = {[NF_SIG_CPU] = cfg->prometheus_query_cpu,
+                    [NF_SIG_MEMORY] = cfg->prometheus_query_memory,
+                    [NF_SIG_PENDING_PODS] = cfg->prometheus_query_pending_pods,
+                    [NF_SIG_QUEUE_DEPTH] = cfg->prometheus_query_queue_depth,
+                    [NF_SIG_LATENCY_P95_MS] = cfg->prometheus_query_latency_p95_ms,
+                    [NF_SIG_ERROR_RATE_PCT] = cfg->prometheus_query_error_rate_pct},
+        .node_count_query = cfg->prometheus_query_node_count,
+        .ntriggers = cfg->ntriggers};
+    for (int k = 0; k < cfg->ntriggers && k < NF_TRIGGERS_MAX; k++) {
+        o->trigger_names[k] = cfg->triggers[k].name;
+        o->trigger_queries[k] = cfg->triggers[k].query;
+    }
 }

@@ -13,6 +13,7 @@
 #include "../aws/support.h"
 #include "../util/log.h"
 #include "../util/clock.h"
+#include "cli.h"
 
 /* basic auth for Prometheus from a Secrets Manager secret {"username", "password"} */
 static int prometheus_secret(struct nf_controller *c, struct nf_err *err)
@@ -107,13 +108,17 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
     }
     if (cfg->aws_prometheus_secret[0] && (rc = prometheus_secret(c, err)) != NF_OK)
         goto fail;
-    rc = nf_prom_source_new(&c->cfg, &c->prom, err);
+    struct nf_prom_opts po;
+    nf_cli_prom_opts(&c->cfg, &po);
+    rc = nf_prom_source_new(&po, &c->prom, err);
     if (rc != NF_OK)
         goto fail;
     struct nf_ports ports = {
         .clock = &nf_real_clock_port, .metrics = &nf_prom_metrics_port, .metrics_ctx = c->prom};
     if (strcmp(cfg->cluster, "kube") == 0) {
-        rc = nf_kube_open(&c->kube, &c->cfg, envp, err);
+        struct nf_kube_opts ko;
+        nf_cli_kube_opts(&c->cfg, &ko);
+        rc = nf_kube_open(&c->kube, &ko, envp, err);
         if (rc != NF_OK)
             goto fail;
         c->have_kube = true;

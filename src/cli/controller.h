@@ -15,7 +15,8 @@
 #ifndef NF_CLI_CONTROLLER_H
 #define NF_CLI_CONTROLLER_H
 
-#include "../adapters/dryrun.h"
+#include "../adapters/clock.h"
+#include "../adapters/prometheus.h"
 #include "../adapters/ec2.h"
 #include "../adapters/kube_cluster.h"
 #include "../adapters/notify.h"

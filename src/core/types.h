@@ -32,10 +32,10 @@ enum nf_signal {
 extern const char *const nf_signal_names[NF_SIG__COUNT];
 
 /* Custom triggers (config `triggers:`) add signals after the built-in ones. */
-#define NF_TRIGGERS_MAX  8
+#define NF_TRIGGERS_MAX     8
 #define NF_TRIGGER_NAME_MAX 48
-#define NF_SIG_CUSTOM(k) (NF_SIG__COUNT + (k))
-#define NF_SAMPLE_VALUES (NF_SIG__COUNT + NF_TRIGGERS_MAX)
+#define NF_SIG_CUSTOM(k)    (NF_SIG__COUNT + (k))
+#define NF_SAMPLE_VALUES    (NF_SIG__COUNT + NF_TRIGGERS_MAX)
 
 struct nf_sample {
     double t;

@@ -8,14 +8,15 @@
 
 #include "../util/log.h"
 
-int nf_kube_open(struct nf_kube *k, const struct nf_config *cfg, char *const *envp,
+int nf_kube_open(struct nf_kube *k, const struct nf_kube_opts *o, char *const *envp,
                  struct nf_err *err)
 {
     memset(k, 0, sizeof *k);
-    k->timeout_s = cfg->kube_timeout;
-    k->page_size = (int)cfg->kube_page_size;
-    int rc = nf_kube_auth_find(cfg->kube_kubeconfig, cfg->kube_context,
-                               cfg->kube_serviceaccount_dir, envp, &k->auth, err);
+    k->timeout_s = o->timeout_s;
+    k->page_size = o->page_size;
+    int rc =
+        nf_kube_auth_find(o->kubeconfig ? o->kubeconfig : "", o->context ? o->context : "",
+                          o->serviceaccount_dir ? o->serviceaccount_dir : "", envp, &k->auth, err);
     if (rc != NF_OK)
         return rc;
     if (k->auth.insecure)

@@ -19,7 +19,6 @@
 
 #include <jansson.h>
 
-#include "../config/config.h"
 #include "../http/http.h"
 #include "kubeconfig.h"
 
@@ -40,7 +39,16 @@ struct nf_kube_status {
     double retry_after_s; /* 0 when the server gave none */
 };
 
-int nf_kube_open(struct nf_kube *k, const struct nf_config *cfg, char *const *envp,
+/* What the client needs (the CLI fills it from the configuration: nf_cli_kube_opts). */
+struct nf_kube_opts {
+    const char *kubeconfig;         /* a colon-separated list; "" or NULL: the usual places */
+    const char *context;            /* "" or NULL: the current context */
+    const char *serviceaccount_dir; /* in a pod */
+    double timeout_s;               /* one request */
+    int page_size;                  /* list pages */
+};
+
+int nf_kube_open(struct nf_kube *k, const struct nf_kube_opts *o, char *const *envp,
                  struct nf_err *err);
 void nf_kube_close(struct nf_kube *k);
 

@@ -17,17 +17,18 @@
 
 struct nf_prom_source {
     struct nf_http *http;
-    char base[NF_CONFIG_STR_MAX];
+    char base[NF_PROM_TEXT_MAX];
     struct nf_http_opts opts;
-    char user[NF_CONFIG_STR_MAX];
+    char user[NF_PROM_TEXT_MAX];
     char secret[NF_PROM_SECRET_FILE_MAX]; /* password or bearer token */
-    char ca_file[NF_CONFIG_STR_MAX];
+    char ca_file[NF_PROM_TEXT_MAX];
     double step;
     int server_nodes;
     int nsignals;
     const char *names[NF_SAMPLE_VALUES];
-    char queries[NF_SAMPLE_VALUES][NF_CONFIG_STR_MAX];
-    char node_count_query[NF_CONFIG_STR_MAX];
+    char trigger_names[NF_TRIGGERS_MAX][NF_TRIGGER_NAME_MAX]; /* copies: names[] points here */
+    char queries[NF_SAMPLE_VALUES][NF_PROM_TEXT_MAX];
+    char node_count_query[NF_PROM_TEXT_MAX];
     unsigned long errors;
     char last_error[NF_SAMPLE_VALUES][NF_ERR_MSG_MAX]; /* "" = was known last time */
 };
@@ -53,38 +54,44 @@ static int read_secret_file(const char *path, char *out, size_t outlen, const ch
     return NF_OK;
 }
 
-int nf_prom_source_new(const struct nf_config *cfg, struct nf_prom_source **out, struct nf_err *err)
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+int nf_prom_source_new(const struct nf_prom_opts *o, struct nf_prom_source **out,
+                       struct nf_err *err)
 {
     struct nf_prom_source *s = calloc(1, sizeof *s);
     if (s == NULL)
         return nf_err_set(err, NF_E_NOMEM, "out of memory");
-    snprintf(s->base, sizeof s->base, "%s", cfg->prometheus_url);
+    snprintf(s->base, sizeof s->base, "%s", or_empty(o->url));
     size_t bl = strlen(s->base);
     while (bl > 0 && s->base[bl - 1] == '/')
         s->base[--bl] = '\0';
-    snprintf(s->ca_file, sizeof s->ca_file, "%s", cfg->prometheus_ca_file);
+    snprintf(s->ca_file, sizeof s->ca_file, "%s", or_empty(o->ca_file));
     s->opts = (struct nf_http_opts){
         .what = "prometheus",
-        .connect_timeout_s = cfg->prometheus_connect_timeout,
-        .timeout_s = cfg->prometheus_timeout,
-        .total_timeout_s = cfg->prometheus_timeout, /* all in, as documented */
+        .connect_timeout_s = o->connect_timeout_s,
+        .timeout_s = o->timeout_s,
+        .total_timeout_s = o->timeout_s, /* all in, as documented */
         .ca_file = s->ca_file[0] ? s->ca_file : NULL,
-        .max_body = (size_t)cfg->prometheus_max_response_bytes,
-        .attempts = (int)cfg->prometheus_attempts,
+        .max_body = o->max_response_bytes,
+        .attempts = o->attempts,
         .retry_base_s = 0.1,
     };
     int rc = NF_OK;
-    if (cfg->prometheus_bearer_token_file[0]) {
-        rc = read_secret_file(cfg->prometheus_bearer_token_file, s->secret, sizeof s->secret,
+    if (or_empty(o->bearer_token_file)[0]) {
+        rc = read_secret_file(o->bearer_token_file, s->secret, sizeof s->secret,
                               "prometheus.bearer_token_file", err);
         s->opts.auth = (struct nf_http_auth){.kind = NF_HTTP_AUTH_BEARER, .token = s->secret};
-    } else if (cfg->prometheus_basic_auth_user[0]) {
-        snprintf(s->user, sizeof s->user, "%s", cfg->prometheus_basic_auth_user);
-        if (cfg->prometheus_basic_auth_password_file[0])
-            rc = read_secret_file(cfg->prometheus_basic_auth_password_file, s->secret,
-                                  sizeof s->secret, "prometheus.basic_auth_password_file", err);
+    } else if (or_empty(o->user)[0]) {
+        snprintf(s->user, sizeof s->user, "%s", o->user);
+        if (or_empty(o->password_file)[0])
+            rc = read_secret_file(o->password_file, s->secret, sizeof s->secret,
+                                  "prometheus.basic_auth_password_file", err);
         else
-            snprintf(s->secret, sizeof s->secret, "%s", cfg->prometheus_basic_auth_password);
+            snprintf(s->secret, sizeof s->secret, "%s", or_empty(o->password));
         s->opts.auth = (struct nf_http_auth){
             .kind = NF_HTTP_AUTH_BASIC, .user = s->user, .password = s->secret};
     }
@@ -92,27 +99,22 @@ int nf_prom_source_new(const struct nf_config *cfg, struct nf_prom_source **out,
         nf_prom_source_free(s);
         return rc;
     }
-    s->step = cfg->prometheus_step;
-    s->server_nodes = (int)cfg->prometheus_server_nodes;
-    const char *q[NF_SIG__COUNT] = {
-        [NF_SIG_CPU] = cfg->prometheus_query_cpu,
-        [NF_SIG_MEMORY] = cfg->prometheus_query_memory,
-        [NF_SIG_PENDING_PODS] = cfg->prometheus_query_pending_pods,
-        [NF_SIG_QUEUE_DEPTH] = cfg->prometheus_query_queue_depth,
-        [NF_SIG_LATENCY_P95_MS] = cfg->prometheus_query_latency_p95_ms,
-        [NF_SIG_ERROR_RATE_PCT] = cfg->prometheus_query_error_rate_pct,
-    };
+    s->step = o->step;
+    s->server_nodes = o->server_nodes;
     for (int i = 0; i < NF_SIG__COUNT; i++) {
         s->names[i] = nf_signal_names[i];
-        snprintf(s->queries[i], sizeof s->queries[i], "%s", q[i]);
+        snprintf(s->queries[i], sizeof s->queries[i], "%s", or_empty(o->queries[i]));
     }
-    for (int k = 0; k < cfg->ntriggers; k++) {
-        s->names[NF_SIG_CUSTOM(k)] = cfg->triggers[k].name;
-        snprintf(s->queries[NF_SIG_CUSTOM(k)], sizeof s->queries[0], "%s", cfg->triggers[k].query);
+    int nt = o->ntriggers < NF_TRIGGERS_MAX ? o->ntriggers : NF_TRIGGERS_MAX;
+    for (int k = 0; k < nt; k++) {
+        snprintf(s->trigger_names[k], sizeof s->trigger_names[k], "%s",
+                 or_empty(o->trigger_names[k]));
+        s->names[NF_SIG_CUSTOM(k)] = s->trigger_names[k];
+        snprintf(s->queries[NF_SIG_CUSTOM(k)], sizeof s->queries[0], "%s",
+                 or_empty(o->trigger_queries[k]));
     }
-    s->nsignals = NF_SIG__COUNT + cfg->ntriggers;
-    snprintf(s->node_count_query, sizeof s->node_count_query, "%s",
-             cfg->prometheus_query_node_count);
+    s->nsignals = NF_SIG__COUNT + nt;
+    snprintf(s->node_count_query, sizeof s->node_count_query, "%s", or_empty(o->node_count_query));
     s->http = nf_http_new(err);
     if (s->http == NULL) {
         nf_prom_source_free(s);
@@ -382,11 +384,3 @@ int nf_prom_workers(struct nf_prom_source *s, double at, int *workers, struct nf
     *workers = w < 0 ? 0 : w;
     return NF_OK;
 }
-
-static int port_history(void *ctx, double start, double end, struct nf_sample *out, size_t cap,
-                        size_t *n, struct nf_err *err)
-{
-    return nf_prom_history(ctx, end, end - start, out, cap, n, NULL, err);
-}
-
-const struct nf_metrics_port nf_prom_metrics_port = {.name = "prometheus", .history = port_history};

@@ -17,9 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../config/config.h"
 #include "../core/types.h"
-#include "../ports/ports.h"
 #include "../util/err.h"
 #include "prom_api.h"
 
@@ -30,7 +28,27 @@ struct nf_prom_status {
     char error[NF_ERR_MSG_MAX]; /* why unknown, when !known */
 };
 
-int nf_prom_source_new(const struct nf_config *cfg, struct nf_prom_source **out,
+/* A Prometheus text (URL, query, path) is at most this long. */
+#define NF_PROM_TEXT_MAX 1024
+
+/* What the source needs to know, and nothing more (the CLI fills it from the configuration:
+ * nf_cli_prom_opts). Strings are copied; they need not outlive nf_prom_source_new. */
+struct nf_prom_opts {
+    const char *url;
+    const char *ca_file, *bearer_token_file; /* "" or NULL: none */
+    const char *user, *password, *password_file;
+    double connect_timeout_s, timeout_s; /* timeout_s: one query, all attempts in */
+    size_t max_response_bytes;
+    int attempts;
+    double step;
+    int server_nodes;
+    const char *queries[NF_SIG__COUNT]; /* "" switches a signal off */
+    const char *node_count_query;
+    int ntriggers;
+    const char *trigger_names[NF_TRIGGERS_MAX], *trigger_queries[NF_TRIGGERS_MAX];
+};
+
+int nf_prom_source_new(const struct nf_prom_opts *o, struct nf_prom_source **out,
                        struct nf_err *err);
 void nf_prom_source_free(struct nf_prom_source *s);
 
@@ -63,8 +81,5 @@ unsigned long nf_prom_errors(const struct nf_prom_source *s);
 /* The name of signal `sig` (built-in or trigger). */
 const char *nf_prom_signal_name(const struct nf_prom_source *s, int sig);
 int nf_prom_signal_count(const struct nf_prom_source *s);
-
-/* The metrics port over a source (ctx = the source). */
-extern const struct nf_metrics_port nf_prom_metrics_port;
 
 #endif

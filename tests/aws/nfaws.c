@@ -21,7 +21,6 @@
 
 extern char **environ;
 
-
 static int fail(int rc, const struct nf_err *err)
 {
     fprintf(stderr, "nfaws: %s\n", err->msg);

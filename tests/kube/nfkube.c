@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "config/config.h"
 #include "util/parse.h"
 #include "kube/drain.h"
@@ -19,7 +20,6 @@
 #include "util/clock.h"
 
 extern char **environ;
-
 
 int main(int argc, char **argv)
 {
@@ -32,7 +32,9 @@ int main(int argc, char **argv)
     if (nf_config_load_env(&cfg, environ) != NF_OK)
         return 2;
     struct nf_kube k;
-    if (nf_kube_open(&k, &cfg, environ, &err) != NF_OK) {
+    struct nf_kube_opts ko;
+    nf_cli_kube_opts(&cfg, &ko);
+    if (nf_kube_open(&k, &ko, environ, &err) != NF_OK) {
         fprintf(stderr, "nfkube: %s\n", err.msg);
         return 1;
     }
@@ -43,7 +45,8 @@ int main(int argc, char **argv)
                                   .market_label = cfg.kube_market_label,
                                   .market_spot_value = cfg.kube_market_spot_value};
         struct nf_drain_report rep;
-        if (nf_kube_drain_step(&k, argv[2], atof(argv[3]), nf_wall_now(), &o, &rep, &err) != NF_OK) {
+        if (nf_kube_drain_step(&k, argv[2], atof(argv[3]), nf_wall_now(), &o, &rep, &err) !=
+            NF_OK) {
             fprintf(stderr, "nfkube: %s\n", err.msg);
             status = 1;
         } else {

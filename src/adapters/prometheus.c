@@ -1,23 +1,20 @@
-/* dryrun.c - real clock, Prometheus-counted workers, log-only actions. */
+/* prometheus.c - Prometheus as ports: the metrics port (every signal's history), and a
+ * cluster that is only Prometheus' count of workers (cluster = prometheus): observe-only, for
+ * trying nodefleet on a cluster it may not touch. */
 #define _POSIX_C_SOURCE 200809L
-#include "dryrun.h"
+#include "prometheus.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "../prom/prom_source.h"
-#include "../util/log.h"
-#include "../util/clock.h"
-
-static double real_now(void *ctx)
+static int port_history(void *ctx, double start, double end, struct nf_sample *out, size_t cap,
+                        size_t *n, struct nf_err *err)
 {
-    (void)ctx;
-    return nf_wall_now();
+    return nf_prom_history(ctx, end, end - start, out, cap, n, NULL, err);
 }
 
-const struct nf_clock_port nf_real_clock_port = {.name = "real", .now = real_now};
+const struct nf_metrics_port nf_prom_metrics_port = {.name = "prometheus", .history = port_history};
 
 /* the workers, counted by Prometheus: anonymous Ready nodes, nothing to drain with */
 static int view_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err)
