@@ -92,6 +92,11 @@ int nf_cmd_check_config(int argc, char **argv)
         nf_buf_puts(&out, "#   the kubeconfig and the API server (run, once, lambda, nodes, "
                           "drain, explain)\n");
     nf_buf_puts(&out, "#   Prometheus answering (run, once, lambda, observe, replay)\n");
+    int inert[NF_CFG__COUNT];
+    size_t ninert = nf_config_inert_set(&cfg, inert, NF_CFG__COUNT);
+    for (size_t i = 0; i < ninert; i++)
+        nf_buf_printf(&out, "# no effect yet (accepted for compatibility): %s\n",
+                      nf_settings[inert[i]].name);
     nf_buf_puts(&out, "configuration OK\n");
     return emit(&out);
 }

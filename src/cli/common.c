@@ -171,6 +171,12 @@ int nf_cli_load_config_to(const struct nf_cli *cli, struct nf_config *cfg, char 
     int lvl = nf_log_level_parse(cfg->log_level);
     if (lvl >= 0)
         nf_log_set_level((enum nf_log_level)lvl);
+    /* nothing that does nothing silently: a setting without effect yet says so */
+    int inert[NF_CFG__COUNT];
+    size_t ninert = nf_config_inert_set(cfg, inert, NF_CFG__COUNT);
+    for (size_t i = 0; i < ninert && strcmp(cli->cmd, "check-config") != 0; i++)
+        nf_log(NF_LOG_WARN, "this setting has no effect yet; it is accepted for compatibility",
+               NF_LF_STR("setting", nf_settings[inert[i]].name), NF_LF_END);
     return 0;
 }
 

@@ -118,22 +118,6 @@ int nf_iam_policy(const struct nf_config *cfg, struct nf_buf *out, struct nf_err
                                       cfg->aws_cloudwatch_namespace));
         json_array_append_new(st, s);
     }
-    if (cfg->aws_interruption_queue_url[0]) {
-        /* https://sqs.REGION.amazonaws.com/ACCOUNT/NAME -> arn:aws:sqs:REGION:ACCOUNT:NAME */
-        const char *u = cfg->aws_interruption_queue_url;
-        const char *path = strchr(u + strcspn(u, ":") + 3, '/');
-        char acct[64] = "*", name[400] = "*";
-        if (path != NULL)
-            sscanf(path, "/%63[^/]/%399s", acct, name);
-        struct nf_buf res;
-        nf_buf_init(&res, 8192);
-        nf_buf_printf(&res, "arn:aws:sqs:%s:%s:%s", region, acct, name);
-        json_array_append_new(
-            st, statement("SpotInterruptions",
-                          json_pack("[s, s]", "sqs:ReceiveMessage", "sqs:DeleteMessage"),
-                          json_string(res.data ? res.data : "")));
-        nf_buf_free(&res);
-    }
     json_t *doc = json_pack("{s:s, s:o}", "Version", "2012-10-17", "Statement", st);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(doc);

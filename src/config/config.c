@@ -914,3 +914,12 @@ int nf_config_policy(struct nf_policy *p, const char *spec, const struct nf_conf
     nf_config_seed_params(&sp, cfg);
     return nf_policy_init(p, spec, &sp, err);
 }
+
+size_t nf_config_inert_set(const struct nf_config *c, int *ids, size_t cap)
+{
+    size_t n = 0;
+    for (int i = 0; i < NF_CFG__COUNT && n < cap; i++)
+        if ((nf_settings[i].flags & NF_CF_INERT) && c->origin[i].source != NF_SRC_DEFAULT)
+            ids[n++] = i;
+    return n;
+}

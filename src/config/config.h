@@ -28,6 +28,7 @@
 enum nf_ctype { NF_CT_INT, NF_CT_NUM, NF_CT_PCT, NF_CT_DUR, NF_CT_BOOL, NF_CT_STR };
 #define NF_CF_SECRET 1u
 #define NF_CF_URL    2u /* a URL: must be http(s); printed without userinfo when masked */
+#define NF_CF_INERT  4u /* accepted, no effect yet: setting it is warned about */
 
 enum nf_setting_id {
 #define NF__CFG_ID(ident, ...) NF_CFG_##ident,
@@ -98,6 +99,11 @@ struct nf_config_sources {
 
 /* Fill `c` with every default. Cannot fail: the defaults are checked by tests. */
 void nf_config_defaults(struct nf_config *c);
+
+/* The settings this configuration sets (not left at their default) that have no effect yet
+ * (NF_CF_INERT): their ids into `ids` (at most `cap`); returns how many. Commands warn of
+ * them at start-up; check-config lists them. */
+size_t nf_config_inert_set(const struct nf_config *c, int *ids, size_t cap);
 
 /* The seed policy's parameters from the configuration, and a policy bound to them: the
  * configuration side builds what the pure core needs (the core never includes the config). */

@@ -10,7 +10,8 @@
  *   type     NF_CT_INT | NF_CT_NUM | NF_CT_PCT | NF_CT_DUR (seconds) | NF_CT_BOOL | NF_CT_STR
  *   min/max  inclusive bounds for numeric types (ignored otherwise)
  *   default  text, parsed by the same code as user input (so defaults are validated too)
- *   flags    NF_CF_SECRET: masked when printed, never logged
+ *   flags    NF_CF_SECRET: masked when printed, never logged; NF_CF_INERT: accepted but
+ *            without effect yet - a value set for it is warned about at start-up
  *   choices  for strings: "a|b|c" allowed values, or NULL for any text
  */
 #ifndef NF_CONFIG_TABLE_H
@@ -48,8 +49,9 @@
     X(dynamodb_table, "dynamodb_table", NF_CT_STR, 0, 0, "k3s-autoscaler-state", "DYNAMODB_TABLE", \
       0, NULL, "DynamoDB table holding the pool state and lease.")                                 \
     X(metrics_history_table, "metrics_history_table", NF_CT_STR, 0, 0, "k3s-metrics-history",      \
-      "METRICS_HISTORY_TABLE", 0, NULL,                                                            \
-      "DynamoDB table holding the metrics history for the predictive layer.")                      \
+      "METRICS_HISTORY_TABLE", NF_CF_INERT, NULL,                                                  \
+      "DynamoDB table holding the metrics history for the predictive layer (no effect yet: "     \
+      "no policy reads it).")                      \
     X(aws_region, "aws_region", NF_CT_STR, 0, 0, "", "AWS_REGION", 0, NULL,                        \
       "AWS region; empty means the usual AWS environment and instance metadata.")                  \
     X(min_nodes, "min_nodes", NF_CT_INT, 0, 1000, "2", "MIN_NODES", 0, NULL,                       \
@@ -107,9 +109,9 @@
       "COOLDOWN_SCALE_DOWN", 0, NULL,                                                              \
       "No scale-down within this long of the last scale event of either kind.")                    \
     X(enable_predictive_scaling, "enable_predictive_scaling", NF_CT_BOOL, 0, 0, "true",            \
-      "ENABLE_PREDICTIVE_SCALING", 0, NULL,                                                        \
+      "ENABLE_PREDICTIVE_SCALING", NF_CF_INERT, NULL,                                              \
       "Pre-launch capacity ahead of predictable rises. Accepted for compatibility with "           \
-      "the seed; the seed policy has no forecast, so it has no effect there.")                     \
+      "the seed; no policy has a forecast yet, so it has no effect.")                     \
     X(spot_percentage, "spot_percentage", NF_CT_PCT, 0, 100, "70", "SPOT_PERCENTAGE", 0, NULL,     \
       "Share of launched workers to run as spot instances.")                                       \
     X(log_level, "log_level", NF_CT_STR, 0, 0, "info", "NODEFLEET_LOG_LEVEL", 0,                   \
@@ -209,8 +211,9 @@
       "NODEFLEET_CLOUDWATCH_NAMESPACE", 0, NULL,                                                   \
       "CloudWatch namespace of nodefleet's custom metrics.")                                       \
     X(aws_interruption_queue_url, "aws.interruption_queue_url", NF_CT_STR, 0, 0, "",               \
-      "NODEFLEET_INTERRUPTION_QUEUE_URL", 0, NULL,                                                 \
-      "SQS queue receiving EventBridge spot interruption warnings (empty: none).")                 \
+      "NODEFLEET_INTERRUPTION_QUEUE_URL", NF_CF_INERT, NULL,                                       \
+      "SQS queue receiving EventBridge spot interruption warnings (empty: none; no effect "      \
+      "yet: the queue is not read).")                 \
     X(aws_prometheus_secret, "aws.prometheus_secret", NF_CT_STR, 0, 0, "",                         \
       "NODEFLEET_PROMETHEUS_SECRET", 0, NULL,                                                      \
       "Secrets Manager id of Prometheus basic auth, JSON {\"username\", \"password\"} (the "       \

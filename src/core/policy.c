@@ -54,11 +54,6 @@ static const struct nf_policy_kind kinds[] = {
     {.name = NULL},
 };
 
-const char *nf_policy_names(void)
-{
-    return "seed, static:N";
-}
-
 /* Split spec into kind and argument; returns the kind or NULL with `why` set. */
 static const struct nf_policy_kind *lookup(const char *spec, long long *arg, const char **why)
 {

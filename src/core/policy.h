@@ -61,7 +61,4 @@ void nf_policy_decide(const struct nf_policy *p, const struct nf_observation *ob
 /* Seconds of sample history the policy looks at (its longest sustained window). */
 double nf_policy_lookback(const struct nf_policy *p);
 
-/* The names in the registry, for help text: "seed, static:N". */
-const char *nf_policy_names(void);
-
 #endif

@@ -11,13 +11,6 @@
 #include "../util/timefmt.h"
 #include "quantity.h"
 
-const char *nf_kowner_name(enum nf_kowner o)
-{
-    static const char *const names[] = {
-        "none", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController", "other"};
-    return names[o];
-}
-
 void nf_kcluster_init(struct nf_kcluster *c, const char *market_label, const char *spot_value)
 {
     memset(c, 0, sizeof *c);

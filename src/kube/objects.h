@@ -37,7 +37,6 @@ enum nf_kowner {
     NF_OWN_REPLICATIONCONTROLLER,
     NF_OWN_OTHER
 };
-const char *nf_kowner_name(enum nf_kowner o);
 
 enum nf_kphase {
     NF_PHASE_PENDING,

@@ -133,14 +133,6 @@ int nf_err_prefix(struct nf_err *err, const char *fmt, ...)
     return err->code;
 }
 
-void nf_err_clear(struct nf_err *err)
-{
-    if (err == NULL)
-        return;
-    err->code = NF_OK;
-    err->msg[0] = '\0';
-}
-
 const char *nf_strerror(int code)
 {
     switch (code) {

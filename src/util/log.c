@@ -23,11 +23,6 @@ void nf_log_set_level(enum nf_log_level level)
     threshold = level;
 }
 
-enum nf_log_level nf_log_get_level(void)
-{
-    return threshold;
-}
-
 int nf_log_level_parse(const char *name)
 {
     for (int i = 0; i < 4; i++)
@@ -97,8 +92,3 @@ void nf_log_fields(enum nf_log_level level, const char *msg, const struct nf_log
     nf_buf_free(&b);
 }
 
-void nf_log_fatal(const char *msg, const char *detail)
-{
-    nf_log(NF_LOG_ERROR, msg, NF_LF_STR("error", detail), NF_LF_END);
-    exit(1);
-}

@@ -11,8 +11,6 @@
  *
  *   Records below the threshold level are dropped. The sink is stderr unless a test points it
  *   elsewhere. Never pass a credential as a field: the logger cannot tell one from other text.
- *   nf_log_fatal() logs at error level and exits with status 1; use it only at start-up or for
- *   a broken invariant (OpenBSD's rule).
  */
 #ifndef NF_LOG_H
 #define NF_LOG_H
@@ -41,11 +39,8 @@ struct nf_log_field {
     nf_log_fields((level), (msg), (const struct nf_log_field[]){__VA_ARGS__})
 
 void nf_log_fields(enum nf_log_level level, const char *msg, const struct nf_log_field *fields);
-/* Like nf_log(NF_LOG_ERROR, ...) then exit(1). */
-_Noreturn void nf_log_fatal(const char *msg, const char *detail);
 
 void nf_log_set_level(enum nf_log_level level);
-enum nf_log_level nf_log_get_level(void);
 /* Parse "debug", "info", "warn", "error"; returns -1 when unknown. */
 int nf_log_level_parse(const char *name);
 void nf_log_set_sink(FILE *sink); /* NULL restores stderr */

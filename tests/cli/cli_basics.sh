@@ -54,4 +54,16 @@ for cmd in status explain unlock; do
     [[ ! -e "$TMP/none.db" ]] || fail "$cmd created $TMP/none.db"
 done
 
+# nothing that does nothing silently: a setting without effect yet says so, by name
+for set in enable_predictive_scaling=false metrics_history_table=history aws.interruption_queue_url=https://sqs.us-east-1.amazonaws.com/123456789012/q; do
+    name=${set%%=*}
+    run check-config --set "$set"
+    expect_status 0 "check-config --set $set"
+    expect_in "$out" "# no effect yet (accepted for compatibility): $name" "check-config names $name"
+    run decide --set "$set" <<<''
+    expect_in "$err" '"setting":"'"$name"'"' "decide warns that $name has no effect"
+done
+run check-config
+expect_not_in "$out" "no effect yet" "defaults warn of nothing"
+
 finish
