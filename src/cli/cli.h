@@ -49,6 +49,9 @@ int nf_cli_kube_exit(int rc);
 /* For commands that take only the common options: parse them all and load the config.
  * 0, or the exit status to return (messages printed). */
 int nf_cli_common_only(struct nf_cli *cli, int argc, char **argv, struct nf_config *cfg);
+/* Print "nodefleet CMD: message" on stderr as one clean line (every message of a command to
+ * a person goes through here or nf_cli_usage_error; the daemon's go through the logger). */
+void nf_cli_say(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "nodefleet CMD: message" and the help hint on stderr; returns 2. */
 int nf_cli_usage_error(const struct nf_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

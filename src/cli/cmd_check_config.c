@@ -14,7 +14,7 @@ static int emit(struct nf_buf *b)
         b->status != NF_OK || fwrite(b->data, 1, b->len, stdout) != b->len || fflush(stdout) != 0;
     nf_buf_free(b);
     if (bad) {
-        fprintf(stderr, "nodefleet check-config: cannot write the output\n");
+        nf_cli_say("check-config", "cannot write the output");
         return 1;
     }
     return 0;
@@ -60,13 +60,13 @@ int nf_cmd_check_config(int argc, char **argv)
     struct nf_err err = {0};
     if (nf_aws_env_check(environ, &err) != NF_OK) {
         nf_buf_free(&out);
-        fprintf(stderr, "%s\n", err.msg);
+        nf_cli_say("check-config", "%s", err.msg);
         return 2;
     }
     if (iam) {
         if (nf_iam_policy(&cfg, &out, &err) != NF_OK) {
             nf_buf_free(&out);
-            fprintf(stderr, "nodefleet check-config: %s\n", err.msg);
+            nf_cli_say("check-config", "%s", err.msg);
             return nf_err_exit_status(err.code);
         }
         return emit(&out);

@@ -45,7 +45,7 @@ int nf_cmd_decide(int argc, char **argv)
         rc = nf_decide_parse(in.data, in.len, &cfg, &di, &err);
     nf_buf_free(&in);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet decide: %s\n", err.msg);
+        nf_cli_say("decide", "%s", err.msg);
         return nf_err_exit_status(rc);
     }
     struct nf_plan plan;
@@ -57,7 +57,7 @@ int nf_cmd_decide(int argc, char **argv)
     int status = 0;
     if (out.status != NF_OK || fwrite(out.data, 1, out.len, stdout) != out.len ||
         fflush(stdout) != 0) {
-        fprintf(stderr, "nodefleet decide: cannot write the decision\n");
+        nf_cli_say("decide", "cannot write the decision");
         status = 1;
     }
     nf_buf_free(&out);

@@ -89,13 +89,12 @@ int nf_cmd_drain(int argc, char **argv)
      * there is nothing to wait for */
     int before = probe(&k, node, &err);
     if (before == -1) {
-        fprintf(stderr, "nodefleet drain: %s; nothing was changed (node %s is as it was)\n",
-                err.msg, node);
+        nf_cli_say("drain", "%s; nothing was changed (node %s is as it was)", err.msg, node);
         nf_kube_close(&k);
         return 1;
     }
     if (before == -2) {
-        fprintf(stderr, "nodefleet drain: no node named %s; nothing was changed\n", node);
+        nf_cli_say("drain", "no node named %s; nothing was changed", node);
         nf_kube_close(&k);
         return 2;
     }
@@ -109,16 +108,15 @@ int nf_cmd_drain(int argc, char **argv)
             if (rc != NF_E_UNAVAILABLE || nf_wall_now() - started > cfg.kube_drain_timeout + 60) {
                 struct nf_err pe = {0};
                 int now_cordoned = probe(&k, node, &pe);
-                fprintf(stderr, "nodefleet drain: %s; the drain did not finish: node %s %s\n",
-                        err.msg, node,
-                        now_cordoned == 1   ? "is cordoned (kubectl uncordon it, or run this again)"
-                        : now_cordoned == 0 ? "is not cordoned"
-                        : now_cordoned == -2 ? "is gone"
-                        : before == 1
-                            ? "was cordoned before this began and the API server does not "
-                              "answer now"
-                            : "may be cordoned: the API server does not answer (it was not "
-                              "cordoned when this began)");
+                nf_cli_say(
+                    "drain", "%s; the drain did not finish: node %s %s", err.msg, node,
+                    now_cordoned == 1    ? "is cordoned (kubectl uncordon it, or run this again)"
+                    : now_cordoned == 0  ? "is not cordoned"
+                    : now_cordoned == -2 ? "is gone"
+                    : before == 1 ? "was cordoned before this began and the API server does not "
+                                    "answer now"
+                                  : "may be cordoned: the API server does not answer (it was not "
+                                    "cordoned when this began)");
                 st = 1;
                 break;
             }
@@ -131,7 +129,7 @@ int nf_cmd_drain(int argc, char **argv)
             if (delete_node)
                 rc = nf_kube_delete_node(&k, node, &err);
             if (rc != NF_OK) {
-                fprintf(stderr, "nodefleet drain: %s\n", err.msg);
+                nf_cli_say("drain", "%s", err.msg);
                 st = nf_cli_kube_exit(rc);
             } else {
                 printf("drained %s: %s%s\n", node, rep.why, delete_node ? "; node deleted" : "");
@@ -139,7 +137,7 @@ int nf_cmd_drain(int argc, char **argv)
             break;
         }
         if (rep.state == NF_DRAIN_ABORTED) {
-            fprintf(stderr, "nodefleet drain: aborted, node %s uncordoned: %s\n", node, rep.why);
+            nf_cli_say("drain", "aborted, node %s uncordoned: %s", node, rep.why);
             st = 1;
             break;
         }

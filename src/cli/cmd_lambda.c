@@ -94,7 +94,7 @@ int nf_cmd_lambda(int argc, char **argv)
     struct nf_err err = {0};
     rt.http = nf_http_new(&err);
     if (rt.http == NULL) {
-        fprintf(stderr, "nodefleet lambda: %s\n", err.msg);
+        nf_cli_say("lambda", "%s", err.msg);
         return 1;
     }
     struct nf_config cfg;

@@ -54,7 +54,7 @@ int nf_cmd_nodes(int argc, char **argv)
             rc = nf_err_set(&err, NF_E_NOMEM, "out of memory");
     }
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet nodes: %s\n", err.msg);
+        nf_cli_say("nodes", "%s", err.msg);
         st = nf_cli_kube_exit(rc);
         goto done;
     }

@@ -29,7 +29,7 @@ int nf_cmd_observe(int argc, char **argv)
     nf_cli_prom_opts(&cfg, &po);
     int rc = nf_prom_source_new(&po, &prom, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet observe: %s\n", err.msg);
+        nf_cli_say("observe", "%s", err.msg);
         return nf_err_exit_status(rc);
     }
     static struct nf_sample hist[NF_OBSERVE_HISTORY_MAX];
@@ -43,21 +43,20 @@ int nf_cmd_observe(int argc, char **argv)
     rc = nf_prom_history(prom, now, nf_policy_lookback(&pol) + 2 * cfg.prometheus_step, hist,
                          NF_OBSERVE_HISTORY_MAX, &n, status, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet observe: %s\n", err.msg);
+        nf_cli_say("observe", "%s", err.msg);
         exit_status = 1;
         goto done;
     }
     struct nf_err werr = {0};
     bool have_workers = nf_prom_workers(prom, now, &workers, &werr) == NF_OK;
     if (!have_workers) {
-        fprintf(stderr, "nodefleet observe: workers: %s\n", werr.msg);
+        nf_cli_say("observe", "workers: %s", werr.msg);
         exit_status = 1;
         goto done;
     }
     for (int s = 0; s < nf_prom_signal_count(prom); s++)
         if (!status[s].known)
-            fprintf(stderr, "nodefleet observe: %s unknown: %s\n", nf_prom_signal_name(prom, s),
-                    status[s].error);
+            nf_cli_say("observe", "%s unknown: %s", nf_prom_signal_name(prom, s), status[s].error);
     nf_buf_printf(&out,
                   "{\"now\":%.0f,\"workers\":{\"ready\":%d,\"joining\":0,\"draining\":0},"
                   "\"samples\":[",
@@ -82,7 +81,7 @@ int nf_cmd_observe(int argc, char **argv)
     nf_buf_puts(&out, "],\n\"last_scale_up\":null,\"last_scale_down\":null}\n");
     if (out.status != NF_OK || fwrite(out.data, 1, out.len, stdout) != out.len ||
         fflush(stdout) != 0) {
-        fprintf(stderr, "nodefleet observe: cannot write the observation\n");
+        nf_cli_say("observe", "cannot write the observation");
         exit_status = 1;
     }
 done:

@@ -136,7 +136,7 @@ int nf_cmd_replay(int argc, char **argv)
         if (json && strcmp(html, "-") == 0)
             return nf_cli_usage_error(&cli, "--json and --html - both write to standard output");
         if (nf_outfile_check(&html_out, html, "--html", &oerr) != NF_OK) {
-            fprintf(stderr, "nodefleet replay: %s\n", oerr.msg);
+            nf_cli_say("replay", "%s", oerr.msg);
             return nf_err_exit_status(oerr.code);
         }
     }
@@ -157,7 +157,7 @@ int nf_cmd_replay(int argc, char **argv)
     nf_cli_prom_opts(&cfg, &po);
     int rc = nf_prom_source_new(&po, &prom, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet replay: %s\n", err.msg);
+        nf_cli_say("replay", "%s", err.msg);
         return nf_err_exit_status(rc);
     }
     int status = 0;
@@ -170,7 +170,7 @@ int nf_cmd_replay(int argc, char **argv)
     struct nf_buf out;
     nf_buf_init(&out, NF_REPLAY_REPORT_MAX);
     if (!demand || !pending || !workers) {
-        fprintf(stderr, "nodefleet replay: out of memory\n");
+        nf_cli_say("replay", "out of memory");
         status = 1;
         goto done;
     }
@@ -178,13 +178,13 @@ int nf_cmd_replay(int argc, char **argv)
     rc = nf_prom_range_grid(prom, cfg.prometheus_query_demand_cores, start, step, npoints, demand,
                             &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet replay: demand (prometheus.query_demand_cores): %s\n", err.msg);
+        nf_cli_say("replay", "demand (prometheus.query_demand_cores): %s", err.msg);
         status = 1;
         goto done;
     }
     if (fill_gaps(demand, npoints) == 0) {
-        fprintf(stderr, "nodefleet replay: demand (prometheus.query_demand_cores): no values "
-                        "between --start and --end\n");
+        nf_cli_say("replay", "demand (prometheus.query_demand_cores): no values "
+                             "between --start and --end");
         status = 1;
         goto done;
     }
@@ -192,8 +192,8 @@ int nf_cmd_replay(int argc, char **argv)
     if (nf_prom_range_grid(prom, cfg.prometheus_query_pending_pods, start, step, npoints, pending,
                            &perr) != NF_OK ||
         fill_gaps(pending, npoints) == 0) {
-        fprintf(stderr, "nodefleet replay: pending pods not added to the demand: %s\n",
-                perr.msg[0] ? perr.msg : "no values");
+        nf_cli_say("replay", "pending pods not added to the demand: %s",
+                   perr.msg[0] ? perr.msg : "no values");
         for (size_t i = 0; i < npoints; i++)
             pending[i] = 0;
     }
@@ -207,10 +207,10 @@ int nf_cmd_replay(int argc, char **argv)
             workers[i] = workers[i] - (double)cfg.prometheus_server_nodes;
         have_actual = true;
     } else {
-        fprintf(stderr,
-                "nodefleet replay: the cluster's own worker counts are not in the report: "
-                "%s\n",
-                werr.msg[0] ? werr.msg : "no values");
+        nf_cli_say("replay",
+                   "the cluster's own worker counts are not in the report: "
+                   "%s",
+                   werr.msg[0] ? werr.msg : "no values");
     }
     char from[32], to[32], shown[NF_CONFIG_STR_MAX], name[256];
     nf_format_time(start, from);
@@ -219,7 +219,7 @@ int nf_cmd_replay(int argc, char **argv)
     snprintf(name, sizeof name, "%.150s %s..%s", shown, from, to);
     if (make_trace(&tr, name, demand, npoints, step) != NF_OK ||
         (have_actual && make_trace(&actual, "actual", workers, npoints, step) != NF_OK)) {
-        fprintf(stderr, "nodefleet replay: out of memory\n");
+        nf_cli_say("replay", "out of memory");
         status = 1;
         goto done;
     }
@@ -231,7 +231,7 @@ int nf_cmd_replay(int argc, char **argv)
     nf_log_set_level(NF_LOG_WARN);
     rc = nf_sim_run_all(&tr, have_actual ? &actual : NULL, &sp, pols, nspecs, &rep, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet replay: %s\n", err.msg);
+        nf_cli_say("replay", "%s", err.msg);
         status = nf_err_exit_status(rc);
         goto done;
     }
@@ -243,7 +243,7 @@ int nf_cmd_replay(int argc, char **argv)
         /* the HTML is the output */
     } else if (out.status != NF_OK || fwrite(out.data, 1, out.len, stdout) != out.len ||
                fflush(stdout) != 0) {
-        fprintf(stderr, "nodefleet replay: cannot write the report\n");
+        nf_cli_say("replay", "cannot write the report");
         status = 1;
         goto done;
     }
@@ -251,10 +251,10 @@ int nf_cmd_replay(int argc, char **argv)
         nf_buf_reset(&out);
         nf_sim_write_html(&rep, &out);
         if (out.status != NF_OK) {
-            fprintf(stderr, "nodefleet replay: %s\n", nf_strerror(out.status));
+            nf_cli_say("replay", "%s", nf_strerror(out.status));
             status = 1;
         } else if (nf_outfile_write(&html_out, out.data, out.len, &err) != NF_OK) {
-            fprintf(stderr, "nodefleet replay: %s\n", err.msg);
+            nf_cli_say("replay", "%s", err.msg);
             status = nf_err_exit_status(err.code);
         } else if (!json && !html_out.to_stdout) {
             printf("\nHTML report written to %s\n", html);

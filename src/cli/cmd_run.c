@@ -149,7 +149,7 @@ int nf_cmd_run(int argc, char **argv)
     struct nf_controller *ctl = &slots[cur];
     int rc = nf_controller_open(ctl, &cfg, environ, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet run: %s\n", err.msg);
+        nf_cli_say("run", "%s", err.msg);
         nf_aws_models_free();
         return nf_cli_kube_exit(rc);
     }
@@ -166,7 +166,7 @@ int nf_cmd_run(int argc, char **argv)
     struct nf_server *srv = NULL;
     int status = 0;
     if (reg == NULL || page == NULL) {
-        fprintf(stderr, "nodefleet run: out of memory\n");
+        nf_cli_say("run", "out of memory");
         status = 1;
         goto out;
     }
@@ -176,7 +176,7 @@ int nf_cmd_run(int argc, char **argv)
         nf_addr_parse(cfg.server_listen, &addr, &why); /* checked when the config loaded */
         srv = nf_server_start(&addr, reg, cfg.interval, &err);
         if (srv == NULL) {
-            fprintf(stderr, "nodefleet run: %s: %s\n", cfg.server_listen, err.msg);
+            nf_cli_say("run", "%s: %s", cfg.server_listen, err.msg);
             status = 1;
             goto out;
         }
@@ -265,7 +265,7 @@ int nf_cmd_once(int argc, char **argv)
     static struct nf_controller ctl;
     int rc = nf_controller_open(&ctl, &cfg, environ, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet once: %s\n", err.msg);
+        nf_cli_say("once", "%s", err.msg);
         nf_aws_models_free();
         return nf_cli_kube_exit(rc);
     }
@@ -273,7 +273,7 @@ int nf_cmd_once(int argc, char **argv)
     struct nf_plan plan;
     rc = nf_controller_cycle(&ctl, &plan, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet once: %s\n", err.msg);
+        nf_cli_say("once", "%s", err.msg);
         st = 1;
     }
     nf_controller_close(&ctl);

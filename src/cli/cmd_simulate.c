@@ -74,7 +74,7 @@ int nf_cmd_simulate(int argc, char **argv)
         if (json && strcmp(html, "-") == 0)
             return nf_cli_usage_error(&cli, "--json and --html - both write to standard output");
         if (nf_outfile_check(&html_out, html, "--html", &err) != NF_OK) {
-            fprintf(stderr, "nodefleet simulate: %s\n", err.msg);
+            nf_cli_say("simulate", "%s", err.msg);
             return nf_err_exit_status(err.code);
         }
     }
@@ -99,7 +99,7 @@ int nf_cmd_simulate(int argc, char **argv)
                                          (size_t)(nf_embedded_trace_end - nf_embedded_trace),
                                          NF_EMBEDDED_TRACE_NAME, &tr, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "%s\n", err.msg);
+        nf_cli_say("simulate", "%s", err.msg);
         return nf_err_exit_status(rc);
     }
     struct nf_sim_params sp;
@@ -107,7 +107,7 @@ int nf_cmd_simulate(int argc, char **argv)
     struct nf_sim_report rep;
     rc = nf_sim_run_all(&tr, NULL, &sp, pols, nspecs, &rep, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet simulate: %s\n", err.msg);
+        nf_cli_say("simulate", "%s", err.msg);
         nf_trace_free(&tr);
         return nf_err_exit_status(rc);
     }
@@ -121,17 +121,17 @@ int nf_cmd_simulate(int argc, char **argv)
     if (html != NULL && html_out.to_stdout) {
         /* the HTML is the output */
     } else if (!write_out(&out, stdout)) {
-        fprintf(stderr, "nodefleet simulate: cannot write the report\n");
+        nf_cli_say("simulate", "cannot write the report");
         status = 1;
     }
     if (html != NULL && status == 0) {
         nf_buf_reset(&out);
         nf_sim_write_html(&rep, &out);
         if (out.status != NF_OK) {
-            fprintf(stderr, "nodefleet simulate: HTML report: %s\n", nf_strerror(out.status));
+            nf_cli_say("simulate", "HTML report: %s", nf_strerror(out.status));
             status = 1;
         } else if (nf_outfile_write(&html_out, out.data, out.len, &err) != NF_OK) {
-            fprintf(stderr, "nodefleet simulate: %s\n", err.msg);
+            nf_cli_say("simulate", "%s", err.msg);
             status = nf_err_exit_status(err.code);
         } else if (!json && !html_out.to_stdout) {
             fprintf(stdout, "\nHTML report written to %s\n", html);

@@ -64,14 +64,14 @@ static int start(struct nf_cli *cli, int argc, char **argv, bool *json, struct n
         return st;
     struct nf_err err = {0};
     if (nf_store_check_exists(cfg, &err) != NF_OK) {
-        fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+        nf_cli_say(cli->cmd, "%s", err.msg);
         return 1;
     }
     /* an SQLite file that is not nodefleet's is refused before anything else is opened */
     if (strncmp(cfg->store, "sqlite:", 7) == 0) {
         struct nf_store_handle h;
         if (nf_store_open(&h, cfg, NF_STORE_READ_ONLY, environ, &err) != NF_OK) {
-            fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+            nf_cli_say(cli->cmd, "%s", err.msg);
             return nf_err_exit_status(err.code);
         }
         nf_store_close(&h);
@@ -112,7 +112,7 @@ int nf_cmd_status(int argc, char **argv)
     if (rc == NF_OK)
         rc = h.port->load(h.ctx, &s, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet status: %s\n", err.msg);
+        nf_cli_say("status", "%s", err.msg);
         if (h.port)
             nf_store_close(&h);
         nf_aws_models_free();
@@ -190,7 +190,7 @@ int nf_cmd_explain(int argc, char **argv)
     static struct nf_controller ctl;
     int rc = nf_controller_open(&ctl, &cfg, environ, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet explain: %s\n", err.msg);
+        nf_cli_say("explain", "%s", err.msg);
         nf_aws_models_free();
         return nf_cli_kube_exit(rc);
     }
@@ -201,7 +201,7 @@ int nf_cmd_explain(int argc, char **argv)
     const struct nf_cycle *cy = ctl.cycle;
     const struct nf_state *s = &cy->state;
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet explain: %s\n", err.msg);
+        nf_cli_say("explain", "%s", err.msg);
         nf_controller_close(&ctl);
         nf_aws_models_free();
         return 1;

@@ -27,7 +27,7 @@ int nf_cmd_unlock(int argc, char **argv)
     if (rc == NF_OK)
         rc = nf_store_open(&h, &cfg, NF_STORE_LEASE_ONLY, environ, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
+        nf_cli_say("unlock", "%s", err.msg);
         return nf_err_exit_status(rc);
     }
     double now = floor(nf_wall_now());
@@ -35,7 +35,7 @@ int nf_cmd_unlock(int argc, char **argv)
     rc = h.port->unlock(h.ctx, now, &was, &err);
     int status = 0;
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet unlock: %s\n", err.msg);
+        nf_cli_say("unlock", "%s", err.msg);
         status = nf_err_exit_status(rc);
     } else if (was.owner[0] == '\0') {
         printf("no lease was held on %s in %s; fencing token is now %lld\n", cfg.cluster_id, h.desc,

@@ -12,14 +12,35 @@
 
 extern char **environ;
 
-int nf_cli_usage_error(const struct nf_cli *cli, const char *fmt, ...)
+/* The one way a command speaks to a person on stderr: "nodefleet CMD: message", one line of
+ * valid UTF-8 whatever the message holds. */
+static void say(const char *cmd, const char *msg, const char *hint)
 {
-    char msg[512];
+    char line[2048], safe[2048];
+    snprintf(line, sizeof line, "nodefleet%s%s: %s%s", cmd[0] ? " " : "", cmd, msg, hint);
+    nf_text_escape(line, safe, sizeof safe);
+    fprintf(stderr, "%s\n", safe);
+}
+
+void nf_cli_say(const char *cmd, const char *fmt, ...)
+{
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "nodefleet %s: %s (see 'nodefleet help %s')\n", cli->cmd, msg, cli->cmd);
+    say(cmd, msg, "");
+}
+
+int nf_cli_usage_error(const struct nf_cli *cli, const char *fmt, ...)
+{
+    char msg[512], hint[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(hint, sizeof hint, " (see 'nodefleet help %s')", cli->cmd);
+    say(cli->cmd, msg, hint);
     return 2;
 }
 
@@ -162,7 +183,7 @@ int nf_cli_load_config_to(const struct nf_cli *cli, struct nf_config *cfg, char 
         } else if (problems.len > 0) {
             fputs(problems.data, stderr);
         } else {
-            fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+            nf_cli_say(cli->cmd, "%s", err.msg);
         }
         nf_buf_free(&problems);
         return nf_err_exit_status(rc);
@@ -205,7 +226,7 @@ int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, stru
     nf_cli_kube_opts(cfg, &o);
     int rc = nf_kube_open(k, &o, environ, &err);
     if (rc != NF_OK) {
-        fprintf(stderr, "nodefleet %s: %s\n", cli->cmd, err.msg);
+        nf_cli_say(cli->cmd, "%s", err.msg);
         return nf_cli_kube_exit(rc);
     }
     return 0;

@@ -4,7 +4,8 @@
  *   nf_iam_policy() appends a policy document (JSON) granting exactly the calls the
  *   configuration makes: EC2 launch, list and terminate (terminate only on instances that
  *   carry every tag of aws.pool_tags), the DynamoDB item of this cluster, the secrets, topic
- *   and namespace that are configured (not the interruption queue: it is not read yet). Unknown account ids are `*`; an unset region `*`.
+ *   and namespace that are configured (not the interruption queue: it is not read yet). Unknown
+ * account ids are `*`; an unset region `*`.
  */
 #ifndef NF_CLI_IAM_POLICY_H
 #define NF_CLI_IAM_POLICY_H

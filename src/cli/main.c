@@ -231,7 +231,7 @@ static int help(int argc, char **argv)
             return 0;
         }
     }
-    fprintf(stderr, "nodefleet help: no command '%s' (see 'nodefleet help')\n", argv[1]);
+    nf_cli_say("help", "no command '%s' (see 'nodefleet help')", argv[1]);
     return 2;
 }
 
@@ -244,7 +244,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         if (argc > 2) {
-            fprintf(stderr, "nodefleet %s: takes no arguments (got %.80s)\n", cmd, argv[2]);
+            nf_cli_say(cmd, "takes no arguments (got %.80s)", argv[2]);
             return 2;
         }
         printf("nodefleet %s\n", NF_VERSION);
@@ -263,6 +263,6 @@ int main(int argc, char **argv)
         }
         return commands[i].run(argc - 1, argv + 1);
     }
-    fprintf(stderr, "nodefleet: unknown command '%s' (see 'nodefleet help')\n", cmd);
+    nf_cli_say("", "unknown command '%.80s' (see 'nodefleet help')", cmd);
     return 2;
 }

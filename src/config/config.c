@@ -917,9 +917,26 @@ int nf_config_policy(struct nf_policy *p, const char *spec, const struct nf_conf
 
 size_t nf_config_inert_set(const struct nf_config *c, int *ids, size_t cap)
 {
+    static struct nf_config defaults;
+    static bool have_defaults;
+    if (!have_defaults) {
+        nf_config_defaults(&defaults);
+        have_defaults = true;
+    }
     size_t n = 0;
-    for (int i = 0; i < NF_CFG__COUNT && n < cap; i++)
-        if ((nf_settings[i].flags & NF_CF_INERT) && c->origin[i].source != NF_SRC_DEFAULT)
+    for (int i = 0; i < NF_CFG__COUNT && n < cap; i++) {
+        if (!(nf_settings[i].flags & NF_CF_INERT))
+            continue;
+        /* set to something other than its default: that value would be expected to act */
+        struct nf_buf now, def;
+        nf_buf_init(&now, 4096);
+        nf_buf_init(&def, 4096);
+        nf_config_format_value(c, i, false, &now);
+        nf_config_format_value(&defaults, i, false, &def);
+        if (now.data && def.data && strcmp(now.data, def.data) != 0)
             ids[n++] = i;
+        nf_buf_free(&now);
+        nf_buf_free(&def);
+    }
     return n;
 }

@@ -100,7 +100,7 @@ struct nf_config_sources {
 /* Fill `c` with every default. Cannot fail: the defaults are checked by tests. */
 void nf_config_defaults(struct nf_config *c);
 
-/* The settings this configuration sets (not left at their default) that have no effect yet
+/* The settings this configuration sets to other than their default that have no effect yet
  * (NF_CF_INERT): their ids into `ids` (at most `cap`); returns how many. Commands warn of
  * them at start-up; check-config lists them. */
 size_t nf_config_inert_set(const struct nf_config *c, int *ids, size_t cap);
