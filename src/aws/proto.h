@@ -3,7 +3,7 @@
  * Contract
  *   Shapes are botocore-format JSON objects ({"Name": {"type": "structure", "members": {...}},
  *   ...}): the official protocol test suites ship in that format, and nodefleet writes its
- *   own small models for the operations it uses (models.c), so one codec is tested by AWS's
+ *   own small models for the operations it uses (services.c), so one codec is tested by AWS's
  *   cases and used in production.
  *   - EC2 and Query protocols: parameters (a JSON object) to a form body
  *     "Action=...&Version=...&...", and XML responses to a JSON result; errors from the
@@ -11,6 +11,8 @@
  *   - JSON 1.0/1.1: parameters to a JSON body, JSON responses to a result; the error code
  *     from X-Amzn-Errortype, "__type" or "code", with any "namespace#" prefix and ":uri"
  *     suffix removed.
+ *   Code: proto_query.c, proto_xml.c, proto_json.c over the shared shape helpers in
+ *   proto_shapes.c.
  *   Values: timestamps are Unix seconds (numbers) on the C side; blobs are strings (base64 on
  *   the wire); floats NaN/Infinity/-Infinity travel as those strings. Unknown members in a
  *   response are ignored; a value that does not match its shape is NF_E_INPUT.

@@ -5,7 +5,8 @@
  *   its context pointer. Every call returns NF_OK or an error code with detail in the
  *   caller's `struct nf_err`. The cycle talks to the world only through these, so the same
  *   cycle runs against real services (Prometheus, EC2, the API server) or the simulator's
- *   models. This issue's cut: the calls the simulator needs; later adapters extend them.
+ *   models. Adapters live in src/adapters (and src/sim for the simulator's); events in
+ *   events.h; the state the store keeps in state.h.
  */
 #ifndef NF_PORTS_H
 #define NF_PORTS_H
