@@ -1,0 +1,270 @@
+/* cycle_act.c - step 5 of the cycle: intent first, then the cloud or the cluster; scale-up
+ * places markets and zones, scale-down picks who may go and starts their drains. */
+#define _POSIX_C_SOURCE 200809L
+#include "cycle_internal.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/log.h"
+
+/* ---- act ---------------------------------------------------------------------------------- */
+
+int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int total)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    if (p->cloud == NULL || !c->cloud_ok) {
+        nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "cannot launch: the cloud is unavailable (%s)",
+                      c->incomplete_why);
+        return NF_OK;
+    }
+    if (n > NF_CYCLE_LAUNCH_MAX)
+        n = NF_CYCLE_LAUNCH_MAX;
+    enum nf_market markets[NF_CYCLE_LAUNCH_MAX];
+    nf_place_markets(spot, total, n, c->o.spot_pct, markets);
+    int nspot = 0;
+    double cost = 0;
+    for (int i = 0; i < n; i++) {
+        nspot += markets[i] == NF_MARKET_SPOT;
+        cost += nf__cyc_hourly(c, markets[i]);
+    }
+    if (c->o.dry_run) {
+        nf_log(NF_LOG_INFO, "dry run: would launch workers", NF_LF_INT("count", n),
+               NF_LF_INT("spot", nspot), NF_LF_INT("on_demand", n - nspot), NF_LF_END);
+        nf__cyc_notify(r, NF_EV_SCALE_UP, NULL, NULL, total, total + n, cost, "%s", plan->reason);
+        return NF_OK;
+    }
+    char ids[512] = "";
+    int done = 0;
+    /* one intent per NF_LAUNCH_INSTANCES_MAX workers, spot first (markets[] is spot first) */
+    for (int first = 0; first < n && !r->lost; first += NF_LAUNCH_INSTANCES_MAX) {
+        int cnt = n - first < NF_LAUNCH_INSTANCES_MAX ? n - first : NF_LAUNCH_INSTANCES_MAX;
+        if (c->state.nlaunches == NF_STATE_LAUNCHES_MAX) {
+            nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "too many launches in flight");
+            break;
+        }
+        struct nf_launch_rec *l = &c->state.launches[c->state.nlaunches++];
+        memset(l, 0, sizeof *l);
+        snprintf(l->intent, sizeof l->intent, "up-%.0f-%lld", floor(r->now), ++c->seq);
+        l->launched_at = r->now;
+        l->count = cnt;
+        for (int i = 0; i < cnt; i++)
+            l->spot += markets[first + i] == NF_MARKET_SPOT;
+        snprintf(l->market, sizeof l->market, "%s",
+                 l->spot == cnt ? "spot"
+                 : l->spot == 0 ? "on-demand"
+                                : "mixed");
+        /* the intent is on record before the cloud hears of it */
+        if (nf__cyc_save(r) != NF_OK)
+            return NF_E_CONFLICT;
+        nf__cyc_crash_point(c, "launch-intent-saved");
+        enum nf_market m[NF_LAUNCH_INSTANCES_MAX];
+        nf__cyc_markets_of(l, m);
+        struct nf_launch_outcome out;
+        memset(&out, 0, sizeof out);
+        char intent[64];
+        snprintf(intent, sizeof intent, "%s", l->intent);
+        int rc = p->cloud->launch(p->cloud_ctx, intent, cnt, m, r->now, &out, r->err);
+        nf__cyc_crash_point(c, "launch-called");
+        /* the record may have moved if save reordered nothing; find it again by intent */
+        for (int i = 0; i < c->state.nlaunches; i++)
+            if (strcmp(c->state.launches[i].intent, intent) == 0)
+                l = &c->state.launches[i];
+        nf__cyc_record_outcome(l, &out);
+        for (int k = 0; k < out.ninstances; k++) {
+            size_t len = strlen(ids);
+            snprintf(ids + len, sizeof ids - len, "%s%s", len ? ", " : "", out.instances[k].id);
+            if (c->ninst < NF_CYCLE_INSTANCES_MAX)
+                c->inst[c->ninst++] = out.instances[k];
+        }
+        done += out.ninstances;
+        if (rc != NF_OK) {
+            nf_log(NF_LOG_ERROR, "launch failed", NF_LF_STR("intent", intent),
+                   NF_LF_INT("made", out.ninstances), NF_LF_STR("error", r->err->msg), NF_LF_END);
+            nf__cyc_notify(r, NF_EV_LAUNCH_FAILED, NULL, ids, total, total + done, 0,
+                           "launching %d worker(s) failed: %s", cnt, r->err->msg);
+            c->state.launch_failures++;
+            /* a refusal (quota, no capacity anywhere) is final for this intent; a transport
+             * failure is retried by the next reconcile under the same intent */
+            if (rc != NF_E_UNAVAILABLE && l->ninstances == 0) {
+                for (int i = 0; i < c->state.nlaunches; i++)
+                    if (strcmp(c->state.launches[i].intent, intent) == 0)
+                        nf__cyc_remove_launch(&c->state, i);
+            }
+            nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "launch failed: %s", r->err->msg);
+            nf__cyc_save(r);
+            break;
+        }
+        if (nf__cyc_save(r) != NF_OK)
+            return NF_E_CONFLICT;
+    }
+    c->launched += done;
+    if (done > 0) {
+        c->state.last_scale_up = r->now;
+        if (c->log_steps)
+            nf_log(NF_LOG_INFO, "Step 5: Launching EC2 instances", NF_LF_INT("count", done),
+                   NF_LF_STR("instances", ids), NF_LF_END);
+        nf__cyc_notify(r, NF_EV_SCALE_UP, NULL, ids, total, total + done, cost * done / n, "%s",
+                       plan->reason);
+    }
+    return NF_OK;
+}
+
+int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int total)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    /* the cloud, the cluster or the metrics unseen: when unsure whether a node may go, it
+     * stays (a policy that ignores metrics included) */
+    if (c->incomplete_why[0]) {
+        nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED,
+                      "no scale-down on an incomplete observation (%s)", c->incomplete_why);
+        return NF_OK;
+    }
+    int removed = 0;
+    char ids[512] = "";
+    double cost = 0;
+    /* 1. workers still joining go first: they serve nobody yet */
+    while (removed < n && p->cloud != NULL) {
+        struct nf_launch_rec *best = NULL;
+        int bk = -1;
+        for (int i = 0; i < c->state.nlaunches; i++) {
+            struct nf_launch_rec *l = &c->state.launches[i];
+            for (int k = 0; k < l->ninstances; k++) {
+                const struct nf_instance *in = nf__cyc_find_instance(c, l->instances[k]);
+                if (in && nf__cyc_node_of(c, in) == NULL &&
+                    (best == NULL || l->launched_at > best->launched_at)) {
+                    best = l;
+                    bk = k;
+                }
+            }
+        }
+        if (best == NULL)
+            break;
+        char id[32];
+        snprintf(id, sizeof id, "%s", best->instances[bk]);
+        const struct nf_instance *in = nf__cyc_find_instance(c, id);
+        enum nf_market mk = in ? in->market : NF_MARKET_ON_DEMAND;
+        if (c->o.dry_run) {
+            nf_log(NF_LOG_INFO, "dry run: would cancel a joining worker", NF_LF_STR("instance", id),
+                   NF_LF_END);
+            break;
+        }
+        if (nf__cyc_terminate(r, id) != NF_OK) {
+            nf_log(NF_LOG_WARN, "could not cancel a joining worker", NF_LF_STR("instance", id),
+                   NF_LF_STR("error", r->err->msg), NF_LF_END);
+            break;
+        }
+        nf__cyc_remove_launch_instance(best, bk);
+        if (best->ninstances == 0)
+            nf__cyc_remove_launch(&c->state, (int)(best - c->state.launches));
+        size_t len = strlen(ids);
+        snprintf(ids + len, sizeof ids - len, "%s%s", len ? ", " : "", id);
+        cost -= nf__cyc_hourly(c, mk);
+        removed++;
+        c->terminated++;
+        if (nf__cyc_save(r) != NF_OK)
+            return NF_E_CONFLICT;
+    }
+    /* 2. drains: the cluster picks nodes whose pods may all go, preferring the market
+     * placement says to shrink */
+    if (removed < n && total > 0) {
+        const char *names[NF_CYCLE_INSTANCES_MAX];
+        const char *inst_of[NF_CYCLE_INSTANCES_MAX];
+        enum nf_market mk_of[NF_CYCLE_INSTANCES_MAX];
+        size_t nn = 0;
+        if (p->cloud != NULL) {
+            for (size_t i = 0; i < c->ninst && nn < NF_CYCLE_INSTANCES_MAX; i++) {
+                const struct nf_node_info *nd = nf__cyc_node_of(c, &c->inst[i]);
+                if (nd && nd->ready && !nd->cordoned && !nd->control_plane &&
+                    !nf__cyc_draining(&c->state, nd->name)) {
+                    inst_of[nn] = c->inst[i].id;
+                    mk_of[nn] = c->inst[i].market;
+                    names[nn++] = nd->name;
+                }
+            }
+        } else {
+            for (size_t i = 0; i < c->last_view.nnodes && nn < NF_CYCLE_INSTANCES_MAX; i++) {
+                const struct nf_node_info *nd = &c->last_view.nodes[i];
+                if (nd->ready && !nd->cordoned && !nd->control_plane &&
+                    !nf__cyc_draining(&c->state, nd->name)) {
+                    inst_of[nn] = nd->instance;
+                    mk_of[nn] = nd->market;
+                    names[nn++] = nd->name;
+                }
+            }
+        }
+        int prefer = (int)nf_place_remove_market(spot, total, c->o.spot_pct);
+        size_t chosen[NF_CYCLE_INSTANCES_MAX], nch = 0;
+        char why[512] = "";
+        int rc = p->cluster->choose(p->cluster_ctx, names, nn, n - removed, prefer, chosen, &nch,
+                                    why, sizeof why, r->err);
+        if (rc != NF_OK) {
+            nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "could not choose nodes: %s", r->err->msg);
+            nch = 0;
+        } else if ((int)nch < n - removed) {
+            nf_plan_trail(plan, "drain", NF_TRAIL_BLOCKED,
+                          "%d more node(s) wanted, none may go: %s", n - removed - (int)nch,
+                          why[0] ? why : "no worker to drain");
+        }
+        for (size_t k = 0; k < nch && !r->lost; k++) {
+            const char *node = names[chosen[k]];
+            if (c->o.dry_run) {
+                nf_log(NF_LOG_INFO, "dry run: would drain node", NF_LF_STR("node", node),
+                       NF_LF_END);
+                removed++;
+                continue;
+            }
+            if (c->state.ndrains == NF_STATE_DRAINS_MAX)
+                break;
+            struct nf_drain_rec *d = &c->state.drains[c->state.ndrains++];
+            memset(d, 0, sizeof *d);
+            snprintf(d->node, sizeof d->node, "%s", node);
+            snprintf(d->instance, sizeof d->instance, "%s", inst_of[chosen[k]]);
+            d->started_at = r->now;
+            /* the drain is on record before the node is cordoned */
+            if (nf__cyc_save(r) != NF_OK)
+                return NF_E_CONFLICT;
+            nf__cyc_crash_point(c, "drain-record-saved");
+            struct nf_drain_report rep;
+            struct nf_err e = {0};
+            int src = p->cluster->drain_step(p->cluster_ctx, node, r->now, r->now, &rep, &e);
+            nf__cyc_crash_point(c, "drain-step-done");
+            if (src == NF_OK && rep.state == NF_DRAIN_ABORTED) {
+                for (int i = 0; i < c->state.ndrains; i++)
+                    if (strcmp(c->state.drains[i].node, node) == 0)
+                        nf__cyc_remove_drain(&c->state, i);
+                c->state.drains_aborted++;
+                nf_plan_trail(plan, "drain", NF_TRAIL_BLOCKED, "drain of %s refused: %s", node,
+                              rep.why);
+                if (nf__cyc_save(r) != NF_OK)
+                    return NF_E_CONFLICT;
+                continue;
+            }
+            if (c->log_steps)
+                nf_log(NF_LOG_INFO, "Step 5: Draining node", NF_LF_STR("node", node),
+                       NF_LF_STR("instance", inst_of[chosen[k]]),
+                       NF_LF_STR("status", src == NF_OK ? rep.why : e.msg), NF_LF_END);
+            nf__cyc_notify(r, NF_EV_DRAIN_STARTED, node, inst_of[chosen[k]], 0, 0, 0,
+                           "draining node %s", node);
+            size_t len = strlen(ids);
+            snprintf(ids + len, sizeof ids - len, "%s%s", len ? ", " : "", node);
+            cost -= nf__cyc_hourly(c, mk_of[chosen[k]]);
+            removed++;
+            c->drained++;
+        }
+    }
+    if (removed > 0 && !c->o.dry_run) {
+        c->state.last_scale_down = r->now;
+        nf__cyc_notify(r, NF_EV_SCALE_DOWN, NULL, ids, total, total - removed, cost, "%s",
+                       plan->reason);
+    } else if (removed > 0) {
+        nf__cyc_notify(r, NF_EV_SCALE_DOWN, NULL, NULL, total, total - removed, cost, "%s",
+                       plan->reason);
+    }
+    return NF_OK;
+}

@@ -1,0 +1,47 @@
+/* cycle_internal.h - what the parts of the cycle share: one run's context and the helpers
+ * that reconcile (cycle_reconcile.c), act (cycle_act.c) and the sequence (cycle.c) all use.
+ * Internal to src/cycle. */
+#ifndef NF_CYCLE_INTERNAL_H
+#define NF_CYCLE_INTERNAL_H
+
+#include "../util/log.h"
+#include "cycle.h"
+
+/* A scale-up never launches more than this in one cycle (a guard against a wild plan). */
+#define NF_CYCLE_LAUNCH_MAX 200
+
+/* One cycle's context: the clock reading, the lease, and whether it was lost. */
+struct run {
+    struct nf_cycle *c;
+    double now;
+    bool leased, lost;
+    struct nf_lease lease;
+    struct nf_err *err;
+};
+
+void nf__cyc_crash_point(const struct nf_cycle *c, const char *where);
+void nf__cyc_step_log(const struct nf_cycle *c, const char *msg, const struct nf_log_field *f);
+void nf__cyc_notify(struct run *r, enum nf_event_kind k, const char *node, const char *instances,
+                    int before, int after, double cost, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+int nf__cyc_save(struct run *r);
+double nf__cyc_hourly(const struct nf_cycle *c, enum nf_market m);
+const struct nf_node_info *nf__cyc_node_of(const struct nf_cycle *c, const struct nf_instance *in);
+struct nf_instance *nf__cyc_find_instance(struct nf_cycle *c, const char *id);
+void nf__cyc_forget_instance(struct nf_cycle *c, const char *id);
+void nf__cyc_remove_launch_instance(struct nf_launch_rec *l, int k);
+void nf__cyc_remove_launch(struct nf_state *st, int i);
+void nf__cyc_remove_drain(struct nf_state *st, int i);
+bool nf__cyc_in_records(const struct nf_state *st, const char *id);
+int nf__cyc_terminate(struct run *r, const char *id);
+bool nf__cyc_draining(const struct nf_state *st, const char *node);
+int nf__cyc_reconcile_launches(struct run *r);
+int nf__cyc_reconcile_drains(struct run *r);
+int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int total);
+int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int total);
+void nf__cyc_count_workers(struct nf_cycle *c, struct nf_workers *w, int *spot, int *total);
+
+void nf__cyc_markets_of(const struct nf_launch_rec *l, enum nf_market *m);
+void nf__cyc_record_outcome(struct nf_launch_rec *l, const struct nf_launch_outcome *out);
+
+#endif
