@@ -16,7 +16,7 @@ static const struct nf_aws_op op_describe = {"DescribeInstances", "DescribeInsta
 static const struct nf_aws_op op_terminate = {"TerminateInstances", "TerminateInstancesRequest",
                                               "TerminateInstancesResult"};
 
-int nf_ec2_parse_subnets(const char *text, struct nf_ec2 *e, struct nf_err *err)
+static int nf_ec2_parse_subnets(const char *text, struct nf_ec2 *e, struct nf_err *err)
 {
     e->nzones = 0;
     const char *p = text;

@@ -52,8 +52,6 @@ struct nf_ec2 {
     } zones[NF_EC2_ZONES_MAX];
 };
 
-/* Parse "az=subnet,az=subnet"; NF_E_CONFIG with a message on a bad list. */
-int nf_ec2_parse_subnets(const char *text, struct nf_ec2 *e, struct nf_err *err);
 /* Parse aws.pool_tags into e->tags, replacing {cluster_id}; NF_E_CONFIG on a bad list. */
 int nf_ec2_parse_pool_tags(const char *text, const char *cluster_id, struct nf_ec2 *e,
                            struct nf_err *err);

@@ -17,7 +17,7 @@ static const char *title(enum nf_event_kind k)
     return t[k];
 }
 
-void nf_event_text(const struct nf_event *ev, char *out, size_t outlen)
+static void nf_event_text(const struct nf_event *ev, char *out, size_t outlen)
 {
     char counts[64] = "", cost[48] = "", inst[600] = "";
     if (ev->nodes_before != ev->nodes_after)
@@ -31,7 +31,7 @@ void nf_event_text(const struct nf_event *ev, char *out, size_t outlen)
              ev->cluster_id ? ev->cluster_id : "", title(ev->kind), counts, cost, ev->reason, inst);
 }
 
-void nf_event_json(const struct nf_event *ev, struct nf_buf *out)
+static void nf_event_json(const struct nf_event *ev, struct nf_buf *out)
 {
     nf_buf_printf(out, "{\"event\": \"%s\", \"t\": %.3f, \"cluster_id\": ", nf_event_name(ev->kind),
                   ev->t);

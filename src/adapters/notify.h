@@ -23,11 +23,6 @@ struct nf_notifier {
     unsigned long sent, failed;
 };
 
-/* Format the event as one line of text (what Slack shows). */
-void nf_event_text(const struct nf_event *ev, char *out, size_t outlen);
-/* The event as a JSON object (what SNS carries). */
-void nf_event_json(const struct nf_event *ev, struct nf_buf *out);
-
 void nf_notifier_free(struct nf_notifier *n);
 
 extern const struct nf_notify_port nf_notify_port; /* ctx: struct nf_notifier * */

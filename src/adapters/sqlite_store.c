@@ -10,34 +10,32 @@
 #include "../util/dynlib.h"
 #include "../util/files.h"
 
-static const char *const names[] = {
-    "sqlite3_open_v2",       "sqlite3_close",        "sqlite3_exec",
-    "sqlite3_prepare_v2",    "sqlite3_bind_text",    "sqlite3_bind_double",
-    "sqlite3_bind_int64",    "sqlite3_step",         "sqlite3_column_text",
-    "sqlite3_column_double", "sqlite3_column_int64", "sqlite3_column_type",
-    "sqlite3_finalize",      "sqlite3_changes",      "sqlite3_errmsg",
-    "sqlite3_busy_timeout",  "sqlite3_column_bytes", NULL};
+#define SQLITE_FNS(X)                                                                              \
+    X(open_v2, "sqlite3_open_v2", int, (const char *, sqlite3 **, int, const char *))              \
+    X(close, "sqlite3_close", int, (sqlite3 *))                                                    \
+    X(exec, "sqlite3_exec", int, (sqlite3 *, const char *, void *, void *, char **))               \
+    X(prepare, "sqlite3_prepare_v2", int,                                                          \
+      (sqlite3 *, const char *, int, sqlite3_stmt **, const char **))                              \
+    X(bind_text, "sqlite3_bind_text", int,                                                         \
+      (sqlite3_stmt *, int, const char *, int, void (*)(void *)))                                  \
+    X(bind_double, "sqlite3_bind_double", int, (sqlite3_stmt *, int, double))                      \
+    X(bind_int64, "sqlite3_bind_int64", int, (sqlite3_stmt *, int, sqlite3_int64))                 \
+    X(step, "sqlite3_step", int, (sqlite3_stmt *))                                                 \
+    X(col_text, "sqlite3_column_text", const unsigned char *, (sqlite3_stmt *, int))               \
+    X(col_double, "sqlite3_column_double", double, (sqlite3_stmt *, int))                          \
+    X(col_int64, "sqlite3_column_int64", sqlite3_int64, (sqlite3_stmt *, int))                     \
+    X(col_type, "sqlite3_column_type", int, (sqlite3_stmt *, int))                                 \
+    X(finalize, "sqlite3_finalize", int, (sqlite3_stmt *))                                         \
+    X(changes, "sqlite3_changes", int, (sqlite3 *))                                                \
+    X(errmsg, "sqlite3_errmsg", const char *, (sqlite3 *))                                         \
+    X(busy_timeout, "sqlite3_busy_timeout", int, (sqlite3 *, int))                                 \
+    X(col_bytes, "sqlite3_column_bytes", int, (sqlite3_stmt *, int))
+
+static const char *const names[] = {SQLITE_FNS(NF_DYNLIB_NAME) NULL};
 static void *fns[sizeof names / sizeof names[0]];
 static struct nf_dynlib lib = NF_DYNLIB_INIT("libsqlite3.so.0", "libsqlite3-0", names, fns);
-
 static struct {
-    int (*open_v2)(const char *, sqlite3 **, int, const char *);
-    int (*close)(sqlite3 *);
-    int (*exec)(sqlite3 *, const char *, void *, void *, char **);
-    int (*prepare)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
-    int (*bind_text)(sqlite3_stmt *, int, const char *, int, void (*)(void *));
-    int (*bind_double)(sqlite3_stmt *, int, double);
-    int (*bind_int64)(sqlite3_stmt *, int, sqlite3_int64);
-    int (*step)(sqlite3_stmt *);
-    const unsigned char *(*col_text)(sqlite3_stmt *, int);
-    double (*col_double)(sqlite3_stmt *, int);
-    sqlite3_int64 (*col_int64)(sqlite3_stmt *, int);
-    int (*col_type)(sqlite3_stmt *, int);
-    int (*finalize)(sqlite3_stmt *);
-    int (*changes)(sqlite3 *);
-    const char *(*errmsg)(sqlite3 *);
-    int (*busy_timeout)(sqlite3 *, int);
-    int (*col_bytes)(sqlite3_stmt *, int);
+    SQLITE_FNS(NF_DYNLIB_FIELD)
 } Q;
 
 static int load(struct nf_err *err)
@@ -45,24 +43,10 @@ static int load(struct nf_err *err)
     int rc = nf_dynlib_load(&lib, err);
     if (rc != NF_OK)
         return rc;
-    void **f = fns;
-    Q.open_v2 = (int (*)(const char *, sqlite3 **, int, const char *))f[0];
-    Q.close = (int (*)(sqlite3 *))f[1];
-    Q.exec = (int (*)(sqlite3 *, const char *, void *, void *, char **))f[2];
-    Q.prepare = (int (*)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **))f[3];
-    Q.bind_text = (int (*)(sqlite3_stmt *, int, const char *, int, void (*)(void *)))f[4];
-    Q.bind_double = (int (*)(sqlite3_stmt *, int, double))f[5];
-    Q.bind_int64 = (int (*)(sqlite3_stmt *, int, sqlite3_int64))f[6];
-    Q.step = (int (*)(sqlite3_stmt *))f[7];
-    Q.col_text = (const unsigned char *(*)(sqlite3_stmt *, int))f[8];
-    Q.col_double = (double (*)(sqlite3_stmt *, int))f[9];
-    Q.col_int64 = (sqlite3_int64(*)(sqlite3_stmt *, int))f[10];
-    Q.col_type = (int (*)(sqlite3_stmt *, int))f[11];
-    Q.finalize = (int (*)(sqlite3_stmt *))f[12];
-    Q.changes = (int (*)(sqlite3 *))f[13];
-    Q.errmsg = (const char *(*)(sqlite3 *))f[14];
-    Q.busy_timeout = (int (*)(sqlite3 *, int))f[15];
-    Q.col_bytes = (int (*)(sqlite3_stmt *, int))f[16];
+    size_t i = 0;
+#define BIND(field, sym, ret, args) NF_DYNLIB_BIND(Q, fns, field, ret, args)
+    SQLITE_FNS(BIND)
+#undef BIND
     return NF_OK;
 }
 

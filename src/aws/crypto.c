@@ -7,19 +7,21 @@
 
 #include "../util/dynlib.h"
 
-static const char *const names[] = {
-    "EVP_MD_fetch",      "EVP_MD_free",      "EVP_MD_CTX_new",     "EVP_MD_CTX_free",
-    "EVP_DigestInit_ex", "EVP_DigestUpdate", "EVP_DigestFinal_ex", NULL};
+#define EVP_FNS(X)                                                                                 \
+    X(md_fetch, "EVP_MD_fetch", void *, (void *libctx, const char *alg, const char *props))        \
+    X(md_free, "EVP_MD_free", void, (void *md))                                                    \
+    X(ctx_new, "EVP_MD_CTX_new", void *, (void))                                                   \
+    X(ctx_free, "EVP_MD_CTX_free", void, (void *ctx))                                              \
+    X(init, "EVP_DigestInit_ex", int, (void *ctx, const void *md, void *engine))                   \
+    X(update, "EVP_DigestUpdate", int, (void *ctx, const void *d, size_t n))                       \
+    X(final, "EVP_DigestFinal_ex", int, (void *ctx, unsigned char *out, unsigned int *n))
+
+static const char *const names[] = {EVP_FNS(NF_DYNLIB_NAME) NULL};
 static void *fns[sizeof names / sizeof names[0]];
 static struct nf_dynlib lib = NF_DYNLIB_INIT("libcrypto.so.3", "libssl3", names, fns);
-
-static void *(*p_md_fetch)(void *libctx, const char *alg, const char *props);
-static void (*p_md_free)(void *md);
-static void *(*p_ctx_new)(void);
-static void (*p_ctx_free)(void *ctx);
-static int (*p_init)(void *ctx, const void *md, void *engine);
-static int (*p_update)(void *ctx, const void *d, size_t n);
-static int (*p_final)(void *ctx, unsigned char *out, unsigned int *n);
+static struct {
+    EVP_FNS(NF_DYNLIB_FIELD)
+} E;
 
 static void *sha256_md, *md_ctx;
 
@@ -30,18 +32,15 @@ int nf_crypto_load(struct nf_err *err)
     int rc = nf_dynlib_load(&lib, err);
     if (rc != NF_OK)
         return rc;
-    p_md_fetch = (void *(*)(void *, const char *, const char *))fns[0];
-    p_md_free = (void (*)(void *))fns[1];
-    p_ctx_new = (void *(*)(void))fns[2];
-    p_ctx_free = (void (*)(void *))fns[3];
-    p_init = (int (*)(void *, const void *, void *))fns[4];
-    p_update = (int (*)(void *, const void *, size_t))fns[5];
-    p_final = (int (*)(void *, unsigned char *, unsigned int *))fns[6];
-    sha256_md = p_md_fetch(NULL, "SHA256", NULL);
-    md_ctx = sha256_md ? p_ctx_new() : NULL;
+    size_t i = 0;
+#define BIND(field, sym, ret, args) NF_DYNLIB_BIND(E, fns, field, ret, args)
+    EVP_FNS(BIND)
+#undef BIND
+    sha256_md = E.md_fetch(NULL, "SHA256", NULL);
+    md_ctx = sha256_md ? E.ctx_new() : NULL;
     if (md_ctx == NULL) {
         if (sha256_md)
-            p_md_free(sha256_md);
+            E.md_free(sha256_md);
         sha256_md = NULL;
         return nf_err_set(err, NF_E_UNAVAILABLE, "libcrypto has no SHA256 implementation");
     }
@@ -51,9 +50,9 @@ int nf_crypto_load(struct nf_err *err)
 void nf_crypto_unload(void)
 {
     if (md_ctx)
-        p_ctx_free(md_ctx);
+        E.ctx_free(md_ctx);
     if (sha256_md)
-        p_md_free(sha256_md);
+        E.md_free(sha256_md);
     md_ctx = sha256_md = NULL;
 }
 
@@ -61,11 +60,11 @@ void nf_crypto_unload(void)
 static void sha256_2(const void *a, size_t alen, const void *b, size_t blen, unsigned char out[32])
 {
     unsigned int n = 32;
-    p_init(md_ctx, sha256_md, NULL);
-    p_update(md_ctx, a, alen);
+    E.init(md_ctx, sha256_md, NULL);
+    E.update(md_ctx, a, alen);
     if (blen)
-        p_update(md_ctx, b, blen);
-    p_final(md_ctx, out, &n);
+        E.update(md_ctx, b, blen);
+    E.final(md_ctx, out, &n);
 }
 
 void nf_sha256(const void *data, size_t len, unsigned char out[32])

@@ -20,7 +20,7 @@ static bool unreserved(unsigned char c)
            c == '_' || c == '.' || c == '~';
 }
 
-void nf_aws_uri_encode(struct nf_buf *out, const char *s, size_t n, bool keep_slash)
+static void nf_aws_uri_encode(struct nf_buf *out, const char *s, size_t n, bool keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {

@@ -89,7 +89,4 @@ void nf_sigv4_result_free(struct nf_sigv4_result *out);
 /* Forget cached keys (zeroed), e.g. when credentials change or at teardown. */
 void nf_sigv4_keys_clear(struct nf_sigv4_key_cache *k);
 
-/* RFC 3986 percent-encoding with only A-Z a-z 0-9 - _ . ~ kept (and '/' when keep_slash). */
-void nf_aws_uri_encode(struct nf_buf *out, const char *s, size_t n, bool keep_slash);
-
 #endif

@@ -143,9 +143,9 @@ static const char style[] =
     ".axis{stroke:#c6ccd4}.line{fill:none;stroke:#2e64c6;stroke-width:1.6}"
     ".summary span{display:inline-block;margin-right:1.4em}</style>";
 
-void nf_status_page_build(const struct nf_controller *c, int rc, const double *t,
-                          const float *nodes, const float *cpu, const float *pending, size_t n,
-                          struct nf_buf *b)
+static void nf_status_page_build(const struct nf_controller *c, int rc, const double *t,
+                                 const float *nodes, const float *cpu, const float *pending,
+                                 size_t n, struct nf_buf *b)
 {
     const struct nf_cycle *cy = c->cycle;
     const struct nf_state *st = &cy->state;

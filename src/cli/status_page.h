@@ -21,9 +21,4 @@ void nf_status_page_free(struct nf_status_page *p);
 void nf_status_page_update(struct nf_status_page *p, const struct nf_controller *c, int rc);
 void nf_status_page_render(void *p, struct nf_buf *out);
 
-/* The page body alone, from a controller (for tests and `explain --html`). */
-void nf_status_page_build(const struct nf_controller *c, int rc, const double *t,
-                          const float *nodes, const float *cpu, const float *pending, size_t n,
-                          struct nf_buf *out);
-
 #endif

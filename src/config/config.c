@@ -873,7 +873,7 @@ int nf_config_load_env(struct nf_config *out, char *const *envp)
 
 /* ---- the policy's parameters, from the configuration (the core never sees the config) ---- */
 
-void nf_config_seed_params(struct nf_seed_params *sp, const struct nf_config *cfg)
+static void nf_config_seed_params(struct nf_seed_params *sp, const struct nf_config *cfg)
 {
     sp->min_nodes = (int)cfg->min_nodes;
     sp->max_nodes = (int)cfg->max_nodes;

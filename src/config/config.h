@@ -105,9 +105,6 @@ void nf_config_defaults(struct nf_config *c);
  * them at start-up; check-config lists them. */
 size_t nf_config_inert_set(const struct nf_config *c, int *ids, size_t cap);
 
-/* The seed policy's parameters from the configuration, and a policy bound to them: the
- * configuration side builds what the pure core needs (the core never includes the config). */
-void nf_config_seed_params(struct nf_seed_params *sp, const struct nf_config *cfg);
 int nf_config_policy(struct nf_policy *p, const char *spec, const struct nf_config *cfg,
                      struct nf_err *err);
 

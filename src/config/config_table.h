@@ -50,8 +50,8 @@
       0, NULL, "DynamoDB table holding the pool state and lease.")                                 \
     X(metrics_history_table, "metrics_history_table", NF_CT_STR, 0, 0, "k3s-metrics-history",      \
       "METRICS_HISTORY_TABLE", NF_CF_INERT, NULL,                                                  \
-      "DynamoDB table holding the metrics history for the predictive layer (no effect yet: "     \
-      "no policy reads it).")                      \
+      "DynamoDB table holding the metrics history for the predictive layer (no effect yet: "       \
+      "no policy reads it).")                                                                      \
     X(aws_region, "aws_region", NF_CT_STR, 0, 0, "", "AWS_REGION", 0, NULL,                        \
       "AWS region; empty means the usual AWS environment and instance metadata.")                  \
     X(min_nodes, "min_nodes", NF_CT_INT, 0, 1000, "2", "MIN_NODES", 0, NULL,                       \
@@ -111,7 +111,7 @@
     X(enable_predictive_scaling, "enable_predictive_scaling", NF_CT_BOOL, 0, 0, "true",            \
       "ENABLE_PREDICTIVE_SCALING", NF_CF_INERT, NULL,                                              \
       "Pre-launch capacity ahead of predictable rises. Accepted for compatibility with "           \
-      "the seed; no policy has a forecast yet, so it has no effect.")                     \
+      "the seed; no policy has a forecast yet, so it has no effect.")                              \
     X(spot_percentage, "spot_percentage", NF_CT_PCT, 0, 100, "70", "SPOT_PERCENTAGE", 0, NULL,     \
       "Share of launched workers to run as spot instances.")                                       \
     X(log_level, "log_level", NF_CT_STR, 0, 0, "info", "NODEFLEET_LOG_LEVEL", 0,                   \
@@ -212,8 +212,8 @@
       "CloudWatch namespace of nodefleet's custom metrics.")                                       \
     X(aws_interruption_queue_url, "aws.interruption_queue_url", NF_CT_STR, 0, 0, "",               \
       "NODEFLEET_INTERRUPTION_QUEUE_URL", NF_CF_INERT, NULL,                                       \
-      "SQS queue receiving EventBridge spot interruption warnings (empty: none; no effect "      \
-      "yet: the queue is not read).")                 \
+      "SQS queue receiving EventBridge spot interruption warnings (empty: none; no effect "        \
+      "yet: the queue is not read).")                                                              \
     X(aws_prometheus_secret, "aws.prometheus_secret", NF_CT_STR, 0, 0, "",                         \
       "NODEFLEET_PROMETHEUS_SECRET", 0, NULL,                                                      \
       "Secrets Manager id of Prometheus basic auth, JSON {\"username\", \"password\"} (the "       \

@@ -16,8 +16,8 @@ const char *nf_cmp_symbol(enum nf_cmp c)
     return "?";
 }
 
-bool nf_cond_eval(const struct nf_condset *cs, const struct nf_sample *s, int *failing,
-                  bool *unknown)
+static bool nf_cond_eval(const struct nf_condset *cs, const struct nf_sample *s, int *failing,
+                         bool *unknown)
 {
     for (size_t i = 0; i < cs->n; i++) {
         const struct nf_cond *c = &cs->c[i];

@@ -46,11 +46,6 @@ struct nf_window_result {
     int failing;    /* for NEWEST_UNKNOWN/NEWEST_FAILS: index of the first failing comparison */
 };
 
-/* Does sample `s` satisfy every comparison? `*failing` (may be NULL) gets the index of the
- * first one that failed, and `*unknown` (may be NULL) whether it failed by being unknown. */
-bool nf_cond_eval(const struct nf_condset *cs, const struct nf_sample *s, int *failing,
-                  bool *unknown);
-
 bool nf_window_holds(const struct nf_sample *samples, size_t n, double now, double duration,
                      const struct nf_condset *cs, struct nf_window_result *out);
 

@@ -18,25 +18,24 @@
 #endif
 
 /* libcurl, opened on first use (see util/dynlib.h for why). */
-static const char *const curl_names[] = {
-    "curl_global_init",   "curl_global_cleanup", "curl_easy_init",      "curl_easy_cleanup",
-    "curl_easy_reset",    "curl_easy_setopt",    "curl_easy_perform",   "curl_easy_getinfo",
-    "curl_easy_strerror", "curl_slist_append",   "curl_slist_free_all", NULL};
+#define CURL_FNS(X)                                                                                \
+    X(global_init, "curl_global_init", CURLcode, (long))                                           \
+    X(global_cleanup, "curl_global_cleanup", void, (void))                                         \
+    X(easy_init, "curl_easy_init", CURL *, (void))                                                 \
+    X(easy_cleanup, "curl_easy_cleanup", void, (CURL *))                                           \
+    X(easy_reset, "curl_easy_reset", void, (CURL *))                                               \
+    X(easy_setopt, "curl_easy_setopt", CURLcode, (CURL *, CURLoption, ...))                        \
+    X(easy_perform, "curl_easy_perform", CURLcode, (CURL *))                                       \
+    X(easy_getinfo, "curl_easy_getinfo", CURLcode, (CURL *, CURLINFO, ...))                        \
+    X(easy_strerror, "curl_easy_strerror", const char *, (CURLcode))                               \
+    X(slist_append, "curl_slist_append", struct curl_slist *, (struct curl_slist *, const char *)) \
+    X(slist_free_all, "curl_slist_free_all", void, (struct curl_slist *))
+
+static const char *const curl_names[] = {CURL_FNS(NF_DYNLIB_NAME) NULL};
 static void *curl_fns[sizeof curl_names / sizeof curl_names[0]];
 static struct nf_dynlib curl_lib = NF_DYNLIB_INIT("libcurl.so.4", "libcurl4", curl_names, curl_fns);
-
 static struct {
-    CURLcode (*global_init)(long);
-    void (*global_cleanup)(void);
-    CURL *(*easy_init)(void);
-    void (*easy_cleanup)(CURL *);
-    void (*easy_reset)(CURL *);
-    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-    CURLcode (*easy_perform)(CURL *);
-    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-    const char *(*easy_strerror)(CURLcode);
-    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-    void (*slist_free_all)(struct curl_slist *);
+    CURL_FNS(NF_DYNLIB_FIELD)
 } C;
 
 static int load_curl(struct nf_err *err)
@@ -44,18 +43,10 @@ static int load_curl(struct nf_err *err)
     int rc = nf_dynlib_load(&curl_lib, err);
     if (rc != NF_OK)
         return rc;
-    /* POSIX: a dlsym() result may be converted to a function pointer */
-    C.global_init = (CURLcode(*)(long))curl_fns[0];
-    C.global_cleanup = (void (*)(void))curl_fns[1];
-    C.easy_init = (CURL * (*)(void)) curl_fns[2];
-    C.easy_cleanup = (void (*)(CURL *))curl_fns[3];
-    C.easy_reset = (void (*)(CURL *))curl_fns[4];
-    C.easy_setopt = (CURLcode(*)(CURL *, CURLoption, ...))curl_fns[5];
-    C.easy_perform = (CURLcode(*)(CURL *))curl_fns[6];
-    C.easy_getinfo = (CURLcode(*)(CURL *, CURLINFO, ...))curl_fns[7];
-    C.easy_strerror = (const char *(*)(CURLcode))curl_fns[8];
-    C.slist_append = (struct curl_slist * (*)(struct curl_slist *, const char *)) curl_fns[9];
-    C.slist_free_all = (void (*)(struct curl_slist *))curl_fns[10];
+    size_t i = 0;
+#define BIND(field, sym, ret, args) NF_DYNLIB_BIND(C, curl_fns, field, ret, args)
+    CURL_FNS(BIND)
+#undef BIND
     return NF_OK;
 }
 

@@ -13,7 +13,7 @@ static void path_seg(struct nf_buf *b, const char *s)
     nf_http_urlencode(b, s);
 }
 
-int nf_kube_cordon(struct nf_kube *k, const char *node, bool on, struct nf_err *err)
+static int nf_kube_cordon(struct nf_kube *k, const char *node, bool on, struct nf_err *err)
 {
     struct nf_buf p;
     nf_buf_init(&p, 1024);

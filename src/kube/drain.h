@@ -34,7 +34,6 @@ int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, d
                        const struct nf_drain_opts *o, struct nf_drain_report *rep,
                        struct nf_err *err);
 
-int nf_kube_cordon(struct nf_kube *k, const char *node, bool on, struct nf_err *err);
 /* DELETE the Node object; a node already gone is not an error. */
 int nf_kube_delete_node(struct nf_kube *k, const char *node, struct nf_err *err);
 

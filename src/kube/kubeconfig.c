@@ -345,8 +345,8 @@ done:
     return rc;
 }
 
-int nf_kubeconfig_load(const char *path, const char *context, struct nf_kube_auth *out,
-                       struct nf_err *err)
+static int nf_kubeconfig_load(const char *path, const char *context, struct nf_kube_auth *out,
+                              struct nf_err *err)
 {
     struct nf_buf b;
     nf_buf_init(&b, NF_KUBECONFIG_MAX);
@@ -377,8 +377,8 @@ static const char *env(char *const *envp, const char *name)
     return NULL;
 }
 
-int nf_kube_in_cluster(const char *sa_dir, char *const *envp, struct nf_kube_auth *out,
-                       struct nf_err *err)
+static int nf_kube_in_cluster(const char *sa_dir, char *const *envp, struct nf_kube_auth *out,
+                              struct nf_err *err)
 {
     memset(out, 0, sizeof *out);
     const char *host = env(envp, "KUBERNETES_SERVICE_HOST");

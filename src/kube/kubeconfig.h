@@ -36,10 +36,6 @@ struct nf_kube_auth {
 
 int nf_kubeconfig_parse(const char *text, size_t len, const char *file, const char *context,
                         struct nf_kube_auth *out, struct nf_err *err);
-int nf_kubeconfig_load(const char *path, const char *context, struct nf_kube_auth *out,
-                       struct nf_err *err);
-int nf_kube_in_cluster(const char *sa_dir, char *const *envp, struct nf_kube_auth *out,
-                       struct nf_err *err);
 int nf_kube_auth_find(const char *kubeconfig, const char *context, const char *sa_dir,
                       char *const *envp, struct nf_kube_auth *out, struct nf_err *err);
 void nf_kube_auth_free(struct nf_kube_auth *a);

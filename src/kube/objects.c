@@ -604,7 +604,7 @@ int nf_kread_pdb(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
 
 /* ---- selectors ------------------------------------------------------------------------- */
 
-const char *nf_kpod_label(const struct nf_kpod *p, const char *key)
+static const char *nf_kpod_label(const struct nf_kpod *p, const char *key)
 {
     return label_of(p->labels, p->nlabels, key);
 }

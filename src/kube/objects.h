@@ -135,7 +135,5 @@ int nf_kread_pdb(struct nf_kcluster *c, const json_t *item, struct nf_err *err);
 
 /* Does the PDB select the pod (same namespace, selector matches its labels)? */
 bool nf_kpdb_selects(const struct nf_kpdb *d, const struct nf_kpod *p);
-/* The value of a pod label, or NULL. */
-const char *nf_kpod_label(const struct nf_kpod *p, const char *key);
 
 #endif

@@ -200,8 +200,8 @@ static int api_get(struct nf_prom_source *s, const char *path, const char *query
     return NF_OK;
 }
 
-int nf_prom_instant(struct nf_prom_source *s, const char *query, double at, double *value,
-                    struct nf_err *err)
+static int nf_prom_instant(struct nf_prom_source *s, const char *query, double at, double *value,
+                           struct nf_err *err)
 {
     char params[64];
     snprintf(params, sizeof params, "&time=%.3f", isfinite(at) ? at : nf_wall_now());
@@ -227,8 +227,8 @@ int nf_prom_instant(struct nf_prom_source *s, const char *query, double at, doub
     return rc;
 }
 
-int nf_prom_range(struct nf_prom_source *s, const char *query, double start, double end,
-                  double step, struct nf_prom_result *res, struct nf_err *err)
+static int nf_prom_range(struct nf_prom_source *s, const char *query, double start, double end,
+                         double step, struct nf_prom_result *res, struct nf_err *err)
 {
     char params[128];
     snprintf(params, sizeof params, "&start=%.3f&end=%.3f&step=%.3f", start, end, step);

@@ -52,15 +52,6 @@ int nf_prom_source_new(const struct nf_prom_opts *o, struct nf_prom_source **out
                        struct nf_err *err);
 void nf_prom_source_free(struct nf_prom_source *s);
 
-/* One instant query that must give one finite value. At `at` (Unix s), or now when NAN. */
-int nf_prom_instant(struct nf_prom_source *s, const char *query, double at, double *value,
-                    struct nf_err *err);
-
-/* One range query, raw (the caller owns `res`: nf_prom_result_free). A Prometheus error
- * response is returned as an error. */
-int nf_prom_range(struct nf_prom_source *s, const char *query, double start, double end,
-                  double step, struct nf_prom_result *res, struct nf_err *err);
-
 /* Every signal over the last `span` seconds before `end`, merged by time. `status` (may be
  * NULL) gets one entry per signal (NF_SAMPLE_VALUES). Fails only when nothing at all could
  * be read or `cap` is too small. */

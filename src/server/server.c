@@ -13,29 +13,27 @@
 #include "../util/clock.h"
 
 /* libmicrohttpd, opened on first use (see util/dynlib.h for why). */
-static const char *const mhd_names[] = {"MHD_start_daemon",
-                                        "MHD_stop_daemon",
-                                        "MHD_create_response_from_buffer",
-                                        "MHD_add_response_header",
-                                        "MHD_queue_response",
-                                        "MHD_destroy_response",
-                                        "MHD_get_daemon_info",
-                                        NULL};
+#define MHD_FNS(X)                                                                                 \
+    X(start_daemon, "MHD_start_daemon", struct MHD_Daemon *,                                       \
+      (unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *, MHD_AccessHandlerCallback,        \
+       void *, ...))                                                                               \
+    X(stop_daemon, "MHD_stop_daemon", void, (struct MHD_Daemon *))                                 \
+    X(create_response_from_buffer, "MHD_create_response_from_buffer", struct MHD_Response *,       \
+      (size_t, void *, enum MHD_ResponseMemoryMode))                                               \
+    X(add_response_header, "MHD_add_response_header", enum MHD_Result,                             \
+      (struct MHD_Response *, const char *, const char *))                                         \
+    X(queue_response, "MHD_queue_response", enum MHD_Result,                                       \
+      (struct MHD_Connection *, unsigned int, struct MHD_Response *))                              \
+    X(destroy_response, "MHD_destroy_response", void, (struct MHD_Response *))                     \
+    X(get_daemon_info, "MHD_get_daemon_info", const union MHD_DaemonInfo *,                        \
+      (struct MHD_Daemon *, enum MHD_DaemonInfoType, ...))
+
+static const char *const mhd_names[] = {MHD_FNS(NF_DYNLIB_NAME) NULL};
 static void *mhd_fns[sizeof mhd_names / sizeof mhd_names[0]];
 static struct nf_dynlib mhd_lib =
     NF_DYNLIB_INIT("libmicrohttpd.so.12", "libmicrohttpd12", mhd_names, mhd_fns);
-
 static struct {
-    struct MHD_Daemon *(*start_daemon)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
-                                       MHD_AccessHandlerCallback, void *, ...);
-    void (*stop_daemon)(struct MHD_Daemon *);
-    struct MHD_Response *(*create_response_from_buffer)(size_t, void *,
-                                                        enum MHD_ResponseMemoryMode);
-    enum MHD_Result (*add_response_header)(struct MHD_Response *, const char *, const char *);
-    enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
-    void (*destroy_response)(struct MHD_Response *);
-    const union MHD_DaemonInfo *(*get_daemon_info)(struct MHD_Daemon *, enum MHD_DaemonInfoType,
-                                                   ...);
+    MHD_FNS(NF_DYNLIB_FIELD)
 } M;
 
 static int load_mhd(struct nf_err *err)
@@ -43,19 +41,10 @@ static int load_mhd(struct nf_err *err)
     int rc = nf_dynlib_load(&mhd_lib, err);
     if (rc != NF_OK)
         return rc;
-    M.start_daemon =
-        (struct MHD_Daemon * (*)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
-                                 MHD_AccessHandlerCallback, void *, ...)) mhd_fns[0];
-    M.stop_daemon = (void (*)(struct MHD_Daemon *))mhd_fns[1];
-    M.create_response_from_buffer =
-        (struct MHD_Response * (*)(size_t, void *, enum MHD_ResponseMemoryMode)) mhd_fns[2];
-    M.add_response_header =
-        (enum MHD_Result(*)(struct MHD_Response *, const char *, const char *))mhd_fns[3];
-    M.queue_response = (enum MHD_Result(*)(struct MHD_Connection *, unsigned int,
-                                           struct MHD_Response *))mhd_fns[4];
-    M.destroy_response = (void (*)(struct MHD_Response *))mhd_fns[5];
-    M.get_daemon_info = (const union MHD_DaemonInfo *(*)(struct MHD_Daemon *,
-                                                         enum MHD_DaemonInfoType, ...))mhd_fns[6];
+    size_t i = 0;
+#define BIND(field, sym, ret, args) NF_DYNLIB_BIND(M, mhd_fns, field, ret, args)
+    MHD_FNS(BIND)
+#undef BIND
     return NF_OK;
 }
 

@@ -1,6 +1,7 @@
-/* sim.c - the simulated cluster and cloud as port adapters, the step loop, and the oracle. */
+/* sim.c - the simulator's runs: the real cycle under a virtual clock for each policy, the
+ * oracle and a fixed schedule, over the world of sim_world.c, scored by sim_score.c. */
 #define _POSIX_C_SOURCE 200809L
-#include "sim.h"
+#include "sim_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,8 +15,6 @@
 /* The zoom chart spans this long around the demand peak. */
 #define NF_SIM_ZOOM_BEFORE_S (6 * 3600.0)
 #define NF_SIM_ZOOM_AFTER_S  (18 * 3600.0)
-/* A pool never holds more live instances than this (max_nodes is at most 1000). */
-#define NF_SIM_NODES_MAX 4096
 
 void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config *cfg)
 {
@@ -43,446 +42,6 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
     sp->fixed_scale = 0;
 }
 
-/* ---- the demand model ------------------------------------------------------------------- */
-
-struct model {
-    const struct nf_sim_params *p;
-    double scale;    /* vCPU per trace unit */
-    double pod_vcpu; /* vCPU one pod carries at the HPA target */
-    int pods_per_node;
-};
-
-static int pods_for(const struct model *m, double demand)
-{
-    if (demand <= 0)
-        return 0;
-    /* the epsilon keeps an exact multiple (11.2 / 0.35 = 32.000000000000004) at 32 */
-    return (int)ceil(demand / m->pod_vcpu - 1e-9);
-}
-
-static int nodes_for_pods(const struct model *m, int pods)
-{
-    return (pods + m->pods_per_node - 1) / m->pods_per_node;
-}
-
-/* What `ready` workers make of `demand`: pods that run (the rest are pending) and the vCPU
- * they serve (a running pod serves up to its request). */
-struct service {
-    int pods, running, pending;
-    double served;
-};
-
-static struct service serve(const struct model *m, double demand, int ready)
-{
-    struct service sv = {.pods = pods_for(m, demand)};
-    int slots = ready * m->pods_per_node;
-    sv.running = sv.pods < slots ? sv.pods : slots;
-    sv.pending = sv.pods - sv.running;
-    sv.served = sv.running * m->p->pod_cpu_request;
-    if (sv.served > demand)
-        sv.served = demand;
-    return sv;
-}
-
-/* ---- the world: live instances, samples, bills ------------------------------------------- */
-
-enum node_state { NODE_BOOTING, NODE_READY, NODE_DRAINING };
-
-struct node {
-    double launch_t, ready_t, end_t; /* end_t: a spot interruption's end, else INFINITY */
-    enum nf_market market;
-    enum node_state st;
-    long serial; /* instance i-sim<serial>, node sim-<serial> */
-};
-
-struct world {
-    const struct model *m;
-    const struct nf_sim_params *p;
-    double now;
-    struct node nodes[NF_SIM_NODES_MAX];
-    size_t n;
-    long serial;
-    struct nf_node_info view[NF_SIM_NODES_MAX]; /* the cluster's last observe */
-    uint64_t rng;
-    struct nf_sample *ring;
-    size_t ring_cap, ring_head, ring_n; /* head = index of the oldest */
-    struct nf_sim_metrics *met;
-};
-
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static double uniform01(uint64_t *s)
-{
-    return (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static void bill(struct world *w, const struct node *nd, double end)
-{
-    double life = end - nd->launch_t;
-    double billed = life < w->p->min_billed_s ? w->p->min_billed_s : life;
-    double price = nd->market == NF_MARKET_SPOT ? w->p->price_spot : w->p->price_on_demand;
-    w->met->cost_usd += price * billed / 3600.0;
-    w->met->node_hours += life / 3600.0;
-    if (nd->market == NF_MARKET_SPOT)
-        w->met->spot_node_hours += life / 3600.0;
-}
-
-static void remove_node(struct world *w, size_t i, double end)
-{
-    bill(w, &w->nodes[i], end);
-    w->nodes[i] = w->nodes[--w->n];
-}
-
-static int add_node(struct world *w, enum nf_market market, double launch_t, double ready_t)
-{
-    if (w->n == NF_SIM_NODES_MAX)
-        return NF_E_INTERNAL;
-    struct node *nd = &w->nodes[w->n++];
-    nd->serial = ++w->serial;
-    nd->launch_t = launch_t;
-    nd->ready_t = ready_t;
-    nd->end_t = INFINITY;
-    nd->market = market;
-    nd->st = ready_t <= launch_t ? NODE_READY : NODE_BOOTING;
-    return NF_OK;
-}
-
-static int count_state(const struct world *w, enum node_state st)
-{
-    int c = 0;
-    for (size_t i = 0; i < w->n; i++)
-        c += w->nodes[i].st == st;
-    return c;
-}
-
-/* Bring instance states up to time t. */
-static void advance(struct world *w, double t)
-{
-    for (size_t i = 0; i < w->n;) {
-        struct node *nd = &w->nodes[i];
-        if (nd->st == NODE_BOOTING && nd->ready_t <= t)
-            nd->st = NODE_READY;
-        if (nd->st == NODE_DRAINING && nd->end_t <= t) {
-            remove_node(w, i, nd->end_t);
-            continue;
-        }
-        i++;
-    }
-    if (w->p->spot_interruptions_per_hour > 0) {
-        double chance = 1.0 - exp(-w->p->spot_interruptions_per_hour * w->p->sample_s / 3600.0);
-        for (size_t i = 0; i < w->n; i++) {
-            struct node *nd = &w->nodes[i];
-            if (nd->market != NF_MARKET_SPOT || nd->st == NODE_DRAINING)
-                continue;
-            if (uniform01(&w->rng) < chance) {
-                /* the node termination handler drains on the warning; the instance ends later */
-                nd->st = NODE_DRAINING;
-                nd->end_t = t + w->p->spot_warning_s;
-                w->met->spot_interruptions++;
-            }
-        }
-    }
-}
-
-static void push_sample(struct world *w, const struct nf_sample *s)
-{
-    if (w->ring_n < w->ring_cap) {
-        w->ring[(w->ring_head + w->ring_n) % w->ring_cap] = *s;
-        w->ring_n++;
-    } else { /* full: the newest replaces the oldest */
-        w->ring[w->ring_head] = *s;
-        w->ring_head = (w->ring_head + 1) % w->ring_cap;
-    }
-}
-
-/* ---- port adapters over the world -------------------------------------------------------- */
-
-static double sim_now(void *ctx)
-{
-    return ((struct world *)ctx)->now;
-}
-
-static int sim_history(void *ctx, double start, double end, struct nf_sample *out, size_t cap,
-                       size_t *n, struct nf_err *err)
-{
-    (void)err;
-    struct world *w = ctx;
-    size_t k = 0;
-    for (size_t i = 0; i < w->ring_n; i++) {
-        const struct nf_sample *s = &w->ring[(w->ring_head + i) % w->ring_cap];
-        if (s->t < start || s->t > end)
-            continue;
-        if (k == cap) { /* keep the newest: shift out the oldest */
-            memmove(out, out + 1, (cap - 1) * sizeof *out);
-            k--;
-        }
-        out[k++] = *s;
-    }
-    *n = k;
-    return NF_OK;
-}
-
-static double draw_boot(struct world *w)
-{
-    double b = w->p->boot_s + w->p->boot_jitter_s * (2.0 * uniform01(&w->rng) - 1.0);
-    return b < 0 ? 0 : b;
-}
-
-static long find_serial(const struct world *w, const char *id_or_name)
-{
-    const char *digits = strncmp(id_or_name, "i-sim", 5) == 0  ? id_or_name + 5
-                         : strncmp(id_or_name, "sim-", 4) == 0 ? id_or_name + 4
-                                                               : NULL;
-    if (digits == NULL)
-        return -1;
-    long serial = strtol(digits, NULL, 10);
-    for (size_t i = 0; i < w->n; i++)
-        if (w->nodes[i].serial == serial)
-            return (long)i;
-    return -1;
-}
-
-/* the cloud: every instance not yet ended */
-static int sim_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, struct nf_err *err)
-{
-    (void)err;
-    struct world *w = ctx;
-    *n = 0;
-    for (size_t i = 0; i < w->n && *n < cap; i++) {
-        const struct node *nd = &w->nodes[i];
-        struct nf_instance *in = &out[(*n)++];
-        memset(in, 0, sizeof *in);
-        snprintf(in->id, sizeof in->id, "i-sim%ld", nd->serial);
-        snprintf(in->state, sizeof in->state, "running");
-        in->market = nd->market;
-        in->launch_time = nd->launch_t;
-    }
-    return NF_OK;
-}
-
-static int sim_launch(void *ctx, const char *intent, int count, const enum nf_market *markets,
-                      double now, struct nf_launch_outcome *out, struct nf_err *err)
-{
-    (void)intent;
-    (void)now;
-    struct world *w = ctx;
-    memset(out, 0, sizeof *out);
-    for (int i = 0; i < count; i++) {
-        if (add_node(w, markets[i], w->now, w->now + draw_boot(w)) != NF_OK)
-            return nf_err_set(err, NF_E_UNAVAILABLE, "simulated cloud: instance limit reached");
-        w->met->nodes_launched++;
-        out->launched++;
-        if (out->ninstances < NF_LAUNCH_OUTCOME_MAX) {
-            struct nf_instance *in = &out->instances[out->ninstances++];
-            memset(in, 0, sizeof *in);
-            snprintf(in->id, sizeof in->id, "i-sim%ld", w->nodes[w->n - 1].serial);
-            in->market = markets[i];
-            in->launch_time = w->now;
-        }
-    }
-    return NF_OK;
-}
-
-static int sim_terminate(void *ctx, const char *const *ids, size_t n, struct nf_err *err)
-{
-    (void)err;
-    struct world *w = ctx;
-    for (size_t k = 0; k < n; k++) {
-        long i = find_serial(w, ids[k]);
-        if (i < 0)
-            continue; /* gone already */
-        remove_node(w, (size_t)i, w->now);
-        w->met->nodes_removed++;
-    }
-    return NF_OK;
-}
-
-/* the cluster: instances that have registered (booted) are nodes */
-static int sim_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err)
-{
-    (void)err;
-    struct world *w = ctx;
-    size_t k = 0;
-    for (size_t i = 0; i < w->n; i++) {
-        const struct node *nd = &w->nodes[i];
-        if (nd->st == NODE_BOOTING)
-            continue;
-        struct nf_node_info *v = &w->view[k++];
-        memset(v, 0, sizeof *v);
-        snprintf(v->name, sizeof v->name, "sim-%ld", nd->serial);
-        snprintf(v->instance, sizeof v->instance, "i-sim%ld", nd->serial);
-        v->market = nd->market;
-        v->ready = true;
-        v->cordoned = nd->st == NODE_DRAINING;
-    }
-    out->nodes = w->view;
-    out->nnodes = k;
-    return NF_OK;
-}
-
-/* any Ready node may go (the simulated pods all fit elsewhere): the preferred market
- * first, newest first */
-static int sim_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
-                      size_t *chosen, size_t *nchosen, char *why, size_t whylen, struct nf_err *err)
-{
-    (void)err;
-    struct world *w = ctx;
-    *nchosen = 0;
-    bool used[NF_SIM_NODES_MAX] = {false};
-    for (int pass = 0; pass < 2 && (int)*nchosen < count; pass++)
-        while ((int)*nchosen < count) {
-            long best = -1;
-            double best_t = -INFINITY;
-            for (size_t k = 0; k < nnames && k < NF_SIM_NODES_MAX; k++) {
-                long i = find_serial(w, names[k]);
-                if (used[k] || i < 0 || w->nodes[i].st != NODE_READY)
-                    continue;
-                if (pass == 0 && prefer >= 0 && (int)w->nodes[i].market != prefer)
-                    continue;
-                if (w->nodes[i].launch_t > best_t) {
-                    best_t = w->nodes[i].launch_t;
-                    best = (long)k;
-                }
-            }
-            if (best < 0)
-                break;
-            used[best] = true;
-            chosen[(*nchosen)++] = (size_t)best;
-        }
-    if ((int)*nchosen < count)
-        snprintf(why, whylen, "no Ready worker left");
-    return NF_OK;
-}
-
-/* a drain takes drain_s from its start; the node stops serving at once */
-static int sim_drain_step(void *ctx, const char *node, double started_at, double now,
-                          struct nf_drain_report *rep, struct nf_err *err)
-{
-    (void)err;
-    struct world *w = ctx;
-    memset(rep, 0, sizeof *rep);
-    long i = find_serial(w, node);
-    if (i < 0) {
-        rep->state = NF_DRAIN_DONE;
-        snprintf(rep->why, sizeof rep->why, "node %s is gone", node);
-        return NF_OK;
-    }
-    w->nodes[i].st = NODE_DRAINING;
-    if (now - started_at >= w->p->drain_s) {
-        rep->state = NF_DRAIN_DONE;
-        snprintf(rep->why, sizeof rep->why, "drained");
-    } else {
-        rep->state = NF_DRAIN_IN_PROGRESS;
-        rep->remaining = 1;
-    }
-    return NF_OK;
-}
-
-static int sim_remove_node(void *ctx, const char *node, struct nf_err *err)
-{
-    (void)ctx;
-    (void)node;
-    (void)err;
-    return NF_OK; /* the instance's end removed the node */
-}
-
-static const struct nf_clock_port sim_clock_port = {.name = "virtual", .now = sim_now};
-static const struct nf_metrics_port sim_metrics_port = {.name = "sim", .history = sim_history};
-static const struct nf_cluster_port sim_cluster_port = {.name = "sim",
-                                                        .observe = sim_observe,
-                                                        .choose = sim_choose,
-                                                        .drain_step = sim_drain_step,
-                                                        .remove_node = sim_remove_node};
-static const struct nf_cloud_port sim_cloud_port = {
-    .name = "sim", .list = sim_list, .launch = sim_launch, .terminate = sim_terminate};
-
-/* ---- scoring ------------------------------------------------------------------------------ */
-
-struct scorer {
-    double total_s, demand_vcpu_s, unserved_vcpu_s;
-    double acc_u, acc_o, ts_u, ts_o;
-    bool in_shortfall;
-    double shortfall_start;
-    double *episodes;
-    size_t nep, capep;
-    int last_supply;
-    bool have_last;
-};
-
-static int score_step(struct scorer *sc, struct nf_sim_metrics *met, double t, double dt,
-                      double demand, double served, int pending, int need, int supply)
-{
-    sc->total_s += dt;
-    sc->demand_vcpu_s += demand * dt;
-    sc->unserved_vcpu_s += (demand - served) * dt;
-    met->pending_pod_seconds += pending * dt;
-    if (pending > 0)
-        met->overload_minutes += dt / 60.0;
-    double denom = need > 1 ? need : 1; /* demand of 0 would divide by zero: use 1 worker */
-    if (need > supply) {
-        sc->acc_u += (need - supply) / denom * dt;
-        sc->ts_u += dt;
-    } else if (supply > need) {
-        sc->acc_o += (supply - need) / denom * dt;
-        sc->ts_o += dt;
-    }
-    if (need > supply && !sc->in_shortfall) {
-        sc->in_shortfall = true;
-        sc->shortfall_start = t;
-    } else if (need <= supply && sc->in_shortfall) {
-        sc->in_shortfall = false;
-        if (sc->nep == sc->capep) {
-            size_t nc = sc->capep ? sc->capep * 2 : 256;
-            double *ne = realloc(sc->episodes, nc * sizeof *ne);
-            if (ne == NULL)
-                return NF_E_NOMEM;
-            sc->episodes = ne;
-            sc->capep = nc;
-        }
-        sc->episodes[sc->nep++] = t - sc->shortfall_start;
-    }
-    return NF_OK;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static int score_finish(struct scorer *sc, struct nf_sim_metrics *met, double end)
-{
-    if (sc->in_shortfall) { /* still short at the end: count what we saw */
-        double *ne = realloc(sc->episodes, (sc->nep + 1) * sizeof *ne);
-        if (ne == NULL)
-            return NF_E_NOMEM;
-        sc->episodes = ne;
-        sc->episodes[sc->nep++] = end - sc->shortfall_start;
-    }
-    met->shortfall_episodes = (long)sc->nep;
-    met->time_to_capacity_p95_s = 0;
-    if (sc->nep > 0) {
-        qsort(sc->episodes, sc->nep, sizeof *sc->episodes, cmp_double);
-        size_t rank = (size_t)ceil(0.95 * (double)sc->nep);
-        met->time_to_capacity_p95_s = sc->episodes[rank - 1];
-    }
-    double T = sc->total_s > 0 ? sc->total_s : 1;
-    met->unserved_fraction = sc->demand_vcpu_s > 0 ? sc->unserved_vcpu_s / sc->demand_vcpu_s : 0;
-    met->accuracy_u = 100.0 * sc->acc_u / T;
-    met->accuracy_o = 100.0 * sc->acc_o / T;
-    met->timeshare_u = 100.0 * sc->ts_u / T;
-    met->timeshare_o = 100.0 * sc->ts_o / T;
-    free(sc->episodes);
-    sc->episodes = NULL;
-    return NF_OK;
-}
-
 /* ---- the runs ----------------------------------------------------------------------------- */
 
 struct grid {
@@ -504,7 +63,8 @@ static int initial_size(const struct model *m, const struct nf_trace *tr,
     if (strncmp(pol->name, "static:", 7) == 0)
         return pol->static_size;
     size_t cur = 0;
-    int need = nodes_for_pods(m, pods_for(m, m->scale * nf_trace_value_at(tr, &cur, 0)));
+    int need =
+        nf__sim_nodes_for_pods(m, nf__sim_pods_for(m, m->scale * nf_trace_value_at(tr, &cur, 0)));
     if (need < m->p->min_nodes)
         need = m->p->min_nodes;
     if (need > m->p->max_nodes)
@@ -560,15 +120,15 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     }
     int init = initial_size(m, tr, pol);
     for (int i = 0; i < init; i++)
-        add_node(w, NF_MARKET_ON_DEMAND, 0, 0);
+        nf__sim_add_node(w, NF_MARKET_ON_DEMAND, 0, 0);
 
-    struct nf_ports ports = {.clock = &sim_clock_port,
+    struct nf_ports ports = {.clock = &nf__sim_clock_port,
                              .clock_ctx = w,
-                             .metrics = &sim_metrics_port,
+                             .metrics = &nf__sim_metrics_port,
                              .metrics_ctx = w,
-                             .cluster = &sim_cluster_port,
+                             .cluster = &nf__sim_cluster_port,
                              .cluster_ctx = w,
-                             .cloud = &sim_cloud_port,
+                             .cloud = &nf__sim_cloud_port,
                              .cloud_ctx = w};
     struct nf_cycle_opts co = {.spot_pct = p->spot_pct,
                                .provision_timeout_s = 1e9, /* simulated workers always join */
@@ -588,10 +148,10 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     for (size_t step = 0; step < g->steps; step++) {
         double t = (double)step * g->dt;
         w->now = t;
-        advance(w, t);
+        nf__sim_advance(w, t);
         double demand = m->scale * nf_trace_value_at(tr, &cur, t);
-        int ready = count_state(w, NODE_READY);
-        struct service sv = serve(m, demand, ready);
+        int ready = nf__sim_count_state(w, NODE_READY);
+        struct service sv = nf__sim_serve(m, demand, ready);
         struct nf_sample s = {.t = t};
         for (int k = 0; k < NF_SAMPLE_VALUES; k++)
             s.v[k] = NAN;
@@ -601,7 +161,7 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
                 100.0 * sv.running * p->pod_memory_mib / (ready * p->node_memory_mib);
         }
         s.v[NF_SIG_PENDING_PODS] = sv.pending;
-        push_sample(w, &s);
+        nf__sim_push_sample(w, &s);
 
         if (step % every == 0) {
             struct nf_plan plan;
@@ -615,12 +175,12 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
             else if (plan.action == NF_ACTION_SCALE_DOWN)
                 run->m.scale_downs++;
             /* a drain takes capacity away at once */
-            ready = count_state(w, NODE_READY);
-            sv = serve(m, demand, ready);
+            ready = nf__sim_count_state(w, NODE_READY);
+            sv = nf__sim_serve(m, demand, ready);
         }
-        int need = nodes_for_pods(m, sv.pods);
+        int need = nf__sim_nodes_for_pods(m, sv.pods);
         double dt = step_len(g, step);
-        rc = score_step(&sc, &run->m, t, dt, demand, sv.served, sv.pending, need, ready);
+        rc = nf__sim_score_step(&sc, &run->m, t, dt, demand, sv.served, sv.pending, need, ready);
         if (rc != NF_OK) {
             nf_err_set(err, rc, "simulator: out of memory");
             goto out;
@@ -633,8 +193,8 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     }
     double end = g->end;
     while (w->n > 0)
-        remove_node(w, w->n - 1, end);
-    rc = score_finish(&sc, &run->m, end);
+        nf__sim_remove_node(w, w->n - 1, end);
+    rc = nf__sim_score_finish(&sc, &run->m, end);
     if (rc != NF_OK) {
         nf_err_set(err, rc, "simulator: out of memory");
         goto out;
@@ -684,11 +244,11 @@ static int run_schedule(struct nf_sim_report *r, const struct model *m, const st
     for (size_t step = 0; step < g->steps; step++) {
         double t = (double)step * g->dt;
         double demand = m->scale * nf_trace_value_at(r->trace, &cur, t);
-        int need = nodes_for_pods(m, pods_for(m, demand));
+        int need = nf__sim_nodes_for_pods(m, nf__sim_pods_for(m, demand));
         int supply = need < p->min_nodes ? p->min_nodes : need > p->max_nodes ? p->max_nodes : need;
         if (actual)
             supply = (int)llround(nf_trace_value_at(actual, &acur, t));
-        struct service sv = serve(m, demand, supply);
+        struct service sv = nf__sim_serve(m, demand, supply);
         if (prev >= 0 && supply > prev)
             run->m.scale_ups++;
         if (prev >= 0 && supply < prev)
@@ -704,7 +264,7 @@ static int run_schedule(struct nf_sim_report *r, const struct model *m, const st
         run->m.cost_usd += supply * dt / 3600.0 * blend;
         run->m.node_hours += supply * dt / 3600.0;
         run->m.spot_node_hours += supply * dt / 3600.0 * spot_share;
-        rc = score_step(&sc, &run->m, t, dt, demand, sv.served, sv.pending, need, supply);
+        rc = nf__sim_score_step(&sc, &run->m, t, dt, demand, sv.served, sv.pending, need, supply);
         if (rc != NF_OK) {
             nf_err_set(err, rc, "simulator: out of memory");
             goto out;
@@ -721,7 +281,7 @@ static int run_schedule(struct nf_sim_report *r, const struct model *m, const st
                 r->zoom_demand[zi] = (uint16_t)(need > 65535 ? 65535 : need);
         }
     }
-    rc = score_finish(&sc, &run->m, g->end);
+    rc = nf__sim_score_finish(&sc, &run->m, g->end);
     if (rc != NF_OK) {
         nf_err_set(err, rc, "simulator: out of memory");
         goto out;

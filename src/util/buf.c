@@ -117,7 +117,7 @@ int nf_strjoin(char *out, size_t cap, ...)
     return rc;
 }
 
-int nf_buf_vprintf(struct nf_buf *b, const char *fmt, va_list ap)
+static int nf_buf_vprintf(struct nf_buf *b, const char *fmt, va_list ap)
 {
     if (b->status != NF_OK)
         return b->status;
@@ -254,7 +254,7 @@ int nf_buf_json_num(struct nf_buf *b, double v)
     return nf_buf_puts(b, tmp);
 }
 
-int nf_buf_read_fd(struct nf_buf *b, int fd, const char *what, struct nf_err *err)
+static int nf_buf_read_fd(struct nf_buf *b, int fd, const char *what, struct nf_err *err)
 {
     char chunk[65536];
     for (;;) {

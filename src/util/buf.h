@@ -48,7 +48,6 @@ static inline int nf_buf_putc(struct nf_buf *b, char c)
  * for hot paths. */
 int nf_strjoin(char *out, size_t cap, ...) __attribute__((sentinel));
 int nf_buf_printf(struct nf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int nf_buf_vprintf(struct nf_buf *b, const char *fmt, va_list ap);
 
 /* Append `s` as a JSON string literal (quotes included); control characters escaped. */
 int nf_buf_json_str(struct nf_buf *b, const char *s);
@@ -62,6 +61,5 @@ int nf_buf_json_num(struct nf_buf *b, double v);
  * nf_file_open_read() (files.h): regular files only, too large refused before reading.
  * `what` names the input in error messages (the path itself when it is `path`). */
 int nf_buf_read_file(struct nf_buf *b, const char *path, const char *what, struct nf_err *err);
-int nf_buf_read_fd(struct nf_buf *b, int fd, const char *what, struct nf_err *err);
 
 #endif

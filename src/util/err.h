@@ -50,7 +50,6 @@ int nf_err_set(struct nf_err *err, int code, const char *fmt, ...)
 /* Prefix the message already in `err` with "prefix: " (bounded); returns err->code. */
 int nf_err_prefix(struct nf_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-
 /* `in` as one line of valid UTF-8 for a terminal or a log: control characters written as
  * \n, \t, \x1b, bytes that are not UTF-8 as \xff; cut to fit `cap` (with its NUL) at a
  * character's end. Returns the length written. Every nf_err message goes through it. */

@@ -27,7 +27,7 @@ const char *nf_path_shown(const char *path, char out[NF_PATH_SHOWN_MAX + 1])
     return out;
 }
 
-const char *nf_file_type_phrase(mode_t mode)
+static const char *nf_file_type_phrase(mode_t mode)
 {
     if (S_ISDIR(mode))
         return "a directory";

@@ -40,9 +40,6 @@ const char *nf_path_shown(const char *path, char out[NF_PATH_SHOWN_MAX + 1]);
 int nf_file_open_read(const char *path, const char *what, size_t limit, int *fd,
                       struct nf_err *err);
 
-/* The file type of a mode as a phrase: "a directory", "a FIFO", ... */
-const char *nf_file_type_phrase(mode_t mode);
-
 struct nf_outfile {
     char path[4096];
     char what[64]; /* the option, for messages: "--html" */

@@ -91,4 +91,3 @@ void nf_log_fields(enum nf_log_level level, const char *msg, const struct nf_log
     fflush(out);
     nf_buf_free(&b);
 }
-

@@ -1,0 +1,331 @@
+/* sim_world.c - the simulated cluster and cloud: the demand model (an HPA-like pod count), the
+ * world of instances, samples and bills on a virtual clock, and the port adapters over it. */
+#define _POSIX_C_SOURCE 200809L
+#include "sim_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the demand model ------------------------------------------------------------------- */
+
+int nf__sim_pods_for(const struct model *m, double demand)
+{
+    if (demand <= 0)
+        return 0;
+    /* the epsilon keeps an exact multiple (11.2 / 0.35 = 32.000000000000004) at 32 */
+    return (int)ceil(demand / m->pod_vcpu - 1e-9);
+}
+
+int nf__sim_nodes_for_pods(const struct model *m, int pods)
+{
+    return (pods + m->pods_per_node - 1) / m->pods_per_node;
+}
+
+struct service nf__sim_serve(const struct model *m, double demand, int ready)
+{
+    struct service sv = {.pods = nf__sim_pods_for(m, demand)};
+    int slots = ready * m->pods_per_node;
+    sv.running = sv.pods < slots ? sv.pods : slots;
+    sv.pending = sv.pods - sv.running;
+    sv.served = sv.running * m->p->pod_cpu_request;
+    if (sv.served > demand)
+        sv.served = demand;
+    return sv;
+}
+
+/* ---- the world: live instances, samples, bills ------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static double uniform01(uint64_t *s)
+{
+    return (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static void bill(struct world *w, const struct node *nd, double end)
+{
+    double life = end - nd->launch_t;
+    double billed = life < w->p->min_billed_s ? w->p->min_billed_s : life;
+    double price = nd->market == NF_MARKET_SPOT ? w->p->price_spot : w->p->price_on_demand;
+    w->met->cost_usd += price * billed / 3600.0;
+    w->met->node_hours += life / 3600.0;
+    if (nd->market == NF_MARKET_SPOT)
+        w->met->spot_node_hours += life / 3600.0;
+}
+
+void nf__sim_remove_node(struct world *w, size_t i, double end)
+{
+    bill(w, &w->nodes[i], end);
+    w->nodes[i] = w->nodes[--w->n];
+}
+
+int nf__sim_add_node(struct world *w, enum nf_market market, double launch_t, double ready_t)
+{
+    if (w->n == NF_SIM_NODES_MAX)
+        return NF_E_INTERNAL;
+    struct node *nd = &w->nodes[w->n++];
+    nd->serial = ++w->serial;
+    nd->launch_t = launch_t;
+    nd->ready_t = ready_t;
+    nd->end_t = INFINITY;
+    nd->market = market;
+    nd->st = ready_t <= launch_t ? NODE_READY : NODE_BOOTING;
+    return NF_OK;
+}
+
+int nf__sim_count_state(const struct world *w, enum node_state st)
+{
+    int c = 0;
+    for (size_t i = 0; i < w->n; i++)
+        c += w->nodes[i].st == st;
+    return c;
+}
+
+/* Bring instance states up to time t. */
+void nf__sim_advance(struct world *w, double t)
+{
+    for (size_t i = 0; i < w->n;) {
+        struct node *nd = &w->nodes[i];
+        if (nd->st == NODE_BOOTING && nd->ready_t <= t)
+            nd->st = NODE_READY;
+        if (nd->st == NODE_DRAINING && nd->end_t <= t) {
+            nf__sim_remove_node(w, i, nd->end_t);
+            continue;
+        }
+        i++;
+    }
+    if (w->p->spot_interruptions_per_hour > 0) {
+        double chance = 1.0 - exp(-w->p->spot_interruptions_per_hour * w->p->sample_s / 3600.0);
+        for (size_t i = 0; i < w->n; i++) {
+            struct node *nd = &w->nodes[i];
+            if (nd->market != NF_MARKET_SPOT || nd->st == NODE_DRAINING)
+                continue;
+            if (uniform01(&w->rng) < chance) {
+                /* the node termination handler drains on the warning; the instance ends later */
+                nd->st = NODE_DRAINING;
+                nd->end_t = t + w->p->spot_warning_s;
+                w->met->spot_interruptions++;
+            }
+        }
+    }
+}
+
+void nf__sim_push_sample(struct world *w, const struct nf_sample *s)
+{
+    if (w->ring_n < w->ring_cap) {
+        w->ring[(w->ring_head + w->ring_n) % w->ring_cap] = *s;
+        w->ring_n++;
+    } else { /* full: the newest replaces the oldest */
+        w->ring[w->ring_head] = *s;
+        w->ring_head = (w->ring_head + 1) % w->ring_cap;
+    }
+}
+
+/* ---- port adapters over the world -------------------------------------------------------- */
+
+static double sim_now(void *ctx)
+{
+    return ((struct world *)ctx)->now;
+}
+
+static int sim_history(void *ctx, double start, double end, struct nf_sample *out, size_t cap,
+                       size_t *n, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    size_t k = 0;
+    for (size_t i = 0; i < w->ring_n; i++) {
+        const struct nf_sample *s = &w->ring[(w->ring_head + i) % w->ring_cap];
+        if (s->t < start || s->t > end)
+            continue;
+        if (k == cap) { /* keep the newest: shift out the oldest */
+            memmove(out, out + 1, (cap - 1) * sizeof *out);
+            k--;
+        }
+        out[k++] = *s;
+    }
+    *n = k;
+    return NF_OK;
+}
+
+static double draw_boot(struct world *w)
+{
+    double b = w->p->boot_s + w->p->boot_jitter_s * (2.0 * uniform01(&w->rng) - 1.0);
+    return b < 0 ? 0 : b;
+}
+
+static long find_serial(const struct world *w, const char *id_or_name)
+{
+    const char *digits = strncmp(id_or_name, "i-sim", 5) == 0  ? id_or_name + 5
+                         : strncmp(id_or_name, "sim-", 4) == 0 ? id_or_name + 4
+                                                               : NULL;
+    if (digits == NULL)
+        return -1;
+    long serial = strtol(digits, NULL, 10);
+    for (size_t i = 0; i < w->n; i++)
+        if (w->nodes[i].serial == serial)
+            return (long)i;
+    return -1;
+}
+
+/* the cloud: every instance not yet ended */
+static int sim_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    *n = 0;
+    for (size_t i = 0; i < w->n && *n < cap; i++) {
+        const struct node *nd = &w->nodes[i];
+        struct nf_instance *in = &out[(*n)++];
+        memset(in, 0, sizeof *in);
+        snprintf(in->id, sizeof in->id, "i-sim%ld", nd->serial);
+        snprintf(in->state, sizeof in->state, "running");
+        in->market = nd->market;
+        in->launch_time = nd->launch_t;
+    }
+    return NF_OK;
+}
+
+static int sim_launch(void *ctx, const char *intent, int count, const enum nf_market *markets,
+                      double now, struct nf_launch_outcome *out, struct nf_err *err)
+{
+    (void)intent;
+    (void)now;
+    struct world *w = ctx;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < count; i++) {
+        if (nf__sim_add_node(w, markets[i], w->now, w->now + draw_boot(w)) != NF_OK)
+            return nf_err_set(err, NF_E_UNAVAILABLE, "simulated cloud: instance limit reached");
+        w->met->nodes_launched++;
+        out->launched++;
+        if (out->ninstances < NF_LAUNCH_OUTCOME_MAX) {
+            struct nf_instance *in = &out->instances[out->ninstances++];
+            memset(in, 0, sizeof *in);
+            snprintf(in->id, sizeof in->id, "i-sim%ld", w->nodes[w->n - 1].serial);
+            in->market = markets[i];
+            in->launch_time = w->now;
+        }
+    }
+    return NF_OK;
+}
+
+static int sim_terminate(void *ctx, const char *const *ids, size_t n, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    for (size_t k = 0; k < n; k++) {
+        long i = find_serial(w, ids[k]);
+        if (i < 0)
+            continue; /* gone already */
+        nf__sim_remove_node(w, (size_t)i, w->now);
+        w->met->nodes_removed++;
+    }
+    return NF_OK;
+}
+
+/* the cluster: instances that have registered (booted) are nodes */
+static int sim_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    size_t k = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        const struct node *nd = &w->nodes[i];
+        if (nd->st == NODE_BOOTING)
+            continue;
+        struct nf_node_info *v = &w->view[k++];
+        memset(v, 0, sizeof *v);
+        snprintf(v->name, sizeof v->name, "sim-%ld", nd->serial);
+        snprintf(v->instance, sizeof v->instance, "i-sim%ld", nd->serial);
+        v->market = nd->market;
+        v->ready = true;
+        v->cordoned = nd->st == NODE_DRAINING;
+    }
+    out->nodes = w->view;
+    out->nnodes = k;
+    return NF_OK;
+}
+
+/* any Ready node may go (the simulated pods all fit elsewhere): the preferred market
+ * first, newest first */
+static int sim_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
+                      size_t *chosen, size_t *nchosen, char *why, size_t whylen, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    *nchosen = 0;
+    bool used[NF_SIM_NODES_MAX] = {false};
+    for (int pass = 0; pass < 2 && (int)*nchosen < count; pass++)
+        while ((int)*nchosen < count) {
+            long best = -1;
+            double best_t = -INFINITY;
+            for (size_t k = 0; k < nnames && k < NF_SIM_NODES_MAX; k++) {
+                long i = find_serial(w, names[k]);
+                if (used[k] || i < 0 || w->nodes[i].st != NODE_READY)
+                    continue;
+                if (pass == 0 && prefer >= 0 && (int)w->nodes[i].market != prefer)
+                    continue;
+                if (w->nodes[i].launch_t > best_t) {
+                    best_t = w->nodes[i].launch_t;
+                    best = (long)k;
+                }
+            }
+            if (best < 0)
+                break;
+            used[best] = true;
+            chosen[(*nchosen)++] = (size_t)best;
+        }
+    if ((int)*nchosen < count)
+        snprintf(why, whylen, "no Ready worker left");
+    return NF_OK;
+}
+
+/* a drain takes drain_s from its start; the node stops serving at once */
+static int sim_drain_step(void *ctx, const char *node, double started_at, double now,
+                          struct nf_drain_report *rep, struct nf_err *err)
+{
+    (void)err;
+    struct world *w = ctx;
+    memset(rep, 0, sizeof *rep);
+    long i = find_serial(w, node);
+    if (i < 0) {
+        rep->state = NF_DRAIN_DONE;
+        snprintf(rep->why, sizeof rep->why, "node %s is gone", node);
+        return NF_OK;
+    }
+    w->nodes[i].st = NODE_DRAINING;
+    if (now - started_at >= w->p->drain_s) {
+        rep->state = NF_DRAIN_DONE;
+        snprintf(rep->why, sizeof rep->why, "drained");
+    } else {
+        rep->state = NF_DRAIN_IN_PROGRESS;
+        rep->remaining = 1;
+    }
+    return NF_OK;
+}
+
+static int sim_remove_node(void *ctx, const char *node, struct nf_err *err)
+{
+    (void)ctx;
+    (void)node;
+    (void)err;
+    return NF_OK; /* the instance's end removed the node */
+}
+
+const struct nf_clock_port nf__sim_clock_port = {.name = "virtual", .now = sim_now};
+const struct nf_metrics_port nf__sim_metrics_port = {.name = "sim", .history = sim_history};
+const struct nf_cluster_port nf__sim_cluster_port = {.name = "sim",
+                                                     .observe = sim_observe,
+                                                     .choose = sim_choose,
+                                                     .drain_step = sim_drain_step,
+                                                     .remove_node = sim_remove_node};
+const struct nf_cloud_port nf__sim_cloud_port = {
+    .name = "sim", .list = sim_list, .launch = sim_launch, .terminate = sim_terminate};
