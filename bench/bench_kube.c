@@ -28,12 +28,10 @@ int main(int argc, char **argv)
     if (nf_config_load_env(&cfg, environ) != NF_OK)
         return 2;
     struct nf_kube k;
-    struct nf_kube_opts ko;
-    nf_cli_kube_opts(&cfg, &ko);
-    if (nf_kube_open(&k, &ko, environ, &err) != NF_OK) {
-        fprintf(stderr, "bench_kube: %s\n", err.msg);
-        return 1;
-    }
+    struct nf_cli cli = {.cmd = "bench_kube"};
+    int open_status = nf_cli_kube_open(&cli, &cfg, &k);
+    if (open_status != 0)
+        return open_status;
     struct nf_kcluster c;
     nf_kcluster_init(&c, cfg.kube_market_label, cfg.kube_market_spot_value);
     int status = 0;

@@ -40,14 +40,7 @@ static struct {
 
 static int load(struct nf_err *err)
 {
-    int rc = nf_dynlib_load(&lib, err);
-    if (rc != NF_OK)
-        return rc;
-    size_t i = 0;
-#define BIND(field, sym, ret, args) NF_DYNLIB_BIND(Q, fns, field, ret, args)
-    SQLITE_FNS(BIND)
-#undef BIND
-    return NF_OK;
+    return nf_dynlib_bind(&lib, &Q, sizeof Q, err);
 }
 
 static int fail(struct nf_sqlite_store *s, const char *what, struct nf_err *err)

@@ -29,13 +29,9 @@ int nf_crypto_load(struct nf_err *err)
 {
     if (md_ctx != NULL)
         return NF_OK;
-    int rc = nf_dynlib_load(&lib, err);
+    int rc = nf_dynlib_bind(&lib, &E, sizeof E, err);
     if (rc != NF_OK)
         return rc;
-    size_t i = 0;
-#define BIND(field, sym, ret, args) NF_DYNLIB_BIND(E, fns, field, ret, args)
-    EVP_FNS(BIND)
-#undef BIND
     sha256_md = E.md_fetch(NULL, "SHA256", NULL);
     md_ctx = sha256_md ? E.ctx_new() : NULL;
     if (md_ctx == NULL) {

@@ -40,6 +40,14 @@ struct nf_prom_opts;
  * options point into `cfg`, which must outlive their use. */
 void nf_cli_kube_opts(const struct nf_config *cfg, struct nf_kube_opts *o);
 void nf_cli_prom_opts(const struct nf_config *cfg, struct nf_prom_opts *o);
+/* The Prometheus source for a command: 0, or the exit status (message printed). */
+struct nf_prom_source;
+int nf_cli_prom_open(const struct nf_cli *cli, const struct nf_config *cfg,
+                     struct nf_prom_source **out);
+/* Check the --html target before any work (files.h): 0, or the exit status (message
+ * printed). `json`: the report goes to standard output, so "-" cannot. */
+struct nf_outfile;
+int nf_cli_html_target(const struct nf_cli *cli, const char *html, bool json, struct nf_outfile *o);
 /* Open the API server client for a command: 0, or the exit status (message printed). */
 int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, struct nf_kube *k);
 /* Exit status for a Kubernetes error: 2 for our own configuration (the kubeconfig), 1 for

@@ -25,13 +25,9 @@ int nf_cmd_observe(int argc, char **argv)
     if (nf_config_policy(&pol, cfg.policy, &cfg, &err) != NF_OK)
         return nf_cli_usage_error(&cli, "%s", err.msg);
     struct nf_prom_source *prom = NULL;
-    struct nf_prom_opts po;
-    nf_cli_prom_opts(&cfg, &po);
-    int rc = nf_prom_source_new(&po, &prom, &err);
-    if (rc != NF_OK) {
-        nf_cli_say("observe", "%s", err.msg);
-        return nf_err_exit_status(rc);
-    }
+    int rc;
+    if ((st = nf_cli_prom_open(&cli, &cfg, &prom)) != 0)
+        return st;
     static struct nf_sample hist[NF_OBSERVE_HISTORY_MAX];
     static struct nf_prom_status status[NF_SAMPLE_VALUES];
     double now = floor(nf_real_clock_port.now(NULL));

@@ -131,17 +131,11 @@ int nf_cmd_replay(int argc, char **argv)
     if (url != NULL && nf_cli_add_set(&cli, "prometheus_url", url, urlset, sizeof urlset) != 0)
         return 2;
     struct nf_outfile html_out;
-    if (html != NULL) {
-        struct nf_err oerr = {0};
-        if (json && strcmp(html, "-") == 0)
-            return nf_cli_usage_error(&cli, "--json and --html - both write to standard output");
-        if (nf_outfile_check(&html_out, html, "--html", &oerr) != NF_OK) {
-            nf_cli_say("replay", "%s", oerr.msg);
-            return nf_err_exit_status(oerr.code);
-        }
-    }
+    int st;
+    if (html != NULL && (st = nf_cli_html_target(&cli, html, json, &html_out)) != 0)
+        return st;
     struct nf_config cfg;
-    int st = nf_cli_load_config(&cli, &cfg);
+    st = nf_cli_load_config(&cli, &cfg);
     if (st != 0)
         return st;
     struct nf_err err = {0};
@@ -153,13 +147,9 @@ int nf_cmd_replay(int argc, char **argv)
             return nf_cli_usage_error(&cli, "%s", err.msg);
 
     struct nf_prom_source *prom = NULL;
-    struct nf_prom_opts po;
-    nf_cli_prom_opts(&cfg, &po);
-    int rc = nf_prom_source_new(&po, &prom, &err);
-    if (rc != NF_OK) {
-        nf_cli_say("replay", "%s", err.msg);
-        return nf_err_exit_status(rc);
-    }
+    int rc;
+    if ((st = nf_cli_prom_open(&cli, &cfg, &prom)) != 0)
+        return st;
     int status = 0;
     double *demand = calloc(npoints, sizeof *demand);
     double *pending = calloc(npoints, sizeof *pending);

@@ -70,16 +70,11 @@ int nf_cmd_simulate(int argc, char **argv)
     }
     struct nf_err err = {0};
     struct nf_outfile html_out;
-    if (html != NULL) {
-        if (json && strcmp(html, "-") == 0)
-            return nf_cli_usage_error(&cli, "--json and --html - both write to standard output");
-        if (nf_outfile_check(&html_out, html, "--html", &err) != NF_OK) {
-            nf_cli_say("simulate", "%s", err.msg);
-            return nf_err_exit_status(err.code);
-        }
-    }
+    int st;
+    if (html != NULL && (st = nf_cli_html_target(&cli, html, json, &html_out)) != 0)
+        return st;
     struct nf_config cfg;
-    int st = nf_cli_load_config(&cli, &cfg);
+    st = nf_cli_load_config(&cli, &cfg);
     if (st != 0)
         return st;
     /* the cycle's records of a simulated month are noise above the report: only warnings,

@@ -7,6 +7,7 @@
 
 #include "../kube/kclient.h"
 #include "../prom/prom_source.h"
+#include "../util/files.h"
 #include "../util/log.h"
 #include "cli.h"
 
@@ -268,4 +269,30 @@ void nf_cli_prom_opts(const struct nf_config *cfg, struct nf_prom_opts *o)
         o->trigger_names[k] = cfg->triggers[k].name;
         o->trigger_queries[k] = cfg->triggers[k].query;
     }
+}
+
+int nf_cli_prom_open(const struct nf_cli *cli, const struct nf_config *cfg,
+                     struct nf_prom_source **out)
+{
+    struct nf_prom_opts po;
+    nf_cli_prom_opts(cfg, &po);
+    struct nf_err err = {0};
+    int rc = nf_prom_source_new(&po, out, &err);
+    if (rc != NF_OK) {
+        nf_cli_say(cli->cmd, "%s", err.msg);
+        return nf_err_exit_status(rc);
+    }
+    return 0;
+}
+
+int nf_cli_html_target(const struct nf_cli *cli, const char *html, bool json, struct nf_outfile *o)
+{
+    if (json && strcmp(html, "-") == 0)
+        return nf_cli_usage_error(cli, "--json and --html - both write to standard output");
+    struct nf_err err = {0};
+    if (nf_outfile_check(o, html, "--html", &err) != NF_OK) {
+        nf_cli_say(cli->cmd, "%s", err.msg);
+        return nf_err_exit_status(err.code);
+    }
+    return 0;
 }

@@ -37,19 +37,7 @@ const struct nf_setting nf_settings[NF_CFG__COUNT] = {
 /* At most this many problems are listed; the rest are counted. */
 #define NF_CONFIG_PROBLEMS_MAX 50
 
-struct loader {
-    struct nf_config *c;
-    struct nf_buf *problems;
-    int nproblems;
-    const char *file;
-    int file_line[NF_CFG__COUNT]; /* line where the file set each setting, 0 = not set */
-    int triggers_line;
-};
-
-static void problem(struct loader *L, const char *where, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void problem(struct loader *L, const char *where, const char *name, const char *fmt, ...)
+void nf__config_problem(struct loader *L, const char *where, const char *name, const char *fmt, ...)
 {
     L->nproblems++;
     if (L->nproblems > NF_CONFIG_PROBLEMS_MAX)
@@ -80,7 +68,7 @@ int nf_setting_find(const char *name, size_t len)
 }
 
 /* Is `name` (len bytes) a section, i.e. a prefix "name." of some setting? */
-static bool is_section(const char *name, size_t len)
+bool nf__config_is_section(const char *name, size_t len)
 {
     for (int i = 0; i < NF_CFG__COUNT; i++) {
         const char *s = nf_settings[i].name;
@@ -90,7 +78,7 @@ static bool is_section(const char *name, size_t len)
     return false;
 }
 
-static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+size_t nf__config_edit_distance(const char *a, size_t la, const char *b, size_t lb)
 {
     if (la > 63 || lb > 63)
         return 99;
@@ -115,12 +103,13 @@ static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
     return row[lb];
 }
 
-static void unknown_setting(struct loader *L, const char *where, const char *name, size_t len)
+void nf__config_unknown_setting(struct loader *L, const char *where, const char *name, size_t len)
 {
     int best = -1;
     size_t best_d = 4;
     for (int i = 0; i < NF_CFG__COUNT; i++) {
-        size_t d = edit_distance(name, len, nf_settings[i].name, strlen(nf_settings[i].name));
+        size_t d =
+            nf__config_edit_distance(name, len, nf_settings[i].name, strlen(nf_settings[i].name));
         if (d < best_d) {
             best_d = d;
             best = i;
@@ -129,14 +118,15 @@ static void unknown_setting(struct loader *L, const char *where, const char *nam
     char shown[128];
     snprintf(shown, sizeof shown, "%.*s", (int)(len < 100 ? len : 100), name);
     if (best >= 0)
-        problem(L, where, shown, "unknown setting (did you mean '%s'?)", nf_settings[best].name);
+        nf__config_problem(L, where, shown, "unknown setting (did you mean '%s'?)",
+                           nf_settings[best].name);
     else
-        problem(L, where, shown, "unknown setting");
+        nf__config_problem(L, where, shown, "unknown setting");
 }
 
 /* Quote a user value for an error message, bounded, never for secrets. */
-static void shown_value(const struct nf_setting *st, const char *s, size_t n, char *out,
-                        size_t outlen)
+void nf__config_shown_value(const struct nf_setting *st, const char *s, size_t n, char *out,
+                            size_t outlen)
 {
     if (st->flags & NF_CF_SECRET) {
         snprintf(out, outlen, "(secret not shown)");
@@ -251,7 +241,7 @@ static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char
     void *field = (char *)c + st->offset;
     const char *reason = NULL;
     char val[96];
-    shown_value(st, s, n, val, sizeof val);
+    nf__config_shown_value(st, s, n, val, sizeof val);
     double num = 0;
     switch (st->type) {
     case NF_CT_INT: {
@@ -364,342 +354,16 @@ void nf_config_defaults(struct nf_config *c)
     }
 }
 
-static void set_from(struct loader *L, int id, const char *where, const char *s, size_t n,
-                     enum nf_config_source source, int line)
+void nf__config_set_from(struct loader *L, int id, const char *where, const char *s, size_t n,
+                         enum nf_config_source source, int line)
 {
     char why[512];
     if (apply_text(L->c, id, s, n, why, sizeof why) != NF_OK) {
-        problem(L, where, nf_settings[id].name, "%s", why);
+        nf__config_problem(L, where, nf_settings[id].name, "%s", why);
         return;
     }
     L->c->origin[id].source = source;
     L->c->origin[id].line = line;
-}
-
-/* ---- YAML file ---------------------------------------------------------------------- */
-
-static bool is_null_scalar(const yaml_node_t *v)
-{
-    if (v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return false;
-    const char *s = (const char *)v->data.scalar.value;
-    return s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-           strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
-}
-
-/* ---- triggers: a list of records, with its own small table of fields ------------------ */
-
-static const char *const trigger_fields[] = {"name", "query",    "above", "below",
-                                             "for",  "scale_by", NULL};
-
-static bool valid_trigger_name(const char *s)
-{
-    if (!(s[0] >= 'a' && s[0] <= 'z'))
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-            return false;
-    return true;
-}
-
-static void scalar_text(const yaml_node_t *v, char *out, size_t outlen, bool *toolong)
-{
-    size_t n = v->data.scalar.length;
-    *toolong = n >= outlen;
-    if (*toolong)
-        n = outlen - 1;
-    memcpy(out, v->data.scalar.value, n);
-    out[n] = '\0';
-}
-
-static void parse_trigger(struct loader *L, yaml_document_t *doc, yaml_node_t *item, int idx)
-{
-    char where[NF_CONFIG_STR_MAX + 32];
-    snprintf(where, sizeof where, "%s:%lu", L->file, (unsigned long)item->start_mark.line + 1);
-    char label[64];
-    snprintf(label, sizeof label, "triggers[%d]", idx);
-    if (item->type != YAML_MAPPING_NODE) {
-        problem(L, where, label,
-                "expected a mapping with name, query, above or below, for, "
-                "scale_by");
-        return;
-    }
-    struct nf_trigger t = {.for_s = 120, .scale_by = 1, .line = (int)item->start_mark.line + 1};
-    bool have_name = false, have_query = false, have_above = false, have_below = false;
-    int before = L->nproblems;
-    for (yaml_node_pair_t *pair = item->data.mapping.pairs.start;
-         pair < item->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = yaml_document_get_node(doc, pair->key);
-        yaml_node_t *v = yaml_document_get_node(doc, pair->value);
-        if (k == NULL || v == NULL)
-            continue;
-        snprintf(where, sizeof where, "%s:%lu", L->file, (unsigned long)k->start_mark.line + 1);
-        char key[64];
-        bool toolong;
-        if (k->type != YAML_SCALAR_NODE) {
-            problem(L, where, label, "field names must be plain words");
-            continue;
-        }
-        scalar_text(k, key, sizeof key, &toolong);
-        char field[160];
-        snprintf(field, sizeof field, "%s.%s", label, key);
-        if (v->type != YAML_SCALAR_NODE || is_null_scalar(v)) {
-            problem(L, where, field,
-                    v->type == YAML_SCALAR_NODE ? "missing value" : "expected a single value");
-            continue;
-        }
-        const char *s = (const char *)v->data.scalar.value;
-        size_t n = v->data.scalar.length;
-        const char *why = NULL;
-        char val[96];
-        shown_value(&nf_settings[NF_CFG_policy], s, n, val, sizeof val);
-        if (strcmp(key, "name") == 0) {
-            scalar_text(v, t.name, sizeof t.name, &toolong);
-            if (toolong || !valid_trigger_name(t.name))
-                problem(L, where, field,
-                        "must be lower-case letters, digits and _ (starting with a letter), at "
-                        "most %d characters: %s",
-                        NF_TRIGGER_NAME_MAX - 1, val);
-            have_name = true;
-        } else if (strcmp(key, "query") == 0) {
-            scalar_text(v, t.query, sizeof t.query, &toolong);
-            if (toolong)
-                problem(L, where, field, "longer than %d bytes", NF_CONFIG_STR_MAX - 1);
-            else if (t.query[0] == '\0' || memchr(s, '\0', n) != NULL)
-                problem(L, where, field, "must be a PromQL expression");
-            have_query = true;
-        } else if (strcmp(key, "above") == 0 || strcmp(key, "below") == 0) {
-            if (nf_parse_double(s, n, &t.threshold, &why) != NF_OK)
-                problem(L, where, field, "expected a number, got %s", val);
-            t.below = key[0] == 'b';
-            *(t.below ? &have_below : &have_above) = true;
-        } else if (strcmp(key, "for") == 0) {
-            if (nf_parse_duration(s, n, &t.for_s, &why) != NF_OK)
-                problem(L, where, field, "%s: %s", why, val);
-            else if (t.for_s > 86400)
-                problem(L, where, field, "at most 86400s");
-        } else if (strcmp(key, "scale_by") == 0) {
-            if (nf_parse_ll(s, n, &t.scale_by, &why) != NF_OK || t.scale_by < 1 || t.scale_by > 100)
-                problem(L, where, field, "expected a whole number from 1 to 100, got %s", val);
-        } else {
-            int best = -1;
-            size_t best_d = 3;
-            for (int f = 0; trigger_fields[f]; f++) {
-                size_t d =
-                    edit_distance(key, strlen(key), trigger_fields[f], strlen(trigger_fields[f]));
-                if (d < best_d) {
-                    best_d = d;
-                    best = f;
-                }
-            }
-            if (best >= 0)
-                problem(L, where, field, "unknown field (did you mean '%s'?)",
-                        trigger_fields[best]);
-            else
-                problem(L, where, field,
-                        "unknown field (known: name, query, above, below, for, scale_by)");
-        }
-    }
-    snprintf(where, sizeof where, "%s:%d", L->file, t.line);
-    if (!have_name)
-        problem(L, where, label, "needs a name");
-    if (!have_query)
-        problem(L, where, label, "needs a query");
-    if (have_above == have_below)
-        problem(L, where, label, "needs exactly one of above or below");
-    if (have_name) {
-        for (int s = 0; s < NF_SIG__COUNT; s++)
-            if (strcmp(t.name, nf_signal_names[s]) == 0)
-                problem(L, where, label, "name '%s' is a built-in signal", t.name);
-        for (int j = 0; j < L->c->ntriggers; j++)
-            if (strcmp(L->c->triggers[j].name, t.name) == 0)
-                problem(L, where, label, "name '%s' already used at line %d", t.name,
-                        L->c->triggers[j].line);
-    }
-    if (L->nproblems == before && L->c->ntriggers < NF_TRIGGERS_MAX)
-        L->c->triggers[L->c->ntriggers++] = t;
-}
-
-static void parse_triggers(struct loader *L, yaml_document_t *doc, yaml_node_t *k, yaml_node_t *v)
-{
-    char where[NF_CONFIG_STR_MAX + 32];
-    snprintf(where, sizeof where, "%s:%lu", L->file, (unsigned long)k->start_mark.line + 1);
-    if (L->triggers_line != 0) {
-        problem(L, where, "triggers", "set twice (first at line %d)", L->triggers_line);
-        return;
-    }
-    L->triggers_line = (int)k->start_mark.line + 1;
-    if (v->type == YAML_SCALAR_NODE && is_null_scalar(v))
-        return; /* "triggers:" with nothing: none */
-    if (v->type != YAML_SEQUENCE_NODE) {
-        problem(L, where, "triggers", "expected a list of triggers (- name: ...)");
-        return;
-    }
-    int n = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
-    if (n > NF_TRIGGERS_MAX) {
-        problem(L, where, "triggers", "at most %d triggers, got %d", NF_TRIGGERS_MAX, n);
-        return;
-    }
-    for (int i = 0; i < n; i++) {
-        yaml_node_t *item = yaml_document_get_node(doc, v->data.sequence.items.start[i]);
-        if (item != NULL)
-            parse_trigger(L, doc, item, i);
-    }
-}
-
-static void walk_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *map,
-                         const char *prefix)
-{
-    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top;
-         pair++) {
-        yaml_node_t *k = yaml_document_get_node(doc, pair->key);
-        yaml_node_t *v = yaml_document_get_node(doc, pair->value);
-        if (k == NULL || v == NULL)
-            continue;
-        char where[NF_CONFIG_STR_MAX + 32];
-        snprintf(where, sizeof where, "%s:%lu", L->file, (unsigned long)k->start_mark.line + 1);
-        if (k->type != YAML_SCALAR_NODE) {
-            problem(L, where, NULL, "a setting name must be a plain word");
-            continue;
-        }
-        char name[256];
-        int nl = snprintf(name, sizeof name, "%s%s%.*s", prefix, prefix[0] ? "." : "",
-                          (int)(k->data.scalar.length < 200 ? k->data.scalar.length : 200),
-                          (const char *)k->data.scalar.value);
-        if (nl < 0 || (size_t)nl >= sizeof name || k->data.scalar.length >= 200) {
-            problem(L, where, NULL, "setting name too long");
-            continue;
-        }
-        if (memchr(k->data.scalar.value, '\0', k->data.scalar.length) != NULL) {
-            problem(L, where, NULL, "setting name contains a NUL byte");
-            continue;
-        }
-        size_t len = (size_t)nl;
-        if (prefix[0] == '\0' && strcmp(name, "triggers") == 0) {
-            parse_triggers(L, doc, k, v);
-            continue;
-        }
-        int id = nf_setting_find(name, len);
-        if (id < 0 && prefix[0] == '\0' && is_section(name, len)) {
-            if (v->type != YAML_MAPPING_NODE) {
-                problem(L, where, name, "is a section: expected its settings, indented below");
-                continue;
-            }
-            walk_mapping(L, doc, v, name);
-            continue;
-        }
-        if (id < 0) {
-            unknown_setting(L, where, name, len);
-            continue;
-        }
-        if (L->file_line[id] != 0) {
-            problem(L, where, name, "set twice (first at line %d)", L->file_line[id]);
-            continue;
-        }
-        L->file_line[id] = (int)k->start_mark.line + 1;
-        if (v->type == YAML_SEQUENCE_NODE) {
-            problem(L, where, name, "expected a single value, not a list");
-            continue;
-        }
-        if (v->type == YAML_MAPPING_NODE) {
-            problem(L, where, name, "expected a single value, not a mapping");
-            continue;
-        }
-        if (v->type != YAML_SCALAR_NODE || is_null_scalar(v)) {
-            problem(L, where, name, "missing value");
-            continue;
-        }
-        set_from(L, id, where, (const char *)v->data.scalar.value, v->data.scalar.length,
-                 NF_SRC_FILE, L->file_line[id]);
-    }
-}
-
-static int load_file(struct loader *L, const char *path, const char *text, size_t len,
-                     struct nf_err *err)
-{
-    struct nf_buf data;
-    nf_buf_init(&data, NF_CONFIG_FILE_MAX);
-    struct nf_err rerr = {0};
-    static const char what[] = "config file";
-    int rc;
-    if (text != NULL) {
-        rc = nf_buf_append(&data, text, len);
-        if (rc == NF_E_TOO_BIG)
-            nf_err_set(&rerr, rc, "%s: larger than the %d-byte limit", what, NF_CONFIG_FILE_MAX);
-        else if (rc != NF_OK)
-            nf_err_set(&rerr, rc, "%s: out of memory", what);
-    } else {
-        rc = nf_buf_read_file(&data, path, path, &rerr);
-    }
-    if (rc != NF_OK) {
-        nf_buf_free(&data);
-        if (rc == NF_E_NOMEM)
-            return nf_err_set(err, rc, "%s", rerr.msg);
-        /* the message names the file already: "FILE: cannot open: ..." */
-        char shown[NF_PATH_SHOWN_MAX + 1];
-        size_t sl = strlen(nf_path_shown(path, shown));
-        bool named = strncmp(rerr.msg, shown, sl) == 0 && rerr.msg[sl] == ':';
-        problem(L, shown, NULL, "%s", named ? rerr.msg + sl + 2 : rerr.msg);
-        return NF_OK;
-    }
-    unsigned long deep_line = 0;
-    char deep_why[128];
-    if (nf_yaml_check_depth(data.data, data.len, NF_YAML_DEPTH_MAX, &deep_line, deep_why,
-                            sizeof deep_why) != NF_OK) {
-        char where[NF_CONFIG_STR_MAX + 32];
-        snprintf(where, sizeof where, "%s:%lu", path, deep_line);
-        problem(L, where, NULL, "%s", deep_why);
-        nf_buf_free(&data);
-        return NF_OK;
-    }
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser)) {
-        nf_buf_free(&data);
-        return nf_err_set(err, NF_E_NOMEM, "cannot initialise the YAML parser");
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)data.data, data.len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        char where[NF_CONFIG_STR_MAX + 32];
-        snprintf(where, sizeof where, "%s:%lu", path, (unsigned long)parser.problem_mark.line + 1);
-        problem(L, where, NULL, "YAML syntax error: %s%s%s",
-                parser.problem ? parser.problem : "unknown problem", parser.context ? " " : "",
-                parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        nf_buf_free(&data);
-        return NF_OK;
-    }
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root != NULL) {
-        if (root->type != YAML_MAPPING_NODE) {
-            char where[NF_CONFIG_STR_MAX + 32];
-            snprintf(where, sizeof where, "%s:%lu", path, (unsigned long)root->start_mark.line + 1);
-            problem(L, where, NULL, "expected a mapping of settings (name: value)");
-        } else {
-            walk_mapping(L, &doc, root, "");
-        }
-        /* a second document would be silently ignored by a simple reader: refuse it */
-        yaml_document_t extra;
-        if (yaml_parser_load(&parser, &extra)) {
-            if (yaml_document_get_root_node(&extra) != NULL) {
-                char where[NF_CONFIG_STR_MAX + 32];
-                snprintf(where, sizeof where, "%s:%lu", path,
-                         (unsigned long)yaml_document_get_root_node(&extra)->start_mark.line + 1);
-                problem(L, where, NULL, "only one YAML document is allowed");
-            }
-            yaml_document_delete(&extra);
-        } else {
-            char where[NF_CONFIG_STR_MAX + 32];
-            snprintf(where, sizeof where, "%s:%lu", path,
-                     (unsigned long)parser.problem_mark.line + 1);
-            problem(L, where, NULL, "YAML syntax error: %s",
-                    parser.problem ? parser.problem : "unknown problem");
-        }
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    nf_buf_free(&data);
-    return NF_OK;
 }
 
 /* ---- environment and --set ------------------------------------------------------------ */
@@ -714,7 +378,7 @@ static void load_env(struct loader *L, char *const *envp)
                 char where[128];
                 snprintf(where, sizeof where, "env %s", env);
                 const char *v = *e + el + 1;
-                set_from(L, id, where, v, strlen(v), NF_SRC_ENV, 0);
+                nf__config_set_from(L, id, where, v, strlen(v), NF_SRC_ENV, 0);
                 break;
             }
         }
@@ -727,15 +391,15 @@ static void load_sets(struct loader *L, const char *const *sets, size_t n)
         const char *s = sets[i];
         const char *eq = strchr(s, '=');
         if (eq == NULL) {
-            problem(L, "--set", NULL, "expected name=value, got \"%.100s\"", s);
+            nf__config_problem(L, "--set", NULL, "expected name=value, got \"%.100s\"", s);
             continue;
         }
         int id = nf_setting_find(s, (size_t)(eq - s));
         if (id < 0) {
-            unknown_setting(L, "--set", s, (size_t)(eq - s));
+            nf__config_unknown_setting(L, "--set", s, (size_t)(eq - s));
             continue;
         }
-        set_from(L, id, "--set", eq + 1, strlen(eq + 1), NF_SRC_FLAG, 0);
+        nf__config_set_from(L, id, "--set", eq + 1, strlen(eq + 1), NF_SRC_FLAG, 0);
     }
 }
 
@@ -782,7 +446,7 @@ static void conflict(struct loader *L, int a, int b, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    problem(L, where, nf_settings[who].name, "%s", what);
+    nf__config_problem(L, where, nf_settings[who].name, "%s", what);
 }
 
 static void check_cross(struct loader *L)
@@ -838,7 +502,7 @@ int nf_config_load(struct nf_config *out, const struct nf_config_sources *src,
     struct loader L = {.c = c, .problems = problems, .file = src->file ? src->file : ""};
     if (src->file != NULL) {
         snprintf(c->file, sizeof c->file, "%s", src->file);
-        int rc = load_file(&L, src->file, src->file_text, src->file_len, err);
+        int rc = nf__config_load_file(&L, src->file, src->file_text, src->file_len, err);
         if (rc != NF_OK)
             return rc;
     }

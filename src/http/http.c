@@ -40,14 +40,7 @@ static struct {
 
 static int load_curl(struct nf_err *err)
 {
-    int rc = nf_dynlib_load(&curl_lib, err);
-    if (rc != NF_OK)
-        return rc;
-    size_t i = 0;
-#define BIND(field, sym, ret, args) NF_DYNLIB_BIND(C, curl_fns, field, ret, args)
-    CURL_FNS(BIND)
-#undef BIND
-    return NF_OK;
+    return nf_dynlib_bind(&curl_lib, &C, sizeof C, err);
 }
 
 #define NF_HTTP_BACKOFF_CAP_S 20.0

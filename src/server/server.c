@@ -38,14 +38,7 @@ static struct {
 
 static int load_mhd(struct nf_err *err)
 {
-    int rc = nf_dynlib_load(&mhd_lib, err);
-    if (rc != NF_OK)
-        return rc;
-    size_t i = 0;
-#define BIND(field, sym, ret, args) NF_DYNLIB_BIND(M, mhd_fns, field, ret, args)
-    MHD_FNS(BIND)
-#undef BIND
-    return NF_OK;
+    return nf_dynlib_bind(&mhd_lib, &M, sizeof M, err);
 }
 
 /* A /metrics page larger than this is a bug, not a reason to run out of memory. */

@@ -39,3 +39,17 @@ int nf_dynlib_load(struct nf_dynlib *lib, struct nf_err *err)
     pthread_mutex_unlock(&lib->mu);
     return rc;
 }
+
+int nf_dynlib_bind(struct nf_dynlib *lib, void *table, size_t size, struct nf_err *err)
+{
+    size_t n = 0;
+    while (lib->names[n] != NULL)
+        n++;
+    if (size != n * sizeof(void *))
+        return nf_err_set(err, NF_E_INTERNAL, "%s: a table of %zu bytes for %zu functions",
+                          lib->soname, size, n);
+    int rc = nf_dynlib_load(lib, err);
+    if (rc == NF_OK)
+        memcpy(table, lib->fns, size);
+    return rc;
+}

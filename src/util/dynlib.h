@@ -39,16 +39,20 @@ struct nf_dynlib {
 
 int nf_dynlib_load(struct nf_dynlib *lib, struct nf_err *err);
 
+/* Load `lib` and copy its resolved functions into `table`, a struct of `size` bytes made of
+ * exactly one function pointer per name, in the names' order (POSIX: a dlsym() result has a
+ * function pointer's representation). A size that does not match the names is
+ * NF_E_INTERNAL. */
+int nf_dynlib_bind(struct nf_dynlib *lib, void *table, size_t size, struct nf_err *err);
+
 /* A library's functions are listed once, as X(field, "symbol", return type, (arguments)), and
- * these expand the one list into the table of typed pointers, the symbol names (in the same
- * order) and the binding of one to the other, so the two can never drift apart:
+ * these expand the one list into the struct of typed pointers and the symbol names in the same
+ * order, so the two can never drift apart:
  *   #define CURL_FNS(X) X(easy_init, "curl_easy_init", CURL *, (void)) ...
  *   static struct { CURL_FNS(NF_DYNLIB_FIELD) } C;
  *   static const char *const names[] = {CURL_FNS(NF_DYNLIB_NAME) NULL};
- *   ... after nf_dynlib_load: size_t i = 0; CURL_FNS(NF_DYNLIB_BIND_TO(C, fns)) */
+ *   ... nf_dynlib_bind(&lib, &C, sizeof C, err) */
 #define NF_DYNLIB_FIELD(field, sym, ret, args) ret(*field) args;
 #define NF_DYNLIB_NAME(field, sym, ret, args)  sym,
-/* POSIX: a dlsym() result may be converted to a function pointer */
-#define NF_DYNLIB_BIND(table, fns, field, ret, args) (table).field = (ret(*) args)(fns)[i++];
 
 #endif

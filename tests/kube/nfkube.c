@@ -32,12 +32,10 @@ int main(int argc, char **argv)
     if (nf_config_load_env(&cfg, environ) != NF_OK)
         return 2;
     struct nf_kube k;
-    struct nf_kube_opts ko;
-    nf_cli_kube_opts(&cfg, &ko);
-    if (nf_kube_open(&k, &ko, environ, &err) != NF_OK) {
-        fprintf(stderr, "nfkube: %s\n", err.msg);
-        return 1;
-    }
+    struct nf_cli cli = {.cmd = "nfkube"};
+    int open_status = nf_cli_kube_open(&cli, &cfg, &k);
+    if (open_status != 0)
+        return open_status;
     int status = 0;
     if (strcmp(argv[1], "step") == 0 && argc == 4) {
         struct nf_drain_opts o = {.timeout_s = cfg.kube_drain_timeout,
