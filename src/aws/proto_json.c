@@ -17,76 +17,92 @@
 
 /* ---- JSON ---- */
 
-static json_t *j_out(const json_t *shapes, const json_t *shape, const json_t *v, int depth,
-                     struct nf_err *err);
+/* One walker for both directions: requests go in (the caller's parameters to the wire's
+ * names, blobs to base64, timestamps as the shape says) and answers come out (the wire's
+ * names to the model's, checked against the shape). Collections are walked alike; the
+ * scalars at the leaves differ. */
+struct jwalk {
+    const json_t *shapes;
+    bool in;
+    struct nf_err *err;
+};
 
-static json_t *j_in(const json_t *shapes, const json_t *shape, const json_t *v, int depth,
-                    struct nf_err *err)
+static json_t *j_value(const struct jwalk *w, const json_t *shape, const json_t *v, int depth);
+
+static json_t *fail_null(struct nf_err *err, const char *what)
 {
-    if (shape == NULL || depth > NF_AWS_SHAPE_DEPTH_MAX) {
-        nf_err_set(err, NF_E_INPUT, "parameters nested too deeply or without a shape");
-        return NULL;
-    }
-    const char *t = nf__aws_type_of(shape);
-    if (strcmp(t, "structure") == 0) {
-        if (!json_is_object(v)) {
-            nf_err_set(err, NF_E_INPUT, "expected an object");
+    nf_err_set(err, NF_E_INPUT, "%s", what);
+    return NULL;
+}
+
+static json_t *j_structure(const struct jwalk *w, const json_t *shape, const json_t *v, int depth)
+{
+    if (!json_is_object(v))
+        return fail_null(w->err, "expected an object");
+    json_t *obj = json_object();
+    const json_t *members = json_object_get(shape, "members");
+    /* in: the caller's keys, each a member, named on the wire by its locationName; out: the
+     * model's members, found on the wire by theirs */
+    const char *m;
+    json_t *x;
+    json_object_foreach((json_t *)(w->in ? v : members), m, x)
+    {
+        const json_t *ref = w->in ? json_object_get(members, m) : x;
+        if (ref == NULL) {
+            nf_err_set(w->err, NF_E_INPUT, "%s: no such member", m);
+            json_decref(obj);
             return NULL;
         }
-        json_t *obj = json_object();
-        const json_t *members = json_object_get(shape, "members");
-        const char *m;
-        json_t *mv;
-        json_object_foreach((json_t *)v, m, mv)
-        {
-            const json_t *ref = json_object_get(members, m);
-            if (ref == NULL) {
-                nf_err_set(err, NF_E_INPUT, "%s: no such member", m);
-                json_decref(obj);
-                return NULL;
-            }
-            json_t *sv = j_in(shapes, nf__aws_shape_of(shapes, ref), mv, depth + 1, err);
-            if (sv == NULL) {
-                json_decref(obj);
-                return NULL;
-            }
-            const char *ln = json_string_value(json_object_get(ref, "locationName"));
-            json_object_set_new(obj, ln ? ln : m, sv);
+        const char *ln = json_string_value(json_object_get(ref, "locationName"));
+        const json_t *mv = w->in ? x : json_object_get(v, ln ? ln : m);
+        if (!w->in && (mv == NULL || json_is_null(mv)))
+            continue;
+        json_t *sv = j_value(w, nf__aws_shape_of(w->shapes, ref), mv, depth + 1);
+        if (sv == NULL) {
+            json_decref(obj);
+            return NULL;
         }
-        return obj;
+        json_object_set_new(obj, w->in && ln ? ln : m, sv);
     }
-    if (strcmp(t, "list") == 0 && json_is_array(v)) {
-        json_t *arr = json_array();
-        const json_t *ms = nf__aws_shape_of(shapes, json_object_get(shape, "member"));
-        size_t i;
-        json_t *item;
+    return obj;
+}
+
+/* A list (items of shape "member") or a map (values of shape "value"). */
+static json_t *j_items(const struct jwalk *w, const json_t *shape, const json_t *v, int depth,
+                       bool list)
+{
+    const json_t *item_shape =
+        nf__aws_shape_of(w->shapes, json_object_get(shape, list ? "member" : "value"));
+    json_t *out = list ? json_array() : json_object();
+    size_t i;
+    const char *k;
+    json_t *item;
+    if (list) {
         json_array_foreach((json_t *)v, i, item)
         {
-            json_t *sv = j_in(shapes, ms, item, depth + 1, err);
-            if (sv == NULL) {
-                json_decref(arr);
-                return NULL;
-            }
-            json_array_append_new(arr, sv);
+            json_t *sv = j_value(w, item_shape, item, depth + 1);
+            if (sv == NULL || json_array_append_new(out, sv) != 0)
+                goto fail;
         }
-        return arr;
+        return out;
     }
-    if (strcmp(t, "map") == 0 && json_is_object(v)) {
-        json_t *obj = json_object();
-        const json_t *vs = nf__aws_shape_of(shapes, json_object_get(shape, "value"));
-        const char *k;
-        json_t *mv;
-        json_object_foreach((json_t *)v, k, mv)
-        {
-            json_t *sv = j_in(shapes, vs, mv, depth + 1, err);
-            if (sv == NULL) {
-                json_decref(obj);
-                return NULL;
-            }
-            json_object_set_new(obj, k, sv);
-        }
-        return obj;
+    json_object_foreach((json_t *)v, k, item)
+    {
+        if (!w->in && json_is_null(item))
+            continue;
+        json_t *sv = j_value(w, item_shape, item, depth + 1);
+        if (sv == NULL || json_object_set_new(out, k, sv) != 0)
+            goto fail;
     }
+    return out;
+fail:
+    json_decref(out);
+    return NULL;
+}
+
+/* A scalar going in: timestamps as the shape's format, blobs base64. */
+static json_t *leaf_in(const json_t *shape, const char *t, const json_t *v)
+{
     if (strcmp(t, "timestamp") == 0 && json_is_number(v)) {
         const char *f = nf__aws_ts_format(shape, "unixTimestamp");
         if (strcmp(f, "iso8601") == 0 || strcmp(f, "rfc822") == 0) {
@@ -115,100 +131,9 @@ static json_t *j_in(const json_t *shapes, const json_t *shape, const json_t *v, 
     return json_deep_copy(v); /* scalars travel as given (timestamps: Unix seconds) */
 }
 
-int nf_awsjson_serialize(const json_t *shapes, const char *input_shape, const json_t *params,
-                         struct nf_buf *out, struct nf_err *err)
-{ /* without a shape the parameters go as they are (nodefleet's JSON calls carry no blobs
-   * or timestamps that would need one) */
-    json_t *body = input_shape ? j_in(shapes, json_object_get(shapes, input_shape), params, 0, err)
-                   : params    ? json_incref((json_t *)params)
-                               : json_object();
-    if (body == NULL)
-        return err ? err->code : NF_E_INPUT;
-    /* the Python SDK's separators and ASCII escapes: byte-identical bodies, so signatures can
-     * be checked against it */
-    char *text = json_dumps(body, JSON_ENSURE_ASCII);
-    json_decref(body);
-    if (text == NULL)
-        return nf_err_set(err, NF_E_NOMEM, "out of memory");
-    nf_buf_puts(out, text);
-    free(text);
-    return out->status;
-}
-
-static json_t *j_out(const json_t *shapes, const json_t *shape, const json_t *v, int depth,
-                     struct nf_err *err)
+/* A scalar coming out, checked against its shape. */
+static json_t *leaf_out(const char *t, const json_t *v, struct nf_err *err)
 {
-    if (shape == NULL || depth > NF_AWS_SHAPE_DEPTH_MAX) {
-        nf_err_set(err, NF_E_INPUT, "response nested too deeply or without a shape");
-        return NULL;
-    }
-    const char *t = nf__aws_type_of(shape);
-    if (strcmp(t, "structure") == 0) {
-        if (!json_is_object(v)) {
-            nf_err_set(err, NF_E_INPUT, "expected an object");
-            return NULL;
-        }
-        json_t *obj = json_object();
-        const json_t *members = json_object_get(shape, "members");
-        const char *m;
-        json_t *ref;
-        json_object_foreach((json_t *)members, m, ref)
-        {
-            const char *ln = json_string_value(json_object_get(ref, "locationName"));
-            const json_t *mv = json_object_get(v, ln ? ln : m);
-            if (mv == NULL || json_is_null(mv))
-                continue;
-            json_t *sv = j_out(shapes, nf__aws_shape_of(shapes, ref), mv, depth + 1, err);
-            if (sv == NULL) {
-                json_decref(obj);
-                return NULL;
-            }
-            json_object_set_new(obj, m, sv);
-        }
-        return obj;
-    }
-    if (strcmp(t, "list") == 0) {
-        if (!json_is_array(v)) {
-            nf_err_set(err, NF_E_INPUT, "expected an array");
-            return NULL;
-        }
-        json_t *arr = json_array();
-        const json_t *ms = nf__aws_shape_of(shapes, json_object_get(shape, "member"));
-        size_t i;
-        json_t *item;
-        json_array_foreach((json_t *)v, i, item)
-        {
-            json_t *sv = j_out(shapes, ms, item, depth + 1, err);
-            if (sv == NULL) {
-                json_decref(arr);
-                return NULL;
-            }
-            json_array_append_new(arr, sv);
-        }
-        return arr;
-    }
-    if (strcmp(t, "map") == 0) {
-        if (!json_is_object(v)) {
-            nf_err_set(err, NF_E_INPUT, "expected an object");
-            return NULL;
-        }
-        json_t *obj = json_object();
-        const json_t *vs = nf__aws_shape_of(shapes, json_object_get(shape, "value"));
-        const char *k;
-        json_t *mv;
-        json_object_foreach((json_t *)v, k, mv)
-        {
-            if (json_is_null(mv))
-                continue;
-            json_t *sv = j_out(shapes, vs, mv, depth + 1, err);
-            if (sv == NULL) {
-                json_decref(obj);
-                return NULL;
-            }
-            json_object_set_new(obj, k, sv);
-        }
-        return obj;
-    }
     if (strcmp(t, "blob") == 0) {
         if (!json_is_string(v)) {
             nf_err_set(err, NF_E_INPUT, "blob is not a string");
@@ -249,6 +174,45 @@ static json_t *j_out(const json_t *shapes, const json_t *shape, const json_t *v,
     return json_deep_copy(v);
 }
 
+static json_t *j_value(const struct jwalk *w, const json_t *shape, const json_t *v, int depth)
+{
+    if (shape == NULL || depth > NF_AWS_SHAPE_DEPTH_MAX)
+        return fail_null(w->err, w->in ? "parameters nested too deeply or without a shape"
+                                       : "response nested too deeply or without a shape");
+    const char *t = nf__aws_type_of(shape);
+    bool list = strcmp(t, "list") == 0, map = strcmp(t, "map") == 0;
+    if (strcmp(t, "structure") == 0)
+        return j_structure(w, shape, v, depth);
+    if ((list && json_is_array(v)) || (map && json_is_object(v)))
+        return j_items(w, shape, v, depth, list);
+    if (!w->in && list)
+        return fail_null(w->err, "expected an array");
+    if (!w->in && map)
+        return fail_null(w->err, "expected an object");
+    return w->in ? leaf_in(shape, t, v) : leaf_out(t, v, w->err);
+}
+
+int nf_awsjson_serialize(const json_t *shapes, const char *input_shape, const json_t *params,
+                         struct nf_buf *out, struct nf_err *err)
+{ /* without a shape the parameters go as they are (nodefleet's JSON calls carry no blobs
+   * or timestamps that would need one) */
+    struct jwalk w = {.shapes = shapes, .in = true, .err = err};
+    json_t *body = input_shape ? j_value(&w, json_object_get(shapes, input_shape), params, 0)
+                   : params    ? json_incref((json_t *)params)
+                               : json_object();
+    if (body == NULL)
+        return err ? err->code : NF_E_INPUT;
+    /* the Python SDK's separators and ASCII escapes: byte-identical bodies, so signatures can
+     * be checked against it */
+    char *text = json_dumps(body, JSON_ENSURE_ASCII);
+    json_decref(body);
+    if (text == NULL)
+        return nf_err_set(err, NF_E_NOMEM, "out of memory");
+    nf_buf_puts(out, text);
+    free(text);
+    return out->status;
+}
+
 int nf_awsjson_parse(const json_t *shapes, const char *output_shape, const json_t *body,
                      json_t **out, struct nf_err *err)
 {
@@ -264,7 +228,8 @@ int nf_awsjson_parse(const json_t *shapes, const char *output_shape, const json_
         *out = json_incref((json_t *)body);
         return NF_OK;
     }
-    *out = j_out(shapes, json_object_get(shapes, output_shape), body, 0, err);
+    struct jwalk w = {.shapes = shapes, .in = false, .err = err};
+    *out = j_value(&w, json_object_get(shapes, output_shape), body, 0);
     return *out ? NF_OK : (err && err->code ? err->code : NF_E_INPUT);
 }
 

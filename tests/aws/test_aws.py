@@ -16,15 +16,14 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
+import procs  # noqa: E402 (tests/lib, on the path through the lab module)
 
-BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+BUILD = procs.build_dir("test_aws.py")
 LAB = None
 
 
 def setUpModule():
     global LAB
-    if BUILD is None:
-        sys.exit("usage: test_aws.py BUILD_DIR")
     LAB = lab.AwsLab(BUILD)
 
 
@@ -588,7 +587,4 @@ class Credentials(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if "--without-valgrind" in sys.argv:  # ctest runs ValgrindClean on its own (label valgrind)
-        sys.argv.remove("--without-valgrind")
-        del ValgrindClean
-    unittest.main(verbosity=2)
+    procs.main(globals())

@@ -17,8 +17,9 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import e2elab  # noqa: E402
+import procs  # noqa: E402 (tests/lib, on the path through the lab module)
 
-BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+BUILD = procs.build_dir("test_e2e.py")
 LAB = None
 
 CAPACITY_ERROR = ("<Response><Errors><Error><Code>InsufficientInstanceCapacity</Code>"
@@ -32,8 +33,6 @@ EVER = ("pending", "running", "shutting-down", "terminated", "stopping", "stoppe
 
 def setUpModule():
     global LAB
-    if BUILD is None:
-        sys.exit("usage: test_e2e.py BUILD_DIR")
     LAB = e2elab.Lab(BUILD)
 
 
@@ -399,4 +398,4 @@ class Scenarios(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    procs.main(globals())

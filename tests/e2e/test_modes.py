@@ -22,15 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import e2elab  # noqa: E402
+import procs  # noqa: E402 (tests/lib, on the path through the lab module)
 
-BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+BUILD = procs.build_dir("test_modes.py")
 LAB = None
 
 
 def setUpModule():
     global LAB
-    if BUILD is None:
-        sys.exit("usage: test_modes.py BUILD_DIR")
     LAB = e2elab.Lab(BUILD)
 
 
@@ -476,7 +475,4 @@ class ValgrindClean(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if "--without-valgrind" in sys.argv:  # ctest runs ValgrindClean on its own (label valgrind)
-        sys.argv.remove("--without-valgrind")
-        del ValgrindClean
-    unittest.main(verbosity=2)
+    procs.main(globals())

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -101,3 +102,20 @@ def serve(handler, portfile):
         f.write(str(srv.server_address[1]))
     os.rename(portfile + ".tmp", portfile)
     srv.serve_forever()
+
+
+def build_dir(script):
+    """The BUILD_DIR every suite takes as its first argument (taken out of argv, so that the
+    rest reach unittest), or exit with the suite's usage."""
+    if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
+        sys.exit("usage: %s BUILD_DIR [unittest arguments]" % script)
+    return os.path.abspath(sys.argv.pop(1))
+
+
+def main(module_globals):
+    """unittest.main for a suite; --without-valgrind drops its ValgrindClean class (ctest runs
+    that one on its own, under the valgrind label)."""
+    if "--without-valgrind" in sys.argv:
+        sys.argv.remove("--without-valgrind")
+        module_globals.pop("ValgrindClean", None)
+    unittest.main(verbosity=2)
