@@ -48,6 +48,11 @@ int nf_cli_prom_open(const struct nf_cli *cli, const struct nf_config *cfg,
  * printed). `json`: the report goes to standard output, so "-" cannot. */
 struct nf_outfile;
 int nf_cli_html_target(const struct nf_cli *cli, const char *html, bool json, struct nf_outfile *o);
+/* A simulator report as text (or JSON) on standard output and, when `html` is not NULL, as
+ * HTML there (checked with nf_cli_html_target). Returns the exit status. */
+struct nf_sim_report;
+int nf_cli_emit_report(const struct nf_cli *cli, const struct nf_sim_report *rep, bool json,
+                       const struct nf_outfile *html);
 /* Open the API server client for a command: 0, or the exit status (message printed). */
 int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, struct nf_kube *k);
 /* Exit status for a Kubernetes error: 2 for our own configuration (the kubeconfig), 1 for
@@ -69,6 +74,10 @@ const char *nf_cli_value(const struct nf_cli *cli, int argc, char **argv, int *i
 /* For an option given at most once: its value into *slot; -1 (message printed) when it is
  * missing, empty, or *slot was already set (a repeated single-valued option). */
 int nf_cli_value_once(const struct nf_cli *cli, int argc, char **argv, int *i, const char **slot);
+/* For an option that accumulates (--policy): its value appended to list[*n]; -1 (message
+ * printed) when missing, empty or past `max`. */
+int nf_cli_list_value(const struct nf_cli *cli, int argc, char **argv, int *i, const char **list,
+                      size_t *n, size_t max);
 /* Add "name=value" as a --set, kept in `storage` (cap bytes; must outlive the cli).
  * 0, or -1 with the message printed. */
 int nf_cli_add_set(struct nf_cli *cli, const char *name, const char *value, char *storage,

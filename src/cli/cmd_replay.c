@@ -19,7 +19,6 @@
 #define NF_REPLAY_POLICIES_MAX 16
 /* A replay longer than this many steps is refused (about 2 years at one minute). */
 #define NF_REPLAY_POINTS_MAX ((size_t)1100000)
-#define NF_REPLAY_REPORT_MAX ((size_t)64 * 1024 * 1024)
 
 /* Fill gaps by carrying the last known value forward (and the first one back). Returns how
  * many points were known. */
@@ -97,12 +96,9 @@ int nf_cmd_replay(int argc, char **argv)
             if (nf_cli_value_once(&cli, argc, argv, &i, slot) != 0)
                 return 2;
         } else if (strcmp(a, "--policy") == 0) {
-            const char *v = nf_cli_value(&cli, argc, argv, &i);
-            if (v == NULL)
+            if (nf_cli_list_value(&cli, argc, argv, &i, specs, &nspecs, NF_REPLAY_POLICIES_MAX) !=
+                0)
                 return 2;
-            if (nspecs == NF_REPLAY_POLICIES_MAX)
-                return nf_cli_usage_error(&cli, "at most %d policies", NF_REPLAY_POLICIES_MAX);
-            specs[nspecs++] = v;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
         } else {
@@ -157,8 +153,6 @@ int nf_cmd_replay(int argc, char **argv)
     struct nf_trace tr = {0}, actual = {0};
     bool have_actual = false;
     struct nf_sim_report rep = {0};
-    struct nf_buf out;
-    nf_buf_init(&out, NF_REPLAY_REPORT_MAX);
     if (!demand || !pending || !workers) {
         nf_cli_say("replay", "out of memory");
         status = 1;
@@ -225,33 +219,8 @@ int nf_cmd_replay(int argc, char **argv)
         status = nf_err_exit_status(rc);
         goto done;
     }
-    if (json)
-        nf_sim_write_json(&rep, &out);
-    else
-        nf_sim_write_text(&rep, &out);
-    if (html != NULL && html_out.to_stdout) {
-        /* the HTML is the output */
-    } else if (out.status != NF_OK || fwrite(out.data, 1, out.len, stdout) != out.len ||
-               fflush(stdout) != 0) {
-        nf_cli_say("replay", "cannot write the report");
-        status = 1;
-        goto done;
-    }
-    if (html != NULL) {
-        nf_buf_reset(&out);
-        nf_sim_write_html(&rep, &out);
-        if (out.status != NF_OK) {
-            nf_cli_say("replay", "%s", nf_strerror(out.status));
-            status = 1;
-        } else if (nf_outfile_write(&html_out, out.data, out.len, &err) != NF_OK) {
-            nf_cli_say("replay", "%s", err.msg);
-            status = nf_err_exit_status(err.code);
-        } else if (!json && !html_out.to_stdout) {
-            printf("\nHTML report written to %s\n", html);
-        }
-    }
+    status = nf_cli_emit_report(&cli, &rep, json, html ? &html_out : NULL);
 done:
-    nf_buf_free(&out);
     nf_sim_report_free(&rep);
     nf_trace_free(&tr);
     nf_trace_free(&actual);

@@ -147,12 +147,9 @@ int nf_cmd_run(int argc, char **argv)
     static struct nf_controller slots[2];
     int cur = 0;
     struct nf_controller *ctl = &slots[cur];
-    int rc = nf_controller_open(ctl, &cfg, environ, &err);
-    if (rc != NF_OK) {
-        nf_cli_say("run", "%s", err.msg);
-        nf_aws_models_free();
-        return nf_cli_kube_exit(rc);
-    }
+    int rc = nf_controller_open_cli(&cli, ctl, &cfg);
+    if (rc != 0)
+        return rc;
     /* copies: the controller (whose configuration holds trigger names) changes on reload */
     static char name_buf[NF_SAMPLE_VALUES][64];
     const char *names[NF_SAMPLE_VALUES];
@@ -263,12 +260,9 @@ int nf_cmd_once(int argc, char **argv)
         return st;
     struct nf_err err = {0};
     static struct nf_controller ctl;
-    int rc = nf_controller_open(&ctl, &cfg, environ, &err);
-    if (rc != NF_OK) {
-        nf_cli_say("once", "%s", err.msg);
-        nf_aws_models_free();
-        return nf_cli_kube_exit(rc);
-    }
+    int rc = nf_controller_open_cli(&cli, &ctl, &cfg);
+    if (rc != 0)
+        return rc;
     started(&ctl, "once", 0);
     struct nf_plan plan;
     rc = nf_controller_cycle(&ctl, &plan, &err);

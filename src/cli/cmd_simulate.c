@@ -15,14 +15,6 @@ extern const char nf_embedded_trace_end[];
 #define NF_EMBEDDED_TRACE_NAME "nasa_jul95_1min.csv (embedded)"
 
 #define NF_SIM_POLICIES_MAX 16
-/* Reports are built in memory; none comes near this. */
-#define NF_SIM_REPORT_MAX ((size_t)64 * 1024 * 1024)
-
-static int write_out(struct nf_buf *b, FILE *f)
-{
-    return b->status == NF_OK && fwrite(b->data, 1, b->len, f) == b->len && fflush(f) == 0;
-}
-
 int nf_cmd_simulate(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "simulate"};
@@ -41,12 +33,8 @@ int nf_cmd_simulate(int argc, char **argv)
             if (nf_cli_value_once(&cli, argc, argv, &i, &trace_path) != 0)
                 return 2;
         } else if (strcmp(a, "--policy") == 0) {
-            const char *v = nf_cli_value(&cli, argc, argv, &i);
-            if (v == NULL)
+            if (nf_cli_list_value(&cli, argc, argv, &i, specs, &nspecs, NF_SIM_POLICIES_MAX) != 0)
                 return 2;
-            if (nspecs == NF_SIM_POLICIES_MAX)
-                return nf_cli_usage_error(&cli, "at most %d policies", NF_SIM_POLICIES_MAX);
-            specs[nspecs++] = v;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
         } else if (strcmp(a, "--html") == 0) {
@@ -106,33 +94,7 @@ int nf_cmd_simulate(int argc, char **argv)
         nf_trace_free(&tr);
         return nf_err_exit_status(rc);
     }
-    int status = 0;
-    struct nf_buf out;
-    nf_buf_init(&out, NF_SIM_REPORT_MAX);
-    if (json)
-        nf_sim_write_json(&rep, &out);
-    else
-        nf_sim_write_text(&rep, &out);
-    if (html != NULL && html_out.to_stdout) {
-        /* the HTML is the output */
-    } else if (!write_out(&out, stdout)) {
-        nf_cli_say("simulate", "cannot write the report");
-        status = 1;
-    }
-    if (html != NULL && status == 0) {
-        nf_buf_reset(&out);
-        nf_sim_write_html(&rep, &out);
-        if (out.status != NF_OK) {
-            nf_cli_say("simulate", "HTML report: %s", nf_strerror(out.status));
-            status = 1;
-        } else if (nf_outfile_write(&html_out, out.data, out.len, &err) != NF_OK) {
-            nf_cli_say("simulate", "%s", err.msg);
-            status = nf_err_exit_status(err.code);
-        } else if (!json && !html_out.to_stdout) {
-            fprintf(stdout, "\nHTML report written to %s\n", html);
-        }
-    }
-    nf_buf_free(&out);
+    int status = nf_cli_emit_report(&cli, &rep, json, html ? &html_out : NULL);
     nf_sim_report_free(&rep);
     nf_trace_free(&tr);
     return status;

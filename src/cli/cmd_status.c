@@ -188,12 +188,9 @@ int nf_cmd_explain(int argc, char **argv)
     nf_log_set_level(NF_LOG_ERROR);
     struct nf_err err = {0};
     static struct nf_controller ctl;
-    int rc = nf_controller_open(&ctl, &cfg, environ, &err);
-    if (rc != NF_OK) {
-        nf_cli_say("explain", "%s", err.msg);
-        nf_aws_models_free();
-        return nf_cli_kube_exit(rc);
-    }
+    int rc = nf_controller_open_cli(&cli, &ctl, &cfg);
+    if (rc != 0)
+        return rc;
     ctl.cycle->log_steps = false;
     ctl.notifier.slack_url[0] = ctl.notifier.sns_topic[0] = '\0'; /* nothing to tell anyone */
     struct nf_plan plan;

@@ -73,6 +73,21 @@ int nf_cli_value_once(const struct nf_cli *cli, int argc, char **argv, int *i, c
     return 0;
 }
 
+int nf_cli_list_value(const struct nf_cli *cli, int argc, char **argv, int *i, const char **list,
+                      size_t *n, size_t max)
+{
+    const char *opt = argv[*i];
+    const char *v = nf_cli_value(cli, argc, argv, i);
+    if (v == NULL)
+        return -1;
+    if (*n == max) {
+        nf_cli_usage_error(cli, "%s: at most %zu", opt, max);
+        return -1;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
+
 /* The value of --opt=VALUE or --opt VALUE; NULL after printing an error. */
 static const char *inline_or_next(const struct nf_cli *cli, int argc, char **argv, int *i,
                                   size_t optlen)

@@ -15,6 +15,8 @@
 #include "../util/clock.h"
 #include "cli.h"
 
+extern char **environ;
+
 /* basic auth for Prometheus from a Secrets Manager secret {"username", "password"} */
 static int prometheus_secret(struct nf_controller *c, struct nf_err *err)
 {
@@ -258,6 +260,18 @@ static void cloudwatch(struct nf_controller *c, const struct nf_plan *plan, doub
         nf_log(NF_LOG_WARN, "CloudWatch metrics not published", NF_LF_STR("error", e.msg),
                NF_LF_END);
     }
+}
+
+int nf_controller_open_cli(const struct nf_cli *cli, struct nf_controller *c,
+                           const struct nf_config *cfg)
+{
+    struct nf_err err = {0};
+    int rc = nf_controller_open(c, cfg, environ, &err);
+    if (rc == NF_OK)
+        return 0;
+    nf_cli_say(cli->cmd, "%s", err.msg);
+    nf_aws_models_free();
+    return nf_cli_kube_exit(rc);
 }
 
 int nf_controller_cycle(struct nf_controller *c, struct nf_plan *plan, struct nf_err *err)

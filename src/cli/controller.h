@@ -46,6 +46,10 @@ struct nf_controller {
     unsigned long cw_errors;
 };
 
+struct nf_cli;
+/* nf_controller_open for a command: 0, or the exit status to return (message printed). */
+int nf_controller_open_cli(const struct nf_cli *cli, struct nf_controller *c,
+                           const struct nf_config *cfg);
 int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, char *const *envp,
                        struct nf_err *err);
 void nf_controller_close(struct nf_controller *c);
