@@ -289,8 +289,9 @@ static int teardown(void **state)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ec2_input),     cmocka_unit_test(query_input),
         cmocka_unit_test(json11_input),  cmocka_unit_test(json10_input),

@@ -595,8 +595,9 @@ static void an_unknown_pool_instance_is_adopted(void **state)
     assert_null(strstr(calls, "launch:")); /* it counts as capacity on its way: 2 + 1 = 3 */
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    nf_test_filter(argc, argv);
     nf_log_set_level(NF_LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lease_held_elsewhere_does_nothing),

@@ -158,8 +158,9 @@ static void floats_like_go(void **state)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counter_and_gauges),
         cmocka_unit_test(summary),

@@ -35,8 +35,9 @@ static void query_values_are_percent_encoded(void **state)
     nf_buf_free(&b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(urls_lose_credentials_and_queries),
         cmocka_unit_test(query_values_are_percent_encoded),

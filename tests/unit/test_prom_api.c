@@ -239,8 +239,9 @@ static void malformed_bodies(void **state)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    nf_test_filter(argc, argv);
 #define T(f) cmocka_unit_test_teardown(f, teardown)
     const struct CMUnitTest tests[] = {
         T(instant_vector),

@@ -14,6 +14,14 @@
 
 #include "core/types.h"
 
+/* `test_x NAME` runs only the tests whose names match NAME (cmocka's pattern: * and ?), so one
+ * case can be run alone: build/tests/test_cycle a_failed_source_is_unknown_never_zero */
+static inline void nf_test_filter(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+}
+
 /* A sample at time t with every signal unknown. */
 static inline struct nf_sample sample_at(double t)
 {

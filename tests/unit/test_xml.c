@@ -82,8 +82,9 @@ static void hostile_documents_are_refused(void **state)
     assert_string_contains(err.msg, "nested too deeply");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_an_ec2_error),
         cmocka_unit_test(namespaces_cdata_comments_and_mixed_text),
