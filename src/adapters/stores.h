@@ -1,4 +1,5 @@
-/* stores.h - open the store the configuration names (`store`: sqlite:PATH or dynamodb[:TABLE]).
+/* stores.h - open the store the configuration names (`store`: sqlite:PATH, dynamodb[:TABLE] or
+ * mem), found by name in a registry.
  *
  * Contract
  *   nf_store_open fills `h` with the port and its context (and, for DynamoDB, the AWS client
@@ -9,6 +10,7 @@
 
 #include "../aws/client.h"
 #include "dynamodb.h"
+#include "mem_store.h"
 #include "sqlite_store.h"
 
 struct nf_store_handle {
@@ -17,6 +19,8 @@ struct nf_store_handle {
     char desc[NF_CONFIG_STR_MAX + 16]; /* "sqlite:/var/lib/nodefleet/state.db" */
     struct nf_sqlite_store sqlite;
     struct nf_dynamodb_store dynamo;
+    struct nf_mem_store mem;
+    const struct store_kind *kind; /* the registry's entry, once open */
     struct nf_aws_client aws;
     bool have_aws;
 };
@@ -24,6 +28,8 @@ struct nf_store_handle {
 int nf_store_open(struct nf_store_handle *h, const struct nf_config *cfg, enum nf_store_mode mode,
                   char *const *envp, struct nf_err *err);
 void nf_store_close(struct nf_store_handle *h);
+/* Does `spec` name a store in the registry? NF_OK or NF_E_INPUT. */
+int nf_store_spec_check(const char *spec);
 
 /* For the commands that only read the state (status, explain, unlock): an SQLite store
  * whose file does not exist is an error naming it, not a new empty state. */

@@ -190,11 +190,11 @@ static int check_string(int id, const char *v, const char **why)
             }
             return NF_OK;
         }
-        if (strcmp(v, "dynamodb") == 0)
+        if (strcmp(v, "dynamodb") == 0 || strcmp(v, "mem") == 0)
             return NF_OK;
         if (strncmp(v, "dynamodb:", 9) == 0)
             return nf_check_dynamodb_table(v + 9, why);
-        *why = "must be sqlite:PATH, dynamodb or dynamodb:TABLE";
+        *why = "must be sqlite:PATH, dynamodb, dynamodb:TABLE or mem";
         return NF_E_INPUT;
     case NF_CFG_dynamodb_table:
     case NF_CFG_metrics_history_table:

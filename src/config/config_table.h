@@ -35,7 +35,7 @@
     X(store, "store", NF_CT_STR, 0, 0, "sqlite:nodefleet-state.db", "NODEFLEET_STORE", 0, NULL,    \
       "Where the pool state and the lease live: sqlite:PATH (one file, the embedded default) "     \
       "or dynamodb (the table dynamodb_table; dynamodb:TABLE names it here), shared by "           \
-      "replicas and Lambda invocations.")                                                          \
+      "replicas and Lambda invocations; mem keeps it in memory (one process, lost on exit).")      \
     X(cluster, "cluster", NF_CT_STR, 0, 0, "kube", "NODEFLEET_CLUSTER", 0, "kube|prometheus",      \
       "How nodefleet sees the cluster: kube (the API server: nodes, pods, drains) or "             \
       "prometheus (a worker count from query_node_count; observe-only, nothing is drained).")      \

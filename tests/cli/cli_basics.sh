@@ -46,7 +46,7 @@ expect_status 2 "--store without value"
 expect_in "$err" "--store needs a value" "--store missing value message"
 run status --store=bogus
 expect_status 2 "--store bogus"
-expect_in "$err" '--set: store: must be sqlite:PATH, dynamodb or dynamodb:TABLE: "bogus"' "--store bogus message"
+expect_in "$err" '--set: store: must be sqlite:PATH, dynamodb, dynamodb:TABLE or mem: "bogus"' "--store bogus message"
 for cmd in status explain unlock; do
     run $cmd --store "sqlite:$TMP/none.db"
     expect_status 1 "$cmd on a missing state file"
@@ -65,5 +65,12 @@ for set in enable_predictive_scaling=false metrics_history_table=history aws.int
 done
 run check-config
 expect_not_in "$out" "no effect yet" "defaults warn of nothing"
+
+# stores are found by name; the memory store has the others' semantics (test_cycle runs on it)
+run status --store mem
+expect_status 0 "status --store mem"
+expect_in "$out" "(store mem)" "status names the memory store"
+run status --store mem:x
+expect_status 2 "mem takes no argument"
 
 finish

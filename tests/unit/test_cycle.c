@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "core/policy.h"
+#include "adapters/mem_store.h"
 #include "cycle/cycle.h"
 #include "util/log.h"
 
@@ -182,56 +183,48 @@ static const struct nf_cloud_port cloud_port = {.name = "fake",
                                                 .backoff = fake_backoff,
                                                 .backoffs = fake_backoffs};
 
-/* the store: one state, one lease */
-static struct nf_state stored;
+/* the store: the memory store (the same semantics as SQLite's and DynamoDB's), with every call
+ * written down and faults injected around it */
+static struct nf_mem_store mem;
+#define stored (mem.state)
 static bool held_elsewhere, lose_on_save, load_fail;
-static long long token;
 
 static int fake_acquire(void *ctx, const char *owner, double now, double ttl, struct nf_lease *out,
                         struct nf_err *err)
 {
-    (void)ctx;
     called("acquire");
-    if (held_elsewhere) {
-        snprintf(out->owner, sizeof out->owner, "other:1");
-        out->expiry = now + 30;
-        return nf_err_set(err, NF_E_CONFLICT, "lease held by other:1");
+    if (held_elsewhere) { /* a live owner: the store itself refuses */
+        snprintf(mem.lease.owner, sizeof mem.lease.owner, "other:1");
+        mem.lease.expiry = now + 30;
     }
-    snprintf(out->owner, sizeof out->owner, "%s", owner);
-    out->token = ++token;
-    out->acquired_at = now;
-    out->expiry = now + ttl;
-    return NF_OK;
+    return nf_mem_store_port.acquire(ctx, owner, now, ttl, out, err);
 }
 static int fake_release(void *ctx, const struct nf_lease *l, struct nf_err *err)
 {
-    (void)ctx, (void)l, (void)err;
     called("release");
-    return NF_OK;
+    return nf_mem_store_port.release(ctx, l, err);
 }
 static int fake_load(void *ctx, struct nf_state *out, struct nf_err *err)
 {
-    (void)ctx, (void)err;
     called("load");
     if (load_fail)
         return nf_err_set(err, NF_E_UNAVAILABLE, "DynamoDB: connection refused");
-    *out = stored;
-    return NF_OK;
+    return nf_mem_store_port.load(ctx, out, err);
 }
 static int fake_save(void *ctx, const struct nf_lease *l, double now, const struct nf_state *st,
                      struct nf_err *err)
 {
-    (void)ctx, (void)l, (void)now;
     int inflight = 0;
     for (int i = 0; i < st->nlaunches; i++)
         inflight += st->launches[i].ninstances;
     called("save:L%d/%d,D%d", st->nlaunches, inflight, st->ndrains);
-    if (lose_on_save)
-        return nf_err_set(err, NF_E_CONFLICT, "save refused: the lease was taken over");
-    stored = *st;
-    return NF_OK;
+    if (lose_on_save) { /* another process took the lease over mid-cycle */
+        mem.lease.token++;
+        snprintf(mem.lease.owner, sizeof mem.lease.owner, "other:2");
+    }
+    return nf_mem_store_port.save(ctx, l, now, st, err);
 }
-static const struct nf_store_port store_port = {.name = "fake",
+static const struct nf_store_port store_port = {.name = "recording mem",
                                                 .acquire = fake_acquire,
                                                 .release = fake_release,
                                                 .load = fake_load,
@@ -256,7 +249,7 @@ static void world(int workers, const char *spec, bool dry_run)
 {
     calls[0] = '\0';
     memset(events, 0, sizeof events);
-    memset(&stored, 0, sizeof stored);
+    nf_mem_store_init(&mem);
     metrics_fail = cluster_fail = held_elsewhere = lose_on_save = false;
     cloud_fail = load_fail = false;
     drain_result = NF_DRAIN_IN_PROGRESS;
@@ -282,6 +275,7 @@ static void world(int workers, const char *spec, bool dry_run)
                              .cluster = &cluster_port,
                              .cloud = no_cloud ? NULL : &cloud_port,
                              .store = &store_port,
+                             .store_ctx = &mem,
                              .notify = &notify_port};
     struct nf_cycle_opts o = {.spot_pct = 50,
                               .provision_timeout_s = 600,
@@ -320,6 +314,42 @@ static void assert_before(const char *first, const char *then)
 }
 
 /* ---- the tests ------------------------------------------------------------------------- */
+
+/* The memory store keeps the lease's rules, as the SQLite and DynamoDB stores do (their own
+ * tests check those against real servers): the fencing token rises, a stale holder writes
+ * nothing. */
+static void the_memory_store_fences_like_the_others(void **state)
+{
+    (void)state;
+    struct nf_mem_store m;
+    nf_mem_store_init(&m);
+    const struct nf_store_port *p = &nf_mem_store_port;
+    struct nf_lease a, b, was;
+    struct nf_err err = {0};
+    struct nf_state st = {.node_count = 3};
+    assert_int_equal(p->acquire(&m, "a:1", 100, 60, &a, &err), NF_OK);
+    assert_int_equal(a.token, 1);
+    assert_int_equal(p->acquire(&m, "b:1", 130, 60, &b, &err), NF_E_CONFLICT);
+    assert_string_equal(b.owner, "a:1");
+    assert_int_equal(p->save(&m, &a, 150, &st, &err), NF_OK);
+    /* a's lease expires; b takes over with a higher token; a can write nothing more */
+    assert_int_equal(p->acquire(&m, "b:1", 161, 60, &b, &err), NF_OK);
+    assert_int_equal(b.token, 2);
+    st.node_count = 9;
+    assert_int_equal(p->save(&m, &a, 162, &st, &err), NF_E_CONFLICT);
+    assert_int_equal(p->renew(&m, &a, 162, 60, &err), NF_E_CONFLICT);
+    assert_int_equal(p->release(&m, &a, &err), NF_E_CONFLICT);
+    struct nf_state got;
+    assert_int_equal(p->load(&m, &got, &err), NF_OK);
+    assert_int_equal(got.node_count, 3);
+    /* unlock clears the lease and raises the token: b, still alive, is fenced off too */
+    assert_int_equal(p->unlock(&m, 170, &was, &err), NF_OK);
+    assert_string_equal(was.owner, "b:1");
+    assert_int_equal(p->save(&m, &b, 171, &st, &err), NF_E_CONFLICT);
+    assert_int_equal(p->peek(&m, &was, &err), NF_OK);
+    assert_int_equal(was.token, 3);
+    assert_string_equal(was.owner, "");
+}
 
 static void lease_held_elsewhere_does_nothing(void **state)
 {
@@ -600,6 +630,7 @@ int main(int argc, char **argv)
     nf_test_filter(argc, argv);
     nf_log_set_level(NF_LOG_ERROR);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_memory_store_fences_like_the_others),
         cmocka_unit_test(lease_held_elsewhere_does_nothing),
         cmocka_unit_test(the_intent_is_saved_before_the_cloud_hears_of_it),
         cmocka_unit_test(a_lost_lease_stops_the_cycle_before_any_action),

@@ -1,0 +1,107 @@
+/* mem_store.c - the store port in memory (see mem_store.h). */
+#include "mem_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void nf_mem_store_init(struct nf_mem_store *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static bool holds(const struct nf_mem_store *m, const struct nf_lease *l)
+{
+    return m->lease.owner[0] && strcmp(m->lease.owner, l->owner) == 0 && m->lease.token == l->token;
+}
+
+static int lost(const struct nf_lease *l, const char *what, struct nf_err *err)
+{
+    return nf_err_set(err, NF_E_CONFLICT,
+                      "%s refused: the lease (token %lld) has expired or was taken over", what,
+                      l->token);
+}
+
+static int mem_acquire(void *ctx, const char *owner, double now, double ttl, struct nf_lease *out,
+                       struct nf_err *err)
+{
+    struct nf_mem_store *m = ctx;
+    if (m->lease.owner[0] && m->lease.expiry >= now) {
+        *out = m->lease;
+        return nf_err_set(err, NF_E_CONFLICT, "lease held by %s until %.0f (token %lld)",
+                          m->lease.owner, m->lease.expiry, m->lease.token);
+    }
+    snprintf(m->lease.owner, sizeof m->lease.owner, "%s", owner);
+    m->lease.token++;
+    m->lease.acquired_at = now;
+    m->lease.expiry = now + ttl;
+    *out = m->lease;
+    return NF_OK;
+}
+
+static int mem_renew(void *ctx, struct nf_lease *l, double now, double ttl, struct nf_err *err)
+{
+    struct nf_mem_store *m = ctx;
+    if (!holds(m, l) || m->lease.expiry < now)
+        return lost(l, "renew", err);
+    m->lease.expiry = l->expiry = now + ttl;
+    return NF_OK;
+}
+
+static int mem_release(void *ctx, const struct nf_lease *l, struct nf_err *err)
+{
+    struct nf_mem_store *m = ctx;
+    if (!holds(m, l))
+        return lost(l, "release", err);
+    m->lease.owner[0] = '\0';
+    m->lease.acquired_at = m->lease.expiry = 0;
+    return NF_OK;
+}
+
+static int mem_load(void *ctx, struct nf_state *out, struct nf_err *err)
+{
+    (void)err;
+    struct nf_mem_store *m = ctx;
+    if (m->have_state)
+        *out = m->state;
+    else
+        memset(out, 0, sizeof *out);
+    return NF_OK;
+}
+
+static int mem_save(void *ctx, const struct nf_lease *l, double now, const struct nf_state *st,
+                    struct nf_err *err)
+{
+    struct nf_mem_store *m = ctx;
+    if (!holds(m, l) || m->lease.expiry < now)
+        return lost(l, "state write", err);
+    m->state = *st;
+    m->have_state = true;
+    return NF_OK;
+}
+
+static int mem_unlock(void *ctx, double now, struct nf_lease *was, struct nf_err *err)
+{
+    (void)now, (void)err;
+    struct nf_mem_store *m = ctx;
+    *was = m->lease;
+    m->lease.owner[0] = '\0';
+    m->lease.acquired_at = m->lease.expiry = 0;
+    m->lease.token++;
+    return NF_OK;
+}
+
+static int mem_peek(void *ctx, struct nf_lease *out, struct nf_err *err)
+{
+    (void)err;
+    *out = ((struct nf_mem_store *)ctx)->lease;
+    return NF_OK;
+}
+
+const struct nf_store_port nf_mem_store_port = {.name = "mem",
+                                                .acquire = mem_acquire,
+                                                .renew = mem_renew,
+                                                .release = mem_release,
+                                                .load = mem_load,
+                                                .save = mem_save,
+                                                .unlock = mem_unlock,
+                                                .peek = mem_peek};
