@@ -25,9 +25,11 @@ struct nf_cli {
     char store_set[1100]; /* "store=..." from --store */
 };
 
-/* 1 = consumed argv[*i] (and maybe its value; *i advanced past it), 0 = not a common option,
- * -1 = bad usage (message printed). */
-int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i);
+/* true = consumed argv[*i] (and maybe its value; *i advanced past it), false = not a common
+ * option. Bad usage of a common option (a missing, empty or repeated value) prints the
+ * problem and exits with status 2: it is found while reading the arguments, before anything
+ * is opened, so there is nothing to clean up (a fatal error at start-up). */
+bool nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i);
 int nf_cli_load_config(const struct nf_cli *cli, struct nf_config *cfg);
 /* The same, but the problems go into problems_out (cap bytes, one line, "; " between them)
  * instead of stderr: for a daemon whose stderr is JSON lines. */

@@ -25,10 +25,7 @@ int nf_cmd_check_config(int argc, char **argv)
     struct nf_cli cli = {.cmd = "check-config"};
     bool example = false, docs = false, iam = false;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c > 0)
+        if (nf_cli_common_opt(&cli, argc, argv, &i))
             continue;
         if (strcmp(argv[i], "--example") == 0)
             example = true;

@@ -11,10 +11,7 @@ int nf_cmd_decide(int argc, char **argv)
     struct nf_cli cli = {.cmd = "decide"};
     const char *policy = NULL, *input = NULL;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c > 0)
+        if (nf_cli_common_opt(&cli, argc, argv, &i))
             continue;
         if (strcmp(argv[i], "--policy") == 0) {
             if (nf_cli_value_once(&cli, argc, argv, &i, &policy) != 0)

@@ -51,10 +51,7 @@ int nf_cmd_drain(int argc, char **argv)
     const char *node = NULL;
     bool delete_node = false;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c == 1)
+        if (nf_cli_common_opt(&cli, argc, argv, &i))
             continue;
         if (strcmp(argv[i], "--delete-node") == 0)
             delete_node = true;

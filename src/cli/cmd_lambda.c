@@ -68,10 +68,7 @@ int nf_cmd_lambda(int argc, char **argv)
     bool dry = false;
     long long max_events = -1;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c > 0)
+        if (nf_cli_common_opt(&cli, argc, argv, &i))
             continue;
         if (strcmp(argv[i], "--dry-run") == 0) {
             dry = true;

@@ -20,10 +20,7 @@ int nf_cmd_nodes(int argc, char **argv)
     struct nf_cli cli = {.cmd = "nodes"};
     bool json = false;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c == 1)
+        if (nf_cli_common_opt(&cli, argc, argv, &i))
             continue;
         if (strcmp(argv[i], "--json") == 0)
             json = true;

@@ -69,10 +69,7 @@ int nf_cmd_replay(int argc, char **argv)
     size_t nspecs = 0;
     bool json = false, step_given = false;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c > 0)
+        if (nf_cli_common_opt(&cli, argc, argv, &i))
             continue;
         const char *a = argv[i];
         const char **slot = NULL;

@@ -54,10 +54,7 @@ static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long
 {
     bool cycles_given = false;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c > 0)
+        if (nf_cli_common_opt(cli, argc, argv, &i))
             continue;
         if (strcmp(argv[i], "--dry-run") == 0) {
             *dry = true;

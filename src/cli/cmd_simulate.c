@@ -23,10 +23,7 @@ int nf_cmd_simulate(int argc, char **argv)
     size_t nspecs = 0;
     bool json = false;
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(&cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c > 0)
+        if (nf_cli_common_opt(&cli, argc, argv, &i))
             continue;
         const char *a = argv[i];
         if (strcmp(a, "--trace") == 0) {

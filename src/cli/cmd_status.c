@@ -49,10 +49,7 @@ static void outf(const char *fmt, ...)
 static int start(struct nf_cli *cli, int argc, char **argv, bool *json, struct nf_config *cfg)
 {
     for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c > 0)
+        if (nf_cli_common_opt(cli, argc, argv, &i))
             continue;
         if (strcmp(argv[i], "--json") == 0)
             *json = true;

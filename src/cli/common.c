@@ -102,7 +102,7 @@ static const char *inline_or_next(const struct nf_cli *cli, int argc, char **arg
     return a + optlen + 1;
 }
 
-int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i)
+static int common_opt(struct nf_cli *cli, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
@@ -141,6 +141,14 @@ int nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i)
         return 1;
     }
     return 0;
+}
+
+bool nf_cli_common_opt(struct nf_cli *cli, int argc, char **argv, int *i)
+{
+    int c = common_opt(cli, argc, argv, i);
+    if (c < 0)
+        exit(2); /* bad usage, found while reading the arguments: nothing is open yet */
+    return c > 0;
 }
 
 int nf_cli_add_set(struct nf_cli *cli, const char *name, const char *value, char *storage,
@@ -219,13 +227,9 @@ int nf_cli_load_config_to(const struct nf_cli *cli, struct nf_config *cfg, char 
 
 int nf_cli_common_only(struct nf_cli *cli, int argc, char **argv, struct nf_config *cfg)
 {
-    for (int i = 1; i < argc; i++) {
-        int c = nf_cli_common_opt(cli, argc, argv, &i);
-        if (c < 0)
-            return 2;
-        if (c == 0)
+    for (int i = 1; i < argc; i++)
+        if (!nf_cli_common_opt(cli, argc, argv, &i))
             return nf_cli_usage_error(cli, "unknown option %s", argv[i]);
-    }
     return nf_cli_load_config(cli, cfg);
 }
 

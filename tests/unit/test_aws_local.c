@@ -299,9 +299,8 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     }
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ini_reads_sections_and_trims),
         cmocka_unit_test(ini_rejects_malformed_lines_with_their_number),

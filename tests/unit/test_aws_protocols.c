@@ -289,9 +289,8 @@ static int teardown(void **state)
     return 0;
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ec2_input),     cmocka_unit_test(query_input),
         cmocka_unit_test(json11_input),  cmocka_unit_test(json10_input),

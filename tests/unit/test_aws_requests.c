@@ -157,9 +157,8 @@ static void errors_parse_per_protocol(void **state)
     nf_aws_models_free();
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(requests_match_the_sdk),
         cmocka_unit_test(endpoints_follow_the_sdk_variables),

@@ -186,9 +186,8 @@ static void spot_share_is_a_ceiling(void **state)
     assert_int_equal(nf_place_remove_market(3, 3, 70), NF_MARKET_SPOT);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(integers_are_strict),
         cmocka_unit_test(numbers_are_finite_decimals),

@@ -387,9 +387,8 @@ static void listen_addresses_are_checked(void **state)
         assert_string_contains(load(&c, NULL, NULL, &bad[i], 1, NF_E_CONFIG), "server.listen: ");
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
 #define T(f) cmocka_unit_test_teardown(f, teardown)
     const struct CMUnitTest tests[] = {
         T(every_setting_round_trips_through_set),

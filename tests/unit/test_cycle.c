@@ -625,9 +625,8 @@ static void an_unknown_pool_instance_is_adopted(void **state)
     assert_null(strstr(calls, "launch:")); /* it counts as capacity on its way: 2 + 1 = 3 */
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     nf_log_set_level(NF_LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_memory_store_fences_like_the_others),

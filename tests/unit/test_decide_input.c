@@ -181,9 +181,8 @@ static void custom_trigger_values_need_a_configured_trigger(void **state)
     assert_string_contains(err.msg, "samples[0].custom.orders: expected a number");
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accepts_the_documented_shape),
         cmocka_unit_test(minimal_input_defaults_the_rest),

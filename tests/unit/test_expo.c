@@ -158,9 +158,8 @@ static void floats_like_go(void **state)
     }
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counter_and_gauges),
         cmocka_unit_test(summary),

@@ -35,9 +35,8 @@ static void query_values_are_percent_encoded(void **state)
     nf_buf_free(&b);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(urls_lose_credentials_and_queries),
         cmocka_unit_test(query_values_are_percent_encoded),

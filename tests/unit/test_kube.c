@@ -376,9 +376,8 @@ static void the_fit_check_counts_requests(void **state)
     nf_kcluster_free(&c);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(quantities_are_exact_and_round_up),
         cmocka_unit_test(kubeconfig_resolves_the_context),

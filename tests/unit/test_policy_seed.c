@@ -448,9 +448,8 @@ static void policy_specs_are_checked(void **state)
     assert_int_equal(nf_config_policy(&p, "static:0", &F.cfg, &err), NF_OK);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
 #define T(f) cmocka_unit_test_setup(f, setup)
     const struct CMUnitTest tests[] = {
         T(below_min_scales_up_to_min_ignoring_cooldown),

@@ -326,9 +326,8 @@ static void cached_keys_follow_the_secret_and_scope(void **state)
     nf_sigv4_keys_clear(&kc);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cached_keys_follow_the_secret_and_scope),
         cmocka_unit_test(classic_suite),

@@ -204,9 +204,8 @@ static void an_all_zero_trace_is_refused(void **state)
     nf_trace_free(&tr);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
 #define T(f) cmocka_unit_test_setup(f, setup)
     const struct CMUnitTest tests[] = {
         T(the_peak_percentile_needs_exactly_peak_nodes),

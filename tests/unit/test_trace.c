@@ -102,9 +102,8 @@ static void a_long_field_is_cut_in_the_message(void **state)
     assert_true(strlen(err.msg) < 120);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_rows_and_the_end),
         cmocka_unit_test(accepts_crlf_bom_and_no_final_newline),

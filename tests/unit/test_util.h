@@ -15,9 +15,12 @@
 #include "core/types.h"
 
 /* `test_x NAME` runs only the tests whose names match NAME (cmocka's pattern: * and ?), so one
- * case can be run alone: build/tests/test_cycle a_failed_source_is_unknown_never_zero */
-static inline void nf_test_filter(int argc, char **argv)
+ * case can be run alone: build/tests/test_cycle a_failed_source_is_unknown_never_zero. glibc
+ * hands a constructor the program's arguments, so every test binary gets this without a line
+ * in its main(). */
+__attribute__((constructor)) static void nf__test_filter(int argc, char **argv, char **envp)
 {
+    (void)envp;
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
 }

@@ -131,9 +131,8 @@ static void conjunction_needs_every_part(void **state)
     assert_int_equal(r.failing, 2);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(no_samples),
         cmocka_unit_test(exactly_the_duration_holds),

@@ -82,9 +82,8 @@ static void hostile_documents_are_refused(void **state)
     assert_string_contains(err.msg, "nested too deeply");
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    nf_test_filter(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_an_ec2_error),
         cmocka_unit_test(namespaces_cdata_comments_and_mixed_text),
