@@ -61,20 +61,29 @@ static int make_trace(struct nf_trace *tr, const char *name, const double *v, si
     return NF_OK;
 }
 
-int nf_cmd_replay(int argc, char **argv)
-{
-    struct nf_cli cli = {.cmd = "replay"};
-    const char *url = NULL, *start_s = NULL, *end_s = NULL, *step_s = "60s", *html = NULL;
+/* What the command line asks for. */
+struct replay_args {
+    const char *url, *html;
     const char *specs[NF_REPLAY_POLICIES_MAX];
-    size_t nspecs = 0;
-    bool json = false, step_given = false;
+    size_t nspecs;
+    bool json;
+    double start, end, step;
+    size_t npoints;
+};
+
+/* The options and the range they name: 0, or the exit status (message printed). */
+static int parse_args(struct nf_cli *cli, int argc, char **argv, struct replay_args *A)
+{
+    memset(A, 0, sizeof *A);
+    const char *start_s = NULL, *end_s = NULL, *step_s = "60s";
+    bool step_given = false;
     for (int i = 1; i < argc; i++) {
-        if (nf_cli_common_opt(&cli, argc, argv, &i))
+        if (nf_cli_common_opt(cli, argc, argv, &i))
             continue;
         const char *a = argv[i];
         const char **slot = NULL;
         if (strcmp(a, "--prometheus") == 0)
-            slot = &url;
+            slot = &A->url;
         else if (strcmp(a, "--start") == 0)
             slot = &start_s;
         else if (strcmp(a, "--end") == 0)
@@ -82,95 +91,69 @@ int nf_cmd_replay(int argc, char **argv)
         else if (strcmp(a, "--step") == 0)
             slot = &step_s;
         else if (strcmp(a, "--html") == 0)
-            slot = &html;
+            slot = &A->html;
         if (slot != NULL) {
             if (slot == &step_s && step_given)
-                return nf_cli_usage_error(&cli, "--step given twice");
+                return nf_cli_usage_error(cli, "--step given twice");
             if (slot == &step_s) {
                 step_given = true;
                 step_s = NULL;
             }
-            if (nf_cli_value_once(&cli, argc, argv, &i, slot) != 0)
+            if (nf_cli_value_once(cli, argc, argv, &i, slot) != 0)
                 return 2;
         } else if (strcmp(a, "--policy") == 0) {
-            if (nf_cli_list_value(&cli, argc, argv, &i, specs, &nspecs, NF_REPLAY_POLICIES_MAX) !=
-                0)
+            if (nf_cli_list_value(cli, argc, argv, &i, A->specs, &A->nspecs,
+                                  NF_REPLAY_POLICIES_MAX) != 0)
                 return 2;
         } else if (strcmp(a, "--json") == 0) {
-            json = true;
+            A->json = true;
         } else {
-            return nf_cli_usage_error(&cli, "unknown option %s", a);
+            return nf_cli_usage_error(cli, "unknown option %s", a);
         }
     }
     if (start_s == NULL || end_s == NULL)
-        return nf_cli_usage_error(&cli, "--start and --end are required");
-    double start, end, step;
+        return nf_cli_usage_error(cli, "--start and --end are required");
     const char *why = NULL;
-    if (nf_parse_time(start_s, &start, &why) != NF_OK)
-        return nf_cli_usage_error(&cli, "--start %s: %s", start_s, why);
-    if (nf_parse_time(end_s, &end, &why) != NF_OK)
-        return nf_cli_usage_error(&cli, "--end %s: %s", end_s, why);
-    if (nf_parse_duration(step_s, strlen(step_s), &step, &why) != NF_OK || step < 1)
-        return nf_cli_usage_error(&cli, "--step %s: %s", step_s, why ? why : "at least 1s");
-    if (!(end > start))
-        return nf_cli_usage_error(&cli, "--end must be after --start");
-    size_t npoints = (size_t)floor((end - start) / step) + 1;
-    if (npoints < 2)
-        return nf_cli_usage_error(&cli, "the range holds fewer than two steps");
-    if (npoints > NF_REPLAY_POINTS_MAX)
-        return nf_cli_usage_error(&cli, "%zu steps is too many (at most %zu): use a longer --step",
-                                  npoints, NF_REPLAY_POINTS_MAX);
-    static char urlset[NF_CONFIG_STR_MAX + 32];
-    if (url != NULL && nf_cli_add_set(&cli, "prometheus_url", url, urlset, sizeof urlset) != 0)
-        return 2;
-    struct nf_outfile html_out;
-    int st;
-    if (html != NULL && (st = nf_cli_html_target(&cli, html, json, &html_out)) != 0)
-        return st;
-    struct nf_config cfg;
-    st = nf_cli_load_config(&cli, &cfg);
-    if (st != 0)
-        return st;
-    struct nf_err err = {0};
-    struct nf_policy pols[NF_REPLAY_POLICIES_MAX];
-    if (nspecs == 0)
-        specs[nspecs++] = cfg.policy;
-    for (size_t i = 0; i < nspecs; i++)
-        if (nf_config_policy(&pols[i], specs[i], &cfg, &err) != NF_OK)
-            return nf_cli_usage_error(&cli, "%s", err.msg);
+    if (nf_parse_time(start_s, &A->start, &why) != NF_OK)
+        return nf_cli_usage_error(cli, "--start %s: %s", start_s, why);
+    if (nf_parse_time(end_s, &A->end, &why) != NF_OK)
+        return nf_cli_usage_error(cli, "--end %s: %s", end_s, why);
+    if (nf_parse_duration(step_s, strlen(step_s), &A->step, &why) != NF_OK || A->step < 1)
+        return nf_cli_usage_error(cli, "--step %s: %s", step_s, why ? why : "at least 1s");
+    if (!(A->end > A->start))
+        return nf_cli_usage_error(cli, "--end must be after --start");
+    A->npoints = (size_t)floor((A->end - A->start) / A->step) + 1;
+    if (A->npoints < 2)
+        return nf_cli_usage_error(cli, "the range holds fewer than two steps");
+    if (A->npoints > NF_REPLAY_POINTS_MAX)
+        return nf_cli_usage_error(cli, "%zu steps is too many (at most %zu): use a longer --step",
+                                  A->npoints, NF_REPLAY_POINTS_MAX);
+    return 0;
+}
 
-    struct nf_prom_source *prom = NULL;
-    int rc;
-    if ((st = nf_cli_prom_open(&cli, &cfg, &prom)) != 0)
-        return st;
-    int status = 0;
-    double *demand = calloc(npoints, sizeof *demand);
-    double *pending = calloc(npoints, sizeof *pending);
-    double *workers = calloc(npoints, sizeof *workers);
-    struct nf_trace tr = {0}, actual = {0};
-    bool have_actual = false;
-    struct nf_sim_report rep = {0};
-    if (!demand || !pending || !workers) {
-        nf_cli_say("replay", "out of memory");
-        status = 1;
-        goto done;
-    }
+/* The history on the grid: demand (busy cores plus what pending pods asked for) and, when
+ * Prometheus has them, the workers the cluster actually ran. 0, or the exit status. */
+static int fetch_history(struct nf_prom_source *prom, const struct nf_config *cfg,
+                         const struct replay_args *A, double *demand, double *pending,
+                         double *workers, bool *have_actual)
+{
+    struct nf_err err = {0};
+    double start = A->start, step = A->step;
+    size_t npoints = A->npoints;
     /* demand = busy cores + what the pending pods asked for */
-    rc = nf_prom_range_grid(prom, cfg.prometheus_query_demand_cores, start, step, npoints, demand,
-                            &err);
+    int rc = nf_prom_range_grid(prom, cfg->prometheus_query_demand_cores, start, step, npoints,
+                                demand, &err);
     if (rc != NF_OK) {
         nf_cli_say("replay", "demand (prometheus.query_demand_cores): %s", err.msg);
-        status = 1;
-        goto done;
+        return 1;
     }
     if (fill_gaps(demand, npoints) == 0) {
         nf_cli_say("replay", "demand (prometheus.query_demand_cores): no values "
                              "between --start and --end");
-        status = 1;
-        goto done;
+        return 1;
     }
     struct nf_err perr = {0};
-    if (nf_prom_range_grid(prom, cfg.prometheus_query_pending_pods, start, step, npoints, pending,
+    if (nf_prom_range_grid(prom, cfg->prometheus_query_pending_pods, start, step, npoints, pending,
                            &perr) != NF_OK ||
         fill_gaps(pending, npoints) == 0) {
         nf_cli_say("replay", "pending pods not added to the demand: %s",
@@ -179,27 +162,74 @@ int nf_cmd_replay(int argc, char **argv)
             pending[i] = 0;
     }
     for (size_t i = 0; i < npoints; i++)
-        demand[i] += pending[i] * cfg.sim_pod_cpu_request;
+        demand[i] += pending[i] * cfg->sim_pod_cpu_request;
     struct nf_err werr = {0};
-    if (nf_prom_range_grid(prom, cfg.prometheus_query_node_count, start, step, npoints, workers,
+    if (nf_prom_range_grid(prom, cfg->prometheus_query_node_count, start, step, npoints, workers,
                            &werr) == NF_OK &&
         fill_gaps(workers, npoints) > 0) {
         for (size_t i = 0; i < npoints; i++)
-            workers[i] = workers[i] - (double)cfg.prometheus_server_nodes;
-        have_actual = true;
+            workers[i] = workers[i] - (double)cfg->prometheus_server_nodes;
+        *have_actual = true;
     } else {
         nf_cli_say("replay",
                    "the cluster's own worker counts are not in the report: "
                    "%s",
                    werr.msg[0] ? werr.msg : "no values");
     }
+    return 0;
+}
+
+int nf_cmd_replay(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "replay"};
+    struct replay_args A;
+    int st = parse_args(&cli, argc, argv, &A);
+    if (st != 0)
+        return st;
+    static char urlset[NF_CONFIG_STR_MAX + 32];
+    if (A.url != NULL && nf_cli_add_set(&cli, "prometheus_url", A.url, urlset, sizeof urlset) != 0)
+        return 2;
+    struct nf_outfile html_out;
+    if (A.html != NULL && (st = nf_cli_html_target(&cli, A.html, A.json, &html_out)) != 0)
+        return st;
+    struct nf_config cfg;
+    st = nf_cli_load_config(&cli, &cfg);
+    if (st != 0)
+        return st;
+    struct nf_err err = {0};
+    struct nf_policy pols[NF_REPLAY_POLICIES_MAX];
+    if (A.nspecs == 0)
+        A.specs[A.nspecs++] = cfg.policy;
+    for (size_t i = 0; i < A.nspecs; i++)
+        if (nf_config_policy(&pols[i], A.specs[i], &cfg, &err) != NF_OK)
+            return nf_cli_usage_error(&cli, "%s", err.msg);
+
+    struct nf_prom_source *prom = NULL;
+    int rc;
+    if ((st = nf_cli_prom_open(&cli, &cfg, &prom)) != 0)
+        return st;
+    int status = 0;
+    double *demand = calloc(A.npoints, sizeof *demand);
+    double *pending = calloc(A.npoints, sizeof *pending);
+    double *workers = calloc(A.npoints, sizeof *workers);
+    struct nf_trace tr = {0}, actual = {0};
+    bool have_actual = false;
+    struct nf_sim_report rep = {0};
+    if (!demand || !pending || !workers) {
+        nf_cli_say("replay", "out of memory");
+        status = 1;
+        goto done;
+    }
+    status = fetch_history(prom, &cfg, &A, demand, pending, workers, &have_actual);
+    if (status != 0)
+        goto done;
     char from[32], to[32], shown[NF_CONFIG_STR_MAX], name[256];
-    nf_format_time(start, from);
-    nf_format_time(end, to);
+    nf_format_time(A.start, from);
+    nf_format_time(A.end, to);
     nf_http_redact_url(cfg.prometheus_url, shown, sizeof shown);
     snprintf(name, sizeof name, "%.150s %s..%s", shown, from, to);
-    if (make_trace(&tr, name, demand, npoints, step) != NF_OK ||
-        (have_actual && make_trace(&actual, "actual", workers, npoints, step) != NF_OK)) {
+    if (make_trace(&tr, name, demand, A.npoints, A.step) != NF_OK ||
+        (have_actual && make_trace(&actual, "actual", workers, A.npoints, A.step) != NF_OK)) {
         nf_cli_say("replay", "out of memory");
         status = 1;
         goto done;
@@ -207,16 +237,16 @@ int nf_cmd_replay(int argc, char **argv)
     struct nf_sim_params sp;
     nf_sim_params_from_config(&sp, &cfg);
     sp.fixed_scale = 1; /* the history is demand in vCPU already */
-    if (step < sp.sample_s)
-        sp.sample_s = step; /* no coarser than the history itself */
+    if (A.step < sp.sample_s)
+        sp.sample_s = A.step; /* no coarser than the history itself */
     nf_log_set_level(NF_LOG_WARN);
-    rc = nf_sim_run_all(&tr, have_actual ? &actual : NULL, &sp, pols, nspecs, &rep, &err);
+    rc = nf_sim_run_all(&tr, have_actual ? &actual : NULL, &sp, pols, A.nspecs, &rep, &err);
     if (rc != NF_OK) {
         nf_cli_say("replay", "%s", err.msg);
         status = nf_err_exit_status(rc);
         goto done;
     }
-    status = nf_cli_emit_report(&cli, &rep, json, html ? &html_out : NULL);
+    status = nf_cli_emit_report(&cli, &rep, A.json, A.html ? &html_out : NULL);
 done:
     nf_sim_report_free(&rep);
     nf_trace_free(&tr);

@@ -173,6 +173,115 @@ int nf_cmd_status(int argc, char **argv)
     return 0;
 }
 
+/* explain --json: the decision now, its trail, the workers and instances counted, the last
+ * recorded decision, and every node's verdict. */
+static void explain_json(const struct nf_controller *ctl, const struct nf_plan *plan)
+{
+    const struct nf_cycle *cy = ctl->cycle;
+    const struct nf_state *s = &cy->state;
+    struct nf_buf b;
+    nf_buf_init(&b, 8u << 20);
+    nf_buf_printf(&b, "{\"now\": {\"action\": \"%s\", \"nodes\": %d, \"rule\": ",
+                  nf_action_name(plan->action), plan->nodes);
+    nf_buf_json_str(&b, nf_plan_code(plan));
+    nf_buf_puts(&b, ", \"reason\": ");
+    nf_buf_json_str(&b, plan->reason);
+    nf_buf_puts(&b, ", \"trail\": [");
+    for (size_t i = 0; i < plan->ntrail; i++) {
+        nf_buf_printf(&b, "%s{\"rule\": ", i ? ", " : "");
+        nf_buf_json_str(&b, plan->trail[i].rule);
+        nf_buf_printf(
+            &b, ", \"status\": \"%s\", \"detail\": ", nf_trail_status_name(plan->trail[i].status));
+        nf_buf_json_str(&b, plan->trail[i].detail);
+        nf_buf_puts(&b, "}");
+    }
+    nf_buf_printf(&b,
+                  "], \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
+                  "\"incomplete\": ",
+                  cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining);
+    nf_buf_json_str(&b, cy->incomplete_why);
+    nf_buf_puts(&b, "}, \"last\": ");
+    if (s->ndecisions > 0) {
+        const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
+        nf_buf_printf(&b, "{\"t\": %.3f, \"action\": ", d->t);
+        nf_buf_json_str(&b, d->action);
+        nf_buf_printf(&b, ", \"nodes\": %d, \"rule\": ", d->nodes);
+        nf_buf_json_str(&b, d->code);
+        nf_buf_puts(&b, ", \"reason\": ");
+        nf_buf_json_str(&b, d->reason);
+        nf_buf_puts(&b, "}");
+    } else {
+        nf_buf_puts(&b, "null");
+    }
+    nf_buf_puts(&b, ", \"instances\": [");
+    for (size_t i = 0; i < cy->ninst; i++) {
+        const struct nf_instance *in = &cy->inst[i];
+        nf_buf_puts(&b, i ? ", {\"id\": " : "{\"id\": ");
+        nf_buf_json_str(&b, in->id);
+        nf_buf_puts(&b, ", \"zone\": ");
+        nf_buf_json_str(&b, in->az);
+        nf_buf_printf(&b, ", \"market\": \"%s\", \"state\": ", nf_market_name(in->market));
+        nf_buf_json_str(&b, in->state);
+        nf_buf_puts(&b, "}");
+    }
+    nf_buf_puts(&b, "]");
+    nf_buf_puts(&b, ", \"nodes\": [");
+    for (size_t i = 0; i < cy->last_view.nnodes; i++) {
+        const struct nf_node_info *n = &cy->last_view.nodes[i];
+        nf_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
+        nf_buf_json_str(&b, n->name);
+        nf_buf_printf(&b, ", \"may_go\": %s, \"why_not\": ", n->why_not[0] ? "false" : "true");
+        nf_buf_json_str(&b, n->why_not);
+        nf_buf_puts(&b, "}");
+    }
+    nf_buf_puts(&b, "]}\n");
+    fputs(b.data, stdout);
+    nf_buf_free(&b);
+}
+
+/* explain: the same as text, rule by rule and node by node. */
+static void explain_text(const struct nf_controller *ctl, const struct nf_config *cfg,
+                         const struct nf_plan *plan)
+{
+    const struct nf_cycle *cy = ctl->cycle;
+    const struct nf_state *s = &cy->state;
+    char t1[32];
+    if (s->ndecisions > 0) {
+        const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
+        when(d->t, t1);
+        outf("last cycle (%s): %s %d - %s\n", t1, d->action, d->nodes, d->reason);
+    } else {
+        outf("last cycle: none recorded in %s\n", ctl->store.desc);
+    }
+    outf("now it would: %s %d - %s\n", nf_action_name(plan->action), plan->nodes, plan->reason);
+    if (cy->incomplete_why[0])
+        outf("the observation is incomplete (so no scale-down): %s\n", cy->incomplete_why);
+    outf("workers: %d ready, %d joining, %d draining; pending pods (scheduler): %d\n",
+         cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining,
+         cy->last_view.pending_pods);
+    outf("\nwhy, rule by rule:\n");
+    for (size_t i = 0; i < plan->ntrail; i++)
+        outf("  %-20s %-9s %s\n", plan->trail[i].rule, nf_trail_status_name(plan->trail[i].status),
+             plan->trail[i].detail);
+    if (cy->ports.cloud != NULL) {
+        outf("\ninstances counted (carrying every tag of aws.pool_tags = %s):\n",
+             cfg->aws_pool_tags);
+        for (size_t i = 0; i < cy->ninst; i++)
+            outf("  %-20s %-12s %-9s %s\n", cy->inst[i].id, cy->inst[i].az,
+                 nf_market_name(cy->inst[i].market), cy->inst[i].state);
+        if (cy->ninst == 0)
+            outf("  none\n");
+    }
+    outf("\nnodes:\n");
+    for (size_t i = 0; i < cy->last_view.nnodes; i++) {
+        const struct nf_node_info *n = &cy->last_view.nodes[i];
+        outf("  %-30s %s\n", n->name,
+             n->control_plane ? "server: never removed"
+             : n->why_not[0]  ? n->why_not
+                              : "may be removed");
+    }
+}
+
 int nf_cmd_explain(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "explain"};
@@ -192,110 +301,16 @@ int nf_cmd_explain(int argc, char **argv)
     ctl.notifier.slack_url[0] = ctl.notifier.sns_topic[0] = '\0'; /* nothing to tell anyone */
     struct nf_plan plan;
     rc = nf_controller_cycle(&ctl, &plan, &err);
-    const struct nf_cycle *cy = ctl.cycle;
-    const struct nf_state *s = &cy->state;
     if (rc != NF_OK) {
         nf_cli_say("explain", "%s", err.msg);
         nf_controller_close(&ctl);
         nf_aws_models_free();
         return 1;
     }
-    if (json) {
-        struct nf_buf b;
-        nf_buf_init(&b, 8u << 20);
-        nf_buf_printf(&b, "{\"now\": {\"action\": \"%s\", \"nodes\": %d, \"rule\": ",
-                      nf_action_name(plan.action), plan.nodes);
-        nf_buf_json_str(&b, nf_plan_code(&plan));
-        nf_buf_puts(&b, ", \"reason\": ");
-        nf_buf_json_str(&b, plan.reason);
-        nf_buf_puts(&b, ", \"trail\": [");
-        for (size_t i = 0; i < plan.ntrail; i++) {
-            nf_buf_printf(&b, "%s{\"rule\": ", i ? ", " : "");
-            nf_buf_json_str(&b, plan.trail[i].rule);
-            nf_buf_printf(&b, ", \"status\": \"%s\", \"detail\": ",
-                          nf_trail_status_name(plan.trail[i].status));
-            nf_buf_json_str(&b, plan.trail[i].detail);
-            nf_buf_puts(&b, "}");
-        }
-        nf_buf_printf(&b,
-                      "], \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
-                      "\"incomplete\": ",
-                      cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining);
-        nf_buf_json_str(&b, cy->incomplete_why);
-        nf_buf_puts(&b, "}, \"last\": ");
-        if (s->ndecisions > 0) {
-            const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
-            nf_buf_printf(&b, "{\"t\": %.3f, \"action\": ", d->t);
-            nf_buf_json_str(&b, d->action);
-            nf_buf_printf(&b, ", \"nodes\": %d, \"rule\": ", d->nodes);
-            nf_buf_json_str(&b, d->code);
-            nf_buf_puts(&b, ", \"reason\": ");
-            nf_buf_json_str(&b, d->reason);
-            nf_buf_puts(&b, "}");
-        } else {
-            nf_buf_puts(&b, "null");
-        }
-        nf_buf_puts(&b, ", \"instances\": [");
-        for (size_t i = 0; i < cy->ninst; i++) {
-            const struct nf_instance *in = &cy->inst[i];
-            nf_buf_puts(&b, i ? ", {\"id\": " : "{\"id\": ");
-            nf_buf_json_str(&b, in->id);
-            nf_buf_puts(&b, ", \"zone\": ");
-            nf_buf_json_str(&b, in->az);
-            nf_buf_printf(&b, ", \"market\": \"%s\", \"state\": ", nf_market_name(in->market));
-            nf_buf_json_str(&b, in->state);
-            nf_buf_puts(&b, "}");
-        }
-        nf_buf_puts(&b, "]");
-        nf_buf_puts(&b, ", \"nodes\": [");
-        for (size_t i = 0; i < cy->last_view.nnodes; i++) {
-            const struct nf_node_info *n = &cy->last_view.nodes[i];
-            nf_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
-            nf_buf_json_str(&b, n->name);
-            nf_buf_printf(&b, ", \"may_go\": %s, \"why_not\": ", n->why_not[0] ? "false" : "true");
-            nf_buf_json_str(&b, n->why_not);
-            nf_buf_puts(&b, "}");
-        }
-        nf_buf_puts(&b, "]}\n");
-        fputs(b.data, stdout);
-        nf_buf_free(&b);
-    } else {
-        char t1[32];
-        if (s->ndecisions > 0) {
-            const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
-            when(d->t, t1);
-            outf("last cycle (%s): %s %d - %s\n", t1, d->action, d->nodes, d->reason);
-        } else {
-            outf("last cycle: none recorded in %s\n", ctl.store.desc);
-        }
-        outf("now it would: %s %d - %s\n", nf_action_name(plan.action), plan.nodes, plan.reason);
-        if (cy->incomplete_why[0])
-            outf("the observation is incomplete (so no scale-down): %s\n", cy->incomplete_why);
-        outf("workers: %d ready, %d joining, %d draining; pending pods (scheduler): %d\n",
-             cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining,
-             cy->last_view.pending_pods);
-        outf("\nwhy, rule by rule:\n");
-        for (size_t i = 0; i < plan.ntrail; i++)
-            outf("  %-20s %-9s %s\n", plan.trail[i].rule,
-                 nf_trail_status_name(plan.trail[i].status), plan.trail[i].detail);
-        if (cy->ports.cloud != NULL) {
-            outf("\ninstances counted (carrying every tag of aws.pool_tags = %s):\n",
-                 cfg.aws_pool_tags);
-            for (size_t i = 0; i < cy->ninst; i++)
-                outf("  %-20s %-12s %-9s %s\n", cy->inst[i].id, cy->inst[i].az,
-                     nf_market_name(cy->inst[i].market), cy->inst[i].state);
-            if (cy->ninst == 0)
-                outf("  none\n");
-        }
-        outf("\nnodes:\n");
-        for (size_t i = 0; i < cy->last_view.nnodes; i++) {
-            const struct nf_node_info *n = &cy->last_view.nodes[i];
-            outf("  %-30s %s\n", n->name,
-                 n->control_plane ? "server: never removed"
-                 : n->why_not[0]  ? n->why_not
-                                  : "may be removed");
-        }
-    }
+    if (json)
+        explain_json(&ctl, &plan);
+    else
+        explain_text(&ctl, &cfg, &plan);
     nf_controller_close(&ctl);
     nf_aws_models_free();
     return 0;
