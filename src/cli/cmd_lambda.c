@@ -158,7 +158,7 @@ int nf_cmd_lambda(int argc, char **argv)
         char path[300];
         const char *etype = NULL;
         if (crc == NF_OK) {
-            const struct nf_cycle *cy = ctl.cycle;
+            const struct nf_cycle_report *cy = nf_cycle_last(ctl.cycle);
             nf_buf_printf(&b, "{\"action\": \"%s\", \"nodes\": %d, \"rule\": ",
                           nf_action_name(plan.action), plan.nodes);
             nf_buf_json_str(&b, nf_plan_code(&plan));
@@ -167,9 +167,8 @@ int nf_cmd_lambda(int argc, char **argv)
             nf_buf_printf(&b,
                           ", \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
                           "\"launched\": %d, \"drains_started\": %d, \"dry_run\": %s}",
-                          cy->last_workers.ready, cy->last_workers.joining,
-                          cy->last_workers.draining, cy->launched, cy->drained,
-                          cfg.dry_run ? "true" : "false");
+                          cy->workers.ready, cy->workers.joining, cy->workers.draining,
+                          cy->launched, cy->drained, cfg.dry_run ? "true" : "false");
             snprintf(path, sizeof path, "/runtime/invocation/%s/response", id);
         } else {
             etype = "Nodefleet.CycleFailed";

@@ -102,7 +102,7 @@ static void publish(struct nf_registry *reg, struct nf_status_page *page,
                     const struct nf_controller *c, int rc, const struct nf_plan *plan, double t0,
                     double t1, unsigned long *prom_seen, unsigned long *notify_seen)
 {
-    const struct nf_cycle *cy = c->cycle;
+    const struct nf_cycle_report *cy = nf_cycle_last(c->cycle);
     unsigned long pe = nf_prom_errors(c->prom);
     if (pe > *prom_seen)
         nf_registry_errors(reg, "prometheus", pe - *prom_seen);
@@ -112,9 +112,9 @@ static void publish(struct nf_registry *reg, struct nf_status_page *page,
     *notify_seen = c->notifier.failed;
     if (!cy->cluster_ok)
         nf_registry_errors(reg, "cluster", 1);
-    if (!cy->cloud_ok && cy->ports.cloud)
+    if (!cy->cloud_ok && cy->have_cloud)
         nf_registry_errors(reg, "cloud", 1);
-    double wall = cy->last_t;
+    double wall = cy->t;
     nf_log(NF_LOG_DEBUG, "cycle finished", NF_LF_NUM("took_ms", (t1 - t0) * 1000),
            NF_LF_STR("action", rc == NF_OK ? nf_action_name(plan->action) : "failed"), NF_LF_END);
     if (rc != NF_OK) {
@@ -122,7 +122,7 @@ static void publish(struct nf_registry *reg, struct nf_status_page *page,
         nf_registry_cycle(reg, t1 - t0, NULL, NULL, NULL, NULL, wall, t1);
     } else {
         nf_registry_cycle(reg, t1 - t0, nf_action_name(plan->action), nf_plan_code(plan),
-                          &cy->last_workers, cy->last_newest, wall, t1);
+                          &cy->workers, cy->newest, wall, t1);
     }
     if (page)
         nf_status_page_update(page, c, rc);

@@ -177,8 +177,8 @@ int nf_cmd_status(int argc, char **argv)
  * recorded decision, and every node's verdict. */
 static void explain_json(const struct nf_controller *ctl, const struct nf_plan *plan)
 {
-    const struct nf_cycle *cy = ctl->cycle;
-    const struct nf_state *s = &cy->state;
+    const struct nf_cycle_report *cy = nf_cycle_last(ctl->cycle);
+    const struct nf_state *s = cy->state;
     struct nf_buf b;
     nf_buf_init(&b, 8u << 20);
     nf_buf_printf(&b, "{\"now\": {\"action\": \"%s\", \"nodes\": %d, \"rule\": ",
@@ -198,7 +198,7 @@ static void explain_json(const struct nf_controller *ctl, const struct nf_plan *
     nf_buf_printf(&b,
                   "], \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
                   "\"incomplete\": ",
-                  cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining);
+                  cy->workers.ready, cy->workers.joining, cy->workers.draining);
     nf_buf_json_str(&b, cy->incomplete_why);
     nf_buf_puts(&b, "}, \"last\": ");
     if (s->ndecisions > 0) {
@@ -214,8 +214,8 @@ static void explain_json(const struct nf_controller *ctl, const struct nf_plan *
         nf_buf_puts(&b, "null");
     }
     nf_buf_puts(&b, ", \"instances\": [");
-    for (size_t i = 0; i < cy->ninst; i++) {
-        const struct nf_instance *in = &cy->inst[i];
+    for (size_t i = 0; i < cy->ninstances; i++) {
+        const struct nf_instance *in = &cy->instances[i];
         nf_buf_puts(&b, i ? ", {\"id\": " : "{\"id\": ");
         nf_buf_json_str(&b, in->id);
         nf_buf_puts(&b, ", \"zone\": ");
@@ -226,8 +226,8 @@ static void explain_json(const struct nf_controller *ctl, const struct nf_plan *
     }
     nf_buf_puts(&b, "]");
     nf_buf_puts(&b, ", \"nodes\": [");
-    for (size_t i = 0; i < cy->last_view.nnodes; i++) {
-        const struct nf_node_info *n = &cy->last_view.nodes[i];
+    for (size_t i = 0; i < cy->view.nnodes; i++) {
+        const struct nf_node_info *n = &cy->view.nodes[i];
         nf_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
         nf_buf_json_str(&b, n->name);
         nf_buf_printf(&b, ", \"may_go\": %s, \"why_not\": ", n->why_not[0] ? "false" : "true");
@@ -243,8 +243,8 @@ static void explain_json(const struct nf_controller *ctl, const struct nf_plan *
 static void explain_text(const struct nf_controller *ctl, const struct nf_config *cfg,
                          const struct nf_plan *plan)
 {
-    const struct nf_cycle *cy = ctl->cycle;
-    const struct nf_state *s = &cy->state;
+    const struct nf_cycle_report *cy = nf_cycle_last(ctl->cycle);
+    const struct nf_state *s = cy->state;
     char t1[32];
     if (s->ndecisions > 0) {
         const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
@@ -257,24 +257,23 @@ static void explain_text(const struct nf_controller *ctl, const struct nf_config
     if (cy->incomplete_why[0])
         outf("the observation is incomplete (so no scale-down): %s\n", cy->incomplete_why);
     outf("workers: %d ready, %d joining, %d draining; pending pods (scheduler): %d\n",
-         cy->last_workers.ready, cy->last_workers.joining, cy->last_workers.draining,
-         cy->last_view.pending_pods);
+         cy->workers.ready, cy->workers.joining, cy->workers.draining, cy->view.pending_pods);
     outf("\nwhy, rule by rule:\n");
     for (size_t i = 0; i < plan->ntrail; i++)
         outf("  %-20s %-9s %s\n", plan->trail[i].rule, nf_trail_status_name(plan->trail[i].status),
              plan->trail[i].detail);
-    if (cy->ports.cloud != NULL) {
+    if (cy->have_cloud) {
         outf("\ninstances counted (carrying every tag of aws.pool_tags = %s):\n",
              cfg->aws_pool_tags);
-        for (size_t i = 0; i < cy->ninst; i++)
-            outf("  %-20s %-12s %-9s %s\n", cy->inst[i].id, cy->inst[i].az,
-                 nf_market_name(cy->inst[i].market), cy->inst[i].state);
-        if (cy->ninst == 0)
+        for (size_t i = 0; i < cy->ninstances; i++)
+            outf("  %-20s %-12s %-9s %s\n", cy->instances[i].id, cy->instances[i].az,
+                 nf_market_name(cy->instances[i].market), cy->instances[i].state);
+        if (cy->ninstances == 0)
             outf("  none\n");
     }
     outf("\nnodes:\n");
-    for (size_t i = 0; i < cy->last_view.nnodes; i++) {
-        const struct nf_node_info *n = &cy->last_view.nodes[i];
+    for (size_t i = 0; i < cy->view.nnodes; i++) {
+        const struct nf_node_info *n = &cy->view.nodes[i];
         outf("  %-30s %s\n", n->name,
              n->control_plane ? "server: never removed"
              : n->why_not[0]  ? n->why_not

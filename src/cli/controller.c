@@ -195,11 +195,11 @@ fail:
 /* The pool's metrics for CloudWatch: PutMetricData, or EMF lines in a Lambda. */
 static void cloudwatch(struct nf_controller *c, const struct nf_plan *plan, double took_s)
 {
-    const struct nf_cycle *cy = c->cycle;
+    const struct nf_cycle_report *cy = nf_cycle_last(c->cycle);
     const char *ns = c->cfg.aws_cloudwatch_namespace;
     if (ns[0] == '\0' || (!c->have_aws && !c->emf) || cy->lease_note[0])
         return;
-    const struct nf_workers *w = &cy->last_workers;
+    const struct nf_workers *w = &cy->workers;
     struct {
         const char *name, *unit;
         double v;
@@ -208,9 +208,9 @@ static void cloudwatch(struct nf_controller *c, const struct nf_plan *plan, doub
         {"ReadyNodes", "Count", w->ready},
         {"JoiningNodes", "Count", w->joining},
         {"DrainingNodes", "Count", w->draining},
-        {"PendingPods", "Count", cy->last_newest[NF_SIG_PENDING_PODS]},
-        {"CPUUtilization", "Percent", cy->last_newest[NF_SIG_CPU]},
-        {"MemoryUtilization", "Percent", cy->last_newest[NF_SIG_MEMORY]},
+        {"PendingPods", "Count", cy->newest[NF_SIG_PENDING_PODS]},
+        {"CPUUtilization", "Percent", cy->newest[NF_SIG_CPU]},
+        {"MemoryUtilization", "Percent", cy->newest[NF_SIG_MEMORY]},
         {"ScaleUpEvents", "Count", plan->action == NF_ACTION_SCALE_UP ? cy->launched : 0},
         {"ScaleDownEvents", "Count", plan->action == NF_ACTION_SCALE_DOWN ? cy->drained : 0},
         {"CycleDuration", "Milliseconds", took_s * 1000},
@@ -221,7 +221,7 @@ static void cloudwatch(struct nf_controller *c, const struct nf_plan *plan, doub
         nf_buf_init(&b, 8192);
         nf_buf_printf(&b,
                       "{\"_aws\": {\"Timestamp\": %.0f, \"CloudWatchMetrics\": [{\"Namespace\": ",
-                      floor(cy->last_t * 1000));
+                      floor(cy->t * 1000));
         nf_buf_json_str(&b, ns);
         nf_buf_puts(&b, ", \"Dimensions\": [[\"ClusterId\"]], \"Metrics\": [");
         bool first = true;

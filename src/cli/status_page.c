@@ -147,9 +147,9 @@ static void nf_status_page_build(const struct nf_controller *c, int rc, const do
                                  const float *nodes, const float *cpu, const float *pending,
                                  size_t n, struct nf_buf *b)
 {
-    const struct nf_cycle *cy = c->cycle;
-    const struct nf_state *st = &cy->state;
-    double now = cy->last_t;
+    const struct nf_cycle_report *cy = nf_cycle_last(c->cycle);
+    const struct nf_state *st = cy->state;
+    double now = cy->t;
     nf_buf_puts(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                    "<meta http-equiv=\"refresh\" content=\"30\"><title>nodefleet: ");
     esc(b, c->cfg.cluster_id);
@@ -179,28 +179,28 @@ static void nf_status_page_build(const struct nf_controller *c, int rc, const do
         esc(b, cy->incomplete_why);
         nf_buf_puts(b, "</p>");
     }
-    const struct nf_workers *w = &cy->last_workers;
+    const struct nf_workers *w = &cy->workers;
     nf_buf_printf(b,
                   "<p class=\"summary\" id=\"summary\"><span><b>%d</b> ready</span><span><b>%d"
                   "</b> joining</span><span><b>%d</b> draining</span><span><b>%d</b> pending "
                   "pods</span>",
-                  w->ready, w->joining, w->draining, cy->last_view.pending_pods);
-    if (isfinite(cy->last_newest[NF_SIG_CPU]))
-        nf_buf_printf(b, "<span>CPU <b>%.1f%%</b></span>", cy->last_newest[NF_SIG_CPU]);
-    if (isfinite(cy->last_newest[NF_SIG_MEMORY]))
-        nf_buf_printf(b, "<span>memory <b>%.1f%%</b></span>", cy->last_newest[NF_SIG_MEMORY]);
+                  w->ready, w->joining, w->draining, cy->view.pending_pods);
+    if (isfinite(cy->newest[NF_SIG_CPU]))
+        nf_buf_printf(b, "<span>CPU <b>%.1f%%</b></span>", cy->newest[NF_SIG_CPU]);
+    if (isfinite(cy->newest[NF_SIG_MEMORY]))
+        nf_buf_printf(b, "<span>memory <b>%.1f%%</b></span>", cy->newest[NF_SIG_MEMORY]);
     nf_buf_puts(b, "</p>");
 
     nf_buf_puts(b, "<h2>Last decision</h2><p id=\"decision\"><b>");
-    esc(b, nf_action_name(cy->last_plan.action));
+    esc(b, nf_action_name(cy->plan.action));
     nf_buf_puts(b, "</b> ");
-    esc(b, cy->last_plan.reason);
+    esc(b, cy->plan.reason);
     nf_buf_puts(b, "</p>");
 
     nf_buf_puts(b, "<h2>Workers</h2><table id=\"nodes\"><tr><th>node</th><th>state</th><th>zone"
                    "</th><th>market</th><th>instance</th><th>age</th><th>may it go?</th></tr>");
-    for (size_t i = 0; i < cy->last_view.nnodes; i++) {
-        const struct nf_node_info *nd = &cy->last_view.nodes[i];
+    for (size_t i = 0; i < cy->view.nnodes; i++) {
+        const struct nf_node_info *nd = &cy->view.nodes[i];
         bool draining = false;
         for (int k = 0; k < st->ndrains; k++)
             draining |= strcmp(st->drains[k].node, nd->name) == 0;
@@ -284,16 +284,16 @@ static void nf_status_page_build(const struct nf_controller *c, int rc, const do
 
 void nf_status_page_update(struct nf_status_page *p, const struct nf_controller *c, int rc)
 {
-    const struct nf_cycle *cy = c->cycle;
+    const struct nf_cycle_report *cy = nf_cycle_last(c->cycle);
     size_t at = (p->head + p->n) % RING;
     if (p->n == RING)
         p->head = (p->head + 1) % RING;
     else
         p->n++;
-    p->t[at] = cy->last_t;
-    p->nodes[at] = (float)(cy->last_workers.ready + cy->last_workers.joining);
-    p->cpu[at] = (float)cy->last_newest[NF_SIG_CPU];
-    p->pending[at] = (float)cy->last_newest[NF_SIG_PENDING_PODS];
+    p->t[at] = cy->t;
+    p->nodes[at] = (float)(cy->workers.ready + cy->workers.joining);
+    p->cpu[at] = (float)cy->newest[NF_SIG_CPU];
+    p->pending[at] = (float)cy->newest[NF_SIG_PENDING_PODS];
     /* the ring in order, for the charts */
     static double t[RING];
     static float nodes[RING], cpu[RING], pending[RING];

@@ -21,8 +21,16 @@ void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struc
     c->history_cap = history_cap;
     c->history_margin_s = 300;
     for (int i = 0; i < NF_SAMPLE_VALUES; i++)
-        c->last_newest[i] = NAN;
-    nf_plan_init(&c->last_plan);
+        c->last.newest[i] = NAN;
+    nf_plan_init(&c->last.plan);
+    c->last.state = &c->state;
+    c->last.instances = c->inst;
+    c->last.have_cloud = ports->cloud != NULL;
+}
+
+const struct nf_cycle_report *nf_cycle_last(const struct nf_cycle *c)
+{
+    return &c->last;
 }
 
 /* ---- counting --------------------------------------------------------------------------- */
@@ -31,7 +39,7 @@ void nf__cyc_count_workers(struct nf_cycle *c, struct nf_workers *w, int *spot, 
 {
     memset(w, 0, sizeof *w);
     *spot = *total = 0;
-    if (c->ports.cloud != NULL && c->cloud_ok) {
+    if (c->ports.cloud != NULL && c->last.cloud_ok) {
         for (size_t i = 0; i < c->ninst; i++) {
             const struct nf_instance *in = &c->inst[i];
             const struct nf_node_info *n = nf__cyc_node_of(c, in);
@@ -53,8 +61,8 @@ void nf__cyc_count_workers(struct nf_cycle *c, struct nf_workers *w, int *spot, 
                 w->joining += c->state.launches[i].count;
         return;
     }
-    for (size_t i = 0; i < c->last_view.nnodes; i++) {
-        const struct nf_node_info *n = &c->last_view.nodes[i];
+    for (size_t i = 0; i < c->last.view.nnodes; i++) {
+        const struct nf_node_info *n = &c->last.view.nodes[i];
         if (n->control_plane)
             continue;
         if (n->cordoned)
@@ -82,7 +90,7 @@ static void record(struct run *r, const struct nf_plan *plan, const struct nf_wo
     snprintf(d.code, sizeof d.code, "%s", nf_plan_code(plan));
     nf_strjoin(d.reason, sizeof d.reason, plan->reason, (const char *)NULL);
     nf_state_add_decision(st, &d);
-    st->node_count = w->ready + w->joining + c->launched - c->terminated;
+    st->node_count = w->ready + w->joining + c->last.launched - c->last.terminated;
     if (st->node_count < 0)
         st->node_count = 0;
     if (plan->action != NF_ACTION_NONE) {
@@ -97,17 +105,17 @@ static void record(struct run *r, const struct nf_plan *plan, const struct nf_wo
         st->nbackoffs = (int)c->ports.cloud->backoffs(c->ports.cloud_ctx, st->backoffs,
                                                       NF_STATE_BACKOFFS_MAX, r->now);
     st->history[st->nhistory].t = r->now;
-    st->history[st->nhistory].cpu = c->last_newest[NF_SIG_CPU];
-    st->history[st->nhistory].memory = c->last_newest[NF_SIG_MEMORY];
-    st->history[st->nhistory].pending_pods = c->last_newest[NF_SIG_PENDING_PODS];
+    st->history[st->nhistory].cpu = c->last.newest[NF_SIG_CPU];
+    st->history[st->nhistory].memory = c->last.newest[NF_SIG_MEMORY];
+    st->history[st->nhistory].pending_pods = c->last.newest[NF_SIG_PENDING_PODS];
     st->nhistory++;
 }
 
 static void incomplete(struct nf_cycle *c, const char *what, const char *msg)
 {
-    size_t l = strlen(c->incomplete_why);
-    snprintf(c->incomplete_why + l, sizeof c->incomplete_why - l, "%s%s: %s", l ? "; " : "", what,
-             msg);
+    size_t l = strlen(c->last.incomplete_why);
+    snprintf(c->last.incomplete_why + l, sizeof c->last.incomplete_why - l, "%s%s: %s",
+             l ? "; " : "", what, msg);
 }
 
 /* Step 1: the lease, then the state under it (a dry run reads the state, takes nothing).
@@ -128,9 +136,9 @@ static int take_lease(struct run *r, struct nf_plan *plan)
     int rc =
         p->store->acquire(p->store_ctx, c->o.owner, r->now, c->o.lease_ttl_s, &r->lease, r->err);
     if (rc == NF_E_CONFLICT) {
-        snprintf(c->lease_note, sizeof c->lease_note, "%s", r->err ? r->err->msg : "");
+        snprintf(c->last.lease_note, sizeof c->last.lease_note, "%s", r->err ? r->err->msg : "");
         nf_plan_set(plan, NF_ACTION_NONE, 0, "another nodefleet holds the lease (%s)",
-                    c->lease_note);
+                    c->last.lease_note);
         nf__cyc_step_log(c, "Step 2: Lease held by another process; nothing to do",
                          (const struct nf_log_field[]){NF_LF_STR("holder", r->lease.owner),
                                                        NF_LF_NUM("until", r->lease.expiry),
@@ -166,25 +174,26 @@ static void observe_world(struct run *r)
                                       : NF_MARKET_ON_DEMAND,
                                   r->now, c->state.backoffs[i].until);
     c->ninst = 0;
-    c->cloud_ok = c->cluster_ok = true;
+    c->last.cloud_ok = c->last.cluster_ok = true;
     if (p->cloud != NULL) {
         struct nf_err e = {0};
         if (p->cloud->list(p->cloud_ctx, c->inst, NF_CYCLE_INSTANCES_MAX, &c->ninst, &e) != NF_OK) {
-            c->cloud_ok = false;
+            c->last.cloud_ok = false;
             c->ninst = 0;
             incomplete(c, "cloud", e.msg);
         }
     }
     struct nf_err e = {0};
-    memset(&c->last_view, 0, sizeof c->last_view);
-    if (p->cluster->observe(p->cluster_ctx, &c->last_view, &e) != NF_OK) {
-        c->cluster_ok = false;
-        memset(&c->last_view, 0, sizeof c->last_view);
+    memset(&c->last.view, 0, sizeof c->last.view);
+    if (p->cluster->observe(p->cluster_ctx, &c->last.view, &e) != NF_OK) {
+        c->last.cluster_ok = false;
+        memset(&c->last.view, 0, sizeof c->last.view);
         incomplete(c, "cluster", e.msg);
     }
-    if (c->incomplete_why[0])
+    c->last.ninstances = c->ninst;
+    if (c->last.incomplete_why[0])
         nf_log(NF_LOG_WARN, "observation incomplete: no scale-down, no reconcile action",
-               NF_LF_STR("why", c->incomplete_why), NF_LF_END);
+               NF_LF_STR("why", c->last.incomplete_why), NF_LF_END);
 }
 
 /* Step 3 (second half): the workers counted and the metrics' history, into `obs`. */
@@ -210,14 +219,14 @@ static void observe_demand(struct run *r, struct nf_observation *obs, int *spot,
     }
     obs->samples = c->history;
     obs->nsamples = n;
-    c->last_workers = obs->workers;
+    c->last.workers = obs->workers;
     for (int i = 0; i < NF_SAMPLE_VALUES; i++)
-        c->last_newest[i] = n ? c->history[n - 1].v[i] : NAN;
+        c->last.newest[i] = n ? c->history[n - 1].v[i] : NAN;
     nf__cyc_step_log(c, "Step 3: Metrics collected",
                      (const struct nf_log_field[]){
-                         NF_LF_NUM("cpu", c->last_newest[NF_SIG_CPU]),
-                         NF_LF_NUM("memory", c->last_newest[NF_SIG_MEMORY]),
-                         NF_LF_NUM("pending_pods", c->last_newest[NF_SIG_PENDING_PODS]),
+                         NF_LF_NUM("cpu", c->last.newest[NF_SIG_CPU]),
+                         NF_LF_NUM("memory", c->last.newest[NF_SIG_MEMORY]),
+                         NF_LF_NUM("pending_pods", c->last.newest[NF_SIG_PENDING_PODS]),
                          NF_LF_INT("node_count", obs->workers.ready + obs->workers.joining),
                          NF_LF_INT("joining", obs->workers.joining),
                          NF_LF_INT("draining", obs->workers.draining),
@@ -248,9 +257,9 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     const struct nf_ports *p = &c->ports;
     nf_plan_init(plan);
     struct run r = {.c = c, .now = p->clock->now(p->clock_ctx), .err = err};
-    c->incomplete_why[0] = c->lease_note[0] = '\0';
-    c->launched = c->drained = c->terminated = 0;
-    c->last_t = r.now;
+    c->last.incomplete_why[0] = c->last.lease_note[0] = '\0';
+    c->last.launched = c->last.drained = c->last.terminated = 0;
+    c->last.t = r.now;
 
     int rc = take_lease(&r, plan);
     if (rc == NF_E_CONFLICT && !r.leased)
@@ -264,21 +273,21 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     /* The worker count comes from the cloud (cloud: ec2), else from the cluster. When that
      * source could not be read the count is unknown - never 0 - and nothing is decided about
      * it: no launch for min_nodes, no record, and the caller hears it failed. */
-    c->count_known = p->cloud != NULL ? c->cloud_ok : c->cluster_ok;
-    if (!c->count_known) {
-        memset(&c->last_workers, 0, sizeof c->last_workers);
+    c->last.count_known = p->cloud != NULL ? c->last.cloud_ok : c->last.cluster_ok;
+    if (!c->last.count_known) {
+        memset(&c->last.workers, 0, sizeof c->last.workers);
         nf_plan_set(plan, NF_ACTION_NONE, 0, "the worker count is unknown (%s): nothing decided",
-                    c->incomplete_why);
+                    c->last.incomplete_why);
         nf_plan_trail(plan, "observe", NF_TRAIL_BLOCKED,
                       "the %s, which counts the workers, could not be read",
                       p->cloud != NULL ? "cloud" : "cluster");
         rc = nf_err_set(err, NF_E_UNAVAILABLE, "the worker count is unknown, nothing decided: %s",
-                        c->incomplete_why);
+                        c->last.incomplete_why);
         goto done;
     }
 
     /* Step 2: reconcile what earlier cycles started (on a complete view: never act unsure) */
-    if (!c->o.dry_run && c->cluster_ok && (p->cloud == NULL || c->cloud_ok)) {
+    if (!c->o.dry_run && c->last.cluster_ok && (p->cloud == NULL || c->last.cloud_ok)) {
         if (p->cloud != NULL && nf__cyc_reconcile_launches(&r) == NF_E_CONFLICT)
             goto done;
         if (nf__cyc_reconcile_drains(&r) == NF_E_CONFLICT)
@@ -321,6 +330,6 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     }
 
 done:
-    c->last_plan = *plan;
+    c->last.plan = *plan;
     return release(&r, rc);
 }

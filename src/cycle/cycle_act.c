@@ -17,9 +17,9 @@ int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int t
 {
     struct nf_cycle *c = r->c;
     const struct nf_ports *p = &c->ports;
-    if (p->cloud == NULL || !c->cloud_ok) {
+    if (p->cloud == NULL || !c->last.cloud_ok) {
         nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "cannot launch: the cloud is unavailable (%s)",
-                      c->incomplete_why);
+                      c->last.incomplete_why);
         return NF_OK;
     }
     if (n > NF_CYCLE_LAUNCH_MAX)
@@ -102,7 +102,7 @@ int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int t
         if (nf__cyc_save(r) != NF_OK)
             return NF_E_CONFLICT;
     }
-    c->launched += done;
+    c->last.launched += done;
     if (done > 0) {
         c->state.last_scale_up = r->now;
         if (c->log_steps)
@@ -120,9 +120,9 @@ int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int
     const struct nf_ports *p = &c->ports;
     /* the cloud, the cluster or the metrics unseen: when unsure whether a node may go, it
      * stays (a policy that ignores metrics included) */
-    if (c->incomplete_why[0]) {
+    if (c->last.incomplete_why[0]) {
         nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED,
-                      "no scale-down on an incomplete observation (%s)", c->incomplete_why);
+                      "no scale-down on an incomplete observation (%s)", c->last.incomplete_why);
         return NF_OK;
     }
     int removed = 0;
@@ -166,7 +166,7 @@ int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int
         snprintf(ids + len, sizeof ids - len, "%s%s", len ? ", " : "", id);
         cost -= nf__cyc_hourly(c, mk);
         removed++;
-        c->terminated++;
+        c->last.terminated++;
         if (nf__cyc_save(r) != NF_OK)
             return NF_E_CONFLICT;
     }
@@ -188,8 +188,8 @@ int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int
                 }
             }
         } else {
-            for (size_t i = 0; i < c->last_view.nnodes && nn < NF_CYCLE_INSTANCES_MAX; i++) {
-                const struct nf_node_info *nd = &c->last_view.nodes[i];
+            for (size_t i = 0; i < c->last.view.nnodes && nn < NF_CYCLE_INSTANCES_MAX; i++) {
+                const struct nf_node_info *nd = &c->last.view.nodes[i];
                 if (nd->ready && !nd->cordoned && !nd->control_plane &&
                     !nf__cyc_draining(&c->state, nd->name)) {
                     inst_of[nn] = nd->instance;
@@ -255,7 +255,7 @@ int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int
             snprintf(ids + len, sizeof ids - len, "%s%s", len ? ", " : "", node);
             cost -= nf__cyc_hourly(c, mk_of[chosen[k]]);
             removed++;
-            c->drained++;
+            c->last.drained++;
         }
     }
     if (removed > 0 && !c->o.dry_run) {

@@ -76,8 +76,8 @@ double nf__cyc_hourly(const struct nf_cycle *c, enum nf_market m)
 
 const struct nf_node_info *nf__cyc_node_of(const struct nf_cycle *c, const struct nf_instance *in)
 {
-    for (size_t i = 0; i < c->last_view.nnodes; i++) {
-        const struct nf_node_info *n = &c->last_view.nodes[i];
+    for (size_t i = 0; i < c->last.view.nnodes; i++) {
+        const struct nf_node_info *n = &c->last.view.nodes[i];
         if ((n->instance[0] && strcmp(n->instance, in->id) == 0) ||
             (!n->instance[0] && n->internal_ip[0] && strcmp(n->internal_ip, in->private_ip) == 0))
             return n;
