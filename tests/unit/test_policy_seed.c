@@ -73,211 +73,206 @@ static const struct nf_trail_entry *trail(const char *rule)
     return NULL;
 }
 
-/* ---- bounds ---- */
+/* ---- the rules, one row per case ------------------------------------------------------ */
 
-static void below_min_scales_up_to_min_ignoring_cooldown(void **state)
-{
-    (void)state;
-    F.obs.workers = (struct nf_workers){.ready = 0};
-    F.obs.last_scale_up = NOW - 1;
-    F.obs.last_scale_down = NOW - 1;
-    expect(NF_ACTION_SCALE_UP, 2);
-    assert_int_equal(trail("min_nodes")->status, NF_TRAIL_CHOSEN);
-    F.obs.workers.ready = 1;
-    expect(NF_ACTION_SCALE_UP, 1);
-}
+#define NEVER 0   /* no scale event yet */
+#define L     'L' /* samples every 15 s over the span, newest now */
+#define TWO   '2' /* two samples: one exactly `span` ago, one now */
+enum { NONE_SIG = -1 };
 
-static void joining_workers_count_toward_size(void **state)
-{
-    (void)state;
-    F.obs.workers = (struct nf_workers){.ready = 1, .joining = 1};
-    expect(NF_ACTION_NONE, 0); /* at min, no samples */
-    assert_string_contains(F.plan.reason, "no samples");
-}
+/* One decision: the pool, the history, and what the seed policy must make of them. */
+struct seed_case {
+    const char *name;
+    struct nf_workers workers;
+    double up_ago, down_ago; /* seconds since the last scale-up / scale-down; NEVER */
+    char load;               /* 0 (no samples), L or TWO */
+    double span, cpu, memory, pending;
+    int sig; /* a further signal set on every sample (NONE_SIG: none) */
+    double sig_value;
+    int newest_sig; /* this signal of the newest sample replaced (NONE_SIG: none) */
+    double newest_value;
+    int mid_sig; /* this signal of the 5th sample from the end replaced */
+    double mid_value;
+    enum nf_action want;
+    int nodes;
+    const char *rule; /* a trail line that must have `status` (NULL: none checked) */
+    enum nf_trail_status status;
+    const char *reason; /* a phrase of the reason (NULL: none checked) */
+};
 
-static void draining_workers_do_not_count(void **state)
-{
-    (void)state;
-    F.obs.workers = (struct nf_workers){.ready = 1, .draining = 3};
-    expect(NF_ACTION_SCALE_UP, 1);
-}
-
-static void above_max_scales_down_to_max_ignoring_cooldown(void **state)
-{
-    (void)state;
-    F.obs.workers = (struct nf_workers){.ready = 11, .joining = 2};
-    F.obs.last_scale_up = NOW - 1;
-    F.obs.last_scale_down = NOW - 1;
-    load(600, 95, 90, 10); /* even under load: max is a hard bound */
-    expect(NF_ACTION_SCALE_DOWN, 3);
-    assert_int_equal(trail("max_nodes")->status, NF_TRAIL_CHOSEN);
-}
-
-static void no_samples_means_none(void **state)
-{
-    (void)state;
-    expect(NF_ACTION_NONE, 0);
-    assert_int_equal(trail("samples")->status, NF_TRAIL_UNKNOWN);
-}
-
-/* ---- scale-up conditions ---- */
-
-static void cpu_above_70_for_exactly_180s_adds_one(void **state)
-{
-    (void)state;
-    load_two(180, 75, 40, 0);
-    expect(NF_ACTION_SCALE_UP, 1);
-    assert_int_equal(trail("cpu_high")->status, NF_TRAIL_HELD);
-    assert_string_contains(F.plan.reason, "cpu > 70 for 180s");
-}
-
-static void cpu_for_179s_is_not_enough(void **state)
-{
-    (void)state;
-    load_two(179, 75, 40, 0);
-    expect(NF_ACTION_NONE, 0);
-    assert_int_equal(trail("cpu_high")->status, NF_TRAIL_NOT_HELD);
-}
-
-static void cpu_equal_to_threshold_is_not_above(void **state)
-{
-    (void)state;
-    load(600, 70, 40, 0);
-    expect(NF_ACTION_NONE, 0);
-}
-
-static void memory_above_75_for_180s(void **state)
-{
-    (void)state;
-    load_two(180, 50, 76, 0);
-    expect(NF_ACTION_SCALE_UP, 1);
-    assert_int_equal(trail("memory_high")->status, NF_TRAIL_HELD);
-    load_two(180, 50, 75, 0);
-    expect(NF_ACTION_NONE, 0);
-    load_two(179, 50, 76, 0);
-    expect(NF_ACTION_NONE, 0);
-}
-
-static void pending_pods_for_180s(void **state)
-{
-    (void)state;
-    load_two(180, 50, 40, 1);
-    expect(NF_ACTION_SCALE_UP, 1);
-    assert_int_equal(trail("pending_pods")->status, NF_TRAIL_HELD);
-    load_two(179, 50, 40, 1);
-    expect(NF_ACTION_NONE, 0);
-}
-
-static void app_signals_hold_for_120s(void **state)
-{
-    (void)state;
-    const struct {
-        enum nf_signal sig;
-        double above, at;
-        const char *rule;
-    } cases[] = {{NF_SIG_QUEUE_DEPTH, 101, 100, "queue_depth"},
-                 {NF_SIG_LATENCY_P95_MS, 2001, 2000, "latency_p95"},
-                 {NF_SIG_ERROR_RATE_PCT, 5.1, 5, "error_rate"}};
-    for (size_t i = 0; i < 3; i++) {
-        load_two(120, 50, 40, 0);
-        set_app(cases[i].sig, cases[i].above);
-        expect(NF_ACTION_SCALE_UP, 1);
-        assert_int_equal(trail(cases[i].rule)->status, NF_TRAIL_HELD);
-        load_two(119, 50, 40, 0);
-        set_app(cases[i].sig, cases[i].above);
-        expect(NF_ACTION_NONE, 0);
-        load_two(120, 50, 40, 0);
-        set_app(cases[i].sig, cases[i].at);
-        expect(NF_ACTION_NONE, 0);
+#define UP   NF_ACTION_SCALE_UP
+#define DOWN NF_ACTION_SCALE_DOWN
+#define NONE NF_ACTION_NONE
+#define W(r, j, d)                                                                                 \
+    {                                                                                              \
+        .ready = (r), .joining = (j), .draining = (d)                                              \
     }
+#define NO .sig = NONE_SIG, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG
+
+static const struct seed_case cases[] = {
+    /* bounds: min and max are hard, cooldowns do not apply to them */
+    {"below min: up to min, cooldown or not", W(0, 0, 0), 1, 1, 0, 0, 0, 0, 0, NO, .want = UP,
+     .nodes = 2, .rule = "min_nodes", .status = NF_TRAIL_CHOSEN},
+    {"one below min", W(1, 0, 0), 1, 1, 0, 0, 0, 0, 0, NO, .want = UP, .nodes = 1},
+    {"joining workers count toward the size", W(1, 1, 0), NEVER, NEVER, 0, 0, 0, 0, 0, NO,
+     .want = NONE, .reason = "no samples"},
+    {"draining workers do not count", W(1, 0, 3), NEVER, NEVER, 0, 0, 0, 0, 0, NO, .want = UP,
+     .nodes = 1},
+    {"above max: down to max, even under load", W(11, 2, 0), 1, 1, L, 600, 95, 90, 10, NO,
+     .want = DOWN, .nodes = 3, .rule = "max_nodes", .status = NF_TRAIL_CHOSEN},
+    {"no samples, no decision", W(4, 0, 0), NEVER, NEVER, 0, 0, 0, 0, 0, NO, .want = NONE,
+     .rule = "samples", .status = NF_TRAIL_UNKNOWN},
+    /* scale-up: each condition, exactly at its duration and one second short */
+    {"cpu > 70 for exactly 180 s adds one", W(4, 0, 0), NEVER, NEVER, TWO, 180, 75, 40, 0, NO,
+     .want = UP, .nodes = 1, .rule = "cpu_high", .status = NF_TRAIL_HELD,
+     .reason = "cpu > 70 for 180s"},
+    {"cpu for 179 s is not enough", W(4, 0, 0), NEVER, NEVER, TWO, 179, 75, 40, 0, NO, .want = NONE,
+     .rule = "cpu_high", .status = NF_TRAIL_NOT_HELD},
+    {"cpu equal to the threshold is not above", W(4, 0, 0), NEVER, NEVER, L, 600, 70, 40, 0, NO,
+     .want = NONE},
+    {"memory > 75 for 180 s", W(4, 0, 0), NEVER, NEVER, TWO, 180, 50, 76, 0, NO, .want = UP,
+     .nodes = 1, .rule = "memory_high", .status = NF_TRAIL_HELD},
+    {"memory equal to 75", W(4, 0, 0), NEVER, NEVER, TWO, 180, 50, 75, 0, NO, .want = NONE},
+    {"memory for 179 s", W(4, 0, 0), NEVER, NEVER, TWO, 179, 50, 76, 0, NO, .want = NONE},
+    {"pending pods for 180 s", W(4, 0, 0), NEVER, NEVER, TWO, 180, 50, 40, 1, NO, .want = UP,
+     .nodes = 1, .rule = "pending_pods", .status = NF_TRAIL_HELD},
+    {"pending pods for 179 s", W(4, 0, 0), NEVER, NEVER, TWO, 179, 50, 40, 1, NO, .want = NONE},
+    {"queue depth > 100 for 120 s", W(4, 0, 0), NEVER, NEVER, TWO, 120, 50, 40, 0,
+     .sig = NF_SIG_QUEUE_DEPTH, .sig_value = 101, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = UP, .nodes = 1, .rule = "queue_depth", .status = NF_TRAIL_HELD},
+    {"queue depth for 119 s", W(4, 0, 0), NEVER, NEVER, TWO, 119, 50, 40, 0,
+     .sig = NF_SIG_QUEUE_DEPTH, .sig_value = 101, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = NONE},
+    {"queue depth equal to 100", W(4, 0, 0), NEVER, NEVER, TWO, 120, 50, 40, 0,
+     .sig = NF_SIG_QUEUE_DEPTH, .sig_value = 100, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = NONE},
+    {"p95 latency > 2000 ms for 120 s", W(4, 0, 0), NEVER, NEVER, TWO, 120, 50, 40, 0,
+     .sig = NF_SIG_LATENCY_P95_MS, .sig_value = 2001, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = UP, .nodes = 1, .rule = "latency_p95", .status = NF_TRAIL_HELD},
+    {"p95 latency for 119 s", W(4, 0, 0), NEVER, NEVER, TWO, 119, 50, 40, 0,
+     .sig = NF_SIG_LATENCY_P95_MS, .sig_value = 2001, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = NONE},
+    {"p95 latency equal to 2000", W(4, 0, 0), NEVER, NEVER, TWO, 120, 50, 40, 0,
+     .sig = NF_SIG_LATENCY_P95_MS, .sig_value = 2000, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = NONE},
+    {"error rate > 5 % for 120 s", W(4, 0, 0), NEVER, NEVER, TWO, 120, 50, 40, 0,
+     .sig = NF_SIG_ERROR_RATE_PCT, .sig_value = 5.1, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = UP, .nodes = 1, .rule = "error_rate", .status = NF_TRAIL_HELD},
+    {"error rate for 119 s", W(4, 0, 0), NEVER, NEVER, TWO, 119, 50, 40, 0,
+     .sig = NF_SIG_ERROR_RATE_PCT, .sig_value = 5.1, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = NONE},
+    {"error rate equal to 5", W(4, 0, 0), NEVER, NEVER, TWO, 120, 50, 40, 0,
+     .sig = NF_SIG_ERROR_RATE_PCT, .sig_value = 5, .newest_sig = NONE_SIG, .mid_sig = NONE_SIG,
+     .want = NONE},
+    /* urgency: the newest sample alone decides the step */
+    {"urgent cpu adds two", W(4, 0, 0), NEVER, NEVER, L, 180, 86, 40, 0, NO, .want = UP, .nodes = 2,
+     .rule = "urgent", .status = NF_TRAIL_HELD},
+    {"cpu equal to the urgent threshold adds one", W(4, 0, 0), NEVER, NEVER, L, 180, 85, 40, 0, NO,
+     .want = UP, .nodes = 1},
+    {"urgent before, not now: one", W(4, 0, 0), NEVER, NEVER, L, 180, 90, 40, 0, .sig = NONE_SIG,
+     .newest_sig = NF_SIG_CPU, .newest_value = 80, .mid_sig = NONE_SIG, .want = UP, .nodes = 1},
+    {"urgent now only: two", W(4, 0, 0), NEVER, NEVER, L, 180, 80, 40, 0, .sig = NONE_SIG,
+     .newest_sig = NF_SIG_CPU, .newest_value = 90, .mid_sig = NONE_SIG, .want = UP, .nodes = 2},
+    {"urgent pending pods add two", W(4, 0, 0), NEVER, NEVER, L, 180, 50, 40, 6, NO, .want = UP,
+     .nodes = 2},
+    {"pending pods equal to the urgent threshold add one", W(4, 0, 0), NEVER, NEVER, L, 180, 50, 40,
+     5, NO, .want = UP, .nodes = 1},
+    /* max and the cooldowns */
+    {"scale-up clamped at max", W(8, 1, 0), NEVER, NEVER, L, 180, 95, 40, 0, NO, .want = UP,
+     .nodes = 1, .rule = "max_nodes", .status = NF_TRAIL_BLOCKED},
+    {"at max: nothing", W(10, 0, 0), NEVER, NEVER, L, 180, 95, 40, 0, NO, .want = NONE,
+     .reason = "at max_nodes"},
+    {"scale-up cooldown: 299 s", W(4, 0, 0), 299, NEVER, L, 180, 75, 40, 0, NO, .want = NONE,
+     .rule = "cooldown_scale_up", .status = NF_TRAIL_BLOCKED},
+    {"scale-up cooldown: 300 s", W(4, 0, 0), 300, NEVER, L, 180, 75, 40, 0, NO, .want = UP,
+     .nodes = 1},
+    {"scale-up ignores the scale-down cooldown", W(4, 0, 0), NEVER, 1, L, 180, 75, 40, 0, NO,
+     .want = UP, .nodes = 1},
+    {"an unknown newest signal never scales up", W(4, 0, 0), NEVER, NEVER, L, 600, 95, 40, 0,
+     .sig = NONE_SIG, .newest_sig = NF_SIG_CPU, .newest_value = NAN, .mid_sig = NONE_SIG,
+     .want = NONE, .rule = "cpu_high", .status = NF_TRAIL_UNKNOWN},
+    /* scale-down */
+    {"idle for 600 s removes one", W(4, 0, 0), NEVER, NEVER, TWO, 600, 20, 30, 0, NO, .want = DOWN,
+     .nodes = 1, .rule = "idle", .status = NF_TRAIL_HELD},
+    {"idle for 599 s is not enough", W(4, 0, 0), NEVER, NEVER, TWO, 599, 20, 30, 0, NO,
+     .want = NONE},
+    {"cpu equal to the idle threshold is not below", W(4, 0, 0), NEVER, NEVER, L, 600, 30, 30, 0,
+     NO, .want = NONE},
+    {"memory equal to the idle threshold", W(4, 0, 0), NEVER, NEVER, L, 600, 20, 50, 0, NO,
+     .want = NONE},
+    {"one pending sample in the window breaks idle", W(4, 0, 0), NEVER, NEVER, L, 600, 20, 30, 0,
+     .sig = NONE_SIG, .newest_sig = NONE_SIG, .mid_sig = NF_SIG_PENDING_PODS, .mid_value = 1,
+     .want = NONE},
+    {"unknown newest cpu never scales down", W(4, 0, 0), NEVER, NEVER, L, 900, 5, 10, 0,
+     .sig = NONE_SIG, .newest_sig = NF_SIG_CPU, .newest_value = NAN, .mid_sig = NONE_SIG,
+     .want = NONE, .rule = "idle", .status = NF_TRAIL_UNKNOWN},
+    {"unknown newest memory", W(4, 0, 0), NEVER, NEVER, L, 900, 5, 10, 0, .sig = NONE_SIG,
+     .newest_sig = NF_SIG_MEMORY, .newest_value = NAN, .mid_sig = NONE_SIG, .want = NONE,
+     .rule = "idle", .status = NF_TRAIL_UNKNOWN},
+    {"unknown newest pending pods", W(4, 0, 0), NEVER, NEVER, L, 900, 5, 10, 0, .sig = NONE_SIG,
+     .newest_sig = NF_SIG_PENDING_PODS, .newest_value = NAN, .mid_sig = NONE_SIG, .want = NONE,
+     .rule = "idle", .status = NF_TRAIL_UNKNOWN},
+    {"an unknown cpu sample inside the window breaks the run", W(4, 0, 0), NEVER, NEVER, L, 900, 5,
+     10, 0, .sig = NONE_SIG, .newest_sig = NONE_SIG, .mid_sig = NF_SIG_CPU, .mid_value = NAN,
+     .want = NONE},
+    {"an unknown memory sample inside the window", W(4, 0, 0), NEVER, NEVER, L, 900, 5, 10, 0,
+     .sig = NONE_SIG, .newest_sig = NONE_SIG, .mid_sig = NF_SIG_MEMORY, .mid_value = NAN,
+     .want = NONE},
+    {"an unknown pending sample inside the window", W(4, 0, 0), NEVER, NEVER, L, 900, 5, 10, 0,
+     .sig = NONE_SIG, .newest_sig = NONE_SIG, .mid_sig = NF_SIG_PENDING_PODS, .mid_value = NAN,
+     .want = NONE},
+    {"scale-down cooldown after a scale-down: 599 s", W(4, 0, 0), NEVER, 599, L, 900, 10, 10, 0, NO,
+     .want = NONE, .rule = "cooldown_scale_down", .status = NF_TRAIL_BLOCKED},
+    {"scale-down cooldown after a scale-down: 600 s", W(4, 0, 0), NEVER, 600, L, 900, 10, 10, 0, NO,
+     .want = DOWN, .nodes = 1},
+    {"scale-down cooldown after a scale-up: 599 s", W(4, 0, 0), 599, NEVER, L, 900, 10, 10, 0, NO,
+     .want = NONE},
+    {"scale-down cooldown after a scale-up: 600 s", W(4, 0, 0), 600, NEVER, L, 900, 10, 10, 0, NO,
+     .want = DOWN, .nodes = 1},
+    {"the later of the two events counts", W(4, 0, 0), 5000, 100, L, 900, 10, 10, 0, NO,
+     .want = NONE},
+    {"scale-down never below min", W(2, 0, 0), NEVER, NEVER, L, 900, 5, 5, 0, NO, .want = NONE,
+     .rule = "min_nodes", .status = NF_TRAIL_BLOCKED},
+    {"above min by a joining worker", W(2, 1, 0), NEVER, NEVER, L, 900, 5, 5, 0, NO, .want = DOWN,
+     .nodes = 1},
+    {"a held scale-up condition blocks scale-down, cooling down or not", W(4, 0, 0), 100, NEVER, L,
+     900, 10, 10, 0, .sig = NF_SIG_QUEUE_DEPTH, .sig_value = 500, .newest_sig = NONE_SIG,
+     .mid_sig = NONE_SIG, .want = NONE, .rule = "queue_depth", .status = NF_TRAIL_HELD},
+};
+
+static void run_case(const struct seed_case *c)
+{
+    F.obs.workers = c->workers;
+    F.obs.last_scale_up = c->up_ago > 0 ? NOW - c->up_ago : NAN;
+    F.obs.last_scale_down = c->down_ago > 0 ? NOW - c->down_ago : NAN;
+    if (c->load == L)
+        load(c->span, c->cpu, c->memory, c->pending);
+    else if (c->load == TWO)
+        load_two(c->span, c->cpu, c->memory, c->pending);
+    if (c->sig != NONE_SIG)
+        set_app((enum nf_signal)c->sig, c->sig_value);
+    if (c->newest_sig != NONE_SIG)
+        F.s[F.obs.nsamples - 1].v[c->newest_sig] = c->newest_value;
+    if (c->mid_sig != NONE_SIG)
+        F.s[F.obs.nsamples - 5].v[c->mid_sig] = c->mid_value;
+    decide();
+    if (F.plan.action != c->want || F.plan.nodes != c->nodes)
+        fail_msg("%s: expected %s %d, got %s %d (%s)", c->name, nf_action_name(c->want), c->nodes,
+                 nf_action_name(F.plan.action), F.plan.nodes, F.plan.reason);
+    if (c->rule != NULL && trail(c->rule)->status != c->status)
+        fail_msg("%s: trail %s is %s, expected %s", c->name, c->rule,
+                 nf_trail_status_name(trail(c->rule)->status), nf_trail_status_name(c->status));
+    if (c->reason != NULL && strstr(F.plan.reason, c->reason) == NULL)
+        fail_msg("%s: reason \"%s\" lacks \"%s\"", c->name, F.plan.reason, c->reason);
 }
 
-static void urgent_cpu_adds_two(void **state)
+static void the_rules_case_by_case(void **state)
 {
     (void)state;
-    load(180, 86, 40, 0);
-    expect(NF_ACTION_SCALE_UP, 2);
-    assert_int_equal(trail("urgent")->status, NF_TRAIL_HELD);
-    load(180, 85, 40, 0); /* equal is not above */
-    expect(NF_ACTION_SCALE_UP, 1);
-}
-
-static void urgency_is_judged_on_the_newest_sample_only(void **state)
-{
-    (void)state;
-    load(180, 90, 40, 0);
-    F.s[F.obs.nsamples - 1].v[NF_SIG_CPU] = 80;
-    expect(NF_ACTION_SCALE_UP, 1);
-    load(180, 80, 40, 0);
-    F.s[F.obs.nsamples - 1].v[NF_SIG_CPU] = 90;
-    expect(NF_ACTION_SCALE_UP, 2);
-}
-
-static void urgent_pending_adds_two(void **state)
-{
-    (void)state;
-    load(180, 50, 40, 6);
-    expect(NF_ACTION_SCALE_UP, 2);
-    load(180, 50, 40, 5);
-    expect(NF_ACTION_SCALE_UP, 1);
-}
-
-static void scale_up_is_clamped_at_max(void **state)
-{
-    (void)state;
-    F.obs.workers = (struct nf_workers){.ready = 8, .joining = 1};
-    load(180, 95, 40, 0);
-    expect(NF_ACTION_SCALE_UP, 1);
-    assert_int_equal(trail("max_nodes")->status, NF_TRAIL_BLOCKED);
-    F.obs.workers = (struct nf_workers){.ready = 10};
-    expect(NF_ACTION_NONE, 0);
-    assert_string_contains(F.plan.reason, "at max_nodes");
-}
-
-static void scale_up_cooldown_boundary(void **state)
-{
-    (void)state;
-    load(180, 75, 40, 0);
-    F.obs.last_scale_up = NOW - 299;
-    expect(NF_ACTION_NONE, 0);
-    assert_int_equal(trail("cooldown_scale_up")->status, NF_TRAIL_BLOCKED);
-    F.obs.last_scale_up = NOW - 300;
-    expect(NF_ACTION_SCALE_UP, 1);
-}
-
-static void scale_up_ignores_scale_down_cooldown(void **state)
-{
-    (void)state;
-    load(180, 75, 40, 0);
-    F.obs.last_scale_down = NOW - 1;
-    expect(NF_ACTION_SCALE_UP, 1);
-}
-
-static void unknown_newest_signal_never_scales_up(void **state)
-{
-    (void)state;
-    load(600, 95, 40, 0);
-    F.s[F.obs.nsamples - 1].v[NF_SIG_CPU] = NAN;
-    expect(NF_ACTION_NONE, 0);
-    assert_int_equal(trail("cpu_high")->status, NF_TRAIL_UNKNOWN);
-}
-
-/* ---- scale-down ---- */
-
-static void idle_for_600s_removes_one(void **state)
-{
-    (void)state;
-    load_two(600, 20, 30, 0);
-    expect(NF_ACTION_SCALE_DOWN, 1);
-    assert_int_equal(trail("idle")->status, NF_TRAIL_HELD);
-    assert_int_equal(trail("scale_down")->status, NF_TRAIL_CHOSEN);
-}
-
-static void idle_for_599s_is_not_enough(void **state)
-{
-    (void)state;
-    load_two(599, 20, 30, 0);
-    expect(NF_ACTION_NONE, 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        setup(NULL);
+        run_case(&cases[i]);
+    }
 }
 
 static void idle_needs_all_three_together(void **state)
@@ -297,65 +292,6 @@ static void idle_needs_all_three_together(void **state)
         F.s[i].v[NF_SIG_MEMORY] = 30;
     }
     expect(NF_ACTION_NONE, 0);
-}
-
-static void unknown_signal_never_scales_down(void **state)
-{
-    (void)state;
-    const enum nf_signal sigs[] = {NF_SIG_CPU, NF_SIG_MEMORY, NF_SIG_PENDING_PODS};
-    for (size_t k = 0; k < 3; k++) {
-        load(900, 5, 10, 0);
-        F.s[F.obs.nsamples - 1].v[sigs[k]] = NAN;
-        expect(NF_ACTION_NONE, 0);
-        assert_int_equal(trail("idle")->status, NF_TRAIL_UNKNOWN);
-        /* and an unknown sample in the middle of the window breaks the run */
-        load(900, 5, 10, 0);
-        F.s[F.obs.nsamples - 5].v[sigs[k]] = NAN;
-        expect(NF_ACTION_NONE, 0);
-    }
-}
-
-static void scale_down_cooldown_counts_either_event(void **state)
-{
-    (void)state;
-    load(900, 10, 10, 0);
-    F.obs.last_scale_down = NOW - 599;
-    expect(NF_ACTION_NONE, 0);
-    assert_int_equal(trail("cooldown_scale_down")->status, NF_TRAIL_BLOCKED);
-    F.obs.last_scale_down = NOW - 600;
-    expect(NF_ACTION_SCALE_DOWN, 1);
-    F.obs.last_scale_down = NAN;
-    F.obs.last_scale_up = NOW - 599;
-    expect(NF_ACTION_NONE, 0);
-    F.obs.last_scale_up = NOW - 600;
-    expect(NF_ACTION_SCALE_DOWN, 1);
-    /* the later of the two counts */
-    F.obs.last_scale_up = NOW - 5000;
-    F.obs.last_scale_down = NOW - 100;
-    expect(NF_ACTION_NONE, 0);
-}
-
-static void scale_down_never_below_min(void **state)
-{
-    (void)state;
-    F.obs.workers = (struct nf_workers){.ready = 2};
-    load(900, 5, 5, 0);
-    expect(NF_ACTION_NONE, 0);
-    assert_int_equal(trail("min_nodes")->status, NF_TRAIL_BLOCKED);
-    F.obs.workers = (struct nf_workers){.ready = 2, .joining = 1};
-    expect(NF_ACTION_SCALE_DOWN, 1);
-}
-
-static void held_up_condition_blocks_scale_down_even_when_cooling_down(void **state)
-{
-    (void)state;
-    /* idle by cpu/memory/pending, but the queue is deep: the pool must not shrink */
-    load(900, 10, 10, 0);
-    set_app(NF_SIG_QUEUE_DEPTH, 500);
-    F.obs.last_scale_up = NOW - 100;
-    expect(NF_ACTION_NONE, 0);
-    assert_int_equal(trail("queue_depth")->status, NF_TRAIL_HELD);
-    assert_int_equal(trail("cooldown_scale_up")->status, NF_TRAIL_BLOCKED);
 }
 
 static void thresholds_and_durations_come_from_config(void **state)
@@ -452,31 +388,8 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, setup)
     const struct CMUnitTest tests[] = {
-        T(below_min_scales_up_to_min_ignoring_cooldown),
-        T(joining_workers_count_toward_size),
-        T(draining_workers_do_not_count),
-        T(above_max_scales_down_to_max_ignoring_cooldown),
-        T(no_samples_means_none),
-        T(cpu_above_70_for_exactly_180s_adds_one),
-        T(cpu_for_179s_is_not_enough),
-        T(cpu_equal_to_threshold_is_not_above),
-        T(memory_above_75_for_180s),
-        T(pending_pods_for_180s),
-        T(app_signals_hold_for_120s),
-        T(urgent_cpu_adds_two),
-        T(urgency_is_judged_on_the_newest_sample_only),
-        T(urgent_pending_adds_two),
-        T(scale_up_is_clamped_at_max),
-        T(scale_up_cooldown_boundary),
-        T(scale_up_ignores_scale_down_cooldown),
-        T(unknown_newest_signal_never_scales_up),
-        T(idle_for_600s_removes_one),
-        T(idle_for_599s_is_not_enough),
+        T(the_rules_case_by_case),
         T(idle_needs_all_three_together),
-        T(unknown_signal_never_scales_down),
-        T(scale_down_cooldown_counts_either_event),
-        T(scale_down_never_below_min),
-        T(held_up_condition_blocks_scale_down_even_when_cooling_down),
         T(thresholds_and_durations_come_from_config),
         T(custom_triggers_are_sustained_conditions),
         T(static_policy_holds_its_size),
