@@ -91,6 +91,86 @@ void nf_controller_close(struct nf_controller *c)
     memset(c->cfg.prometheus_basic_auth_password, 0, sizeof c->cfg.prometheus_basic_auth_password);
 }
 
+/* ---- the cluster and the cloud, by name (the `cluster` and `cloud` settings) ------------ */
+
+static int open_kube(struct nf_controller *c, struct nf_ports *ports, char *const *envp,
+                     struct nf_err *err)
+{
+    struct nf_kube_opts ko;
+    nf_cli_kube_opts(&c->cfg, &ko);
+    int rc = nf_kube_open(&c->kube, &ko, envp, err);
+    if (rc != NF_OK)
+        return rc;
+    c->have_kube = true;
+    nf_kube_cluster_init(&c->kc, &c->kube, &c->cfg);
+    ports->cluster = &nf_kube_cluster_port;
+    ports->cluster_ctx = &c->kc;
+    return NF_OK;
+}
+
+static int open_prom_view(struct nf_controller *c, struct nf_ports *ports, char *const *envp,
+                          struct nf_err *err)
+{
+    (void)envp, (void)err;
+    c->pview.prom = c->prom;
+    ports->cluster = &nf_prom_view_cluster_port;
+    ports->cluster_ctx = &c->pview;
+    return NF_OK;
+}
+
+static int open_ec2(struct nf_controller *c, struct nf_ports *ports, char *const *envp,
+                    struct nf_err *err)
+{
+    (void)envp;
+    int rc = nf_ec2_init(&c->ec2, &c->aws, &c->cfg, err);
+    if (rc != NF_OK)
+        return rc;
+    ports->cloud = &nf_ec2_cloud_port;
+    ports->cloud_ctx = &c->ec2;
+    return NF_OK;
+}
+
+/* cloud: none - no cloud port: nothing is launched, and the cluster counts the workers */
+static int open_no_cloud(struct nf_controller *c, struct nf_ports *ports, char *const *envp,
+                         struct nf_err *err)
+{
+    (void)c, (void)ports, (void)envp, (void)err;
+    return NF_OK;
+}
+
+struct adapter_kind {
+    const char *name;
+    int (*open)(struct nf_controller *c, struct nf_ports *ports, char *const *envp,
+                struct nf_err *err);
+};
+
+static const struct adapter_kind clusters[] = {
+    {"kube", open_kube}, {"prometheus", open_prom_view}, {NULL, NULL}};
+static const struct adapter_kind clouds[] = {
+    {"ec2", open_ec2}, {"none", open_no_cloud}, {NULL, NULL}};
+
+static int open_by_name(const struct adapter_kind *kinds, const char *setting, const char *name,
+                        struct nf_controller *c, struct nf_ports *ports, char *const *envp,
+                        struct nf_err *err)
+{
+    for (const struct adapter_kind *k = kinds; k->name; k++)
+        if (strcmp(k->name, name) == 0)
+            return k->open(c, ports, envp, err);
+    return nf_err_set(err, NF_E_CONFIG, "%s: no adapter named \"%s\"", setting, name);
+}
+
+static int open_cluster(struct nf_controller *c, struct nf_ports *ports, char *const *envp,
+                        struct nf_err *err)
+{
+    return open_by_name(clusters, "cluster", c->cfg.cluster, c, ports, envp, err);
+}
+
+static int open_cloud(struct nf_controller *c, struct nf_ports *ports, char *const *envp,
+                      struct nf_err *err)
+{
+    return open_by_name(clouds, "cloud", c->cfg.cloud, c, ports, envp, err);
+}
+
 int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, char *const *envp,
                        struct nf_err *err)
 {
@@ -117,28 +197,11 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
         goto fail;
     struct nf_ports ports = {
         .clock = &nf_real_clock_port, .metrics = &nf_prom_metrics_port, .metrics_ctx = c->prom};
-    if (strcmp(cfg->cluster, "kube") == 0) {
-        struct nf_kube_opts ko;
-        nf_cli_kube_opts(&c->cfg, &ko);
-        rc = nf_kube_open(&c->kube, &ko, envp, err);
-        if (rc != NF_OK)
-            goto fail;
-        c->have_kube = true;
-        nf_kube_cluster_init(&c->kc, &c->kube, &c->cfg);
-        ports.cluster = &nf_kube_cluster_port;
-        ports.cluster_ctx = &c->kc;
-    } else {
-        c->pview.prom = c->prom;
-        ports.cluster = &nf_prom_view_cluster_port;
-        ports.cluster_ctx = &c->pview;
-    }
-    if (strcmp(cfg->cloud, "ec2") == 0) {
-        rc = nf_ec2_init(&c->ec2, &c->aws, &c->cfg, err);
-        if (rc != NF_OK)
-            goto fail;
-        ports.cloud = &nf_ec2_cloud_port;
-        ports.cloud_ctx = &c->ec2;
-    }
+    rc = open_cluster(c, &ports, envp, err);
+    if (rc == NF_OK)
+        rc = open_cloud(c, &ports, envp, err);
+    if (rc != NF_OK)
+        goto fail;
     if (cfg->dry_run && nf_store_check_exists(cfg, NULL) != NF_OK) {
         /* a dry run creates nothing: with no state file yet, it starts from an empty state */
         snprintf(c->store.desc, sizeof c->store.desc, "%.*s (dry run: no file yet)", 900,
