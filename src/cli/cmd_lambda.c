@@ -119,7 +119,7 @@ int nf_cmd_lambda(int argc, char **argv)
         nf_aws_models_free();
         return st != 0 ? st : 1;
     }
-    ctl.emf = true;
+    ctl.cw.emf = true;
     nf_log(NF_LOG_INFO, "nodefleet started", NF_LF_STR("mode", "lambda"),
            NF_LF_STR("cluster_id", cfg.cluster_id), NF_LF_STR("store", ctl.store.desc),
            NF_LF_BOOL("dry_run", cfg.dry_run), NF_LF_END);

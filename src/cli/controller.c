@@ -226,6 +226,11 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
     }
     ports.notify = &nf_notify_port;
     ports.notify_ctx = &c->notifier;
+    c->cw.aws = c->have_aws ? &c->aws : NULL;
+    snprintf(c->cw.ns, sizeof c->cw.ns, "%s", cfg->aws_cloudwatch_namespace);
+    snprintf(c->cw.cluster_id, sizeof c->cw.cluster_id, "%s", cfg->cluster_id);
+    ports.publish = &nf_cloudwatch_port;
+    ports.publish_ctx = &c->cw;
 
     struct nf_cycle_opts o = {.spot_pct = cfg->spot_percentage,
                               .provision_timeout_s = cfg->provision_timeout,
@@ -255,76 +260,6 @@ fail:
     return rc;
 }
 
-/* The pool's metrics for CloudWatch: PutMetricData, or EMF lines in a Lambda. */
-static void cloudwatch(struct nf_controller *c, const struct nf_plan *plan, double took_s)
-{
-    const struct nf_cycle_report *cy = nf_cycle_last(c->cycle);
-    const char *ns = c->cfg.aws_cloudwatch_namespace;
-    if (ns[0] == '\0' || (!c->have_aws && !c->emf) || cy->lease_note[0])
-        return;
-    const struct nf_workers *w = &cy->workers;
-    struct {
-        const char *name, *unit;
-        double v;
-    } m[] = {
-        {"NodeCount", "Count", w->ready + w->joining},
-        {"ReadyNodes", "Count", w->ready},
-        {"JoiningNodes", "Count", w->joining},
-        {"DrainingNodes", "Count", w->draining},
-        {"PendingPods", "Count", cy->newest[NF_SIG_PENDING_PODS]},
-        {"CPUUtilization", "Percent", cy->newest[NF_SIG_CPU]},
-        {"MemoryUtilization", "Percent", cy->newest[NF_SIG_MEMORY]},
-        {"ScaleUpEvents", "Count", plan->action == NF_ACTION_SCALE_UP ? cy->launched : 0},
-        {"ScaleDownEvents", "Count", plan->action == NF_ACTION_SCALE_DOWN ? cy->drained : 0},
-        {"CycleDuration", "Milliseconds", took_s * 1000},
-    };
-    size_t nm = sizeof m / sizeof m[0];
-    if (c->emf) {
-        struct nf_buf b;
-        nf_buf_init(&b, 8192);
-        nf_buf_printf(&b,
-                      "{\"_aws\": {\"Timestamp\": %.0f, \"CloudWatchMetrics\": [{\"Namespace\": ",
-                      floor(cy->t * 1000));
-        nf_buf_json_str(&b, ns);
-        nf_buf_puts(&b, ", \"Dimensions\": [[\"ClusterId\"]], \"Metrics\": [");
-        bool first = true;
-        for (size_t i = 0; i < nm; i++) {
-            if (!isfinite(m[i].v))
-                continue;
-            nf_buf_printf(&b, "%s{\"Name\": \"%s\", \"Unit\": \"%s\"}", first ? "" : ", ",
-                          m[i].name, m[i].unit);
-            first = false;
-        }
-        nf_buf_puts(&b, "]}]}, \"ClusterId\": ");
-        nf_buf_json_str(&b, c->cfg.cluster_id);
-        for (size_t i = 0; i < nm; i++)
-            if (isfinite(m[i].v)) {
-                nf_buf_printf(&b, ", \"%s\": ", m[i].name);
-                nf_buf_json_num(&b, m[i].v);
-            }
-        nf_buf_puts(&b, "}\n");
-        fputs(b.data, stdout);
-        fflush(stdout);
-        nf_buf_free(&b);
-        return;
-    }
-    struct nf_metric_datum d[16];
-    size_t n = 0;
-    for (size_t i = 0; i < nm; i++)
-        if (isfinite(m[i].v))
-            d[n++] = (struct nf_metric_datum){.name = m[i].name,
-                                              .value = m[i].v,
-                                              .unit = m[i].unit,
-                                              .dim_name = "ClusterId",
-                                              .dim_value = c->cfg.cluster_id};
-    struct nf_err e = {0};
-    if (nf_cw_put_metrics(&c->aws, ns, d, n, &e) != NF_OK) {
-        c->cw_errors++;
-        nf_log(NF_LOG_WARN, "CloudWatch metrics not published", NF_LF_STR("error", e.msg),
-               NF_LF_END);
-    }
-}
-
 int nf_controller_open_cli(const struct nf_cli *cli, struct nf_controller *c,
                            const struct nf_config *cfg)
 {
@@ -339,10 +274,5 @@ int nf_controller_open_cli(const struct nf_cli *cli, struct nf_controller *c,
 
 int nf_controller_cycle(struct nf_controller *c, struct nf_plan *plan, struct nf_err *err)
 {
-    double a = nf_mono_now();
-    int rc = nf_cycle_run(c->cycle, plan, err);
-    double took = nf_mono_now() - a;
-    if (rc == NF_OK && !c->cfg.dry_run)
-        cloudwatch(c, plan, took);
-    return rc;
+    return nf_cycle_run(c->cycle, plan, err);
 }

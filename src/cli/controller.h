@@ -4,12 +4,13 @@
  * Contract
  *   nf_controller_open builds, from the configuration: the metrics (Prometheus, with basic
  *   auth from Secrets Manager when aws.prometheus_secret is set), the cluster (kube or
- *   prometheus), the cloud (ec2 or none), the store (sqlite or dynamodb) and the notifiers
+ *   prometheus), the cloud (ec2 or none), the store (sqlite, dynamodb or mem), the notifiers
  *   (the log always; Slack from notify.slack_webhook_url or aws.slack_webhook_secret; SNS
- *   from aws.sns_topic_arn). Anything missing or malformed fails here, before a first
- *   cycle, with the setting named. nf_controller_cycle runs one cycle and then publishes the
- *   pool's CloudWatch metrics (aws.cloudwatch_namespace; as Embedded Metric Format lines on
- *   stdout when `emf`), which may fail without failing the cycle. The lease owner is
+ *   from aws.sns_topic_arn) and the publisher of the CloudWatch metrics
+ *   (aws.cloudwatch_namespace; Embedded Metric Format lines on stdout when `cw.emf`), each
+ *   found by name. Anything missing or malformed fails here, before a first cycle, with the
+ *   setting named. nf_controller_cycle runs one cycle (the cycle publishes the metrics after
+ *   it releases the lease; that may fail without failing the cycle). The lease owner is
  *   "HOST:PID".
  */
 #ifndef NF_CLI_CONTROLLER_H
@@ -17,6 +18,7 @@
 
 #include "../adapters/clock.h"
 #include "../adapters/prometheus.h"
+#include "../adapters/cloudwatch.h"
 #include "../adapters/ec2.h"
 #include "../adapters/kube_cluster.h"
 #include "../adapters/notify.h"
@@ -42,8 +44,7 @@ struct nf_controller {
     struct nf_notifier notifier;
     struct nf_cycle *cycle;
     struct nf_sample *history;
-    bool emf;
-    unsigned long cw_errors;
+    struct nf_cloudwatch cw; /* cw.emf: metrics as EMF lines (lambda) */
 };
 
 struct nf_cli;

@@ -331,5 +331,9 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
 
 done:
     c->last.plan = *plan;
-    return release(&r, rc);
+    rc = release(&r, rc);
+    /* after the lease: nobody waits for the metrics */
+    if (rc == NF_OK && !c->o.dry_run && !c->last.lease_note[0] && p->publish != NULL)
+        p->publish->publish(p->publish_ctx, &c->last, p->clock->now(p->clock_ctx) - r.now);
+    return rc;
 }

@@ -50,25 +50,6 @@ struct nf_cycle_opts {
     char crash_at[32];
 };
 
-/* What the last run saw and did: the cycle's output, for metrics, status, explain and the
- * status page (they read this, never the cycle's working fields). Valid until the next run. */
-struct nf_cycle_report {
-    double t;                            /* when it ran (Unix s) */
-    struct nf_workers workers;           /* as counted (all 0 when !count_known) */
-    double newest[NF_SAMPLE_VALUES];     /* the newest sample's values; NAN = unknown */
-    struct nf_cluster_view view;         /* the nodes as the cluster reported them */
-    const struct nf_instance *instances; /* the pool's instances as the cloud listed them */
-    size_t ninstances;
-    bool have_cloud; /* a cloud is configured (cloud: ec2) */
-    bool cloud_ok, cluster_ok;
-    bool count_known; /* the source that counts the workers answered (else: nothing decided) */
-    char incomplete_why[256]; /* "" when the observation was complete */
-    char lease_note[256];     /* who held the lease when this cycle could not take it */
-    struct nf_plan plan;
-    int launched, drained, terminated;
-    const struct nf_state *state; /* the pool's state as loaded (and saved) */
-};
-
 struct nf_cycle {
     struct nf_ports ports;
     const struct nf_policy *policy;

@@ -146,6 +146,33 @@ struct nf_store_port {
     int (*peek)(void *ctx, struct nf_lease *out, struct nf_err *err);
 };
 
+/* What the last run saw and did: the cycle's output, for metrics, status, explain and the
+ * status page (they read this, never the cycle's working fields). Valid until the next run. */
+struct nf_cycle_report {
+    double t;                            /* when it ran (Unix s) */
+    struct nf_workers workers;           /* as counted (all 0 when !count_known) */
+    double newest[NF_SAMPLE_VALUES];     /* the newest sample's values; NAN = unknown */
+    struct nf_cluster_view view;         /* the nodes as the cluster reported them */
+    const struct nf_instance *instances; /* the pool's instances as the cloud listed them */
+    size_t ninstances;
+    bool have_cloud; /* a cloud is configured (cloud: ec2) */
+    bool cloud_ok, cluster_ok;
+    bool count_known; /* the source that counts the workers answered (else: nothing decided) */
+    char incomplete_why[256]; /* "" when the observation was complete */
+    char lease_note[256];     /* who held the lease when this cycle could not take it */
+    struct nf_plan plan;
+    int launched, drained, terminated;
+    const struct nf_state *state; /* the pool's state as loaded (and saved) */
+};
+
+/* What nobody waits for: the cycle's metrics, published after the lease is released
+ * (CloudWatch PutMetricData, or EMF lines in a Lambda). `took_s`: the run's duration. A
+ * failure here is the adapter's to count and log; it never fails the cycle. */
+struct nf_publish_port {
+    const char *name;
+    void (*publish)(void *ctx, const struct nf_cycle_report *rep, double took_s);
+};
+
 struct nf_ports {
     const struct nf_clock_port *clock;
     void *clock_ctx;
@@ -159,6 +186,8 @@ struct nf_ports {
     void *store_ctx;
     const struct nf_notify_port *notify; /* may be NULL */
     void *notify_ctx;
+    const struct nf_publish_port *publish; /* may be NULL */
+    void *publish_ctx;
 };
 
 #endif
