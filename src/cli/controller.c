@@ -203,7 +203,11 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
     if (rc != NF_OK)
         goto fail;
     if (cfg->dry_run && nf_store_check_exists(cfg, NULL) != NF_OK) {
-        /* a dry run creates nothing: with no state file yet, it starts from an empty state */
+        /* a dry run creates nothing: with no state file yet, it starts from an empty state,
+         * kept in memory */
+        nf_mem_store_init(&c->store.mem);
+        ports.store = &nf_mem_store_port;
+        ports.store_ctx = &c->store.mem;
         snprintf(c->store.desc, sizeof c->store.desc, "%.*s (dry run: no file yet)", 900,
                  cfg->store);
     } else {

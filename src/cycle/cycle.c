@@ -124,8 +124,6 @@ static int take_lease(struct run *r, struct nf_plan *plan)
 {
     struct nf_cycle *c = r->c;
     const struct nf_ports *p = &c->ports;
-    if (p->store == NULL)
-        return NF_OK;
     if (c->o.dry_run) {
         struct nf_err e = {0};
         if (p->store->load(p->store_ctx, &c->state, &e) != NF_OK)

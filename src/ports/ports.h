@@ -182,7 +182,7 @@ struct nf_ports {
     void *cluster_ctx;
     const struct nf_cloud_port *cloud;
     void *cloud_ctx;
-    const struct nf_store_port *store; /* may be NULL (the simulator keeps state itself) */
+    const struct nf_store_port *store; /* the simulator and tests use the memory store */
     void *store_ctx;
     const struct nf_notify_port *notify; /* may be NULL */
     void *notify_ctx;

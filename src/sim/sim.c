@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim_internal.h"
 
+#include "../adapters/mem_store.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +105,9 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     struct nf_sample *hist = calloc(hist_cap, sizeof *hist);
     struct scorer sc = {0};
     struct nf_cycle *cyc = NULL;
+    /* the state and the lease in memory, with the production stores' semantics: the cycle
+     * runs here exactly as it runs against SQLite or DynamoDB */
+    struct nf_mem_store *mem = malloc(sizeof *mem);
     int rc = NF_OK;
     if (!bucket_supply || !bucket_time || !run->supply_mean || !run->zoom_supply || !w || !hist) {
         rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
@@ -129,17 +134,21 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
                              .cluster = &nf__sim_cluster_port,
                              .cluster_ctx = w,
                              .cloud = &nf__sim_cloud_port,
-                             .cloud_ctx = w};
+                             .cloud_ctx = w,
+                             .store = &nf_mem_store_port,
+                             .store_ctx = mem};
     struct nf_cycle_opts co = {.spot_pct = p->spot_pct,
                                .provision_timeout_s = 1e9, /* simulated workers always join */
                                .lease_ttl_s = 360,
                                .price_on_demand = p->price_on_demand,
                                .price_spot = p->price_spot};
     cyc = malloc(sizeof *cyc);
-    if (cyc == NULL) {
+    if (cyc == NULL || mem == NULL) {
         rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
         goto out;
     }
+    nf_mem_store_init(mem);
+    snprintf(co.owner, sizeof co.owner, "simulator");
     nf_cycle_init(cyc, &ports, pol, &co, hist, hist_cap);
     size_t every = (size_t)llround(p->interval_s / p->sample_s);
     if (every == 0)
@@ -203,6 +212,7 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
         run->supply_mean[b] = bucket_time[b] > 0 ? (float)(bucket_supply[b] / bucket_time[b]) : 0;
 out:
     free(cyc);
+    free(mem);
     free(sc.episodes);
     if (w)
         free(w->ring);
