@@ -267,6 +267,9 @@ static void signing_key(const struct nf_sigv4_request *req, const struct nf_aws_
     }
 }
 
+/* AWS's four steps in their documented order - canonical request, string to sign, signing
+ * key, signature - kept in one function so that it reads against the specification line by
+ * line (the official test suites check it to the byte). */
 int nf_sigv4_sign(const struct nf_sigv4_request *req, const struct nf_aws_credentials *cr,
                   struct nf_sigv4_result *out, struct nf_err *err)
 {

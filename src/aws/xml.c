@@ -258,6 +258,10 @@ static void finish_text(struct parser *p, struct nf_xml_node *n)
     p->text_len = p->text_cap = 0;
 }
 
+/* One pass over the text, a small state machine (prolog, tags, attributes, text, entities,
+ * CDATA, comments) with every bound checked where it is met. Long because splitting it would
+ * spread one scanner's position and state over several functions; each state is a commented
+ * block. */
 int nf_xml_parse(const char *data, size_t len, struct nf_xml_doc *doc, struct nf_err *err)
 {
     memset(doc, 0, sizeof *doc);

@@ -93,6 +93,9 @@ double nf_policy_seed_lookback(const struct nf_policy *p)
     return m;
 }
 
+/* The seed's rules in their documented order (DESIGN.md, "Seed preset"): bounds, then the
+ * scale-up conditions and their cooldown, then idle and its cooldown - one function so that
+ * the order of the rules, which decides the outcome, is visible in one place. */
 void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
                            struct nf_plan *plan)
 {

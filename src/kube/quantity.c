@@ -13,6 +13,9 @@ static int bad(const char **why, const char *what)
     return NF_E_INPUT;
 }
 
+/* Kubernetes' quantity grammar (sign, digits, fraction, decimal or binary suffix, exponent) in
+ * one pass, as the API reference states it; long because the grammar is, and each part is a
+ * commented block with its own bound. */
 int nf_quantity_parse(const char *s, size_t n, int scale10, int64_t *out, const char **why)
 {
     size_t i = 0;
