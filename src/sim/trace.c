@@ -181,13 +181,14 @@ int nf_trace_load(const char *path, struct nf_trace *out, struct nf_err *err)
     char shown[NF_PATH_SHOWN_MAX + 1];
     struct reader R = {.file = nf_path_shown(path, shown), .err = err};
     /* read in chunks, keeping only the rows: the memory is the rows', not the file's */
-    static char chunk[65536];
+    enum { CHUNK = 65536 };
+    char *chunk = malloc(CHUNK); /* not static: two threads may load traces at once */
     char *carry = malloc(NF_TRACE_LINE_MAX + 1);
     size_t ncarry = 0, total = 0;
-    if (carry == NULL)
+    if (carry == NULL || chunk == NULL)
         rc = nf_err_set(err, NF_E_NOMEM, "%s: out of memory", R.file);
     while (rc == NF_OK) {
-        ssize_t got = read(fd, chunk, sizeof chunk);
+        ssize_t got = read(fd, chunk, CHUNK);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -224,6 +225,7 @@ int nf_trace_load(const char *path, struct nf_trace *out, struct nf_err *err)
         }
     }
     free(carry);
+    free(chunk);
     if (fd != STDIN_FILENO)
         close(fd);
     return finish(&R, out, rc);
