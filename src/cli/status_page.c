@@ -143,12 +143,10 @@ static const char style[] =
     ".axis{stroke:#c6ccd4}.line{fill:none;stroke:#2e64c6;stroke-width:1.6}"
     ".summary span{display:inline-block;margin-right:1.4em}</style>";
 
-static void nf_status_page_build(const struct nf_controller *c, int rc, const double *t,
-                                 const float *nodes, const float *cpu, const float *pending,
-                                 size_t n, struct nf_buf *b)
+/* the page head: pool, last cycle, warnings, summary counts and the last decision */
+static void page_head(const struct nf_controller *c, int rc, struct nf_buf *b)
 {
     const struct nf_cycle_report *cy = nf_cycle_last(c->cycle);
-    const struct nf_state *st = cy->state;
     double now = cy->t;
     nf_buf_puts(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                    "<meta http-equiv=\"refresh\" content=\"30\"><title>nodefleet: ");
@@ -196,7 +194,13 @@ static void nf_status_page_build(const struct nf_controller *c, int rc, const do
     nf_buf_puts(b, "</b> ");
     esc(b, cy->plan.reason);
     nf_buf_puts(b, "</p>");
+}
 
+/* every node the cluster showed, with whether it may go and why not */
+static void page_workers(const struct nf_cycle_report *cy, struct nf_buf *b)
+{
+    const struct nf_state *st = cy->state;
+    double now = cy->t;
     nf_buf_puts(b, "<h2>Workers</h2><table id=\"nodes\"><tr><th>node</th><th>state</th><th>zone"
                    "</th><th>market</th><th>instance</th><th>age</th><th>may it go?</th></tr>");
     for (size_t i = 0; i < cy->view.nnodes; i++) {
@@ -227,7 +231,13 @@ static void nf_status_page_build(const struct nf_controller *c, int rc, const do
         nf_buf_puts(b, "</td></tr>");
     }
     nf_buf_puts(b, "</table>");
+}
 
+/* launches and drains the state has on record */
+static void page_inflight(const struct nf_cycle_report *cy, struct nf_buf *b)
+{
+    const struct nf_state *st = cy->state;
+    double now = cy->t;
     nf_buf_puts(b, "<h2>In flight</h2><table id=\"inflight\"><tr><th>what</th><th>since</th>"
                    "<th>detail</th></tr>");
     for (int i = 0; i < st->nlaunches; i++) {
@@ -255,14 +265,12 @@ static void nf_status_page_build(const struct nf_controller *c, int rc, const do
     if (st->nlaunches + st->ndrains == 0)
         nf_buf_puts(b, "<tr><td colspan=\"3\" class=\"muted\">nothing</td></tr>");
     nf_buf_puts(b, "</table>");
+}
 
-    nf_buf_puts(b, "<h2>Last 24 hours</h2><div id=\"charts\">");
-    chart(b, "chart-workers", "Workers", now, t, nodes, n, true);
-    chart(b, "chart-cpu", "CPU %", now, t, cpu, n, false);
-    chart(b, "chart-pending", "Pending pods", now, t, pending, n, true);
-    nf_buf_puts(b, "</div>");
-
-    nf_buf_printf(b, "<h2>Decisions</h2><table id=\"decisions\"><tr><th>when</th><th>action</th>"
+/* the recorded decisions, newest first, and the lifetime counters */
+static void page_decisions(const struct nf_state *st, struct nf_buf *b)
+{
+    nf_buf_puts(b, "<h2>Decisions</h2><table id=\"decisions\"><tr><th>when</th><th>action</th>"
                      "<th>nodes</th><th>workers before</th><th>rule</th><th>reason</th></tr>");
     for (int i = st->ndecisions - 1; i >= 0; i--) {
         const struct nf_decision_rec *d = &st->decisions[i];
@@ -280,6 +288,23 @@ static void nf_status_page_build(const struct nf_controller *c, int rc, const do
                   "</table><p class=\"muted\">since the state began: %lld drain(s) done, %lld "
                   "aborted, %lld launch failure(s)</p></body></html>\n",
                   st->drains_done, st->drains_aborted, st->launch_failures);
+}
+
+static void nf_status_page_build(const struct nf_controller *c, int rc, const double *t,
+                                 const float *nodes, const float *cpu, const float *pending,
+                                 size_t n, struct nf_buf *b)
+{
+    const struct nf_cycle_report *cy = nf_cycle_last(c->cycle);
+    double now = cy->t;
+    page_head(c, rc, b);
+    page_workers(cy, b);
+    page_inflight(cy, b);
+    nf_buf_puts(b, "<h2>Last 24 hours</h2><div id=\"charts\">");
+    chart(b, "chart-workers", "Workers", now, t, nodes, n, true);
+    chart(b, "chart-cpu", "CPU %", now, t, cpu, n, false);
+    chart(b, "chart-pending", "Pending pods", now, t, pending, n, true);
+    nf_buf_puts(b, "</div>");
+    page_decisions(cy->state, b);
 }
 
 void nf_status_page_update(struct nf_status_page *p, const struct nf_controller *c, int rc)

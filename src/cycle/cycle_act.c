@@ -13,6 +13,85 @@
 
 /* ---- act ---------------------------------------------------------------------------------- */
 
+/* what one act did, for the notification: who went or came, and the hourly cost it moved */
+struct tally {
+    int count;
+    char ids[512];
+    double cost;
+};
+
+static void tally_add(struct tally *t, const char *id, double cost)
+{
+    size_t len = strlen(t->ids);
+    snprintf(t->ids + len, sizeof t->ids - len, "%s%s", len ? ", " : "", id);
+    t->cost += cost;
+    t->count++;
+}
+
+/* One launch intent of cnt workers (markets m): on record before the cloud hears of it, the
+ * outcome recorded after. NF_E_CONFLICT when the lease is lost; NF_E_UNAVAILABLE (err set,
+ * already reported) when the cloud refused or failed, which ends this cycle's launches. */
+static int launch_batch(struct run *r, struct nf_plan *plan, const enum nf_market *markets,
+                        int cnt, int total, struct tally *t)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    if (c->state.nlaunches == NF_STATE_LAUNCHES_MAX) {
+        nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "too many launches in flight");
+        return NF_E_UNAVAILABLE;
+    }
+    struct nf_launch_rec *l = &c->state.launches[c->state.nlaunches++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->intent, sizeof l->intent, "up-%.0f-%lld", floor(r->now), ++c->seq);
+    l->launched_at = r->now;
+    l->count = cnt;
+    for (int i = 0; i < cnt; i++)
+        l->spot += markets[i] == NF_MARKET_SPOT;
+    snprintf(l->market, sizeof l->market, "%s",
+             l->spot == cnt ? "spot"
+             : l->spot == 0 ? "on-demand"
+                            : "mixed");
+    /* the intent is on record before the cloud hears of it */
+    if (nf__cyc_save(r) != NF_OK)
+        return NF_E_CONFLICT;
+    nf__cyc_crash_point(c, "launch-intent-saved");
+    enum nf_market m[NF_LAUNCH_INSTANCES_MAX];
+    nf__cyc_markets_of(l, m);
+    struct nf_launch_outcome out;
+    memset(&out, 0, sizeof out);
+    char intent[64];
+    snprintf(intent, sizeof intent, "%s", l->intent);
+    int rc = p->cloud->launch(p->cloud_ctx, intent, cnt, m, r->now, &out, r->err);
+    nf__cyc_crash_point(c, "launch-called");
+    /* the record may have moved if save reordered nothing; find it again by intent */
+    for (int i = 0; i < c->state.nlaunches; i++)
+        if (strcmp(c->state.launches[i].intent, intent) == 0)
+            l = &c->state.launches[i];
+    nf__cyc_record_outcome(l, &out);
+    for (int k = 0; k < out.ninstances; k++) {
+        tally_add(t, out.instances[k].id, 0);
+        if (c->ninst < NF_CYCLE_INSTANCES_MAX)
+            c->inst[c->ninst++] = out.instances[k];
+    }
+    if (rc == NF_OK)
+        return nf__cyc_save(r) != NF_OK ? NF_E_CONFLICT : NF_OK;
+    nf_log(NF_LOG_ERROR, "launch failed", NF_LF_STR("intent", intent),
+           NF_LF_INT("made", out.ninstances), NF_LF_STR("error", r->err->msg), NF_LF_END);
+    nf__cyc_notify(r, NF_EV_LAUNCH_FAILED, NULL, t->ids, total, total + t->count, 0,
+                   "launching %d worker(s) failed: %s", cnt, r->err->msg);
+    c->state.launch_failures++;
+    /* a refusal (quota, no capacity anywhere) is final for this intent; a transport failure is
+     * retried by the next reconcile under the same intent */
+    if (rc != NF_E_UNAVAILABLE && l->ninstances == 0) {
+        for (int i = 0; i < c->state.nlaunches; i++)
+            if (strcmp(c->state.launches[i].intent, intent) == 0)
+                nf__cyc_remove_launch(&c->state, i);
+    }
+    nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "launch failed: %s", r->err->msg);
+    nf__cyc_save(r);
+    return NF_E_UNAVAILABLE;
+}
+
 int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int total)
 {
     struct nf_cycle *c = r->c;
@@ -38,98 +117,34 @@ int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int t
         nf__cyc_notify(r, NF_EV_SCALE_UP, NULL, NULL, total, total + n, cost, "%s", plan->reason);
         return NF_OK;
     }
-    char ids[512] = "";
-    int done = 0;
+    struct tally t = {0};
     /* one intent per NF_LAUNCH_INSTANCES_MAX workers, spot first (markets[] is spot first) */
     for (int first = 0; first < n && !r->lost; first += NF_LAUNCH_INSTANCES_MAX) {
         int cnt = n - first < NF_LAUNCH_INSTANCES_MAX ? n - first : NF_LAUNCH_INSTANCES_MAX;
-        if (c->state.nlaunches == NF_STATE_LAUNCHES_MAX) {
-            nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "too many launches in flight");
+        int rc = launch_batch(r, plan, markets + first, cnt, total, &t);
+        if (rc == NF_E_CONFLICT)
+            return rc;
+        if (rc != NF_OK)
             break;
-        }
-        struct nf_launch_rec *l = &c->state.launches[c->state.nlaunches++];
-        memset(l, 0, sizeof *l);
-        snprintf(l->intent, sizeof l->intent, "up-%.0f-%lld", floor(r->now), ++c->seq);
-        l->launched_at = r->now;
-        l->count = cnt;
-        for (int i = 0; i < cnt; i++)
-            l->spot += markets[first + i] == NF_MARKET_SPOT;
-        snprintf(l->market, sizeof l->market, "%s",
-                 l->spot == cnt ? "spot"
-                 : l->spot == 0 ? "on-demand"
-                                : "mixed");
-        /* the intent is on record before the cloud hears of it */
-        if (nf__cyc_save(r) != NF_OK)
-            return NF_E_CONFLICT;
-        nf__cyc_crash_point(c, "launch-intent-saved");
-        enum nf_market m[NF_LAUNCH_INSTANCES_MAX];
-        nf__cyc_markets_of(l, m);
-        struct nf_launch_outcome out;
-        memset(&out, 0, sizeof out);
-        char intent[64];
-        snprintf(intent, sizeof intent, "%s", l->intent);
-        int rc = p->cloud->launch(p->cloud_ctx, intent, cnt, m, r->now, &out, r->err);
-        nf__cyc_crash_point(c, "launch-called");
-        /* the record may have moved if save reordered nothing; find it again by intent */
-        for (int i = 0; i < c->state.nlaunches; i++)
-            if (strcmp(c->state.launches[i].intent, intent) == 0)
-                l = &c->state.launches[i];
-        nf__cyc_record_outcome(l, &out);
-        for (int k = 0; k < out.ninstances; k++) {
-            size_t len = strlen(ids);
-            snprintf(ids + len, sizeof ids - len, "%s%s", len ? ", " : "", out.instances[k].id);
-            if (c->ninst < NF_CYCLE_INSTANCES_MAX)
-                c->inst[c->ninst++] = out.instances[k];
-        }
-        done += out.ninstances;
-        if (rc != NF_OK) {
-            nf_log(NF_LOG_ERROR, "launch failed", NF_LF_STR("intent", intent),
-                   NF_LF_INT("made", out.ninstances), NF_LF_STR("error", r->err->msg), NF_LF_END);
-            nf__cyc_notify(r, NF_EV_LAUNCH_FAILED, NULL, ids, total, total + done, 0,
-                           "launching %d worker(s) failed: %s", cnt, r->err->msg);
-            c->state.launch_failures++;
-            /* a refusal (quota, no capacity anywhere) is final for this intent; a transport
-             * failure is retried by the next reconcile under the same intent */
-            if (rc != NF_E_UNAVAILABLE && l->ninstances == 0) {
-                for (int i = 0; i < c->state.nlaunches; i++)
-                    if (strcmp(c->state.launches[i].intent, intent) == 0)
-                        nf__cyc_remove_launch(&c->state, i);
-            }
-            nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "launch failed: %s", r->err->msg);
-            nf__cyc_save(r);
-            break;
-        }
-        if (nf__cyc_save(r) != NF_OK)
-            return NF_E_CONFLICT;
     }
-    c->last.launched += done;
-    if (done > 0) {
+    c->last.launched += t.count;
+    if (t.count > 0) {
         c->state.last_scale_up = r->now;
         if (c->log_steps)
-            nf_log(NF_LOG_INFO, "Step 5: Launching EC2 instances", NF_LF_INT("count", done),
-                   NF_LF_STR("instances", ids), NF_LF_END);
-        nf__cyc_notify(r, NF_EV_SCALE_UP, NULL, ids, total, total + done, cost * done / n, "%s",
-                       plan->reason);
+            nf_log(NF_LOG_INFO, "Step 5: Launching EC2 instances", NF_LF_INT("count", t.count),
+                   NF_LF_STR("instances", t.ids), NF_LF_END);
+        nf__cyc_notify(r, NF_EV_SCALE_UP, NULL, t.ids, total, total + t.count,
+                       cost * t.count / n, "%s", plan->reason);
     }
     return NF_OK;
 }
 
-int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int total)
+/* Scale-down, part 1: workers still joining go first (they serve nobody yet), newest first.
+ * Returns NF_E_CONFLICT when the lease is lost. */
+static int cancel_joining(struct run *r, int n, struct tally *t)
 {
     struct nf_cycle *c = r->c;
-    const struct nf_ports *p = &c->ports;
-    /* the cloud, the cluster or the metrics unseen: when unsure whether a node may go, it
-     * stays (a policy that ignores metrics included) */
-    if (c->last.incomplete_why[0]) {
-        nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED,
-                      "no scale-down on an incomplete observation (%s)", c->last.incomplete_why);
-        return NF_OK;
-    }
-    int removed = 0;
-    char ids[512] = "";
-    double cost = 0;
-    /* 1. workers still joining go first: they serve nobody yet */
-    while (removed < n && p->cloud != NULL) {
+    while (t->count < n && c->ports.cloud != NULL) {
         struct nf_launch_rec *best = NULL;
         int bk = -1;
         for (int i = 0; i < c->state.nlaunches; i++) {
@@ -162,109 +177,144 @@ int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int
         nf__cyc_remove_launch_instance(best, bk);
         if (best->ninstances == 0)
             nf__cyc_remove_launch(&c->state, (int)(best - c->state.launches));
-        size_t len = strlen(ids);
-        snprintf(ids + len, sizeof ids - len, "%s%s", len ? ", " : "", id);
-        cost -= nf__cyc_hourly(c, mk);
-        removed++;
+        tally_add(t, id, -nf__cyc_hourly(c, mk));
         c->last.terminated++;
         if (nf__cyc_save(r) != NF_OK)
             return NF_E_CONFLICT;
     }
-    /* 2. drains: the cluster picks nodes whose pods may all go, preferring the market
-     * placement says to shrink */
-    if (removed < n && total > 0) {
-        const char *names[NF_CYCLE_INSTANCES_MAX];
-        const char *inst_of[NF_CYCLE_INSTANCES_MAX];
-        enum nf_market mk_of[NF_CYCLE_INSTANCES_MAX];
-        size_t nn = 0;
-        if (p->cloud != NULL) {
-            for (size_t i = 0; i < c->ninst && nn < NF_CYCLE_INSTANCES_MAX; i++) {
-                const struct nf_node_info *nd = nf__cyc_node_of(c, &c->inst[i]);
-                if (nd && nd->ready && !nd->cordoned && !nd->control_plane &&
-                    !nf__cyc_draining(&c->state, nd->name)) {
-                    inst_of[nn] = c->inst[i].id;
-                    mk_of[nn] = c->inst[i].market;
-                    names[nn++] = nd->name;
-                }
-            }
-        } else {
-            for (size_t i = 0; i < c->last.view.nnodes && nn < NF_CYCLE_INSTANCES_MAX; i++) {
-                const struct nf_node_info *nd = &c->last.view.nodes[i];
-                if (nd->ready && !nd->cordoned && !nd->control_plane &&
-                    !nf__cyc_draining(&c->state, nd->name)) {
-                    inst_of[nn] = nd->instance;
-                    mk_of[nn] = nd->market;
-                    names[nn++] = nd->name;
-                }
-            }
+    return NF_OK;
+}
+
+/* the nodes a drain may start on: ready, schedulable workers not already draining; with a
+ * cloud, only those backed by a pool instance */
+struct candidates {
+    const char *names[NF_CYCLE_INSTANCES_MAX];
+    const char *instance[NF_CYCLE_INSTANCES_MAX];
+    enum nf_market market[NF_CYCLE_INSTANCES_MAX];
+    size_t n;
+};
+
+static void add_candidate(struct candidates *cd, const struct nf_state *st,
+                          const struct nf_node_info *nd, const char *instance, enum nf_market mk)
+{
+    if (cd->n == NF_CYCLE_INSTANCES_MAX || nd == NULL || !nd->ready || nd->cordoned ||
+        nd->control_plane || nf__cyc_draining(st, nd->name))
+        return;
+    cd->instance[cd->n] = instance;
+    cd->market[cd->n] = mk;
+    cd->names[cd->n++] = nd->name;
+}
+
+static void drain_candidates(const struct nf_cycle *c, struct candidates *cd)
+{
+    cd->n = 0;
+    if (c->ports.cloud != NULL) {
+        for (size_t i = 0; i < c->ninst; i++)
+            add_candidate(cd, &c->state, nf__cyc_node_of(c, &c->inst[i]), c->inst[i].id,
+                          c->inst[i].market);
+    } else {
+        for (size_t i = 0; i < c->last.view.nnodes; i++) {
+            const struct nf_node_info *nd = &c->last.view.nodes[i];
+            add_candidate(cd, &c->state, nd, nd->instance, nd->market);
         }
+    }
+}
+
+/* Scale-down, part 2: start the drain of one chosen node, on record before it is cordoned.
+ * Returns NF_E_CONFLICT when the lease is lost, NF_E_INPUT when the cluster refused it (the
+ * record is dropped and the refusal counted), NF_E_TOO_BIG when no record slot is left. */
+static int start_drain(struct run *r, struct nf_plan *plan, const char *node,
+                       const char *instance)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    if (c->state.ndrains == NF_STATE_DRAINS_MAX)
+        return NF_E_TOO_BIG;
+    struct nf_drain_rec *d = &c->state.drains[c->state.ndrains++];
+    memset(d, 0, sizeof *d);
+    snprintf(d->node, sizeof d->node, "%s", node);
+    snprintf(d->instance, sizeof d->instance, "%s", instance);
+    d->started_at = r->now;
+    /* the drain is on record before the node is cordoned */
+    if (nf__cyc_save(r) != NF_OK)
+        return NF_E_CONFLICT;
+    nf__cyc_crash_point(c, "drain-record-saved");
+    struct nf_drain_report rep;
+    struct nf_err e = {0};
+    int src = p->cluster->drain_step(p->cluster_ctx, node, r->now, r->now, &rep, &e);
+    nf__cyc_crash_point(c, "drain-step-done");
+    if (src == NF_OK && rep.state == NF_DRAIN_ABORTED) {
+        for (int i = 0; i < c->state.ndrains; i++)
+            if (strcmp(c->state.drains[i].node, node) == 0)
+                nf__cyc_remove_drain(&c->state, i);
+        c->state.drains_aborted++;
+        nf_plan_trail(plan, "drain", NF_TRAIL_BLOCKED, "drain of %s refused: %s", node, rep.why);
+        return nf__cyc_save(r) != NF_OK ? NF_E_CONFLICT : NF_E_INPUT;
+    }
+    if (c->log_steps)
+        nf_log(NF_LOG_INFO, "Step 5: Draining node", NF_LF_STR("node", node),
+               NF_LF_STR("instance", instance),
+               NF_LF_STR("status", src == NF_OK ? rep.why : e.msg), NF_LF_END);
+    nf__cyc_notify(r, NF_EV_DRAIN_STARTED, node, instance, 0, 0, 0, "draining node %s", node);
+    return NF_OK;
+}
+
+int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int total)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    /* the cloud, the cluster or the metrics unseen: when unsure whether a node may go, it
+     * stays (a policy that ignores metrics included) */
+    if (c->last.incomplete_why[0]) {
+        nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED,
+                      "no scale-down on an incomplete observation (%s)", c->last.incomplete_why);
+        return NF_OK;
+    }
+    struct tally t = {0};
+    if (cancel_joining(r, n, &t) != NF_OK)
+        return NF_E_CONFLICT;
+    /* drains: the cluster picks nodes whose pods may all go, preferring the market placement
+     * says to shrink */
+    if (t.count < n && total > 0) {
+        struct candidates cd;
+        drain_candidates(c, &cd);
         int prefer = (int)nf_place_remove_market(spot, total, c->o.spot_pct);
         size_t chosen[NF_CYCLE_INSTANCES_MAX], nch = 0;
         char why[512] = "";
-        int rc = p->cluster->choose(p->cluster_ctx, names, nn, n - removed, prefer, chosen, &nch,
+        int want = n - t.count;
+        int rc = p->cluster->choose(p->cluster_ctx, cd.names, cd.n, want, prefer, chosen, &nch,
                                     why, sizeof why, r->err);
         if (rc != NF_OK) {
             nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "could not choose nodes: %s", r->err->msg);
             nch = 0;
-        } else if ((int)nch < n - removed) {
+        } else if ((int)nch < want) {
             nf_plan_trail(plan, "drain", NF_TRAIL_BLOCKED,
-                          "%d more node(s) wanted, none may go: %s", n - removed - (int)nch,
+                          "%d more node(s) wanted, none may go: %s", want - (int)nch,
                           why[0] ? why : "no worker to drain");
         }
         for (size_t k = 0; k < nch && !r->lost; k++) {
-            const char *node = names[chosen[k]];
+            size_t i = chosen[k];
             if (c->o.dry_run) {
-                nf_log(NF_LOG_INFO, "dry run: would drain node", NF_LF_STR("node", node),
+                nf_log(NF_LOG_INFO, "dry run: would drain node", NF_LF_STR("node", cd.names[i]),
                        NF_LF_END);
-                removed++;
+                t.count++;
                 continue;
             }
-            if (c->state.ndrains == NF_STATE_DRAINS_MAX)
+            rc = start_drain(r, plan, cd.names[i], cd.instance[i]);
+            if (rc == NF_E_CONFLICT)
+                return rc;
+            if (rc == NF_E_TOO_BIG)
                 break;
-            struct nf_drain_rec *d = &c->state.drains[c->state.ndrains++];
-            memset(d, 0, sizeof *d);
-            snprintf(d->node, sizeof d->node, "%s", node);
-            snprintf(d->instance, sizeof d->instance, "%s", inst_of[chosen[k]]);
-            d->started_at = r->now;
-            /* the drain is on record before the node is cordoned */
-            if (nf__cyc_save(r) != NF_OK)
-                return NF_E_CONFLICT;
-            nf__cyc_crash_point(c, "drain-record-saved");
-            struct nf_drain_report rep;
-            struct nf_err e = {0};
-            int src = p->cluster->drain_step(p->cluster_ctx, node, r->now, r->now, &rep, &e);
-            nf__cyc_crash_point(c, "drain-step-done");
-            if (src == NF_OK && rep.state == NF_DRAIN_ABORTED) {
-                for (int i = 0; i < c->state.ndrains; i++)
-                    if (strcmp(c->state.drains[i].node, node) == 0)
-                        nf__cyc_remove_drain(&c->state, i);
-                c->state.drains_aborted++;
-                nf_plan_trail(plan, "drain", NF_TRAIL_BLOCKED, "drain of %s refused: %s", node,
-                              rep.why);
-                if (nf__cyc_save(r) != NF_OK)
-                    return NF_E_CONFLICT;
+            if (rc != NF_OK)
                 continue;
-            }
-            if (c->log_steps)
-                nf_log(NF_LOG_INFO, "Step 5: Draining node", NF_LF_STR("node", node),
-                       NF_LF_STR("instance", inst_of[chosen[k]]),
-                       NF_LF_STR("status", src == NF_OK ? rep.why : e.msg), NF_LF_END);
-            nf__cyc_notify(r, NF_EV_DRAIN_STARTED, node, inst_of[chosen[k]], 0, 0, 0,
-                           "draining node %s", node);
-            size_t len = strlen(ids);
-            snprintf(ids + len, sizeof ids - len, "%s%s", len ? ", " : "", node);
-            cost -= nf__cyc_hourly(c, mk_of[chosen[k]]);
-            removed++;
+            tally_add(&t, cd.names[i], -nf__cyc_hourly(c, cd.market[i]));
             c->last.drained++;
         }
     }
-    if (removed > 0 && !c->o.dry_run) {
+    if (t.count > 0 && !c->o.dry_run)
         c->state.last_scale_down = r->now;
-        nf__cyc_notify(r, NF_EV_SCALE_DOWN, NULL, ids, total, total - removed, cost, "%s",
-                       plan->reason);
-    } else if (removed > 0) {
-        nf__cyc_notify(r, NF_EV_SCALE_DOWN, NULL, NULL, total, total - removed, cost, "%s",
-                       plan->reason);
-    }
+    if (t.count > 0)
+        nf__cyc_notify(r, NF_EV_SCALE_DOWN, NULL, c->o.dry_run ? NULL : t.ids, total,
+                       total - t.count, t.cost, "%s", plan->reason);
     return NF_OK;
 }

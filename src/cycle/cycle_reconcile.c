@@ -15,84 +15,88 @@
 
 /* Record what a launch made into its record (the instances not there yet). */
 
-int nf__cyc_reconcile_launches(struct run *r)
+/* an intent whose launch never returned: launch it again under the same intent (instances it
+ * did make are found by their tag, not made twice). NF_E_CONFLICT when the lease is lost. */
+static int resume_intent(struct run *r, struct nf_launch_rec *l)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    enum nf_market m[NF_LAUNCH_INSTANCES_MAX];
+    nf__cyc_markets_of(l, m);
+    struct nf_launch_outcome out;
+    memset(&out, 0, sizeof out);
+    int rc = p->cloud->launch(p->cloud_ctx, l->intent, l->count, m, r->now, &out, r->err);
+    nf__cyc_record_outcome(l, &out);
+    nf_log(rc == NF_OK ? NF_LOG_INFO : NF_LOG_WARN, "launch intent resumed",
+           NF_LF_STR("intent", l->intent), NF_LF_INT("found", out.already),
+           NF_LF_INT("launched", out.launched), NF_LF_STR("error", rc == NF_OK ? "" : r->err->msg),
+           NF_LF_END);
+    for (int k = 0; k < out.ninstances; k++)
+        if (nf__cyc_find_instance(c, out.instances[k].id) == NULL &&
+            c->ninst < NF_CYCLE_INSTANCES_MAX)
+            c->inst[c->ninst++] = out.instances[k];
+    return nf__cyc_save(r) != NF_OK ? NF_E_CONFLICT : NF_OK;
+}
+
+/* a worker that did not become Ready within provision_timeout: terminate it, count it, and
+ * back its zone and market off for a while. True when it was terminated. */
+static bool give_up_on(struct run *r, const struct nf_launch_rec *l,
+                       const struct nf_instance *in, const struct nf_node_info *n)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    char ids[32], az[32];
+    snprintf(ids, sizeof ids, "%s", in->id);
+    snprintf(az, sizeof az, "%s", in->az);
+    enum nf_market mk = in->market;
+    if (nf__cyc_terminate(r, ids) != NF_OK) {
+        nf_log(NF_LOG_WARN, "could not terminate a worker that never joined",
+               NF_LF_STR("instance", ids), NF_LF_STR("error", r->err->msg), NF_LF_END);
+        return false;
+    }
+    c->state.launch_failures++;
+    if (p->cloud->backoff != NULL && az[0]) /* not again there, for a while */
+        p->cloud->backoff(p->cloud_ctx, az, mk, r->now, 0);
+    nf_log(NF_LOG_WARN, "worker never joined: terminated", NF_LF_STR("instance", ids),
+           NF_LF_NUM("waited_s", r->now - l->launched_at), NF_LF_END);
+    nf__cyc_notify(r, NF_EV_LAUNCH_FAILED, n ? n->name : NULL, ids, 0, 0, -nf__cyc_hourly(c, mk),
+                   "worker %s did not become Ready within %.0f s and was terminated", ids,
+                   c->o.provision_timeout_s);
+    return true;
+}
+
+/* each instance of a launch: gone (counted as a failure), joined (done), or late (given up) */
+static void check_instances(struct run *r, struct nf_launch_rec *l)
+{
+    struct nf_cycle *c = r->c;
+    for (int k = l->ninstances - 1; k >= 0; k--) {
+        const struct nf_instance *in = nf__cyc_find_instance(c, l->instances[k]);
+        if (in == NULL) { /* gone before it joined: terminated elsewhere, or reclaimed */
+            nf_log(NF_LOG_WARN, "launched instance gone before joining",
+                   NF_LF_STR("instance", l->instances[k]), NF_LF_END);
+            c->state.launch_failures++;
+            nf__cyc_remove_launch_instance(l, k);
+            continue;
+        }
+        const struct nf_node_info *n = nf__cyc_node_of(c, in);
+        if (n && n->ready) {
+            if (c->log_steps)
+                nf_log(NF_LOG_INFO, "Step 5: Nodes Ready", NF_LF_STR("instance", in->id),
+                       NF_LF_STR("node", n->name), NF_LF_NUM("elapsed_s", r->now - l->launched_at),
+                       NF_LF_END);
+            nf__cyc_remove_launch_instance(l, k);
+            continue;
+        }
+        if (r->now - l->launched_at > c->o.provision_timeout_s && give_up_on(r, l, in, n))
+            nf__cyc_remove_launch_instance(l, k);
+    }
+}
+
+/* adopt pool instances the state does not know and that never registered a Node */
+static void adopt_strays(struct run *r)
 {
     struct nf_cycle *c = r->c;
     struct nf_state *st = &c->state;
-    const struct nf_ports *p = &c->ports;
-    for (int i = st->nlaunches - 1; i >= 0 && !r->lost; i--) {
-        struct nf_launch_rec *l = &st->launches[i];
-        if (l->ninstances == 0) {
-            /* an intent whose launch never returned: launch it again under the same intent
-             * (instances it did make are found by their tag, not made twice), while fresh */
-            if (r->now - l->launched_at > c->o.provision_timeout_s || l->count <= 0) {
-                nf_log(NF_LOG_WARN, "launch intent expired without instances",
-                       NF_LF_STR("intent", l->intent), NF_LF_END);
-                nf__cyc_remove_launch(st, i);
-                continue;
-            }
-            enum nf_market m[NF_LAUNCH_INSTANCES_MAX];
-            nf__cyc_markets_of(l, m);
-            struct nf_launch_outcome out;
-            memset(&out, 0, sizeof out);
-            int rc = p->cloud->launch(p->cloud_ctx, l->intent, l->count, m, r->now, &out, r->err);
-            nf__cyc_record_outcome(l, &out);
-            nf_log(rc == NF_OK ? NF_LOG_INFO : NF_LOG_WARN, "launch intent resumed",
-                   NF_LF_STR("intent", l->intent), NF_LF_INT("found", out.already),
-                   NF_LF_INT("launched", out.launched),
-                   NF_LF_STR("error", rc == NF_OK ? "" : r->err->msg), NF_LF_END);
-            for (int k = 0; k < out.ninstances; k++)
-                if (nf__cyc_find_instance(c, out.instances[k].id) == NULL &&
-                    c->ninst < NF_CYCLE_INSTANCES_MAX)
-                    c->inst[c->ninst++] = out.instances[k];
-            if (nf__cyc_save(r) != NF_OK)
-                return NF_E_CONFLICT;
-            continue;
-        }
-        for (int k = l->ninstances - 1; k >= 0; k--) {
-            const struct nf_instance *in = nf__cyc_find_instance(c, l->instances[k]);
-            if (in == NULL) { /* gone before it joined: terminated elsewhere, or reclaimed */
-                nf_log(NF_LOG_WARN, "launched instance gone before joining",
-                       NF_LF_STR("instance", l->instances[k]), NF_LF_END);
-                st->launch_failures++;
-                nf__cyc_remove_launch_instance(l, k);
-                continue;
-            }
-            const struct nf_node_info *n = nf__cyc_node_of(c, in);
-            if (n && n->ready) {
-                double took = r->now - l->launched_at;
-                if (c->log_steps)
-                    nf_log(NF_LOG_INFO, "Step 5: Nodes Ready", NF_LF_STR("instance", in->id),
-                           NF_LF_STR("node", n->name), NF_LF_NUM("elapsed_s", took), NF_LF_END);
-                nf__cyc_remove_launch_instance(l, k);
-                continue;
-            }
-            if (r->now - l->launched_at > c->o.provision_timeout_s) {
-                char ids[32], az[32];
-                snprintf(ids, sizeof ids, "%s", in->id);
-                snprintf(az, sizeof az, "%s", in->az);
-                enum nf_market mk = in->market;
-                if (nf__cyc_terminate(r, ids) != NF_OK) {
-                    nf_log(NF_LOG_WARN, "could not terminate a worker that never joined",
-                           NF_LF_STR("instance", ids), NF_LF_STR("error", r->err->msg), NF_LF_END);
-                    continue;
-                }
-                st->launch_failures++;
-                if (p->cloud->backoff != NULL && az[0]) /* not again there, for a while */
-                    p->cloud->backoff(p->cloud_ctx, az, mk, r->now, 0);
-                nf_log(NF_LOG_WARN, "worker never joined: terminated", NF_LF_STR("instance", ids),
-                       NF_LF_NUM("waited_s", r->now - l->launched_at), NF_LF_END);
-                nf__cyc_notify(r, NF_EV_LAUNCH_FAILED, n ? n->name : NULL, ids, 0, 0,
-                               -nf__cyc_hourly(c, mk),
-                               "worker %s did not become Ready within %.0f s and was terminated",
-                               ids, c->o.provision_timeout_s);
-                nf__cyc_remove_launch_instance(l, k);
-            }
-        }
-        if (l->ninstances == 0)
-            nf__cyc_remove_launch(st, i);
-    }
-    /* adopt pool instances the state does not know and that never registered a Node */
     for (size_t i = 0; i < c->ninst && st->nlaunches < NF_STATE_LAUNCHES_MAX; i++) {
         const struct nf_instance *in = &c->inst[i];
         if (nf__cyc_in_records(st, in->id) || nf__cyc_node_of(c, in) != NULL)
@@ -110,6 +114,30 @@ int nf__cyc_reconcile_launches(struct run *r)
         nf_log(NF_LOG_WARN, "adopted a pool instance the state did not know",
                NF_LF_STR("instance", in->id), NF_LF_STR("intent", in->intent), NF_LF_END);
     }
+}
+
+int nf__cyc_reconcile_launches(struct run *r)
+{
+    struct nf_cycle *c = r->c;
+    struct nf_state *st = &c->state;
+    for (int i = st->nlaunches - 1; i >= 0 && !r->lost; i--) {
+        struct nf_launch_rec *l = &st->launches[i];
+        if (l->ninstances == 0) {
+            /* resumed while fresh; an expired intent made nothing and is dropped */
+            if (r->now - l->launched_at > c->o.provision_timeout_s || l->count <= 0) {
+                nf_log(NF_LOG_WARN, "launch intent expired without instances",
+                       NF_LF_STR("intent", l->intent), NF_LF_END);
+                nf__cyc_remove_launch(st, i);
+            } else if (resume_intent(r, l) != NF_OK) {
+                return NF_E_CONFLICT;
+            }
+            continue;
+        }
+        check_instances(r, l);
+        if (l->ninstances == 0)
+            nf__cyc_remove_launch(st, i);
+    }
+    adopt_strays(r);
     return nf__cyc_save(r);
 }
 

@@ -191,6 +191,113 @@ static int pem(struct kc *k, const yaml_node_t *map, const char *data, const cha
 
 static const char *const unsupported[] = {"exec", "auth-provider", "username", "password", NULL};
 
+/* the cluster entry: its server URL, TLS checking, and certificate authority */
+static int read_cluster(struct kc *k, const yaml_node_t *root, const char *cname,
+                        struct nf_kube_auth *out)
+{
+    int rc = NF_OK;
+    const yaml_node_t *cl = named(k, root, "clusters", "cluster", cname, &rc);
+    if (rc != NF_OK)
+        return rc;
+    const yaml_node_t *sn = get(k, cl, "server");
+    const char *server = text(k, sn, "server", &rc);
+    if (rc != NF_OK)
+        return rc;
+    if (server == NULL ||
+        (strncmp(server, "https://", 8) != 0 && strncmp(server, "http://", 7) != 0))
+        return fail_at(k, sn ? sn : cl, "cluster \"%s\": server must be an http(s):// URL", cname);
+    if ((rc = copy(k, sn, out->server, sizeof out->server, "server")) != NF_OK)
+        return rc;
+    size_t sl = strlen(out->server);
+    while (sl > 0 && out->server[sl - 1] == '/')
+        out->server[--sl] = '\0';
+    static const char *const cl_unsupported[] = {"tls-server-name", "proxy-url", NULL};
+    for (const char *const *u = cl_unsupported; *u; u++)
+        if (get(k, cl, *u) != NULL)
+            return fail_at(k, get(k, cl, *u), "cluster \"%s\": %s is not supported", cname, *u);
+    const yaml_node_t *in = get(k, cl, "insecure-skip-tls-verify");
+    const char *ins = text(k, in, "insecure-skip-tls-verify", &rc);
+    if (rc != NF_OK)
+        return rc;
+    if (ins && strcmp(ins, "true") != 0 && strcmp(ins, "false") != 0)
+        return fail_at(k, in, "insecure-skip-tls-verify: expected true or false");
+    out->insecure = ins && strcmp(ins, "true") == 0;
+    return pem(k, cl, "certificate-authority-data", "certificate-authority",
+               "certificate authority", &out->ca_pem);
+}
+
+/* the user entry: a client certificate and key, a token, or a token file */
+static int read_user(struct kc *k, const yaml_node_t *root, const char *uname,
+                     struct nf_kube_auth *out)
+{
+    int rc = NF_OK;
+    const yaml_node_t *us = named(k, root, "users", "user", uname, &rc);
+    if (rc != NF_OK)
+        return rc;
+    for (const char *const *u = unsupported; *u; u++)
+        if (get(k, us, *u) != NULL)
+            return fail_at(k, get(k, us, *u),
+                           "user \"%s\": %s is not supported (use a token, a token file or a "
+                           "client certificate)",
+                           uname, *u);
+    if ((rc = pem(k, us, "client-certificate-data", "client-certificate", "client certificate",
+                  &out->cert_pem)) != NF_OK)
+        return rc;
+    if ((rc = pem(k, us, "client-key-data", "client-key", "client key", &out->key_pem)) != NF_OK)
+        return rc;
+    if ((out->cert_pem == NULL) != (out->key_pem == NULL))
+        return fail_at(k, us,
+                       "user \"%s\": a client certificate needs its key, and a key its "
+                       "certificate",
+                       uname);
+    const yaml_node_t *tok = get(k, us, "token"), *tf = get(k, us, "tokenFile");
+    const char *t = text(k, tok, "token", &rc);
+    const char *f = rc == NF_OK ? text(k, tf, "tokenFile", &rc) : NULL;
+    if (rc != NF_OK)
+        return rc;
+    if (t) {
+        out->token = strdup(t);
+        if (out->token == NULL)
+            return nf_err_set(k->err, NF_E_NOMEM, "out of memory");
+    } else if (f) {
+        return from_file(k, tf, f, "token file", true, &out->token);
+    }
+    return NF_OK;
+}
+
+/* the chosen context (kube.context, else current-context), then its cluster and user */
+static int read_context(struct kc *k, const yaml_node_t *root, const char *context,
+                        struct nf_kube_auth *out)
+{
+    int rc = NF_OK;
+    if (root == NULL || root->type != YAML_MAPPING_NODE)
+        return fail_at(k, root, "not a kubeconfig (expected a mapping with clusters, users, "
+                                "contexts)");
+    const char *ctx = context && context[0]
+                          ? context
+                          : text(k, get(k, root, "current-context"), "current-context", &rc);
+    if (rc != NF_OK)
+        return rc;
+    if (ctx == NULL)
+        return fail_at(k, NULL, "no current-context, and no context chosen (kube.context)");
+    snprintf(out->context, sizeof out->context, "%s", ctx);
+    const yaml_node_t *cx = named(k, root, "contexts", "context", ctx, &rc);
+    if (rc != NF_OK)
+        return rc;
+    const char *cname = text(k, get(k, cx, "cluster"), "cluster", &rc);
+    const char *uname = rc == NF_OK ? text(k, get(k, cx, "user"), "user", &rc) : NULL;
+    if (rc != NF_OK)
+        return rc;
+    if (cname == NULL)
+        return fail_at(k, cx, "context \"%s\" names no cluster", ctx);
+    if ((rc = read_cluster(k, root, cname, out)) != NF_OK)
+        return rc;
+    if (uname != NULL && (rc = read_user(k, root, uname, out)) != NF_OK)
+        return rc;
+    snprintf(out->source, sizeof out->source, "kubeconfig %.400s, context %.200s", k->file, ctx);
+    return NF_OK;
+}
+
 int nf_kubeconfig_parse(const char *data, size_t len, const char *file, const char *context,
                         struct nf_kube_auth *out, struct nf_err *err)
 {
@@ -224,116 +331,7 @@ int nf_kubeconfig_parse(const char *data, size_t len, const char *file, const ch
         return rc;
     }
     k.doc = &doc;
-    int rc = NF_OK;
-    const yaml_node_t *root = yaml_document_get_root_node(&doc);
-    const char *ctx = NULL, *cname = NULL, *uname = NULL;
-    const yaml_node_t *cx = NULL, *cl = NULL, *us = NULL;
-    if (root == NULL || root->type != YAML_MAPPING_NODE) {
-        rc = fail_at(&k, root,
-                     "not a kubeconfig (expected a mapping with clusters, users, "
-                     "contexts)");
-        goto done;
-    }
-    ctx = context && context[0]
-              ? context
-              : text(&k, get(&k, root, "current-context"), "current-context", &rc);
-    if (rc != NF_OK)
-        goto done;
-    if (ctx == NULL) {
-        rc = fail_at(&k, NULL, "no current-context, and no context chosen (kube.context)");
-        goto done;
-    }
-    snprintf(out->context, sizeof out->context, "%s", ctx);
-    cx = named(&k, root, "contexts", "context", ctx, &rc);
-    if (rc != NF_OK)
-        goto done;
-    cname = text(&k, get(&k, cx, "cluster"), "cluster", &rc);
-    if (rc == NF_OK)
-        uname = text(&k, get(&k, cx, "user"), "user", &rc);
-    if (rc != NF_OK)
-        goto done;
-    if (cname == NULL) {
-        rc = fail_at(&k, cx, "context \"%s\" names no cluster", ctx);
-        goto done;
-    }
-    cl = named(&k, root, "clusters", "cluster", cname, &rc);
-    if (rc != NF_OK)
-        goto done;
-    const yaml_node_t *sn = get(&k, cl, "server");
-    const char *server = text(&k, sn, "server", &rc);
-    if (rc != NF_OK)
-        goto done;
-    if (server == NULL ||
-        (strncmp(server, "https://", 8) != 0 && strncmp(server, "http://", 7) != 0)) {
-        rc = fail_at(&k, sn ? sn : cl, "cluster \"%s\": server must be an http(s):// URL", cname);
-        goto done;
-    }
-    if ((rc = copy(&k, sn, out->server, sizeof out->server, "server")) != NF_OK)
-        goto done;
-    size_t sl = strlen(out->server);
-    while (sl > 0 && out->server[sl - 1] == '/')
-        out->server[--sl] = '\0';
-    static const char *const cl_unsupported[] = {"tls-server-name", "proxy-url", NULL};
-    for (const char *const *u = cl_unsupported; *u; u++)
-        if (get(&k, cl, *u) != NULL) {
-            rc = fail_at(&k, get(&k, cl, *u), "cluster \"%s\": %s is not supported", cname, *u);
-            goto done;
-        }
-    const yaml_node_t *in = get(&k, cl, "insecure-skip-tls-verify");
-    const char *ins = text(&k, in, "insecure-skip-tls-verify", &rc);
-    if (rc != NF_OK)
-        goto done;
-    if (ins && strcmp(ins, "true") != 0 && strcmp(ins, "false") != 0) {
-        rc = fail_at(&k, in, "insecure-skip-tls-verify: expected true or false");
-        goto done;
-    }
-    out->insecure = ins && strcmp(ins, "true") == 0;
-    if ((rc = pem(&k, cl, "certificate-authority-data", "certificate-authority",
-                  "certificate authority", &out->ca_pem)) != NF_OK)
-        goto done;
-    if (uname != NULL) {
-        us = named(&k, root, "users", "user", uname, &rc);
-        if (rc != NF_OK)
-            goto done;
-        for (const char *const *u = unsupported; *u; u++)
-            if (get(&k, us, *u) != NULL) {
-                rc = fail_at(&k, get(&k, us, *u),
-                             "user \"%s\": %s is not supported (use a token, a token file or a "
-                             "client certificate)",
-                             uname, *u);
-                goto done;
-            }
-        if ((rc = pem(&k, us, "client-certificate-data", "client-certificate", "client certificate",
-                      &out->cert_pem)) != NF_OK)
-            goto done;
-        if ((rc = pem(&k, us, "client-key-data", "client-key", "client key", &out->key_pem)) !=
-            NF_OK)
-            goto done;
-        if ((out->cert_pem == NULL) != (out->key_pem == NULL)) {
-            rc = fail_at(&k, us,
-                         "user \"%s\": a client certificate needs its key, and a key its "
-                         "certificate",
-                         uname);
-            goto done;
-        }
-        const yaml_node_t *tok = get(&k, us, "token"), *tf = get(&k, us, "tokenFile");
-        const char *t = text(&k, tok, "token", &rc);
-        const char *f = rc == NF_OK ? text(&k, tf, "tokenFile", &rc) : NULL;
-        if (rc != NF_OK)
-            goto done;
-        if (t) {
-            out->token = strdup(t);
-            if (out->token == NULL) {
-                rc = nf_err_set(err, NF_E_NOMEM, "out of memory");
-                goto done;
-            }
-        } else if (f) {
-            if ((rc = from_file(&k, tf, f, "token file", true, &out->token)) != NF_OK)
-                goto done;
-        }
-    }
-    snprintf(out->source, sizeof out->source, "kubeconfig %.400s, context %.200s", file, ctx);
-done:
+    int rc = read_context(&k, yaml_document_get_root_node(&doc), context, out);
     /* wipe the document's copy of any secret before freeing it */
     for (yaml_node_t *n = doc.nodes.start; n < doc.nodes.top; n++)
         if (n->type == YAML_SCALAR_NODE)

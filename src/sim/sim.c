@@ -89,67 +89,39 @@ static bool in_zoom(const struct nf_sim_report *r, size_t step, size_t *zi)
     return true;
 }
 
-static int run_policy(struct nf_sim_report *r, const struct model *m, const struct grid *g,
-                      const struct nf_policy *pol, struct nf_sim_run *run, struct nf_err *err)
+/* what one policy's run holds while it steps through the trace */
+struct pass {
+    struct world *w;
+    struct nf_cycle *cyc;
+    struct nf_mem_store *mem;
+    struct nf_sample *hist;
+    struct scorer sc;
+    double *bucket_supply, *bucket_time;
+};
+
+/* what the metrics port will show at time t: CPU and memory of the ready nodes, pending pods */
+static void observe(struct world *w, const struct model *m, const struct service *sv, int ready,
+                    double t)
 {
     const struct nf_sim_params *p = m->p;
-    const struct nf_trace *tr = r->trace;
-    memset(&run->m, 0, sizeof run->m);
-    snprintf(run->name, sizeof run->name, "%s", pol->name);
-    double *bucket_supply = calloc(r->nbuckets, sizeof *bucket_supply);
-    double *bucket_time = calloc(r->nbuckets, sizeof *bucket_time);
-    run->supply_mean = calloc(r->nbuckets, sizeof *run->supply_mean);
-    run->zoom_supply = calloc(r->zoom_n ? r->zoom_n : 1, sizeof *run->zoom_supply);
-    struct world *w = calloc(1, sizeof *w);
-    size_t hist_cap = (size_t)((nf_policy_lookback(pol) + 300) / p->sample_s) + 8;
-    struct nf_sample *hist = calloc(hist_cap, sizeof *hist);
-    struct scorer sc = {0};
-    struct nf_cycle *cyc = NULL;
-    /* the state and the lease in memory, with the production stores' semantics: the cycle
-     * runs here exactly as it runs against SQLite or DynamoDB */
-    struct nf_mem_store *mem = malloc(sizeof *mem);
-    int rc = NF_OK;
-    if (!bucket_supply || !bucket_time || !run->supply_mean || !run->zoom_supply || !w || !hist) {
-        rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
-        goto out;
+    struct nf_sample s = {.t = t};
+    for (int k = 0; k < NF_SAMPLE_VALUES; k++)
+        s.v[k] = NAN;
+    if (ready > 0) {
+        s.v[NF_SIG_CPU] = 100.0 * sv->served / (ready * p->node_vcpu);
+        s.v[NF_SIG_MEMORY] = 100.0 * sv->running * p->pod_memory_mib / (ready * p->node_memory_mib);
     }
-    w->m = m;
-    w->p = p;
-    w->rng = p->seed;
-    w->met = &run->m;
-    w->ring_cap = hist_cap;
-    w->ring = calloc(w->ring_cap, sizeof *w->ring);
-    if (w->ring == NULL) {
-        rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
-        goto out;
-    }
-    int init = initial_size(m, tr, pol);
-    for (int i = 0; i < init; i++)
-        nf__sim_add_node(w, NF_MARKET_ON_DEMAND, 0, 0);
+    s.v[NF_SIG_PENDING_PODS] = sv->pending;
+    nf__sim_push_sample(w, &s);
+}
 
-    struct nf_ports ports = {.clock = &nf__sim_clock_port,
-                             .clock_ctx = w,
-                             .metrics = &nf__sim_metrics_port,
-                             .metrics_ctx = w,
-                             .cluster = &nf__sim_cluster_port,
-                             .cluster_ctx = w,
-                             .cloud = &nf__sim_cloud_port,
-                             .cloud_ctx = w,
-                             .store = &nf_mem_store_port,
-                             .store_ctx = mem};
-    struct nf_cycle_opts co = {.spot_pct = p->spot_pct,
-                               .provision_timeout_s = 1e9, /* simulated workers always join */
-                               .lease_ttl_s = 360,
-                               .price_on_demand = p->price_on_demand,
-                               .price_spot = p->price_spot};
-    cyc = malloc(sizeof *cyc);
-    if (cyc == NULL || mem == NULL) {
-        rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
-        goto out;
-    }
-    nf_mem_store_init(mem);
-    snprintf(co.owner, sizeof co.owner, "simulator");
-    nf_cycle_init(cyc, &ports, pol, &co, hist, hist_cap);
+/* the trace, step by step: the world moves, the cycle runs every interval, the scorer counts */
+static int step_through(struct nf_sim_report *r, const struct model *m, const struct grid *g,
+                        const struct nf_policy *pol, struct nf_sim_run *run, struct pass *ps,
+                        struct nf_err *err)
+{
+    const struct nf_sim_params *p = m->p;
+    struct world *w = ps->w;
     size_t every = (size_t)llround(p->interval_s / p->sample_s);
     if (every == 0)
         every = 1;
@@ -158,26 +130,16 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
         double t = (double)step * g->dt;
         w->now = t;
         nf__sim_advance(w, t);
-        double demand = m->scale * nf_trace_value_at(tr, &cur, t);
+        double demand = m->scale * nf_trace_value_at(r->trace, &cur, t);
         int ready = nf__sim_count_state(w, NODE_READY);
         struct service sv = nf__sim_serve(m, demand, ready);
-        struct nf_sample s = {.t = t};
-        for (int k = 0; k < NF_SAMPLE_VALUES; k++)
-            s.v[k] = NAN;
-        if (ready > 0) {
-            s.v[NF_SIG_CPU] = 100.0 * sv.served / (ready * p->node_vcpu);
-            s.v[NF_SIG_MEMORY] =
-                100.0 * sv.running * p->pod_memory_mib / (ready * p->node_memory_mib);
-        }
-        s.v[NF_SIG_PENDING_PODS] = sv.pending;
-        nf__sim_push_sample(w, &s);
-
+        observe(w, m, &sv, ready, t);
         if (step % every == 0) {
             struct nf_plan plan;
-            rc = nf_cycle_run(cyc, &plan, err);
+            int rc = nf_cycle_run(ps->cyc, &plan, err);
             if (rc != NF_OK) {
                 nf_err_prefix(err, "policy %s at t=%gs", pol->name, t);
-                goto out;
+                return rc;
             }
             if (plan.action == NF_ACTION_SCALE_UP)
                 run->m.scale_ups++;
@@ -189,37 +151,93 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
         }
         int need = nf__sim_nodes_for_pods(m, sv.pods);
         double dt = step_len(g, step);
-        rc = nf__sim_score_step(&sc, &run->m, t, dt, demand, sv.served, sv.pending, need, ready);
-        if (rc != NF_OK) {
-            nf_err_set(err, rc, "simulator: out of memory");
-            goto out;
-        }
+        int rc = nf__sim_score_step(&ps->sc, &run->m, t, dt, demand, sv.served, sv.pending, need,
+                                    ready);
+        if (rc != NF_OK)
+            return nf_err_set(err, rc, "simulator: out of memory");
         size_t b = bucket_of(r, t), zi;
-        bucket_supply[b] += ready * dt;
-        bucket_time[b] += dt;
+        ps->bucket_supply[b] += ready * dt;
+        ps->bucket_time[b] += dt;
         if (in_zoom(r, step, &zi))
             run->zoom_supply[zi] = (uint16_t)(ready > 65535 ? 65535 : ready);
     }
-    double end = g->end;
+    return NF_OK;
+}
+
+static int run_policy(struct nf_sim_report *r, const struct model *m, const struct grid *g,
+                      const struct nf_policy *pol, struct nf_sim_run *run, struct nf_err *err)
+{
+    const struct nf_sim_params *p = m->p;
+    memset(&run->m, 0, sizeof run->m);
+    snprintf(run->name, sizeof run->name, "%s", pol->name);
+    struct pass ps = {0};
+    ps.bucket_supply = calloc(r->nbuckets, sizeof *ps.bucket_supply);
+    ps.bucket_time = calloc(r->nbuckets, sizeof *ps.bucket_time);
+    run->supply_mean = calloc(r->nbuckets, sizeof *run->supply_mean);
+    run->zoom_supply = calloc(r->zoom_n ? r->zoom_n : 1, sizeof *run->zoom_supply);
+    ps.w = calloc(1, sizeof *ps.w);
+    size_t hist_cap = (size_t)((nf_policy_lookback(pol) + 300) / p->sample_s) + 8;
+    ps.hist = calloc(hist_cap, sizeof *ps.hist);
+    /* the state and the lease in memory, with the production stores' semantics: the cycle
+     * runs here exactly as it runs against SQLite or DynamoDB */
+    ps.mem = malloc(sizeof *ps.mem);
+    ps.cyc = malloc(sizeof *ps.cyc);
+    int rc = NF_OK;
+    if (!ps.bucket_supply || !ps.bucket_time || !run->supply_mean || !run->zoom_supply || !ps.w ||
+        !ps.hist || !ps.mem || !ps.cyc ||
+        (ps.w->ring = calloc(hist_cap, sizeof *ps.w->ring)) == NULL) {
+        rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
+        goto out;
+    }
+    struct world *w = ps.w;
+    w->m = m;
+    w->p = p;
+    w->rng = p->seed;
+    w->met = &run->m;
+    w->ring_cap = hist_cap;
+    int init = initial_size(m, r->trace, pol);
+    for (int i = 0; i < init; i++)
+        nf__sim_add_node(w, NF_MARKET_ON_DEMAND, 0, 0);
+    struct nf_ports ports = {.clock = &nf__sim_clock_port,
+                             .clock_ctx = w,
+                             .metrics = &nf__sim_metrics_port,
+                             .metrics_ctx = w,
+                             .cluster = &nf__sim_cluster_port,
+                             .cluster_ctx = w,
+                             .cloud = &nf__sim_cloud_port,
+                             .cloud_ctx = w,
+                             .store = &nf_mem_store_port,
+                             .store_ctx = ps.mem};
+    struct nf_cycle_opts co = {.spot_pct = p->spot_pct,
+                               .provision_timeout_s = 1e9, /* simulated workers always join */
+                               .lease_ttl_s = 360,
+                               .price_on_demand = p->price_on_demand,
+                               .price_spot = p->price_spot};
+    nf_mem_store_init(ps.mem);
+    snprintf(co.owner, sizeof co.owner, "simulator");
+    nf_cycle_init(ps.cyc, &ports, pol, &co, ps.hist, hist_cap);
+    if ((rc = step_through(r, m, g, pol, run, &ps, err)) != NF_OK)
+        goto out;
     while (w->n > 0)
-        nf__sim_remove_node(w, w->n - 1, end);
-    rc = nf__sim_score_finish(&sc, &run->m, end);
+        nf__sim_remove_node(w, w->n - 1, g->end);
+    rc = nf__sim_score_finish(&ps.sc, &run->m, g->end);
     if (rc != NF_OK) {
         nf_err_set(err, rc, "simulator: out of memory");
         goto out;
     }
     for (size_t b = 0; b < r->nbuckets; b++)
-        run->supply_mean[b] = bucket_time[b] > 0 ? (float)(bucket_supply[b] / bucket_time[b]) : 0;
+        run->supply_mean[b] =
+            ps.bucket_time[b] > 0 ? (float)(ps.bucket_supply[b] / ps.bucket_time[b]) : 0;
 out:
-    free(cyc);
-    free(mem);
-    free(sc.episodes);
-    if (w)
-        free(w->ring);
-    free(w);
-    free(hist);
-    free(bucket_supply);
-    free(bucket_time);
+    free(ps.cyc);
+    free(ps.mem);
+    free(ps.sc.episodes);
+    if (ps.w)
+        free(ps.w->ring);
+    free(ps.w);
+    free(ps.hist);
+    free(ps.bucket_supply);
+    free(ps.bucket_time);
     return rc;
 }
 
@@ -313,23 +331,20 @@ out:
     return rc;
 }
 
-int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
-                   const struct nf_sim_params *params, const struct nf_policy *policies,
-                   size_t npolicies, struct nf_sim_report *out, struct nf_err *err)
+/* the model of a worker and its pods, and the factor that turns the trace into vCPU demand:
+ * at the peak percentile exactly peak_nodes workers are needed. peak_row: the trace's peak. */
+static int scale_trace(const struct nf_trace *trace, struct nf_sim_report *out, struct model *m,
+                       size_t *peak_row, struct nf_err *err)
 {
-    memset(out, 0, sizeof *out);
-    out->trace = trace;
-    out->params = *params;
     const struct nf_sim_params *p = &out->params;
-
-    struct model m = {.p = p};
-    m.pod_vcpu = p->pod_cpu_request * p->hpa_target_pct / 100.0;
+    m->p = p;
+    m->pod_vcpu = p->pod_cpu_request * p->hpa_target_pct / 100.0;
     int by_cpu = (int)floor(p->node_vcpu / p->pod_cpu_request + 1e-9);
     int by_mem = (int)floor(p->node_memory_mib / p->pod_memory_mib + 1e-9);
-    m.pods_per_node = by_cpu < by_mem ? by_cpu : by_mem;
-    if (m.pods_per_node < 1)
+    m->pods_per_node = by_cpu < by_mem ? by_cpu : by_mem;
+    if (m->pods_per_node < 1)
         return nf_err_set(err, NF_E_CONFIG, "simulator: a pod does not fit on a worker");
-    out->pods_per_node = m.pods_per_node;
+    out->pods_per_node = m->pods_per_node;
 
     int rc = nf_trace_percentile(trace, p->peak_percentile, &out->trace_percentile_value, err);
     if (rc != NF_OK)
@@ -341,24 +356,24 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
                           trace->file, p->peak_percentile);
     /* at the peak percentile exactly peak_nodes workers are needed: their pods, full;
      * unless the trace is already in vCPU (replay) */
-    m.scale = p->fixed_scale > 0
-                  ? p->fixed_scale
-                  : p->peak_nodes * m.pods_per_node * m.pod_vcpu / out->trace_percentile_value;
-    out->scale = m.scale;
+    m->scale = p->fixed_scale > 0
+                   ? p->fixed_scale
+                   : p->peak_nodes * m->pods_per_node * m->pod_vcpu / out->trace_percentile_value;
+    out->scale = m->scale;
     double sum = 0, mx = 0;
-    size_t peak_row = 0;
+    *peak_row = 0;
     for (size_t i = 0; i < trace->n; i++) {
         sum += trace->v[i];
         if (trace->v[i] > mx) {
             mx = trace->v[i];
-            peak_row = i;
+            *peak_row = i;
         }
     }
     out->trace_mean = sum / (double)trace->n;
     out->trace_max = mx;
     /* bounds that keep every report meaningful (issue 10: a spike of 1e12 over a trace of
      * ones overflowed the pod counts into negative "served" demand) */
-    double peak_workers = mx * m.scale / (m.pods_per_node * m.pod_vcpu);
+    double peak_workers = mx * m->scale / (m->pods_per_node * m->pod_vcpu);
     if (peak_workers > NF_SIM_PEAK_WORKERS_MAX)
         return nf_err_set(err, NF_E_INPUT,
                           "%s: the trace's peak (%g) would need %.3g workers (its %gth "
@@ -366,28 +381,50 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
                           "glitch in the data?",
                           trace->file, mx, peak_workers, p->peak_percentile,
                           out->trace_percentile_value, NF_SIM_PEAK_WORKERS_MAX);
+    return NF_OK;
+}
 
-    struct grid g = {.dt = p->sample_s, .end = trace->end};
+/* the step grid, the overview buckets (a whole number of steps each) and the zoom window
+ * around the first peak, snapped to the grid and inside the trace */
+static void lay_out(const struct nf_trace *trace, size_t peak_row, struct nf_sim_report *out,
+                    struct grid *g)
+{
+    const struct nf_sim_params *p = &out->params;
+    *g = (struct grid){.dt = p->sample_s, .end = trace->end};
     out->span_s = trace->end;
-    g.steps = (size_t)ceil(trace->end / g.dt - 1e-9);
-    if (g.steps == 0)
-        g.steps = 1;
-    out->steps = g.steps;
-    /* overview buckets: a whole number of steps each */
-    size_t per = (g.steps + NF_SIM_BUCKETS_MAX - 1) / NF_SIM_BUCKETS_MAX;
-    out->bucket_s = (double)per * g.dt;
-    out->nbuckets = (g.steps + per - 1) / per;
-    /* zoom: around the first peak, snapped to the step grid, inside the trace */
+    g->steps = (size_t)ceil(trace->end / g->dt - 1e-9);
+    if (g->steps == 0)
+        g->steps = 1;
+    out->steps = g->steps;
+    size_t per = (g->steps + NF_SIM_BUCKETS_MAX - 1) / NF_SIM_BUCKETS_MAX;
+    out->bucket_s = (double)per * g->dt;
+    out->nbuckets = (g->steps + per - 1) / per;
     double zs = trace->t[peak_row] - NF_SIM_ZOOM_BEFORE_S;
     if (zs < 0)
         zs = 0;
-    size_t z0 = (size_t)floor(zs / g.dt);
-    size_t zn = (size_t)((NF_SIM_ZOOM_BEFORE_S + NF_SIM_ZOOM_AFTER_S) / g.dt);
-    if (z0 + zn > g.steps)
-        zn = g.steps - z0;
-    out->zoom_start = (double)z0 * g.dt;
+    size_t z0 = (size_t)floor(zs / g->dt);
+    size_t zn = (size_t)((NF_SIM_ZOOM_BEFORE_S + NF_SIM_ZOOM_AFTER_S) / g->dt);
+    if (z0 + zn > g->steps)
+        zn = g->steps - z0;
+    out->zoom_start = (double)z0 * g->dt;
     out->zoom_n = zn;
+}
 
+int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
+                   const struct nf_sim_params *params, const struct nf_policy *policies,
+                   size_t npolicies, struct nf_sim_report *out, struct nf_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->trace = trace;
+    out->params = *params;
+    struct model m = {0};
+    size_t peak_row = 0;
+    int rc = scale_trace(trace, out, &m, &peak_row, err);
+    if (rc != NF_OK)
+        return rc;
+    struct grid g;
+    lay_out(trace, peak_row, out, &g);
+    size_t zn = out->zoom_n;
     out->demand_mean = calloc(out->nbuckets, sizeof *out->demand_mean);
     out->demand_max = calloc(out->nbuckets, sizeof *out->demand_max);
     out->zoom_demand = calloc(zn ? zn : 1, sizeof *out->zoom_demand);
