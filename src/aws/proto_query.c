@@ -177,6 +177,126 @@ static int q_scalar(struct qctx *q, const json_t *shape, const json_t *v, const 
     return rc;
 }
 
+/* a structure: each member given under its wire name */
+static int q_structure(struct qctx *q, const json_t *shape, const json_t *v, const char *prefix,
+                       int depth)
+{
+    char key[1024];
+    if (!json_is_object(v))
+        return nf_err_set(q->err, NF_E_INPUT, "%s: expected an object", prefix);
+    const json_t *members = json_object_get(shape, "members");
+    const char *m;
+    json_t *mv;
+    json_object_foreach((json_t *)v, m, mv)
+    {
+        const json_t *ref = json_object_get(members, m);
+        if (ref == NULL)
+            return nf_err_set(q->err, NF_E_INPUT, "%s%s%s: no such member", prefix,
+                              prefix[0] ? "." : "", m);
+        char name[256];
+        if (q->proto == NF_AWS_EC2) {
+            ec2_name(ref, m, name, sizeof name);
+        } else {
+            const char *ln = json_string_value(json_object_get(ref, "locationName"));
+            nf_strjoin(name, sizeof name, ln ? ln : m, (const char *)NULL);
+        }
+        int rc = keyj(q, key, sizeof key, prefix, prefix[0] ? "." : "", name, (const char *)NULL);
+        if (rc == NF_OK)
+            rc = q_value(q, nf__aws_shape_of(q->shapes, ref), ref, mv, key, depth + 1);
+        if (rc != NF_OK)
+            return rc;
+    }
+    return NF_OK;
+}
+
+/* a list: members numbered from 1 under the member name the protocol uses */
+static int q_list(struct qctx *q, const json_t *shape, const json_t *ref_in, const json_t *v,
+                  const char *prefix, int depth)
+{
+    char key[1024];
+    if (!json_is_array(v))
+        return nf_err_set(q->err, NF_E_INPUT, "%s: expected an array", prefix);
+    const json_t *mref = json_object_get(shape, "member");
+    if (json_array_size(v) == 0) {
+        if (q->proto == NF_AWS_QUERY)
+            q_pair(q, prefix, ""); /* Query sends an empty list as "Name=" */
+        return NF_OK;
+    }
+    char lp[1024];
+    int krc;
+    if (q->proto == NF_AWS_EC2) {
+        krc = keyj(q, lp, sizeof lp, prefix, (const char *)NULL);
+    } else if (nf__aws_flattened(shape, ref_in)) {
+        const char *mn = json_string_value(json_object_get(mref, "locationName"));
+        if (mn != NULL) { /* a flattened list takes its member's name in place of its own */
+            const char *dot = strrchr(prefix, '.');
+            char head[1024];
+            size_t hl = dot ? (size_t)(dot - prefix) + 1 : 0; /* with the dot */
+            if (hl >= sizeof head)
+                hl = 0;
+            memcpy(head, prefix, hl);
+            head[hl] = '\0';
+            krc = keyj(q, lp, sizeof lp, head, mn, (const char *)NULL);
+        } else {
+            krc = keyj(q, lp, sizeof lp, prefix, (const char *)NULL);
+        }
+    } else {
+        const char *mn = json_string_value(json_object_get(mref, "locationName"));
+        krc = keyj(q, lp, sizeof lp, prefix, ".", mn ? mn : "member", (const char *)NULL);
+    }
+    if (krc != NF_OK)
+        return krc;
+    size_t i;
+    json_t *item;
+    json_array_foreach((json_t *)v, i, item)
+    {
+        char nb[24];
+        int rc = keyj(q, key, sizeof key, lp, ".", pos(i + 1, nb), (const char *)NULL);
+        if (rc == NF_OK)
+            rc = q_value(q, nf__aws_shape_of(q->shapes, mref), mref, item, key, depth + 1);
+        if (rc != NF_OK)
+            return rc;
+    }
+    return NF_OK;
+}
+
+/* a map: numbered entries, each a key and a value */
+static int q_map(struct qctx *q, const json_t *shape, const json_t *ref_in, const json_t *v,
+                 const char *prefix, int depth)
+{
+    char key[1024];
+    if (!json_is_object(v))
+        return nf_err_set(q->err, NF_E_INPUT, "%s: expected an object", prefix);
+    const json_t *kref = json_object_get(shape, "key"), *vref = json_object_get(shape, "value");
+    const char *kn = json_string_value(json_object_get(kref, "locationName"));
+    const char *vn = json_string_value(json_object_get(vref, "locationName"));
+    char fp[1024];
+    int krc = keyj(q, fp, sizeof fp, prefix, nf__aws_flattened(shape, ref_in) ? "" : ".entry",
+                   (const char *)NULL);
+    if (krc != NF_OK)
+        return krc;
+    size_t i = 0;
+    const char *k;
+    json_t *mv;
+    json_object_foreach((json_t *)v, k, mv)
+    {
+        i++;
+        char nb[24];
+        int rc =
+            keyj(q, key, sizeof key, fp, ".", pos(i, nb), ".", kn ? kn : "key", (const char *)NULL);
+        if (rc != NF_OK)
+            return rc;
+        q_pair(q, key, k);
+        rc = keyj(q, key, sizeof key, fp, ".", pos(i, nb), ".", vn ? vn : "value",
+                  (const char *)NULL);
+        if (rc == NF_OK)
+            rc = q_value(q, nf__aws_shape_of(q->shapes, vref), vref, mv, key, depth + 1);
+        if (rc != NF_OK)
+            return rc;
+    }
+    return NF_OK;
+}
+
 static int q_value(struct qctx *q, const json_t *shape, const json_t *ref_in, const json_t *v,
                    const char *prefix, int depth)
 {
@@ -185,113 +305,12 @@ static int q_value(struct qctx *q, const json_t *shape, const json_t *ref_in, co
     if (depth > NF_AWS_SHAPE_DEPTH_MAX)
         return nf_err_set(q->err, NF_E_INPUT, "%s: nested too deeply", prefix);
     const char *t = nf__aws_type_of(shape);
-    char key[1024];
-    if (strcmp(t, "structure") == 0) {
-        if (!json_is_object(v))
-            return nf_err_set(q->err, NF_E_INPUT, "%s: expected an object", prefix);
-        const json_t *members = json_object_get(shape, "members");
-        const char *m;
-        json_t *mv;
-        json_object_foreach((json_t *)v, m, mv)
-        {
-            const json_t *ref = json_object_get(members, m);
-            if (ref == NULL)
-                return nf_err_set(q->err, NF_E_INPUT, "%s%s%s: no such member", prefix,
-                                  prefix[0] ? "." : "", m);
-            char name[256];
-            if (q->proto == NF_AWS_EC2) {
-                ec2_name(ref, m, name, sizeof name);
-            } else {
-                const char *ln = json_string_value(json_object_get(ref, "locationName"));
-                nf_strjoin(name, sizeof name, ln ? ln : m, (const char *)NULL);
-            }
-            int rc =
-                keyj(q, key, sizeof key, prefix, prefix[0] ? "." : "", name, (const char *)NULL);
-            if (rc == NF_OK)
-                rc = q_value(q, nf__aws_shape_of(q->shapes, ref), ref, mv, key, depth + 1);
-            if (rc != NF_OK)
-                return rc;
-        }
-        return NF_OK;
-    }
-    if (strcmp(t, "list") == 0) {
-        if (!json_is_array(v))
-            return nf_err_set(q->err, NF_E_INPUT, "%s: expected an array", prefix);
-        const json_t *mref = json_object_get(shape, "member");
-        if (json_array_size(v) == 0) {
-            if (q->proto == NF_AWS_QUERY)
-                q_pair(q, prefix, ""); /* Query sends an empty list as "Name=" */
-            return NF_OK;
-        }
-        char lp[1024];
-        int krc;
-        if (q->proto == NF_AWS_EC2) {
-            krc = keyj(q, lp, sizeof lp, prefix, (const char *)NULL);
-        } else if (nf__aws_flattened(shape, ref_in)) {
-            const char *mn = json_string_value(json_object_get(mref, "locationName"));
-            if (mn != NULL) { /* a flattened list takes its member's name in place of its own */
-                const char *dot = strrchr(prefix, '.');
-                char head[1024];
-                size_t hl = dot ? (size_t)(dot - prefix) + 1 : 0; /* with the dot */
-                if (hl >= sizeof head)
-                    hl = 0;
-                memcpy(head, prefix, hl);
-                head[hl] = '\0';
-                krc = keyj(q, lp, sizeof lp, head, mn, (const char *)NULL);
-            } else {
-                krc = keyj(q, lp, sizeof lp, prefix, (const char *)NULL);
-            }
-        } else {
-            const char *mn = json_string_value(json_object_get(mref, "locationName"));
-            krc = keyj(q, lp, sizeof lp, prefix, ".", mn ? mn : "member", (const char *)NULL);
-        }
-        if (krc != NF_OK)
-            return krc;
-        size_t i;
-        json_t *item;
-        json_array_foreach((json_t *)v, i, item)
-        {
-            char nb[24];
-            int rc = keyj(q, key, sizeof key, lp, ".", pos(i + 1, nb), (const char *)NULL);
-            if (rc == NF_OK)
-                rc = q_value(q, nf__aws_shape_of(q->shapes, mref), mref, item, key, depth + 1);
-            if (rc != NF_OK)
-                return rc;
-        }
-        return NF_OK;
-    }
-    if (strcmp(t, "map") == 0) {
-        if (!json_is_object(v))
-            return nf_err_set(q->err, NF_E_INPUT, "%s: expected an object", prefix);
-        const json_t *kref = json_object_get(shape, "key"), *vref = json_object_get(shape, "value");
-        const char *kn = json_string_value(json_object_get(kref, "locationName"));
-        const char *vn = json_string_value(json_object_get(vref, "locationName"));
-        char fp[1024];
-        int krc = keyj(q, fp, sizeof fp, prefix, nf__aws_flattened(shape, ref_in) ? "" : ".entry",
-                       (const char *)NULL);
-        if (krc != NF_OK)
-            return krc;
-        size_t i = 0;
-        const char *k;
-        json_t *mv;
-        json_object_foreach((json_t *)v, k, mv)
-        {
-            i++;
-            char nb[24];
-            int rc = keyj(q, key, sizeof key, fp, ".", pos(i, nb), ".", kn ? kn : "key",
-                          (const char *)NULL);
-            if (rc != NF_OK)
-                return rc;
-            q_pair(q, key, k);
-            rc = keyj(q, key, sizeof key, fp, ".", pos(i, nb), ".", vn ? vn : "value",
-                      (const char *)NULL);
-            if (rc == NF_OK)
-                rc = q_value(q, nf__aws_shape_of(q->shapes, vref), vref, mv, key, depth + 1);
-            if (rc != NF_OK)
-                return rc;
-        }
-        return NF_OK;
-    }
+    if (strcmp(t, "structure") == 0)
+        return q_structure(q, shape, v, prefix, depth);
+    if (strcmp(t, "list") == 0)
+        return q_list(q, shape, ref_in, v, prefix, depth);
+    if (strcmp(t, "map") == 0)
+        return q_map(q, shape, ref_in, v, prefix, depth);
     return q_scalar(q, shape, v, prefix);
 }
 

@@ -45,6 +45,64 @@ static int probe(struct nf_kube *k, const char *node, struct nf_err *err)
     return cordoned;
 }
 
+/* step the drain to its end: done (the node deleted when asked), aborted, or failed; while
+ * the API server is unreachable the drain stands and is retried up to its deadline. before: what
+ * probe() said of the node when this began. Returns the exit status. */
+static int drain_to_end(struct nf_kube *k, const char *node, bool delete_node, int before,
+                        const struct nf_drain_opts *o)
+{
+    struct nf_err err = {0};
+    int st = 0, rc;
+    double started = nf_wall_now();
+    struct nf_drain_report rep;
+    for (;;) {
+        rc = nf_kube_drain_step(k, node, started, nf_wall_now(), o, &rep, &err);
+        if (rc != NF_OK) {
+            /* the API server unreachable: the drain stands; keep trying to the deadline.
+             * Anything else (refused credentials or RBAC, a broken answer) ends it now. */
+            if (rc != NF_E_UNAVAILABLE || nf_wall_now() - started > o->timeout_s + 60) {
+                struct nf_err pe = {0};
+                int now_cordoned = probe(k, node, &pe);
+                nf_cli_say(
+                    "drain", "%s; the drain did not finish: node %s %s", err.msg, node,
+                    now_cordoned == 1    ? "is cordoned (kubectl uncordon it, or run this again)"
+                    : now_cordoned == 0  ? "is not cordoned"
+                    : now_cordoned == -2 ? "is gone"
+                    : before == 1 ? "was cordoned before this began and the API server does not "
+                                    "answer now"
+                                  : "may be cordoned: the API server does not answer (it was not "
+                                    "cordoned when this began)");
+                st = 1;
+                break;
+            }
+            nf_log(NF_LOG_WARN, "drain step failed; retrying", NF_LF_STR("node", node),
+                   NF_LF_STR("error", err.msg), NF_LF_END);
+            nf_sleep_s(2);
+            continue;
+        }
+        if (rep.state == NF_DRAIN_DONE) {
+            if (delete_node)
+                rc = nf_kube_delete_node(k, node, &err);
+            if (rc != NF_OK) {
+                nf_cli_say("drain", "%s", err.msg);
+                st = nf_cli_kube_exit(rc);
+            } else {
+                printf("drained %s: %s%s\n", node, rep.why, delete_node ? "; node deleted" : "");
+            }
+            break;
+        }
+        if (rep.state == NF_DRAIN_ABORTED) {
+            nf_cli_say("drain", "aborted, node %s uncordoned: %s", node, rep.why);
+            st = 1;
+            break;
+        }
+        nf_log(NF_LOG_INFO, "draining", NF_LF_STR("node", node), NF_LF_STR("status", rep.why),
+               NF_LF_END);
+        nf_sleep_s(rep.retry_in_s > 0 ? rep.retry_in_s : 1);
+    }
+    return st;
+}
+
 int nf_cmd_drain(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "drain"};
@@ -77,7 +135,6 @@ int nf_cmd_drain(int argc, char **argv)
     struct nf_kube k;
     if ((st = nf_cli_kube_open(&cli, &cfg, &k)) != 0)
         return st;
-    int rc;
     struct nf_drain_opts o = {.timeout_s = cfg.kube_drain_timeout,
                               .eviction_retry_s = cfg.kube_eviction_retry,
                               .market_label = cfg.kube_market_label,
@@ -95,53 +152,7 @@ int nf_cmd_drain(int argc, char **argv)
         nf_kube_close(&k);
         return 2;
     }
-    double started = nf_wall_now();
-    struct nf_drain_report rep;
-    for (;;) {
-        rc = nf_kube_drain_step(&k, node, started, nf_wall_now(), &o, &rep, &err);
-        if (rc != NF_OK) {
-            /* the API server unreachable: the drain stands; keep trying to the deadline.
-             * Anything else (refused credentials or RBAC, a broken answer) ends it now. */
-            if (rc != NF_E_UNAVAILABLE || nf_wall_now() - started > cfg.kube_drain_timeout + 60) {
-                struct nf_err pe = {0};
-                int now_cordoned = probe(&k, node, &pe);
-                nf_cli_say(
-                    "drain", "%s; the drain did not finish: node %s %s", err.msg, node,
-                    now_cordoned == 1    ? "is cordoned (kubectl uncordon it, or run this again)"
-                    : now_cordoned == 0  ? "is not cordoned"
-                    : now_cordoned == -2 ? "is gone"
-                    : before == 1 ? "was cordoned before this began and the API server does not "
-                                    "answer now"
-                                  : "may be cordoned: the API server does not answer (it was not "
-                                    "cordoned when this began)");
-                st = 1;
-                break;
-            }
-            nf_log(NF_LOG_WARN, "drain step failed; retrying", NF_LF_STR("node", node),
-                   NF_LF_STR("error", err.msg), NF_LF_END);
-            nf_sleep_s(2);
-            continue;
-        }
-        if (rep.state == NF_DRAIN_DONE) {
-            if (delete_node)
-                rc = nf_kube_delete_node(&k, node, &err);
-            if (rc != NF_OK) {
-                nf_cli_say("drain", "%s", err.msg);
-                st = nf_cli_kube_exit(rc);
-            } else {
-                printf("drained %s: %s%s\n", node, rep.why, delete_node ? "; node deleted" : "");
-            }
-            break;
-        }
-        if (rep.state == NF_DRAIN_ABORTED) {
-            nf_cli_say("drain", "aborted, node %s uncordoned: %s", node, rep.why);
-            st = 1;
-            break;
-        }
-        nf_log(NF_LOG_INFO, "draining", NF_LF_STR("node", node), NF_LF_STR("status", rep.why),
-               NF_LF_END);
-        nf_sleep_s(rep.retry_in_s > 0 ? rep.retry_in_s : 1);
-    }
+    st = drain_to_end(&k, node, delete_node, before, &o);
     nf_kube_close(&k);
     return st;
 }

@@ -62,6 +62,96 @@ static void error_body(struct nf_buf *b, const char *type, const char *msg)
     nf_buf_puts(b, ", \"stackTrace\": []}");
 }
 
+/* tell Lambda the function cannot start */
+static void init_error(struct rt *rt, const char *msg)
+{
+    struct nf_buf b;
+    long code = 0;
+    nf_buf_init(&b, 8192);
+    error_body(&b, "Runtime.InitError", msg);
+    struct nf_err e2 = {0};
+    post(rt, "/runtime/init/error", b.data, "Runtime.InitError", &code, &e2);
+    nf_buf_free(&b);
+    nf_log(NF_LOG_ERROR, "lambda: start-up failed", NF_LF_STR("error", msg), NF_LF_END);
+}
+
+/* wait for the next invocation; false (logged) when the Runtime API gives none */
+static bool next_event(struct rt *rt, char *id, size_t idsz)
+{
+    char url[400];
+    snprintf(url, sizeof url, "%s/runtime/invocation/next", rt->base);
+    struct nf_http_opts o = {.what = "Lambda Runtime API",
+                             .connect_timeout_s = 5,
+                             .timeout_s = 0, /* the next event may be hours away */
+                             .max_body = NF_LAMBDA_EVENT_MAX,
+                             .attempts = 1};
+    struct nf_http_response r;
+    struct nf_err err = {0};
+    if (nf_http_request(rt->http, "GET", url, NULL, 0, &o, &r, &err) != NF_OK) {
+        nf_log(NF_LOG_ERROR, "lambda: cannot get the next event", NF_LF_STR("error", err.msg),
+               NF_LF_END);
+        return false;
+    }
+    char trace[512] = "";
+    id[0] = '\0';
+    bool have_id = nf_http_header(&r, "Lambda-Runtime-Aws-Request-Id", id, idsz);
+    if (nf_http_header(&r, "Lambda-Runtime-Trace-Id", trace, sizeof trace))
+        setenv("_X_AMZN_TRACE_ID", trace, 1);
+    long status = r.status;
+    nf_http_response_free(&r);
+    if (status != 200 || !have_id || strchr(id, '/') != NULL || id[0] == '\0') {
+        nf_log(NF_LOG_ERROR, "lambda: the Runtime API gave no event", NF_LF_INT("status", status),
+               NF_LF_END);
+        return false;
+    }
+    return true;
+}
+
+/* one invocation: one cycle, its summary (or its failure) posted back. False (logged) when the
+ * Runtime API refused the answer, which means the container is broken. */
+static bool answer_event(struct rt *rt, struct nf_controller *ctl, const char *id)
+{
+    struct nf_plan plan;
+    struct nf_err cerr = {0};
+    int crc = nf_controller_cycle(ctl, &plan, &cerr);
+    struct nf_buf b;
+    nf_buf_init(&b, 65536);
+    char path[300];
+    const char *etype = NULL;
+    if (crc == NF_OK) {
+        const struct nf_cycle_report *cy = nf_cycle_last(ctl->cycle);
+        nf_buf_printf(&b,
+                      "{\"action\": \"%s\", \"nodes\": %d, \"rule\": ", nf_action_name(plan.action),
+                      plan.nodes);
+        nf_buf_json_str(&b, nf_plan_code(&plan));
+        nf_buf_puts(&b, ", \"reason\": ");
+        nf_buf_json_str(&b, plan.reason);
+        nf_buf_printf(&b,
+                      ", \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
+                      "\"launched\": %d, \"drains_started\": %d, \"dry_run\": %s}",
+                      cy->workers.ready, cy->workers.joining, cy->workers.draining, cy->launched,
+                      cy->drained, ctl->cfg.dry_run ? "true" : "false");
+        snprintf(path, sizeof path, "/runtime/invocation/%s/response", id);
+    } else {
+        etype = "Nodefleet.CycleFailed";
+        error_body(&b, etype, cerr.msg);
+        snprintf(path, sizeof path, "/runtime/invocation/%s/error", id);
+    }
+    struct nf_err perr = {0};
+    long code = 0;
+    int prc = post(rt, path, b.data, etype, &code, &perr);
+    nf_buf_free(&b);
+    if (prc != NF_OK || code == 500) {
+        nf_log(NF_LOG_ERROR, "lambda: the Runtime API refused the answer; exiting",
+               NF_LF_STR("error", prc != NF_OK ? perr.msg : "HTTP 500"), NF_LF_END);
+        return false;
+    }
+    if (code != 202)
+        nf_log(NF_LOG_WARN, "lambda: unexpected answer from the Runtime API",
+               NF_LF_INT("status", code), NF_LF_END);
+    return true;
+}
+
 int nf_cmd_lambda(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "lambda"};
@@ -97,8 +187,7 @@ int nf_cmd_lambda(int argc, char **argv)
     struct nf_config cfg;
     int st = nf_cli_load_config(&cli, &cfg);
     static struct nf_controller ctl;
-    int rc, status = 0;
-    long code = 0;
+    int rc;
     if (st == 0) {
         if (dry)
             cfg.dry_run = true;
@@ -108,13 +197,7 @@ int nf_cmd_lambda(int argc, char **argv)
         snprintf(err.msg, sizeof err.msg, "the configuration has problems (see the log)");
     }
     if (rc != NF_OK) { /* tell Lambda the function cannot start, then stop */
-        struct nf_buf b;
-        nf_buf_init(&b, 8192);
-        error_body(&b, "Runtime.InitError", err.msg);
-        struct nf_err e2 = {0};
-        post(&rt, "/runtime/init/error", b.data, "Runtime.InitError", &code, &e2);
-        nf_buf_free(&b);
-        nf_log(NF_LOG_ERROR, "lambda: start-up failed", NF_LF_STR("error", err.msg), NF_LF_END);
+        init_error(&rt, err.msg);
         nf_http_free(rt.http);
         nf_aws_models_free();
         return st != 0 ? st : 1;
@@ -123,71 +206,11 @@ int nf_cmd_lambda(int argc, char **argv)
     nf_log(NF_LOG_INFO, "nodefleet started", NF_LF_STR("mode", "lambda"),
            NF_LF_STR("cluster_id", cfg.cluster_id), NF_LF_STR("store", ctl.store.desc),
            NF_LF_BOOL("dry_run", cfg.dry_run), NF_LF_END);
-    for (long long n = 0; max_events < 0 || n < max_events; n++) {
-        char url[400];
-        snprintf(url, sizeof url, "%s/runtime/invocation/next", rt.base);
-        struct nf_http_opts o = {.what = "Lambda Runtime API",
-                                 .connect_timeout_s = 5,
-                                 .timeout_s = 0, /* the next event may be hours away */
-                                 .max_body = NF_LAMBDA_EVENT_MAX,
-                                 .attempts = 1};
-        struct nf_http_response r;
-        if (nf_http_request(rt.http, "GET", url, NULL, 0, &o, &r, &err) != NF_OK) {
-            nf_log(NF_LOG_ERROR, "lambda: cannot get the next event", NF_LF_STR("error", err.msg),
-                   NF_LF_END);
+    int status = 0;
+    char id[200];
+    for (long long n = 0; status == 0 && (max_events < 0 || n < max_events); n++)
+        if (!next_event(&rt, id, sizeof id) || !answer_event(&rt, &ctl, id))
             status = 1;
-            break;
-        }
-        char id[200] = "", trace[512] = "";
-        bool have_id = nf_http_header(&r, "Lambda-Runtime-Aws-Request-Id", id, sizeof id);
-        if (nf_http_header(&r, "Lambda-Runtime-Trace-Id", trace, sizeof trace))
-            setenv("_X_AMZN_TRACE_ID", trace, 1);
-        long next_status = r.status;
-        nf_http_response_free(&r);
-        if (next_status != 200 || !have_id || strchr(id, '/') != NULL || id[0] == '\0') {
-            nf_log(NF_LOG_ERROR, "lambda: the Runtime API gave no event",
-                   NF_LF_INT("status", next_status), NF_LF_END);
-            status = 1;
-            break;
-        }
-        struct nf_plan plan;
-        struct nf_err cerr = {0};
-        int crc = nf_controller_cycle(&ctl, &plan, &cerr);
-        struct nf_buf b;
-        nf_buf_init(&b, 65536);
-        char path[300];
-        const char *etype = NULL;
-        if (crc == NF_OK) {
-            const struct nf_cycle_report *cy = nf_cycle_last(ctl.cycle);
-            nf_buf_printf(&b, "{\"action\": \"%s\", \"nodes\": %d, \"rule\": ",
-                          nf_action_name(plan.action), plan.nodes);
-            nf_buf_json_str(&b, nf_plan_code(&plan));
-            nf_buf_puts(&b, ", \"reason\": ");
-            nf_buf_json_str(&b, plan.reason);
-            nf_buf_printf(&b,
-                          ", \"workers\": {\"ready\": %d, \"joining\": %d, \"draining\": %d}, "
-                          "\"launched\": %d, \"drains_started\": %d, \"dry_run\": %s}",
-                          cy->workers.ready, cy->workers.joining, cy->workers.draining,
-                          cy->launched, cy->drained, cfg.dry_run ? "true" : "false");
-            snprintf(path, sizeof path, "/runtime/invocation/%s/response", id);
-        } else {
-            etype = "Nodefleet.CycleFailed";
-            error_body(&b, etype, cerr.msg);
-            snprintf(path, sizeof path, "/runtime/invocation/%s/error", id);
-        }
-        struct nf_err perr = {0};
-        int prc = post(&rt, path, b.data, etype, &code, &perr);
-        nf_buf_free(&b);
-        if (prc != NF_OK || code == 500) {
-            nf_log(NF_LOG_ERROR, "lambda: the Runtime API refused the answer; exiting",
-                   NF_LF_STR("error", prc != NF_OK ? perr.msg : "HTTP 500"), NF_LF_END);
-            status = 1;
-            break;
-        }
-        if (code != 202)
-            nf_log(NF_LOG_WARN, "lambda: unexpected answer from the Runtime API",
-                   NF_LF_INT("status", code), NF_LF_END);
-    }
     nf_controller_close(&ctl);
     nf_http_free(rt.http);
     nf_aws_models_free();

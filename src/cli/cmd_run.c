@@ -128,6 +128,54 @@ static void publish(struct nf_registry *reg, struct nf_status_page *page,
         nf_status_page_update(page, c, rc);
 }
 
+static void catch_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    struct sigaction sh = {.sa_handler = on_hup};
+    sigemptyset(&sh.sa_mask);
+    sigaction(SIGHUP, &sh, NULL);
+}
+
+/* SIGHUP, all or nothing: the new configuration is opened beside the running controller and
+ * switched to only when it opened; otherwise it is logged and the running one kept. True when
+ * *cur now names the new slot (the old one is closed). */
+static bool reload(const struct nf_cli *cli, bool dry, struct nf_controller slots[2], int *cur,
+                   const char *const *names, int nsig)
+{
+    struct nf_controller *ctl = &slots[*cur], *next = &slots[1 - *cur];
+    struct nf_config fresh;
+    static char problems[4096];
+    if (load(cli, dry, &fresh, problems, sizeof problems) != 0) {
+        /* a JSON line like every other: stderr is the daemon's log */
+        nf_log(NF_LOG_ERROR, "SIGHUP: the new configuration has problems; keeping the running one",
+               NF_LF_STR("problems", problems), NF_LF_END);
+        return false;
+    }
+    struct nf_err e = {0};
+    if (nf_controller_open(next, &fresh, environ, &e) != NF_OK) {
+        nf_log(NF_LOG_ERROR, "SIGHUP: cannot apply the new configuration; keeping the running one",
+               NF_LF_STR("error", e.msg), NF_LF_END);
+        return false;
+    }
+    /* the endpoint and the /metrics signal series are set up once */
+    bool same = strcmp(fresh.server_listen, ctl->cfg.server_listen) == 0 &&
+                nf_prom_signal_count(next->prom) == nsig;
+    for (int i = 0; same && i < nsig; i++)
+        same = strcmp(nf_prom_signal_name(next->prom, i), names[i]) == 0;
+    if (!same)
+        nf_log(NF_LOG_WARN,
+               "SIGHUP: server.listen and the signal list (triggers) take effect at the next "
+               "start; the rest now",
+               NF_LF_END);
+    nf_controller_close(ctl);
+    *cur = 1 - *cur;
+    nf_log(NF_LOG_INFO, "SIGHUP: configuration reloaded", NF_LF_END);
+    return true;
+}
+
 int nf_cmd_run(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "run"};
@@ -176,52 +224,16 @@ int nf_cmd_run(int argc, char **argv)
         }
         nf_server_set_page(srv, nf_status_page_render, page);
     }
-    struct sigaction sa = {.sa_handler = on_stop};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    struct sigaction sh = {.sa_handler = on_hup};
-    sigemptyset(&sh.sa_mask);
-    sigaction(SIGHUP, &sh, NULL);
+    catch_signals();
     started(ctl, "run", srv ? nf_server_port(srv) : 0);
 
     unsigned long prom_seen = 0, notify_seen = 0;
     for (long long n = 0; !stop_requested && (max_cycles < 0 || n < max_cycles); n++) {
         if (reload_requested) {
             reload_requested = 0;
-            struct nf_config fresh;
-            /* all or nothing: a bad new configuration is logged and the running one kept */
-            static char problems[4096];
-            if (load(&cli, dry, &fresh, problems, sizeof problems) != 0) {
-                /* a JSON line like every other: stderr is the daemon's log */
-                nf_log(NF_LOG_ERROR,
-                       "SIGHUP: the new configuration has problems; keeping the "
-                       "running one",
-                       NF_LF_STR("problems", problems), NF_LF_END);
-            } else {
-                struct nf_err e = {0};
-                if (nf_controller_open(&slots[1 - cur], &fresh, environ, &e) != NF_OK) {
-                    nf_log(NF_LOG_ERROR,
-                           "SIGHUP: cannot apply the new configuration; keeping "
-                           "the running one",
-                           NF_LF_STR("error", e.msg), NF_LF_END);
-                } else {
-                    /* the endpoint and the /metrics signal series are set up once */
-                    bool same = strcmp(fresh.server_listen, ctl->cfg.server_listen) == 0 &&
-                                nf_prom_signal_count(slots[1 - cur].prom) == nsig;
-                    for (int i = 0; same && i < nsig; i++)
-                        same = strcmp(nf_prom_signal_name(slots[1 - cur].prom, i), names[i]) == 0;
-                    if (!same)
-                        nf_log(NF_LOG_WARN,
-                               "SIGHUP: server.listen and the signal list (triggers) take "
-                               "effect at the next start; the rest now",
-                               NF_LF_END);
-                    nf_controller_close(ctl);
-                    cur = 1 - cur;
-                    ctl = &slots[cur];
-                    prom_seen = notify_seen = 0;
-                    nf_log(NF_LOG_INFO, "SIGHUP: configuration reloaded", NF_LF_END);
-                }
+            if (reload(&cli, dry, slots, &cur, names, nsig)) {
+                ctl = &slots[cur];
+                prom_seen = notify_seen = 0;
             }
         }
         double t0 = nf_mono_now();

@@ -271,7 +271,7 @@ static void page_inflight(const struct nf_cycle_report *cy, struct nf_buf *b)
 static void page_decisions(const struct nf_state *st, struct nf_buf *b)
 {
     nf_buf_puts(b, "<h2>Decisions</h2><table id=\"decisions\"><tr><th>when</th><th>action</th>"
-                     "<th>nodes</th><th>workers before</th><th>rule</th><th>reason</th></tr>");
+                   "<th>nodes</th><th>workers before</th><th>rule</th><th>reason</th></tr>");
     for (int i = st->ndecisions - 1; i >= 0; i--) {
         const struct nf_decision_rec *d = &st->decisions[i];
         nf_buf_puts(b, "<tr><td>");

@@ -31,8 +31,8 @@ static void tally_add(struct tally *t, const char *id, double cost)
 /* One launch intent of cnt workers (markets m): on record before the cloud hears of it, the
  * outcome recorded after. NF_E_CONFLICT when the lease is lost; NF_E_UNAVAILABLE (err set,
  * already reported) when the cloud refused or failed, which ends this cycle's launches. */
-static int launch_batch(struct run *r, struct nf_plan *plan, const enum nf_market *markets,
-                        int cnt, int total, struct tally *t)
+static int launch_batch(struct run *r, struct nf_plan *plan, const enum nf_market *markets, int cnt,
+                        int total, struct tally *t)
 {
     struct nf_cycle *c = r->c;
     const struct nf_ports *p = &c->ports;
@@ -133,8 +133,8 @@ int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int t
         if (c->log_steps)
             nf_log(NF_LOG_INFO, "Step 5: Launching EC2 instances", NF_LF_INT("count", t.count),
                    NF_LF_STR("instances", t.ids), NF_LF_END);
-        nf__cyc_notify(r, NF_EV_SCALE_UP, NULL, t.ids, total, total + t.count,
-                       cost * t.count / n, "%s", plan->reason);
+        nf__cyc_notify(r, NF_EV_SCALE_UP, NULL, t.ids, total, total + t.count, cost * t.count / n,
+                       "%s", plan->reason);
     }
     return NF_OK;
 }
@@ -223,8 +223,7 @@ static void drain_candidates(const struct nf_cycle *c, struct candidates *cd)
 /* Scale-down, part 2: start the drain of one chosen node, on record before it is cordoned.
  * Returns NF_E_CONFLICT when the lease is lost, NF_E_INPUT when the cluster refused it (the
  * record is dropped and the refusal counted), NF_E_TOO_BIG when no record slot is left. */
-static int start_drain(struct run *r, struct nf_plan *plan, const char *node,
-                       const char *instance)
+static int start_drain(struct run *r, struct nf_plan *plan, const char *node, const char *instance)
 {
     struct nf_cycle *c = r->c;
     const struct nf_ports *p = &c->ports;
@@ -253,8 +252,8 @@ static int start_drain(struct run *r, struct nf_plan *plan, const char *node,
     }
     if (c->log_steps)
         nf_log(NF_LOG_INFO, "Step 5: Draining node", NF_LF_STR("node", node),
-               NF_LF_STR("instance", instance),
-               NF_LF_STR("status", src == NF_OK ? rep.why : e.msg), NF_LF_END);
+               NF_LF_STR("instance", instance), NF_LF_STR("status", src == NF_OK ? rep.why : e.msg),
+               NF_LF_END);
     nf__cyc_notify(r, NF_EV_DRAIN_STARTED, node, instance, 0, 0, 0, "draining node %s", node);
     return NF_OK;
 }
@@ -282,8 +281,8 @@ int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int
         size_t chosen[NF_CYCLE_INSTANCES_MAX], nch = 0;
         char why[512] = "";
         int want = n - t.count;
-        int rc = p->cluster->choose(p->cluster_ctx, cd.names, cd.n, want, prefer, chosen, &nch,
-                                    why, sizeof why, r->err);
+        int rc = p->cluster->choose(p->cluster_ctx, cd.names, cd.n, want, prefer, chosen, &nch, why,
+                                    sizeof why, r->err);
         if (rc != NF_OK) {
             nf_plan_trail(plan, "act", NF_TRAIL_BLOCKED, "could not choose nodes: %s", r->err->msg);
             nch = 0;

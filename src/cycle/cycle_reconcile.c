@@ -40,8 +40,8 @@ static int resume_intent(struct run *r, struct nf_launch_rec *l)
 
 /* a worker that did not become Ready within provision_timeout: terminate it, count it, and
  * back its zone and market off for a while. True when it was terminated. */
-static bool give_up_on(struct run *r, const struct nf_launch_rec *l,
-                       const struct nf_instance *in, const struct nf_node_info *n)
+static bool give_up_on(struct run *r, const struct nf_launch_rec *l, const struct nf_instance *in,
+                       const struct nf_node_info *n)
 {
     struct nf_cycle *c = r->c;
     const struct nf_ports *p = &c->ports;

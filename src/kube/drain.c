@@ -170,6 +170,79 @@ static int evict(struct nf_kube *k, const struct nf_kpod *p, struct nf_kube_stat
     return rc;
 }
 
+/* what this step's evictions met: the shortest wait a refusal (429) asked for, and the last */
+struct refusals {
+    double wait;
+    char last[300];
+};
+
+#define NF_DRAIN_ABORT 1 /* evict_all: an eviction was refused for good; rep->why says which */
+
+/* ask to evict every pod that must move. NF_OK when each was evicted, gone, or refused for
+ * now (429: counted in rep->refused and in f); NF_DRAIN_ABORT for a final refusal; another
+ * code (err set) when the API server did not answer, to be tried again next step. */
+static int evict_all(struct nf_kube *k, const struct nf_kcluster *c, const char *node,
+                     const struct nf_drain_opts *o, struct nf_drain_report *rep, struct refusals *f,
+                     struct nf_err *err)
+{
+    for (size_t i = 0; i < c->npods; i++) {
+        const struct nf_kpod *p = &c->pods[i];
+        if (strcmp(p->node, node) != 0 || nf_pod_left_alone(p))
+            continue;
+        struct nf_kube_status st;
+        struct nf_err e;
+        int rc = evict(k, p, &st, &e);
+        if (rc == NF_OK) {
+            rep->evicted++;
+            nf_log(NF_LOG_INFO, "pod evicted", NF_LF_STR("node", node),
+                   NF_LF_STR("namespace", p->ns), NF_LF_STR("pod", p->name), NF_LF_END);
+        } else if (rc == NF_E_KUBE && st.code == 404) { /* gone already */
+        } else if (rc == NF_E_KUBE && st.code == 429) {
+            rep->refused++;
+            double ra = st.retry_after_s > 0 ? st.retry_after_s : o->eviction_retry_s;
+            if (f->wait == 0 || ra < f->wait)
+                f->wait = ra;
+            snprintf(f->last, sizeof f->last, "%s/%s: %.240s", p->ns, p->name, st.message);
+        } else if (rc == NF_E_KUBE) {
+            snprintf(rep->why, sizeof rep->why, "eviction of pod %s/%s refused: %.400s", p->ns,
+                     p->name, e.msg);
+            return NF_DRAIN_ABORT;
+        } else {
+            if (err)
+                *err = e;
+            return rc; /* unreachable API: try again next step */
+        }
+    }
+    return NF_OK;
+}
+
+/* past the deadline with nothing accepted this step, the drain gives up (after the evictions,
+ * so the reason names the last refusal); pods already terminating get two more minutes to
+ * finish, refusals none. True (rep->why set) when it is time to give up. */
+static bool timed_out(const struct nf_kcluster *c, const char *node, double started_at, double now,
+                      const struct nf_drain_opts *o, const struct refusals *f,
+                      struct nf_drain_report *rep)
+{
+    int terminating = rep->remaining - rep->evicted - rep->refused;
+    bool late = now - started_at > o->timeout_s;
+    if (!(late && rep->evicted == 0 &&
+          (rep->refused > 0 || terminating == 0 || now - started_at > o->timeout_s + 120)))
+        return false;
+    char first[300] = "";
+    for (size_t i = 0; i < c->npods && !first[0]; i++)
+        if (!nf_pod_left_alone(&c->pods[i]) || c->pods[i].deleting)
+            snprintf(first, sizeof first, "%s/%s", c->pods[i].ns, c->pods[i].name);
+    struct nf_buf m;
+    nf_buf_init(&m, 4096);
+    nf_buf_printf(&m, "drain of node %s timed out after %.0f s with %d pod%s left (%s first)", node,
+                  now - started_at, rep->remaining, rep->remaining == 1 ? "" : "s", first);
+    if (f->last[0])
+        nf_buf_putv(&m, "; last refusal: ", f->last, (const char *)NULL);
+    nf_strjoin(rep->why, sizeof rep->why, m.data ? m.data : "", (const char *)NULL);
+    nf_buf_free(&m);
+    return true;
+}
+
 int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, double now,
                        const struct nf_drain_opts *o, struct nf_drain_report *rep,
                        struct nf_err *err)
@@ -224,74 +297,25 @@ int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, d
         snprintf(rep->why, sizeof rep->why, "node %s has no pod left to move", node);
         goto done;
     }
-    double refuse_wait = 0;
-    char refusal[300] = "";
-    for (size_t i = 0; i < c.npods; i++) {
-        const struct nf_kpod *p = &c.pods[i];
-        if (strcmp(p->node, node) != 0 || nf_pod_left_alone(p))
-            continue;
-        struct nf_kube_status st;
-        struct nf_err e;
-        rc = evict(k, p, &st, &e);
-        if (rc == NF_OK) {
-            rep->evicted++;
-            nf_log(NF_LOG_INFO, "pod evicted", NF_LF_STR("node", node),
-                   NF_LF_STR("namespace", p->ns), NF_LF_STR("pod", p->name), NF_LF_END);
-            continue;
-        }
-        if (rc == NF_E_KUBE && st.code == 404) { /* gone already */
-            rc = NF_OK;
-            continue;
-        }
-        if (rc == NF_E_KUBE && st.code == 429) {
-            rc = NF_OK;
-            rep->refused++;
-            double ra = st.retry_after_s > 0 ? st.retry_after_s : o->eviction_retry_s;
-            if (refuse_wait == 0 || ra < refuse_wait)
-                refuse_wait = ra;
-            snprintf(refusal, sizeof refusal, "%s/%s: %.240s", p->ns, p->name, st.message);
-            continue;
-        }
-        if (rc == NF_E_KUBE) {
-            snprintf(rep->why, sizeof rep->why, "eviction of pod %s/%s refused: %.400s", p->ns,
-                     p->name, e.msg);
+    struct refusals f = {0};
+    rc = evict_all(k, &c, node, o, rep, &f, err);
+    if (rc != NF_OK) {
+        if (rc == NF_DRAIN_ABORT)
             rc = abort_drain(k, node, rep, err);
-            goto done;
-        }
-        if (err)
-            *err = e;
-        goto done; /* unreachable API: try again next step */
+        goto done;
     }
-    /* past the deadline with nothing accepted this step: give up (after the evictions, so
-     * the reason names the last refusal) */
-    int terminating = rep->remaining - rep->evicted - rep->refused;
-    bool late = now - started_at > o->timeout_s;
-    /* pods already terminating get two more minutes to finish; refusals none */
-    if (late && rep->evicted == 0 &&
-        (rep->refused > 0 || terminating == 0 || now - started_at > o->timeout_s + 120)) {
-        char first[300] = "";
-        for (size_t i = 0; i < c.npods && !first[0]; i++)
-            if (!nf_pod_left_alone(&c.pods[i]) || c.pods[i].deleting)
-                snprintf(first, sizeof first, "%s/%s", c.pods[i].ns, c.pods[i].name);
-        struct nf_buf m;
-        nf_buf_init(&m, 4096);
-        nf_buf_printf(&m, "drain of node %s timed out after %.0f s with %d pod%s left (%s first)",
-                      node, now - started_at, rep->remaining, rep->remaining == 1 ? "" : "s",
-                      first);
-        if (refusal[0])
-            nf_buf_putv(&m, "; last refusal: ", refusal, (const char *)NULL);
-        nf_strjoin(rep->why, sizeof rep->why, m.data ? m.data : "", (const char *)NULL);
-        nf_buf_free(&m);
+    if (timed_out(&c, node, started_at, now, o, &f, rep)) {
         rc = abort_drain(k, node, rep, err);
         goto done;
     }
     /* poll each second while pods terminate; a refused eviction waits its turn */
-    rep->retry_in_s = rep->evicted > 0 || terminating > 0 ? 1.0 : refuse_wait;
-    if (refuse_wait > 0 && refuse_wait < rep->retry_in_s)
-        rep->retry_in_s = refuse_wait;
-    if (refusal[0])
+    int terminating = rep->remaining - rep->evicted - rep->refused;
+    rep->retry_in_s = rep->evicted > 0 || terminating > 0 ? 1.0 : f.wait;
+    if (f.wait > 0 && f.wait < rep->retry_in_s)
+        rep->retry_in_s = f.wait;
+    if (f.last[0])
         snprintf(rep->why, sizeof rep->why, "%d pod%s left; eviction refused for now: %s",
-                 rep->remaining, rep->remaining == 1 ? "" : "s", refusal);
+                 rep->remaining, rep->remaining == 1 ? "" : "s", f.last);
     else
         snprintf(rep->why, sizeof rep->why, "%d pod%s left, terminating", rep->remaining,
                  rep->remaining == 1 ? "" : "s");

@@ -271,8 +271,9 @@ static int read_context(struct kc *k, const yaml_node_t *root, const char *conte
 {
     int rc = NF_OK;
     if (root == NULL || root->type != YAML_MAPPING_NODE)
-        return fail_at(k, root, "not a kubeconfig (expected a mapping with clusters, users, "
-                                "contexts)");
+        return fail_at(k, root,
+                       "not a kubeconfig (expected a mapping with clusters, users, "
+                       "contexts)");
     const char *ctx = context && context[0]
                           ? context
                           : text(k, get(k, root, "current-context"), "current-context", &rc);

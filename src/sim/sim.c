@@ -151,8 +151,8 @@ static int step_through(struct nf_sim_report *r, const struct model *m, const st
         }
         int need = nf__sim_nodes_for_pods(m, sv.pods);
         double dt = step_len(g, step);
-        int rc = nf__sim_score_step(&ps->sc, &run->m, t, dt, demand, sv.served, sv.pending, need,
-                                    ready);
+        int rc =
+            nf__sim_score_step(&ps->sc, &run->m, t, dt, demand, sv.served, sv.pending, need, ready);
         if (rc != NF_OK)
             return nf_err_set(err, rc, "simulator: out of memory");
         size_t b = bucket_of(r, t), zi;
