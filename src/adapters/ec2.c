@@ -16,31 +16,38 @@ static const struct nf_aws_op op_describe = {"DescribeInstances", "DescribeInsta
 static const struct nf_aws_op op_terminate = {"TerminateInstances", "TerminateInstancesRequest",
                                               "TerminateInstancesResult"};
 
+/* one EC2 call; the parameters are used up */
+static int ec2_call(struct nf_ec2 *e, const struct nf_aws_op *op, json_t *params, json_t **res,
+                    struct nf_aws_error *ae, struct nf_err *err)
+{
+    int rc = nf_aws_call(e->aws, &nf_aws_ec2, op, params, res, ae, err);
+    json_decref(params);
+    return rc;
+}
+
 static int nf_ec2_parse_subnets(const char *text, struct nf_ec2 *e, struct nf_err *err)
 {
     e->nzones = 0;
-    const char *p = text;
-    while (*p) {
-        size_t l = strcspn(p, ",");
-        const char *eq = memchr(p, '=', l);
-        if (eq == NULL || eq == p || eq + 1 == p + l)
+    struct nf_kv kv = {0};
+    int r;
+    while ((r = nf_kv_next(&text, &kv)) != 0) {
+        if (r < 0 || kv.key_len == 0 || kv.value_len == 0)
             return nf_err_set(err, NF_E_CONFIG,
-                              "aws.subnets: expected zone=subnet pairs, got \"%.*s\"", (int)l, p);
+                              "aws.subnets: expected zone=subnet pairs, got \"%.*s\"",
+                              (int)(kv.value + kv.value_len - kv.key), kv.key);
         if (e->nzones == NF_EC2_ZONES_MAX)
             return nf_err_set(err, NF_E_CONFIG, "aws.subnets: more than %d zones",
                               NF_EC2_ZONES_MAX);
-        size_t al = (size_t)(eq - p), sl = l - al - 1;
-        if (al >= sizeof e->zones[0].az || sl >= sizeof e->zones[0].subnet)
+        struct nf_ec2_zone *z = &e->zones[e->nzones];
+        if (kv.key_len >= sizeof z->az || kv.value_len >= sizeof z->subnet)
             return nf_err_set(err, NF_E_CONFIG, "aws.subnets: a name is too long");
-        memset(&e->zones[e->nzones], 0, sizeof e->zones[0]);
-        memcpy(e->zones[e->nzones].az, p, al);
-        memcpy(e->zones[e->nzones].subnet, eq + 1, sl);
+        memset(z, 0, sizeof *z);
+        memcpy(z->az, kv.key, kv.key_len);
+        memcpy(z->subnet, kv.value, kv.value_len);
         for (int i = 0; i < e->nzones; i++)
-            if (strcmp(e->zones[i].az, e->zones[e->nzones].az) == 0)
-                return nf_err_set(err, NF_E_CONFIG, "aws.subnets: zone %s given twice",
-                                  e->zones[i].az);
+            if (strcmp(e->zones[i].az, z->az) == 0)
+                return nf_err_set(err, NF_E_CONFIG, "aws.subnets: zone %s given twice", z->az);
         e->nzones++;
-        p += l + (p[l] == ',');
     }
     return NF_OK;
 }
@@ -52,19 +59,18 @@ int nf_ec2_parse_pool_tags(const char *text, const char *cluster_id, struct nf_e
     const char *why = NULL;
     if (nf_check_tag_filter(text, &why) != NF_OK)
         return nf_err_set(err, NF_E_CONFIG, "aws.pool_tags: %s", why);
-    const char *p = text;
-    while (*p) {
-        size_t l = strcspn(p, ",");
-        const char *eq = memchr(p, '=', l);
+    struct nf_kv kv = {0};
+    while (nf_kv_next(&text, &kv) > 0) { /* well formed: checked above */
         if (e->ntags == NF_EC2_TAGS_MAX)
             return nf_err_set(err, NF_E_CONFIG, "aws.pool_tags: more than %d tags",
                               NF_EC2_TAGS_MAX);
-        size_t kl = (size_t)(eq - p);
-        snprintf(e->tags[e->ntags].key, sizeof e->tags[0].key, "%.*s", (int)kl, p);
+        snprintf(e->tags[e->ntags].key, sizeof e->tags[0].key, "%.*s", (int)kv.key_len, kv.key);
+        /* the value, with {cluster_id} replaced */
         char *v = e->tags[e->ntags].value;
         size_t o = 0, cap = sizeof e->tags[0].value;
-        for (const char *q = eq + 1; q < p + l; q++) {
-            if (strncmp(q, "{cluster_id}", 12) == 0) {
+        const char *end = kv.value + kv.value_len;
+        for (const char *q = kv.value; q < end; q++) {
+            if (end - q >= 12 && strncmp(q, "{cluster_id}", 12) == 0) {
                 for (const char *c = cluster_id; *c && o + 1 < cap; c++)
                     v[o++] = *c;
                 q += 11;
@@ -78,7 +84,6 @@ int nf_ec2_parse_pool_tags(const char *text, const char *cluster_id, struct nf_e
                 return nf_err_set(err, NF_E_CONFIG, "aws.pool_tags: tag %s given twice",
                                   e->tags[i].key);
         e->ntags++;
-        p += l + (p[l] == ',');
     }
     return NF_OK;
 }
@@ -206,8 +211,7 @@ static int run_group(struct nf_ec2 *e, const char *intent, int z, enum nf_market
     json_object_set_new(p, "TagSpecifications",
                         json_pack("[{s:s, s:o}]", "ResourceType", "instance", "Tags", tags));
     json_t *res = NULL;
-    int rc = nf_aws_call(e->aws, &nf_aws_ec2, &op_run, p, &res, ae, err);
-    json_decref(p);
+    int rc = ec2_call(e, &op_run, p, &res, ae, err);
     if (rc != NF_OK)
         return rc;
     size_t i;
@@ -237,6 +241,38 @@ static int pick_zone(const struct nf_ec2 *e, const int *counts, enum nf_market m
             best = z;
     }
     return best;
+}
+
+/* one (zone, market) group of k workers; on a capacity error the zone and market back off
+ * and the same capacity is bought on-demand now: in this zone unless it is out of on-demand
+ * too, else in the next emptiest zone */
+static int launch_group(struct nf_ec2 *e, const char *intent, int z, enum nf_market m, int k,
+                        int *counts, double now, struct nf_launch_outcome *out,
+                        struct nf_aws_error *ae, struct nf_err *gerr)
+{
+    int rc = run_group(e, intent, z, m, k, out, ae, gerr);
+    if (!(rc == NF_E_AWS && spot_capacity_error(ae->code)))
+        return rc;
+    nf_log(NF_LOG_WARN, "capacity error; trying on-demand", NF_LF_STR("zone", e->zones[z].az),
+           NF_LF_STR("market", nf_market_name(m)), NF_LF_STR("code", ae->code), NF_LF_END);
+    if (m == NF_MARKET_SPOT)
+        e->zones[z].spot_until = now + e->backoff_s;
+    else
+        e->zones[z].od_until = now + e->backoff_s;
+    int tries = 0;
+    while (rc != NF_OK && tries++ < e->nzones) {
+        int z2 = e->zones[z].od_until > now ? pick_zone(e, counts, NF_MARKET_ON_DEMAND, now) : z;
+        if (z2 < 0)
+            break;
+        rc = run_group(e, intent, z2, NF_MARKET_ON_DEMAND, k, out, ae, gerr);
+        if (rc == NF_E_AWS && spot_capacity_error(ae->code))
+            e->zones[z2].od_until = now + e->backoff_s;
+        else
+            break;
+    }
+    if (rc == NF_OK && m == NF_MARKET_SPOT)
+        out->fell_back += k;
+    return rc;
 }
 
 int nf_ec2_launch(struct nf_ec2 *e, const char *intent, int count, const enum nf_market *markets,
@@ -299,33 +335,7 @@ int nf_ec2_launch(struct nf_ec2 *e, const char *intent, int count, const enum nf
             enum nf_market m = spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND;
             struct nf_aws_error ae;
             struct nf_err gerr = {0};
-            rc = run_group(e, intent, z, m, k, out, &ae, &gerr);
-            if (rc == NF_E_AWS && spot_capacity_error(ae.code)) {
-                /* remember, and buy the same capacity on-demand now: in this zone unless it
-                 * is out of on-demand too, else in the next emptiest zone */
-                nf_log(NF_LOG_WARN, "capacity error; trying on-demand",
-                       NF_LF_STR("zone", e->zones[z].az), NF_LF_STR("market", nf_market_name(m)),
-                       NF_LF_STR("code", ae.code), NF_LF_END);
-                if (m == NF_MARKET_SPOT)
-                    e->zones[z].spot_until = now + e->backoff_s;
-                else
-                    e->zones[z].od_until = now + e->backoff_s;
-                int tries = 0;
-                while (rc != NF_OK && tries++ < e->nzones) {
-                    int z2 = e->zones[z].od_until > now
-                                 ? pick_zone(e, counts, NF_MARKET_ON_DEMAND, now)
-                                 : z;
-                    if (z2 < 0)
-                        break;
-                    rc = run_group(e, intent, z2, NF_MARKET_ON_DEMAND, k, out, &ae, &gerr);
-                    if (rc == NF_E_AWS && spot_capacity_error(ae.code))
-                        e->zones[z2].od_until = now + e->backoff_s;
-                    else
-                        break;
-                }
-                if (rc == NF_OK && m == NF_MARKET_SPOT)
-                    out->fell_back += k;
-            }
+            rc = launch_group(e, intent, z, m, k, counts, now, out, &ae, &gerr);
             if (rc != NF_OK && first_rc == NF_OK) {
                 first_rc = rc;
                 if (err)
@@ -364,8 +374,7 @@ int nf_ec2_list(struct nf_ec2 *e, struct nf_instance *out, size_t cap, size_t *n
             json_object_set_new(p, "NextToken", json_string(next));
         json_t *res = NULL;
         struct nf_aws_error ae;
-        int rc = nf_aws_call(e->aws, &nf_aws_ec2, &op_describe, p, &res, &ae, err);
-        json_decref(p);
+        int rc = ec2_call(e, &op_describe, p, &res, &ae, err);
         if (rc != NF_OK)
             return rc;
         size_t i, k;
@@ -398,8 +407,7 @@ int nf_ec2_terminate(struct nf_ec2 *e, const char *const *ids, size_t n, struct 
     json_t *p = json_pack("{s:o}", "InstanceIds", list);
     json_t *res = NULL;
     struct nf_aws_error ae;
-    int rc = nf_aws_call(e->aws, &nf_aws_ec2, &op_terminate, p, &res, &ae, err);
-    json_decref(p);
+    int rc = ec2_call(e, &op_terminate, p, &res, &ae, err);
     json_decref(res);
     if (rc == NF_E_AWS && strncmp(ae.code, "InvalidInstanceID", 17) == 0)
         rc = NF_OK; /* gone already */
@@ -415,8 +423,7 @@ int nf_ec2_find_server(struct nf_ec2 *e, char *ip, size_t iplen, struct nf_err *
                   "k3s-master", "Name", "instance-state-name", "Values", "running");
     json_t *res = NULL;
     struct nf_aws_error ae;
-    int rc = nf_aws_call(e->aws, &nf_aws_ec2, &op_describe, p, &res, &ae, err);
-    json_decref(p);
+    int rc = ec2_call(e, &op_describe, p, &res, &ae, err);
     if (rc != NF_OK)
         return rc;
     struct nf_instance in;

@@ -45,7 +45,7 @@ struct nf_ec2 {
         char value[NF_CONFIG_STR_MAX];
     } tags[NF_EC2_TAGS_MAX];
     int nzones;
-    struct {
+    struct nf_ec2_zone {
         char az[32];
         char subnet[64];
         double spot_until, od_until; /* backed off until (Unix s) */

@@ -119,6 +119,39 @@ void nf_aws_request_free(struct nf_aws_request *r)
         memset(r->lines[i], 0, strnlen(r->lines[i], sizeof r->lines[i]));
 }
 
+/* the request's header lines, in the order they were signed, then the signature and the
+ * SDKs' unsigned amz-sdk-request line */
+static void header_lines(struct nf_aws_request *out, const char *ctype, int attempt,
+                         int max_attempts)
+{
+    size_t n = 0;
+    const char *pairs[5][2] = {{"Host", out->host}, {"Content-Type", ctype}};
+    size_t np = 2;
+    if (out->target[0]) {
+        pairs[np][0] = "X-Amz-Target";
+        pairs[np++][1] = out->target;
+    }
+    for (size_t i = 0; i < out->sig.nadd && np < 5; i++) {
+        pairs[np][0] = out->sig.add[i].name;
+        pairs[np++][1] = out->sig.add[i].value;
+    }
+    for (size_t i = 0; i < np; i++) {
+        nf_strjoin(out->lines[n], sizeof out->lines[0], pairs[i][0], ": ", pairs[i][1],
+                   (const char *)NULL);
+        out->headers[n] = out->lines[n];
+        n++;
+    }
+    nf_strjoin(out->lines[n], sizeof out->lines[0], "Authorization: ", out->sig.authorization,
+               (const char *)NULL);
+    out->headers[n] = out->lines[n];
+    n++;
+    /* amz-sdk-request is informational and not signed, as the SDKs send it */
+    static _Thread_local char sdk[64];
+    snprintf(sdk, sizeof sdk, "amz-sdk-request: attempt=%d; max=%d", attempt, max_attempts);
+    out->headers[n++] = sdk;
+    out->headers[n] = NULL;
+}
+
 int nf_aws_build(struct nf_aws_client *c, const struct nf_aws_service *svc,
                  const struct nf_aws_op *op, const json_t *params,
                  const struct nf_aws_credentials *cr, time_t when, int attempt,
@@ -178,32 +211,7 @@ int nf_aws_build(struct nf_aws_client *c, const struct nf_aws_service *svc,
         nf_aws_request_free(out);
         return rc;
     }
-    size_t n = 0;
-    const char *pairs[5][2] = {{"Host", out->host}, {"Content-Type", ctype}};
-    size_t np = 2;
-    if (out->target[0]) {
-        pairs[np][0] = "X-Amz-Target";
-        pairs[np++][1] = out->target;
-    }
-    for (size_t i = 0; i < out->sig.nadd && np < 5; i++) {
-        pairs[np][0] = out->sig.add[i].name;
-        pairs[np++][1] = out->sig.add[i].value;
-    }
-    for (size_t i = 0; i < np; i++) {
-        nf_strjoin(out->lines[n], sizeof out->lines[0], pairs[i][0], ": ", pairs[i][1],
-                   (const char *)NULL);
-        out->headers[n] = out->lines[n];
-        n++;
-    }
-    nf_strjoin(out->lines[n], sizeof out->lines[0], "Authorization: ", out->sig.authorization,
-               (const char *)NULL);
-    out->headers[n] = out->lines[n];
-    n++;
-    /* amz-sdk-request is informational and not signed, as the SDKs send it */
-    static _Thread_local char sdk[64];
-    snprintf(sdk, sizeof sdk, "amz-sdk-request: attempt=%d; max=%d", attempt, c->max_attempts);
-    out->headers[n++] = sdk;
-    out->headers[n] = NULL;
+    header_lines(out, ctype, attempt, c->max_attempts);
     return NF_OK;
 }
 
@@ -322,87 +330,101 @@ static double jitter01(struct nf_aws_client *c)
     return (double)(c->rng >> 11) / 9007199254740992.0;
 }
 
+/* what one attempt left to decide */
+struct try_out {
+    bool again;   /* the clock skew was corrected: try again at once, uncharged */
+    bool retry;   /* a throttle, a server error or a transport failure: may be retried */
+    bool timeout; /* the transport timed out (costs more of the retry budget) */
+};
+
+/* one signed request and its answer, parsed */
+static int try_once(struct nf_aws_client *c, const struct nf_aws_service *svc,
+                    const struct nf_aws_op *op, const json_t *params, int attempt, const char *what,
+                    bool skew_retried, struct try_out *t, json_t **result, struct nf_aws_error *ae,
+                    struct nf_err *err)
+{
+    memset(t, 0, sizeof *t);
+    struct nf_aws_credentials cr;
+    int rc = nf_aws_creds_get(&c->creds, c->now(), &cr, err);
+    if (rc != NF_OK)
+        return rc;
+    struct nf_aws_request req;
+    rc = nf_aws_build(c, svc, op, params, &cr, (time_t)(c->now() + c->skew_s), attempt, &req, err);
+    memset(&cr, 0, sizeof cr);
+    if (rc != NF_OK)
+        return rc;
+    struct nf_http_opts o = {.what = what,
+                             .connect_timeout_s = c->connect_timeout_s,
+                             .timeout_s = c->timeout_s,
+                             .max_body = NF_AWS_RESPONSE_MAX,
+                             .attempts = 1,
+                             .headers = req.headers};
+    struct nf_http_response resp;
+    struct nf_err herr = {0};
+    int hrc =
+        nf_http_request(c->http, "POST", req.url, req.body.data, req.body.len, &o, &resp, &herr);
+    nf_aws_request_free(&req);
+    if (hrc != NF_OK) {
+        rc = hrc == NF_E_TOO_BIG || hrc == NF_E_NOMEM ? hrc : NF_E_UNAVAILABLE;
+        t->retry = rc == NF_E_UNAVAILABLE;
+        t->timeout = strstr(herr.msg, "timed out") != NULL;
+        return nf_err_set(err, rc, "%s", herr.msg);
+    }
+    char etype[160] = "", date[64];
+    nf_http_header(&resp, "X-Amzn-Errortype", etype, sizeof etype);
+    if (!nf_http_header(&resp, "x-amzn-RequestId", ae->request_id, sizeof ae->request_id))
+        nf_http_header(&resp, "x-amz-request-id", ae->request_id, sizeof ae->request_id);
+    rc = nf_aws_parse(svc, op, resp.status, etype, resp.body.data, resp.body.len, result, ae, err);
+    double server;
+    if (rc == NF_E_AWS && skew_code(ae) && !skew_retried &&
+        nf_http_header(&resp, "Date", date, sizeof date) &&
+        nf_parse_http_date(date, &server) == NF_OK) {
+        c->skew_s = server - c->now();
+        t->again = true;
+        nf_log(NF_LOG_WARN, "clock skew corrected", NF_LF_STR("service", svc->endpoint_prefix),
+               NF_LF_NUM("skew_s", c->skew_s), NF_LF_END);
+    } else if (rc == NF_E_AWS) {
+        t->retry = !final_code(ae->code) &&
+                   (resp.status == 500 || resp.status == 502 || resp.status == 503 ||
+                    resp.status == 504 || nf_aws_retryable_code(ae->code));
+        if (!t->retry)
+            nf_err_set(err, NF_E_AWS, "%s: %s (HTTP %ld): %.200s", what, ae->code, resp.status,
+                       ae->message);
+    }
+    nf_http_response_free(&resp);
+    return rc;
+}
+
 int nf_aws_call(struct nf_aws_client *c, const struct nf_aws_service *svc,
                 const struct nf_aws_op *op, const json_t *params, json_t **result,
                 struct nf_aws_error *ae, struct nf_err *err)
 {
     memset(ae, 0, sizeof *ae);
     *result = NULL;
-    int rc = NF_OK;
     bool skew_retried = false;
+    char what[128];
+    snprintf(what, sizeof what, "%s %s", svc->endpoint_prefix, op->name);
     for (int attempt = 1;; attempt++) {
         ae->attempts = attempt;
-        struct nf_aws_credentials cr;
-        rc = nf_aws_creds_get(&c->creds, c->now(), &cr, err);
-        if (rc != NF_OK)
-            return rc;
-        struct nf_aws_request req;
-        rc = nf_aws_build(c, svc, op, params, &cr, (time_t)(c->now() + c->skew_s), attempt, &req,
-                          err);
-        memset(&cr, 0, sizeof cr);
-        if (rc != NF_OK)
-            return rc;
-        char what[128];
-        snprintf(what, sizeof what, "%s %s", svc->endpoint_prefix, op->name);
-        struct nf_http_opts o = {.what = what,
-                                 .connect_timeout_s = c->connect_timeout_s,
-                                 .timeout_s = c->timeout_s,
-                                 .max_body = NF_AWS_RESPONSE_MAX,
-                                 .attempts = 1,
-                                 .headers = req.headers};
-        struct nf_http_response resp;
-        struct nf_err herr = {0};
-        int hrc = nf_http_request(c->http, "POST", req.url, req.body.data, req.body.len, &o, &resp,
-                                  &herr);
-        nf_aws_request_free(&req);
-        bool retry = false, timeout = false;
-        if (hrc == NF_OK) {
-            char etype[160] = "", date[64];
-            nf_http_header(&resp, "X-Amzn-Errortype", etype, sizeof etype);
-            if (!nf_http_header(&resp, "x-amzn-RequestId", ae->request_id, sizeof ae->request_id))
-                nf_http_header(&resp, "x-amz-request-id", ae->request_id, sizeof ae->request_id);
-            rc = nf_aws_parse(svc, op, resp.status, etype, resp.body.data, resp.body.len, result,
-                              ae, err);
-            if (rc == NF_E_AWS) {
-                double server;
-                if (skew_code(ae) && !skew_retried &&
-                    nf_http_header(&resp, "Date", date, sizeof date) &&
-                    nf_parse_http_date(date, &server) == NF_OK) {
-                    c->skew_s = server - c->now();
-                    skew_retried = true;
-                    nf_log(NF_LOG_WARN, "clock skew corrected",
-                           NF_LF_STR("service", svc->endpoint_prefix),
-                           NF_LF_NUM("skew_s", c->skew_s), NF_LF_END);
-                    nf_http_response_free(&resp);
-                    continue; /* at once, and not charged to the retry budget */
-                }
-                retry = !final_code(ae->code) &&
-                        (resp.status == 500 || resp.status == 502 || resp.status == 503 ||
-                         resp.status == 504 || nf_aws_retryable_code(ae->code));
-                if (!retry)
-                    nf_err_set(err, NF_E_AWS, "%s: %s (HTTP %ld): %.200s", what, ae->code,
-                               resp.status, ae->message);
-            }
-        } else {
-            rc = hrc == NF_E_TOO_BIG || hrc == NF_E_NOMEM ? hrc : NF_E_UNAVAILABLE;
-            retry = rc == NF_E_UNAVAILABLE;
-            timeout = strstr(herr.msg, "timed out") != NULL;
-            nf_err_set(err, rc, "%s", herr.msg);
+        struct try_out t;
+        int rc = try_once(c, svc, op, params, attempt, what, skew_retried, &t, result, ae, err);
+        if (t.again) {
+            skew_retried = true;
+            continue; /* at once, and not charged to the retry budget */
         }
-        nf_http_response_free(&resp);
         if (rc == NF_OK) {
             if (c->quota < NF_AWS_QUOTA_MAX)
                 c->quota++;
             return NF_OK;
         }
-        int cost = timeout ? NF_AWS_TIMEOUT_COST : NF_AWS_RETRY_COST;
-        if (!retry || attempt >= c->max_attempts || c->quota < cost) {
-            if (retry && rc == NF_E_AWS)
+        int cost = t.timeout ? NF_AWS_TIMEOUT_COST : NF_AWS_RETRY_COST;
+        if (!t.retry || attempt >= c->max_attempts || c->quota < cost) {
+            if (t.retry && rc == NF_E_AWS)
                 nf_err_set(err, NF_E_UNAVAILABLE, "%s: %s (HTTP %ld) after %d attempts: %.200s",
                            what, ae->code, ae->http_status, attempt, ae->message);
-            else if (retry)
+            else if (t.retry)
                 nf_err_prefix(err, "after %d attempts", attempt);
-            return retry && rc == NF_E_AWS ? NF_E_UNAVAILABLE : rc;
+            return t.retry && rc == NF_E_AWS ? NF_E_UNAVAILABLE : rc;
         }
         c->quota -= cost;
         double ceiling = c->retry_base_s * pow(2, attempt - 1);

@@ -55,8 +55,9 @@ int nf_cli_html_target(const struct nf_cli *cli, const char *html, bool json, st
 struct nf_sim_report;
 int nf_cli_emit_report(const struct nf_cli *cli, const struct nf_sim_report *rep, bool json,
                        const struct nf_outfile *html);
-/* Open the API server client for a command: 0, or the exit status (message printed). */
-int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, struct nf_kube *k);
+/* Load the command's configuration into cfg and open the API server client it names: 0, or
+ * the exit status (message printed). */
+int nf_cli_kube_open(const struct nf_cli *cli, struct nf_config *cfg, struct nf_kube *k);
 /* Exit status for a Kubernetes error: 2 for our own configuration (the kubeconfig), 1 for
  * anything the API server did or answered, however malformed. */
 int nf_cli_kube_exit(int rc);

@@ -128,13 +128,11 @@ int nf_cmd_drain(int argc, char **argv)
                                   "'-' and '.', at most 253)",
                                   node);
     struct nf_config cfg;
-    int st = nf_cli_load_config(&cli, &cfg);
+    struct nf_kube k;
+    int st = nf_cli_kube_open(&cli, &cfg, &k);
     if (st != 0)
         return st;
     struct nf_err err = {0};
-    struct nf_kube k;
-    if ((st = nf_cli_kube_open(&cli, &cfg, &k)) != 0)
-        return st;
     struct nf_drain_opts o = {.timeout_s = cfg.kube_drain_timeout,
                               .eviction_retry_s = cfg.kube_eviction_retry,
                               .market_label = cfg.kube_market_label,

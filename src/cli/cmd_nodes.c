@@ -100,13 +100,11 @@ int nf_cmd_nodes(int argc, char **argv)
             return nf_cli_usage_error(&cli, "unknown option %s", argv[i]);
     }
     struct nf_config cfg;
-    int st = nf_cli_load_config(&cli, &cfg);
+    struct nf_kube k;
+    int st = nf_cli_kube_open(&cli, &cfg, &k);
     if (st != 0)
         return st;
     struct nf_err err = {0};
-    struct nf_kube k;
-    if ((st = nf_cli_kube_open(&cli, &cfg, &k)) != 0)
-        return st;
     struct nf_kcluster c;
     nf_kcluster_init(&c, cfg.kube_market_label, cfg.kube_market_spot_value);
     struct nf_kindex *ix = NULL;

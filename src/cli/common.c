@@ -238,9 +238,12 @@ int nf_cli_kube_exit(int rc)
     return rc == NF_E_CONFIG || rc == NF_E_USAGE ? 2 : 1;
 }
 
-int nf_cli_kube_open(const struct nf_cli *cli, const struct nf_config *cfg, struct nf_kube *k)
+int nf_cli_kube_open(const struct nf_cli *cli, struct nf_config *cfg, struct nf_kube *k)
 {
     extern char **environ;
+    int st = nf_cli_load_config(cli, cfg);
+    if (st != 0)
+        return st;
     struct nf_err err = {0};
     struct nf_kube_opts o;
     nf_cli_kube_opts(cfg, &o);

@@ -171,6 +171,73 @@ static int open_cloud(struct nf_controller *c, struct nf_ports *ports, char *con
     return open_by_name(clouds, "cloud", c->cfg.cloud, c, ports, envp, err);
 }
 
+/* the store named by cfg->store; a dry run with no state file yet starts from an empty state
+ * kept in memory, and creates nothing */
+static int open_store(struct nf_controller *c, const struct nf_config *cfg, struct nf_ports *ports,
+                      char *const *envp, struct nf_err *err)
+{
+    if (cfg->dry_run && nf_store_check_exists(cfg, NULL) != NF_OK) {
+        /* a dry run creates nothing: with no state file yet, it starts from an empty state,
+         * kept in memory */
+        nf_mem_store_init(&c->store.mem);
+        ports->store = &nf_mem_store_port;
+        ports->store_ctx = &c->store.mem;
+        snprintf(c->store.desc, sizeof c->store.desc, "%.*s (dry run: no file yet)", 900,
+                 cfg->store);
+    } else {
+        int rc = nf_store_open(&c->store, &c->cfg,
+                               cfg->dry_run ? NF_STORE_READ_ONLY : NF_STORE_READ_WRITE, envp, err);
+        if (rc != NF_OK)
+            return rc;
+        c->have_store = true;
+        ports->store = c->store.port;
+        ports->store_ctx = c->store.ctx;
+    }
+    return NF_OK;
+}
+
+/* Slack (a URL, or one kept in Secrets Manager), SNS, and CloudWatch publishing */
+static int open_notify(struct nf_controller *c, const struct nf_config *cfg, struct nf_ports *ports,
+                       struct nf_err *err)
+{
+    int rc = NF_OK;
+    if (cfg->notify_slack_webhook_url[0])
+        snprintf(c->notifier.slack_url, sizeof c->notifier.slack_url, "%s",
+                 cfg->notify_slack_webhook_url);
+    else if (cfg->aws_slack_webhook_secret[0] && (rc = slack_secret(c, err)) != NF_OK)
+        return rc;
+    if (cfg->aws_sns_topic_arn[0]) {
+        snprintf(c->notifier.sns_topic, sizeof c->notifier.sns_topic, "%s", cfg->aws_sns_topic_arn);
+        c->notifier.aws = &c->aws;
+    }
+    ports->notify = &nf_notify_port;
+    ports->notify_ctx = &c->notifier;
+    c->cw.aws = c->have_aws ? &c->aws : NULL;
+    snprintf(c->cw.ns, sizeof c->cw.ns, "%s", cfg->aws_cloudwatch_namespace);
+    snprintf(c->cw.cluster_id, sizeof c->cw.cluster_id, "%s", cfg->cluster_id);
+    ports->publish = &nf_cloudwatch_port;
+    ports->publish_ctx = &c->cw;
+    return NF_OK;
+}
+
+/* the cycle's options: its owner name for the lease is host:pid */
+static void cycle_opts(const struct nf_config *cfg, char *const *envp, struct nf_cycle_opts *o)
+{
+    *o = (struct nf_cycle_opts){.spot_pct = cfg->spot_percentage,
+                                .provision_timeout_s = cfg->provision_timeout,
+                                .lease_ttl_s = cfg->lease_ttl,
+                                .dry_run = cfg->dry_run,
+                                .price_on_demand = cfg->sim_price_on_demand,
+                                .price_spot = cfg->sim_price_spot};
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(o->owner, sizeof o->owner, "%.60s:%ld", host[0] ? host : "nodefleet", (long)getpid());
+    snprintf(o->cluster_id, sizeof o->cluster_id, "%s", cfg->cluster_id);
+    for (char *const *e = envp; e && *e; e++)
+        if (strncmp(*e, "NODEFLEET_TEST_CRASH_AT=", 24) == 0)
+            snprintf(o->crash_at, sizeof o->crash_at, "%.31s", *e + 24);
+}
+
 int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, char *const *envp,
                        struct nf_err *err)
 {
@@ -202,53 +269,11 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
         rc = open_cloud(c, &ports, envp, err);
     if (rc != NF_OK)
         goto fail;
-    if (cfg->dry_run && nf_store_check_exists(cfg, NULL) != NF_OK) {
-        /* a dry run creates nothing: with no state file yet, it starts from an empty state,
-         * kept in memory */
-        nf_mem_store_init(&c->store.mem);
-        ports.store = &nf_mem_store_port;
-        ports.store_ctx = &c->store.mem;
-        snprintf(c->store.desc, sizeof c->store.desc, "%.*s (dry run: no file yet)", 900,
-                 cfg->store);
-    } else {
-        rc = nf_store_open(&c->store, &c->cfg,
-                           cfg->dry_run ? NF_STORE_READ_ONLY : NF_STORE_READ_WRITE, envp, err);
-        if (rc != NF_OK)
-            goto fail;
-        c->have_store = true;
-        ports.store = c->store.port;
-        ports.store_ctx = c->store.ctx;
-    }
-    if (cfg->notify_slack_webhook_url[0])
-        snprintf(c->notifier.slack_url, sizeof c->notifier.slack_url, "%s",
-                 cfg->notify_slack_webhook_url);
-    else if (cfg->aws_slack_webhook_secret[0] && (rc = slack_secret(c, err)) != NF_OK)
+    if ((rc = open_store(c, cfg, &ports, envp, err)) != NF_OK ||
+        (rc = open_notify(c, cfg, &ports, err)) != NF_OK)
         goto fail;
-    if (cfg->aws_sns_topic_arn[0]) {
-        snprintf(c->notifier.sns_topic, sizeof c->notifier.sns_topic, "%s", cfg->aws_sns_topic_arn);
-        c->notifier.aws = &c->aws;
-    }
-    ports.notify = &nf_notify_port;
-    ports.notify_ctx = &c->notifier;
-    c->cw.aws = c->have_aws ? &c->aws : NULL;
-    snprintf(c->cw.ns, sizeof c->cw.ns, "%s", cfg->aws_cloudwatch_namespace);
-    snprintf(c->cw.cluster_id, sizeof c->cw.cluster_id, "%s", cfg->cluster_id);
-    ports.publish = &nf_cloudwatch_port;
-    ports.publish_ctx = &c->cw;
-
-    struct nf_cycle_opts o = {.spot_pct = cfg->spot_percentage,
-                              .provision_timeout_s = cfg->provision_timeout,
-                              .lease_ttl_s = cfg->lease_ttl,
-                              .dry_run = cfg->dry_run,
-                              .price_on_demand = cfg->sim_price_on_demand,
-                              .price_spot = cfg->sim_price_spot};
-    char host[64] = "";
-    gethostname(host, sizeof host - 1);
-    snprintf(o.owner, sizeof o.owner, "%.60s:%ld", host[0] ? host : "nodefleet", (long)getpid());
-    snprintf(o.cluster_id, sizeof o.cluster_id, "%s", cfg->cluster_id);
-    for (char *const *e = envp; e && *e; e++)
-        if (strncmp(*e, "NODEFLEET_TEST_CRASH_AT=", 24) == 0)
-            snprintf(o.crash_at, sizeof o.crash_at, "%.31s", *e + 24);
+    struct nf_cycle_opts o;
+    cycle_opts(cfg, envp, &o);
     c->cycle = malloc(sizeof *c->cycle);
     c->history = calloc(NF_CONTROLLER_HISTORY_MAX, sizeof *c->history);
     if (c->cycle == NULL || c->history == NULL) {

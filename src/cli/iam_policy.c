@@ -38,6 +38,51 @@ static json_t *secret_arn(const char *region, const char *id)
     return arn("arn:aws:secretsmanager:%s:*:secret:%s-*", region, id);
 }
 
+/* cloud: ec2 - launch from the template (and only tag what the launch creates), pass the
+ * worker role, list, and terminate only instances that carry every pool tag */
+static void ec2_statements(const struct nf_config *cfg, const struct nf_ec2 *e, const char *region,
+                           json_t *st)
+{
+    json_t *tmpl;
+    if (strncmp(cfg->aws_launch_template, "lt-", 3) == 0)
+        tmpl = arn("arn:aws:ec2:%s:*:launch-template/%s", region, cfg->aws_launch_template);
+    else
+        tmpl = arn("arn:aws:ec2:%s:*:launch-template/%s", region, "*");
+    json_array_append_new(
+        st, statement("LaunchFromTheTemplate", json_string("ec2:RunInstances"), tmpl));
+    json_t *res = json_array();
+    static const char *const kinds[] = {
+        "instance/*",       "volume/*",   "network-interface/*",     "subnet/*",
+        "security-group/*", "key-pair/*", "spot-instances-request/*"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        json_array_append_new(res, arn("arn:aws:ec2:%s:*:%s", region, kinds[i]));
+    json_array_append_new(res, arn("arn:aws:ec2:%s::%s", region, "image/*"));
+    json_array_append_new(st, statement("LaunchResources", json_string("ec2:RunInstances"), res));
+    json_t *tag =
+        statement("TagOnLaunchOnly", json_string("ec2:CreateTags"),
+                  json_pack("[o, o, o]", arn("arn:aws:ec2:%s:*:%s", region, "instance/*"),
+                            arn("arn:aws:ec2:%s:*:%s", region, "volume/*"),
+                            arn("arn:aws:ec2:%s:*:%s", region, "spot-instances-request/*")));
+    json_object_set_new(tag, "Condition",
+                        json_pack("{s:{s:s}}", "StringEquals", "ec2:CreateAction", "RunInstances"));
+    json_array_append_new(st, tag);
+    json_array_append_new(st, statement("PassTheWorkerRole", json_string("iam:PassRole"),
+                                        json_string("arn:aws:iam::*:role/k3s-worker")));
+    json_array_append_new(
+        st, statement("ListInstances", json_string("ec2:DescribeInstances"), json_string("*")));
+    /* termination follows the pool's tags: every one of them must be on the instance */
+    json_t *eq = json_object();
+    for (int i = 0; i < e->ntags; i++) {
+        char k[200];
+        snprintf(k, sizeof k, "aws:ResourceTag/%s", e->tags[i].key);
+        json_object_set_new(eq, k, json_string(e->tags[i].value));
+    }
+    json_t *term = statement("TerminatePoolWorkers", json_string("ec2:TerminateInstances"),
+                             arn("arn:aws:ec2:%s:*:%s", region, "instance/*"));
+    json_object_set_new(term, "Condition", json_pack("{s:o}", "StringEquals", eq));
+    json_array_append_new(st, term);
+}
+
 int nf_iam_policy(const struct nf_config *cfg, struct nf_buf *out, struct nf_err *err)
 {
     const char *region = cfg->aws_region[0] ? cfg->aws_region : "*";
@@ -47,48 +92,8 @@ int nf_iam_policy(const struct nf_config *cfg, struct nf_buf *out, struct nf_err
     if (rc != NF_OK)
         return rc;
     json_t *st = json_array();
-    if (strcmp(cfg->cloud, "ec2") == 0) {
-        json_t *tmpl;
-        if (strncmp(cfg->aws_launch_template, "lt-", 3) == 0)
-            tmpl = arn("arn:aws:ec2:%s:*:launch-template/%s", region, cfg->aws_launch_template);
-        else
-            tmpl = arn("arn:aws:ec2:%s:*:launch-template/%s", region, "*");
-        json_array_append_new(
-            st, statement("LaunchFromTheTemplate", json_string("ec2:RunInstances"), tmpl));
-        json_t *res = json_array();
-        static const char *const kinds[] = {
-            "instance/*",       "volume/*",   "network-interface/*",     "subnet/*",
-            "security-group/*", "key-pair/*", "spot-instances-request/*"};
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-            json_array_append_new(res, arn("arn:aws:ec2:%s:*:%s", region, kinds[i]));
-        json_array_append_new(res, arn("arn:aws:ec2:%s::%s", region, "image/*"));
-        json_array_append_new(st,
-                              statement("LaunchResources", json_string("ec2:RunInstances"), res));
-        json_t *tag =
-            statement("TagOnLaunchOnly", json_string("ec2:CreateTags"),
-                      json_pack("[o, o, o]", arn("arn:aws:ec2:%s:*:%s", region, "instance/*"),
-                                arn("arn:aws:ec2:%s:*:%s", region, "volume/*"),
-                                arn("arn:aws:ec2:%s:*:%s", region, "spot-instances-request/*")));
-        json_object_set_new(
-            tag, "Condition",
-            json_pack("{s:{s:s}}", "StringEquals", "ec2:CreateAction", "RunInstances"));
-        json_array_append_new(st, tag);
-        json_array_append_new(st, statement("PassTheWorkerRole", json_string("iam:PassRole"),
-                                            json_string("arn:aws:iam::*:role/k3s-worker")));
-        json_array_append_new(
-            st, statement("ListInstances", json_string("ec2:DescribeInstances"), json_string("*")));
-        /* termination follows the pool's tags: every one of them must be on the instance */
-        json_t *eq = json_object();
-        for (int i = 0; i < e.ntags; i++) {
-            char k[200];
-            snprintf(k, sizeof k, "aws:ResourceTag/%s", e.tags[i].key);
-            json_object_set_new(eq, k, json_string(e.tags[i].value));
-        }
-        json_t *term = statement("TerminatePoolWorkers", json_string("ec2:TerminateInstances"),
-                                 arn("arn:aws:ec2:%s:*:%s", region, "instance/*"));
-        json_object_set_new(term, "Condition", json_pack("{s:o}", "StringEquals", eq));
-        json_array_append_new(st, term);
-    }
+    if (strcmp(cfg->cloud, "ec2") == 0)
+        ec2_statements(cfg, &e, region, st);
     if (strncmp(cfg->store, "dynamodb", 8) == 0) {
         const char *table = cfg->store[8] == ':' ? cfg->store + 9 : cfg->dynamodb_table;
         json_t *s =

@@ -234,6 +234,62 @@ static int check_string(int id, const char *v, const char **why)
 }
 
 /* Parse `s` (n bytes) into setting `id` of `c`. On failure writes a phrase to `why`. */
+/* is s (n bytes) one of the '|'-separated choices? */
+static bool one_of(const char *choices, const char *s, size_t n)
+{
+    for (const char *p = choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && memcmp(p, s, n) == 0)
+            return true;
+        p += len + (bar ? 1 : 0);
+    }
+    return false;
+}
+
+/* a text setting: bounded, no NUL, one of its choices, and whatever its own check asks;
+ * val is the value as messages show it (a secret's is never shown) */
+static int apply_string(int id, const char *s, size_t n, const char *val, void *field, char *why,
+                        size_t whylen)
+{
+    const struct nf_setting *st = &nf_settings[id];
+    const char *reason = NULL;
+    if (n >= NF_CONFIG_STR_MAX) {
+        snprintf(why, whylen, "longer than %d bytes", NF_CONFIG_STR_MAX - 1);
+        return NF_E_CONFIG;
+    }
+    if (memchr(s, '\0', n) != NULL) {
+        snprintf(why, whylen, "contains a NUL byte");
+        return NF_E_CONFIG;
+    }
+    char tmp[NF_CONFIG_STR_MAX];
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    if (st->choices != NULL && !one_of(st->choices, s, n)) {
+        snprintf(why, whylen, "must be one of %s, not %s", st->choices, val);
+        return NF_E_CONFIG;
+    }
+    if (check_string(id, tmp, &reason) != NF_OK) {
+        if (st->flags & NF_CF_SECRET)
+            snprintf(why, whylen, "%s", reason);
+        else
+            snprintf(why, whylen, "%s: %s", reason, val);
+        return NF_E_CONFIG;
+    }
+    struct nf_addr addr;
+    if (id == NF_CFG_server_listen && tmp[0] != '\0' &&
+        nf_addr_parse(tmp, &addr, &reason) != NF_OK) {
+        snprintf(why, whylen, "%s: %s", reason, val);
+        return NF_E_CONFIG;
+    }
+    if (id == NF_CFG_policy && nf_policy_spec_check(tmp, &reason) != NF_OK) {
+        snprintf(why, whylen, "%s: %s", reason, val);
+        return NF_E_CONFIG;
+    }
+    memcpy(field, tmp, n + 1);
+    return NF_OK;
+}
+
 static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char *why,
                       size_t whylen)
 {
@@ -287,53 +343,8 @@ static int apply_text(struct nf_config *c, int id, const char *s, size_t n, char
             return NF_E_CONFIG;
         }
         return NF_OK;
-    case NF_CT_STR: {
-        if (n >= NF_CONFIG_STR_MAX) {
-            snprintf(why, whylen, "longer than %d bytes", NF_CONFIG_STR_MAX - 1);
-            return NF_E_CONFIG;
-        }
-        if (memchr(s, '\0', n) != NULL) {
-            snprintf(why, whylen, "contains a NUL byte");
-            return NF_E_CONFIG;
-        }
-        char tmp[NF_CONFIG_STR_MAX];
-        memcpy(tmp, s, n);
-        tmp[n] = '\0';
-        if (st->choices != NULL) {
-            bool ok = false;
-            const char *p = st->choices;
-            while (*p) {
-                const char *bar = strchr(p, '|');
-                size_t len = bar ? (size_t)(bar - p) : strlen(p);
-                if (len == n && memcmp(p, s, n) == 0)
-                    ok = true;
-                p += len + (bar ? 1 : 0);
-            }
-            if (!ok) {
-                snprintf(why, whylen, "must be one of %s, not %s", st->choices, val);
-                return NF_E_CONFIG;
-            }
-        }
-        if (check_string(id, tmp, &reason) != NF_OK) {
-            if (st->flags & NF_CF_SECRET)
-                snprintf(why, whylen, "%s", reason);
-            else
-                snprintf(why, whylen, "%s: %s", reason, val);
-            return NF_E_CONFIG;
-        }
-        struct nf_addr addr;
-        if (id == NF_CFG_server_listen && tmp[0] != '\0' &&
-            nf_addr_parse(tmp, &addr, &reason) != NF_OK) {
-            snprintf(why, whylen, "%s: %s", reason, val);
-            return NF_E_CONFIG;
-        }
-        if (id == NF_CFG_policy && nf_policy_spec_check(tmp, &reason) != NF_OK) {
-            snprintf(why, whylen, "%s: %s", reason, val);
-            return NF_E_CONFIG;
-        }
-        memcpy(field, tmp, n + 1);
-        return NF_OK;
-    }
+    case NF_CT_STR:
+        return apply_string(id, s, n, val, field, why, whylen);
     }
     char lo[32], hi[32];
     nf__config_fmt_bound(st->min, st->type, lo, sizeof lo);

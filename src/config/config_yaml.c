@@ -47,6 +47,98 @@ static void scalar_text(const yaml_node_t *v, char *out, size_t outlen, bool *to
     out[n] = '\0';
 }
 
+/* which of a trigger's fields were given */
+struct seen {
+    bool name, query, above, below;
+};
+
+static void unknown_trigger_field(struct loader *L, const char *where, const char *field,
+                                  const char *key)
+{
+    int best = -1;
+    size_t best_d = 3;
+    for (int f = 0; trigger_fields[f]; f++) {
+        size_t d = nf__config_edit_distance(key, strlen(key), trigger_fields[f],
+                                            strlen(trigger_fields[f]));
+        if (d < best_d) {
+            best_d = d;
+            best = f;
+        }
+    }
+    if (best >= 0)
+        nf__config_problem(L, where, field, "unknown field (did you mean '%s'?)",
+                           trigger_fields[best]);
+    else
+        nf__config_problem(L, where, field,
+                           "unknown field (known: name, query, above, below, for, scale_by)");
+}
+
+/* one field of a trigger, its scalar value v checked and stored in t */
+static void trigger_field(struct loader *L, const char *where, const char *field, const char *key,
+                          const yaml_node_t *v, struct nf_trigger *t, struct seen *seen)
+{
+    const char *s = (const char *)v->data.scalar.value;
+    size_t n = v->data.scalar.length;
+    const char *why = NULL;
+    bool toolong;
+    char val[96];
+    nf__config_shown_value(&nf_settings[NF_CFG_policy], s, n, val, sizeof val);
+    if (strcmp(key, "name") == 0) {
+        scalar_text(v, t->name, sizeof t->name, &toolong);
+        if (toolong || !valid_trigger_name(t->name))
+            nf__config_problem(L, where, field,
+                               "must be lower-case letters, digits and _ (starting with a letter), "
+                               "at most %d characters: %s",
+                               NF_TRIGGER_NAME_MAX - 1, val);
+        seen->name = true;
+    } else if (strcmp(key, "query") == 0) {
+        scalar_text(v, t->query, sizeof t->query, &toolong);
+        if (toolong)
+            nf__config_problem(L, where, field, "longer than %d bytes", NF_CONFIG_STR_MAX - 1);
+        else if (t->query[0] == '\0' || memchr(s, '\0', n) != NULL)
+            nf__config_problem(L, where, field, "must be a PromQL expression");
+        seen->query = true;
+    } else if (strcmp(key, "above") == 0 || strcmp(key, "below") == 0) {
+        if (nf_parse_double(s, n, &t->threshold, &why) != NF_OK)
+            nf__config_problem(L, where, field, "expected a number, got %s", val);
+        t->below = key[0] == 'b';
+        *(t->below ? &seen->below : &seen->above) = true;
+    } else if (strcmp(key, "for") == 0) {
+        if (nf_parse_duration(s, n, &t->for_s, &why) != NF_OK)
+            nf__config_problem(L, where, field, "%s: %s", why, val);
+        else if (t->for_s > 86400)
+            nf__config_problem(L, where, field, "at most 86400s");
+    } else if (strcmp(key, "scale_by") == 0) {
+        if (nf_parse_ll(s, n, &t->scale_by, &why) != NF_OK || t->scale_by < 1 || t->scale_by > 100)
+            nf__config_problem(L, where, field, "expected a whole number from 1 to 100, got %s",
+                               val);
+    } else {
+        unknown_trigger_field(L, where, field, key);
+    }
+}
+
+/* a trigger needs a name (not a built-in signal's, not used twice), a query and exactly one
+ * of above or below */
+static void check_trigger(struct loader *L, const char *where, const char *label,
+                          const struct nf_trigger *t, const struct seen *seen)
+{
+    if (!seen->name)
+        nf__config_problem(L, where, label, "needs a name");
+    if (!seen->query)
+        nf__config_problem(L, where, label, "needs a query");
+    if (seen->above == seen->below)
+        nf__config_problem(L, where, label, "needs exactly one of above or below");
+    if (!seen->name)
+        return;
+    for (int s = 0; s < NF_SIG__COUNT; s++)
+        if (strcmp(t->name, nf_signal_names[s]) == 0)
+            nf__config_problem(L, where, label, "name '%s' is a built-in signal", t->name);
+    for (int j = 0; j < L->c->ntriggers; j++)
+        if (strcmp(L->c->triggers[j].name, t->name) == 0)
+            nf__config_problem(L, where, label, "name '%s' already used at line %d", t->name,
+                               L->c->triggers[j].line);
+}
+
 static void parse_trigger(struct loader *L, yaml_document_t *doc, yaml_node_t *item, int idx)
 {
     char where[NF_CONFIG_STR_MAX + 32];
@@ -60,7 +152,7 @@ static void parse_trigger(struct loader *L, yaml_document_t *doc, yaml_node_t *i
         return;
     }
     struct nf_trigger t = {.for_s = 120, .scale_by = 1, .line = (int)item->start_mark.line + 1};
-    bool have_name = false, have_query = false, have_above = false, have_below = false;
+    struct seen seen = {0};
     int before = L->nproblems;
     for (yaml_node_pair_t *pair = item->data.mapping.pairs.start;
          pair < item->data.mapping.pairs.top; pair++) {
@@ -84,77 +176,10 @@ static void parse_trigger(struct loader *L, yaml_document_t *doc, yaml_node_t *i
                                                            : "expected a single value");
             continue;
         }
-        const char *s = (const char *)v->data.scalar.value;
-        size_t n = v->data.scalar.length;
-        const char *why = NULL;
-        char val[96];
-        nf__config_shown_value(&nf_settings[NF_CFG_policy], s, n, val, sizeof val);
-        if (strcmp(key, "name") == 0) {
-            scalar_text(v, t.name, sizeof t.name, &toolong);
-            if (toolong || !valid_trigger_name(t.name))
-                nf__config_problem(
-                    L, where, field,
-                    "must be lower-case letters, digits and _ (starting with a letter), at "
-                    "most %d characters: %s",
-                    NF_TRIGGER_NAME_MAX - 1, val);
-            have_name = true;
-        } else if (strcmp(key, "query") == 0) {
-            scalar_text(v, t.query, sizeof t.query, &toolong);
-            if (toolong)
-                nf__config_problem(L, where, field, "longer than %d bytes", NF_CONFIG_STR_MAX - 1);
-            else if (t.query[0] == '\0' || memchr(s, '\0', n) != NULL)
-                nf__config_problem(L, where, field, "must be a PromQL expression");
-            have_query = true;
-        } else if (strcmp(key, "above") == 0 || strcmp(key, "below") == 0) {
-            if (nf_parse_double(s, n, &t.threshold, &why) != NF_OK)
-                nf__config_problem(L, where, field, "expected a number, got %s", val);
-            t.below = key[0] == 'b';
-            *(t.below ? &have_below : &have_above) = true;
-        } else if (strcmp(key, "for") == 0) {
-            if (nf_parse_duration(s, n, &t.for_s, &why) != NF_OK)
-                nf__config_problem(L, where, field, "%s: %s", why, val);
-            else if (t.for_s > 86400)
-                nf__config_problem(L, where, field, "at most 86400s");
-        } else if (strcmp(key, "scale_by") == 0) {
-            if (nf_parse_ll(s, n, &t.scale_by, &why) != NF_OK || t.scale_by < 1 || t.scale_by > 100)
-                nf__config_problem(L, where, field, "expected a whole number from 1 to 100, got %s",
-                                   val);
-        } else {
-            int best = -1;
-            size_t best_d = 3;
-            for (int f = 0; trigger_fields[f]; f++) {
-                size_t d = nf__config_edit_distance(key, strlen(key), trigger_fields[f],
-                                                    strlen(trigger_fields[f]));
-                if (d < best_d) {
-                    best_d = d;
-                    best = f;
-                }
-            }
-            if (best >= 0)
-                nf__config_problem(L, where, field, "unknown field (did you mean '%s'?)",
-                                   trigger_fields[best]);
-            else
-                nf__config_problem(
-                    L, where, field,
-                    "unknown field (known: name, query, above, below, for, scale_by)");
-        }
+        trigger_field(L, where, field, key, v, &t, &seen);
     }
     snprintf(where, sizeof where, "%s:%d", L->file, t.line);
-    if (!have_name)
-        nf__config_problem(L, where, label, "needs a name");
-    if (!have_query)
-        nf__config_problem(L, where, label, "needs a query");
-    if (have_above == have_below)
-        nf__config_problem(L, where, label, "needs exactly one of above or below");
-    if (have_name) {
-        for (int s = 0; s < NF_SIG__COUNT; s++)
-            if (strcmp(t.name, nf_signal_names[s]) == 0)
-                nf__config_problem(L, where, label, "name '%s' is a built-in signal", t.name);
-        for (int j = 0; j < L->c->ntriggers; j++)
-            if (strcmp(L->c->triggers[j].name, t.name) == 0)
-                nf__config_problem(L, where, label, "name '%s' already used at line %d", t.name,
-                                   L->c->triggers[j].line);
-    }
+    check_trigger(L, where, label, &t, &seen);
     if (L->nproblems == before && L->c->ntriggers < NF_TRIGGERS_MAX)
         L->c->triggers[L->c->ntriggers++] = t;
 }
@@ -254,33 +279,77 @@ static void walk_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *ma
     }
 }
 
-int nf__config_load_file(struct loader *L, const char *path, const char *text, size_t len,
-                         struct nf_err *err)
+/* the file's bytes (or text, when given) into data. NF_OK with data filled; NF_E_NOMEM (err
+ * set); or 1 when the file could not be read, recorded as a problem naming it */
+static int read_text(struct loader *L, const char *path, const char *text, size_t len,
+                     struct nf_buf *data, struct nf_err *err)
 {
-    struct nf_buf data;
-    nf_buf_init(&data, NF_CONFIG_FILE_MAX);
     struct nf_err rerr = {0};
     static const char what[] = "config file";
     int rc;
     if (text != NULL) {
-        rc = nf_buf_append(&data, text, len);
+        rc = nf_buf_append(data, text, len);
         if (rc == NF_E_TOO_BIG)
             nf_err_set(&rerr, rc, "%s: larger than the %d-byte limit", what, NF_CONFIG_FILE_MAX);
         else if (rc != NF_OK)
             nf_err_set(&rerr, rc, "%s: out of memory", what);
     } else {
-        rc = nf_buf_read_file(&data, path, path, &rerr);
+        rc = nf_buf_read_file(data, path, path, &rerr);
     }
+    if (rc == NF_OK)
+        return NF_OK;
+    if (rc == NF_E_NOMEM)
+        return nf_err_set(err, rc, "%s", rerr.msg);
+    /* the message names the file already: "FILE: cannot open: ..." */
+    char shown[NF_PATH_SHOWN_MAX + 1];
+    size_t sl = strlen(nf_path_shown(path, shown));
+    bool named = strncmp(rerr.msg, shown, sl) == 0 && rerr.msg[sl] == ':';
+    nf__config_problem(L, shown, NULL, "%s", named ? rerr.msg + sl + 2 : rerr.msg);
+    return 1;
+}
+
+/* the one document: a mapping of settings, and nothing after it */
+static void walk_document(struct loader *L, yaml_parser_t *parser, yaml_document_t *doc,
+                          const char *path)
+{
+    yaml_node_t *root = yaml_document_get_root_node(doc);
+    if (root != NULL) {
+        if (root->type != YAML_MAPPING_NODE) {
+            char where[NF_CONFIG_STR_MAX + 32];
+            snprintf(where, sizeof where, "%s:%lu", path, (unsigned long)root->start_mark.line + 1);
+            nf__config_problem(L, where, NULL, "expected a mapping of settings (name: value)");
+        } else {
+            walk_mapping(L, doc, root, "");
+        }
+        /* a second document would be silently ignored by a simple reader: refuse it */
+        yaml_document_t extra;
+        if (yaml_parser_load(parser, &extra)) {
+            if (yaml_document_get_root_node(&extra) != NULL) {
+                char where[NF_CONFIG_STR_MAX + 32];
+                snprintf(where, sizeof where, "%s:%lu", path,
+                         (unsigned long)yaml_document_get_root_node(&extra)->start_mark.line + 1);
+                nf__config_problem(L, where, NULL, "only one YAML document is allowed");
+            }
+            yaml_document_delete(&extra);
+        } else {
+            char where[NF_CONFIG_STR_MAX + 32];
+            snprintf(where, sizeof where, "%s:%lu", path,
+                     (unsigned long)parser->problem_mark.line + 1);
+            nf__config_problem(L, where, NULL, "YAML syntax error: %s",
+                               parser->problem ? parser->problem : "unknown problem");
+        }
+    }
+}
+
+int nf__config_load_file(struct loader *L, const char *path, const char *text, size_t len,
+                         struct nf_err *err)
+{
+    struct nf_buf data;
+    nf_buf_init(&data, NF_CONFIG_FILE_MAX);
+    int rc = read_text(L, path, text, len, &data, err);
     if (rc != NF_OK) {
         nf_buf_free(&data);
-        if (rc == NF_E_NOMEM)
-            return nf_err_set(err, rc, "%s", rerr.msg);
-        /* the message names the file already: "FILE: cannot open: ..." */
-        char shown[NF_PATH_SHOWN_MAX + 1];
-        size_t sl = strlen(nf_path_shown(path, shown));
-        bool named = strncmp(rerr.msg, shown, sl) == 0 && rerr.msg[sl] == ':';
-        nf__config_problem(L, shown, NULL, "%s", named ? rerr.msg + sl + 2 : rerr.msg);
-        return NF_OK;
+        return rc == NF_E_NOMEM ? rc : NF_OK;
     }
     unsigned long deep_line = 0;
     char deep_why[128];
@@ -309,33 +378,7 @@ int nf__config_load_file(struct loader *L, const char *path, const char *text, s
         nf_buf_free(&data);
         return NF_OK;
     }
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root != NULL) {
-        if (root->type != YAML_MAPPING_NODE) {
-            char where[NF_CONFIG_STR_MAX + 32];
-            snprintf(where, sizeof where, "%s:%lu", path, (unsigned long)root->start_mark.line + 1);
-            nf__config_problem(L, where, NULL, "expected a mapping of settings (name: value)");
-        } else {
-            walk_mapping(L, &doc, root, "");
-        }
-        /* a second document would be silently ignored by a simple reader: refuse it */
-        yaml_document_t extra;
-        if (yaml_parser_load(&parser, &extra)) {
-            if (yaml_document_get_root_node(&extra) != NULL) {
-                char where[NF_CONFIG_STR_MAX + 32];
-                snprintf(where, sizeof where, "%s:%lu", path,
-                         (unsigned long)yaml_document_get_root_node(&extra)->start_mark.line + 1);
-                nf__config_problem(L, where, NULL, "only one YAML document is allowed");
-            }
-            yaml_document_delete(&extra);
-        } else {
-            char where[NF_CONFIG_STR_MAX + 32];
-            snprintf(where, sizeof where, "%s:%lu", path,
-                     (unsigned long)parser.problem_mark.line + 1);
-            nf__config_problem(L, where, NULL, "YAML syntax error: %s",
-                               parser.problem ? parser.problem : "unknown problem");
-        }
-    }
+    walk_document(L, &parser, &doc, path);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     nf_buf_free(&data);

@@ -149,6 +149,40 @@ static const json_t *list(struct dec *d, const json_t *o, const char *key, size_
     return NULL;
 }
 
+/* one launch record; false (d->rc set) when it is not even an object */
+static bool read_launch(struct dec *d, const json_t *v, const char *f, struct nf_launch_rec *r)
+{
+    if (!json_is_object(v)) {
+        bad(d, f, "expected an object");
+        return false;
+    }
+    text(d, v, "intent", f, r->intent, sizeof r->intent, true);
+    text(d, v, "az", f, r->az, sizeof r->az, true);
+    text(d, v, "market", f, r->market, sizeof r->market, true);
+    r->launched_at = number(d, v, "launched_at", f, false);
+    r->count = (int)integer(d, v, "count", f, 0, 1000);
+    r->spot = (int)integer(d, v, "spot", f, 0, r->count);
+    if (r->intent[0] == '\0')
+        bad(d, f, "no intent");
+    size_t k;
+    const json_t *id;
+    const json_t *ids = json_object_get(v, "instances");
+    if (ids && (!json_is_array(ids) || json_array_size(ids) > NF_LAUNCH_INSTANCES_MAX)) {
+        bad(d, f, "instances: expected a list of at most 16");
+        return true;
+    }
+    json_array_foreach(ids, k, id)
+    {
+        const char *s = json_string_value(id);
+        if (s == NULL || s[0] == '\0' || strlen(s) >= sizeof r->instances[0]) {
+            bad(d, f, "an instance id is not a short string");
+            break;
+        }
+        snprintf(r->instances[r->ninstances++], sizeof r->instances[0], "%s", s);
+    }
+    return true;
+}
+
 int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, struct nf_err *err)
 {
     memset(st, 0, sizeof *st);
@@ -173,35 +207,9 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
     char f[96];
     json_array_foreach(list(&d, j, "launches", NF_STATE_LAUNCHES_MAX), i, v)
     {
-        struct nf_launch_rec *r = &st->launches[st->nlaunches++];
         snprintf(f, sizeof f, "launches[%zu]", i);
-        if (!json_is_object(v)) {
-            bad(&d, f, "expected an object");
+        if (!read_launch(&d, v, f, &st->launches[st->nlaunches++]))
             break;
-        }
-        text(&d, v, "intent", f, r->intent, sizeof r->intent, true);
-        text(&d, v, "az", f, r->az, sizeof r->az, true);
-        text(&d, v, "market", f, r->market, sizeof r->market, true);
-        r->launched_at = number(&d, v, "launched_at", f, false);
-        r->count = (int)integer(&d, v, "count", f, 0, 1000);
-        r->spot = (int)integer(&d, v, "spot", f, 0, r->count);
-        if (r->intent[0] == '\0')
-            bad(&d, f, "no intent");
-        size_t k;
-        const json_t *id;
-        const json_t *ids = json_object_get(v, "instances");
-        if (ids && (!json_is_array(ids) || json_array_size(ids) > NF_LAUNCH_INSTANCES_MAX))
-            bad(&d, f, "instances: expected a list of at most 16");
-        else
-            json_array_foreach(ids, k, id)
-            {
-                const char *s = json_string_value(id);
-                if (s == NULL || s[0] == '\0' || strlen(s) >= sizeof r->instances[0]) {
-                    bad(&d, f, "an instance id is not a short string");
-                    break;
-                }
-                snprintf(r->instances[r->ninstances++], sizeof r->instances[0], "%s", s);
-            }
     }
     json_array_foreach(list(&d, j, "drains", NF_STATE_DRAINS_MAX), i, v)
     {

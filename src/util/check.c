@@ -194,38 +194,49 @@ int nf_check_template_version(const char *s, const char **why)
     return NF_OK;
 }
 
+int nf_kv_next(const char **pp, struct nf_kv *kv)
+{
+    const char *p = *pp;
+    if (*p == '\0')
+        return 0;
+    if (kv->n > 0) /* the comma that ended the previous item */
+        p++;
+    size_t l = strcspn(p, ",");
+    const char *eq = memchr(p, '=', l);
+    kv->key = p;
+    kv->key_len = eq ? (size_t)(eq - p) : l;
+    kv->value = eq ? eq + 1 : p + l;
+    kv->value_len = eq ? (size_t)(p + l - eq - 1) : 0;
+    kv->n++;
+    *pp = p + l;
+    return eq ? 1 : -1;
+}
+
 int nf_check_subnets(const char *s, const char **why)
 {
     static const char bad[] = "expected zone=subnet pairs separated by commas, like "
                               "us-east-1a=subnet-0abc,us-east-1b=subnet-0def";
-    if (s[0] == '\0')
-        return NF_OK;
-    const char *p = s;
-    for (;;) {
-        const char *eq = strchr(p, '=');
-        const char *comma = strchr(p, ',');
-        if (eq == NULL || (comma != NULL && comma < eq))
+    struct nf_kv kv = {0};
+    int r;
+    while ((r = nf_kv_next(&s, &kv)) != 0) {
+        if (r < 0)
             return no(why, bad);
         /* a zone: a region name followed by one letter (us-east-1a) */
         char zone[40];
-        size_t zl = (size_t)(eq - p);
-        if (zl < 5 || zl >= sizeof zone || !lower(p[zl - 1]))
+        size_t zl = kv.key_len;
+        if (zl < 5 || zl >= sizeof zone || !lower(kv.key[zl - 1]))
             return no(why, bad);
-        memcpy(zone, p, zl - 1);
+        memcpy(zone, kv.key, zl - 1);
         zone[zl - 1] = '\0';
         if (nf_check_region(zone, NULL) != NF_OK)
             return no(why, bad);
-        const char *sub = eq + 1;
-        const char *send = comma ? comma : sub + strlen(sub);
-        if (send - sub < 15 || strncmp(sub, "subnet-", 7) != 0)
+        if (kv.value_len < 15 || strncmp(kv.value, "subnet-", 7) != 0)
             return no(why, bad);
-        for (const char *q = sub + 7; q < send; q++)
-            if (!hex(*q))
+        for (size_t i = 7; i < kv.value_len; i++)
+            if (!hex(kv.value[i]))
                 return no(why, bad);
-        if (comma == NULL)
-            return NF_OK;
-        p = comma + 1;
     }
+    return NF_OK;
 }
 
 int nf_check_cluster_id(const char *s, const char **why)
@@ -242,22 +253,18 @@ int nf_check_cluster_id(const char *s, const char **why)
 int nf_check_tag_filter(const char *s, const char **why)
 {
     static const char bad[] = "expected Key=Value tags separated by commas";
-    const char *p = s;
-    if (*p == '\0')
+    if (*s == '\0')
         return no(why, "must name at least one tag (Key=Value)");
-    for (;;) {
-        const char *eq = strchr(p, '=');
-        const char *comma = strchr(p, ',');
-        if (eq == NULL || (comma != NULL && comma < eq) || eq == p || eq - p > 128)
+    struct nf_kv kv = {0};
+    int r;
+    while ((r = nf_kv_next(&s, &kv)) != 0) {
+        if (r < 0 || kv.key_len == 0 || kv.key_len > 128)
             return no(why, bad);
-        const char *vend = comma ? comma : eq + strlen(eq);
-        if (vend - (eq + 1) > 256)
+        if (kv.value_len > 256)
             return no(why, "a tag value has at most 256 characters");
-        for (const char *q = p; q < vend; q++)
-            if (q != eq && !(alnum(*q) || strchr(" ._:/=+@-{}", *q) != NULL))
+        for (const char *q = kv.key; q < kv.value + kv.value_len; q++)
+            if (q != kv.key + kv.key_len && !(alnum(*q) || strchr(" ._:/=+@-{}", *q) != NULL))
                 return no(why, "tags hold only letters, digits, spaces and . _ : / = + @ -");
-        if (comma == NULL)
-            return NF_OK;
-        p = comma + 1;
     }
+    return NF_OK;
 }

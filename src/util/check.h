@@ -27,6 +27,18 @@ int nf_check_dynamodb_table(const char *s, const char **why);
 int nf_check_sns_arn(const char *s, const char **why);
 /* A launch template version: $Default, $Latest or a whole number from 1. */
 int nf_check_template_version(const char *s, const char **why);
+/* One item of a comma-separated "key=value,key=value" list (aws.subnets, aws.pool_tags).
+ * Start with kv = {0} and *p at the text; each call reads the next item and moves *p past it:
+ * 1 with kv filled, 0 at the end, -1 for an item with no '=' (an empty item included, so a
+ * leading, doubled or trailing comma is refused). The value runs to the next comma; it may
+ * hold '='. Nothing is copied: key and value point into the text. */
+struct nf_kv {
+    const char *key, *value;
+    size_t key_len, value_len;
+    int n; /* items read so far */
+};
+int nf_kv_next(const char **p, struct nf_kv *kv);
+
 /* "zone=subnet-id,zone=subnet-id": zones like us-east-1a, subnets subnet- and hex. */
 int nf_check_subnets(const char *s, const char **why);
 /* The pool's name: 1-128 of [A-Za-z0-9._:/=+@-] (an EC2 tag value and a store key). */

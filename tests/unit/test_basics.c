@@ -8,6 +8,7 @@
 
 #include "core/placement.h"
 #include "util/buf.h"
+#include "util/check.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -186,6 +187,45 @@ static void spot_share_is_a_ceiling(void **state)
     assert_int_equal(nf_place_remove_market(3, 3, 70), NF_MARKET_SPOT);
 }
 
+/* "k=v,k=v" lists: every item read, values may hold '=', and any empty or '='-less item
+ * (leading, doubled, trailing comma) is refused */
+static void key_value_lists_split_on_commas(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *items; /* "key|value;" per item read, then "!" if refused */
+    } cases[] = {
+        {"", ""},
+        {"a=1", "a|1;"},
+        {"Name=x,k8s.io/cluster={cluster_id}", "Name|x;k8s.io/cluster|{cluster_id};"},
+        {"a=b=c,d=", "a|b=c;d|;"},
+        {"=v", "|v;"},
+        {"a=1,", "a|1;!"},
+        {",a=1", "!"},
+        {"a=1,,b=2", "a|1;!"},
+        {"plain", "!"},
+        {"a=1,plain", "a|1;!"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char got[200] = "";
+        const char *p = cases[i].text;
+        struct nf_kv kv = {0};
+        int r;
+        while ((r = nf_kv_next(&p, &kv)) != 0) {
+            size_t n = strlen(got);
+            if (r < 0) {
+                snprintf(got + n, sizeof got - n, "!");
+                break;
+            }
+            snprintf(got + n, sizeof got - n, "%.*s|%.*s;", (int)kv.key_len, kv.key,
+                     (int)kv.value_len, kv.value);
+        }
+        if (strcmp(got, cases[i].items) != 0)
+            fail_msg("\"%s\": got \"%s\", want \"%s\"", cases[i].text, got, cases[i].items);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +237,7 @@ int main(void)
         cmocka_unit_test(errors_have_names_messages_and_exit_statuses),
         cmocka_unit_test(logs_are_json_lines),
         cmocka_unit_test(spot_share_is_a_ceiling),
+        cmocka_unit_test(key_value_lists_split_on_commas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
