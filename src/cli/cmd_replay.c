@@ -10,6 +10,7 @@
 #include "../http/http.h"
 #include "../prom/prom_source.h"
 #include "../sim/sim.h"
+#include "../util/check.h"
 #include "../util/files.h"
 #include "../util/log.h"
 #include "../util/parse.h"
@@ -161,8 +162,17 @@ static int fetch_history(struct nf_prom_source *prom, const struct nf_config *cf
         for (size_t i = 0; i < npoints; i++)
             pending[i] = 0;
     }
+    /* a pending pod stands for the mean request of the pods the demand makes: shares of the
+     * demand over pods per vCPU */
+    struct nf_pod_shape sh[NF_POD_SHAPES_MAX];
+    int nsh = 0;
+    double per_cpu = 0;
+    if (nf_pod_shapes_parse(cfg->sim_pod_shapes, sh, &nsh, NULL) == NF_OK)
+        for (int k = 0; k < nsh; k++)
+            per_cpu += sh[k].share_pct / 100.0 / sh[k].cpu;
+    double mean_request = per_cpu > 0 ? 1.0 / per_cpu : 0;
     for (size_t i = 0; i < npoints; i++)
-        demand[i] += pending[i] * cfg->sim_pod_cpu_request;
+        demand[i] += pending[i] * mean_request;
     struct nf_err werr = {0};
     if (nf_prom_range_grid(prom, cfg->prometheus_query_node_count, start, step, npoints, workers,
                            &werr) == NF_OK &&

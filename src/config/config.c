@@ -211,6 +211,8 @@ static int check_string(int id, const char *v, const char **why)
         return nf_check_sns_arn(v, why);
     case NF_CFG_aws_interruption_queue_url:
         return nf_check_url(v, why);
+    case NF_CFG_sim_pod_shapes:
+        return nf_pod_shapes_parse(v, NULL, NULL, why);
     case NF_CFG_prometheus_ca_file:
     case NF_CFG_prometheus_bearer_token_file:
     case NF_CFG_prometheus_basic_auth_password_file: {
@@ -284,6 +286,13 @@ static int apply_string(int id, const char *s, size_t n, const char *val, void *
     }
     if (id == NF_CFG_policy && nf_policy_spec_check(tmp, &reason) != NF_OK) {
         snprintf(why, whylen, "%s: %s", reason, val);
+        return NF_E_CONFIG;
+    }
+    if (id == NF_CFG_policy && strchr(tmp, '@') != NULL) {
+        snprintf(why, whylen,
+                 "NAME@INTERVAL is for simulate and replay; nodefleet run decides every "
+                 "`interval`: %s",
+                 val);
         return NF_E_CONFIG;
     }
     memcpy(field, tmp, n + 1);
@@ -487,15 +496,21 @@ static void check_cross(struct loader *L)
                  "launched with cloud: ec2 would look stuck and be terminated after "
                  "provision_timeout; use cluster: kube with cloud: ec2, or cloud: none to "
                  "observe only");
-    if (c->sim_pod_cpu_request > c->sim_node_vcpu)
-        conflict(L, NF_CFG_sim_pod_cpu_request, NF_CFG_sim_node_vcpu,
-                 "a pod (%g vCPU) does not fit on a worker (%g vCPU)", c->sim_pod_cpu_request,
-                 c->sim_node_vcpu);
+    struct nf_pod_shape shapes[NF_POD_SHAPES_MAX];
+    int nshapes = 0;
+    if (nf_pod_shapes_parse(c->sim_pod_shapes, shapes, &nshapes, NULL) == NF_OK)
+        for (int k = 0; k < nshapes; k++)
+            if (shapes[k].cpu > c->sim_node_vcpu || shapes[k].memory_mib > c->sim_node_memory_mib)
+                conflict(L, NF_CFG_sim_pod_shapes, NF_CFG_sim_node_vcpu,
+                         "a pod of %g vCPU and %g MiB does not fit on a worker of %g vCPU and "
+                         "%g MiB (sim.node_memory_mib)",
+                         shapes[k].cpu, shapes[k].memory_mib, c->sim_node_vcpu,
+                         c->sim_node_memory_mib);
     if (c->sim_boot_jitter_s > c->sim_boot_s)
         conflict(L, NF_CFG_sim_boot_jitter_s, NF_CFG_sim_boot_s,
                  "boot jitter (%gs) is larger than the boot time (%gs)", c->sim_boot_jitter_s,
                  c->sim_boot_s);
-    if (c->sim_sample_s > c->sim_interval_s)
+    if (c->sim_interval_s > 0 && c->sim_sample_s > c->sim_interval_s)
         conflict(L, NF_CFG_sim_sample_s, NF_CFG_sim_interval_s,
                  "samples (every %gs) must come at least as often as decisions (every %gs)",
                  c->sim_sample_s, c->sim_interval_s);

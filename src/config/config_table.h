@@ -261,10 +261,17 @@
     X(sim_node_memory_mib, "sim.node_memory_mib", NF_CT_NUM, 64, 16777216, "2048",                 \
       "NODEFLEET_SIM_NODE_MEMORY_MIB", 0, NULL,                                                    \
       "Simulator: memory of one worker in MiB (t3.small: 2048).")                                  \
-    X(sim_pod_cpu_request, "sim.pod_cpu_request", NF_CT_NUM, 0.001, 1024, "0.5",                   \
-      "NODEFLEET_SIM_POD_CPU_REQUEST", 0, NULL, "Simulator: CPU request of one pod (vCPU).")       \
-    X(sim_pod_memory_mib, "sim.pod_memory_mib", NF_CT_NUM, 1, 16777216, "256",                     \
-      "NODEFLEET_SIM_POD_MEMORY_MIB", 0, NULL, "Simulator: memory used by one pod (MiB).")         \
+    X(sim_pod_shapes, "sim.pod_shapes", NF_CT_STR, 0, 0, "0.25:256:30,0.5:512:40,1:1024:30",      \
+      "NODEFLEET_SIM_POD_SHAPES", 0, NULL,                                                         \
+      "Simulator: the workload's pod shapes, CPU:MEMORY_MIB:SHARE each (vCPU requested, MiB, "     \
+      "% of the demand), one Deployment and HPA per shape.")                                       \
+    X(sim_unevictable_pct, "sim.unevictable_pct", NF_CT_PCT, 0, 100, "5",                          \
+      "NODEFLEET_SIM_UNEVICTABLE_PCT", 0, NULL,                                                    \
+      "Simulator: share of pods that may not be evicted (StatefulSet, single replica, "            \
+      "annotated); a node holding one may not be removed.")                                        \
+    X(sim_max_pods_per_node, "sim.max_pods_per_node", NF_CT_INT, 1, 1000, "110",                   \
+      "NODEFLEET_SIM_MAX_PODS_PER_NODE", 0, NULL,                                                  \
+      "Simulator: pods one worker may hold (the kubelet's maxPods).")                              \
     X(sim_hpa_target_pct, "sim.hpa_target_pct", NF_CT_PCT, 1, 100, "70",                           \
       "NODEFLEET_SIM_HPA_TARGET_PCT", 0, NULL,                                                     \
       "Simulator: the HPA keeps pods at this % of their CPU request.")                             \
@@ -282,8 +289,10 @@
       "Simulator: boot time is uniform in boot_s plus or minus this.")                             \
     X(sim_drain_s, "sim.drain_s", NF_CT_DUR, 0, 86400, "60", "NODEFLEET_SIM_DRAIN_S", 0, NULL,     \
       "Simulator: time from drain start to instance termination.")                                 \
-    X(sim_interval_s, "sim.interval_s", NF_CT_DUR, 1, 86400, "120", "NODEFLEET_SIM_INTERVAL_S", 0, \
-      NULL, "Simulator: time between decision cycles (the seed's EventBridge rate: 2 min).")       \
+    X(sim_interval_s, "sim.interval_s", NF_CT_DUR, 0, 86400, "0", "NODEFLEET_SIM_INTERVAL_S", 0,   \
+      NULL,                                                                                        \
+      "Simulator: time between decision cycles for every policy; 0 = each policy's own (seed: "    \
+      "120s, node-fleet's EventBridge rate); NAME@30s names one policy's.")                        \
     X(sim_sample_s, "sim.sample_s", NF_CT_DUR, 1, 3600, "15", "NODEFLEET_SIM_SAMPLE_S", 0, NULL,   \
       "Simulator: time between metric samples (Prometheus scrape interval).")                      \
     X(sim_price_on_demand, "sim.price_on_demand", NF_CT_NUM, 0.0001, 1000, "0.0232",               \

@@ -13,6 +13,7 @@ double nf_policy_seed_lookback(const struct nf_policy *p);
 struct nf_policy_kind {
     const char *name;
     bool takes_arg;
+    double interval_s; /* the cadence its rules were written for */
     void (*decide)(const struct nf_policy *p, const struct nf_observation *obs,
                    struct nf_plan *plan);
     double (*lookback)(const struct nf_policy *p);
@@ -48,17 +49,35 @@ static double static_lookback(const struct nf_policy *p)
 static const struct nf_policy_kind kinds[] = {
     {.name = "seed",
      .takes_arg = false,
+     .interval_s = 120,
      .decide = nf_policy_seed_decide,
      .lookback = nf_policy_seed_lookback},
-    {.name = "static", .takes_arg = true, .decide = static_decide, .lookback = static_lookback},
+    {.name = "static",
+     .takes_arg = true,
+     .interval_s = 120,
+     .decide = static_decide,
+     .lookback = static_lookback},
     {.name = NULL},
 };
 
-/* Split spec into kind and argument; returns the kind or NULL with `why` set. */
-static const struct nf_policy_kind *lookup(const char *spec, long long *arg, const char **why)
+/* Split spec into kind, argument and interval (0 when not given); returns the kind or NULL
+ * with `why` set. */
+static const struct nf_policy_kind *lookup(const char *spec, long long *arg, double *interval,
+                                           const char **why)
 {
-    const char *colon = strchr(spec, ':');
-    size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
+    const char *at = strchr(spec, '@');
+    size_t slen = at ? (size_t)(at - spec) : strlen(spec);
+    *interval = 0;
+    if (at != NULL) {
+        const char *w2;
+        if (nf_parse_duration(at + 1, strlen(at + 1), interval, &w2) != NF_OK || *interval < 1 ||
+            *interval > 86400) {
+            *why = "the interval after @ must be a duration from 1s to 24h, e.g. seed@30s";
+            return NULL;
+        }
+    }
+    const char *colon = memchr(spec, ':', slen);
+    size_t nlen = colon ? (size_t)(colon - spec) : slen;
     for (const struct nf_policy_kind *k = kinds; k->name != NULL; k++) {
         if (strlen(k->name) != nlen || memcmp(k->name, spec, nlen) != 0)
             continue;
@@ -74,8 +93,8 @@ static const struct nf_policy_kind *lookup(const char *spec, long long *arg, con
             return NULL;
         }
         const char *why2;
-        if (nf_parse_ll(colon + 1, strlen(colon + 1), arg, &why2) != NF_OK || *arg < 0 ||
-            *arg > 1000) {
+        if (nf_parse_ll(colon + 1, slen - (size_t)(colon + 1 - spec), arg, &why2) != NF_OK ||
+            *arg < 0 || *arg > 1000) {
             *why = "static size must be a whole number from 0 to 1000";
             return NULL;
         }
@@ -88,13 +107,14 @@ static const struct nf_policy_kind *lookup(const char *spec, long long *arg, con
 int nf_policy_spec_check(const char *spec, const char **why)
 {
     long long arg;
+    double interval;
     const char *w = NULL;
     if (strlen(spec) >= NF_POLICY_NAME_MAX) {
         if (why)
             *why = "policy spec too long";
         return NF_E_INPUT;
     }
-    if (lookup(spec, &arg, &w) == NULL) {
+    if (lookup(spec, &arg, &interval, &w) == NULL) {
         if (why)
             *why = w;
         return NF_E_INPUT;
@@ -106,10 +126,11 @@ int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_seed_p
                    struct nf_err *err)
 {
     long long arg = 0;
+    double interval = 0;
     const char *why = NULL;
     if (strlen(spec) >= NF_POLICY_NAME_MAX)
         return nf_err_set(err, NF_E_USAGE, "policy \"%.40s...\": spec too long", spec);
-    const struct nf_policy_kind *k = lookup(spec, &arg, &why);
+    const struct nf_policy_kind *k = lookup(spec, &arg, &interval, &why);
     if (k == NULL)
         return nf_err_set(err, NF_E_USAGE, "policy \"%s\": %s", spec, why);
     memset(p, 0, sizeof *p);
@@ -117,6 +138,8 @@ int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_seed_p
     snprintf(p->name, sizeof p->name, "%s", spec);
     p->static_size = (int)arg;
     p->seed = *params;
+    p->interval_given = interval > 0;
+    p->interval_s = interval > 0 ? interval : k->interval_s;
     return NF_OK;
 }
 

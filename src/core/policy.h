@@ -1,7 +1,10 @@
 /* policy.h - decision policies, found by name, all pure functions of an observation.
  *
  * Contract
- *   A policy spec is a registry name with optional argument: "seed", "static:5".
+ *   A policy spec is a registry name with optional argument and interval: "seed",
+ *   "static:5", "seed@30s". Each kind has the interval its rules were written for (seed:
+ *   120 s, node-fleet's EventBridge rate); "@DURATION" names another (the simulator runs each
+ *   policy at its own; `nodefleet run` at its `interval` setting).
  *   nf_policy_init() binds a spec to its parameters once (the config side builds them:
  *   nf_config_policy() in config/config.h); the core knows nothing of the configuration;
  *   nf_policy_decide() is then a pure function: observation in, plan out, with a reason and
@@ -47,6 +50,8 @@ struct nf_policy {
     char name[NF_POLICY_NAME_MAX]; /* the spec as given, e.g. "static:5" */
     struct nf_seed_params seed;
     int static_size;
+    double interval_s;   /* between decisions: the kind's own, or the spec's "@DURATION" */
+    bool interval_given; /* the spec named it */
 };
 
 /* Is `spec` a valid policy spec? On NF_E_INPUT, `*why` says what is wrong. */

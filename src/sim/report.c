@@ -26,6 +26,13 @@ static size_t nrows(const struct nf_sim_report *r)
 
 static const char *row_colour(const struct nf_sim_report *r, size_t i);
 
+static void shapes_text(const struct nf_sim_params *p, struct nf_buf *out)
+{
+    for (int k = 0; k < p->nshapes; k++)
+        nf_buf_printf(out, "%s%g vCPU/%g MiB x%g%%", k ? ", " : "", p->shapes[k].cpu,
+                      p->shapes[k].memory_mib, p->shapes[k].share_pct);
+}
+
 static void model_line(const struct nf_sim_report *r, struct nf_buf *out)
 {
     const struct nf_sim_params *p = &r->params;
@@ -36,15 +43,25 @@ static void model_line(const struct nf_sim_report *r, struct nf_buf *out)
     else
         snprintf(scaling, sizeof scaling, "trace p%g = %g -> %d workers needed", p->peak_percentile,
                  r->trace_percentile_value, p->peak_nodes);
+    nf_buf_printf(out, "workers %g vCPU / %g MiB / %d pods; pods ", p->node_vcpu,
+                  p->node_memory_mib, p->max_pods_per_node);
+    shapes_text(p, out);
     nf_buf_printf(out,
-                  "workers %g vCPU / %g MiB; pods request %g vCPU, %g MiB, HPA target %g%% "
-                  "(%d pods per worker); %s; boot %g+-%gs, "
-                  "drain %gs, decide every %gs, sample every %gs; min %d, max %d, spot %g%%; "
+                  " of the demand, HPA target %g%%, %g%% may not be evicted; %s; boot %g+-%gs, "
+                  "drain %gs, sample every %gs; min %d, max %d, spot %g%%; "
                   "$%g/h on-demand, $%g/h spot, %gs billing minimum; seed %llu",
-                  p->node_vcpu, p->node_memory_mib, p->pod_cpu_request, p->pod_memory_mib,
-                  p->hpa_target_pct, r->pods_per_node, scaling, p->boot_s, p->boot_jitter_s,
-                  p->drain_s, p->interval_s, p->sample_s, p->min_nodes, p->max_nodes, p->spot_pct,
+                  p->hpa_target_pct, p->unevictable_pct, scaling, p->boot_s, p->boot_jitter_s,
+                  p->drain_s, p->sample_s, p->min_nodes, p->max_nodes, p->spot_pct,
                   p->price_on_demand, p->price_spot, p->min_billed_s, (unsigned long long)p->seed);
+}
+
+/* "120s", or "-" for a schedule that does not decide */
+static const char *every(const struct nf_sim_run *run, char buf[24])
+{
+    if (!(run->interval_s > 0))
+        return "-";
+    snprintf(buf, 24, "%gs", run->interval_s);
+    return buf;
 }
 
 /* ---- text ------------------------------------------------------------------------------- */
@@ -56,20 +73,23 @@ void nf_sim_write_text(const struct nf_sim_report *r, struct nf_buf *out)
     nf_buf_puts(out, "model  ");
     model_line(r, out);
     nf_buf_puts(out, "\n\n");
-    nf_buf_printf(out, "%-12s %9s %9s %10s %12s %10s %13s %5s %5s %9s %7s %7s %7s %7s\n", "policy",
-                  "cost_usd", "vs_oracle", "node_hours", "overload_min", "unserved%",
-                  "pending_pod_s", "ups", "downs", "ttc_p95_s", "acc_U%", "acc_O%", "ts_U%",
-                  "ts_O%");
+    nf_buf_printf(out,
+                  "%-14s %6s %9s %9s %10s %8s %12s %10s %13s %5s %5s %6s %9s %7s %7s %7s %7s\n",
+                  "policy", "every", "cost_usd", "vs_oracle", "node_hours", "nh_vs_or",
+                  "overload_min", "unserved%", "pending_pod_s", "ups", "downs", "unsafe",
+                  "ttc_p95_s", "acc_U%", "acc_O%", "ts_U%", "ts_O%");
     for (size_t i = 0; i < nrows(r); i++) {
         const struct nf_sim_run *run = run_at(r, i);
         const struct nf_sim_metrics *m = &run->m;
+        char ev[24];
         nf_buf_printf(out,
-                      "%-12s %9.2f %8.2fx %10.1f %12.1f %10.3f %13.0f %5ld %5ld %9.0f %7.1f %7.1f "
-                      "%7.1f %7.1f\n",
-                      run->name, m->cost_usd, m->cost_vs_oracle, m->node_hours, m->overload_minutes,
-                      100.0 * m->unserved_fraction, m->pending_pod_seconds, m->scale_ups,
-                      m->scale_downs, m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o,
-                      m->timeshare_u, m->timeshare_o);
+                      "%-14s %6s %9.2f %8.2fx %10.1f %7.2fx %12.1f %10.3f %13.0f %5ld %5ld %6ld "
+                      "%9.0f %7.1f %7.1f %7.1f %7.1f\n",
+                      run->name, every(run, ev), m->cost_usd, m->cost_vs_oracle, m->node_hours,
+                      m->node_hours_vs_oracle, m->overload_minutes, 100.0 * m->unserved_fraction,
+                      m->pending_pod_seconds, m->scale_ups, m->scale_downs, m->unsafe_removals,
+                      m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o, m->timeshare_u,
+                      m->timeshare_o);
     }
 }
 
@@ -102,9 +122,11 @@ static void json_metrics(const struct nf_sim_run *run, struct nf_buf *out)
     nf_buf_putc(out, '{');
     jkey(out, &f, "name");
     nf_buf_json_str(out, run->name);
+    jnum(out, &f, "interval_s", run->interval_s);
     jnum(out, &f, "cost_usd", m->cost_usd);
     jnum(out, &f, "cost_vs_oracle", m->cost_vs_oracle);
     jnum(out, &f, "node_hours", m->node_hours);
+    jnum(out, &f, "node_hours_vs_oracle", m->node_hours_vs_oracle);
     jnum(out, &f, "spot_node_hours", m->spot_node_hours);
     jnum(out, &f, "overload_minutes", m->overload_minutes);
     jnum(out, &f, "unserved_fraction", m->unserved_fraction);
@@ -114,6 +136,8 @@ static void json_metrics(const struct nf_sim_run *run, struct nf_buf *out)
     jint(out, &f, "nodes_launched", m->nodes_launched);
     jint(out, &f, "nodes_removed", m->nodes_removed);
     jint(out, &f, "spot_interruptions", m->spot_interruptions);
+    jint(out, &f, "unsafe_removals", m->unsafe_removals);
+    jint(out, &f, "evictions", m->evictions);
     jnum(out, &f, "time_to_capacity_p95_s", m->time_to_capacity_p95_s);
     jint(out, &f, "shortfall_episodes", m->shortfall_episodes);
     jnum(out, &f, "accuracy_u", m->accuracy_u);
@@ -147,10 +171,16 @@ void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
     f = true;
     jnum(out, &f, "node_vcpu", p->node_vcpu);
     jnum(out, &f, "node_memory_mib", p->node_memory_mib);
-    jnum(out, &f, "pod_cpu_request", p->pod_cpu_request);
-    jnum(out, &f, "pod_memory_mib", p->pod_memory_mib);
+    jint(out, &f, "max_pods_per_node", p->max_pods_per_node);
+    jkey(out, &f, "pod_shapes");
+    nf_buf_putc(out, '[');
+    for (int k = 0; k < p->nshapes; k++)
+        nf_buf_printf(out, "%s{\"cpu\":%.17g,\"memory_mib\":%.17g,\"share_pct\":%.17g}",
+                      k ? "," : "", p->shapes[k].cpu, p->shapes[k].memory_mib,
+                      p->shapes[k].share_pct);
+    nf_buf_putc(out, ']');
+    jnum(out, &f, "unevictable_pct", p->unevictable_pct);
     jnum(out, &f, "hpa_target_pct", p->hpa_target_pct);
-    jint(out, &f, "pods_per_node", r->pods_per_node);
     jint(out, &f, "peak_nodes", p->peak_nodes);
     jnum(out, &f, "boot_s", p->boot_s);
     jnum(out, &f, "boot_jitter_s", p->boot_jitter_s);
@@ -350,25 +380,30 @@ static void cost_bars(const struct nf_sim_report *r, struct nf_buf *out)
 
 static void html_table(const struct nf_sim_report *r, struct nf_buf *out)
 {
-    nf_buf_puts(out, "<table><thead><tr><th>policy</th><th>cost USD</th><th>vs oracle</th>"
-                     "<th>node-hours</th><th>overload min</th><th>unserved %</th>"
+    nf_buf_puts(out, "<table><thead><tr><th>policy</th><th>every</th><th>cost USD</th>"
+                     "<th>vs oracle</th><th>node-hours</th><th>vs oracle</th>"
+                     "<th>overload min</th><th>unserved %</th>"
                      "<th>pending pod-s</th><th>scale-ups</th><th>scale-downs</th>"
+                     "<th>unsafe removals</th>"
                      "<th>time to capacity p95 s</th><th>accuracy U %</th>"
                      "<th>accuracy O %</th><th>timeshare U %</th><th>timeshare O %</th>"
                      "</tr></thead><tbody>");
     for (size_t i = 0; i < nrows(r); i++) {
         const struct nf_sim_run *run = run_at(r, i);
         const struct nf_sim_metrics *m = &run->m;
+        char ev[24];
         nf_buf_puts(out, "<tr><td>");
         nf_buf_html(out, run->name);
         nf_buf_printf(out,
-                      "</td><td>%.2f</td><td>%.2fx</td><td>%.1f</td><td>%.1f</td><td>%.3f</td>"
-                      "<td>%.0f</td><td>%ld</td><td>%ld</td><td>%.0f</td><td>%.1f</td>"
-                      "<td>%.1f</td><td>%.1f</td><td>%.1f</td></tr>",
-                      m->cost_usd, m->cost_vs_oracle, m->node_hours, m->overload_minutes,
-                      100.0 * m->unserved_fraction, m->pending_pod_seconds, m->scale_ups,
-                      m->scale_downs, m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o,
-                      m->timeshare_u, m->timeshare_o);
+                      "</td><td>%s</td><td>%.2f</td><td>%.2fx</td><td>%.1f</td><td>%.2fx</td>"
+                      "<td>%.1f</td><td>%.3f</td><td>%.0f</td><td>%ld</td><td>%ld</td>"
+                      "<td>%ld</td><td>%.0f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td>"
+                      "<td>%.1f</td></tr>",
+                      every(run, ev), m->cost_usd, m->cost_vs_oracle, m->node_hours,
+                      m->node_hours_vs_oracle, m->overload_minutes, 100.0 * m->unserved_fraction,
+                      m->pending_pod_seconds, m->scale_ups, m->scale_downs, m->unsafe_removals,
+                      m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o, m->timeshare_u,
+                      m->timeshare_o);
     }
     nf_buf_puts(out, "</tbody></table>\n");
 }

@@ -22,9 +22,12 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
 {
     sp->node_vcpu = cfg->sim_node_vcpu;
     sp->node_memory_mib = cfg->sim_node_memory_mib;
-    sp->pod_cpu_request = cfg->sim_pod_cpu_request;
-    sp->pod_memory_mib = cfg->sim_pod_memory_mib;
     sp->hpa_target_pct = cfg->sim_hpa_target_pct;
+    sp->max_pods_per_node = (int)cfg->sim_max_pods_per_node;
+    /* checked when the configuration loaded */
+    if (nf_pod_shapes_parse(cfg->sim_pod_shapes, sp->shapes, &sp->nshapes, NULL) != NF_OK)
+        sp->nshapes = 0;
+    sp->unevictable_pct = cfg->sim_unevictable_pct;
     sp->peak_nodes = (int)cfg->sim_peak_nodes;
     sp->peak_percentile = cfg->sim_peak_percentile;
     sp->boot_s = cfg->sim_boot_s;
@@ -59,19 +62,15 @@ static double step_len(const struct grid *g, size_t step)
     return t + g->dt > g->end ? g->end - t : g->dt;
 }
 
-static int initial_size(const struct model *m, const struct nf_trace *tr,
-                        const struct nf_policy *pol)
+static int clamp_size(const struct nf_sim_params *p, int n)
 {
-    if (strncmp(pol->name, "static:", 7) == 0)
-        return pol->static_size;
-    size_t cur = 0;
-    int need =
-        nf__sim_nodes_for_pods(m, nf__sim_pods_for(m, m->scale * nf_trace_value_at(tr, &cur, 0)));
-    if (need < m->p->min_nodes)
-        need = m->p->min_nodes;
-    if (need > m->p->max_nodes)
-        need = m->p->max_nodes;
-    return need;
+    return n < p->min_nodes ? p->min_nodes : n > p->max_nodes ? p->max_nodes : n;
+}
+
+/* spot workers in a pool of n: at most spot_pct of it, as placement allows */
+static int spot_of(const struct nf_sim_params *p, int n)
+{
+    return (int)floor(p->spot_pct * n / 100.0 + 1e-9);
 }
 
 static size_t bucket_of(const struct nf_sim_report *r, double t)
@@ -100,16 +99,15 @@ struct pass {
 };
 
 /* what the metrics port will show at time t: CPU and memory of the ready nodes, pending pods */
-static void observe(struct world *w, const struct model *m, const struct service *sv, int ready,
-                    double t)
+static void observe(struct world *w, const struct service *sv, int ready, double t)
 {
-    const struct nf_sim_params *p = m->p;
+    const struct nf_sim_params *p = w->p;
     struct nf_sample s = {.t = t};
     for (int k = 0; k < NF_SAMPLE_VALUES; k++)
         s.v[k] = NAN;
     if (ready > 0) {
         s.v[NF_SIG_CPU] = 100.0 * sv->served / (ready * p->node_vcpu);
-        s.v[NF_SIG_MEMORY] = 100.0 * sv->running * p->pod_memory_mib / (ready * p->node_memory_mib);
+        s.v[NF_SIG_MEMORY] = 100.0 * sv->mem_running / (ready * p->node_memory_mib);
     }
     s.v[NF_SIG_PENDING_PODS] = sv->pending;
     nf__sim_push_sample(w, &s);
@@ -120,9 +118,8 @@ static int step_through(struct nf_sim_report *r, const struct model *m, const st
                         const struct nf_policy *pol, struct nf_sim_run *run, struct pass *ps,
                         struct nf_err *err)
 {
-    const struct nf_sim_params *p = m->p;
     struct world *w = ps->w;
-    size_t every = (size_t)llround(p->interval_s / p->sample_s);
+    size_t every = (size_t)llround(run->interval_s / g->dt);
     if (every == 0)
         every = 1;
     size_t cur = 0;
@@ -131,9 +128,12 @@ static int step_through(struct nf_sim_report *r, const struct model *m, const st
         w->now = t;
         nf__sim_advance(w, t);
         double demand = m->scale * nf_trace_value_at(r->trace, &cur, t);
+        if (nf__sim_pods_follow(w, demand, t) != NF_OK)
+            return nf_err_set(err, NF_E_INTERNAL, "simulator: too many pods");
+        nf__sim_schedule(w);
         int ready = nf__sim_count_state(w, NODE_READY);
-        struct service sv = nf__sim_serve(m, demand, ready);
-        observe(w, m, &sv, ready, t);
+        struct service sv = nf__sim_serve(w, demand);
+        observe(w, &sv, ready, t);
         if (step % every == 0) {
             struct nf_plan plan;
             int rc = nf_cycle_run(ps->cyc, &plan, err);
@@ -145,14 +145,14 @@ static int step_through(struct nf_sim_report *r, const struct model *m, const st
                 run->m.scale_ups++;
             else if (plan.action == NF_ACTION_SCALE_DOWN)
                 run->m.scale_downs++;
-            /* a drain takes capacity away at once */
+            /* a drain takes capacity away at once; its pods look for a place */
+            nf__sim_schedule(w);
             ready = nf__sim_count_state(w, NODE_READY);
-            sv = nf__sim_serve(m, demand, ready);
+            sv = nf__sim_serve(w, demand);
         }
-        int need = nf__sim_nodes_for_pods(m, sv.pods);
         double dt = step_len(g, step);
-        int rc =
-            nf__sim_score_step(&ps->sc, &run->m, t, dt, demand, sv.served, sv.pending, need, ready);
+        int rc = nf__sim_score_step(&ps->sc, &run->m, t, dt, demand, sv.served, sv.pending, sv.need,
+                                    ready);
         if (rc != NF_OK)
             return nf_err_set(err, rc, "simulator: out of memory");
         size_t b = bucket_of(r, t), zi;
@@ -164,12 +164,35 @@ static int step_through(struct nf_sim_report *r, const struct model *m, const st
     return NF_OK;
 }
 
+/* Every policy starts alike: the workers the first step's pods need (static:N: N), the spot
+ * share as placement allows, all Ready, the pods placed. */
+static int first_pool(struct world *w, const struct model *m, const struct nf_trace *tr,
+                      const struct nf_policy *pol)
+{
+    const struct nf_sim_params *p = m->p;
+    size_t cur = 0;
+    double d0 = m->scale * nf_trace_value_at(tr, &cur, 0);
+    if (nf__sim_pods_init(w, d0) != NF_OK)
+        return NF_E_INTERNAL;
+    int n = strncmp(pol->name, "static:", 7) == 0
+                ? pol->static_size
+                : clamp_size(p, nf__sim_nodes_for(p, w->shape_pods));
+    int spot = spot_of(p, n);
+    for (int i = 0; i < n; i++)
+        if (nf__sim_add_node(w, i < spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND, 0, 0) != NF_OK)
+            return NF_E_INTERNAL;
+    nf__sim_schedule(w);
+    return NF_OK;
+}
+
 static int run_policy(struct nf_sim_report *r, const struct model *m, const struct grid *g,
                       const struct nf_policy *pol, struct nf_sim_run *run, struct nf_err *err)
 {
     const struct nf_sim_params *p = m->p;
     memset(&run->m, 0, sizeof run->m);
     snprintf(run->name, sizeof run->name, "%s", pol->name);
+    /* NAME@INTERVAL, else sim.interval_s when set, else the policy's own */
+    run->interval_s = pol->interval_given || !(p->interval_s > 0) ? pol->interval_s : p->interval_s;
     struct pass ps = {0};
     ps.bucket_supply = calloc(r->nbuckets, sizeof *ps.bucket_supply);
     ps.bucket_time = calloc(r->nbuckets, sizeof *ps.bucket_time);
@@ -185,7 +208,8 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     int rc = NF_OK;
     if (!ps.bucket_supply || !ps.bucket_time || !run->supply_mean || !run->zoom_supply || !ps.w ||
         !ps.hist || !ps.mem || !ps.cyc ||
-        (ps.w->ring = calloc(hist_cap, sizeof *ps.w->ring)) == NULL) {
+        (ps.w->ring = calloc(hist_cap, sizeof *ps.w->ring)) == NULL ||
+        (ps.w->pods = calloc(NF_SIM_PODS_MAX, sizeof *ps.w->pods)) == NULL) {
         rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
         goto out;
     }
@@ -195,9 +219,10 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     w->rng = p->seed;
     w->met = &run->m;
     w->ring_cap = hist_cap;
-    int init = initial_size(m, r->trace, pol);
-    for (int i = 0; i < init; i++)
-        nf__sim_add_node(w, NF_MARKET_ON_DEMAND, 0, 0);
+    if (first_pool(w, m, r->trace, pol) != NF_OK) {
+        rc = nf_err_set(err, NF_E_INTERNAL, "simulator: the first pool is too large");
+        goto out;
+    }
     struct nf_ports ports = {.clock = &nf__sim_clock_port,
                              .clock_ctx = w,
                              .metrics = &nf__sim_metrics_port,
@@ -218,6 +243,8 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     nf_cycle_init(ps.cyc, &ports, pol, &co, ps.hist, hist_cap);
     if ((rc = step_through(r, m, g, pol, run, &ps, err)) != NF_OK)
         goto out;
+    /* the trace is over: the bills are settled, nothing is removed by anyone */
+    w->ended = true;
     while (w->n > 0)
         nf__sim_remove_node(w, w->n - 1, g->end);
     rc = nf__sim_score_finish(&ps.sc, &run->m, g->end);
@@ -232,8 +259,10 @@ out:
     free(ps.cyc);
     free(ps.mem);
     free(ps.sc.episodes);
-    if (ps.w)
+    if (ps.w) {
         free(ps.w->ring);
+        free(ps.w->pods);
+    }
     free(ps.w);
     free(ps.hist);
     free(ps.bucket_supply);
@@ -245,6 +274,9 @@ out:
  * min/max, at the blended spot price), or the cluster's actual worker counts (replay; priced
  * on-demand, since the market of each worker is not in the metrics). `actual` NULL = oracle.
  * The oracle's pass also fills the report's demand series. */
+/* The oracle (actual == NULL): at each step exactly the workers the HPAs' pods need, within
+ * min and max, floor(spot_pct x n) of them spot, booted instantly, billed by the second.
+ * Replay's actual schedule (actual != NULL): the recorded worker counts, all on-demand. */
 static int run_schedule(struct nf_sim_report *r, const struct model *m, const struct grid *g,
                         const struct nf_trace *actual, struct nf_err *err)
 {
@@ -265,34 +297,51 @@ static int run_schedule(struct nf_sim_report *r, const struct model *m, const st
         rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
         goto out;
     }
-    double spot_share = actual ? 0 : p->spot_pct / 100.0;
-    double blend = spot_share * p->price_spot + (1 - spot_share) * p->price_on_demand;
+    struct hpa hpa[NF_SIM_SHAPES_MAX];
     size_t cur = 0, acur = 0;
+    double d0 = m->scale * nf_trace_value_at(r->trace, &cur, 0);
+    for (int k = 0; k < p->nshapes; k++)
+        nf__hpa_init(&hpa[k], p, k, d0 * p->shapes[k].share_pct / 100.0,
+                     NF_SIM_PODS_MAX / p->nshapes);
     int prev = -1;
     for (size_t step = 0; step < g->steps; step++) {
         double t = (double)step * g->dt;
         double demand = m->scale * nf_trace_value_at(r->trace, &cur, t);
-        int need = nf__sim_nodes_for_pods(m, nf__sim_pods_for(m, demand));
-        int supply = need < p->min_nodes ? p->min_nodes : need > p->max_nodes ? p->max_nodes : need;
-        if (actual)
-            supply = (int)llround(nf_trace_value_at(actual, &acur, t));
-        struct service sv = nf__sim_serve(m, demand, supply);
-        if (prev >= 0 && supply > prev)
+        int pods[NF_SIM_SHAPES_MAX], npods = 0;
+        for (int k = 0; k < p->nshapes; k++) {
+            nf__hpa_sync(&hpa[k], p, k, demand * p->shapes[k].share_pct / 100.0, t);
+            pods[k] = hpa[k].replicas;
+            npods += pods[k];
+        }
+        int need = nf__sim_nodes_for(p, pods);
+        int supply =
+            actual ? (int)llround(nf_trace_value_at(actual, &acur, t)) : clamp_size(p, need);
+        /* short of workers, the same share of every shape's pods waits */
+        double share = need > supply ? (double)supply / need : 1.0;
+        int running = 0;
+        double served = 0;
+        for (int k = 0; k < p->nshapes; k++) {
+            int rk = (int)floor(pods[k] * share + 1e-9);
+            double dk = demand * p->shapes[k].share_pct / 100.0;
+            double can = rk * p->shapes[k].cpu;
+            served += dk < can ? dk : can;
+            running += rk;
+        }
+        if (prev >= 0 && supply > prev) {
             run->m.scale_ups++;
-        if (prev >= 0 && supply < prev)
+            run->m.nodes_launched += supply - prev;
+        } else if (prev >= 0 && supply < prev) {
             run->m.scale_downs++;
-        if (prev >= 0 && supply != prev) {
-            if (supply > prev)
-                run->m.nodes_launched += supply - prev;
-            else
-                run->m.nodes_removed += prev - supply;
+            run->m.nodes_removed += prev - supply;
         }
         prev = supply;
         double dt = step_len(g, step);
-        run->m.cost_usd += supply * dt / 3600.0 * blend;
+        int spot = actual ? 0 : spot_of(p, supply);
+        run->m.cost_usd +=
+            (spot * p->price_spot + (supply - spot) * p->price_on_demand) * dt / 3600.0;
         run->m.node_hours += supply * dt / 3600.0;
-        run->m.spot_node_hours += supply * dt / 3600.0 * spot_share;
-        rc = nf__sim_score_step(&sc, &run->m, t, dt, demand, sv.served, sv.pending, need, supply);
+        run->m.spot_node_hours += spot * dt / 3600.0;
+        rc = nf__sim_score_step(&sc, &run->m, t, dt, demand, served, npods - running, need, supply);
         if (rc != NF_OK) {
             nf_err_set(err, rc, "simulator: out of memory");
             goto out;
@@ -331,34 +380,71 @@ out:
     return rc;
 }
 
-/* the model of a worker and its pods, and the factor that turns the trace into vCPU demand:
- * at the peak percentile exactly peak_nodes workers are needed. peak_row: the trace's peak. */
+/* Workers the pods at `demand` need, as a real number (the bound check, before any count
+ * could overflow an int). */
+static double workers_for(const struct nf_sim_params *p, double demand)
+{
+    double cpu = 0, mem = 0, count = 0;
+    for (int k = 0; k < p->nshapes; k++) {
+        double pods = demand * p->shapes[k].share_pct / 100.0 /
+                      (p->shapes[k].cpu * p->hpa_target_pct / 100.0);
+        cpu += pods * p->shapes[k].cpu;
+        mem += pods * p->shapes[k].memory_mib;
+        count += pods;
+    }
+    double need = cpu / p->node_vcpu;
+    if (mem / p->node_memory_mib > need)
+        need = mem / p->node_memory_mib;
+    if (count / p->max_pods_per_node > need)
+        need = count / p->max_pods_per_node;
+    return need;
+}
+
+static int workers_at(const struct nf_sim_params *p, double demand)
+{
+    int pods[NF_SIM_SHAPES_MAX];
+    for (int k = 0; k < p->nshapes; k++)
+        pods[k] = nf__hpa_desired(p, k, demand * p->shapes[k].share_pct / 100.0);
+    return nf__sim_nodes_for(p, pods);
+}
+
+/* The factor that turns the trace into vCPU demand: the largest for which the pods the trace's
+ * peak percentile asks for need at most peak_nodes workers (found by halving: pod counts are
+ * whole). peak_row: the trace's peak. */
 static int scale_trace(const struct nf_trace *trace, struct nf_sim_report *out, struct model *m,
                        size_t *peak_row, struct nf_err *err)
 {
     const struct nf_sim_params *p = &out->params;
     m->p = p;
-    m->pod_vcpu = p->pod_cpu_request * p->hpa_target_pct / 100.0;
-    int by_cpu = (int)floor(p->node_vcpu / p->pod_cpu_request + 1e-9);
-    int by_mem = (int)floor(p->node_memory_mib / p->pod_memory_mib + 1e-9);
-    m->pods_per_node = by_cpu < by_mem ? by_cpu : by_mem;
-    if (m->pods_per_node < 1)
-        return nf_err_set(err, NF_E_CONFIG, "simulator: a pod does not fit on a worker");
-    out->pods_per_node = m->pods_per_node;
-
+    if (p->nshapes < 1)
+        return nf_err_set(err, NF_E_CONFIG, "simulator: no pod shapes (sim.pod_shapes)");
+    for (int k = 0; k < p->nshapes; k++)
+        if (p->shapes[k].cpu > p->node_vcpu || p->shapes[k].memory_mib > p->node_memory_mib)
+            return nf_err_set(err, NF_E_CONFIG, "simulator: a pod does not fit on a worker");
     int rc = nf_trace_percentile(trace, p->peak_percentile, &out->trace_percentile_value, err);
     if (rc != NF_OK)
         return rc;
-    if (!(out->trace_percentile_value > 0) && !(p->fixed_scale > 0))
+    double v = out->trace_percentile_value;
+    if (!(v > 0) && !(p->fixed_scale > 0))
         return nf_err_set(err, NF_E_INPUT,
                           "%s: the trace's %gth percentile is 0, so it cannot be scaled to "
                           "workers",
                           trace->file, p->peak_percentile);
-    /* at the peak percentile exactly peak_nodes workers are needed: their pods, full;
-     * unless the trace is already in vCPU (replay) */
-    m->scale = p->fixed_scale > 0
-                   ? p->fixed_scale
-                   : p->peak_nodes * m->pods_per_node * m->pod_vcpu / out->trace_percentile_value;
+    if (p->fixed_scale > 0) {
+        m->scale = p->fixed_scale; /* the trace is demand already (replay) */
+    } else {
+        double lo = 0, hi = p->peak_nodes / workers_for(p, v);
+        while (workers_at(p, hi * v) <= p->peak_nodes)
+            hi *= 2;
+        for (int i = 0; i < 200 && hi - lo > lo * 1e-15; i++) {
+            double mid = (lo + hi) / 2;
+            if (workers_at(p, mid * v) <= p->peak_nodes)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        m->scale = lo;
+    }
     out->scale = m->scale;
     double sum = 0, mx = 0;
     *peak_row = 0;
@@ -373,7 +459,7 @@ static int scale_trace(const struct nf_trace *trace, struct nf_sim_report *out, 
     out->trace_max = mx;
     /* bounds that keep every report meaningful (issue 10: a spike of 1e12 over a trace of
      * ones overflowed the pod counts into negative "served" demand) */
-    double peak_workers = mx * m->scale / (m->pods_per_node * m->pod_vcpu);
+    double peak_workers = workers_for(p, mx * m->scale);
     if (peak_workers > NF_SIM_PEAK_WORKERS_MAX)
         return nf_err_set(err, NF_E_INPUT,
                           "%s: the trace's peak (%g) would need %.3g workers (its %gth "
@@ -447,12 +533,16 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
         nf_sim_report_free(out);
         return rc;
     }
-    double oc = out->oracle.m.cost_usd;
-    out->oracle.m.cost_vs_oracle = 1;
-    for (size_t i = 0; i < out->nruns; i++)
-        out->runs[i].m.cost_vs_oracle = oc > 0 ? out->runs[i].m.cost_usd / oc : NAN;
-    if (out->actual)
-        out->actual->m.cost_vs_oracle = oc > 0 ? out->actual->m.cost_usd / oc : NAN;
+    double oc = out->oracle.m.cost_usd, oh = out->oracle.m.node_hours;
+    for (size_t i = 0; i < out->nruns + 2; i++) {
+        struct nf_sim_run *run = i < out->nruns    ? &out->runs[i]
+                                 : i == out->nruns ? &out->oracle
+                                                   : out->actual;
+        if (run == NULL)
+            continue;
+        run->m.cost_vs_oracle = oc > 0 ? run->m.cost_usd / oc : NAN;
+        run->m.node_hours_vs_oracle = oh > 0 ? run->m.node_hours / oh : NAN;
+    }
     return NF_OK;
 }
 

@@ -4,19 +4,32 @@
  * Contract
  *   Model (every number from `struct nf_sim_params`, all printed in the report):
  *   - demand D(t) = scale x trace value, in vCPU; `scale` makes the trace's peak percentile
- *     need exactly `peak_nodes` workers;
- *   - pods: an HPA keeps pods at hpa_target% of their CPU request, so pods = ceil(D / (request
- *     x target)); a worker fits floor(min(vcpu/request, memory/pod memory)) pods;
- *   - pods that do not fit on Ready workers are pending; a running pod serves up to its
- *     request, so served = min(D, running x request);
+ *     need exactly `peak_nodes` workers (the fewest that hold the pods the HPAs want there);
+ *   - the workload: one Deployment per pod shape (CPU request, memory, share of the demand),
+ *     each with an HPA that behaves like Kubernetes' own at its defaults (sim_internal.h):
+ *     it aims for pods at hpa_target% of their request, syncs every 15 s, ignores changes
+ *     within 10 %, grows by at most max(4 pods, 100 %) a sync, and shrinks only to the
+ *     highest count it wanted in the last 5 minutes. unevictable_pct% of the pods may not be
+ *     evicted (every k-th pod made);
+ *   - the scheduler places pending pods one by one on Ready, uncordoned workers that have the
+ *     CPU, memory and pod slot free, the least allocated first (kube-scheduler's default);
+ *     a running pod serves up to its request: served = sum over shapes of min(D_k, running_k
+ *     x request_k);
  *   - samples every sample_s: cpu% = served / Ready vCPU, memory% = running pods' memory /
  *     Ready memory, pending pods; unknown (NAN) with no Ready worker; app signals unknown;
- *   - launch: Ready after boot_s +- boot_jitter_s (uniform); drain: capacity leaves at once,
- *     the instance ends drain_s later; spot workers may be reclaimed (spot_warning_s notice);
+ *   - launch: Ready after boot_s +- boot_jitter_s (uniform); a drain evicts the node's pods at
+ *     once (they are pending until placed again) and the instance ends drain_s later; a node
+ *     holding a pod that may not be evicted is not chosen, and its drain is refused; removing
+ *     one anyway (terminating it) counts as an unsafe removal; spot workers may be reclaimed
+ *     (spot_warning_s notice; their pods are evicted at the warning);
  *   - billing per second with a min_billed_s minimum per instance, spot or on-demand price.
+ *   Every policy starts from the same pool: the workers the first step needs (static:N: N),
+ *   floor(spot_pct x n) of them spot. Each runs at its own interval (nf_policy.interval_s;
+ *   sim.interval_s, when above 0, overrides it for every policy that did not name one).
  *   Deterministic: the same trace, params, seed and policies give the same report.
- *   The oracle has perfect foresight and instant boot: exactly the workers needed (within
- *   min/max) at each instant, paid at the configured spot share, no billing minimum.
+ *   The oracle has perfect foresight and instant boot: at each instant exactly the workers
+ *   the HPAs' pods need (within min/max), floor(spot_pct x n) of them spot - the best mix any
+ *   policy could hold under the same rule - with no billing minimum.
  *   Refused (NF_E_INPUT, exit 2), so that every report means something: a trace whose peak
  *   would need more than NF_SIM_PEAK_WORKERS_MAX workers (the trace reader bounds the rest:
  *   steps of at least 1 s, values up to 1e12). Prices are above 0, so cost ratios are
@@ -30,12 +43,19 @@
 
 #include "../config/config.h"
 #include "../core/policy.h"
+#include "../util/check.h"
 #include "trace.h"
 
 #define NF_SIM_PEAK_WORKERS_MAX 100000
 
+#define NF_SIM_SHAPES_MAX NF_POD_SHAPES_MAX
+
 struct nf_sim_params {
-    double node_vcpu, node_memory_mib, pod_cpu_request, pod_memory_mib, hpa_target_pct;
+    double node_vcpu, node_memory_mib, hpa_target_pct;
+    int max_pods_per_node;
+    int nshapes;
+    struct nf_pod_shape shapes[NF_SIM_SHAPES_MAX]; /* shares add up to 100 */
+    double unevictable_pct;
     int peak_nodes;
     double peak_percentile;
     double boot_s, boot_jitter_s, drain_s, interval_s, sample_s;
@@ -53,11 +73,14 @@ struct nf_sim_metrics {
     double cost_usd;
     double cost_vs_oracle;
     double node_hours;
+    double node_hours_vs_oracle;
     double overload_minutes;    /* pods wanted more than Ready workers could hold */
     double unserved_fraction;   /* vCPU-seconds of demand not served / all demand */
     double pending_pod_seconds; /* sum over time of pending pods */
     long scale_ups, scale_downs;
     long nodes_launched, nodes_removed, spot_interruptions;
+    long unsafe_removals; /* nodes removed (not reclaimed) holding a pod that may not be evicted */
+    long evictions;       /* pods moved by drains */
     double time_to_capacity_p95_s; /* p95 length of under-provisioned episodes */
     long shortfall_episodes;
     /* SPEC RG elasticity metrics, % (see README "How the simulator scores a policy") */
@@ -67,6 +90,7 @@ struct nf_sim_metrics {
 
 struct nf_sim_run {
     char name[NF_POLICY_NAME_MAX];
+    double interval_s; /* between decisions (0: the oracle and fixed schedules) */
     struct nf_sim_metrics m;
     float *supply_mean;    /* overview chart: mean Ready workers per bucket */
     uint16_t *zoom_supply; /* zoom chart: Ready workers at each step of the zoom window */
@@ -78,7 +102,6 @@ struct nf_sim_report {
     double trace_percentile_value; /* the trace value at the peak percentile */
     double scale;                  /* vCPU per trace unit */
     double trace_mean, trace_max;
-    int pods_per_node;
     double span_s;
     size_t steps;
     /* overview chart buckets */

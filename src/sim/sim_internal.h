@@ -1,6 +1,6 @@
-/* sim_internal.h - what the simulator's parts share: the demand model and the world with its
- * port adapters (sim_world.c), the scorer (sim_score.c), and the runs (sim.c). Internal to
- * src/sim. */
+/* sim_internal.h - what the simulator's parts share: the workload (pod shapes, one HPA per
+ * shape, the pods and the scheduler: sim_pods.c), the world of instances with its port adapters
+ * (sim_world.c), the scorer (sim_score.c), and the runs (sim.c). Internal to src/sim. */
 #ifndef NF_SIM_INTERNAL_H
 #define NF_SIM_INTERNAL_H
 
@@ -12,28 +12,65 @@
 
 /* A pool never holds more live instances than this (max_nodes is at most 1000). */
 #define NF_SIM_NODES_MAX 4096
+/* Pods alive at once, all shapes together (each HPA is capped at its share of this). */
+#define NF_SIM_PODS_MAX 65536
+
+/* Kubernetes' HPA defaults (k8s.io/kubernetes pkg/controller/podautoscaler and the
+ * autoscaling/v2 API reference): a sync every 15 s, a 10 % tolerance, scale-up by at most
+ * max(4 pods, 100 %) per 15 s, scale-down to the highest recommendation of the last 300 s. */
+#define NF_HPA_SYNC_S        15.0
+#define NF_HPA_TOLERANCE     0.10
+#define NF_HPA_UP_PODS       4
+#define NF_HPA_UP_PCT        100.0
+#define NF_HPA_DOWN_WINDOW_S 300.0
+#define NF_HPA_WINDOW_MAX    64 /* recommendations kept: 300 s / 15 s + 1, with room */
 
 struct model {
     const struct nf_sim_params *p;
-    double scale;    /* vCPU per trace unit */
-    double pod_vcpu; /* vCPU one pod carries at the HPA target */
-    int pods_per_node;
+    double scale; /* vCPU per trace unit */
 };
 
-/* What `ready` workers make of `demand`: pods that run (the rest are pending) and the vCPU
- * they serve (a running pod serves up to its request). */
-struct service {
-    int pods, running, pending;
-    double served;
+/* One HPA, for the Deployment of one pod shape. */
+struct hpa {
+    int replicas;
+    double last_sync; /* -INFINITY before the first */
+    int max_replicas;
+    /* recommendations of the last NF_HPA_DOWN_WINDOW_S, oldest first */
+    double rec_t[NF_HPA_WINDOW_MAX];
+    int rec_v[NF_HPA_WINDOW_MAX];
+    int nrec;
 };
+
+/* The HPA's first size: exactly the pods `demand` needs at the target (at least 1). */
+void nf__hpa_init(struct hpa *h, const struct nf_sim_params *p, int shape, double demand,
+                  int max_replicas);
+/* Sync at time t when one is due (every NF_HPA_SYNC_S): the new replica count for `demand`
+ * (the vCPU this shape's pods must serve). Returns true when it synced. */
+bool nf__hpa_sync(struct hpa *h, const struct nf_sim_params *p, int shape, double demand, double t);
+/* The pods `demand` asks of one shape at the HPA target, with no tolerance or limits. */
+int nf__hpa_desired(const struct nf_sim_params *p, int shape, double demand);
+
+/* Workers needed to hold these pods (per shape): the larger of what their CPU, their memory
+ * and their count need - the fewest any packing could use. */
+int nf__sim_nodes_for(const struct nf_sim_params *p, const int *pods);
 
 enum node_state { NODE_BOOTING, NODE_READY, NODE_DRAINING };
 
 struct node {
-    double launch_t, ready_t, end_t; /* end_t: a spot interruption's end, else INFINITY */
+    double launch_t, ready_t, end_t; /* end_t: a spot interruption's or a drain's end */
     enum nf_market market;
     enum node_state st;
-    long serial; /* instance i-sim<serial>, node sim-<serial> */
+    long serial;    /* instance i-sim<serial>, node sim-<serial> */
+    bool reclaimed; /* a spot interruption, not a decision, ends it */
+    double cpu_used, mem_used;
+    int npods, npinned;
+};
+
+struct pod {
+    int shape;
+    int node;    /* index into world.nodes, -1 while pending */
+    bool pinned; /* may not be evicted (StatefulSet, single replica, annotated) */
+    long serial;
 };
 
 struct world {
@@ -48,8 +85,49 @@ struct world {
     struct nf_sample *ring;
     size_t ring_cap, ring_head, ring_n; /* head = index of the oldest */
     struct nf_sim_metrics *met;
+    bool ended; /* the run is over: the last bills, no removals */
+    /* the workload */
+    struct hpa hpa[NF_SIM_SHAPES_MAX];
+    struct pod *pods; /* NF_SIM_PODS_MAX */
+    size_t npods;
+    long pod_serial;
+    int shape_pods[NF_SIM_SHAPES_MAX];    /* pods of each shape, pending or running */
+    int shape_running[NF_SIM_SHAPES_MAX]; /* of those, placed on a worker */
 };
 
+/* What the pods of the world serve of `demand` now. */
+struct service {
+    int pods, running, pending;
+    double served;      /* vCPU */
+    double mem_running; /* MiB */
+    int need;           /* workers the HPA's pods need (nf__sim_nodes_for) */
+};
+
+/* ---- the workload (sim_pods.c) ---- */
+int nf__sim_pods_init(struct world *w, double demand);
+/* Sync the HPAs to `demand` at time t (when due) and make or delete pods to match. */
+int nf__sim_pods_follow(struct world *w, double demand, double t);
+/* Place pending pods on Ready workers, one by one (kube-scheduler's LeastAllocated). */
+void nf__sim_schedule(struct world *w);
+struct service nf__sim_serve(const struct world *w, double demand);
+/* Take pod i off its node (it becomes pending: its controller makes it again). */
+void nf__sim_unbind(struct world *w, size_t i);
+/* The node at index `from` now sits at index `to` (the world compacts its array). */
+void nf__sim_node_moved(struct world *w, size_t from, size_t to);
+/* Could the evictable pods of node `i` be placed on the other Ready workers (minus those in
+ * `skip`, being removed too)? `free_cpu`/`free_mem`/`free_pods` hold what is left on every
+ * node and are updated when it answers true. */
+bool nf__sim_fits_elsewhere(const struct world *w, size_t i, const bool *skip, double *free_cpu,
+                            double *free_mem, int *free_pods);
+
+/* ---- the world (sim_world.c) ---- */
+int nf__sim_count_state(const struct world *w, enum node_state st);
+void nf__sim_push_sample(struct world *w, const struct nf_sample *s);
+void nf__sim_remove_node(struct world *w, size_t i, double end);
+int nf__sim_add_node(struct world *w, enum nf_market market, double launch_t, double ready_t);
+void nf__sim_advance(struct world *w, double t);
+
+/* ---- scoring (sim_score.c) ---- */
 struct scorer {
     double total_s, demand_vcpu_s, unserved_vcpu_s;
     double acc_u, acc_o, ts_u, ts_o;
@@ -57,21 +135,12 @@ struct scorer {
     double shortfall_start;
     double *episodes;
     size_t nep, capep;
-    int last_supply;
-    bool have_last;
 };
 
-int nf__sim_count_state(const struct world *w, enum node_state st);
-struct service nf__sim_serve(const struct model *m, double demand, int ready);
-int nf__sim_nodes_for_pods(const struct model *m, int pods);
-void nf__sim_push_sample(struct world *w, const struct nf_sample *s);
-void nf__sim_remove_node(struct world *w, size_t i, double end);
-int nf__sim_add_node(struct world *w, enum nf_market market, double launch_t, double ready_t);
-int nf__sim_pods_for(const struct model *m, double demand);
-void nf__sim_advance(struct world *w, double t);
 int nf__sim_score_finish(struct scorer *sc, struct nf_sim_metrics *met, double end);
 int nf__sim_score_step(struct scorer *sc, struct nf_sim_metrics *met, double t, double dt,
                        double demand, double served, int pending, int need, int supply);
+
 extern const struct nf_clock_port nf__sim_clock_port;
 extern const struct nf_metrics_port nf__sim_metrics_port;
 extern const struct nf_cluster_port nf__sim_cluster_port;

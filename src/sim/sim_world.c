@@ -1,5 +1,5 @@
-/* sim_world.c - the simulated cluster and cloud: the demand model (an HPA-like pod count), the
- * world of instances, samples and bills on a virtual clock, and the port adapters over it. */
+/* sim_world.c - the simulated cluster and cloud: the world of instances, samples and bills on a
+ * virtual clock, and the port adapters over it (the workload is sim_pods.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "sim_internal.h"
 
@@ -7,33 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- the demand model ------------------------------------------------------------------- */
-
-int nf__sim_pods_for(const struct model *m, double demand)
-{
-    if (demand <= 0)
-        return 0;
-    /* the epsilon keeps an exact multiple (11.2 / 0.35 = 32.000000000000004) at 32 */
-    return (int)ceil(demand / m->pod_vcpu - 1e-9);
-}
-
-int nf__sim_nodes_for_pods(const struct model *m, int pods)
-{
-    return (pods + m->pods_per_node - 1) / m->pods_per_node;
-}
-
-struct service nf__sim_serve(const struct model *m, double demand, int ready)
-{
-    struct service sv = {.pods = nf__sim_pods_for(m, demand)};
-    int slots = ready * m->pods_per_node;
-    sv.running = sv.pods < slots ? sv.pods : slots;
-    sv.pending = sv.pods - sv.running;
-    sv.served = sv.running * m->p->pod_cpu_request;
-    if (sv.served > demand)
-        sv.served = demand;
-    return sv;
-}
 
 /* ---- the world: live instances, samples, bills ------------------------------------------- */
 
@@ -61,10 +34,34 @@ static void bill(struct world *w, const struct node *nd, double end)
         w->met->spot_node_hours += life / 3600.0;
 }
 
+/* Its pods go back to pending (their controllers make them again elsewhere); a node removed
+ * by a decision while holding a pod that may not be evicted is an unsafe removal. */
 void nf__sim_remove_node(struct world *w, size_t i, double end)
 {
-    bill(w, &w->nodes[i], end);
-    w->nodes[i] = w->nodes[--w->n];
+    struct node *nd = &w->nodes[i];
+    if (nd->npinned > 0 && !nd->reclaimed && !w->ended)
+        w->met->unsafe_removals++;
+    for (size_t k = 0; k < w->npods && nd->npods > 0; k++)
+        if (w->pods[k].node == (int)i)
+            nf__sim_unbind(w, k);
+    bill(w, nd, end);
+    size_t last = --w->n;
+    if (i != last) {
+        w->nodes[i] = w->nodes[last];
+        nf__sim_node_moved(w, last, i);
+    }
+}
+
+/* A drain or a reclaim: every pod that may be evicted leaves the node now. */
+static int evict_all(struct world *w, size_t i)
+{
+    int n = 0;
+    for (size_t k = 0; k < w->npods; k++)
+        if (w->pods[k].node == (int)i && !w->pods[k].pinned) {
+            nf__sim_unbind(w, k);
+            n++;
+        }
+    return n;
 }
 
 int nf__sim_add_node(struct world *w, enum nf_market market, double launch_t, double ready_t)
@@ -78,6 +75,9 @@ int nf__sim_add_node(struct world *w, enum nf_market market, double launch_t, do
     nd->end_t = INFINITY;
     nd->market = market;
     nd->st = ready_t <= launch_t ? NODE_READY : NODE_BOOTING;
+    nd->reclaimed = false;
+    nd->cpu_used = nd->mem_used = 0;
+    nd->npods = nd->npinned = 0;
     return NF_OK;
 }
 
@@ -112,6 +112,8 @@ void nf__sim_advance(struct world *w, double t)
                 /* the node termination handler drains on the warning; the instance ends later */
                 nd->st = NODE_DRAINING;
                 nd->end_t = t + w->p->spot_warning_s;
+                nd->reclaimed = true;
+                evict_all(w, i);
                 w->met->spot_interruptions++;
             }
         }
@@ -248,43 +250,84 @@ static int sim_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *er
         v->market = nd->market;
         v->ready = true;
         v->cordoned = nd->st == NODE_DRAINING;
+        v->created = nd->ready_t;
+        if (nd->npinned > 0)
+            snprintf(v->why_not, sizeof v->why_not, "%d pod(s) may not be evicted", nd->npinned);
     }
     out->nodes = w->view;
     out->nnodes = k;
+    out->pending_pods = 0;
+    out->pending_cpu_m = out->pending_mem = 0;
+    for (size_t i = 0; i < w->npods; i++)
+        if (w->pods[i].node < 0) {
+            const struct nf_pod_shape *sh = &w->p->shapes[w->pods[i].shape];
+            out->pending_pods++;
+            out->pending_cpu_m += llround(sh->cpu * 1000);
+            out->pending_mem += llround(sh->memory_mib * 1048576.0);
+        }
     return NF_OK;
 }
 
-/* any Ready node may go (the simulated pods all fit elsewhere): the preferred market
- * first, newest first */
+/* The safety rules, as the real cluster adapter applies them to its own objects: a node may go
+ * when none of its pods is barred from eviction and its other pods fit on the Ready workers
+ * that stay. The preferred market first, then the least requested CPU (the emptiest goes
+ * first, as the Cluster Autoscaler picks), then the newest. */
 static int sim_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
                       size_t *chosen, size_t *nchosen, char *why, size_t whylen, struct nf_err *err)
 {
-    (void)err;
     struct world *w = ctx;
     *nchosen = 0;
-    bool used[NF_SIM_NODES_MAX] = {false};
+    bool *skip = calloc(w->n ? w->n : 1, sizeof *skip), *used = calloc(nnames + 1, sizeof *used);
+    double *fc = malloc((w->n + 1) * sizeof *fc), *fm = malloc((w->n + 1) * sizeof *fm);
+    int *fp = malloc((w->n + 1) * sizeof *fp);
+    if (!skip || !used || !fc || !fm || !fp) {
+        free(skip), free(used), free(fc), free(fm), free(fp);
+        return nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
+    }
+    for (size_t j = 0; j < w->n; j++) {
+        fc[j] = w->p->node_vcpu - w->nodes[j].cpu_used;
+        fm[j] = w->p->node_memory_mib - w->nodes[j].mem_used;
+        fp[j] = w->p->max_pods_per_node - w->nodes[j].npods;
+    }
+    int pinned = 0, crowded = 0;
     for (int pass = 0; pass < 2 && (int)*nchosen < count; pass++)
         while ((int)*nchosen < count) {
-            long best = -1;
-            double best_t = -INFINITY;
-            for (size_t k = 0; k < nnames && k < NF_SIM_NODES_MAX; k++) {
+            long best = -1, bi = -1;
+            for (size_t k = 0; k < nnames; k++) {
                 long i = find_serial(w, names[k]);
-                if (used[k] || i < 0 || w->nodes[i].st != NODE_READY)
+                if (used[k] || i < 0 || w->nodes[i].st != NODE_READY || skip[i])
                     continue;
                 if (pass == 0 && prefer >= 0 && (int)w->nodes[i].market != prefer)
                     continue;
-                if (w->nodes[i].launch_t > best_t) {
-                    best_t = w->nodes[i].launch_t;
+                const struct node *a = &w->nodes[i];
+                const struct node *b = bi >= 0 ? &w->nodes[bi] : NULL;
+                if (b == NULL || a->cpu_used < b->cpu_used - 1e-9 ||
+                    (fabs(a->cpu_used - b->cpu_used) <= 1e-9 && a->launch_t > b->launch_t)) {
                     best = (long)k;
+                    bi = i;
                 }
             }
             if (best < 0)
                 break;
             used[best] = true;
+            if (w->nodes[bi].npinned > 0) {
+                pinned++;
+                continue;
+            }
+            skip[bi] = true; /* its pods may not land on it, nor on the others going */
+            if (!nf__sim_fits_elsewhere(w, (size_t)bi, skip, fc, fm, fp)) {
+                skip[bi] = false;
+                crowded++;
+                continue;
+            }
             chosen[(*nchosen)++] = (size_t)best;
         }
     if ((int)*nchosen < count)
-        snprintf(why, whylen, "no Ready worker left");
+        snprintf(why, whylen,
+                 "%d node(s) hold a pod that may not be evicted; %d node(s)' pods fit nowhere "
+                 "else",
+                 pinned, crowded);
+    free(skip), free(used), free(fc), free(fm), free(fp);
     return NF_OK;
 }
 
@@ -301,7 +344,17 @@ static int sim_drain_step(void *ctx, const char *node, double started_at, double
         snprintf(rep->why, sizeof rep->why, "node %s is gone", node);
         return NF_OK;
     }
-    w->nodes[i].st = NODE_DRAINING;
+    struct node *nd = &w->nodes[i];
+    if (nd->st == NODE_READY) { /* the first step: cordon and evict */
+        if (nd->npinned > 0) {
+            rep->state = NF_DRAIN_ABORTED;
+            snprintf(rep->why, sizeof rep->why, "%d pod(s) on %s may not be evicted", nd->npinned,
+                     node);
+            return NF_OK;
+        }
+        nd->st = NODE_DRAINING;
+        w->met->evictions += evict_all(w, (size_t)i);
+    }
     if (now - started_at >= w->p->drain_s) {
         rep->state = NF_DRAIN_DONE;
         snprintf(rep->why, sizeof rep->why, "drained");

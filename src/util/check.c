@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "parse.h"
 
 static int no(const char **why, const char *phrase)
 {
@@ -266,5 +267,45 @@ int nf_check_tag_filter(const char *s, const char **why)
             if (q != kv.key + kv.key_len && !(alnum(*q) || strchr(" ._:/=+@-{}", *q) != NULL))
                 return no(why, "tags hold only letters, digits, spaces and . _ : / = + @ -");
     }
+    return NF_OK;
+}
+
+int nf_pod_shapes_parse(const char *s, struct nf_pod_shape *out, int *n, const char **why)
+{
+    static const char bad[] = "expected CPU:MEMORY_MIB:SHARE shapes separated by commas, like "
+                              "0.25:256:30,0.5:512:40,1:1024:30";
+    int k = 0;
+    double total = 0;
+    for (const char *p = s;;) {
+        size_t l = strcspn(p, ",");
+        struct nf_pod_shape sh;
+        double *f[3] = {&sh.cpu, &sh.memory_mib, &sh.share_pct};
+        const char *q = p, *end = p + l;
+        for (int i = 0; i < 3; i++) {
+            const char *c = i < 2 ? memchr(q, ':', (size_t)(end - q)) : end;
+            if (c == NULL || c == q || nf_parse_double(q, (size_t)(c - q), f[i], NULL) != NF_OK)
+                return no(why, bad);
+            q = c + 1;
+        }
+        if (!(sh.cpu >= 0.001 && sh.cpu <= 1024))
+            return no(why, "a shape's CPU is from 0.001 to 1024 vCPU");
+        if (!(sh.memory_mib >= 1 && sh.memory_mib <= 16777216))
+            return no(why, "a shape's memory is from 1 to 16777216 MiB");
+        if (!(sh.share_pct > 0 && sh.share_pct <= 100))
+            return no(why, "a shape's share is above 0 and at most 100 (%)");
+        if (k == NF_POD_SHAPES_MAX)
+            return no(why, "at most 8 shapes");
+        if (out)
+            out[k] = sh;
+        k++;
+        total += sh.share_pct;
+        if (p[l] == '\0')
+            break;
+        p += l + 1;
+    }
+    if (total < 99.999 || total > 100.001)
+        return no(why, "the shapes' shares must add up to 100");
+    if (n)
+        *n = k;
     return NF_OK;
 }

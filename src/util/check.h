@@ -46,4 +46,13 @@ int nf_check_cluster_id(const char *s, const char **why);
 /* "Key=Value" EC2 tag filters separated by ',' (keys 1-128, values 0-256 characters). */
 int nf_check_tag_filter(const char *s, const char **why);
 
+/* The simulator's pod shapes: "CPU:MEMORY_MIB:SHARE,..." (vCPU 0.001-1024, MiB 1-16777216,
+ * share of the demand in % above 0), at most NF_POD_SHAPES_MAX, shares adding up to 100.
+ * `out` may be NULL (a check only). */
+#define NF_POD_SHAPES_MAX 8
+struct nf_pod_shape {
+    double cpu, memory_mib, share_pct;
+};
+int nf_pod_shapes_parse(const char *s, struct nf_pod_shape *out, int *n, const char **why);
+
 #endif
