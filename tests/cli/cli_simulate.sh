@@ -77,4 +77,26 @@ run simulate --trace "$SRC/data/traces/nasa_jul95_1min.csv" --policy static:5 --
 expect_status 0 "repository trace"
 [[ $(json_get 'j["policies"]') == "$embedded" ]] || fail "embedded trace differs from data/traces"
 
+# the synthetic traces are what their script writes, 14 days at 1-minute steps, and each runs
+(cd "$SRC" && python3 scripts/make_traces.py --check) || fail "synthetic traces differ from their script"
+for name in diurnal_weekly flash_crowd step sawtooth noisy_flat; do
+    run simulate --trace "$SRC/data/traces/synthetic/$name.csv" --policy seed --policy static:5 --json
+    expect_status 0 "synthetic $name"
+    [[ $(json_get 'j["trace"]["rows"]') == 20160 ]] || fail "synthetic $name: not 14 days of minutes"
+    [[ $(json_get 'j["policies"][0]["unsafe_removals"]') == 0 ]] || fail "synthetic $name: seed removed a node unsafely"
+done
+# the flash crowd: 10x within 5 minutes at 14:00 for 2 hours
+python3 - "$SRC/data/traces/synthetic/flash_crowd.csv" "$SRC/data/traces/synthetic/diurnal_weekly.csv" <<'PY' ||
+import sys
+f = [float(l.split(",")[1]) for l in open(sys.argv[1]).read().split()[1:]]
+d = [float(l.split(",")[1]) for l in open(sys.argv[2]).read().split()[1:]]
+day = 1440
+for k in range(14):
+    at = k * day + 14 * 60
+    assert abs(f[at + 5] / d[at + 5] - 10) < 1e-2, (k, f[at + 5], d[at + 5])
+    assert abs(f[at + 119] / d[at + 119] - 10) < 1e-2
+    assert abs(f[at - 1] / d[at - 1] - 1) < 1e-2 and abs(f[at + 131] / d[at + 131] - 1) < 1e-2
+PY
+    fail "flash_crowd is not a daily 10x crowd of 2 hours"
+
 finish
