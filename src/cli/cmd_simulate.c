@@ -15,10 +15,65 @@ extern const char nf_embedded_trace_end[];
 #define NF_EMBEDDED_TRACE_NAME "nasa_jul95_1min.csv (embedded)"
 
 #define NF_SIM_POLICIES_MAX 16
+
+/* --sweep NAME=V1,V2,...: the first policy once per value (each with its own configuration,
+ * so a policy setting and a sim.* setting alike), its scores kept in `sw`. Returns the exit
+ * status. */
+static int sweep(const struct nf_cli *cli, const char *spec, const char *policy,
+                 const struct nf_trace *tr, struct nf_sim_sweep *sw)
+{
+    const char *eq = strchr(spec, '=');
+    size_t nl = eq ? (size_t)(eq - spec) : 0;
+    if (eq == NULL || nl == 0 || nl >= sizeof sw->setting || eq[1] == '\0')
+        return nf_cli_usage_error(cli, "--sweep needs NAME=V1,V2,... (got \"%.60s\")", spec);
+    memset(sw, 0, sizeof *sw);
+    snprintf(sw->setting, sizeof sw->setting, "%.*s", (int)nl, spec);
+    snprintf(sw->policy, sizeof sw->policy, "%s", policy);
+    for (const char *v = eq + 1;;) {
+        size_t vl = strcspn(v, ",");
+        if (vl == 0 || vl >= sizeof sw->points[0].value)
+            return nf_cli_usage_error(cli, "--sweep %s: an empty or over-long value", sw->setting);
+        if (sw->n == NF_SIM_SWEEP_MAX)
+            return nf_cli_usage_error(cli, "--sweep: at most %d values", NF_SIM_SWEEP_MAX);
+        snprintf(sw->points[sw->n++].value, sizeof sw->points[0].value, "%.*s", (int)vl, v);
+        if (v[vl] == '\0')
+            break;
+        v += vl + 1;
+    }
+    for (size_t i = 0; i < sw->n; i++) {
+        struct nf_cli one = *cli;
+        char set[200];
+        if (nf_cli_add_set(&one, sw->setting, sw->points[i].value, set, sizeof set) != 0)
+            return 2;
+        struct nf_config cfg;
+        int st = nf_cli_load_config(&one, &cfg);
+        if (st != 0)
+            return st;
+        if (cfg.origin[NF_CFG_log_level].source == NF_SRC_DEFAULT)
+            nf_log_set_level(NF_LOG_WARN); /* as for the main run */
+        struct nf_policy pol;
+        struct nf_err err = {0};
+        if (nf_config_policy(&pol, policy, &cfg, &err) != NF_OK)
+            return nf_cli_usage_error(cli, "%s", err.msg);
+        struct nf_sim_params sp;
+        nf_sim_params_from_config(&sp, &cfg);
+        struct nf_sim_report rep;
+        int rc = nf_sim_run_all(tr, NULL, &sp, &pol, 1, &rep, &err);
+        if (rc != NF_OK) {
+            nf_cli_say(cli->cmd, "--sweep %s=%s: %s", sw->setting, sw->points[i].value, err.msg);
+            return nf_err_exit_status(rc);
+        }
+        sw->points[i].m = rep.runs[0].m;
+        nf_sim_report_free(&rep);
+    }
+    nf_sim_sweep_frontier(sw);
+    return 0;
+}
+
 int nf_cmd_simulate(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "simulate"};
-    const char *trace_path = NULL, *html = NULL, *seed = NULL;
+    const char *trace_path = NULL, *html = NULL, *seed = NULL, *sweep_spec = NULL;
     const char *specs[NF_SIM_POLICIES_MAX];
     size_t nspecs = 0;
     bool json = false;
@@ -31,6 +86,9 @@ int nf_cmd_simulate(int argc, char **argv)
                 return 2;
         } else if (strcmp(a, "--policy") == 0) {
             if (nf_cli_list_value(&cli, argc, argv, &i, specs, &nspecs, NF_SIM_POLICIES_MAX) != 0)
+                return 2;
+        } else if (strcmp(a, "--sweep") == 0) {
+            if (nf_cli_value_once(&cli, argc, argv, &i, &sweep_spec) != 0)
                 return 2;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
@@ -82,10 +140,17 @@ int nf_cmd_simulate(int argc, char **argv)
         nf_cli_say("simulate", "%s", err.msg);
         return nf_err_exit_status(rc);
     }
+    static struct nf_sim_sweep sw;
+    if (sweep_spec != NULL && (st = sweep(&cli, sweep_spec, specs[0], &tr, &sw)) != 0) {
+        nf_trace_free(&tr);
+        return st;
+    }
     struct nf_sim_params sp;
     nf_sim_params_from_config(&sp, &cfg);
     struct nf_sim_report rep;
     rc = nf_sim_run_all(&tr, NULL, &sp, pols, nspecs, &rep, &err);
+    if (rc == NF_OK && sweep_spec != NULL)
+        rep.sweep = &sw;
     if (rc != NF_OK) {
         nf_cli_say("simulate", "%s", err.msg);
         nf_trace_free(&tr);

@@ -67,12 +67,14 @@ static const struct command commands[] = {
      "or config.\n"},
     {"simulate", nf_cmd_simulate, "replay a demand trace under policies and score them",
      "usage: nodefleet simulate [--trace FILE.csv] [--policy P]... [--json] [--html FILE]\n"
-     "                          [--seed N] [--config FILE] [--set name=value]...\n"
+     "                          [--sweep NAME=V1,V2,...] [--seed N] [--config FILE]\n"
+     "                          [--set name=value]...\n"
      "\n"
      "Runs the real decision cycle on a virtual clock against a modelled cluster and cloud,\n"
      "once per policy, on the same trace, and compares each with the oracle (perfect\n"
-     "foresight, instant boot). Without --trace it replays the NASA July 1995 trace built\n"
-     "into the binary. Policies: seed, static:N (default: the 'policy' setting).\n"
+     "foresight, instant boot, the best spot mix). Without --trace it replays the NASA July\n"
+     "1995 trace built into the binary. Policies: seed, static:N (default: the 'policy'\n"
+     "setting); each runs at its own interval (seed: 120s), P@30s names another.\n"
      "The model's numbers are the sim.* settings ('nodefleet help settings').\n"
      "\n"
      "  --trace FILE   CSV with header t_seconds,value (one value per interval)\n"
@@ -81,6 +83,10 @@ static const struct command commands[] = {
      "  --html FILE    also write a self-contained HTML report with charts (- for standard\n"
      "                 output; FILE must be a regular file or new: links, devices, FIFOs and\n"
      "                 directories are refused)\n"
+     "  --sweep NAME=V1,V2,...\n"
+     "                 run the first policy once per value of a setting (a policy setting\n"
+     "                 or a sim.* one) and report cost against overload, with the values no\n"
+     "                 other beats on both (the frontier); at most 32 values\n"
      "  --seed N       random seed (same seed and inputs: same report)\n"
      "\n"
      "Exit status: 0 ok, 1 runtime failure, 2 bad usage, config or trace.\n"},

@@ -91,6 +91,35 @@ void nf_sim_write_text(const struct nf_sim_report *r, struct nf_buf *out)
                       m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o, m->timeshare_u,
                       m->timeshare_o);
     }
+    const struct nf_sim_sweep *sw = r->sweep;
+    if (sw == NULL)
+        return;
+    nf_buf_printf(out, "\nsweep  %s, policy %s (* = on the cost/overload frontier)\n", sw->setting,
+                  sw->policy);
+    nf_buf_printf(out, "  %-16s %9s %9s %8s %12s %10s\n", "value", "cost_usd", "vs_oracle",
+                  "nh_vs_or", "overload_min", "unserved%");
+    for (size_t i = 0; i < sw->n; i++) {
+        const struct nf_sim_metrics *m = &sw->points[i].m;
+        nf_buf_printf(out, "%c %-16s %9.2f %8.2fx %7.2fx %12.1f %10.3f\n",
+                      sw->points[i].frontier ? '*' : ' ', sw->points[i].value, m->cost_usd,
+                      m->cost_vs_oracle, m->node_hours_vs_oracle, m->overload_minutes,
+                      100.0 * m->unserved_fraction);
+    }
+}
+
+void nf_sim_sweep_frontier(struct nf_sim_sweep *sw)
+{
+    for (size_t i = 0; i < sw->n; i++) {
+        const struct nf_sim_metrics *a = &sw->points[i].m;
+        bool beaten = false;
+        for (size_t j = 0; j < sw->n && !beaten; j++) {
+            const struct nf_sim_metrics *b = &sw->points[j].m;
+            beaten = j != i && b->cost_usd <= a->cost_usd &&
+                     b->overload_minutes <= a->overload_minutes &&
+                     (b->cost_usd < a->cost_usd || b->overload_minutes < a->overload_minutes);
+        }
+        sw->points[i].frontier = !beaten;
+    }
 }
 
 /* ---- JSON ------------------------------------------------------------------------------- */
@@ -209,7 +238,40 @@ void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
             nf_buf_putc(out, ',');
         json_metrics(&r->runs[i], out);
     }
-    nf_buf_puts(out, "]}\n");
+    nf_buf_putc(out, ']');
+    const struct nf_sim_sweep *sw = r->sweep;
+    if (sw != NULL) {
+        nf_buf_puts(out, ",\"sweep\":{\"setting\":");
+        nf_buf_json_str(out, sw->setting);
+        nf_buf_puts(out, ",\"policy\":");
+        nf_buf_json_str(out, sw->policy);
+        nf_buf_puts(out, ",\"points\":[");
+        for (size_t i = 0; i < sw->n; i++) {
+            const struct nf_sim_metrics *m = &sw->points[i].m;
+            f = true;
+            nf_buf_puts(out, i ? ",{" : "{");
+            jkey(out, &f, "value");
+            nf_buf_json_str(out, sw->points[i].value);
+            jnum(out, &f, "cost_usd", m->cost_usd);
+            jnum(out, &f, "cost_vs_oracle", m->cost_vs_oracle);
+            jnum(out, &f, "node_hours_vs_oracle", m->node_hours_vs_oracle);
+            jnum(out, &f, "overload_minutes", m->overload_minutes);
+            jnum(out, &f, "unserved_fraction", m->unserved_fraction);
+            jint(out, &f, "unsafe_removals", m->unsafe_removals);
+            jkey(out, &f, "frontier");
+            nf_buf_puts(out, sw->points[i].frontier ? "true}" : "false}");
+        }
+        nf_buf_puts(out, "],\"frontier\":[");
+        bool first = true;
+        for (size_t i = 0; i < sw->n; i++)
+            if (sw->points[i].frontier) {
+                nf_buf_puts(out, first ? "" : ",");
+                nf_buf_json_str(out, sw->points[i].value);
+                first = false;
+            }
+        nf_buf_puts(out, "]}");
+    }
+    nf_buf_puts(out, "}\n");
 }
 
 /* ---- HTML --------------------------------------------------------------------------------- */
@@ -408,6 +470,65 @@ static void html_table(const struct nf_sim_report *r, struct nf_buf *out)
     nf_buf_puts(out, "</tbody></table>\n");
 }
 
+/* cost (y) against overload minutes (x), one dot per value, the frontier joined */
+static void sweep_chart(const struct nf_sim_sweep *sw, struct nf_buf *out)
+{
+    double xmax = 1, ymax = 0.01;
+    for (size_t i = 0; i < sw->n; i++) {
+        if (sw->points[i].m.overload_minutes > xmax)
+            xmax = sw->points[i].m.overload_minutes;
+        if (sw->points[i].m.cost_usd > ymax)
+            ymax = sw->points[i].m.cost_usd;
+    }
+    xmax *= 1.1;
+    ymax *= 1.1;
+    nf_buf_puts(out, "<h2>What headroom costs: ");
+    nf_buf_html(out, sw->setting);
+    nf_buf_puts(out, " for ");
+    nf_buf_html(out, sw->policy);
+    nf_buf_printf(out,
+                  "</h2>\n<figure><figcaption>Cost (USD, up) against overload (minutes, right), "
+                  "one dot per value; the line joins those no other beats on both"
+                  "</figcaption><svg viewBox='0 0 %.0f %.0f' role='img' aria-label='sweep'>",
+                  CHART_W, CHART_H);
+    double x0 = PAD_L, w = CHART_W - PAD_L - 20, h = CHART_H - PAD_B - PAD_T;
+    nf_buf_printf(out,
+                  "<line class='grid' x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f'/>"
+                  "<line class='grid' x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f'/>"
+                  "<text class='yl' x='%.1f' y='%.1f'>$%.2f</text>"
+                  "<text class='xl' x='%.1f' y='%.1f'>%.0f min</text>",
+                  x0, PAD_T + h, x0 + w, PAD_T + h, x0, PAD_T, x0, PAD_T + h, x0 - 4, PAD_T + 10,
+                  ymax, x0 + w - 30, CHART_H - 6, xmax);
+    nf_buf_puts(out, "<polyline class='frontier' stroke='#d62728' points='");
+    /* the frontier in order of overload */
+    bool done[NF_SIM_SWEEP_MAX] = {false};
+    for (;;) {
+        long best = -1;
+        for (size_t i = 0; i < sw->n; i++)
+            if (sw->points[i].frontier && !done[i] &&
+                (best < 0 ||
+                 sw->points[i].m.overload_minutes < sw->points[best].m.overload_minutes))
+                best = (long)i;
+        if (best < 0)
+            break;
+        done[best] = true;
+        nf_buf_printf(out, "%.1f,%.1f ", x0 + w * sw->points[best].m.overload_minutes / xmax,
+                      PAD_T + h - h * sw->points[best].m.cost_usd / ymax);
+    }
+    nf_buf_puts(out, "'/>");
+    for (size_t i = 0; i < sw->n; i++) {
+        double x = x0 + w * sw->points[i].m.overload_minutes / xmax;
+        double y = PAD_T + h - h * sw->points[i].m.cost_usd / ymax;
+        nf_buf_printf(out,
+                      "<circle cx='%.1f' cy='%.1f' r='4' fill='%s'/><text class='bv' "
+                      "x='%.1f' y='%.1f'>",
+                      x, y, sw->points[i].frontier ? "#d62728" : "#999", x + 6, y - 6);
+        nf_buf_html(out, sw->points[i].value);
+        nf_buf_puts(out, "</text>");
+    }
+    nf_buf_puts(out, "</svg></figure>\n");
+}
+
 void nf_sim_write_html(const struct nf_sim_report *r, struct nf_buf *out)
 {
     nf_buf_puts(out,
@@ -423,7 +544,7 @@ void nf_sim_write_html(const struct nf_sim_report *r, struct nf_buf *out)
                 "figure{margin:1.2em 0}figcaption{font-weight:600;margin-bottom:.3em}"
                 "svg{width:100%;height:auto;background:#fcfcfc;border:1px solid #eee}"
                 "polyline{fill:none;stroke-width:1.4}polyline.peak{stroke-width:1}"
-                "polyline.oracle{stroke-dasharray:4 3}"
+                "polyline.oracle{stroke-dasharray:4 3}polyline.frontier{stroke-width:1.6}"
                 ".grid{stroke:#eee}.yl{font-size:11px;text-anchor:end;fill:#666}"
                 ".xl{font-size:11px;text-anchor:middle;fill:#666}"
                 ".bl{font-size:13px;text-anchor:end}.bv{font-size:12px;fill:#333}"
@@ -442,11 +563,14 @@ void nf_sim_write_html(const struct nf_sim_report *r, struct nf_buf *out)
     html_table(r, out);
     nf_buf_puts(out,
                 "<p>The oracle knows the future and boots instantly: exactly the workers "
-                "needed, within min and max, at the configured spot share. Overload: pods that "
+                "the HPAs' pods need, within min and max, floor(spot% x n) of them spot. "
+                "Every policy starts from the same pool and mix. Overload: pods that "
                 "want to run do not fit on Ready workers. Accuracy and timeshare are the SPEC "
                 "Research Group elasticity metrics: U for under-provisioning, O for over; lower "
                 "is better.</p>\n<h2>Cost</h2>\n");
     cost_bars(r, out);
+    if (r->sweep != NULL)
+        sweep_chart(r->sweep, out);
     nf_buf_puts(out, "<h2>The busiest day</h2>\n");
     zoom_chart(r, out);
     nf_buf_puts(out, "<h2>The whole trace, per policy</h2>\n");

@@ -96,7 +96,25 @@ struct nf_sim_run {
     uint16_t *zoom_supply; /* zoom chart: Ready workers at each step of the zoom window */
 };
 
+/* A sweep (simulate --sweep NAME=V1,V2,...): one policy run once per value of a setting, and
+ * the points no other beats on both cost and overload (the frontier). */
+#define NF_SIM_SWEEP_MAX 32
+struct nf_sim_sweep {
+    char setting[64];
+    char policy[NF_POLICY_NAME_MAX];
+    size_t n;
+    struct {
+        char value[64];
+        struct nf_sim_metrics m;
+        bool frontier;
+    } points[NF_SIM_SWEEP_MAX];
+};
+/* Mark the frontier: a point is on it when no other costs less or the same and is overloaded
+ * less or the same, with one of the two strictly less. */
+void nf_sim_sweep_frontier(struct nf_sim_sweep *sw);
+
 struct nf_sim_report {
+    const struct nf_sim_sweep *sweep; /* NULL without --sweep; owned by the caller */
     const struct nf_trace *trace;
     struct nf_sim_params params;
     double trace_percentile_value; /* the trace value at the peak percentile */

@@ -77,6 +77,31 @@ run simulate --trace "$SRC/data/traces/nasa_jul95_1min.csv" --policy static:5 --
 expect_status 0 "repository trace"
 [[ $(json_get 'j["policies"]') == "$embedded" ]] || fail "embedded trace differs from data/traces"
 
+# --sweep: the first policy once per value, scores and the cost/overload frontier
+run simulate --trace "$TMP/day.csv" --policy seed --policy static:5 --sweep scale_up_threshold_cpu=35,50,80 --json
+expect_status 0 "sweep"
+[[ $(json_get 'j["sweep"]["setting"]') == scale_up_threshold_cpu ]] || fail "sweep setting"
+[[ $(json_get 'j["sweep"]["policy"]') == seed ]] || fail "sweep policy is the first"
+[[ $(json_get 'len(j["sweep"]["points"])') == 3 ]] || fail "sweep points"
+[[ $(json_get '[p["value"] for p in j["sweep"]["points"]] == ["35", "50", "80"]') == True ]] || fail "sweep values"
+# the frontier is exactly the points no other beats on both cost and overload
+[[ $(json_get 'all(p["frontier"] == (not any(q is not p and q["cost_usd"] <= p["cost_usd"] and q["overload_minutes"] <= p["overload_minutes"] and (q["cost_usd"] < p["cost_usd"] or q["overload_minutes"] < p["overload_minutes"]) for q in j["sweep"]["points"])) for p in j["sweep"]["points"])') == True ]] ||
+    fail "sweep frontier"
+[[ $(json_get 'len(j["sweep"]["frontier"]) >= 1') == True ]] || fail "sweep frontier empty"
+# a lower CPU threshold buys capacity: more node-hours
+[[ $(json_get 'j["sweep"]["points"][0]["node_hours_vs_oracle"] >= j["sweep"]["points"][2]["node_hours_vs_oracle"]') == True ]] ||
+    fail "sweep: a lower threshold did not cost more"
+run simulate --trace "$TMP/day.csv" --policy seed --sweep sim.boot_s=30s,300s --html "$TMP/sw.html"
+expect_status 0 "sweep html"
+expect_in "$(cat "$TMP/sw.html")" "What headroom costs: sim.boot_s for seed" "sweep chart"
+for bad in "x" "=1" "scale_up_threshold_cpu=" "scale_up_threshold_cpu=1,,2" "no_such_setting=1"; do
+    run simulate --trace "$TMP/day.csv" --sweep "$bad"
+    expect_status 2 "bad sweep [$bad]"
+done
+run simulate --trace "$TMP/day.csv" --sweep scale_up_threshold_cpu=500
+expect_status 2 "sweep value out of range"
+expect_in "$err" "scale_up_threshold_cpu" "sweep value error names the setting"
+
 # the synthetic traces are what their script writes, 14 days at 1-minute steps, and each runs
 (cd "$SRC" && python3 scripts/make_traces.py --check) || fail "synthetic traces differ from their script"
 for name in diurnal_weekly flash_crowd step sawtooth noisy_flat; do
