@@ -1,23 +1,13 @@
-/* drainable.h - may this node be drained? The scale-down safety rules, as pure functions.
+/* drainable.h - may this node be drained? The Kubernetes side of the scale-down safety rules.
  *
  * Contract
- *   Over a snapshot (objects.h), for each node: drainable, or the first reason it is not,
- *   naming the pod. Node rules: control-plane nodes, nodes annotated
- *   cluster-autoscaler.kubernetes.io/scale-down-disabled=true, nodes already being deleted.
- *   Pods that are finished, already being deleted, mirror (static) pods and DaemonSet pods
- *   are left alone and never block. Every other pod blocks when: annotated
- *   safe-to-evict="false"; or - unless annotated safe-to-evict="true" - it is in
- *   kube-system, has no controller, belongs to a StatefulSet or a Job, to a controller with
- *   one replica (a Deployment's, or a bare ReplicaSet's), to a controller whose replica
- *   count nodefleet cannot read, or has emptyDir/hostPath volumes not all listed in
- *   safe-to-evict-local-volumes. A pod's PodDisruptionBudget blocks when it allows fewer
- *   disruptions than the node's pods it covers (or it has not seen its latest spec); two
- *   PDBs on one pod block (the eviction API refuses them). Last, the node's movable pods must
- *   fit, by CPU and memory requests, on the other Ready, schedulable nodes not being removed.
- *   The fit ignores node selectors, affinity and taints: it can say yes where the scheduler
- *   will not, never the reverse for capacity.
- *   nf_drain_choose picks up to `want` nodes, least used first, each checked with the ones
- *   chosen before it already gone.
+ *   The rules themselves live in the core (core/fleet.h, where they are stated), over a pool
+ *   model with no API in it. This file turns a snapshot (objects.h) into that model - owners
+ *   resolved to their replica counts (a pod's ReplicaSet and, above it, its Deployment; one
+ *   not found is an unknown controller), each pod's PodDisruptionBudgets found by selector,
+ *   local volumes checked against the safe-to-evict-local-volumes annotation, node labels and
+ *   taints, pod node selectors, affinity, tolerations and anti-affinity - and answers through
+ *   the core: one verdict per node, or a choice of nodes to drain, least used first.
  */
 #ifndef NF_KUBE_DRAINABLE_H
 #define NF_KUBE_DRAINABLE_H
@@ -26,41 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/fleet.h"
 #include "objects.h"
 
-#define NF_BLOCKS(X)                                                                               \
-    X(NF_BLOCK_NONE, "drainable")                                                                  \
-    X(NF_BLOCK_CONTROL_PLANE, "control_plane")                                                     \
-    X(NF_BLOCK_NODE_ANNOTATED, "scale_down_disabled")                                              \
-    X(NF_BLOCK_NODE_DELETING, "node_deleting")                                                     \
-    X(NF_BLOCK_SAFE_TO_EVICT_FALSE, "safe_to_evict_false")                                         \
-    X(NF_BLOCK_KUBE_SYSTEM, "kube_system")                                                         \
-    X(NF_BLOCK_NO_CONTROLLER, "no_controller")                                                     \
-    X(NF_BLOCK_STATEFULSET, "statefulset")                                                         \
-    X(NF_BLOCK_JOB, "job")                                                                         \
-    X(NF_BLOCK_SINGLE_REPLICA, "single_replica")                                                   \
-    X(NF_BLOCK_UNKNOWN_CONTROLLER, "unknown_controller")                                           \
-    X(NF_BLOCK_LOCAL_STORAGE, "local_storage")                                                     \
-    X(NF_BLOCK_PDB, "pdb")                                                                         \
-    X(NF_BLOCK_MULTIPLE_PDBS, "multiple_pdbs")                                                     \
-    X(NF_BLOCK_NO_ROOM, "no_room")
-
-enum nf_block {
-#define NF__BLOCK_ENUM(name, id) name,
-    NF_BLOCKS(NF__BLOCK_ENUM)
-#undef NF__BLOCK_ENUM
-};
-
-const char *nf_block_id(enum nf_block b);
-
-struct nf_drain_verdict {
-    enum nf_block block;
-    char detail[384]; /* "pod shop/db-0 belongs to StatefulSet db" */
-    int movable_pods; /* pods that would be evicted */
-    int64_t movable_cpu_m, movable_mem;
-};
-
-/* Lookups built once per snapshot: pods by node, owners and PDBs by name. */
+/* The snapshot as the core's pool model, with its workspace: built once per snapshot. */
 struct nf_kindex;
 
 int nf_kindex_build(const struct nf_kcluster *c, struct nf_kindex **out, struct nf_err *err);

@@ -164,14 +164,14 @@ static const char *annotation(struct rd *r, const json_t *m, const char *key)
 }
 
 /* a string-to-string map (labels, matchLabels) */
-static int read_map(struct rd *r, const json_t *l, const char *field, const struct nf_klabel **out,
+static int read_map(struct rd *r, const json_t *l, const char *field, const struct nf_label **out,
                     int *n)
 {
     *out = NULL;
     *n = 0;
     if (l == NULL || json_object_size(l) == 0)
         return r->rc;
-    struct nf_klabel *ls = nf_arena_alloc(&r->c->arena, json_object_size(l) * sizeof *ls);
+    struct nf_label *ls = nf_arena_alloc(&r->c->arena, json_object_size(l) * sizeof *ls);
     if (ls == NULL)
         return r->rc = nf_err_set(r->err, NF_E_NOMEM, "out of memory");
     const char *k;
@@ -191,7 +191,7 @@ static int read_map(struct rd *r, const json_t *l, const char *field, const stru
 }
 
 static int read_labels(struct rd *r, const json_t *o, const char *field,
-                       const struct nf_klabel **out, int *n)
+                       const struct nf_label **out, int *n)
 {
     return read_map(r, obj(r, o, "labels", field), field, out, n);
 }
@@ -256,12 +256,80 @@ static int64_t quantity(struct rd *r, const json_t *o, const char *key, int scal
 
 /* ---- nodes ----------------------------------------------------------------------------- */
 
-static const char *label_of(const struct nf_klabel *ls, int n, const char *key)
+static const char *label_of(const struct nf_label *ls, int n, const char *key)
 {
-    for (int i = 0; i < n; i++)
-        if (strcmp(ls[i].key, key) == 0)
-            return ls[i].value;
-    return NULL;
+    return nf_label_of(ls, n, key);
+}
+
+/* A label selector (matchLabels and matchExpressions), or - with `labels_too` false - a node
+ * selector term (matchExpressions only; matchFields are not modelled). */
+static void read_selector(struct rd *r, const json_t *sel, const char *field, bool labels_too,
+                          struct nf_selector *out)
+{
+    memset(out, 0, sizeof *out);
+    char f[160];
+    if (labels_too) {
+        snprintf(f, sizeof f, "%s.matchLabels", field);
+        read_map(r, obj(r, sel, "matchLabels", f), f, &out->match, &out->nmatch);
+    }
+    snprintf(f, sizeof f, "%s.matchExpressions", field);
+    const json_t *exprs = arr(r, sel, "matchExpressions", f);
+    size_t ne = json_array_size(exprs);
+    if (ne == 0)
+        return;
+    struct nf_selreq *rq = nf_arena_alloc(&r->c->arena, ne * sizeof *rq);
+    if (rq == NULL) {
+        r->rc = nf_err_set(r->err, NF_E_NOMEM, "out of memory");
+        return;
+    }
+    size_t i;
+    const json_t *e;
+    json_array_foreach(exprs, i, e)
+    {
+        const char *k = str(r, e, "key", f);
+        const char *op = str(r, e, "operator", f);
+        if (k == NULL || op == NULL) {
+            bad(r, f, "needs key and operator");
+            return;
+        }
+        rq[i].key = dup(r, k);
+        if (strcmp(op, "In") == 0)
+            rq[i].op = NF_SEL_IN;
+        else if (strcmp(op, "NotIn") == 0)
+            rq[i].op = NF_SEL_NOT_IN;
+        else if (strcmp(op, "Exists") == 0)
+            rq[i].op = NF_SEL_EXISTS;
+        else if (strcmp(op, "DoesNotExist") == 0)
+            rq[i].op = NF_SEL_DOES_NOT_EXIST;
+        else {
+            bad(r, f, "unknown operator %.40s", op);
+            return;
+        }
+        const json_t *vals = arr(r, e, "values", f);
+        size_t nv = json_array_size(vals);
+        const char **vs = nv ? nf_arena_alloc(&r->c->arena, nv * sizeof *vs) : NULL;
+        for (size_t k2 = 0; k2 < nv && vs; k2++) {
+            const char *sv = json_string_value(json_array_get(vals, k2));
+            if (sv == NULL) {
+                bad(r, f, "values: expected strings");
+                return;
+            }
+            vs[k2] = dup(r, sv);
+        }
+        rq[i].values = vs;
+        rq[i].nvalues = (int)nv;
+    }
+    out->exprs = rq;
+    out->nexprs = (int)ne;
+}
+
+static int taint_effect(const char *e)
+{
+    return e == NULL                            ? -1
+           : strcmp(e, "NoSchedule") == 0       ? NF_TAINT_NO_SCHEDULE
+           : strcmp(e, "PreferNoSchedule") == 0 ? NF_TAINT_PREFER_NO_SCHEDULE
+           : strcmp(e, "NoExecute") == 0        ? NF_TAINT_NO_EXECUTE
+                                                : -2;
 }
 
 int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
@@ -275,9 +343,11 @@ int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
         c->nnodes--;
         return r.rc;
     }
-    const struct nf_klabel *ls;
+    const struct nf_label *ls;
     int nl;
     read_labels(&r, m, "metadata.labels", &ls, &nl);
+    n->labels = ls;
+    n->nlabels = nl;
     const char *ct = str(&r, m, "creationTimestamp", "metadata.creationTimestamp");
     const char *why_t;
     if (ct && nf_parse_time(ct, &n->created, &why_t) != NF_OK)
@@ -302,16 +372,28 @@ int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
     n->unschedulable = json_is_true(us);
     size_t ti;
     const json_t *taint;
-    json_array_foreach(arr(&r, spec, "taints", "spec.taints"), ti, taint)
+    const json_t *taints = arr(&r, spec, "taints", "spec.taints");
+    struct nf_taint *tv = json_array_size(taints)
+                              ? nf_arena_alloc(&c->arena, json_array_size(taints) * sizeof *tv)
+                              : NULL;
+    json_array_foreach(taints, ti, taint)
     {
-        const char *eff = json_string_value(json_object_get(taint, "effect"));
-        const char *key = json_string_value(json_object_get(taint, "key"));
+        const char *key = str(&r, taint, "key", "spec.taints.key");
+        int eff = taint_effect(str(&r, taint, "effect", "spec.taints.effect"));
+        if (key == NULL || eff < 0) {
+            bad(&r, "spec.taints",
+                "a taint needs a key and an effect of NoSchedule, "
+                "PreferNoSchedule or NoExecute");
+            break;
+        }
         /* the cordon taint is read as unschedulable already */
-        if (key && strcmp(key, "node.kubernetes.io/unschedulable") == 0)
+        if (strcmp(key, "node.kubernetes.io/unschedulable") == 0 || tv == NULL)
             continue;
-        if (eff && (strcmp(eff, "NoSchedule") == 0 || strcmp(eff, "NoExecute") == 0))
-            n->tainted = true;
+        const char *val = str(&r, taint, "value", "spec.taints.value");
+        tv[n->ntaints++] =
+            (struct nf_taint){.key = dup(&r, key), .value = dup(&r, val ? val : ""), .effect = eff};
     }
+    n->taints = tv;
     n->provider_id = dup(&r, str(&r, spec, "providerID", "spec.providerID"));
     if (n->provider_id && strncmp(n->provider_id, "aws://", 6) == 0) {
         const char *id = strrchr(n->provider_id, '/') + 1;
@@ -343,6 +425,8 @@ int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
     const json_t *alloc = obj(&r, status, "allocatable", "status.allocatable");
     n->alloc_cpu_m = quantity(&r, alloc, "cpu", NF_QUANTITY_MILLI, "status.allocatable.cpu");
     n->alloc_mem = quantity(&r, alloc, "memory", NF_QUANTITY_UNIT, "status.allocatable.memory");
+    int64_t pods = quantity(&r, alloc, "pods", NF_QUANTITY_UNIT, "status.allocatable.pods");
+    n->alloc_pods = pods > 0 && pods < 1000000 ? (int)pods : 0;
     if (r.rc != NF_OK)
         c->nnodes--;
     return r.rc;
@@ -414,6 +498,74 @@ static void pod_requests(struct rd *r, const json_t *spec, struct nf_kpod *p)
                  quantity(r, ov, "memory", NF_QUANTITY_UNIT, "spec.overhead.memory");
 }
 
+static void pod_tolerations(struct rd *r, const json_t *spec, struct nf_kpod *p)
+{
+    const json_t *tol = arr(r, spec, "tolerations", "spec.tolerations");
+    size_t n = json_array_size(tol), i;
+    struct nf_toleration *tv = n ? nf_arena_alloc(&r->c->arena, n * sizeof *tv) : NULL;
+    const json_t *t;
+    json_array_foreach(tol, i, t)
+    {
+        if (tv == NULL)
+            break;
+        const char *op = str(r, t, "operator", "spec.tolerations.operator");
+        int eff = taint_effect(str(r, t, "effect", "spec.tolerations.effect"));
+        if ((op && strcmp(op, "Exists") != 0 && strcmp(op, "Equal") != 0) || eff == -2) {
+            bad(r, "spec.tolerations",
+                "operator must be Exists or Equal, effect NoSchedule, "
+                "PreferNoSchedule, NoExecute or empty");
+            return;
+        }
+        const char *k = str(r, t, "key", "spec.tolerations.key");
+        const char *v = str(r, t, "value", "spec.tolerations.value");
+        tv[p->ntolerations++] = (struct nf_toleration){.key = dup(r, k ? k : ""),
+                                                       .value = dup(r, v ? v : ""),
+                                                       .exists = op && strcmp(op, "Exists") == 0,
+                                                       .effect = eff};
+    }
+    p->tolerations = tv;
+}
+
+/* nodeSelector, required node affinity, tolerations, required pod anti-affinity on the
+ * hostname: what the predicates need (fleet.h) */
+static void pod_scheduling(struct rd *r, const json_t *spec, struct nf_kpod *p)
+{
+    read_map(r, obj(r, spec, "nodeSelector", "spec.nodeSelector"), "spec.nodeSelector",
+             &p->node_selector, &p->nnode_selector);
+    pod_tolerations(r, spec, p);
+    const json_t *aff = obj(r, spec, "affinity", "spec.affinity");
+    const json_t *na = obj(r, aff, "nodeAffinity", "spec.affinity.nodeAffinity");
+    const json_t *req = obj(r, na, "requiredDuringSchedulingIgnoredDuringExecution",
+                            "spec.affinity.nodeAffinity.required");
+    const json_t *terms =
+        arr(r, req, "nodeSelectorTerms", "spec.affinity.nodeAffinity.required.nodeSelectorTerms");
+    size_t nt = json_array_size(terms), i;
+    struct nf_selector *sv = nt ? nf_arena_alloc(&r->c->arena, nt * sizeof *sv) : NULL;
+    const json_t *t;
+    json_array_foreach(terms, i, t)
+    {
+        if (sv == NULL)
+            break;
+        read_selector(r, t, "spec.affinity.nodeAffinity.required.nodeSelectorTerms", false,
+                      &sv[p->naffinity++]);
+    }
+    p->affinity = sv;
+    const json_t *pa = obj(r, aff, "podAntiAffinity", "spec.affinity.podAntiAffinity");
+    const json_t *anti = arr(r, pa, "requiredDuringSchedulingIgnoredDuringExecution",
+                             "spec.affinity.podAntiAffinity.required");
+    size_t na2 = json_array_size(anti);
+    struct nf_selector *av = na2 ? nf_arena_alloc(&r->c->arena, na2 * sizeof *av) : NULL;
+    json_array_foreach(anti, i, t)
+    {
+        const char *topo = str(r, t, "topologyKey", "spec.affinity.podAntiAffinity.topologyKey");
+        if (av == NULL || topo == NULL || strcmp(topo, "kubernetes.io/hostname") != 0)
+            continue; /* other topologies are not modelled */
+        read_selector(r, obj(r, t, "labelSelector", "spec.affinity.podAntiAffinity.labelSelector"),
+                      "spec.affinity.podAntiAffinity.labelSelector", true, &av[p->nanti++]);
+    }
+    p->anti = av;
+}
+
 int nf_kread_pod(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
 {
     struct rd r = {.c = c, .kind = "pod", .err = err};
@@ -471,6 +623,7 @@ int nf_kread_pod(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
     }
     p->local_volumes = vl ? dup(&r, vols) : NULL;
     pod_requests(&r, spec, p);
+    pod_scheduling(&r, spec, p);
     const json_t *status = obj(&r, item, "status", "status");
     const char *ph = str(&r, status, "phase", "status.phase");
     p->phase = ph == NULL                     ? NF_PHASE_PENDING
@@ -545,52 +698,8 @@ int nf_kread_pdb(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
     }
     const json_t *spec = obj(&r, item, "spec", "spec");
     const json_t *sel = obj(&r, spec, "selector", "spec.selector");
-    read_map(&r, obj(&r, sel, "matchLabels", "spec.selector.matchLabels"),
-             "spec.selector.matchLabels", &d->match, &d->nmatch);
-    const json_t *exprs = arr(&r, sel, "matchExpressions", "spec.selector.matchExpressions");
-    if (exprs && json_array_size(exprs) > 0) {
-        struct nf_kselreq *rq = nf_arena_alloc(&c->arena, json_array_size(exprs) * sizeof *rq);
-        size_t i;
-        const json_t *e;
-        json_array_foreach(exprs, i, e)
-        {
-            const char *k = str(&r, e, "key", "spec.selector.matchExpressions.key");
-            const char *op = str(&r, e, "operator", "spec.selector.matchExpressions.operator");
-            if (rq == NULL || k == NULL || op == NULL) {
-                bad(&r, "spec.selector.matchExpressions", "needs key and operator");
-                break;
-            }
-            rq[i].key = dup(&r, k);
-            if (strcmp(op, "In") == 0)
-                rq[i].op = NF_SEL_IN;
-            else if (strcmp(op, "NotIn") == 0)
-                rq[i].op = NF_SEL_NOT_IN;
-            else if (strcmp(op, "Exists") == 0)
-                rq[i].op = NF_SEL_EXISTS;
-            else if (strcmp(op, "DoesNotExist") == 0)
-                rq[i].op = NF_SEL_DOES_NOT_EXIST;
-            else {
-                bad(&r, "spec.selector.matchExpressions.operator", "unknown operator %.40s", op);
-                break;
-            }
-            const json_t *vals = arr(&r, e, "values", "spec.selector.matchExpressions.values");
-            size_t nv = json_array_size(vals);
-            const char **vs = nv ? nf_arena_alloc(&c->arena, nv * sizeof *vs) : NULL;
-            for (size_t k2 = 0; k2 < nv && vs; k2++) {
-                const char *s = json_string_value(json_array_get(vals, k2));
-                if (s == NULL) {
-                    bad(&r, "spec.selector.matchExpressions.values", "expected strings");
-                    break;
-                }
-                vs[k2] = dup(&r, s);
-            }
-            rq[i].values = vs;
-            rq[i].nvalues = (int)nv;
-        }
-        d->exprs = rq;
-        d->nexprs = (int)json_array_size(exprs);
-    }
-    d->empty_selector = d->nmatch == 0 && d->nexprs == 0;
+    read_selector(&r, sel, "spec.selector", true, &d->sel);
+    d->empty_selector = d->sel.nmatch == 0 && d->sel.nexprs == 0;
     const json_t *status = obj(&r, item, "status", "status");
     d->disruptions_allowed = intf(&r, status, "disruptionsAllowed", "status.disruptionsAllowed", 0);
     const json_t *gen = json_object_get(m, "generation");
@@ -604,44 +713,9 @@ int nf_kread_pdb(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
 
 /* ---- selectors ------------------------------------------------------------------------- */
 
-static const char *nf_kpod_label(const struct nf_kpod *p, const char *key)
-{
-    return label_of(p->labels, p->nlabels, key);
-}
-
 bool nf_kpdb_selects(const struct nf_kpdb *d, const struct nf_kpod *p)
 {
     if (d->empty_selector || strcmp(d->ns, p->ns) != 0)
         return false;
-    for (int i = 0; i < d->nmatch; i++) {
-        const char *v = nf_kpod_label(p, d->match[i].key);
-        if (v == NULL || strcmp(v, d->match[i].value) != 0)
-            return false;
-    }
-    for (int i = 0; i < d->nexprs; i++) {
-        const struct nf_kselreq *e = &d->exprs[i];
-        const char *v = nf_kpod_label(p, e->key);
-        bool in = false;
-        for (int k = 0; v && k < e->nvalues; k++)
-            in |= strcmp(v, e->values[k]) == 0;
-        switch (e->op) {
-        case NF_SEL_IN:
-            if (!in)
-                return false;
-            break;
-        case NF_SEL_NOT_IN:
-            if (in)
-                return false;
-            break;
-        case NF_SEL_EXISTS:
-            if (v == NULL)
-                return false;
-            break;
-        case NF_SEL_DOES_NOT_EXIST:
-            if (v != NULL)
-                return false;
-            break;
-        }
-    }
-    return true;
+    return nf_selector_matches(&d->sel, p->labels, p->nlabels);
 }

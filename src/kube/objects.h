@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/fleet.h"
 #include "../core/placement.h"
 #include "../util/arena.h"
 #include "../util/err.h"
@@ -46,19 +47,19 @@ enum nf_kphase {
     NF_PHASE_UNKNOWN
 };
 
-struct nf_klabel {
-    const char *key, *value;
-};
-
 struct nf_knode {
     const char *name, *provider_id, *zone, *instance_type;
     char instance_id[32]; /* from spec.providerID aws:///<zone>/<id>; "" when none */
     char internal_ip[48]; /* status.addresses InternalIP; "" when none */
     enum nf_market market;
     bool ready, unschedulable, control_plane, scale_down_disabled, deleting;
-    bool tainted;   /* a NoSchedule or NoExecute taint (nodefleet reads no tolerations) */
     double created; /* metadata.creationTimestamp, Unix s; 0 when absent */
     int64_t alloc_cpu_m, alloc_mem;
+    int alloc_pods; /* status.allocatable.pods; 0 when absent */
+    const struct nf_label *labels;
+    int nlabels;
+    const struct nf_taint *taints; /* the cordon's own taint left out (unschedulable says it) */
+    int ntaints;
 };
 
 struct nf_kpod {
@@ -71,8 +72,18 @@ struct nf_kpod {
     const char *local_volumes;      /* emptyDir/hostPath volume names, comma-separated, or NULL */
     const char *safe_local_volumes; /* the safe-to-evict-local-volumes annotation, or NULL */
     int64_t req_cpu_m, req_mem;
-    const struct nf_klabel *labels;
+    const struct nf_label *labels;
     int nlabels;
+    /* what the scheduler needs (fleet.h): spec.nodeSelector, the required node affinity terms,
+     * spec.tolerations, the required pod anti-affinity terms on kubernetes.io/hostname */
+    const struct nf_label *node_selector;
+    int nnode_selector;
+    const struct nf_selector *affinity;
+    int naffinity;
+    const struct nf_toleration *tolerations;
+    int ntolerations;
+    const struct nf_selector *anti;
+    int nanti;
 };
 
 /* ReplicaSets and Deployments start with ns and name, in that order (drainable.c relies on
@@ -87,21 +98,9 @@ struct nf_kdeployment {
     int replicas;
 };
 
-enum nf_kselop { NF_SEL_IN, NF_SEL_NOT_IN, NF_SEL_EXISTS, NF_SEL_DOES_NOT_EXIST };
-
-struct nf_kselreq {
-    const char *key;
-    enum nf_kselop op;
-    const char *const *values;
-    int nvalues;
-};
-
 struct nf_kpdb {
     const char *ns, *name;
-    const struct nf_klabel *match;
-    int nmatch;
-    const struct nf_kselreq *exprs;
-    int nexprs;
+    struct nf_selector sel;
     bool empty_selector;     /* nil or {}: the eviction subresource matches no pod */
     int disruptions_allowed; /* status.disruptionsAllowed */
     bool current;            /* status.observedGeneration >= metadata.generation */

@@ -172,7 +172,7 @@ static void readers_take_real_objects(void **state)
     j = vector("pdb-policy-v1.k9s.json");
     assert_int_equal(nf_kread_pdb(&c, j, &e), NF_OK);
     json_decref(j);
-    assert_int_equal(c.pdbs[0].nmatch, 1);
+    assert_int_equal(c.pdbs[0].sel.nmatch, 1);
     assert_int_equal(c.pdbs[0].disruptions_allowed, 0);
     /* a whole list: the assembled NodeList's item */
     j = vector("nodelist.assembled-from-k9s.json");
