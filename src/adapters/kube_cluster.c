@@ -93,6 +93,7 @@ static int kc_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err
     out->pending_pods = pd.pods;
     out->pending_cpu_m = pd.cpu_m;
     out->pending_mem = pd.mem;
+    out->fleet = nf_kindex_fleet(c->ix);
     return NF_OK;
 }
 

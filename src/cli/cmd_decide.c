@@ -45,12 +45,17 @@ int nf_cmd_decide(int argc, char **argv)
         nf_cli_say("decide", "%s", err.msg);
         return nf_err_exit_status(rc);
     }
+    static struct nf_pool_template tmpl;
+    nf_config_template(&cfg, &tmpl);
+    di.obs.tmpl = &tmpl.node;
     struct nf_plan plan;
     nf_policy_decide(&pol, &di.obs, &plan);
-    nf_decide_input_free(&di);
     struct nf_buf out;
-    nf_buf_init(&out, 1024 * 1024);
+    nf_buf_init(&out, 64u << 20);
     nf_decide_write_plan(&plan, &out);
+    if (di.obs.fleet != NULL)
+        nf_decide_write_pool(di.obs.fleet, &tmpl.node, &out);
+    nf_decide_input_free(&di);
     int status = 0;
     if (out.status != NF_OK || fwrite(out.data, 1, out.len, stdout) != out.len ||
         fflush(stdout) != 0) {

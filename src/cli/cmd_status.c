@@ -200,6 +200,8 @@ static void explain_json(const struct nf_controller *ctl, const struct nf_plan *
                   "\"incomplete\": ",
                   cy->workers.ready, cy->workers.joining, cy->workers.draining);
     nf_buf_json_str(&b, cy->incomplete_why);
+    nf_buf_printf(&b, ", \"unhostable_pods\": %d, \"unhostable_why\": ", cy->unhostable_pods);
+    nf_buf_json_str(&b, cy->unhostable_why);
     nf_buf_puts(&b, "}, \"last\": ");
     if (s->ndecisions > 0) {
         const struct nf_decision_rec *d = &s->decisions[s->ndecisions - 1];
@@ -258,6 +260,9 @@ static void explain_text(const struct nf_controller *ctl, const struct nf_config
         outf("the observation is incomplete (so no scale-down): %s\n", cy->incomplete_why);
     outf("workers: %d ready, %d joining, %d draining; pending pods (scheduler): %d\n",
          cy->workers.ready, cy->workers.joining, cy->workers.draining, cy->view.pending_pods);
+    if (cy->unhostable_pods > 0)
+        outf("pending pods no new worker could host (not bought for): %d - %s\n",
+             cy->unhostable_pods, cy->unhostable_why);
     outf("\nwhy, rule by rule:\n");
     for (size_t i = 0; i < plan->ntrail; i++)
         outf("  %-20s %-9s %s\n", plan->trail[i].rule, nf_trail_status_name(plan->trail[i].status),

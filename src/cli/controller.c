@@ -233,6 +233,7 @@ static void cycle_opts(const struct nf_config *cfg, char *const *envp, struct nf
     gethostname(host, sizeof host - 1);
     snprintf(o->owner, sizeof o->owner, "%.60s:%ld", host[0] ? host : "nodefleet", (long)getpid());
     snprintf(o->cluster_id, sizeof o->cluster_id, "%s", cfg->cluster_id);
+    nf_config_template(cfg, &o->tmpl);
     for (char *const *e = envp; e && *e; e++)
         if (strncmp(*e, "NODEFLEET_TEST_CRASH_AT=", 24) == 0)
             snprintf(o->crash_at, sizeof o->crash_at, "%.31s", *e + 24);

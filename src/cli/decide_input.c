@@ -222,8 +222,9 @@ static int parse_last(const json_t *root, const char *name, double now, double *
 int nf_decide_parse(const char *data, size_t len, const struct nf_config *cfg,
                     struct nf_decide_input *out, struct nf_err *err)
 {
-    static const char *const known[] = {"now",           "workers",         "samples",
-                                        "last_scale_up", "last_scale_down", NULL};
+    static const char *const known[] = {
+        "now",   "workers",      "samples", "last_scale_up", "last_scale_down",
+        "nodes", "pending_pods", NULL};
     memset(out, 0, sizeof *out);
     out->obs.last_scale_up = out->obs.last_scale_down = NAN;
     if (len > NF_DECIDE_INPUT_MAX)
@@ -249,8 +250,10 @@ int nf_decide_parse(const char *data, size_t len, const struct nf_config *cfg,
         rc = parse_last(root, "last_scale_up", out->obs.now, &out->obs.last_scale_up, err);
     if (rc == NF_OK)
         rc = parse_last(root, "last_scale_down", out->obs.now, &out->obs.last_scale_down, err);
+    if (rc == NF_OK)
+        rc = nf__decide_parse_fleet(root, out, err);
 done:
-    json_decref(root);
+    out->root = root; /* the fleet's strings point into it */
     if (rc != NF_OK)
         nf_decide_input_free(out);
     return rc;
@@ -258,6 +261,12 @@ done:
 
 void nf_decide_input_free(struct nf_decide_input *in)
 {
+    for (size_t i = 0; i < in->nallocs; i++)
+        free(in->allocs[i]);
+    in->nallocs = 0;
+    json_decref(in->root);
+    in->root = NULL;
+    in->obs.fleet = NULL;
     free(in->samples);
     in->samples = NULL;
     in->obs.samples = NULL;

@@ -171,6 +171,14 @@ static void page_head(const struct nf_controller *c, int rc, struct nf_buf *b)
         esc(b, cy->lease_note);
         nf_buf_puts(b, "</p>");
     }
+    if (cy->unhostable_pods > 0) {
+        nf_buf_printf(b,
+                      "<p class=\"bad\" id=\"unhostable\">%d pending pod(s) no new worker "
+                      "could host (not bought for): ",
+                      cy->unhostable_pods);
+        esc(b, cy->unhostable_why);
+        nf_buf_puts(b, "</p>");
+    }
     if (cy->incomplete_why[0]) {
         nf_buf_puts(b, "<p class=\"bad\" id=\"incomplete\">Observation incomplete (no "
                        "scale-down): ");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "../core/fleet.h"
 #include "../core/policy.h"
 #include "config_internal.h"
 #include "../util/addr.h"
@@ -157,6 +158,91 @@ void nf__config_fmt_bound(double v, enum nf_ctype type, char *out, size_t outlen
 
 /* The one check of each string setting's value, wherever the value comes from (defaults,
  * file, environment, --set, a SIGHUP reload): NF_OK, or a phrase in *why. */
+/* A Kubernetes label key ([prefix/]name) or value: letters, digits, '-', '_', '.', '/' in
+ * the key only; at most 253. */
+static bool label_text(const char *s, size_t n, bool key)
+{
+    if (n == 0 || n > 253)
+        return !key && n == 0; /* an empty value is allowed */
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || (key && c == '/')))
+            return false;
+    }
+    return true;
+}
+
+/* kube.node_labels ("k=v,...") or kube.node_taints ("k=v:Effect,k:Effect,...") into the
+ * template, its strings copied into t->text after what is there. */
+static int template_part(struct nf_pool_template *t, const char *v, bool taints, const char **why)
+{
+    static const char bad_l[] = "expected key=value labels separated by commas";
+    static const char bad_t[] = "expected key=value:Effect taints separated by commas (Effect: "
+                                "NoSchedule, PreferNoSchedule or NoExecute)";
+    size_t used = 0;
+    for (int i = 0; i < t->node.nlabels; i++)
+        used += strlen(t->labels[i].key) + strlen(t->labels[i].value) + 2;
+    if (taints)
+        t->node.ntaints = 0;
+    else
+        t->node.nlabels = 0, used = 0;
+    for (const char *p = v; *p;) {
+        size_t l = strcspn(p, ",");
+        const char *colon = taints ? memchr(p, ':', l) : NULL;
+        size_t kl = taints ? (colon ? (size_t)(colon - p) : l) : l;
+        const char *eq = memchr(p, '=', kl);
+        size_t keylen = eq ? (size_t)(eq - p) : kl, vl = eq ? kl - keylen - 1 : 0;
+        int effect = -1;
+        if (taints && colon) {
+            size_t el = l - kl - 1;
+            effect = el == 10 && memcmp(colon + 1, "NoSchedule", 10) == 0 ? NF_TAINT_NO_SCHEDULE
+                     : el == 16 && memcmp(colon + 1, "PreferNoSchedule", 16) == 0
+                         ? NF_TAINT_PREFER_NO_SCHEDULE
+                     : el == 9 && memcmp(colon + 1, "NoExecute", 9) == 0 ? NF_TAINT_NO_EXECUTE
+                                                                         : -1;
+        }
+        if ((!taints && eq == NULL) || (taints && effect < 0) || !label_text(p, keylen, true) ||
+            !label_text(eq ? eq + 1 : "", vl, false))
+            return *why = taints ? bad_t : bad_l, NF_E_INPUT;
+        if ((taints ? t->node.ntaints : t->node.nlabels) == NF_TEMPLATE_LABELS_MAX ||
+            used + keylen + vl + 2 > sizeof t->text)
+            return *why = "too many (at most 16)", NF_E_INPUT;
+        char *k = t->text + used;
+        memcpy(k, p, keylen);
+        k[keylen] = '\0';
+        char *val = k + keylen + 1;
+        memcpy(val, eq ? eq + 1 : "", vl);
+        val[vl] = '\0';
+        used += keylen + vl + 2;
+        if (taints)
+            t->taints[t->node.ntaints++] =
+                (struct nf_taint){.key = k, .value = val, .effect = (enum nf_taint_effect)effect};
+        else
+            t->labels[t->node.nlabels++] = (struct nf_label){.key = k, .value = val};
+        p += l + (p[l] == ',');
+        if (p[-1] == ',' && *p == '\0')
+            return *why = taints ? bad_t : bad_l, NF_E_INPUT;
+    }
+    t->node.labels = t->labels;
+    t->node.taints = t->taints;
+    return NF_OK;
+}
+
+void nf_config_template(const struct nf_config *c, struct nf_pool_template *t)
+{
+    memset(t, 0, sizeof *t);
+    const char *why;
+    t->node.name = "(a new worker)";
+    /* both were checked when the configuration loaded */
+    if (template_part(t, c->kube_node_labels, false, &why) != NF_OK)
+        t->node.nlabels = 0;
+    if (template_part(t, c->kube_node_taints, true, &why) != NF_OK)
+        t->node.ntaints = 0;
+    t->node.labels = t->labels;
+    t->node.taints = t->taints;
+}
+
 static int check_string(int id, const char *v, const char **why)
 {
     const struct nf_setting *st = &nf_settings[id];
@@ -213,6 +299,11 @@ static int check_string(int id, const char *v, const char **why)
         return nf_check_url(v, why);
     case NF_CFG_sim_pod_shapes:
         return nf_pod_shapes_parse(v, NULL, NULL, why);
+    case NF_CFG_kube_node_labels:
+    case NF_CFG_kube_node_taints: {
+        static struct nf_pool_template t; /* a check only */
+        return template_part(&t, v, id == NF_CFG_kube_node_taints, why);
+    }
     case NF_CFG_prometheus_ca_file:
     case NF_CFG_prometheus_bearer_token_file:
     case NF_CFG_prometheus_basic_auth_password_file: {

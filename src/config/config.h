@@ -129,4 +129,8 @@ void nf_config_write_example(struct nf_buf *out);
 /* Write the settings reference as a Markdown table (docs/configuration.md). */
 void nf_config_write_docs(struct nf_buf *out);
 
+/* The worker the pool would add, from kube.node_labels and kube.node_taints (fleet.h). */
+struct nf_pool_template;
+void nf_config_template(const struct nf_config *c, struct nf_pool_template *t);
+
 #endif

@@ -248,6 +248,14 @@
     X(kube_market_spot_value, "kube.market_spot_value", NF_CT_STR, 0, 0, "spot",                   \
       "NODEFLEET_KUBE_MARKET_SPOT_VALUE", 0, NULL,                                                 \
       "The market label's value on spot workers (any case).")                                      \
+    X(kube_node_labels, "kube.node_labels", NF_CT_STR, 0, 0, "", "NODEFLEET_KUBE_NODE_LABELS", 0,  \
+      NULL,                                                                                        \
+      "Labels a new worker registers with (its K3s --node-label flags), key=value,...: a "         \
+      "pending pod whose nodeSelector or node affinity they fail is not bought for.")              \
+    X(kube_node_taints, "kube.node_taints", NF_CT_STR, 0, 0, "", "NODEFLEET_KUBE_NODE_TAINTS", 0,  \
+      NULL,                                                                                        \
+      "Taints a new worker registers with (K3s --node-taint), key=value:Effect,...: a pending "   \
+      "pod that does not tolerate one is not bought for.")                                         \
     X(server_listen, "server.listen", NF_CT_STR, 0, 0, "127.0.0.1:9470", "NODEFLEET_LISTEN", 0,    \
       NULL,                                                                                        \
       "Address of /metrics, /healthz and /readyz: HOST:PORT, [IPV6]:PORT or :PORT (all "           \

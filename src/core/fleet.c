@@ -57,6 +57,32 @@ bool nf_selector_matches(const struct nf_selector *sel, const struct nf_label *l
     return true;
 }
 
+/* ---- the template -------------------------------------------------------------------------- */
+
+static const char *rebase(const char *s, const struct nf_pool_template *from,
+                          const struct nf_pool_template *to)
+{
+    if (s != NULL && s >= from->text && s < from->text + sizeof from->text)
+        return to->text + (s - from->text);
+    return s; /* a static string */
+}
+
+void nf_pool_template_copy(struct nf_pool_template *dst, const struct nf_pool_template *src)
+{
+    *dst = *src;
+    dst->node.labels = dst->labels;
+    dst->node.taints = dst->taints;
+    for (int i = 0; i < src->node.nlabels && i < NF_TEMPLATE_LABELS_MAX; i++) {
+        dst->labels[i].key = rebase(src->labels[i].key, src, dst);
+        dst->labels[i].value = rebase(src->labels[i].value, src, dst);
+    }
+    for (int i = 0; i < src->node.ntaints && i < NF_TEMPLATE_TAINTS_MAX; i++) {
+        dst->taints[i].key = rebase(src->taints[i].key, src, dst);
+        dst->taints[i].value = rebase(src->taints[i].value, src, dst);
+    }
+    dst->node.name = rebase(src->node.name, src, dst);
+}
+
 /* ---- the workspace -------------------------------------------------------------------------- */
 
 size_t nf_fleet_ws_bytes(size_t nn, size_t np)

@@ -189,6 +189,21 @@ struct nf_fleet {
     bool *removed;
 };
 
+/* The worker the pool would add: the labels and taints its kubelet registers with (settings
+ * pool.node_labels, pool.node_taints), its allocatable (the largest worker's; unknown: any
+ * pod fits by size). The strings live in `text`. */
+#define NF_TEMPLATE_LABELS_MAX 16
+#define NF_TEMPLATE_TAINTS_MAX 16
+struct nf_pool_template {
+    struct nf_fnode node;
+    struct nf_label labels[NF_TEMPLATE_LABELS_MAX];
+    struct nf_taint taints[NF_TEMPLATE_TAINTS_MAX];
+    char text[2048];
+};
+
+/* Copy a template, its pointers moved to the copy's own arrays and text. */
+void nf_pool_template_copy(struct nf_pool_template *dst, const struct nf_pool_template *src);
+
 /* Bytes of workspace for a fleet of that size. */
 size_t nf_fleet_ws_bytes(size_t nnodes, size_t npods);
 /* Lay the workspace out and compute what each node has free. `ws` is nf_fleet_ws_bytes()

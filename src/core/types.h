@@ -49,6 +49,9 @@ struct nf_workers {
     int draining; /* cordoned, being drained */
 };
 
+struct nf_fleet;
+struct nf_fnode;
+
 struct nf_observation {
     double now;
     struct nf_workers workers;
@@ -56,6 +59,12 @@ struct nf_observation {
     size_t nsamples;
     double last_scale_up;   /* NAN = never */
     double last_scale_down; /* NAN = never */
+    /* What a policy that packs pods needs (fleet.h), NULL when not known: every worker with
+     * its allocatable, labels, taints, requested CPU and memory and removal verdict; the
+     * pending pods (node -1) with their requests and constraints; and the template a new
+     * worker is made from (a pending pod it cannot host is not bought for). */
+    struct nf_fleet *fleet;
+    const struct nf_fnode *tmpl;
 };
 
 enum nf_action { NF_ACTION_NONE, NF_ACTION_SCALE_UP, NF_ACTION_SCALE_DOWN };

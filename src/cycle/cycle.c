@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../util/log.h"
@@ -17,6 +18,7 @@ void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struc
     c->ports = *ports;
     c->policy = policy;
     c->o = *o;
+    nf_pool_template_copy(&c->o.tmpl, &o->tmpl);
     c->history = history;
     c->history_cap = history_cap;
     c->history_margin_s = 300;
@@ -194,6 +196,45 @@ static void observe_world(struct run *r)
                NF_LF_STR("why", c->last.incomplete_why), NF_LF_END);
 }
 
+/* The pending pods no new worker could host (fleet.h's template check): reported, and a
+ * policy that buys for pending pods leaves them out. The template's allocatable is the
+ * largest worker's (none yet: any pod fits by size). */
+static void pending_vs_template(struct nf_cycle *c, struct nf_observation *obs)
+{
+    struct nf_fleet *f = c->last.view.fleet;
+    struct nf_fnode *t = &c->o.tmpl.node;
+    c->last.unhostable_pods = 0;
+    c->last.unhostable_why[0] = '\0';
+    obs->fleet = f;
+    obs->tmpl = t;
+    if (f == NULL)
+        return;
+    t->alloc_cpu_m = t->alloc_mem = 0;
+    for (size_t k = 0; k < f->nnodes; k++)
+        if (!f->nodes[k].control_plane) {
+            if (f->nodes[k].alloc_cpu_m > t->alloc_cpu_m)
+                t->alloc_cpu_m = f->nodes[k].alloc_cpu_m;
+            if (f->nodes[k].alloc_mem > t->alloc_mem)
+                t->alloc_mem = f->nodes[k].alloc_mem;
+        }
+    if (t->alloc_cpu_m == 0)
+        t->alloc_cpu_m = t->alloc_mem = INT64_MAX;
+    t->ready = true;
+    for (size_t i = 0; i < f->npods; i++) {
+        const struct nf_fpod *p = &f->pods[i];
+        const char *why = NULL;
+        if (p->node >= 0 || p->left_alone || nf_pod_fits_template(p, t, &why))
+            continue;
+        if (c->last.unhostable_pods++ == 0)
+            snprintf(c->last.unhostable_why, sizeof c->last.unhostable_why, "pod %s/%s: %s", p->ns,
+                     p->name, why);
+    }
+    if (c->last.unhostable_pods > 0)
+        nf_log(NF_LOG_WARN, "pending pods no new worker could host: not bought for",
+               NF_LF_INT("pods", c->last.unhostable_pods),
+               NF_LF_STR("first", c->last.unhostable_why), NF_LF_END);
+}
+
 /* Step 3 (second half): the workers counted and the metrics' history, into `obs`. */
 static void observe_demand(struct run *r, struct nf_observation *obs, int *spot, int *total)
 {
@@ -217,6 +258,7 @@ static void observe_demand(struct run *r, struct nf_observation *obs, int *spot,
     }
     obs->samples = c->history;
     obs->nsamples = n;
+    pending_vs_template(c, obs);
     c->last.workers = obs->workers;
     for (int i = 0; i < NF_SAMPLE_VALUES; i++)
         c->last.newest[i] = n ? c->history[n - 1].v[i] : NAN;

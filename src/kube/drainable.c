@@ -338,6 +338,11 @@ int nf_kindex_build(const struct nf_kcluster *c, struct nf_kindex **out, struct 
     return NF_OK;
 }
 
+struct nf_fleet *nf_kindex_fleet(struct nf_kindex *ix)
+{
+    return &ix->f;
+}
+
 void nf_kindex_node_use(const struct nf_kindex *ix, size_t node, int *pods, int64_t *cpu_m,
                         int64_t *mem)
 {

@@ -24,6 +24,8 @@ struct nf_kindex;
 
 int nf_kindex_build(const struct nf_kcluster *c, struct nf_kindex **out, struct nf_err *err);
 void nf_kindex_free(struct nf_kindex *ix);
+/* The snapshot as the core's pool model; valid as long as the index and the snapshot. */
+struct nf_fleet *nf_kindex_fleet(struct nf_kindex *ix);
 
 /* What the pods on node `node` request of it (finished pods not counted), and how many
  * pods it has. */

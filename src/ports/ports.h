@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../core/fleet.h"
 #include "../core/placement.h"
 #include "../core/types.h"
 #include "../util/err.h"
@@ -50,6 +51,10 @@ struct nf_cluster_view {
     size_t nnodes;
     int pending_pods; /* pods the scheduler could not place, and what they request */
     long long pending_cpu_m, pending_mem;
+    /* the pool as the core models it (core/fleet.h): every node and pod with what the
+     * predicates and the safety rules need; owned by the adapter, valid until its next
+     * observe; NULL when the adapter cannot see pods (cluster: prometheus) */
+    struct nf_fleet *fleet;
 };
 
 enum nf_drain_state { NF_DRAIN_IN_PROGRESS, NF_DRAIN_DONE, NF_DRAIN_ABORTED };
@@ -160,6 +165,8 @@ struct nf_cycle_report {
     bool count_known; /* the source that counts the workers answered (else: nothing decided) */
     char incomplete_why[256]; /* "" when the observation was complete */
     char lease_note[256];     /* who held the lease when this cycle could not take it */
+    int unhostable_pods;      /* pending pods no new worker could host: never bought for */
+    char unhostable_why[240]; /* the first of them and why */
     struct nf_plan plan;
     int launched, drained, terminated;
     const struct nf_state *state; /* the pool's state as loaded (and saved) */

@@ -262,6 +262,7 @@ out:
     if (ps.w) {
         free(ps.w->ring);
         free(ps.w->pods);
+        nf__sim_world_free(ps.w);
     }
     free(ps.w);
     free(ps.hist);

@@ -93,7 +93,19 @@ struct world {
     long pod_serial;
     int shape_pods[NF_SIM_SHAPES_MAX];    /* pods of each shape, pending or running */
     int shape_running[NF_SIM_SHAPES_MAX]; /* of those, placed on a worker */
+    /* the pool as the core models it (core/fleet.h), rebuilt by each observe: the same rules
+     * choose here as in the real cluster adapter */
+    struct nf_fleet fleet;
+    struct nf_fnode fnodes[NF_SIM_NODES_MAX];
+    long fleet_of[NF_SIM_NODES_MAX]; /* world node index -> fleet node index, -1 */
+    struct nf_fpod *fpods;
+    size_t fpods_cap;
+    void *ws;
+    size_t ws_cap;
 };
+
+/* Free what the world allocated for its fleet. */
+void nf__sim_world_free(struct world *w);
 
 /* What the pods of the world serve of `demand` now. */
 struct service {

@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim_internal.h"
 
+#include "../util/buf.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,11 +235,81 @@ static int sim_terminate(void *ctx, const char *const *ids, size_t n, struct nf_
     return NF_OK;
 }
 
+void nf__sim_world_free(struct world *w)
+{
+    free(w->fpods);
+    free(w->ws);
+    w->fpods = NULL;
+    w->ws = NULL;
+    w->fpods_cap = w->ws_cap = 0;
+}
+
+/* The world's nodes (those registered) and pods as the core's model: a pod that may not be
+ * evicted is a StatefulSet's, the others their shape's Deployment's. */
+static int build_fleet(struct world *w, struct nf_err *err)
+{
+    static const char *const deploy[NF_SIM_SHAPES_MAX] = {"web-0", "web-1", "web-2", "web-3",
+                                                          "web-4", "web-5", "web-6", "web-7"};
+    const struct nf_sim_params *p = w->p;
+    size_t nn = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        const struct node *nd = &w->nodes[i];
+        w->fleet_of[i] = -1;
+        if (nd->st == NODE_BOOTING)
+            continue;
+        w->fleet_of[i] = (long)nn;
+        w->fnodes[nn++] = (struct nf_fnode){.name = NULL, /* set from the view below */
+                                            .market = nd->market,
+                                            .ready = true,
+                                            .unschedulable = nd->st == NODE_DRAINING,
+                                            .created = nd->ready_t,
+                                            .alloc_cpu_m = llround(p->node_vcpu * 1000),
+                                            .alloc_mem = llround(p->node_memory_mib * 1048576.0),
+                                            .alloc_pods = p->max_pods_per_node};
+    }
+    if (w->npods > w->fpods_cap) {
+        struct nf_fpod *np = realloc(w->fpods, w->npods * sizeof *np);
+        if (np == NULL)
+            return nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
+        w->fpods = np;
+        w->fpods_cap = w->npods;
+    }
+    for (size_t i = 0; i < w->npods; i++) {
+        const struct pod *pd = &w->pods[i];
+        const struct nf_pod_shape *sh = &p->shapes[pd->shape];
+        w->fpods[i] = (struct nf_fpod){.ns = "sim",
+                                       .name = deploy[pd->shape],
+                                       .node = pd->node >= 0 ? w->fleet_of[pd->node] : -1,
+                                       .req_cpu_m = llround(sh->cpu * 1000),
+                                       .req_mem = llround(sh->memory_mib * 1048576.0),
+                                       .safe_to_evict = -1,
+                                       .owner = pd->pinned ? NF_FOWN_STATEFULSET : NF_FOWN_REPLICAS,
+                                       .owner_kind = pd->pinned ? "StatefulSet" : "Deployment",
+                                       .owner_name = pd->pinned ? "db" : deploy[pd->shape],
+                                       .replicas = w->hpa[pd->shape].replicas,
+                                       .pdb = -1,
+                                       .pdb2 = -1};
+    }
+    size_t need = nf_fleet_ws_bytes(nn, w->npods);
+    if (need > w->ws_cap) {
+        void *nw = realloc(w->ws, need);
+        if (nw == NULL)
+            return nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
+        w->ws = nw;
+        w->ws_cap = need;
+    }
+    w->fleet =
+        (struct nf_fleet){.nodes = w->fnodes, .nnodes = nn, .pods = w->fpods, .npods = w->npods};
+    return NF_OK;
+}
+
 /* the cluster: instances that have registered (booted) are nodes */
 static int sim_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err)
 {
-    (void)err;
     struct world *w = ctx;
+    int rc = build_fleet(w, err);
+    if (rc != NF_OK)
+        return rc;
     size_t k = 0;
     for (size_t i = 0; i < w->n; i++) {
         const struct node *nd = &w->nodes[i];
@@ -251,9 +323,18 @@ static int sim_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *er
         v->ready = true;
         v->cordoned = nd->st == NODE_DRAINING;
         v->created = nd->ready_t;
-        if (nd->npinned > 0)
-            snprintf(v->why_not, sizeof v->why_not, "%d pod(s) may not be evicted", nd->npinned);
+        w->fnodes[k - 1].name = v->name;
     }
+    nf_fleet_prepare(&w->fleet, w->ws);
+    /* every node's own verdict, as the real cluster says it */
+    for (size_t j = 0; j < w->fleet.nnodes; j++) {
+        struct nf_drain_verdict vd;
+        nf_fleet_drainable(&w->fleet, j, NULL, &vd);
+        if (vd.block != NF_BLOCK_NONE)
+            nf_strjoin(w->view[j].why_not, sizeof w->view[j].why_not, nf_block_id(vd.block), ": ",
+                       vd.detail, (const char *)NULL);
+    }
+    out->fleet = &w->fleet;
     out->nodes = w->view;
     out->nnodes = k;
     out->pending_pods = 0;
@@ -268,66 +349,43 @@ static int sim_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *er
     return NF_OK;
 }
 
-/* The safety rules, as the real cluster adapter applies them to its own objects: a node may go
- * when none of its pods is barred from eviction and its other pods fit on the Ready workers
- * that stay. The preferred market first, then the least requested CPU (the emptiest goes
- * first, as the Cluster Autoscaler picks), then the newest. */
+/* The core's safety rules over the world (build_fleet), as the real cluster adapter applies
+ * them to its objects: least used first, the preferred market first, each node checked with
+ * those chosen before it gone. */
 static int sim_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
                       size_t *chosen, size_t *nchosen, char *why, size_t whylen, struct nf_err *err)
 {
     struct world *w = ctx;
+    struct nf_fleet *f = &w->fleet;
     *nchosen = 0;
-    bool *skip = calloc(w->n ? w->n : 1, sizeof *skip), *used = calloc(nnames + 1, sizeof *used);
-    double *fc = malloc((w->n + 1) * sizeof *fc), *fm = malloc((w->n + 1) * sizeof *fm);
-    int *fp = malloc((w->n + 1) * sizeof *fp);
-    if (!skip || !used || !fc || !fm || !fp) {
-        free(skip), free(used), free(fc), free(fm), free(fp);
+    size_t nn = f->nnodes;
+    bool *allowed = calloc(nn + 1, sizeof *allowed);
+    size_t *name_of = calloc(nn + 1, sizeof *name_of), *out = calloc(nn + 1, sizeof *out);
+    struct nf_drain_verdict *v = calloc(nn + 1, sizeof *v);
+    if (!allowed || !name_of || !out || !v) {
+        free(allowed), free(name_of), free(out), free(v);
         return nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
     }
-    for (size_t j = 0; j < w->n; j++) {
-        fc[j] = w->p->node_vcpu - w->nodes[j].cpu_used;
-        fm[j] = w->p->node_memory_mib - w->nodes[j].mem_used;
-        fp[j] = w->p->max_pods_per_node - w->nodes[j].npods;
-    }
-    int pinned = 0, crowded = 0;
-    for (int pass = 0; pass < 2 && (int)*nchosen < count; pass++)
-        while ((int)*nchosen < count) {
-            long best = -1, bi = -1;
-            for (size_t k = 0; k < nnames; k++) {
-                long i = find_serial(w, names[k]);
-                if (used[k] || i < 0 || w->nodes[i].st != NODE_READY || skip[i])
-                    continue;
-                if (pass == 0 && prefer >= 0 && (int)w->nodes[i].market != prefer)
-                    continue;
-                const struct node *a = &w->nodes[i];
-                const struct node *b = bi >= 0 ? &w->nodes[bi] : NULL;
-                if (b == NULL || a->cpu_used < b->cpu_used - 1e-9 ||
-                    (fabs(a->cpu_used - b->cpu_used) <= 1e-9 && a->launch_t > b->launch_t)) {
-                    best = (long)k;
-                    bi = i;
-                }
-            }
-            if (best < 0)
-                break;
-            used[best] = true;
-            if (w->nodes[bi].npinned > 0) {
-                pinned++;
-                continue;
-            }
-            skip[bi] = true; /* its pods may not land on it, nor on the others going */
-            if (!nf__sim_fits_elsewhere(w, (size_t)bi, skip, fc, fm, fp)) {
-                skip[bi] = false;
-                crowded++;
-                continue;
-            }
-            chosen[(*nchosen)++] = (size_t)best;
+    for (size_t k = 0; k < nnames; k++) {
+        long i = find_serial(w, names[k]);
+        long fi = i >= 0 ? w->fleet_of[i] : -1;
+        if (fi >= 0 && w->nodes[i].st == NODE_READY) {
+            allowed[fi] = true;
+            name_of[fi] = k;
         }
-    if ((int)*nchosen < count)
-        snprintf(why, whylen,
-                 "%d node(s) hold a pod that may not be evicted; %d node(s)' pods fit nowhere "
-                 "else",
-                 pinned, crowded);
-    free(skip), free(used), free(fc), free(fm), free(fp);
+    }
+    size_t got = nf_fleet_choose(f, allowed, count > 0 ? (size_t)count : 0, prefer, out, v);
+    for (size_t i = 0; i < got; i++)
+        chosen[(*nchosen)++] = name_of[out[i]];
+    if ((int)got < count) {
+        why[0] = '\0';
+        for (size_t k = 0; k < nn && !why[0]; k++)
+            if (allowed[k] && v[k].block != NF_BLOCK_NONE)
+                snprintf(why, whylen, "%s: %s", nf_block_id(v[k].block), v[k].detail);
+        if (!why[0])
+            snprintf(why, whylen, "the pods of the next node would fit nowhere else");
+    }
+    free(allowed), free(name_of), free(out), free(v);
     return NF_OK;
 }
 

@@ -59,6 +59,46 @@ check_bad '{"now": 50, "workers": {"ready": 1, "joining": 0, "draining": 0}, "sa
 check_bad '{"now": 50, "workers": {"ready": 1, "joining": 0, "draining": 0}, "samples": [{"t": 40, "memory": "lots"}]}' 'samples[0].memory: expected a number'
 check_bad '{"now": 50, "workers": {"ready": 1, "joining": 0, "draining": 0}, "samples": [{"t": 40, "cpu": [1]}]}' 'samples[0].cpu: expected a number, got an array'
 
+# the pool (optional): each node's removal verdict by the core's rules, and the pending pods no
+# new worker could host; the seed's answer is the same with it or without it
+cat >"$TMP/pool.json" <<'JSON'
+{"now": 1000, "workers": {"ready": 3, "joining": 0, "draining": 0},
+ "samples": [{"t": 900, "cpu": 20, "pending_pods": 1}, {"t": 1000, "cpu": 20, "pending_pods": 1}],
+ "nodes": [
+  {"name": "a", "cpu_m": 2000, "memory_mib": 4096, "labels": {"zone": "a"},
+   "pods": [{"name": "web-1", "namespace": "shop", "cpu_m": 500, "memory_mib": 256},
+            {"name": "db-0", "namespace": "shop", "cpu_m": 200, "owner": "StatefulSet", "owner_name": "db"}]},
+  {"name": "b", "cpu_m": 2000, "memory_mib": 4096, "market": "spot",
+   "taints": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}],
+   "pods": [{"name": "web-2", "namespace": "shop", "cpu_m": 1900, "tolerations": [{"key": "dedicated", "operator": "Exists"}]}]},
+  {"name": "c", "cpu_m": 2000, "memory_mib": 4096, "pods": [{"name": "web-3", "namespace": "shop", "cpu_m": 1000}]}],
+ "pending_pods": [{"name": "web", "namespace": "shop", "cpu_m": 500, "count": 3},
+                  {"name": "train", "namespace": "ml", "cpu_m": 500, "node_selector": {"accel": "gpu"}}]}
+JSON
+STDIN=$TMP/pool.json run decide --policy seed
+expect_status 0 "decide with a pool"
+with_pool=$out
+[[ $(json_get '[n["rule"] for n in j["pool"]["nodes"]]') == "['statefulset', 'no_room', 'drainable']" ]] ||
+    fail "pool verdicts: $(json_get 'j["pool"]["nodes"]')"
+expect_in "$(json_get 'j["pool"]["nodes"][0]["why"]')" "pod shop/db-0 belongs to StatefulSet db" "pool: the rule's sentence"
+[[ $(json_get 'j["pool"]["pending_pods"]') == 4 ]] || fail "pool: pending pods counted with count"
+[[ $(json_get 'j["pool"]["unhostable_pods"]') == 1 ]] || fail "pool: the gpu pod fits no new worker"
+expect_in "$(json_get 'j["pool"]["unhostable_why"]')" "pod ml/train: its nodeSelector does not match" "pool: why unhostable"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["nodes"], d["pending_pods"]; json.dump(d, open(sys.argv[2], "w"))' "$TMP/pool.json" "$TMP/nopool.json"
+STDIN=$TMP/nopool.json run decide --policy seed
+[[ $(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); del a["pool"]; print(a == json.loads(sys.argv[2]))' "$with_pool" "$out") == True ]] ||
+    fail "the seed answers differently with a pool"
+# a new worker with the gpu label hosts it
+STDIN=$TMP/pool.json run decide --policy seed --set kube.node_labels=accel=gpu
+[[ $(json_get 'j["pool"]["unhostable_pods"]') == 0 ]] || fail "kube.node_labels not used for the template"
+check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "nodes": {}}' 'nodes: expected an array'
+check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "nodes": [{"cpu_m": 1}]}' 'nodes[0].name: missing'
+check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "nodes": [{"name": "a", "size": 1}]}' 'nodes[0].size: unknown field'
+check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "nodes": [{"name": "a", "taints": [{"key": "k", "effect": "Sometimes"}]}]}' 'nodes[0].taints: a taint needs a key and an effect'
+check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "pending_pods": [{"cpu_m": -1}]}' 'pending_pods[0].cpu_m: expected a whole number'
+check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "nodes": [{"name": "a", "pods": [{"count": 2}]}]}' 'nodes[0].pods[0]: count is for pending_pods only'
+check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "pending_pods": [{"owner": "Rollout"}]}' 'pending_pods[0].owner: expected Deployment'
+
 # bad usage and bad config are exit 2 too
 STDIN=$TMP/up.json run decide --policy nonsense
 expect_status 2 "bad policy"

@@ -182,6 +182,14 @@ SET_ROWS=(
     "interval=5m5m|interval: units must come largest first"
     "cluster_id=a b|cluster_id: may hold only"
     "aws.pool_tags=Role|aws.pool_tags: expected Key=Value"
+    "kube.node_labels=gpu|kube.node_labels: expected key=value labels"
+    "kube.node_labels=a b=c|kube.node_labels: expected key=value labels"
+    "kube.node_taints=dedicated=gpu:Sometimes|kube.node_taints: expected key=value:Effect taints"
+    "kube.node_taints=dedicated=gpu:NoSchedule,|kube.node_taints: expected key=value:Effect taints"
+    "sim.pod_shapes=0.5:256:60|sim.pod_shapes: the shapes' shares must add up to 100"
+    "sim.pod_shapes=0.5:256|sim.pod_shapes: expected CPU:MEMORY_MIB:SHARE shapes"
+    "sim.pod_shapes=4:256:100|sim.pod_shapes: a pod of 4 vCPU and 256 MiB does not fit"
+    "policy=seed@30s|policy: NAME@INTERVAL is for simulate and replay"
 )
 CONFIG_CMDS=("check-config" "simulate --trace $CSV" "decide" "run" "once" "lambda" "status"
              "explain" "unlock" "observe" "${REPLAY[*]}" "nodes" "drain w1")

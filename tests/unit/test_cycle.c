@@ -56,6 +56,7 @@ static size_t nnodes;
 static bool cluster_fail;
 static enum nf_drain_state drain_result = NF_DRAIN_IN_PROGRESS;
 
+static struct nf_fleet *fake_fleet; /* the pool model the cluster shows, when a test sets it */
 static int fake_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err)
 {
     (void)ctx;
@@ -64,6 +65,7 @@ static int fake_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *e
         return nf_err_set(err, NF_E_UNAVAILABLE, "API server: connection refused");
     out->nodes = nodes;
     out->nnodes = nnodes;
+    out->fleet = fake_fleet;
     return NF_OK;
 }
 static int fake_choose(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
@@ -245,6 +247,8 @@ static struct nf_policy pol;
 static struct nf_sample hist[4096];
 
 /* `workers` Ready workers on their instances; the policy `spec`. */
+static struct nf_pool_template test_tmpl; /* the new worker's labels and taints */
+
 static void world(int workers, const char *spec, bool dry_run)
 {
     calls[0] = '\0';
@@ -284,6 +288,7 @@ static void world(int workers, const char *spec, bool dry_run)
                               .price_on_demand = 0.02,
                               .price_spot = 0.01};
     snprintf(o.owner, sizeof o.owner, "me:1");
+    nf_pool_template_copy(&o.tmpl, &test_tmpl);
     nf_cycle_init(&cyc, &ports, &pol, &o, hist, sizeof hist / sizeof hist[0]);
 }
 
@@ -625,6 +630,52 @@ static void an_unknown_pool_instance_is_adopted(void **state)
     assert_null(strstr(calls, "launch:")); /* it counts as capacity on its way: 2 + 1 = 3 */
 }
 
+/* A pending pod no new worker could host is reported, with the first one and why; the
+ * template's labels (kube.node_labels) decide it */
+static void pending_pods_no_new_worker_could_host_are_reported(void **state)
+{
+    (void)state;
+    static const struct nf_label gpu[] = {{"accel", "gpu"}};
+    struct nf_fnode fn[1] = {
+        {.name = "w0", .ready = true, .alloc_cpu_m = 2000, .alloc_mem = 1 << 30}};
+    struct nf_fpod fp[3] = {
+        {.ns = "shop", .name = "web", .node = -1, .req_cpu_m = 500, .pdb = -1, .pdb2 = -1},
+        {.ns = "ml",
+         .name = "train",
+         .node = -1,
+         .req_cpu_m = 500,
+         .node_selector = gpu,
+         .nnode_selector = 1,
+         .pdb = -1,
+         .pdb2 = -1},
+        {.ns = "shop", .name = "huge", .node = -1, .req_cpu_m = 4000, .pdb = -1, .pdb2 = -1}};
+    struct nf_fleet f = {.nodes = fn, .nnodes = 1, .pods = fp, .npods = 3};
+    void *ws = malloc(nf_fleet_ws_bytes(1, 3));
+    assert_non_null(ws);
+    nf_fleet_prepare(&f, ws);
+    fake_fleet = &f;
+    world(1, "seed", false);
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    const struct nf_cycle_report *rep = nf_cycle_last(&cyc);
+    assert_int_equal(rep->unhostable_pods, 2);
+    assert_string_equal(rep->unhostable_why, "pod ml/train: its nodeSelector does not match");
+    /* a new worker that carries the label hosts it; the 4-CPU pod still fits none (the largest
+     * worker has 2) */
+    test_tmpl.labels[0] = gpu[0];
+    test_tmpl.node.nlabels = 1;
+    test_tmpl.node.labels = test_tmpl.labels;
+    world(1, "seed", false);
+    assert_int_equal(run(&plan), NF_OK);
+    rep = nf_cycle_last(&cyc);
+    assert_int_equal(rep->unhostable_pods, 1);
+    assert_string_equal(rep->unhostable_why,
+                        "pod shop/huge: it requests more CPU than a new worker has");
+    memset(&test_tmpl, 0, sizeof test_tmpl);
+    fake_fleet = NULL;
+    free(ws);
+}
+
 int main(void)
 {
     nf_log_set_level(NF_LOG_ERROR);
@@ -641,6 +692,7 @@ int main(void)
         cmocka_unit_test(a_worker_that_never_joins_is_terminated_after_the_timeout),
         cmocka_unit_test(a_refused_launch_is_dropped_and_counted),
         cmocka_unit_test(an_unknown_pool_instance_is_adopted),
+        cmocka_unit_test(pending_pods_no_new_worker_could_host_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

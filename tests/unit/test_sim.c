@@ -191,6 +191,7 @@ static struct world *make_world(struct nf_sim_params *p, struct nf_sim_metrics *
 
 static void free_world(struct world *w)
 {
+    nf__sim_world_free(w);
     free(w->pods);
     free(w);
 }
@@ -270,7 +271,10 @@ static void removing_a_node_with_a_pinned_pod_is_unsafe(void **state)
     const char *names[3];
     for (size_t i = 0; i < view.nnodes; i++)
         names[i] = view.nodes[i].name;
-    assert_string_contains(view.nodes[victim].why_not, "may not be evicted");
+    assert_string_contains(view.nodes[victim].why_not, "statefulset: ");
+    assert_string_contains(view.nodes[victim].why_not, "belongs to StatefulSet db");
+    assert_non_null(view.fleet);
+    assert_int_equal(view.fleet->nnodes, 3);
     size_t chosen[3], nchosen = 0;
     char why[256] = "";
     assert_int_equal(nf__sim_cluster_port.choose(w, names, view.nnodes, 3, -1, chosen, &nchosen,
@@ -278,7 +282,7 @@ static void removing_a_node_with_a_pinned_pod_is_unsafe(void **state)
                      NF_OK);
     for (size_t k = 0; k < nchosen; k++)
         assert_true(chosen[k] != victim);
-    assert_string_contains(why, "1 node(s) hold a pod that may not be evicted");
+    assert_string_contains(why, "statefulset: pod sim/");
     struct nf_drain_report rep;
     assert_int_equal(nf__sim_cluster_port.drain_step(w, names[victim], 0, 0, &rep, &err), NF_OK);
     assert_int_equal(rep.state, NF_DRAIN_ABORTED);
