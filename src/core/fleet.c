@@ -133,9 +133,11 @@ void nf_fleet_prepare(struct nf_fleet *f, void *ws)
         f->removed[k] = false;
     }
     /* pods grouped by node (a counting sort), and what they take of it */
+    f->any_anti = false;
     for (size_t i = 0; i < np; i++) {
         const struct nf_fpod *p = &f->pods[i];
         f->moved_to[i] = -1;
+        f->any_anti |= p->nanti > 0;
         if (p->node < 0 || (size_t)p->node >= nn)
             continue;
         f->first[p->node + 1]++;
@@ -254,7 +256,7 @@ bool nf_pod_fits(const struct nf_fleet *f, const struct nf_fpod *p, size_t k, co
         w = "no pod slot";
     else if (!node_filters(p, n, &w))
         ;
-    else if ((p->nanti > 0 || f->npods > 0) && anti_conflict(f, p, k))
+    else if (f->any_anti && anti_conflict(f, p, k))
         w = "a pod there conflicts by anti-affinity";
     else
         ok = true;

@@ -187,6 +187,7 @@ struct nf_fleet {
     size_t *cand;
     double *share;
     bool *removed;
+    bool any_anti; /* some pod has anti-affinity terms (else that check is skipped) */
 };
 
 /* The worker the pool would add: the labels and taints its kubelet registers with (settings
