@@ -42,22 +42,9 @@ static void *take(struct fr *r, size_t n, size_t size)
 
 static bool known_keys(struct fr *r, const json_t *o, const char *where, const char *const *known)
 {
-    const char *key;
-    json_t *val;
-    json_object_foreach((json_t *)o, key, val)
-    {
-        (void)val;
-        bool ok = false;
-        for (const char *const *k = known; *k; k++)
-            ok = ok || strcmp(*k, key) == 0;
-        if (!ok) {
-            char f[200];
-            snprintf(f, sizeof f, "%s.%.100s", where, key);
-            fbad(r, f, "unknown field");
-            return false;
-        }
-    }
-    return true;
+    if (r->rc == NF_OK)
+        r->rc = nf__decide_check_keys(o, where, known, r->err);
+    return r->rc == NF_OK;
 }
 
 /* a string, or NULL when absent; `required` makes absence an error */
@@ -141,15 +128,6 @@ static void labels(struct fr *r, const json_t *o, const char *key, const char *w
     *out = ls;
 }
 
-static int effect_of(const char *e)
-{
-    return e == NULL                            ? -1
-           : strcmp(e, "NoSchedule") == 0       ? NF_TAINT_NO_SCHEDULE
-           : strcmp(e, "PreferNoSchedule") == 0 ? NF_TAINT_PREFER_NO_SCHEDULE
-           : strcmp(e, "NoExecute") == 0        ? NF_TAINT_NO_EXECUTE
-                                                : -2;
-}
-
 static void taints(struct fr *r, const json_t *o, const char *where, struct nf_fnode *n)
 {
     static const char *const known[] = {"key", "value", "effect", NULL};
@@ -171,7 +149,7 @@ static void taints(struct fr *r, const json_t *o, const char *where, struct nf_f
             fbad(r, f, "expected objects with key, value and effect");
             return;
         }
-        int eff = effect_of(text(r, e, "effect", f, true));
+        int eff = nf_taint_effect_parse(text(r, e, "effect", f, true));
         const char *k = text(r, e, "key", f, true), *v = text(r, e, "value", f, false);
         if (eff < 0 || k == NULL) {
             fbad(r, f,
@@ -206,7 +184,7 @@ static void tolerations(struct fr *r, const json_t *o, const char *where, struct
             return;
         }
         const char *op = text(r, e, "operator", f, false);
-        int eff = effect_of(text(r, e, "effect", f, false));
+        int eff = nf_taint_effect_parse(text(r, e, "effect", f, false));
         if ((op && strcmp(op, "Exists") != 0 && strcmp(op, "Equal") != 0) || eff == -2) {
             fbad(r, f,
                  "operator is Exists or Equal, effect NoSchedule, PreferNoSchedule or "
@@ -414,27 +392,11 @@ void nf_decide_write_pool(struct nf_fleet *f, struct nf_fnode *tmpl, struct nf_b
         nf_buf_json_str(out, v.detail);
         nf_buf_putc(out, '}');
     }
-    tmpl->alloc_cpu_m = tmpl->alloc_mem = 0;
-    for (size_t k = 0; k < f->nnodes; k++)
-        if (!f->nodes[k].control_plane) {
-            if (f->nodes[k].alloc_cpu_m > tmpl->alloc_cpu_m)
-                tmpl->alloc_cpu_m = f->nodes[k].alloc_cpu_m;
-            if (f->nodes[k].alloc_mem > tmpl->alloc_mem)
-                tmpl->alloc_mem = f->nodes[k].alloc_mem;
-        }
-    if (tmpl->alloc_cpu_m == 0)
-        tmpl->alloc_cpu_m = tmpl->alloc_mem = INT64_MAX;
-    long pending = 0, unhostable = 0;
-    char first[300] = "";
-    for (size_t i = 0; i < f->npods; i++) {
-        const struct nf_fpod *p = &f->pods[i];
-        if (p->node >= 0)
-            continue;
-        pending++;
-        const char *why = NULL;
-        if (!nf_pod_fits_template(p, tmpl, &why) && unhostable++ == 0)
-            snprintf(first, sizeof first, "pod %s/%s: %s", p->ns, p->name, why);
-    }
+    long pending = 0;
+    for (size_t i = 0; i < f->npods; i++)
+        pending += f->pods[i].node < 0;
+    char first[300];
+    long unhostable = nf_fleet_unhostable(f, tmpl, first, sizeof first);
     nf_buf_printf(out,
                   "],\"pending_pods\":%ld,\"unhostable_pods\":%ld,\"unhostable_why\":", pending,
                   unhostable);

@@ -84,9 +84,10 @@ static int get_count(const json_t *v, const char *field, bool required, int *out
     return NF_OK;
 }
 
-static int check_keys(const json_t *obj, const char *where, const char *const *known,
-                      struct nf_err *err)
+int nf__decide_check_keys(const void *obj_, const char *where, const char *const *known,
+                          struct nf_err *err)
 {
+    const json_t *obj = obj_;
     const char *key;
     json_t *val;
     json_object_foreach((json_t *)obj, key, val)
@@ -111,7 +112,7 @@ static int parse_workers(const json_t *w, struct nf_workers *out, struct nf_err 
         return bad(err, "workers", "missing");
     if (!json_is_object(w))
         return bad(err, "workers", "expected an object, got %s", type_name(w));
-    int rc = check_keys(w, "workers", known, err);
+    int rc = nf__decide_check_keys(w, "workers", known, err);
     if (rc == NF_OK)
         rc = get_count(json_object_get(w, "ready"), "workers.ready", true, &out->ready, err);
     if (rc == NF_OK)
@@ -180,7 +181,7 @@ static int parse_samples(const json_t *arr, double now, const struct nf_config *
         snprintf(where, sizeof where, "samples[%zu]", i);
         if (!json_is_object(s))
             return bad(err, where, "expected an object, got %s", type_name(s));
-        int rc = check_keys(s, where, known, err);
+        int rc = nf__decide_check_keys(s, where, known, err);
         if (rc != NF_OK)
             return rc;
         struct nf_sample *o = &out->samples[i];
@@ -239,7 +240,7 @@ int nf_decide_parse(const char *data, size_t len, const struct nf_config *cfg,
         rc = bad(err, "input", "expected a JSON object, got %s", type_name(root));
         goto done;
     }
-    rc = check_keys(root, "", known, err);
+    rc = nf__decide_check_keys(root, "", known, err);
     if (rc == NF_OK)
         rc = get_number(json_object_get(root, "now"), "now", false, &out->obs.now, err);
     if (rc == NF_OK)

@@ -62,6 +62,10 @@ void nf_decide_input_free(struct nf_decide_input *in);
  * last) by "pool": each node's removal verdict, and the pending pods no new worker could
  * host (the template's allocatable is the largest node's). */
 void nf_decide_write_pool(struct nf_fleet *f, struct nf_fnode *tmpl, struct nf_buf *out);
+/* NF_OK when every key of the JSON object `obj` is in `known` (NULL-terminated); otherwise
+ * NF_E_INPUT naming "where.key: unknown field". */
+int nf__decide_check_keys(const void *obj, const char *where, const char *const *known,
+                          struct nf_err *err);
 /* The pool part (decide_fleet.c); `root` is the parsed input (a json_t). */
 int nf__decide_parse_fleet(const void *root, struct nf_decide_input *in, struct nf_err *err);
 

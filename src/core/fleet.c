@@ -2,6 +2,7 @@
  * model (fleet.h). */
 #include "fleet.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -278,6 +279,42 @@ bool nf_pod_fits_template(const struct nf_fpod *p, const struct nf_fnode *t, con
     if (why)
         *why = w;
     return ok;
+}
+
+int nf_taint_effect_parse(const char *e)
+{
+    return e == NULL                            ? -1
+           : strcmp(e, "NoSchedule") == 0       ? NF_TAINT_NO_SCHEDULE
+           : strcmp(e, "PreferNoSchedule") == 0 ? NF_TAINT_PREFER_NO_SCHEDULE
+           : strcmp(e, "NoExecute") == 0        ? NF_TAINT_NO_EXECUTE
+                                                : -2;
+}
+
+int nf_fleet_unhostable(const struct nf_fleet *f, struct nf_fnode *t, char *first, size_t firstlen)
+{
+    t->alloc_cpu_m = t->alloc_mem = 0;
+    for (size_t k = 0; k < f->nnodes; k++)
+        if (!f->nodes[k].control_plane) {
+            if (f->nodes[k].alloc_cpu_m > t->alloc_cpu_m)
+                t->alloc_cpu_m = f->nodes[k].alloc_cpu_m;
+            if (f->nodes[k].alloc_mem > t->alloc_mem)
+                t->alloc_mem = f->nodes[k].alloc_mem;
+        }
+    if (t->alloc_cpu_m == 0)
+        t->alloc_cpu_m = t->alloc_mem = INT64_MAX;
+    t->ready = true;
+    int n = 0;
+    if (first && firstlen)
+        first[0] = '\0';
+    for (size_t i = 0; i < f->npods; i++) {
+        const struct nf_fpod *p = &f->pods[i];
+        const char *why = NULL;
+        if (p->node >= 0 || p->left_alone || nf_pod_fits_template(p, t, &why))
+            continue;
+        if (n++ == 0 && first && firstlen)
+            snprintf(first, firstlen, "pod %s/%s: %s", p->ns, p->name, why);
+    }
+    return n;
 }
 
 /* ---- the safety rules ----------------------------------------------------------------------- */

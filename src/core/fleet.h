@@ -202,6 +202,15 @@ struct nf_pool_template {
     char text[2048];
 };
 
+/* Size the template as the largest worker of the fleet (none: any pod fits by size), then
+ * count the pending pods it could not host; `first` (may be NULL) gets "pod NS/NAME: why" of
+ * the first. */
+int nf_fleet_unhostable(const struct nf_fleet *f, struct nf_fnode *tmpl, char *first,
+                        size_t firstlen);
+/* "NoSchedule", "PreferNoSchedule", "NoExecute" as an nf_taint_effect; -1 for NULL (none
+ * given), -2 for anything else. */
+int nf_taint_effect_parse(const char *s);
+
 /* Copy a template, its pointers moved to the copy's own arrays and text. */
 void nf_pool_template_copy(struct nf_pool_template *dst, const struct nf_pool_template *src);
 

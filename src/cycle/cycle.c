@@ -209,26 +209,8 @@ static void pending_vs_template(struct nf_cycle *c, struct nf_observation *obs)
     obs->tmpl = t;
     if (f == NULL)
         return;
-    t->alloc_cpu_m = t->alloc_mem = 0;
-    for (size_t k = 0; k < f->nnodes; k++)
-        if (!f->nodes[k].control_plane) {
-            if (f->nodes[k].alloc_cpu_m > t->alloc_cpu_m)
-                t->alloc_cpu_m = f->nodes[k].alloc_cpu_m;
-            if (f->nodes[k].alloc_mem > t->alloc_mem)
-                t->alloc_mem = f->nodes[k].alloc_mem;
-        }
-    if (t->alloc_cpu_m == 0)
-        t->alloc_cpu_m = t->alloc_mem = INT64_MAX;
-    t->ready = true;
-    for (size_t i = 0; i < f->npods; i++) {
-        const struct nf_fpod *p = &f->pods[i];
-        const char *why = NULL;
-        if (p->node >= 0 || p->left_alone || nf_pod_fits_template(p, t, &why))
-            continue;
-        if (c->last.unhostable_pods++ == 0)
-            snprintf(c->last.unhostable_why, sizeof c->last.unhostable_why, "pod %s/%s: %s", p->ns,
-                     p->name, why);
-    }
+    c->last.unhostable_pods =
+        nf_fleet_unhostable(f, t, c->last.unhostable_why, sizeof c->last.unhostable_why);
     if (c->last.unhostable_pods > 0)
         nf_log(NF_LOG_WARN, "pending pods no new worker could host: not bought for",
                NF_LF_INT("pods", c->last.unhostable_pods),

@@ -323,15 +323,6 @@ static void read_selector(struct rd *r, const json_t *sel, const char *field, bo
     out->nexprs = (int)ne;
 }
 
-static int taint_effect(const char *e)
-{
-    return e == NULL                            ? -1
-           : strcmp(e, "NoSchedule") == 0       ? NF_TAINT_NO_SCHEDULE
-           : strcmp(e, "PreferNoSchedule") == 0 ? NF_TAINT_PREFER_NO_SCHEDULE
-           : strcmp(e, "NoExecute") == 0        ? NF_TAINT_NO_EXECUTE
-                                                : -2;
-}
-
 int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
 {
     struct rd r = {.c = c, .kind = "node", .err = err};
@@ -379,7 +370,7 @@ int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
     json_array_foreach(taints, ti, taint)
     {
         const char *key = str(&r, taint, "key", "spec.taints.key");
-        int eff = taint_effect(str(&r, taint, "effect", "spec.taints.effect"));
+        int eff = nf_taint_effect_parse(str(&r, taint, "effect", "spec.taints.effect"));
         if (key == NULL || eff < 0) {
             bad(&r, "spec.taints",
                 "a taint needs a key and an effect of NoSchedule, "
@@ -509,7 +500,7 @@ static void pod_tolerations(struct rd *r, const json_t *spec, struct nf_kpod *p)
         if (tv == NULL)
             break;
         const char *op = str(r, t, "operator", "spec.tolerations.operator");
-        int eff = taint_effect(str(r, t, "effect", "spec.tolerations.effect"));
+        int eff = nf_taint_effect_parse(str(r, t, "effect", "spec.tolerations.effect"));
         if ((op && strcmp(op, "Exists") != 0 && strcmp(op, "Equal") != 0) || eff == -2) {
             bad(r, "spec.tolerations",
                 "operator must be Exists or Equal, effect NoSchedule, "
