@@ -690,10 +690,14 @@ static void nf_config_seed_params(struct nf_seed_params *sp, const struct nf_con
 int nf_config_policy(struct nf_policy *p, const char *spec, const struct nf_config *cfg,
                      struct nf_err *err)
 {
-    struct nf_seed_params sp;
-    memset(&sp, 0, sizeof sp);
-    nf_config_seed_params(&sp, cfg);
-    return nf_policy_init(p, spec, &sp, err);
+    struct nf_policy_params pp;
+    memset(&pp, 0, sizeof pp);
+    nf_config_seed_params(&pp.seed, cfg);
+    pp.dflt = (struct nf_default_params){.headroom_pct = cfg->headroom_pct,
+                                         .unneeded_s = cfg->scale_down_unneeded_time,
+                                         .max_removals = (int)cfg->scale_down_max_nodes,
+                                         .spot_pct = cfg->spot_percentage};
+    return nf_policy_init(p, spec, &pp, err);
 }
 
 size_t nf_config_inert_set(const struct nf_config *c, int *ids, size_t cap)

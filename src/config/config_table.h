@@ -108,6 +108,16 @@
     X(cooldown_scale_down, "cooldown_scale_down", NF_CT_DUR, 0, 86400, "600",                      \
       "COOLDOWN_SCALE_DOWN", 0, NULL,                                                              \
       "No scale-down within this long of the last scale event of either kind.")                    \
+    X(headroom_pct, "headroom_pct", NF_CT_PCT, 0, 100, "10", "NODEFLEET_HEADROOM_PCT", 0, NULL,    \
+      "policy default: spare requested CPU kept, % of what the pods request, so a rise "           \
+      "between two cycles does not wait a whole boot.")                                            \
+    X(scale_down_unneeded_time, "scale_down_unneeded_time", NF_CT_DUR, 0, 86400, "600",            \
+      "NODEFLEET_SCALE_DOWN_UNNEEDED_TIME", 0, NULL,                                               \
+      "policy default: a worker whose pods all fit elsewhere for this long is removed (the "       \
+      "Cluster Autoscaler's 10 minutes).")                                                         \
+    X(scale_down_max_nodes, "scale_down_max_nodes", NF_CT_INT, 1, 100, "2",                        \
+      "NODEFLEET_SCALE_DOWN_MAX_NODES", 0, NULL,                                                   \
+      "policy default: workers removed in one cycle at most.")                                     \
     X(enable_predictive_scaling, "enable_predictive_scaling", NF_CT_BOOL, 0, 0, "true",            \
       "ENABLE_PREDICTIVE_SCALING", NF_CF_INERT, NULL,                                              \
       "Pre-launch capacity ahead of predictable rises. Accepted for compatibility with "           \

@@ -91,7 +91,7 @@ size_t nf_fleet_ws_bytes(size_t nn, size_t np)
     size_t n1 = nn + 1, p1 = np + 1;
     /* 3 pod arrays and 9 node arrays of 8-byte items, 2 of int, 2 of bytes */
     return (p1 * 3 + n1 * 9) * 8 + n1 * 2 * sizeof(int) +
-           n1 * (sizeof(unsigned char) + sizeof(bool));
+           n1 * (sizeof(unsigned char) + 2 * sizeof(bool));
 }
 
 void nf_fleet_prepare(struct nf_fleet *f, void *ws)
@@ -120,6 +120,7 @@ void nf_fleet_prepare(struct nf_fleet *f, void *ws)
     TAKE(d_pods, n1);
     TAKE(mark, n1);
     TAKE(removed, n1);
+    TAKE(allowed, n1);
 #undef TAKE
     f->ntouched = 0;
     for (size_t k = 0; k <= nn; k++)
@@ -293,12 +294,15 @@ int nf_taint_effect_parse(const char *e)
 int nf_fleet_unhostable(const struct nf_fleet *f, struct nf_fnode *t, char *first, size_t firstlen)
 {
     t->alloc_cpu_m = t->alloc_mem = 0;
+    t->alloc_pods = 0;
     for (size_t k = 0; k < f->nnodes; k++)
         if (!f->nodes[k].control_plane) {
             if (f->nodes[k].alloc_cpu_m > t->alloc_cpu_m)
                 t->alloc_cpu_m = f->nodes[k].alloc_cpu_m;
             if (f->nodes[k].alloc_mem > t->alloc_mem)
                 t->alloc_mem = f->nodes[k].alloc_mem;
+            if (f->nodes[k].alloc_pods > t->alloc_pods)
+                t->alloc_pods = f->nodes[k].alloc_pods;
         }
     if (t->alloc_cpu_m == 0)
         t->alloc_cpu_m = t->alloc_mem = INT64_MAX;

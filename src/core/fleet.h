@@ -187,6 +187,7 @@ struct nf_fleet {
     size_t *cand;
     double *share;
     bool *removed;
+    bool *allowed; /* the caller's, for nf_fleet_choose */
     bool any_anti; /* some pod has anti-affinity terms (else that check is skipped) */
 };
 
@@ -202,7 +203,8 @@ struct nf_pool_template {
     char text[2048];
 };
 
-/* Size the template as the largest worker of the fleet (none: any pod fits by size), then
+/* Size the template as the largest worker of the fleet - CPU, memory, pod slots (none: any pod
+ * fits by size) - then
  * count the pending pods it could not host; `first` (may be NULL) gets "pod NS/NAME: why" of
  * the first. */
 int nf_fleet_unhostable(const struct nf_fleet *f, struct nf_fnode *tmpl, char *first,

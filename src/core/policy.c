@@ -9,6 +9,8 @@
 void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
                            struct nf_plan *plan);
 double nf_policy_seed_lookback(const struct nf_policy *p);
+void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                              struct nf_plan *plan);
 
 struct nf_policy_kind {
     const char *name;
@@ -52,6 +54,11 @@ static const struct nf_policy_kind kinds[] = {
      .interval_s = 120,
      .decide = nf_policy_seed_decide,
      .lookback = nf_policy_seed_lookback},
+    {.name = "default",
+     .takes_arg = false,
+     .interval_s = 30,
+     .decide = nf_policy_default_decide,
+     .lookback = nf_policy_seed_lookback}, /* it falls back on the seed's metric rules */
     {.name = "static",
      .takes_arg = true,
      .interval_s = 120,
@@ -100,7 +107,7 @@ static const struct nf_policy_kind *lookup(const char *spec, long long *arg, dou
         }
         return k;
     }
-    *why = "unknown policy (known: seed, static:N)";
+    *why = "unknown policy (known: default, seed, static:N)";
     return NULL;
 }
 
@@ -122,7 +129,7 @@ int nf_policy_spec_check(const char *spec, const char **why)
     return NF_OK;
 }
 
-int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_seed_params *params,
+int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_policy_params *params,
                    struct nf_err *err)
 {
     long long arg = 0;
@@ -137,7 +144,8 @@ int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_seed_p
     p->kind = k;
     snprintf(p->name, sizeof p->name, "%s", spec);
     p->static_size = (int)arg;
-    p->seed = *params;
+    p->seed = params->seed;
+    p->dflt = params->dflt;
     p->interval_given = interval > 0;
     p->interval_s = interval > 0 ? interval : k->interval_s;
     return NF_OK;

@@ -15,6 +15,9 @@
  *   seed    node-fleet's documented rules (DESIGN.md "Seed preset"; the issue's precise form).
  *   static  hold exactly N workers whatever the load (the seed's "before": 5 workers 24/7);
  *           it ignores min/max and cooldowns.
+ *   default nodefleet's own (policy_default.c): buys for the pending pods by bin-packing them
+ *           onto new workers, keeps headroom, and removes a worker whose pods fit elsewhere
+ *           once it stayed unneeded long enough; every 30 s.
  */
 #ifndef NF_CORE_POLICY_H
 #define NF_CORE_POLICY_H
@@ -43,12 +46,26 @@ struct nf_seed_params {
     struct nf_trigger_rule triggers[NF_TRIGGERS_MAX];
 };
 
+/* The default policy's own (its bounds are the seed's min/max). */
+struct nf_default_params {
+    double headroom_pct; /* spare requested CPU kept, % of what the pods request */
+    double unneeded_s;   /* a worker unneeded this long is removed */
+    int max_removals;    /* workers removed in one cycle at most */
+    double spot_pct;     /* spot_percentage: which market a removal takes first */
+};
+
+struct nf_policy_params {
+    struct nf_seed_params seed;
+    struct nf_default_params dflt;
+};
+
 struct nf_policy_kind;
 
 struct nf_policy {
     const struct nf_policy_kind *kind;
     char name[NF_POLICY_NAME_MAX]; /* the spec as given, e.g. "static:5" */
     struct nf_seed_params seed;
+    struct nf_default_params dflt;
     int static_size;
     double interval_s;   /* between decisions: the kind's own, or the spec's "@DURATION" */
     bool interval_given; /* the spec named it */
@@ -57,7 +74,7 @@ struct nf_policy {
 /* Is `spec` a valid policy spec? On NF_E_INPUT, `*why` says what is wrong. */
 int nf_policy_spec_check(const char *spec, const char **why);
 
-int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_seed_params *params,
+int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_policy_params *params,
                    struct nf_err *err);
 
 void nf_policy_decide(const struct nf_policy *p, const struct nf_observation *obs,

@@ -49,6 +49,7 @@ void nf_plan_init(struct nf_plan *p)
     p->nodes = 0;
     p->reason[0] = '\0';
     p->ntrail = 0;
+    p->nunneeded = p->nremove = 0;
 }
 
 void nf_plan_trail(struct nf_plan *p, const char *rule, enum nf_trail_status st, const char *fmt,

@@ -52,6 +52,15 @@ struct nf_workers {
 struct nf_fleet;
 struct nf_fnode;
 
+/* A worker judged unneeded (its pods fit elsewhere), and since when: kept in the state between
+ * cycles, so a worker goes only after it stayed unneeded long enough. */
+#define NF_NODE_NAME_MAX  128
+#define NF_PLAN_NODES_MAX 32
+struct nf_unneeded {
+    char node[NF_NODE_NAME_MAX];
+    double since;
+};
+
 struct nf_observation {
     double now;
     struct nf_workers workers;
@@ -65,6 +74,8 @@ struct nf_observation {
      * worker is made from (a pending pod it cannot host is not bought for). */
     struct nf_fleet *fleet;
     const struct nf_fnode *tmpl;
+    const struct nf_unneeded *unneeded; /* the timers the state keeps (the default policy's) */
+    size_t nunneeded;
 };
 
 enum nf_action { NF_ACTION_NONE, NF_ACTION_SCALE_UP, NF_ACTION_SCALE_DOWN };
@@ -100,6 +111,13 @@ struct nf_plan {
     char reason[NF_REASON_MAX];
     size_t ntrail;
     struct nf_trail_entry trail[NF_TRAIL_MAX];
+    /* A policy that judges workers one by one (default): those unneeded now (the cycle keeps
+     * their timers) and, for a scale-down, which ones to drain (`nodes` of them; the cluster
+     * checks each again). Empty for the others: the cluster then chooses. */
+    int nunneeded;
+    char unneeded[NF_PLAN_NODES_MAX][NF_NODE_NAME_MAX];
+    int nremove;
+    char remove[NF_PLAN_NODES_MAX][NF_NODE_NAME_MAX];
 };
 
 void nf_plan_init(struct nf_plan *p);

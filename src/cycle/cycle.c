@@ -255,6 +255,27 @@ static void observe_demand(struct run *r, struct nf_observation *obs, int *spot,
                          NF_LF_INT("samples", (long long)n), NF_LF_END});
 }
 
+/* The default policy's timers: a worker unneeded now keeps the time it first was (a new one
+ * starts now); one no longer unneeded is forgotten. Only when the policy saw the pool. */
+static void keep_unneeded(struct nf_cycle *c, const struct nf_observation *obs,
+                          const struct nf_plan *plan, double now)
+{
+    if (obs->fleet == NULL)
+        return;
+    struct nf_unneeded next[NF_STATE_UNNEEDED_MAX];
+    int n = 0;
+    for (int i = 0; i < plan->nunneeded && n < NF_STATE_UNNEEDED_MAX; i++) {
+        double since = now;
+        for (int k = 0; k < c->state.nunneeded; k++)
+            if (strcmp(c->state.unneeded[k].node, plan->unneeded[i]) == 0)
+                since = c->state.unneeded[k].since;
+        snprintf(next[n].node, sizeof next[n].node, "%s", plan->unneeded[i]);
+        next[n++].since = since;
+    }
+    memcpy(c->state.unneeded, next, (size_t)n * sizeof next[0]);
+    c->state.nunneeded = n;
+}
+
 /* Step 7: release the lease - on every path. */
 static int release(struct run *r, int rc)
 {
@@ -321,7 +342,10 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     observe_demand(&r, &obs, &spot, &total);
 
     /* Step 4: decide */
+    obs.unneeded = c->state.unneeded;
+    obs.nunneeded = (size_t)c->state.nunneeded;
     nf_policy_decide(c->policy, &obs, plan);
+    keep_unneeded(c, &obs, plan, r.now);
     if (c->log_steps) {
         char msg[64];
         snprintf(msg, sizeof msg, "Step 4: Decision=%s", nf_action_name(plan->action));

@@ -205,17 +205,32 @@ static void add_candidate(struct candidates *cd, const struct nf_state *st,
     cd->names[cd->n++] = nd->name;
 }
 
-static void drain_candidates(const struct nf_cycle *c, struct candidates *cd)
+/* the plan named which nodes (nremove > 0): only those are candidates */
+static bool named(const struct nf_plan *plan, const char *node)
+{
+    if (plan->nremove == 0)
+        return true;
+    for (int i = 0; i < plan->nremove; i++)
+        if (strcmp(plan->remove[i], node) == 0)
+            return true;
+    return false;
+}
+
+static void drain_candidates(const struct nf_cycle *c, const struct nf_plan *plan,
+                             struct candidates *cd)
 {
     cd->n = 0;
     if (c->ports.cloud != NULL) {
-        for (size_t i = 0; i < c->ninst; i++)
-            add_candidate(cd, &c->state, nf__cyc_node_of(c, &c->inst[i]), c->inst[i].id,
-                          c->inst[i].market);
+        for (size_t i = 0; i < c->ninst; i++) {
+            const struct nf_node_info *nd = nf__cyc_node_of(c, &c->inst[i]);
+            if (nd && named(plan, nd->name))
+                add_candidate(cd, &c->state, nd, c->inst[i].id, c->inst[i].market);
+        }
     } else {
         for (size_t i = 0; i < c->last.view.nnodes; i++) {
             const struct nf_node_info *nd = &c->last.view.nodes[i];
-            add_candidate(cd, &c->state, nd, nd->instance, nd->market);
+            if (named(plan, nd->name))
+                add_candidate(cd, &c->state, nd, nd->instance, nd->market);
         }
     }
 }
@@ -270,13 +285,15 @@ int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int
         return NF_OK;
     }
     struct tally t = {0};
-    if (cancel_joining(r, n, &t) != NF_OK)
+    /* a plan that names its nodes (the default policy) drains those; else joining workers go
+     * first */
+    if (plan->nremove == 0 && cancel_joining(r, n, &t) != NF_OK)
         return NF_E_CONFLICT;
     /* drains: the cluster picks nodes whose pods may all go, preferring the market placement
      * says to shrink */
     if (t.count < n && total > 0) {
         struct candidates cd;
-        drain_candidates(c, &cd);
+        drain_candidates(c, plan, &cd);
         int prefer = (int)nf_place_remove_market(spot, total, c->o.spot_pct);
         size_t chosen[NF_CYCLE_INSTANCES_MAX], nch = 0;
         char why[512] = "";

@@ -21,6 +21,7 @@
 #define NF_STATE_HISTORY_MAX    10
 #define NF_STATE_DECISIONS_MAX  50
 #define NF_STATE_BACKOFFS_MAX   16
+#define NF_STATE_UNNEEDED_MAX   64
 
 struct nf_lease {
     char owner[NF_OWNER_MAX];
@@ -83,6 +84,8 @@ struct nf_state {
     long long launch_failures, drains_done, drains_aborted; /* counters since the state began */
     int nbackoffs;
     struct nf_backoff_rec backoffs[NF_STATE_BACKOFFS_MAX];
+    int nunneeded; /* the default policy's: workers unneeded, and since when */
+    struct nf_unneeded unneeded[NF_STATE_UNNEEDED_MAX];
 };
 
 /* The state as one JSON object (the SQLite store's column; the DynamoDB store's extra

@@ -69,6 +69,13 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
         return NF_E_NOMEM;
     }
     json_object_set_new(j, "backoffs", off);
+    if (st->nunneeded > 0) { /* absent in a state written before the default policy */
+        json_t *un = json_array();
+        for (int i = 0; i < st->nunneeded; i++)
+            json_array_append_new(un, json_pack("{s:s, s:f}", "node", st->unneeded[i].node, "since",
+                                                st->unneeded[i].since));
+        json_object_set_new(j, "unneeded", un);
+    }
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(j);
     if (text == NULL)
@@ -254,6 +261,19 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
         r->until = number(&d, v, "until", f, false);
         if (d.rc == NF_OK && strcmp(r->market, "spot") != 0 && strcmp(r->market, "on-demand") != 0)
             bad(&d, f, "market is neither spot nor on-demand");
+    }
+    json_array_foreach(list(&d, j, "unneeded", NF_STATE_UNNEEDED_MAX), i, v)
+    {
+        struct nf_unneeded *r = &st->unneeded[st->nunneeded++];
+        snprintf(f, sizeof f, "unneeded[%zu]", i);
+        if (!json_is_object(v)) {
+            bad(&d, f, "expected an object");
+            break;
+        }
+        text(&d, v, "node", f, r->node, sizeof r->node, true);
+        r->since = number(&d, v, "since", f, false);
+        if (d.rc == NF_OK && r->node[0] == '\0')
+            bad(&d, f, "no node");
     }
     json_decref(j);
     if (d.rc != NF_OK)

@@ -168,9 +168,11 @@ class Replay(unittest.TestCase):
         end = int(time.time()) - 1
         with tempfile.TemporaryDirectory() as tmp:
             html = os.path.join(tmp, "r.html")
+            # one pod shape of 0.5 vCPU: a pending pod stands for half a vCPU of demand
             r = nodefleet("replay", "--prometheus", LAB.url, "--start", str(end - 10),
                           "--end", str(end), "--step", "1s", "--policy", "seed",
-                          "--policy", "static:3", "--json", "--html", html)
+                          "--policy", "static:3", "--json", "--html", html,
+                          "--set", "sim.pod_shapes=0.5:256:100")
             self.assertEqual(r.returncode, 0, r.stderr)
             rep = json.loads(r.stdout)
             with open(html) as f:
@@ -190,7 +192,7 @@ class Replay(unittest.TestCase):
         iso = lambda t: datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         r2 = nodefleet("replay", "--prometheus", LAB.url, "--start", iso(end - 10),
                        "--end", iso(end), "--step", "1s", "--policy", "seed",
-                       "--policy", "static:3", "--json")
+                       "--policy", "static:3", "--json", "--set", "sim.pod_shapes=0.5:256:100")
         self.assertEqual(r2.returncode, 0, r2.stderr)
         self.assertEqual(json.loads(r2.stdout)["policies"], rep["policies"])
 

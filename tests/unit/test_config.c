@@ -197,7 +197,7 @@ static void bad_files_name_file_line_and_key(void **state)
         {"min_nodes: 2\n  max_nodes: 3\n", ":2: YAML syntax error: mapping values are not allowed"},
         {"- 1\n- 2\n", ":1: expected a mapping of settings (name: value)"},
         {"log_level: loud\n", ":1: log_level: must be one of debug|info|warn|error, not \"loud\""},
-        {"policy: smart\n", ":1: policy: unknown policy (known: seed, static:N): \"smart\""},
+        {"policy: smart\n", ":1: policy: unknown policy (known: default, seed, static:N): \"smart\""},
         {"sim:\n  boot_s: 30\n  boot_jitter_s: 40\n",
          ":3: sim.boot_jitter_s: boot jitter (40s) is larger than the boot time (30s)"},
         {"scale_up_for: 5 minutes\n",

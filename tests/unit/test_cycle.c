@@ -676,6 +676,63 @@ static void pending_pods_no_new_worker_could_host_are_reported(void **state)
     free(ws);
 }
 
+/* The default policy's timers live in the state: a worker unneeded in one cycle is removed by a
+ * later one once unneeded long enough, and the drain takes the worker the plan named */
+static void unneeded_workers_are_timed_across_cycles(void **state)
+{
+    (void)state;
+    struct nf_fnode fn[3] = {
+        {.name = "w0", .ready = true, .alloc_cpu_m = 2000, .alloc_mem = 1 << 30, .alloc_pods = 110},
+        {.name = "w1", .ready = true, .alloc_cpu_m = 2000, .alloc_mem = 1 << 30, .alloc_pods = 110},
+        {.name = "w2",
+         .ready = true,
+         .alloc_cpu_m = 2000,
+         .alloc_mem = 1 << 30,
+         .alloc_pods = 110}};
+    struct nf_fpod fp[2] = {{.ns = "shop",
+                             .name = "db-0",
+                             .node = 0,
+                             .req_cpu_m = 500,
+                             .owner = NF_FOWN_STATEFULSET,
+                             .pdb = -1,
+                             .pdb2 = -1},
+                            {.ns = "shop",
+                             .name = "web-1",
+                             .node = 1,
+                             .req_cpu_m = 900,
+                             .safe_to_evict = -1,
+                             .owner = NF_FOWN_REPLICAS,
+                             .replicas = 3,
+                             .pdb = -1,
+                             .pdb2 = -1}};
+    struct nf_fleet f = {.nodes = fn, .nnodes = 3, .pods = fp, .npods = 2};
+    void *ws = malloc(nf_fleet_ws_bytes(3, 2));
+    assert_non_null(ws);
+    nf_fleet_prepare(&f, ws);
+    fake_fleet = &f;
+    world(3, "default", false);
+    struct nf_plan plan;
+    double t0 = now_t;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_int_equal(stored.nunneeded, 2); /* w1 (its pod fits on w2) and w2 (empty) */
+    assert_true(stored.unneeded[0].since == t0 && stored.unneeded[1].since == t0);
+    now_t += 300; /* not yet: the timers keep their start */
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_true(stored.unneeded[1].since == t0);
+    now_t += 330; /* 630 s > 600 s: the least used goes (w2, empty), named by the plan; one
+                   * only: min_nodes is 2 */
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_DOWN);
+    assert_int_equal(plan.nremove, 1);
+    assert_string_equal(plan.remove[0], "w2");
+    assert_non_null(strstr(calls, "drain_step:w2;"));
+    assert_null(strstr(calls, "drain_step:w0;"));
+    fake_fleet = NULL;
+    free(ws);
+}
+
 int main(void)
 {
     nf_log_set_level(NF_LOG_ERROR);
@@ -693,6 +750,7 @@ int main(void)
         cmocka_unit_test(a_refused_launch_is_dropped_and_counted),
         cmocka_unit_test(an_unknown_pool_instance_is_adopted),
         cmocka_unit_test(pending_pods_no_new_worker_could_host_are_reported),
+        cmocka_unit_test(unneeded_workers_are_timed_across_cycles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,283 @@
+/* policy_default.c - nodefleet's own policy: size the pool from what pods request.
+ *
+ *   1. Bounds first (min_nodes, max_nodes), as the seed does.
+ *   2. With no pool model (cluster: prometheus, or decide without nodes) it cannot see pods:
+ *      the seed's metric rules decide, and the trail says so.
+ *   3. Scale-up: the pending pods a new worker could host are bin-packed, first fit by CPU
+ *      request decreasing, onto new workers shaped like the template (CPU, memory, pod slots),
+ *      the workers still joining counted as bins already bought - the same demand is never
+ *      bought twice. Then headroom: the Ready and joining workers' CPU must exceed what the
+ *      pods request by headroom_pct. No sustain window: pending pods are bought for in the
+ *      first cycle that sees them (the Cluster Autoscaler's default delay for new pods is 0).
+ *   4. Consolidation: a Ready worker is unneeded when the safety rules let it go (its pods fit
+ *      on the other workers, fleet.h) and the headroom holds without it. The cycle keeps when
+ *      each became unneeded; one unneeded for scale_down_unneeded_time goes, least used first,
+ *      from the market placement says to shrink, at most scale_down_max_nodes a cycle, each
+ *      checked with those before it gone. Scaling up resets every timer (nothing is unneeded
+ *      then), which with the headroom is what keeps the pool from flapping.
+ * Long because its steps share the pool's figures; each step is a block with its trail line. */
+#include "policy.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fleet.h"
+
+void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                           struct nf_plan *plan);
+
+#define NF_DEFAULT_BINS_MAX 1000 /* new workers one plan may buy (max_nodes is at most 1000) */
+
+/* what the pool has and what its pods ask */
+struct figures {
+    int size, ready_workers, spot_workers;
+    double cpu_m;     /* allocatable CPU of the Ready, schedulable workers */
+    double requested; /* CPU the pods request (running and pending the template can host) */
+    int unhostable;
+};
+
+static bool worker(const struct nf_fnode *n)
+{
+    return n->ready && !n->unschedulable && !n->control_plane && !n->deleting;
+}
+
+static void measure(const struct nf_fleet *f, struct figures *g)
+{
+    for (size_t k = 0; k < f->nnodes; k++)
+        if (worker(&f->nodes[k])) {
+            g->ready_workers++;
+            g->spot_workers += f->nodes[k].market == NF_MARKET_SPOT;
+            g->cpu_m += (double)f->nodes[k].alloc_cpu_m;
+        }
+}
+
+/* First fit decreasing of the hostable pending pods onto template-shaped bins, the first
+ * `joining` bins already bought. Returns the bins in all (at most `cap`); *over* is set when
+ * more were needed than `cap`. f->movable holds the pods' order (the workspace). */
+static int pack(struct nf_fleet *f, const struct nf_fnode *t, int joining, int cap, bool *over,
+                double *requested)
+{
+    double bin_cpu[NF_DEFAULT_BINS_MAX], bin_mem[NF_DEFAULT_BINS_MAX];
+    int bin_pods[NF_DEFAULT_BINS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < f->npods; i++) {
+        const struct nf_fpod *p = &f->pods[i];
+        if (p->finished)
+            continue;
+        if (p->node >= 0) { /* the server's own pods are not the workers' to hold */
+            if (!f->nodes[p->node].control_plane)
+                *requested += (double)p->req_cpu_m;
+            continue;
+        }
+        if (p->left_alone || !nf_pod_fits_template(p, t, NULL))
+            continue;
+        *requested += (double)p->req_cpu_m;
+        size_t j = n++;
+        for (; j > 0 && f->pods[f->movable[j - 1]].req_cpu_m < p->req_cpu_m; j--)
+            f->movable[j] = f->movable[j - 1];
+        f->movable[j] = i;
+    }
+    int bins = joining < cap ? joining : cap;
+    for (int b = 0; b < bins; b++) {
+        bin_cpu[b] = (double)t->alloc_cpu_m;
+        bin_mem[b] = (double)t->alloc_mem;
+        bin_pods[b] = t->alloc_pods > 0 ? t->alloc_pods : 1 << 30;
+    }
+    *over = false;
+    for (size_t m = 0; m < n; m++) {
+        const struct nf_fpod *p = &f->pods[f->movable[m]];
+        int b = 0;
+        while (b < bins && !(bin_cpu[b] >= (double)p->req_cpu_m &&
+                             bin_mem[b] >= (double)p->req_mem && bin_pods[b] > 0))
+            b++;
+        if (b == bins) {
+            if (bins == cap) {
+                *over = true;
+                continue;
+            }
+            bin_cpu[b] = (double)t->alloc_cpu_m;
+            bin_mem[b] = (double)t->alloc_mem;
+            bin_pods[b] = t->alloc_pods > 0 ? t->alloc_pods : 1 << 30;
+            bins++;
+        }
+        bin_cpu[b] -= (double)p->req_cpu_m;
+        bin_mem[b] -= (double)p->req_mem;
+        bin_pods[b]--;
+    }
+    return bins;
+}
+
+static double since_of(const struct nf_observation *obs, const char *node)
+{
+    for (size_t i = 0; i < obs->nunneeded; i++)
+        if (strcmp(obs->unneeded[i].node, node) == 0)
+            return obs->unneeded[i].since;
+    return obs->now; /* unneeded from now on */
+}
+
+static bool bounds(const struct nf_seed_params *s, int size, struct nf_plan *plan)
+{
+    if (size < s->min_nodes) {
+        nf_plan_trail(plan, "min_nodes", NF_TRAIL_CHOSEN, "size %d < min %d: add %d", size,
+                      s->min_nodes, s->min_nodes - size);
+        nf_plan_set(plan, NF_ACTION_SCALE_UP, s->min_nodes - size,
+                    "below min_nodes: %d workers, min %d", size, s->min_nodes);
+        return true;
+    }
+    if (size > s->max_nodes) {
+        nf_plan_trail(plan, "max_nodes", NF_TRAIL_CHOSEN, "size %d > max %d: remove %d", size,
+                      s->max_nodes, size - s->max_nodes);
+        nf_plan_set(plan, NF_ACTION_SCALE_DOWN, size - s->max_nodes,
+                    "above max_nodes: %d workers, max %d", size, s->max_nodes);
+        return true;
+    }
+    return false;
+}
+
+/* Step 4: the unneeded workers, and those unneeded long enough to go */
+static void consolidate(const struct nf_policy *p, const struct nf_observation *obs,
+                        const struct figures *g, double want, struct nf_plan *plan)
+{
+    const struct nf_default_params *d = &p->dflt;
+    struct nf_fleet *f = obs->fleet;
+    int eligible = 0, unneeded = 0;
+    double first_due = INFINITY;
+    for (size_t k = 0; k < f->nnodes; k++) {
+        const struct nf_fnode *n = &f->nodes[k];
+        f->allowed[k] = false;
+        if (!worker(n) || n->name == NULL || g->cpu_m - (double)n->alloc_cpu_m < want)
+            continue;
+        struct nf_drain_verdict v;
+        nf_fleet_drainable(f, k, NULL, &v);
+        if (v.block != NF_BLOCK_NONE)
+            continue;
+        unneeded++;
+        if (plan->nunneeded < NF_PLAN_NODES_MAX)
+            snprintf(plan->unneeded[plan->nunneeded++], NF_NODE_NAME_MAX, "%s", n->name);
+        double due = since_of(obs, n->name) + d->unneeded_s;
+        if (due <= obs->now) {
+            f->allowed[k] = true;
+            eligible++;
+        } else if (due < first_due) {
+            first_due = due;
+        }
+    }
+    if (eligible == 0) {
+        if (unneeded > 0)
+            nf_plan_trail(plan, "unneeded", NF_TRAIL_NOT_HELD,
+                          "%d worker(s) unneeded; the first may go in %.0fs", unneeded,
+                          first_due - obs->now);
+        else
+            nf_plan_trail(plan, "unneeded", NF_TRAIL_NOT_HELD,
+                          "no worker's pods fit elsewhere with %g%% headroom kept",
+                          d->headroom_pct);
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "the pool fits its pods (%d unneeded)", unneeded);
+        return;
+    }
+    int room = g->size - p->seed.min_nodes;
+    int n = eligible < d->max_removals ? eligible : d->max_removals;
+    if (n > room)
+        n = room;
+    if (n <= 0) {
+        nf_plan_trail(plan, "min_nodes", NF_TRAIL_BLOCKED, "%d unneeded, but the pool is at min %d",
+                      eligible, p->seed.min_nodes);
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "at min_nodes");
+        return;
+    }
+    int prefer = g->ready_workers > 0
+                     ? (int)nf_place_remove_market(g->spot_workers, g->ready_workers, d->spot_pct)
+                     : -1;
+    size_t out[NF_PLAN_NODES_MAX];
+    size_t got = nf_fleet_choose(f, f->allowed, (size_t)n, prefer, out, NULL);
+    /* the headroom must hold with all of them gone */
+    double left = g->cpu_m;
+    size_t keep = 0;
+    for (size_t i = 0; i < got; i++) {
+        double a = (double)f->nodes[out[i]].alloc_cpu_m;
+        if (left - a < want)
+            break;
+        left -= a;
+        snprintf(plan->remove[plan->nremove++], NF_NODE_NAME_MAX, "%s", f->nodes[out[i]].name);
+        keep++;
+    }
+    if (keep == 0) {
+        nf_plan_trail(plan, "consolidate", NF_TRAIL_BLOCKED,
+                      "%d unneeded long enough, but together their pods do not fit elsewhere",
+                      eligible);
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "nothing may go together");
+        return;
+    }
+    nf_plan_trail(plan, "consolidate", NF_TRAIL_CHOSEN,
+                  "%zu worker(s) unneeded for %.0fs: %s%s, least used first", keep, d->unneeded_s,
+                  plan->remove[0], keep > 1 ? " and more" : "");
+    nf_plan_set(plan, NF_ACTION_SCALE_DOWN, (int)keep,
+                "%zu worker(s) unneeded for %.0fs (their pods fit elsewhere)", keep, d->unneeded_s);
+}
+
+void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                              struct nf_plan *plan)
+{
+    const struct nf_seed_params *s = &p->seed;
+    const struct nf_default_params *d = &p->dflt;
+    nf_plan_init(plan);
+    struct figures g = {.size = obs->workers.ready + obs->workers.joining};
+    nf_plan_trail(plan, "size", NF_TRAIL_INFO,
+                  "ready %d + joining %d = %d (draining %d not counted); min %d, max %d",
+                  obs->workers.ready, obs->workers.joining, g.size, obs->workers.draining,
+                  s->min_nodes, s->max_nodes);
+    if (bounds(s, g.size, plan))
+        return;
+    /* 2. no pods to see: the metric rules */
+    if (obs->fleet == NULL) {
+        nf_policy_seed_decide(p, obs, plan);
+        nf_plan_trail(plan, "pool", NF_TRAIL_INFO,
+                      "no pool model (the cluster shows no pods): the seed's metric rules decided");
+        return;
+    }
+    struct nf_fleet *f = obs->fleet;
+    struct nf_fnode t = obs->tmpl ? *obs->tmpl : (struct nf_fnode){.name = "(a new worker)"};
+    char first[240];
+    g.unhostable = nf_fleet_unhostable(f, &t, first, sizeof first);
+    measure(f, &g);
+    if (g.unhostable > 0)
+        nf_plan_trail(plan, "unhostable", NF_TRAIL_BLOCKED,
+                      "%d pending pod(s) no new worker could host, not bought for (%s)",
+                      g.unhostable, first);
+    /* 3. scale-up: the pending pods packed, the joining workers counted, then headroom */
+    int cap = s->max_nodes - obs->workers.ready;
+    if (cap > NF_DEFAULT_BINS_MAX)
+        cap = NF_DEFAULT_BINS_MAX;
+    bool over = false;
+    int bins = pack(f, &t, obs->workers.joining, cap < 0 ? 0 : cap, &over, &g.requested);
+    int add = bins - obs->workers.joining;
+    if (add < 0)
+        add = 0;
+    double tcpu = t.alloc_cpu_m > 0 && t.alloc_cpu_m < INT64_MAX ? (double)t.alloc_cpu_m : 0;
+    double have = g.cpu_m + (double)(obs->workers.joining + add) * tcpu;
+    double want = g.requested * (1.0 + d->headroom_pct / 100.0);
+    int extra = tcpu > 0 && have < want ? (int)ceil((want - have) / tcpu - 1e-9) : 0;
+    nf_plan_trail(plan, "pending", add > 0 ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
+                  "pending pods need %d new worker(s) (%d joining counted)%s", add,
+                  obs->workers.joining, over ? "; more than max_nodes allows" : "");
+    nf_plan_trail(plan, "headroom", extra > 0 ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
+                  "pods request %.0fm CPU; with %g%% headroom %.0fm wanted, %.0fm there%s",
+                  g.requested, d->headroom_pct, want, have, extra > 0 ? ": add more" : "");
+    int up = add + extra;
+    if (up > s->max_nodes - g.size)
+        up = s->max_nodes - g.size;
+    if ((add + extra > 0 || over) && up <= 0) {
+        nf_plan_trail(plan, "max_nodes", NF_TRAIL_BLOCKED, "at max %d", s->max_nodes);
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "more workers wanted, but the pool is at max_nodes");
+        return;
+    }
+    if (up > 0) {
+        nf_plan_trail(plan, add > 0 ? "pending" : "headroom", NF_TRAIL_CHOSEN, "add %d", up);
+        nf_plan_set(plan, NF_ACTION_SCALE_UP, up, "%s: add %d worker(s)",
+                    add > 0 ? "pending pods bin-packed onto new workers" : "headroom", up);
+        return;
+    }
+    /* 4. consolidation */
+    consolidate(p, obs, &g, want, plan);
+}

@@ -1,0 +1,241 @@
+/* test_policy_default.c - nodefleet's own policy: bin-packing the pending pods (CPU-, memory-
+ * and pod-count-bound), the joining workers counted, pods no new worker could host left out,
+ * headroom, consolidation with its timers and the safety rules, bounds, and the fallback to the
+ * metric rules without a pool model. */
+#define _POSIX_C_SOURCE 200809L
+#include "test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/fleet.h"
+#include "core/policy.h"
+
+#define GI (1024LL * 1024 * 1024)
+
+static struct nf_policy pol;
+static void *ws;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct nf_policy_params pp = {0};
+    pp.seed.min_nodes = 1;
+    pp.seed.max_nodes = 10;
+    pp.seed.up_cpu = 70;
+    pp.seed.up_memory = 75;
+    pp.seed.up_pending = 1;
+    pp.seed.up_for = 180;
+    pp.seed.up_step = 1;
+    pp.seed.up_urgent_step = 2;
+    pp.seed.urgent_cpu = 90;
+    pp.seed.urgent_pending = 10;
+    pp.seed.down_cpu = 30;
+    pp.seed.down_memory = 50;
+    pp.seed.down_for = 600;
+    pp.seed.up_queue = pp.seed.up_latency_ms = pp.seed.up_error_pct = NAN;
+    pp.dflt = (struct nf_default_params){
+        .headroom_pct = 0, .unneeded_s = 600, .max_removals = 2, .spot_pct = 70};
+    assert_int_equal(nf_policy_init(&pol, "default", &pp, NULL), NF_OK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(ws);
+    ws = NULL;
+    return 0;
+}
+
+static struct nf_fnode worker(const char *name)
+{
+    return (struct nf_fnode){
+        .name = name, .ready = true, .alloc_cpu_m = 2000, .alloc_mem = 4 * GI, .alloc_pods = 110};
+}
+
+static struct nf_fpod pod(long node, int64_t cpu_m, int64_t mem)
+{
+    return (struct nf_fpod){.ns = "shop",
+                            .name = "p",
+                            .node = node,
+                            .req_cpu_m = cpu_m,
+                            .req_mem = mem,
+                            .safe_to_evict = -1,
+                            .owner = NF_FOWN_REPLICAS,
+                            .owner_name = "web",
+                            .replicas = 3,
+                            .pdb = -1,
+                            .pdb2 = -1};
+}
+
+static struct nf_plan decide(struct nf_fnode *nodes, size_t nn, struct nf_fpod *pods, size_t np,
+                             int joining, const struct nf_unneeded *un, size_t nun)
+{
+    static struct nf_fleet f;
+    f = (struct nf_fleet){.nodes = nodes, .nnodes = nn, .pods = pods, .npods = np};
+    free(ws);
+    ws = malloc(nf_fleet_ws_bytes(nn, np));
+    assert_non_null(ws);
+    nf_fleet_prepare(&f, ws);
+    static struct nf_fnode tmpl;
+    tmpl = (struct nf_fnode){.name = "(new)"};
+    struct nf_observation obs = {.now = 10000,
+                                 .workers = {.ready = (int)nn, .joining = joining},
+                                 .last_scale_up = NAN,
+                                 .last_scale_down = NAN,
+                                 .fleet = &f,
+                                 .tmpl = &tmpl,
+                                 .unneeded = un,
+                                 .nunneeded = nun};
+    struct nf_plan plan;
+    nf_policy_decide(&pol, &obs, &plan);
+    return plan;
+}
+
+static const struct nf_trail_entry *trail(const struct nf_plan *p, const char *rule)
+{
+    for (size_t i = 0; i < p->ntrail; i++)
+        if (strcmp(p->trail[i].rule, rule) == 0)
+            return &p->trail[i];
+    return NULL;
+}
+
+/* pending pods bin-packed onto new workers: bound by CPU, by memory, by the pod count */
+static void pending_pods_are_bin_packed(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t cpu_m, mem;
+        int count, max_pods, joining, want;
+    } cases[] = {
+        {800, GI / 4, 5, 110, 0, 3},  /* CPU: two 800m a worker -> 3 */
+        {1500, GI / 4, 3, 110, 0, 3}, /* CPU: one each */
+        {100, 3 * GI, 4, 110, 0, 4},  /* memory: one 3 GiB pod a 4 GiB worker */
+        {10, GI / 16, 5, 2, 0, 3},    /* pod count: two a worker */
+        {800, GI / 4, 5, 110, 2, 1},  /* 3 needed, 2 joining: 1 more */
+        {800, GI / 4, 5, 110, 3, 0},  /* the joining workers hold them all */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct nf_fnode n[1] = {worker("w0")};
+        n[0].alloc_pods = cases[i].max_pods;
+        struct nf_fpod p[8];
+        p[0] = pod(0, 1900, GI / 4); /* w0 is full */
+        for (int k = 0; k < cases[i].count; k++)
+            p[1 + k] = pod(-1, cases[i].cpu_m, cases[i].mem);
+        /* the template takes the largest worker's allocatable and pod limit */
+        struct nf_plan plan =
+            decide(n, 1, p, 1 + (size_t)cases[i].count, cases[i].joining, NULL, 0);
+        int got = plan.action == NF_ACTION_SCALE_UP ? plan.nodes : 0;
+        if (got != cases[i].want)
+            fail_msg("case %zu: %d workers, want %d (%s)", i, got, cases[i].want, plan.reason);
+    }
+}
+
+/* a pending pod no new worker could host is reported, never bought for */
+static void unhostable_pods_are_not_bought_for(void **state)
+{
+    (void)state;
+    static const struct nf_label gpu[] = {{"accel", "gpu"}};
+    struct nf_fnode n[1] = {worker("w0")};
+    struct nf_fpod p[3] = {pod(0, 1900, GI / 4), pod(-1, 500, GI / 4), pod(-1, 5000, GI / 4)};
+    p[1].node_selector = gpu;
+    p[1].nnode_selector = 1;
+    struct nf_plan plan = decide(n, 1, p, 3, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    const struct nf_trail_entry *e = trail(&plan, "unhostable");
+    assert_non_null(e);
+    assert_int_equal(e->status, NF_TRAIL_BLOCKED);
+    assert_non_null(strstr(e->detail, "2 pending pod(s)"));
+}
+
+/* headroom: the workers' CPU must exceed what pods request by headroom_pct */
+static void headroom_adds_workers_ahead_of_pending_pods(void **state)
+{
+    (void)state;
+    pol.dflt.headroom_pct = 10;
+    struct nf_fnode n[2] = {worker("w0"), worker("w1")};
+    struct nf_fpod p[2] = {pod(0, 1900, GI / 4), pod(1, 1900, GI / 4)};
+    /* 3800m requested; with 10 % 4180m wanted; 4000m there: one more */
+    struct nf_plan plan = decide(n, 2, p, 2, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_int_equal(plan.nodes, 1);
+    assert_int_equal(trail(&plan, "headroom")->status, NF_TRAIL_HELD);
+    assert_non_null(strstr(plan.reason, "headroom"));
+    /* 3000m requested: 3300m wanted, 4000m there: nothing */
+    p[0].req_cpu_m = p[1].req_cpu_m = 1500;
+    plan = decide(n, 2, p, 2, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    pol.dflt.headroom_pct = 0;
+}
+
+/* consolidation: unneeded workers are listed, and go only after unneeded_s; a node the safety
+ * rules keep is never listed; least used first */
+static void unneeded_workers_go_after_their_time(void **state)
+{
+    (void)state;
+    struct nf_fnode n[3] = {worker("w0"), worker("w1"), worker("w2")};
+    struct nf_fpod p[3] = {pod(0, 600, GI / 4), pod(1, 300, GI / 4), pod(2, 200, GI / 4)};
+    p[0].owner = NF_FOWN_STATEFULSET; /* w0 stays */
+    struct nf_plan plan = decide(n, 3, p, 3, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_int_equal(plan.nunneeded, 2); /* w1 and w2 */
+    assert_string_equal(plan.unneeded[0], "w1");
+    assert_string_equal(plan.unneeded[1], "w2");
+    assert_non_null(strstr(trail(&plan, "unneeded")->detail, "may go in 600s"));
+    /* w2 unneeded for 700 s: it goes (w1 for 100 s does not) */
+    struct nf_unneeded un[2] = {{"w1", 9900}, {"w2", 9300}};
+    plan = decide(n, 3, p, 3, 0, un, 2);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_DOWN);
+    assert_int_equal(plan.nodes, 1);
+    assert_int_equal(plan.nremove, 1);
+    assert_string_equal(plan.remove[0], "w2");
+    /* both long enough: both go (max 2), least used first; but never below min */
+    un[0].since = 9000;
+    plan = decide(n, 3, p, 3, 0, un, 2);
+    assert_int_equal(plan.nremove, 2);
+    assert_string_equal(plan.remove[0], "w2");
+    assert_string_equal(plan.remove[1], "w1");
+    pol.seed.min_nodes = 2;
+    plan = decide(n, 3, p, 3, 0, un, 2);
+    assert_int_equal(plan.nremove, 1);
+    pol.seed.min_nodes = 1;
+}
+
+static void bounds_and_the_fallback_without_a_pool(void **state)
+{
+    (void)state;
+    struct nf_fnode n[1] = {worker("w0")};
+    struct nf_fpod p[1] = {pod(-1, 500, GI / 4)};
+    pol.seed.max_nodes = 1;
+    struct nf_plan plan = decide(n, 1, p, 1, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_int_equal(trail(&plan, "max_nodes")->status, NF_TRAIL_BLOCKED);
+    pol.seed.max_nodes = 10;
+    pol.seed.min_nodes = 3;
+    plan = decide(n, 1, p, 1, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_int_equal(plan.nodes, 2);
+    pol.seed.min_nodes = 1;
+    /* no pool model: the seed's metric rules, and the trail says so */
+    struct nf_observation obs = {
+        .now = 10000, .workers = {.ready = 2}, .last_scale_up = NAN, .last_scale_down = NAN};
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_non_null(trail(&plan, "pool"));
+    assert_non_null(strstr(trail(&plan, "pool")->detail, "seed's metric rules"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(pending_pods_are_bin_packed),
+        T(unhostable_pods_are_not_bought_for),
+        T(headroom_adds_workers_ahead_of_pending_pods),
+        T(unneeded_workers_go_after_their_time),
+        T(bounds_and_the_fallback_without_a_pool),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
