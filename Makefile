@@ -20,9 +20,10 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS) | { grep -vE '^(\[ *[0-9]+%\] |g?make)' || true; }
 
 # The main job on its embedded default: replay the NASA July 1995 trace (built into the
-# binary) under the seed's "before" (5 static workers), the seed policy and the oracle.
+# binary) under the seed's "before" (5 static workers), the seed policy, nodefleet's own
+# default policy and the oracle.
 demo: build
-	./$(BUILD)/nodefleet simulate --policy static:5 --policy seed --html report.html
+	./$(BUILD)/nodefleet simulate --policy static:5 --policy seed --policy default --html report.html
 
 # Every test; then the fast ones (labels unit and sim) again under ASan + UBSan, so that
 # "sanitizer-clean" is checked on every run, not only when someone remembers `make asan`.

@@ -50,6 +50,12 @@ med, p95, rss = measure(argv, 15)
 print("simulate NASA 27.6 d at 15 s steps (158,768 steps), 3 policies + oracle: "
       "median %.0f ms, p95 %.0f ms wall; peak RSS %.1f MB   [< 1 s, < 20 MB]"
       % (med * 1e3, p95 * 1e3, rss / 1024))
+argv4 = [nf, "simulate", "--trace", trace, "--policy", "default", "--policy", "seed",
+         "--policy", "static:5", "--policy", "static:8"]
+med, p95, rss = measure(argv4, 7)
+print("simulate NASA with four policies (default, seed, static:5, static:8) + oracle: "
+      "median %.0f ms, p95 %.0f ms wall; peak RSS %.1f MB   [< 2 s]"
+      % (med * 1e3, p95 * 1e3, rss / 1024))
 with tempfile.TemporaryDirectory() as tmp:
     html = os.path.join(tmp, "r.html")
     med, p95, rss = measure(argv + ["--html", html], 5)

@@ -1,6 +1,9 @@
 /* policy_default.c - nodefleet's own policy: size the pool from what pods request.
  *
  *   1. Bounds first (min_nodes, max_nodes), as the seed does.
+ *   The metric triggers (CPU, the application signals, custom triggers) still add capacity when
+ *   they hold for their duration, sized to bring CPU under its threshold; memory and pending
+ *   pods are the packing's. A removal never takes the measured CPU over 90 % of its trigger.
  *   2. With no pool model (cluster: prometheus, or decide without nodes) it cannot see pods:
  *      the seed's metric rules decide, and the trail says so.
  *   3. Scale-up: the pending pods a new worker could host are bin-packed, first fit by CPU
@@ -109,6 +112,14 @@ static int pack(struct nf_fleet *f, const struct nf_fnode *t, int joining, int c
     return bins;
 }
 
+static const struct nf_trail_entry *trail_of(const struct nf_plan *p, const char *rule)
+{
+    for (size_t i = 0; i < p->ntrail; i++)
+        if (strcmp(p->trail[i].rule, rule) == 0)
+            return &p->trail[i];
+    return NULL;
+}
+
 static double since_of(const struct nf_observation *obs, const char *node)
 {
     for (size_t i = 0; i < obs->nunneeded; i++)
@@ -180,6 +191,22 @@ static void consolidate(const struct nf_policy *p, const struct nf_observation *
     int n = eligible < d->max_removals ? eligible : d->max_removals;
     if (n > room)
         n = room;
+    /* and not so many that the CPU trigger would fire on those left: the measured CPU, spread
+     * over fewer workers, stays under 90 % of its threshold (the hysteresis that keeps a
+     * removal from buying the worker back) */
+    double cpu = obs->nsamples ? obs->samples[obs->nsamples - 1].v[NF_SIG_CPU] : NAN;
+    int r = obs->workers.ready;
+    while (n > 0 && isfinite(cpu) && p->seed.up_cpu > 0 && r > n &&
+           cpu * r / (r - n) >= 0.9 * p->seed.up_cpu)
+        n--;
+    if (n <= 0 && room > 0) {
+        nf_plan_trail(plan, "cpu_after", NF_TRAIL_BLOCKED,
+                      "%d unneeded, but CPU %.0f%% on fewer workers would reach the scale-up "
+                      "threshold (%g%%)",
+                      eligible, cpu, p->seed.up_cpu);
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "removing any would bring the CPU trigger back");
+        return;
+    }
     if (n <= 0) {
         nf_plan_trail(plan, "min_nodes", NF_TRAIL_BLOCKED, "%d unneeded, but the pool is at min %d",
                       eligible, p->seed.min_nodes);
@@ -265,6 +292,30 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
                   "pods request %.0fm CPU; with %g%% headroom %.0fm wanted, %.0fm there%s",
                   g.requested, d->headroom_pct, want, have, extra > 0 ? ": add more" : "");
     int up = add + extra;
+    /* the metric triggers (CPU, the application signals, custom triggers), as the seed judges
+     * them, add capacity too - sized to bring CPU back under its threshold. Left out: the
+     * pending-pods rule (the packing above answered the pending pods) and memory (pods use
+     * about what they request, and packing fills workers to their memory on purpose: a usage
+     * threshold would buy a third more than the pods need) */
+    struct nf_plan sp;
+    nf_policy_seed_decide(p, obs, &sp);
+    const char *why = nf_plan_code(&sp);
+    if (sp.action == NF_ACTION_SCALE_UP && strcmp(why, "pending_pods") != 0 &&
+        strcmp(why, "memory_high") != 0 && strcmp(why, "min_nodes") != 0) {
+        int m = sp.nodes;
+        double cpu = obs->nsamples ? obs->samples[obs->nsamples - 1].v[NF_SIG_CPU] : NAN;
+        if (isfinite(cpu) && cpu > s->up_cpu && s->up_cpu > 0 && obs->workers.ready > 0) {
+            int sized = (int)ceil(obs->workers.ready * cpu / s->up_cpu - 1e-9) - obs->workers.ready;
+            if (sized > m)
+                m = sized;
+        }
+        nf_plan_trail(plan, "metrics", NF_TRAIL_HELD, "%s (%s): %d more", sp.reason, why, m);
+        if (m > up) {
+            up = m;
+            add = 0; /* the reason is the metrics' */
+            extra = m;
+        }
+    }
     if (up > s->max_nodes - g.size)
         up = s->max_nodes - g.size;
     if ((add + extra > 0 || over) && up <= 0) {
@@ -273,9 +324,13 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
         return;
     }
     if (up > 0) {
-        nf_plan_trail(plan, add > 0 ? "pending" : "headroom", NF_TRAIL_CHOSEN, "add %d", up);
+        const char *rule = add > 0 ? "pending" : trail_of(plan, "metrics") ? "metrics" : "headroom";
+        nf_plan_trail(plan, rule, NF_TRAIL_CHOSEN, "add %d", up);
         nf_plan_set(plan, NF_ACTION_SCALE_UP, up, "%s: add %d worker(s)",
-                    add > 0 ? "pending pods bin-packed onto new workers" : "headroom", up);
+                    add > 0                        ? "pending pods bin-packed onto new workers"
+                    : strcmp(rule, "metrics") == 0 ? "metric triggers held"
+                                                   : "headroom",
+                    up);
         return;
     }
     /* 4. consolidation */

@@ -74,22 +74,22 @@ void nf_sim_write_text(const struct nf_sim_report *r, struct nf_buf *out)
     model_line(r, out);
     nf_buf_puts(out, "\n\n");
     nf_buf_printf(out,
-                  "%-14s %6s %9s %9s %10s %8s %12s %10s %13s %5s %5s %6s %9s %7s %7s %7s %7s\n",
+                  "%-14s %6s %9s %9s %10s %8s %12s %10s %13s %5s %5s %6s %6s %9s %7s %7s %7s %7s\n",
                   "policy", "every", "cost_usd", "vs_oracle", "node_hours", "nh_vs_or",
-                  "overload_min", "unserved%", "pending_pod_s", "ups", "downs", "unsafe",
+                  "overload_min", "unserved%", "pending_pod_s", "ups", "downs", "acts/d", "unsafe",
                   "ttc_p95_s", "acc_U%", "acc_O%", "ts_U%", "ts_O%");
     for (size_t i = 0; i < nrows(r); i++) {
         const struct nf_sim_run *run = run_at(r, i);
         const struct nf_sim_metrics *m = &run->m;
         char ev[24];
         nf_buf_printf(out,
-                      "%-14s %6s %9.2f %8.2fx %10.1f %7.2fx %12.1f %10.3f %13.0f %5ld %5ld %6ld "
-                      "%9.0f %7.1f %7.1f %7.1f %7.1f\n",
+                      "%-14s %6s %9.2f %8.2fx %10.1f %7.2fx %12.1f %10.3f %13.0f %5ld %5ld %6.1f "
+                      "%6ld %9.0f %7.1f %7.1f %7.1f %7.1f\n",
                       run->name, every(run, ev), m->cost_usd, m->cost_vs_oracle, m->node_hours,
                       m->node_hours_vs_oracle, m->overload_minutes, 100.0 * m->unserved_fraction,
-                      m->pending_pod_seconds, m->scale_ups, m->scale_downs, m->unsafe_removals,
-                      m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o, m->timeshare_u,
-                      m->timeshare_o);
+                      m->pending_pod_seconds, m->scale_ups, m->scale_downs, m->actions_per_day,
+                      m->unsafe_removals, m->time_to_capacity_p95_s, m->accuracy_u, m->accuracy_o,
+                      m->timeshare_u, m->timeshare_o);
     }
     const struct nf_sim_sweep *sw = r->sweep;
     if (sw == NULL)
@@ -162,6 +162,7 @@ static void json_metrics(const struct nf_sim_run *run, struct nf_buf *out)
     jnum(out, &f, "pending_pod_seconds", m->pending_pod_seconds);
     jint(out, &f, "scale_ups", m->scale_ups);
     jint(out, &f, "scale_downs", m->scale_downs);
+    jnum(out, &f, "actions_per_day", m->actions_per_day);
     jint(out, &f, "nodes_launched", m->nodes_launched);
     jint(out, &f, "nodes_removed", m->nodes_removed);
     jint(out, &f, "spot_interruptions", m->spot_interruptions);

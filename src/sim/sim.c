@@ -542,6 +542,8 @@ int nf_sim_run_all(const struct nf_trace *trace, const struct nf_trace *actual,
         if (run == NULL)
             continue;
         run->m.cost_vs_oracle = oc > 0 ? run->m.cost_usd / oc : NAN;
+        run->m.actions_per_day =
+            (double)(run->m.scale_ups + run->m.scale_downs) / (out->span_s / 86400.0);
         run->m.node_hours_vs_oracle = oh > 0 ? run->m.node_hours / oh : NAN;
     }
     return NF_OK;

@@ -78,6 +78,7 @@ struct nf_sim_metrics {
     double unserved_fraction;   /* vCPU-seconds of demand not served / all demand */
     double pending_pod_seconds; /* sum over time of pending pods */
     long scale_ups, scale_downs;
+    double actions_per_day; /* scale-ups and scale-downs per day: how much the pool flaps */
     long nodes_launched, nodes_removed, spot_interruptions;
     long unsafe_removals; /* nodes removed (not reclaimed) holding a pod that may not be evicted */
     long evictions;       /* pods moved by drains */

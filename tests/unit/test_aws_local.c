@@ -250,6 +250,9 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     snprintf(a.backoffs[0].az, sizeof a.backoffs[0].az, "us-east-1b");
     snprintf(a.backoffs[0].market, sizeof a.backoffs[0].market, "spot");
     a.backoffs[0].until = 1700000600.25;
+    a.nunneeded = 1;
+    snprintf(a.unneeded[0].node, sizeof a.unneeded[0].node, "ip-10-0-1-9");
+    a.unneeded[0].since = 1700000300.5;
     for (int i = 0; i < NF_STATE_DECISIONS_MAX + 5; i++) {
         struct nf_decision_rec d = {.t = i, .nodes = i % 3};
         snprintf(d.action, sizeof d.action, "none");
@@ -276,7 +279,13 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_string_equal(b.backoffs[0].az, "us-east-1b");
     assert_string_equal(b.backoffs[0].market, "spot");
     assert_true(b.backoffs[0].until == 1700000600.25);
+    assert_int_equal(b.nunneeded, 1);
+    assert_string_equal(b.unneeded[0].node, "ip-10-0-1-9");
+    assert_true(b.unneeded[0].since == 1700000300.5);
     nf_buf_free(&j);
+    /* a state written before the default policy has no "unneeded": none */
+    assert_int_equal(nf_state_from_json("{\"node_count\": 2}", 17, &b, &e), NF_OK);
+    assert_int_equal(b.nunneeded, 0);
     static const struct {
         const char *json, *msg;
     } bad[] = {
@@ -291,6 +300,8 @@ static void state_json_round_trips_and_refuses_damage(void **state)
          "state: backoffs[0]: market is neither spot nor on-demand"},
         {"{\"backoffs\": [{\"az\": \"a\", \"market\": \"spot\", \"until\": \"soon\"}]}",
          "state: backoffs[0]: expected a number"},
+        {"{\"unneeded\": [{\"node\": \"\", \"since\": 1}]}", "state: unneeded[0]: no node"},
+        {"{\"unneeded\": [5]}", "state: unneeded[0]: expected an object"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(nf_state_from_json(bad[i].json, strlen(bad[i].json), &b, &e), NF_E_INPUT);

@@ -6,6 +6,7 @@
 #include "test_util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -227,6 +228,130 @@ static void bounds_and_the_fallback_without_a_pool(void **state)
     assert_non_null(strstr(trail(&plan, "pool")->detail, "seed's metric rules"));
 }
 
+/* the metric triggers still add capacity, sized to bring CPU under its threshold */
+static void metric_triggers_add_capacity(void **state)
+{
+    (void)state;
+    struct nf_fnode n[2] = {worker("w0"), worker("w1")};
+    struct nf_fpod p[2] = {pod(0, 500, GI / 4), pod(1, 500, GI / 4)};
+    static struct nf_fleet f;
+    f = (struct nf_fleet){.nodes = n, .nnodes = 2, .pods = p, .npods = 2};
+    free(ws);
+    ws = malloc(nf_fleet_ws_bytes(2, 2));
+    nf_fleet_prepare(&f, ws);
+    struct nf_sample s[25];
+    for (int i = 0; i < 25; i++) { /* 6 minutes at 80 % CPU */
+        s[i].t = 10000 - 360 + 15 * i;
+        for (int k = 0; k < NF_SAMPLE_VALUES; k++)
+            s[i].v[k] = NAN;
+        s[i].v[NF_SIG_CPU] = 80;
+        s[i].v[NF_SIG_PENDING_PODS] = 0;
+    }
+    struct nf_observation obs = {.now = 10000,
+                                 .workers = {.ready = 2},
+                                 .samples = s,
+                                 .nsamples = 25,
+                                 .last_scale_up = NAN,
+                                 .last_scale_down = NAN,
+                                 .fleet = &f};
+    struct nf_plan plan;
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_int_equal(plan.nodes, 1); /* 2 x 80 / 70 -> 3 workers: one more */
+    assert_non_null(strstr(plan.reason, "metric triggers held"));
+    assert_int_equal(trail(&plan, "metrics")->status, NF_TRAIL_HELD);
+    /* at 99 % the seed's urgent step (2) is more than the sizing (ceil(2.83) - 2 = 1) */
+    for (int i = 0; i < 25; i++)
+        s[i].v[NF_SIG_CPU] = 99;
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_int_equal(plan.nodes, 2);
+}
+
+static uint64_t rng_state = 42;
+static unsigned rnd(unsigned n)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(rng_state >> 33) % n;
+}
+
+/* a property: on random pools the plan stays within min and max, and never names a node the
+ * safety rules keep */
+static void random_pools_keep_the_bounds_and_the_rules(void **state)
+{
+    (void)state;
+    static const int64_t shapes[4] = {100, 250, 500, 1000};
+    static char names[16][8];
+    int ups = 0, downs = 0;
+    for (int iter = 0; iter < 2000; iter++) {
+        struct nf_fnode n[16];
+        struct nf_fpod p[96];
+        int nn = 1 + (int)rnd(12), np = 0;
+        for (int k = 0; k < nn; k++) {
+            snprintf(names[k], sizeof names[k], "w%d", k);
+            n[k] = worker(names[k]);
+            n[k].market = rnd(2) ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND;
+            int pods = (int)rnd(6);
+            int64_t used = 0;
+            for (int i = 0; i < pods; i++) {
+                int64_t c = shapes[rnd(4)];
+                if (used + c > 2000)
+                    break;
+                used += c;
+                p[np] = pod(k, c, GI / 8);
+                if (rnd(5) == 0)
+                    p[np].owner = NF_FOWN_STATEFULSET;
+                if (rnd(7) == 0)
+                    p[np].replicas = 1;
+                np++;
+            }
+        }
+        int pending = (int)rnd(8);
+        for (int i = 0; i < pending; i++)
+            p[np++] = pod(-1, shapes[rnd(4)], GI / 8);
+        pol.seed.min_nodes = (int)rnd(4);
+        pol.seed.max_nodes = pol.seed.min_nodes + (int)rnd(12);
+        pol.dflt.headroom_pct = (double)rnd(30);
+        pol.dflt.max_removals = 1 + (int)rnd(3);
+        int joining = (int)rnd(3);
+        struct nf_unneeded un[16];
+        for (int k = 0; k < nn; k++)
+            un[k] = (struct nf_unneeded){.since = 10000 - (double)rnd(1200)};
+        for (int k = 0; k < nn; k++)
+            snprintf(un[k].node, sizeof un[k].node, "%s", names[k]);
+        struct nf_plan plan = decide(n, (size_t)nn, p, (size_t)np, joining, un, (size_t)nn);
+        int size = nn + joining;
+        ups += plan.action == NF_ACTION_SCALE_UP;
+        downs += plan.nremove > 0;
+        if (plan.action == NF_ACTION_SCALE_UP && size < pol.seed.max_nodes &&
+            size + plan.nodes > pol.seed.max_nodes)
+            fail_msg("iter %d: %d + %d above max %d", iter, size, plan.nodes, pol.seed.max_nodes);
+        if (plan.action == NF_ACTION_SCALE_DOWN && size > pol.seed.min_nodes &&
+            size - plan.nodes < pol.seed.min_nodes)
+            fail_msg("iter %d: %d - %d below min %d", iter, size, plan.nodes, pol.seed.min_nodes);
+        /* every node named may go by the rules, on the pool as it was */
+        static struct nf_fleet f;
+        f = (struct nf_fleet){.nodes = n, .nnodes = (size_t)nn, .pods = p, .npods = (size_t)np};
+        void *w2 = malloc(nf_fleet_ws_bytes((size_t)nn, (size_t)np));
+        nf_fleet_prepare(&f, w2);
+        for (int r = 0; r < plan.nremove; r++)
+            for (int k = 0; k < nn; k++)
+                if (strcmp(names[k], plan.remove[r]) == 0) {
+                    struct nf_drain_verdict v;
+                    nf_fleet_drainable(&f, (size_t)k, NULL, &v);
+                    if (v.block != NF_BLOCK_NONE)
+                        fail_msg("iter %d: %s named but %s", iter, names[k], v.detail);
+                }
+        free(w2);
+    }
+    /* the property was exercised both ways */
+    assert_true(ups > 100);
+    assert_true(downs > 100);
+    pol.seed.min_nodes = 1;
+    pol.seed.max_nodes = 10;
+    pol.dflt.headroom_pct = 0;
+    pol.dflt.max_removals = 2;
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -236,6 +361,8 @@ int main(void)
         T(headroom_adds_workers_ahead_of_pending_pods),
         T(unneeded_workers_go_after_their_time),
         T(bounds_and_the_fallback_without_a_pool),
+        T(metric_triggers_add_capacity),
+        T(random_pools_keep_the_bounds_and_the_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
