@@ -696,7 +696,8 @@ int nf_config_policy(struct nf_policy *p, const char *spec, const struct nf_conf
     pp.dflt = (struct nf_default_params){.headroom_pct = cfg->headroom_pct,
                                          .unneeded_s = cfg->scale_down_unneeded_time,
                                          .max_removals = (int)cfg->scale_down_max_nodes,
-                                         .spot_pct = cfg->spot_percentage};
+                                         .spot_pct = cfg->spot_percentage,
+                                         .forecast_ahead_s = cfg->forecast_ahead};
     return nf_policy_init(p, spec, &pp, err);
 }
 

@@ -115,6 +115,10 @@
       "NODEFLEET_SCALE_DOWN_UNNEEDED_TIME", 0, NULL,                                               \
       "policy default: a worker whose pods all fit elsewhere for this long is removed (the "       \
       "Cluster Autoscaler's 10 minutes).")                                                         \
+    X(forecast_ahead, "forecast_ahead", NF_CT_DUR, 0, 86400, "0", "NODEFLEET_FORECAST_AHEAD", 0,    \
+      NULL,                                                                                        \
+      "policy default: how far ahead the demand forecast looks (a worker's boot and one "          \
+      "interval, e.g. 180s); 0 (the default for now) turns the forecast off.")                     \
     X(scale_down_max_nodes, "scale_down_max_nodes", NF_CT_INT, 1, 100, "2",                        \
       "NODEFLEET_SCALE_DOWN_MAX_NODES", 0, NULL,                                                   \
       "policy default: workers removed in one cycle at most.")                                     \

@@ -291,6 +291,20 @@ int nf_taint_effect_parse(const char *e)
                                                 : -2;
 }
 
+double nf_fleet_requested_cores(const struct nf_fleet *f, const struct nf_fnode *tmpl)
+{
+    double m = 0;
+    for (size_t i = 0; i < f->npods; i++) {
+        const struct nf_fpod *p = &f->pods[i];
+        if (p->finished)
+            continue;
+        if (p->node >= 0 ? !f->nodes[p->node].control_plane
+                         : !p->left_alone && nf_pod_fits_template(p, tmpl, NULL))
+            m += (double)p->req_cpu_m;
+    }
+    return m / 1000.0;
+}
+
 int nf_fleet_unhostable(const struct nf_fleet *f, struct nf_fnode *t, char *first, size_t firstlen)
 {
     t->alloc_cpu_m = t->alloc_mem = 0;

@@ -209,6 +209,9 @@ struct nf_pool_template {
  * the first. */
 int nf_fleet_unhostable(const struct nf_fleet *f, struct nf_fnode *tmpl, char *first,
                         size_t firstlen);
+/* What the pods ask of the workers, in cores: those running on workers (not the control
+ * plane's), and those pending that `tmpl` could host (finished pods ask nothing). */
+double nf_fleet_requested_cores(const struct nf_fleet *f, const struct nf_fnode *tmpl);
 /* "NoSchedule", "PreferNoSchedule", "NoExecute" as an nf_taint_effect; -1 for NULL (none
  * given), -2 for anything else. */
 int nf_taint_effect_parse(const char *s);

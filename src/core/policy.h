@@ -48,10 +48,11 @@ struct nf_seed_params {
 
 /* The default policy's own (its bounds are the seed's min/max). */
 struct nf_default_params {
-    double headroom_pct; /* spare requested CPU kept, % of what the pods request */
-    double unneeded_s;   /* a worker unneeded this long is removed */
-    int max_removals;    /* workers removed in one cycle at most */
-    double spot_pct;     /* spot_percentage: which market a removal takes first */
+    double headroom_pct;     /* spare requested CPU kept, % of what the pods request */
+    double unneeded_s;       /* a worker unneeded this long is removed */
+    int max_removals;        /* workers removed in one cycle at most */
+    double spot_pct;         /* spot_percentage: which market a removal takes first */
+    double forecast_ahead_s; /* how far ahead the forecast looks: a boot and an interval */
 };
 
 struct nf_policy_params {

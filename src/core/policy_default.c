@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "fleet.h"
+#include "forecast.h"
 
 void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
                            struct nf_plan *plan);
@@ -291,6 +292,28 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
     nf_plan_trail(plan, "headroom", extra > 0 ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
                   "pods request %.0fm CPU; with %g%% headroom %.0fm wanted, %.0fm there%s",
                   g.requested, d->headroom_pct, want, have, extra > 0 ? ": add more" : "");
+    /* the forecast one boot and one interval ahead: capacity bought before it is needed, and
+     * not removed while it will be */
+    double pred = obs->demand != NULL && d->forecast_ahead_s > 0
+                      ? nf_demand_forecast(obs->demand, obs->now, obs->now + d->forecast_ahead_s)
+                      : NAN;
+    bool by_forecast = false;
+    if (isfinite(pred)) {
+        double want_f = pred * 1000.0 * (1.0 + d->headroom_pct / 100.0);
+        int extra_f = tcpu > 0 && have < want_f ? (int)ceil((want_f - have) / tcpu - 1e-9) : 0;
+        nf_plan_trail(plan, "forecast", extra_f > extra ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
+                      "in %.0fs the pods will request %.2f cores: %.0fm wanted, %.0fm there",
+                      d->forecast_ahead_s, pred, want_f, have);
+        if (want_f > want)
+            want = want_f;
+        if (extra_f > extra) {
+            extra = extra_f;
+            by_forecast = true;
+        }
+    } else {
+        nf_plan_trail(plan, "forecast", NF_TRAIL_UNKNOWN,
+                      "unknown (less than a day of demand history, or a gap): reactive only");
+    }
     int up = add + extra;
     /* the metric triggers (CPU, the application signals, custom triggers), as the seed judges
      * them, add capacity too - sized to bring CPU back under its threshold. Left out: the
@@ -324,12 +347,16 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
         return;
     }
     if (up > 0) {
-        const char *rule = add > 0 ? "pending" : trail_of(plan, "metrics") ? "metrics" : "headroom";
+        const char *rule = add > 0                     ? "pending"
+                           : trail_of(plan, "metrics") ? "metrics"
+                           : by_forecast               ? "forecast"
+                                                       : "headroom";
         nf_plan_trail(plan, rule, NF_TRAIL_CHOSEN, "add %d", up);
         nf_plan_set(plan, NF_ACTION_SCALE_UP, up, "%s: add %d worker(s)",
-                    add > 0                        ? "pending pods bin-packed onto new workers"
-                    : strcmp(rule, "metrics") == 0 ? "metric triggers held"
-                                                   : "headroom",
+                    add > 0                         ? "pending pods bin-packed onto new workers"
+                    : strcmp(rule, "metrics") == 0  ? "metric triggers held"
+                    : strcmp(rule, "forecast") == 0 ? "the forecast needs more"
+                                                    : "headroom",
                     up);
         return;
     }

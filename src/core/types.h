@@ -51,6 +51,7 @@ struct nf_workers {
 
 struct nf_fleet;
 struct nf_fnode;
+struct nf_demand_history;
 
 /* A worker judged unneeded (its pods fit elsewhere), and since when: kept in the state between
  * cycles, so a worker goes only after it stayed unneeded long enough. */
@@ -76,6 +77,7 @@ struct nf_observation {
     const struct nf_fnode *tmpl;
     const struct nf_unneeded *unneeded; /* the timers the state keeps (the default policy's) */
     size_t nunneeded;
+    const struct nf_demand_history *demand; /* the pool's demand, for the forecast; may be NULL */
 };
 
 enum nf_action { NF_ACTION_NONE, NF_ACTION_SCALE_UP, NF_ACTION_SCALE_DOWN };

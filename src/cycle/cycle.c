@@ -211,6 +211,8 @@ static void pending_vs_template(struct nf_cycle *c, struct nf_observation *obs)
         return;
     c->last.unhostable_pods =
         nf_fleet_unhostable(f, t, c->last.unhostable_why, sizeof c->last.unhostable_why);
+    /* the demand history the forecast reads: what the pods request, now */
+    nf_demand_record(&c->state.demand, obs->now, nf_fleet_requested_cores(f, t));
     if (c->last.unhostable_pods > 0)
         nf_log(NF_LOG_WARN, "pending pods no new worker could host: not bought for",
                NF_LF_INT("pods", c->last.unhostable_pods),
@@ -344,6 +346,7 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     /* Step 4: decide */
     obs.unneeded = c->state.unneeded;
     obs.nunneeded = (size_t)c->state.nunneeded;
+    obs.demand = &c->state.demand;
     nf_policy_decide(c->policy, &obs, plan);
     keep_unneeded(c, &obs, plan, r.now);
     if (c->log_steps) {

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "../core/forecast.h"
 #include "../core/types.h"
 #include "../util/buf.h"
 
@@ -86,6 +87,7 @@ struct nf_state {
     struct nf_backoff_rec backoffs[NF_STATE_BACKOFFS_MAX];
     int nunneeded; /* the default policy's: workers unneeded, and since when */
     struct nf_unneeded unneeded[NF_STATE_UNNEEDED_MAX];
+    struct nf_demand_history demand; /* what the pods requested, for the forecast */
 };
 
 /* The state as one JSON object (the SQLite store's column; the DynamoDB store's extra

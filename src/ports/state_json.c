@@ -69,6 +69,17 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
         return NF_E_NOMEM;
     }
     json_object_set_new(j, "backoffs", off);
+    if (st->demand.n > 0) { /* the demand history: oldest first, null for a gap */
+        json_t *vals = json_array();
+        for (int i = 0; i < st->demand.n; i++) {
+            double v = st->demand.v[(st->demand.head + i) % NF_DEMAND_BUCKETS];
+            json_array_append_new(vals,
+                                  isnan(v) ? json_null() : json_real(round(v * 1000.0) / 1000.0));
+        }
+        json_object_set_new(j, "demand",
+                            json_pack("{s:f, s:f, s:o}", "newest_t", st->demand.newest_t,
+                                      "bucket_s", NF_DEMAND_BUCKET_S, "cores", vals));
+    }
     if (st->nunneeded > 0) { /* absent in a state written before the default policy */
         json_t *un = json_array();
         for (int i = 0; i < st->nunneeded; i++)
@@ -261,6 +272,25 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
         r->until = number(&d, v, "until", f, false);
         if (d.rc == NF_OK && strcmp(r->market, "spot") != 0 && strcmp(r->market, "on-demand") != 0)
             bad(&d, f, "market is neither spot nor on-demand");
+    }
+    const json_t *dem = json_object_get(j, "demand");
+    if (dem != NULL && d.rc == NF_OK) {
+        double bs = number(&d, dem, "bucket_s", "demand", false);
+        st->demand.newest_t = number(&d, dem, "newest_t", "demand", false);
+        if (d.rc == NF_OK && bs != NF_DEMAND_BUCKET_S)
+            bad(&d, "demand", "bucket_s is not 300"); /* another layout: nothing is guessed */
+        if (d.rc == NF_OK &&
+            (!(st->demand.newest_t >= 0) || fmod(st->demand.newest_t, NF_DEMAND_BUCKET_S) != 0))
+            bad(&d, "demand", "newest_t is not the start of a bucket");
+        json_array_foreach(list(&d, dem, "cores", NF_DEMAND_BUCKETS), i, v)
+        {
+            if (!json_is_null(v) && (!json_is_number(v) || json_number_value(v) < 0 ||
+                                     !isfinite(json_number_value(v)))) {
+                bad(&d, "demand.cores", "expected numbers of 0 or more, or null");
+                break;
+            }
+            st->demand.v[st->demand.n++] = json_is_null(v) ? NAN : (float)json_number_value(v);
+        }
     }
     json_array_foreach(list(&d, j, "unneeded", NF_STATE_UNNEEDED_MAX), i, v)
     {

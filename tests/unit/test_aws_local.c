@@ -253,6 +253,8 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     a.nunneeded = 1;
     snprintf(a.unneeded[0].node, sizeof a.unneeded[0].node, "ip-10-0-1-9");
     a.unneeded[0].since = 1700000300.5;
+    nf_demand_record(&a.demand, 1700000000, 2.5);
+    nf_demand_record(&a.demand, 1700000900, 3.25); /* two gaps before it */
     for (int i = 0; i < NF_STATE_DECISIONS_MAX + 5; i++) {
         struct nf_decision_rec d = {.t = i, .nodes = i % 3};
         snprintf(d.action, sizeof d.action, "none");
@@ -282,6 +284,10 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_int_equal(b.nunneeded, 1);
     assert_string_equal(b.unneeded[0].node, "ip-10-0-1-9");
     assert_true(b.unneeded[0].since == 1700000300.5);
+    assert_int_equal(b.demand.n, 4);
+    assert_true(nf_demand_at(&b.demand, 1700000000) == 2.5f);
+    assert_true(isnan(nf_demand_at(&b.demand, 1700000300)));
+    assert_true(nf_demand_at(&b.demand, 1700000900) == 3.25f);
     nf_buf_free(&j);
     /* a state written before the default policy has no "unneeded": none */
     assert_int_equal(nf_state_from_json("{\"node_count\": 2}", 17, &b, &e), NF_OK);
@@ -302,12 +308,58 @@ static void state_json_round_trips_and_refuses_damage(void **state)
          "state: backoffs[0]: expected a number"},
         {"{\"unneeded\": [{\"node\": \"\", \"since\": 1}]}", "state: unneeded[0]: no node"},
         {"{\"unneeded\": [5]}", "state: unneeded[0]: expected an object"},
+        {"{\"demand\": {\"bucket_s\": 60, \"newest_t\": 600, \"cores\": [1]}}",
+         "state: demand: bucket_s is not 300"},
+        {"{\"demand\": {\"bucket_s\": 300, \"newest_t\": 601, \"cores\": [1]}}",
+         "state: demand: newest_t is not the start of a bucket"},
+        {"{\"demand\": {\"bucket_s\": 300, \"newest_t\": 600, \"cores\": [-1]}}",
+         "state: demand.cores: expected numbers of 0 or more, or null"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(nf_state_from_json(bad[i].json, strlen(bad[i].json), &b, &e), NF_E_INPUT);
         assert_string_equal(e.msg, bad[i].msg);
         assert_int_equal(b.node_count, 0);
     }
+}
+
+/* The fullest state (every list at its cap, names at their longest, 14 days of demand) is one
+ * DynamoDB attribute: the item must stay under DynamoDB's 400 KB limit */
+static void the_fullest_state_fits_a_dynamodb_item(void **state)
+{
+    (void)state;
+    static struct nf_state a;
+    memset(&a, 0, sizeof a);
+    for (int i = 0; i < NF_STATE_LAUNCHES_MAX; i++) {
+        struct nf_launch_rec *l = &a.launches[a.nlaunches++];
+        memset(l->intent, 'x', sizeof l->intent - 1);
+        l->count = l->ninstances = NF_LAUNCH_INSTANCES_MAX;
+        for (int k = 0; k < l->ninstances; k++)
+            memset(l->instances[k], 'i', sizeof l->instances[k] - 1);
+    }
+    for (int i = 0; i < NF_STATE_DRAINS_MAX; i++) {
+        memset(a.drains[i].node, 'n', sizeof a.drains[i].node - 1);
+        memset(a.drains[i].instance, 'i', sizeof a.drains[i].instance - 1);
+    }
+    a.ndrains = NF_STATE_DRAINS_MAX;
+    for (int i = 0; i < NF_STATE_DECISIONS_MAX; i++) {
+        struct nf_decision_rec d = {.t = i};
+        memset(d.reason, 'r', sizeof d.reason - 1);
+        snprintf(d.action, sizeof d.action, "scale_down");
+        nf_state_add_decision(&a, &d);
+    }
+    for (int i = 0; i < NF_STATE_UNNEEDED_MAX; i++) {
+        memset(a.unneeded[i].node, 'n', sizeof a.unneeded[i].node - 1);
+        a.unneeded[i].since = 1700000000.123;
+    }
+    a.nunneeded = NF_STATE_UNNEEDED_MAX;
+    for (int i = 0; i < NF_DEMAND_BUCKETS; i++)
+        nf_demand_record(&a.demand, 1700000000 + 300.0 * i, 1234.567 + i);
+    struct nf_buf j;
+    nf_buf_init(&j, 1 << 22);
+    assert_int_equal(nf_state_to_json(&a, &j), NF_OK);
+    print_message("the fullest state: %zu bytes of JSON (DynamoDB's item limit: 409600)\n", j.len);
+    assert_true(j.len < 300 * 1024); /* room left for the lease and the key attributes */
+    nf_buf_free(&j);
 }
 
 int main(void)
@@ -320,6 +372,7 @@ int main(void)
         cmocka_unit_test(state_item_decodes_the_seed_layout_and_ours),
         cmocka_unit_test(a_damaged_state_item_is_an_error_naming_the_field),
         cmocka_unit_test(state_json_round_trips_and_refuses_damage),
+        cmocka_unit_test(the_fullest_state_fits_a_dynamodb_item),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

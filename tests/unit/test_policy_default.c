@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "core/fleet.h"
+#include "core/forecast.h"
 #include "core/policy.h"
 
 #define GI (1024LL * 1024 * 1024)
@@ -267,6 +268,54 @@ static void metric_triggers_add_capacity(void **state)
     assert_int_equal(plan.nodes, 2);
 }
 
+/* the forecast buys ahead: yesterday at this time plus 3 minutes the pods asked for 6 cores */
+static void the_forecast_buys_ahead_and_holds_capacity(void **state)
+{
+    (void)state;
+    struct nf_demand_history *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    double now = 2 * 86400.0 + 12 * 3600;
+    for (double t = 0; t <= now; t += 300) { /* 2 cores, but 6 from 12:00 to 13:00 each day */
+        double hour = fmod(t, 86400.0) / 3600;
+        nf_demand_record(h, t, hour >= 12.05 && hour < 13 ? 6 : 2);
+    }
+    struct nf_fnode n[2] = {worker("w0"), worker("w1")};
+    struct nf_fpod p[2] = {pod(0, 1000, GI / 4), pod(1, 1000, GI / 4)};
+    static struct nf_fleet f;
+    f = (struct nf_fleet){.nodes = n, .nnodes = 2, .pods = p, .npods = 2};
+    free(ws);
+    ws = malloc(nf_fleet_ws_bytes(2, 2));
+    nf_fleet_prepare(&f, ws);
+    struct nf_observation obs = {.now = now,
+                                 .workers = {.ready = 2},
+                                 .last_scale_up = NAN,
+                                 .last_scale_down = NAN,
+                                 .fleet = &f,
+                                 .demand = h};
+    struct nf_plan plan;
+    /* off: 2 cores on 4: nothing to buy */
+    pol.dflt.forecast_ahead_s = 0;
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_int_equal(trail(&plan, "forecast")->status, NF_TRAIL_UNKNOWN);
+    /* 180 s ahead: 6 cores wanted, 4 there: one more worker */
+    pol.dflt.forecast_ahead_s = 180;
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_int_equal(plan.nodes, 1);
+    assert_non_null(strstr(plan.reason, "the forecast needs more"));
+    /* too little history: unknown, reactive only */
+    struct nf_demand_history *young = calloc(1, sizeof *young);
+    nf_demand_record(young, now - 600, 2);
+    obs.demand = young;
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_int_equal(trail(&plan, "forecast")->status, NF_TRAIL_UNKNOWN);
+    pol.dflt.forecast_ahead_s = 0;
+    free(young);
+    free(h);
+}
+
 static uint64_t rng_state = 42;
 static unsigned rnd(unsigned n)
 {
@@ -363,6 +412,7 @@ int main(void)
         T(bounds_and_the_fallback_without_a_pool),
         T(metric_triggers_add_capacity),
         T(random_pools_keep_the_bounds_and_the_rules),
+        T(the_forecast_buys_ahead_and_holds_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
