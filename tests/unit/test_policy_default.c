@@ -329,7 +329,7 @@ static void random_pools_keep_the_bounds_and_the_rules(void **state)
 {
     (void)state;
     static const int64_t shapes[4] = {100, 250, 500, 1000};
-    static char names[16][8];
+    static char names[16][16];
     int ups = 0, downs = 0;
     for (int iter = 0; iter < 2000; iter++) {
         struct nf_fnode n[16];
