@@ -294,6 +294,10 @@
     X(sim_max_pods_per_node, "sim.max_pods_per_node", NF_CT_INT, 1, 1000, "110",                   \
       "NODEFLEET_SIM_MAX_PODS_PER_NODE", 0, NULL,                                                  \
       "Simulator: pods one worker may hold (the kubelet's maxPods).")                              \
+    X(sim_scheduler, "sim.scheduler", NF_CT_STR, 0, 0, "least-allocated", "NODEFLEET_SIM_SCHEDULER", \
+      0, "least-allocated|most-allocated",                                                         \
+      "Simulator: how the scheduler scores workers: least-allocated (kube-scheduler's default: "   \
+      "spread) or most-allocated (pack, as GKE's optimize-utilization profile does).")             \
     X(sim_hpa_target_pct, "sim.hpa_target_pct", NF_CT_PCT, 1, 100, "70",                           \
       "NODEFLEET_SIM_HPA_TARGET_PCT", 0, NULL,                                                     \
       "Simulator: the HPA keeps pods at this % of their CPU request.")                             \

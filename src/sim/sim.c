@@ -24,6 +24,7 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
     sp->node_memory_mib = cfg->sim_node_memory_mib;
     sp->hpa_target_pct = cfg->sim_hpa_target_pct;
     sp->max_pods_per_node = (int)cfg->sim_max_pods_per_node;
+    sp->pack = strcmp(cfg->sim_scheduler, "most-allocated") == 0;
     /* checked when the configuration loaded */
     if (nf_pod_shapes_parse(cfg->sim_pod_shapes, sp->shapes, &sp->nshapes, NULL) != NF_OK)
         sp->nshapes = 0;

@@ -53,6 +53,7 @@
 struct nf_sim_params {
     double node_vcpu, node_memory_mib, hpa_target_pct;
     int max_pods_per_node;
+    bool pack; /* the scheduler prefers the most allocated worker (sim.scheduler) */
     int nshapes;
     struct nf_pod_shape shapes[NF_SIM_SHAPES_MAX]; /* shares add up to 100 */
     double unevictable_pct;

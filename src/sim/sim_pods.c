@@ -214,10 +214,13 @@ void nf__sim_schedule(struct world *w)
             const struct node *nd = &w->nodes[j];
             if (nd->st != NODE_READY || !fits(p, sh, nd->cpu_used, nd->mem_used, nd->npods))
                 continue;
-            /* LeastAllocated: the mean free share of CPU and memory once the pod is there */
+            /* LeastAllocated: the mean free share of CPU and memory once the pod is there;
+             * MostAllocated: the mean used share */
             double score =
                 (p->node_vcpu - nd->cpu_used - sh->cpu) / p->node_vcpu +
                 (p->node_memory_mib - nd->mem_used - sh->memory_mib) / p->node_memory_mib;
+            if (p->pack)
+                score = 2 - score;
             if (score > best_score + 1e-12) {
                 best_score = score;
                 best = (long)j;

@@ -366,7 +366,7 @@ static void random_pools_keep_the_bounds_and_the_rules(void **state)
         for (int k = 0; k < nn; k++)
             un[k] = (struct nf_unneeded){.since = 10000 - (double)rnd(1200)};
         for (int k = 0; k < nn; k++)
-            snprintf(un[k].node, sizeof un[k].node, "%s", names[k]);
+            snprintf(un[k].node, sizeof un[k].node, "%.15s", names[k]);
         struct nf_plan plan = decide(n, (size_t)nn, p, (size_t)np, joining, un, (size_t)nn);
         int size = nn + joining;
         ups += plan.action == NF_ACTION_SCALE_UP;

@@ -233,6 +233,15 @@ static void pods_of_mixed_shapes_are_placed(void **state)
     assert_int_equal(sv.running + sv.pending, 10);
     assert_true(sv.pending > 0);
     assert_true(sv.served <= 2 + 1e-9);
+    /* most-allocated packs: the same pods on three workers fill the first before the others */
+    free_world(w);
+    p.pack = true;
+    memset(&met, 0, sizeof met);
+    w = make_world(&p, &met, 3, 1.0); /* 2 small, 1 medium, 1 large = 2 vCPU of requests */
+    assert_int_equal(w->nodes[0].npods + w->nodes[1].npods + w->nodes[2].npods, 4);
+    assert_true(w->nodes[0].cpu_used > 1.4); /* not spread: at most one worker stays empty */
+    assert_true(w->nodes[1].npods == 0 || w->nodes[2].npods == 0);
+    p.pack = false;
     /* the kubelet's pod limit holds too */
     free_world(w);
     p.max_pods_per_node = 2;
