@@ -279,10 +279,32 @@ static void explain_text(const struct nf_controller *ctl, const struct nf_config
     outf("\nnodes:\n");
     for (size_t i = 0; i < cy->view.nnodes; i++) {
         const struct nf_node_info *n = &cy->view.nodes[i];
-        outf("  %-30s %s\n", n->name,
+        double since = NAN; /* the default policy's timer, when it runs one for the node */
+        for (int k = 0; k < s->nunneeded; k++)
+            if (strcmp(s->unneeded[k].node, n->name) == 0)
+                since = s->unneeded[k].since;
+        char timer[96] = "";
+        if (isfinite(since))
+            snprintf(timer, sizeof timer, " (unneeded for %.0fs of %.0fs)", cy->t - since,
+                     cfg->scale_down_unneeded_time);
+        outf("  %-30s %s%s\n", n->name,
              n->control_plane ? "server: never removed"
              : n->why_not[0]  ? n->why_not
-                              : "may be removed");
+                              : "may be removed",
+             timer);
+    }
+    /* the demand forecast for the next hour, when the history has a day of it */
+    if (s->demand.n > 0) {
+        outf("\ndemand (cores the pods request): now %.2f; forecast",
+             nf_demand_at(&s->demand, cy->t));
+        for (int m = 15; m <= 60; m += 15) {
+            double f = nf_demand_forecast(&s->demand, cy->t, cy->t + 60.0 * m);
+            if (isnan(f))
+                outf(" +%dm unknown", m);
+            else
+                outf(" +%dm %.2f", m, f);
+        }
+        outf("\n");
     }
 }
 

@@ -203,6 +203,10 @@ class Modes(unittest.TestCase):
         self.assertIn("why, rule by rule:", r.stdout)
         self.assertIn("k3s-server", r.stdout)
         self.assertIn("server: never removed", r.stdout)
+        # the demand the pods request is kept for the forecast; a day of it is not there yet
+        self.assertIn("demand (cores the pods request): now ", r.stdout)
+        self.assertIn("+15m unknown", r.stdout)
+        self.assertIn("demand", s["state"])
         for n in LAB.nodes():
             self.assertIn(n["metadata"]["name"], r.stdout)
         # it looked and did not touch: no lease taken, the state unchanged
