@@ -70,50 +70,70 @@ static int sweep(const struct nf_cli *cli, const char *spec, const char *policy,
     return 0;
 }
 
-int nf_cmd_simulate(int argc, char **argv)
-{
-    struct nf_cli cli = {.cmd = "simulate"};
-    const char *trace_path = NULL, *html = NULL, *seed = NULL, *sweep_spec = NULL;
+/* what the command line asked for */
+struct args {
+    const char *trace_path, *html, *sweep_spec;
     const char *specs[NF_SIM_POLICIES_MAX];
-    size_t nspecs = 0;
-    bool json = false;
+    size_t nspecs;
+    bool json;
+};
+
+/* The options into `a` (the common ones into `cli`): 0, or the exit status (message said). */
+static int parse_args(struct nf_cli *cli, int argc, char **argv, struct args *a)
+{
+    const char *seed = NULL;
     for (int i = 1; i < argc; i++) {
-        if (nf_cli_common_opt(&cli, argc, argv, &i))
+        if (nf_cli_common_opt(cli, argc, argv, &i))
             continue;
-        const char *a = argv[i];
-        if (strcmp(a, "--trace") == 0) {
-            if (nf_cli_value_once(&cli, argc, argv, &i, &trace_path) != 0)
+        const char *o = argv[i];
+        if (strcmp(o, "--trace") == 0) {
+            if (nf_cli_value_once(cli, argc, argv, &i, &a->trace_path) != 0)
                 return 2;
-        } else if (strcmp(a, "--policy") == 0) {
-            if (nf_cli_list_value(&cli, argc, argv, &i, specs, &nspecs, NF_SIM_POLICIES_MAX) != 0)
+        } else if (strcmp(o, "--policy") == 0) {
+            if (nf_cli_list_value(cli, argc, argv, &i, a->specs, &a->nspecs, NF_SIM_POLICIES_MAX) !=
+                0)
                 return 2;
-        } else if (strcmp(a, "--sweep") == 0) {
-            if (nf_cli_value_once(&cli, argc, argv, &i, &sweep_spec) != 0)
+        } else if (strcmp(o, "--sweep") == 0) {
+            if (nf_cli_value_once(cli, argc, argv, &i, &a->sweep_spec) != 0)
                 return 2;
-        } else if (strcmp(a, "--json") == 0) {
-            json = true;
-        } else if (strcmp(a, "--html") == 0) {
-            if (nf_cli_value_once(&cli, argc, argv, &i, &html) != 0)
+        } else if (strcmp(o, "--json") == 0) {
+            a->json = true;
+        } else if (strcmp(o, "--html") == 0) {
+            if (nf_cli_value_once(cli, argc, argv, &i, &a->html) != 0)
                 return 2;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (nf_cli_value_once(&cli, argc, argv, &i, &seed) != 0)
+        } else if (strcmp(o, "--seed") == 0) {
+            if (nf_cli_value_once(cli, argc, argv, &i, &seed) != 0)
                 return 2;
             long long v;
             if (nf_parse_ll(seed, strlen(seed), &v, NULL) != NF_OK || v < 0 || v > 4294967295LL)
-                return nf_cli_usage_error(&cli,
+                return nf_cli_usage_error(cli,
                                           "--seed needs a whole number from 0 to 4294967295, "
                                           "got \"%.40s\"",
                                           seed);
             static char seedset[96];
-            if (nf_cli_add_set(&cli, "sim.seed", seed, seedset, sizeof seedset) != 0)
+            if (nf_cli_add_set(cli, "sim.seed", seed, seedset, sizeof seedset) != 0)
                 return 2;
         } else {
-            return nf_cli_usage_error(&cli, "unknown option %s", a);
+            return nf_cli_usage_error(cli, "unknown option %s", o);
         }
     }
+    return 0;
+}
+
+int nf_cmd_simulate(int argc, char **argv)
+{
+    struct nf_cli cli = {.cmd = "simulate"};
+    static struct args a;
+    memset(&a, 0, sizeof a);
+    int st = parse_args(&cli, argc, argv, &a);
+    if (st != 0)
+        return st;
+    const char *trace_path = a.trace_path, *html = a.html, *sweep_spec = a.sweep_spec;
+    const char **specs = a.specs;
+    size_t nspecs = a.nspecs;
+    bool json = a.json;
     struct nf_err err = {0};
     struct nf_outfile html_out;
-    int st;
     if (html != NULL && (st = nf_cli_html_target(&cli, html, json, &html_out)) != 0)
         return st;
     struct nf_config cfg;

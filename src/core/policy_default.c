@@ -148,6 +148,43 @@ static bool bounds(const struct nf_seed_params *s, int size, struct nf_plan *pla
     return false;
 }
 
+/* How many of the `eligible` may go this cycle: at most scale_down_max_nodes, never below
+ * min_nodes, and not so many that the measured CPU, spread over those left, reaches 90 % of its
+ * trigger (the hysteresis that keeps a removal from buying the worker back). 0 with the plan
+ * set when none may. */
+static int removals(const struct nf_policy *p, const struct nf_observation *obs,
+                    const struct figures *g, int eligible, struct nf_plan *plan)
+{
+    const struct nf_default_params *d = &p->dflt;
+    int room = g->size - p->seed.min_nodes;
+    int n = eligible < d->max_removals ? eligible : d->max_removals;
+    if (n > room)
+        n = room;
+    /* and not so many that the CPU trigger would fire on those left: the measured CPU, spread
+     * over fewer workers, stays under 90 % of its threshold (the hysteresis that keeps a
+     * removal from buying the worker back) */
+    double cpu = obs->nsamples ? obs->samples[obs->nsamples - 1].v[NF_SIG_CPU] : NAN;
+    int r = obs->workers.ready;
+    while (n > 0 && isfinite(cpu) && p->seed.up_cpu > 0 && r > n &&
+           cpu * r / (r - n) >= 0.9 * p->seed.up_cpu)
+        n--;
+    if (n <= 0 && room > 0) {
+        nf_plan_trail(plan, "cpu_after", NF_TRAIL_BLOCKED,
+                      "%d unneeded, but CPU %.0f%% on fewer workers would reach the scale-up "
+                      "threshold (%g%%)",
+                      eligible, cpu, p->seed.up_cpu);
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "removing any would bring the CPU trigger back");
+        return 0;
+    }
+    if (n <= 0) {
+        nf_plan_trail(plan, "min_nodes", NF_TRAIL_BLOCKED, "%d unneeded, but the pool is at min %d",
+                      eligible, p->seed.min_nodes);
+        nf_plan_set(plan, NF_ACTION_NONE, 0, "at min_nodes");
+        return 0;
+    }
+    return n;
+}
+
 /* Step 4: the unneeded workers, and those unneeded long enough to go */
 static void consolidate(const struct nf_policy *p, const struct nf_observation *obs,
                         const struct figures *g, double want, struct nf_plan *plan)
@@ -188,32 +225,9 @@ static void consolidate(const struct nf_policy *p, const struct nf_observation *
         nf_plan_set(plan, NF_ACTION_NONE, 0, "the pool fits its pods (%d unneeded)", unneeded);
         return;
     }
-    int room = g->size - p->seed.min_nodes;
-    int n = eligible < d->max_removals ? eligible : d->max_removals;
-    if (n > room)
-        n = room;
-    /* and not so many that the CPU trigger would fire on those left: the measured CPU, spread
-     * over fewer workers, stays under 90 % of its threshold (the hysteresis that keeps a
-     * removal from buying the worker back) */
-    double cpu = obs->nsamples ? obs->samples[obs->nsamples - 1].v[NF_SIG_CPU] : NAN;
-    int r = obs->workers.ready;
-    while (n > 0 && isfinite(cpu) && p->seed.up_cpu > 0 && r > n &&
-           cpu * r / (r - n) >= 0.9 * p->seed.up_cpu)
-        n--;
-    if (n <= 0 && room > 0) {
-        nf_plan_trail(plan, "cpu_after", NF_TRAIL_BLOCKED,
-                      "%d unneeded, but CPU %.0f%% on fewer workers would reach the scale-up "
-                      "threshold (%g%%)",
-                      eligible, cpu, p->seed.up_cpu);
-        nf_plan_set(plan, NF_ACTION_NONE, 0, "removing any would bring the CPU trigger back");
+    int n = removals(p, obs, g, eligible, plan);
+    if (n <= 0)
         return;
-    }
-    if (n <= 0) {
-        nf_plan_trail(plan, "min_nodes", NF_TRAIL_BLOCKED, "%d unneeded, but the pool is at min %d",
-                      eligible, p->seed.min_nodes);
-        nf_plan_set(plan, NF_ACTION_NONE, 0, "at min_nodes");
-        return;
-    }
     int prefer = g->ready_workers > 0
                      ? (int)nf_place_remove_market(g->spot_workers, g->ready_workers, d->spot_pct)
                      : -1;
@@ -242,6 +256,59 @@ static void consolidate(const struct nf_policy *p, const struct nf_observation *
                   plan->remove[0], keep > 1 ? " and more" : "");
     nf_plan_set(plan, NF_ACTION_SCALE_DOWN, (int)keep,
                 "%zu worker(s) unneeded for %.0fs (their pods fit elsewhere)", keep, d->unneeded_s);
+}
+
+/* The forecast one boot and one interval ahead: capacity bought before it is needed, and not
+ * removed while it will be. Raises *want and *extra when it needs more; true when it does. */
+static bool forecast(const struct nf_policy *p, const struct nf_observation *obs, double tcpu,
+                     double have, double *want, int *extra, struct nf_plan *plan)
+{
+    const struct nf_default_params *d = &p->dflt;
+    double pred = obs->demand != NULL && d->forecast_ahead_s > 0
+                      ? nf_demand_forecast(obs->demand, obs->now, obs->now + d->forecast_ahead_s)
+                      : NAN;
+    if (!isfinite(pred)) {
+        nf_plan_trail(plan, "forecast", NF_TRAIL_UNKNOWN,
+                      "unknown (less than a day of demand history, or a gap): reactive only");
+        return false;
+    }
+    double want_f = pred * 1000.0 * (1.0 + d->headroom_pct / 100.0);
+    int extra_f = tcpu > 0 && have < want_f ? (int)ceil((want_f - have) / tcpu - 1e-9) : 0;
+    nf_plan_trail(plan, "forecast", extra_f > *extra ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
+                  "in %.0fs the pods will request %.2f cores: %.0fm wanted, %.0fm there",
+                  d->forecast_ahead_s, pred, want_f, have);
+    if (want_f > *want)
+        *want = want_f;
+    if (extra_f <= *extra)
+        return false;
+    *extra = extra_f;
+    return true;
+}
+
+/* The metric triggers (CPU, the application signals, custom triggers), as the seed judges
+ * them: the workers they add, sized to bring CPU back under its threshold, or 0. Left out: the
+ * pending-pods rule (the packing answered the pending pods) and memory (pods use about what
+ * they request, and packing fills workers to their memory on purpose: a usage threshold would
+ * buy a third more than the pods need). */
+static int metric_triggers(const struct nf_policy *p, const struct nf_observation *obs,
+                           struct nf_plan *plan)
+{
+    const struct nf_seed_params *s = &p->seed;
+    struct nf_plan sp;
+    nf_policy_seed_decide(p, obs, &sp);
+    const char *why = nf_plan_code(&sp);
+    if (sp.action != NF_ACTION_SCALE_UP || strcmp(why, "pending_pods") == 0 ||
+        strcmp(why, "memory_high") == 0 || strcmp(why, "min_nodes") == 0)
+        return 0;
+    int m = sp.nodes;
+    double cpu = obs->nsamples ? obs->samples[obs->nsamples - 1].v[NF_SIG_CPU] : NAN;
+    if (isfinite(cpu) && cpu > s->up_cpu && s->up_cpu > 0 && obs->workers.ready > 0) {
+        int sized = (int)ceil(obs->workers.ready * cpu / s->up_cpu - 1e-9) - obs->workers.ready;
+        if (sized > m)
+            m = sized;
+    }
+    nf_plan_trail(plan, "metrics", NF_TRAIL_HELD, "%s (%s): %d more", sp.reason, why, m);
+    return m;
 }
 
 void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observation *obs,
@@ -292,52 +359,13 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
     nf_plan_trail(plan, "headroom", extra > 0 ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
                   "pods request %.0fm CPU; with %g%% headroom %.0fm wanted, %.0fm there%s",
                   g.requested, d->headroom_pct, want, have, extra > 0 ? ": add more" : "");
-    /* the forecast one boot and one interval ahead: capacity bought before it is needed, and
-     * not removed while it will be */
-    double pred = obs->demand != NULL && d->forecast_ahead_s > 0
-                      ? nf_demand_forecast(obs->demand, obs->now, obs->now + d->forecast_ahead_s)
-                      : NAN;
-    bool by_forecast = false;
-    if (isfinite(pred)) {
-        double want_f = pred * 1000.0 * (1.0 + d->headroom_pct / 100.0);
-        int extra_f = tcpu > 0 && have < want_f ? (int)ceil((want_f - have) / tcpu - 1e-9) : 0;
-        nf_plan_trail(plan, "forecast", extra_f > extra ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
-                      "in %.0fs the pods will request %.2f cores: %.0fm wanted, %.0fm there",
-                      d->forecast_ahead_s, pred, want_f, have);
-        if (want_f > want)
-            want = want_f;
-        if (extra_f > extra) {
-            extra = extra_f;
-            by_forecast = true;
-        }
-    } else {
-        nf_plan_trail(plan, "forecast", NF_TRAIL_UNKNOWN,
-                      "unknown (less than a day of demand history, or a gap): reactive only");
-    }
+    bool by_forecast = forecast(p, obs, tcpu, have, &want, &extra, plan);
     int up = add + extra;
-    /* the metric triggers (CPU, the application signals, custom triggers), as the seed judges
-     * them, add capacity too - sized to bring CPU back under its threshold. Left out: the
-     * pending-pods rule (the packing above answered the pending pods) and memory (pods use
-     * about what they request, and packing fills workers to their memory on purpose: a usage
-     * threshold would buy a third more than the pods need) */
-    struct nf_plan sp;
-    nf_policy_seed_decide(p, obs, &sp);
-    const char *why = nf_plan_code(&sp);
-    if (sp.action == NF_ACTION_SCALE_UP && strcmp(why, "pending_pods") != 0 &&
-        strcmp(why, "memory_high") != 0 && strcmp(why, "min_nodes") != 0) {
-        int m = sp.nodes;
-        double cpu = obs->nsamples ? obs->samples[obs->nsamples - 1].v[NF_SIG_CPU] : NAN;
-        if (isfinite(cpu) && cpu > s->up_cpu && s->up_cpu > 0 && obs->workers.ready > 0) {
-            int sized = (int)ceil(obs->workers.ready * cpu / s->up_cpu - 1e-9) - obs->workers.ready;
-            if (sized > m)
-                m = sized;
-        }
-        nf_plan_trail(plan, "metrics", NF_TRAIL_HELD, "%s (%s): %d more", sp.reason, why, m);
-        if (m > up) {
-            up = m;
-            add = 0; /* the reason is the metrics' */
-            extra = m;
-        }
+    int m = metric_triggers(p, obs, plan);
+    if (m > up) { /* the reason is the metrics' */
+        up = m;
+        add = 0;
+        extra = m;
     }
     if (up > s->max_nodes - g.size)
         up = s->max_nodes - g.size;

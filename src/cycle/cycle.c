@@ -243,6 +243,9 @@ static void observe_demand(struct run *r, struct nf_observation *obs, int *spot,
     obs->samples = c->history;
     obs->nsamples = n;
     pending_vs_template(c, obs);
+    obs->unneeded = c->state.unneeded; /* what the state keeps for the default policy */
+    obs->nunneeded = (size_t)c->state.nunneeded;
+    obs->demand = &c->state.demand;
     c->last.workers = obs->workers;
     for (int i = 0; i < NF_SAMPLE_VALUES; i++)
         c->last.newest[i] = n ? c->history[n - 1].v[i] : NAN;
@@ -344,9 +347,6 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     observe_demand(&r, &obs, &spot, &total);
 
     /* Step 4: decide */
-    obs.unneeded = c->state.unneeded;
-    obs.nunneeded = (size_t)c->state.nunneeded;
-    obs.demand = &c->state.demand;
     nf_policy_decide(c->policy, &obs, plan);
     keep_unneeded(c, &obs, plan, r.now);
     if (c->log_steps) {

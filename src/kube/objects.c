@@ -323,6 +323,36 @@ static void read_selector(struct rd *r, const json_t *sel, const char *field, bo
     out->nexprs = (int)ne;
 }
 
+/* spec.taints, the cordon's own left out (unschedulable says it) */
+static void read_taints(struct rd *rp, const json_t *spec, struct nf_knode *n)
+{
+    struct nf_kcluster *c = rp->c;
+    size_t ti;
+    const json_t *taint;
+    const json_t *taints = arr(rp, spec, "taints", "spec.taints");
+    struct nf_taint *tv = json_array_size(taints)
+                              ? nf_arena_alloc(&c->arena, json_array_size(taints) * sizeof *tv)
+                              : NULL;
+    json_array_foreach(taints, ti, taint)
+    {
+        const char *key = str(rp, taint, "key", "spec.taints.key");
+        int eff = nf_taint_effect_parse(str(rp, taint, "effect", "spec.taints.effect"));
+        if (key == NULL || eff < 0) {
+            bad(rp, "spec.taints",
+                "a taint needs a key and an effect of NoSchedule, "
+                "PreferNoSchedule or NoExecute");
+            break;
+        }
+        /* the cordon taint is read as unschedulable already */
+        if (strcmp(key, "node.kubernetes.io/unschedulable") == 0 || tv == NULL)
+            continue;
+        const char *val = str(rp, taint, "value", "spec.taints.value");
+        tv[n->ntaints++] =
+            (struct nf_taint){.key = dup(rp, key), .value = dup(rp, val ? val : ""), .effect = eff};
+    }
+    n->taints = tv;
+}
+
 int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
 {
     struct rd r = {.c = c, .kind = "node", .err = err};
@@ -361,30 +391,7 @@ int nf_kread_node(struct nf_kcluster *c, const json_t *item, struct nf_err *err)
     if (us && !json_is_boolean(us) && !json_is_null(us))
         bad(&r, "spec.unschedulable", "expected true or false");
     n->unschedulable = json_is_true(us);
-    size_t ti;
-    const json_t *taint;
-    const json_t *taints = arr(&r, spec, "taints", "spec.taints");
-    struct nf_taint *tv = json_array_size(taints)
-                              ? nf_arena_alloc(&c->arena, json_array_size(taints) * sizeof *tv)
-                              : NULL;
-    json_array_foreach(taints, ti, taint)
-    {
-        const char *key = str(&r, taint, "key", "spec.taints.key");
-        int eff = nf_taint_effect_parse(str(&r, taint, "effect", "spec.taints.effect"));
-        if (key == NULL || eff < 0) {
-            bad(&r, "spec.taints",
-                "a taint needs a key and an effect of NoSchedule, "
-                "PreferNoSchedule or NoExecute");
-            break;
-        }
-        /* the cordon taint is read as unschedulable already */
-        if (strcmp(key, "node.kubernetes.io/unschedulable") == 0 || tv == NULL)
-            continue;
-        const char *val = str(&r, taint, "value", "spec.taints.value");
-        tv[n->ntaints++] =
-            (struct nf_taint){.key = dup(&r, key), .value = dup(&r, val ? val : ""), .effect = eff};
-    }
-    n->taints = tv;
+    read_taints(&r, spec, n);
     n->provider_id = dup(&r, str(&r, spec, "providerID", "spec.providerID"));
     if (n->provider_id && strncmp(n->provider_id, "aws://", 6) == 0) {
         const char *id = strrchr(n->provider_id, '/') + 1;

@@ -201,6 +201,55 @@ static bool read_launch(struct dec *d, const json_t *v, const char *f, struct nf
     return true;
 }
 
+/* the demand history: oldest first, null for a gap (forecast.h) */
+static void read_demand(struct dec *dp, const json_t *dem, struct nf_demand_history *h)
+{
+    struct dec d = *dp;
+    size_t i;
+    const json_t *v;
+    if (dem != NULL && d.rc == NF_OK) {
+        double bs = number(&d, dem, "bucket_s", "demand", false);
+        h->newest_t = number(&d, dem, "newest_t", "demand", false);
+        if (d.rc == NF_OK && bs != NF_DEMAND_BUCKET_S)
+            bad(&d, "demand", "bucket_s is not 300"); /* another layout: nothing is guessed */
+        if (d.rc == NF_OK && (!(h->newest_t >= 0) || fmod(h->newest_t, NF_DEMAND_BUCKET_S) != 0))
+            bad(&d, "demand", "newest_t is not the start of a bucket");
+        json_array_foreach(list(&d, dem, "cores", NF_DEMAND_BUCKETS), i, v)
+        {
+            if (!json_is_null(v) && (!json_is_number(v) || json_number_value(v) < 0 ||
+                                     !isfinite(json_number_value(v)))) {
+                bad(&d, "demand.cores", "expected numbers of 0 or more, or null");
+                break;
+            }
+            h->v[h->n++] = json_is_null(v) ? NAN : (float)json_number_value(v);
+        }
+    }
+    *dp = d;
+}
+
+/* the default policy's timers */
+static void read_unneeded(struct dec *dp, const json_t *j, struct nf_state *st)
+{
+    struct dec d = *dp;
+    size_t i;
+    const json_t *v;
+    char f[96];
+    json_array_foreach(list(&d, j, "unneeded", NF_STATE_UNNEEDED_MAX), i, v)
+    {
+        struct nf_unneeded *r = &st->unneeded[st->nunneeded++];
+        snprintf(f, sizeof f, "unneeded[%zu]", i);
+        if (!json_is_object(v)) {
+            bad(&d, f, "expected an object");
+            break;
+        }
+        text(&d, v, "node", f, r->node, sizeof r->node, true);
+        r->since = number(&d, v, "since", f, false);
+        if (d.rc == NF_OK && r->node[0] == '\0')
+            bad(&d, f, "no node");
+    }
+    *dp = d;
+}
+
 int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, struct nf_err *err)
 {
     memset(st, 0, sizeof *st);
@@ -273,38 +322,8 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
         if (d.rc == NF_OK && strcmp(r->market, "spot") != 0 && strcmp(r->market, "on-demand") != 0)
             bad(&d, f, "market is neither spot nor on-demand");
     }
-    const json_t *dem = json_object_get(j, "demand");
-    if (dem != NULL && d.rc == NF_OK) {
-        double bs = number(&d, dem, "bucket_s", "demand", false);
-        st->demand.newest_t = number(&d, dem, "newest_t", "demand", false);
-        if (d.rc == NF_OK && bs != NF_DEMAND_BUCKET_S)
-            bad(&d, "demand", "bucket_s is not 300"); /* another layout: nothing is guessed */
-        if (d.rc == NF_OK &&
-            (!(st->demand.newest_t >= 0) || fmod(st->demand.newest_t, NF_DEMAND_BUCKET_S) != 0))
-            bad(&d, "demand", "newest_t is not the start of a bucket");
-        json_array_foreach(list(&d, dem, "cores", NF_DEMAND_BUCKETS), i, v)
-        {
-            if (!json_is_null(v) && (!json_is_number(v) || json_number_value(v) < 0 ||
-                                     !isfinite(json_number_value(v)))) {
-                bad(&d, "demand.cores", "expected numbers of 0 or more, or null");
-                break;
-            }
-            st->demand.v[st->demand.n++] = json_is_null(v) ? NAN : (float)json_number_value(v);
-        }
-    }
-    json_array_foreach(list(&d, j, "unneeded", NF_STATE_UNNEEDED_MAX), i, v)
-    {
-        struct nf_unneeded *r = &st->unneeded[st->nunneeded++];
-        snprintf(f, sizeof f, "unneeded[%zu]", i);
-        if (!json_is_object(v)) {
-            bad(&d, f, "expected an object");
-            break;
-        }
-        text(&d, v, "node", f, r->node, sizeof r->node, true);
-        r->since = number(&d, v, "since", f, false);
-        if (d.rc == NF_OK && r->node[0] == '\0')
-            bad(&d, f, "no node");
-    }
+    read_demand(&d, json_object_get(j, "demand"), &st->demand);
+    read_unneeded(&d, j, st);
     json_decref(j);
     if (d.rc != NF_OK)
         memset(st, 0, sizeof *st);

@@ -177,28 +177,11 @@ static void json_metrics(const struct nf_sim_run *run, struct nf_buf *out)
     nf_buf_putc(out, '}');
 }
 
-void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
+/* the model's numbers, every one the report was made with */
+static void json_params(const struct nf_sim_report *r, struct nf_buf *out)
 {
     const struct nf_sim_params *p = &r->params;
-    const struct nf_trace *tr = r->trace;
     bool f = true;
-    nf_buf_puts(out, "{\"trace\":{");
-    jkey(out, &f, "file");
-    nf_buf_json_str(out, tr->file);
-    jint(out, &f, "rows", (long long)tr->n);
-    jnum(out, &f, "start_s", tr->t[0]);
-    jnum(out, &f, "end_s", tr->end);
-    jnum(out, &f, "span_s", r->span_s);
-    jnum(out, &f, "first_interval_s", tr->t[1] - tr->t[0]);
-    jnum(out, &f, "mean", r->trace_mean);
-    jnum(out, &f, "max", r->trace_max);
-    jnum(out, &f, "peak_percentile", p->peak_percentile);
-    jnum(out, &f, "peak_percentile_value", r->trace_percentile_value);
-    jnum(out, &f, "vcpu_per_unit", r->scale);
-    jkey(out, &f, "scaled_to_peak_nodes");
-    nf_buf_puts(out, p->fixed_scale > 0 ? "false" : "true");
-    nf_buf_puts(out, "},\"params\":{");
-    f = true;
     jnum(out, &f, "node_vcpu", p->node_vcpu);
     jnum(out, &f, "node_memory_mib", p->node_memory_mib);
     jint(out, &f, "max_pods_per_node", p->max_pods_per_node);
@@ -227,6 +210,30 @@ void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
     jnum(out, &f, "spot_percentage", p->spot_pct);
     jint(out, &f, "seed", (long long)p->seed);
     jint(out, &f, "steps", (long long)r->steps);
+}
+
+void nf_sim_write_json(const struct nf_sim_report *r, struct nf_buf *out)
+{
+    const struct nf_sim_params *p = &r->params;
+    const struct nf_trace *tr = r->trace;
+    bool f = true;
+    nf_buf_puts(out, "{\"trace\":{");
+    jkey(out, &f, "file");
+    nf_buf_json_str(out, tr->file);
+    jint(out, &f, "rows", (long long)tr->n);
+    jnum(out, &f, "start_s", tr->t[0]);
+    jnum(out, &f, "end_s", tr->end);
+    jnum(out, &f, "span_s", r->span_s);
+    jnum(out, &f, "first_interval_s", tr->t[1] - tr->t[0]);
+    jnum(out, &f, "mean", r->trace_mean);
+    jnum(out, &f, "max", r->trace_max);
+    jnum(out, &f, "peak_percentile", p->peak_percentile);
+    jnum(out, &f, "peak_percentile_value", r->trace_percentile_value);
+    jnum(out, &f, "vcpu_per_unit", r->scale);
+    jkey(out, &f, "scaled_to_peak_nodes");
+    nf_buf_puts(out, p->fixed_scale > 0 ? "false" : "true");
+    nf_buf_puts(out, "},\"params\":{");
+    json_params(r, out);
     nf_buf_puts(out, "},\"oracle\":");
     json_metrics(&r->oracle, out);
     if (r->actual != NULL) {

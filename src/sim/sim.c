@@ -276,6 +276,37 @@ out:
  * min/max, at the blended spot price), or the cluster's actual worker counts (replay; priced
  * on-demand, since the market of each worker is not in the metrics). `actual` NULL = oracle.
  * The oracle's pass also fills the report's demand series. */
+/* One step of a schedule: the HPAs follow the demand, the oracle holds what their pods need
+ * (replay: what the cluster recorded), and short of workers the same share of every shape's
+ * pods waits. */
+struct sched_step {
+    int need, supply, pods, running;
+    double served;
+};
+
+static void schedule_step(const struct nf_sim_params *p, struct hpa *hpa, double demand, double t,
+                          const struct nf_trace *actual, size_t *acur, struct sched_step *o)
+{
+    int pods[NF_SIM_SHAPES_MAX];
+    o->pods = o->running = 0;
+    o->served = 0;
+    for (int k = 0; k < p->nshapes; k++) {
+        nf__hpa_sync(&hpa[k], p, k, demand * p->shapes[k].share_pct / 100.0, t);
+        pods[k] = hpa[k].replicas;
+        o->pods += pods[k];
+    }
+    o->need = nf__sim_nodes_for(p, pods);
+    o->supply = actual ? (int)llround(nf_trace_value_at(actual, acur, t)) : clamp_size(p, o->need);
+    double share = o->need > o->supply ? (double)o->supply / o->need : 1.0;
+    for (int k = 0; k < p->nshapes; k++) {
+        int rk = (int)floor(pods[k] * share + 1e-9);
+        double dk = demand * p->shapes[k].share_pct / 100.0;
+        double can = rk * p->shapes[k].cpu;
+        o->served += dk < can ? dk : can;
+        o->running += rk;
+    }
+}
+
 /* The oracle (actual == NULL): at each step exactly the workers the HPAs' pods need, within
  * min and max, floor(spot_pct x n) of them spot, booted instantly, billed by the second.
  * Replay's actual schedule (actual != NULL): the recorded worker counts, all on-demand. */
@@ -309,26 +340,10 @@ static int run_schedule(struct nf_sim_report *r, const struct model *m, const st
     for (size_t step = 0; step < g->steps; step++) {
         double t = (double)step * g->dt;
         double demand = m->scale * nf_trace_value_at(r->trace, &cur, t);
-        int pods[NF_SIM_SHAPES_MAX], npods = 0;
-        for (int k = 0; k < p->nshapes; k++) {
-            nf__hpa_sync(&hpa[k], p, k, demand * p->shapes[k].share_pct / 100.0, t);
-            pods[k] = hpa[k].replicas;
-            npods += pods[k];
-        }
-        int need = nf__sim_nodes_for(p, pods);
-        int supply =
-            actual ? (int)llround(nf_trace_value_at(actual, &acur, t)) : clamp_size(p, need);
-        /* short of workers, the same share of every shape's pods waits */
-        double share = need > supply ? (double)supply / need : 1.0;
-        int running = 0;
-        double served = 0;
-        for (int k = 0; k < p->nshapes; k++) {
-            int rk = (int)floor(pods[k] * share + 1e-9);
-            double dk = demand * p->shapes[k].share_pct / 100.0;
-            double can = rk * p->shapes[k].cpu;
-            served += dk < can ? dk : can;
-            running += rk;
-        }
+        struct sched_step o;
+        schedule_step(p, hpa, demand, t, actual, &acur, &o);
+        int need = o.need, supply = o.supply, npods = o.pods, running = o.running;
+        double served = o.served;
         if (prev >= 0 && supply > prev) {
             run->m.scale_ups++;
             run->m.nodes_launched += supply - prev;
