@@ -8,8 +8,8 @@
  *      the seed's metric rules decide, and the trail says so.
  *   3. Scale-up: the pending pods a new worker could host are bin-packed, first fit by CPU
  *      request decreasing, onto new workers shaped like the template (CPU, memory, pod slots),
- *      the workers still joining counted as bins already bought - the same demand is never
- *      bought twice. Then headroom: the Ready and joining workers' CPU must exceed what the
+ *      less the workers still joining (as many bins already bought) - the same demand is
+ *      never bought twice. Then headroom: the Ready and joining workers' CPU must exceed what the
  *      pods request by headroom_pct. No sustain window: pending pods are bought for in the
  *      first cycle that sees them (the Cluster Autoscaler's default delay for new pods is 0).
  *   4. Consolidation: a Ready worker is unneeded when the safety rules let it go (its pods fit
@@ -57,38 +57,24 @@ static void measure(const struct nf_fleet *f, struct figures *g)
         }
 }
 
-/* First fit decreasing of the hostable pending pods onto template-shaped bins, the first
- * `joining` bins already bought. Returns the bins in all (at most `cap`); *over* is set when
- * more were needed than `cap`. f->movable holds the pods' order (the workspace). */
-static int pack(struct nf_fleet *f, const struct nf_fnode *t, int joining, int cap, bool *over,
-                double *requested)
+/* First fit decreasing of the hostable pending pods onto template-shaped bins: the bins needed
+ * (at most `cap`; *over is set when more were). f->movable holds the pods' order (the
+ * workspace). */
+static int pack(struct nf_fleet *f, const struct nf_fnode *t, int cap, bool *over)
 {
     double bin_cpu[NF_DEFAULT_BINS_MAX], bin_mem[NF_DEFAULT_BINS_MAX];
     int bin_pods[NF_DEFAULT_BINS_MAX];
     size_t n = 0;
     for (size_t i = 0; i < f->npods; i++) {
         const struct nf_fpod *p = &f->pods[i];
-        if (p->finished)
+        if (p->finished || p->node >= 0 || p->left_alone || !nf_pod_fits_template(p, t, NULL))
             continue;
-        if (p->node >= 0) { /* the server's own pods are not the workers' to hold */
-            if (!f->nodes[p->node].control_plane)
-                *requested += (double)p->req_cpu_m;
-            continue;
-        }
-        if (p->left_alone || !nf_pod_fits_template(p, t, NULL))
-            continue;
-        *requested += (double)p->req_cpu_m;
         size_t j = n++;
         for (; j > 0 && f->pods[f->movable[j - 1]].req_cpu_m < p->req_cpu_m; j--)
             f->movable[j] = f->movable[j - 1];
         f->movable[j] = i;
     }
-    int bins = joining < cap ? joining : cap;
-    for (int b = 0; b < bins; b++) {
-        bin_cpu[b] = (double)t->alloc_cpu_m;
-        bin_mem[b] = (double)t->alloc_mem;
-        bin_pods[b] = t->alloc_pods > 0 ? t->alloc_pods : 1 << 30;
-    }
+    int bins = 0;
     *over = false;
     for (size_t m = 0; m < n; m++) {
         const struct nf_fpod *p = &f->pods[f->movable[m]];
@@ -345,7 +331,9 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
     if (cap > NF_DEFAULT_BINS_MAX)
         cap = NF_DEFAULT_BINS_MAX;
     bool over = false;
-    int bins = pack(f, &t, obs->workers.joining, cap < 0 ? 0 : cap, &over, &g.requested);
+    g.requested = 1000.0 * nf_fleet_requested_cores(f, &t);
+    /* the workers still joining hold as much as new ones would: not bought again */
+    int bins = pack(f, &t, cap < 0 ? 0 : cap, &over);
     int add = bins - obs->workers.joining;
     if (add < 0)
         add = 0;
