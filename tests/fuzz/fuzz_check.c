@@ -1,6 +1,7 @@
-/* fuzz_check.c - libFuzzer target: the value checks (check.h), the message escaping (err.h),
- * the path shortening (files.h) and the YAML depth limit: each on arbitrary bytes, and the
- * escaping checked to give one clean line. */
+/* fuzz_check.c - libFuzzer target: the value checks (check.h), the key=value list splitter and
+ * the pod shapes parser, the message escaping (err.h), the path shortening (files.h) and the
+ * YAML depth limit: each on arbitrary bytes; the escaping checked to give one clean line, the
+ * splitter to stay inside its text, accepted shapes to be in range and add up to 100. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +42,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nf_err_set(&e, NF_E_INPUT, "%s", s);
     if (!nf_text_is_clean(e.msg))
         abort();
+    /* the splitter: every item inside the text, and it ends */
+    const char *p = s;
+    struct nf_kv kv = {0};
+    int r;
+    size_t items = 0;
+    while ((r = nf_kv_next(&p, &kv)) > 0) {
+        if (kv.key < s || kv.value + kv.value_len > s + size || ++items > size + 1)
+            abort();
+    }
+    /* the shapes: what is accepted is in range */
+    struct nf_pod_shape sh[NF_POD_SHAPES_MAX];
+    int n = 0;
+    if (nf_pod_shapes_parse(s, sh, &n, &why) == NF_OK) {
+        double total = 0;
+        if (n < 1 || n > NF_POD_SHAPES_MAX)
+            abort();
+        for (int k = 0; k < n; k++) {
+            if (!(sh[k].cpu >= 0.001 && sh[k].cpu <= 1024 && sh[k].memory_mib >= 1 &&
+                  sh[k].share_pct > 0))
+                abort();
+            total += sh[k].share_pct;
+        }
+        if (total < 99.999 || total > 100.001)
+            abort();
+    }
     unsigned long line;
     char w[128];
     (void)nf_yaml_check_depth(s, size, NF_YAML_DEPTH_MAX, &line, w, sizeof w);

@@ -261,6 +261,16 @@ static void metric_triggers_add_capacity(void **state)
     assert_int_equal(plan.nodes, 1); /* 2 x 80 / 70 -> 3 workers: one more */
     assert_non_null(strstr(plan.reason, "metric triggers held"));
     assert_int_equal(trail(&plan, "metrics")->status, NF_TRAIL_HELD);
+    /* memory above the seed's 75 % is left to the packing: nothing bought for it */
+    for (int i = 0; i < 25; i++) {
+        s[i].v[NF_SIG_CPU] = 40;
+        s[i].v[NF_SIG_MEMORY] = 95;
+    }
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_null(trail(&plan, "metrics"));
+    for (int i = 0; i < 25; i++)
+        s[i].v[NF_SIG_MEMORY] = NAN;
     /* at 99 % the seed's urgent step (2) is more than the sizing (ceil(2.83) - 2 = 1) */
     for (int i = 0; i < 25; i++)
         s[i].v[NF_SIG_CPU] = 99;
