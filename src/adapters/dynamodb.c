@@ -11,12 +11,15 @@
 
 #include "../util/buf.h"
 #include "../util/parse.h"
+#include "../util/timefmt.h"
 
 #define NF_DDB_TTL_S (7 * 86400.0)
 
 static const struct nf_aws_op op_update = {"UpdateItem", NULL, "*"};
 static const struct nf_aws_op op_get = {"GetItem", NULL, "*"};
 static const struct nf_aws_op op_create = {"CreateTable", NULL, "*"};
+static const struct nf_aws_op op_put = {"PutItem", NULL, "*"};
+static const struct nf_aws_op op_query = {"Query", NULL, "*"};
 
 /* DynamoDB numbers travel as strings */
 static json_t *num(double v)
@@ -52,19 +55,25 @@ static const char *get_s(const json_t *item, const char *name)
     return v ? v : "";
 }
 
-static int call(struct nf_dynamodb_store *s, const struct nf_aws_op *op, json_t *params,
-                json_t **result, struct nf_aws_error *ae, struct nf_err *err)
+static int call_on(struct nf_dynamodb_store *s, const char *table, const struct nf_aws_op *op,
+                   json_t *params, json_t **result, struct nf_aws_error *ae, struct nf_err *err)
 {
-    json_object_set_new(params, "TableName", json_string(s->table));
+    json_object_set_new(params, "TableName", json_string(table));
     int rc = nf_aws_call(s->aws, &nf_aws_dynamodb, op, params, result, ae, err);
     json_decref(params);
     if (rc != NF_OK && err != NULL &&
         !(rc == NF_E_AWS && strcmp(ae->code, "ConditionalCheckFailedException") == 0)) {
         char m[sizeof err->msg];
         snprintf(m, sizeof m, "%s", err->msg);
-        nf_strjoin(err->msg, sizeof err->msg, "table ", s->table, ": ", m, (const char *)NULL);
+        nf_strjoin(err->msg, sizeof err->msg, "table ", table, ": ", m, (const char *)NULL);
     }
     return rc;
+}
+
+static int call(struct nf_dynamodb_store *s, const struct nf_aws_op *op, json_t *params,
+                json_t **result, struct nf_aws_error *ae, struct nf_err *err)
+{
+    return call_on(s, s->table, op, params, result, ae, err);
 }
 
 static bool lost_condition(int rc, const struct nf_aws_error *ae)
@@ -213,13 +222,15 @@ static int ddb_unlock(void *ctx, double now, struct nf_lease *was, struct nf_err
 struct dec {
     const json_t *item;
     struct nf_err *err;
+    const char *what; /* what is decoded, for the message; NULL: "state item" */
     int rc;
 };
 
 static int bad(struct dec *d, const char *field, const char *what)
 {
     if (d->rc == NF_OK)
-        d->rc = nf_err_set(d->err, NF_E_INPUT, "state item: %s: %s", field, what);
+        d->rc = nf_err_set(d->err, NF_E_INPUT, "%s: %s: %s", d->what ? d->what : "state item",
+                           field, what);
     return d->rc;
 }
 
@@ -333,7 +344,7 @@ int nf_dynamodb_state_decode(const json_t *item, struct nf_state *st, struct nf_
     memset(st, 0, sizeof *st);
     if (!json_is_object(item))
         return nf_err_set(err, NF_E_INPUT, "state item: not an object");
-    struct dec d = {item, err, NF_OK};
+    struct dec d = {.item = item, .err = err, .rc = NF_OK};
     double n = dec_n(&d, item, "node_count", "node_count", 0);
     if (n < 0 || n > 100000 || n != floor(n))
         bad(&d, "node_count", "not a whole number from 0 to 100000");
@@ -487,6 +498,118 @@ int nf_dynamodb_create_table(struct nf_dynamodb_store *s, struct nf_err *err)
     return rc;
 }
 
+int nf_dynamodb_create_history_table(struct nf_dynamodb_store *s, struct nf_err *err)
+{
+    json_t *params = json_pack(
+        "{s:[{s:s, s:s}, {s:s, s:s}], s:[{s:s, s:s}, {s:s, s:s}], s:s}", "AttributeDefinitions",
+        "AttributeName", "cluster_id", "AttributeType", "S", "AttributeName", "timestamp",
+        "AttributeType", "S", "KeySchema", "AttributeName", "cluster_id", "KeyType", "HASH",
+        "AttributeName", "timestamp", "KeyType", "RANGE", "BillingMode", "PAY_PER_REQUEST");
+    struct nf_aws_error ae;
+    json_t *res = NULL;
+    int rc = call_on(s, s->history_table, &op_create, params, &res, &ae, err);
+    json_decref(res);
+    if (rc == NF_E_AWS && strcmp(ae.code, "ResourceInUseException") == 0)
+        return NF_OK;
+    return rc;
+}
+
+static int ddb_history_put(void *ctx, const struct nf_history_item *it, struct nf_err *err)
+{
+    struct nf_dynamodb_store *s = ctx;
+    char ts[32];
+    nf_format_time(it->t, ts);
+    json_t *item =
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "cluster_id", str(s->cluster_id), "timestamp",
+                  str(ts), "hour", num(it->hour), "day_of_week", num(it->weekday), "node_count",
+                  num(it->nodes), "ttl", num(floor(it->t + NF_PRED_TTL_S)));
+    if (isfinite(it->cpu))
+        json_object_set_new(item, "cpu_utilization", num(it->cpu));
+    if (isfinite(it->memory))
+        json_object_set_new(item, "memory_utilization", num(it->memory));
+    if (isfinite(it->pending))
+        json_object_set_new(item, "pending_pods", num(it->pending));
+    struct nf_aws_error ae;
+    json_t *res = NULL;
+    int rc =
+        call_on(s, s->history_table, &op_put, json_pack("{s:o}", "Item", item), &res, &ae, err);
+    json_decref(res);
+    return rc;
+}
+
+int nf_dynamodb_history_decode(const json_t *item, struct nf_history_item *it, struct nf_err *err)
+{
+    struct dec d = {.err = err, .what = "metrics history item"};
+    char ts[40];
+    dec_s(&d, item, "timestamp", "timestamp", ts, sizeof ts, true);
+    double t = 0, v[3] = {NAN, NAN, NAN};
+    const char *why = "missing";
+    if (d.rc == NF_OK && (ts[0] == '\0' || nf_parse_time(ts, &t, &why) != NF_OK))
+        bad(&d, "timestamp", why);
+    if (d.rc == NF_OK && !(t >= 0 && t <= 1e11))
+        bad(&d, "timestamp", "before 1970 or after the year 5000");
+    static const char *const names[3] = {"cpu_utilization", "memory_utilization", "pending_pods"};
+    for (int k = 0; k < 3; k++)
+        v[k] = dec_n(&d, item, names[k], names[k], NAN);
+    double nodes = dec_n(&d, item, "node_count", "node_count", 0);
+    if (d.rc == NF_OK && !(nodes >= 0 && nodes <= 1e6))
+        bad(&d, "node_count", "out of range [0, 1000000]");
+    if (d.rc != NF_OK)
+        return d.rc;
+    *it = nf_history_item_at(t, v[0], v[1], v[2], (int)nodes);
+    return NF_OK;
+}
+
+/* One Query page: the items decoded into out (from *n), and the page's LastEvaluatedKey (a
+ * new reference, NULL on the last page). */
+static int query_page(struct nf_dynamodb_store *s, const char *after, json_t *start,
+                      struct nf_history_item *out, size_t cap, size_t *n, json_t **next,
+                      struct nf_err *err)
+{
+    json_t *params = json_pack("{s:s, s:{s:s}, s:{s:o, s:o}}", "KeyConditionExpression",
+                               "cluster_id = :c AND #ts > :after", "ExpressionAttributeNames",
+                               "#ts", "timestamp", "ExpressionAttributeValues", ":c",
+                               str(s->cluster_id), ":after", str(after));
+    if (start != NULL)
+        json_object_set(params, "ExclusiveStartKey", start);
+    struct nf_aws_error ae;
+    json_t *res = NULL;
+    int rc = call_on(s, s->history_table, &op_query, params, &res, &ae, err);
+    *next = NULL;
+    const json_t *items = json_object_get(res, "Items");
+    if (rc == NF_OK && !json_is_array(items))
+        rc =
+            nf_err_set(err, NF_E_INPUT, "table %s: Query answered without Items", s->history_table);
+    for (size_t i = 0; rc == NF_OK && i < json_array_size(items) && *n < cap; i++)
+        rc = nf_dynamodb_history_decode(json_array_get(items, i), &out[*n], err) == NF_OK
+                 ? ((*n)++, NF_OK)
+                 : NF_E_INPUT;
+    json_t *lek = json_object_get(res, "LastEvaluatedKey");
+    if (rc == NF_OK && lek != NULL && *n < cap)
+        *next = json_incref(lek);
+    json_decref(res);
+    return rc;
+}
+
+static int ddb_history_load(void *ctx, double after, struct nf_history_item *out, size_t cap,
+                            size_t *n, struct nf_err *err)
+{
+    struct nf_dynamodb_store *s = ctx;
+    *n = 0;
+    char ts[32];
+    nf_format_time(floor(after), ts);
+    json_t *start = NULL;
+    int rc = NF_OK, pages = 0;
+    do {
+        json_t *next = NULL;
+        rc = query_page(s, ts, start, out, cap, n, &next, err);
+        json_decref(start);
+        start = next;
+    } while (rc == NF_OK && start != NULL && ++pages < 1000);
+    json_decref(start);
+    return rc;
+}
+
 static int ddb_peek(void *ctx, struct nf_lease *out, struct nf_err *err)
 {
     json_t *item = NULL;
@@ -511,4 +634,6 @@ const struct nf_store_port nf_dynamodb_store_port = {.name = "dynamodb",
                                                      .release = ddb_release,
                                                      .load = ddb_load,
                                                      .save = ddb_save,
-                                                     .unlock = ddb_unlock};
+                                                     .unlock = ddb_unlock,
+                                                     .history_put = ddb_history_put,
+                                                     .history_load = ddb_history_load};

@@ -15,6 +15,12 @@
  *   - unlock removes the lease and ADDs 1 to the token, returning the previous holder.
  *   `ttl` is set to a week after each write: an abandoned pool's item goes away, a live one
  *   never does.
+ *   The seed's metrics history lives in a table of its own (`history_table`, the setting
+ *   metrics_history_table), keyed HASH cluster_id (S), RANGE timestamp (S, RFC 3339 UTC to
+ *   the second), so several clusters share one: one PutItem per reading with hour,
+ *   day_of_week, cpu_utilization, memory_utilization, pending_pods (each left out when
+ *   unknown), node_count and ttl (its time + 30 days: enable TTL on `ttl`); history_load is
+ *   a Query on timestamp > the newest already read, page by page, bounded by `cap`.
  */
 #ifndef NF_ADAPTERS_DYNAMODB_H
 #define NF_ADAPTERS_DYNAMODB_H
@@ -27,6 +33,7 @@ struct nf_dynamodb_store {
     struct nf_aws_client *aws;
     char table[NF_CONFIG_STR_MAX];
     char cluster_id[NF_CONFIG_STR_MAX];
+    char history_table[NF_CONFIG_STR_MAX];
     /* the item as a successful acquire returned it (UpdateItem ALL_NEW: the newest, after
      * our own write), so the load that follows needs no GetItem; owned, used once */
     struct json_t *acquired;
@@ -45,5 +52,10 @@ int nf_dynamodb_state_decode(const json_t *item, struct nf_state *st, struct nf_
 /* For tests and first-time setup: create the table (PAY_PER_REQUEST, key cluster_id). An
  * existing table is not an error. */
 int nf_dynamodb_create_table(struct nf_dynamodb_store *s, struct nf_err *err);
+/* The same for the metrics history table (HASH cluster_id, RANGE timestamp). */
+int nf_dynamodb_create_history_table(struct nf_dynamodb_store *s, struct nf_err *err);
+
+/* A metrics history item as Query returns it, decoded; NF_E_INPUT names what is wrong. */
+int nf_dynamodb_history_decode(const json_t *item, struct nf_history_item *it, struct nf_err *err);
 
 #endif

@@ -97,6 +97,42 @@ static int mem_peek(void *ctx, struct nf_lease *out, struct nf_err *err)
     return NF_OK;
 }
 
+static int mem_history_put(void *ctx, const struct nf_history_item *it, struct nf_err *err)
+{
+    (void)err;
+    struct nf_mem_store *m = ctx;
+    if (m->nhist > 0) {
+        struct nf_history_item *last = &m->hist[(m->hist_head + m->nhist - 1) % NF_MEM_HISTORY_MAX];
+        if (it->t < last->t)
+            return NF_OK; /* the clock went back: keep what there is, in order */
+        if (it->t == last->t) {
+            *last = *it;
+            return NF_OK;
+        }
+    }
+    if (m->nhist < NF_MEM_HISTORY_MAX) {
+        m->hist[(m->hist_head + m->nhist++) % NF_MEM_HISTORY_MAX] = *it;
+    } else {
+        m->hist[m->hist_head] = *it;
+        m->hist_head = (m->hist_head + 1) % NF_MEM_HISTORY_MAX;
+    }
+    return NF_OK;
+}
+
+static int mem_history_load(void *ctx, double after, struct nf_history_item *out, size_t cap,
+                            size_t *n, struct nf_err *err)
+{
+    (void)err;
+    const struct nf_mem_store *m = ctx;
+    *n = 0;
+    for (size_t i = 0; i < m->nhist && *n < cap; i++) {
+        const struct nf_history_item *it = &m->hist[(m->hist_head + i) % NF_MEM_HISTORY_MAX];
+        if (it->t > after)
+            out[(*n)++] = *it;
+    }
+    return NF_OK;
+}
+
 const struct nf_store_port nf_mem_store_port = {.name = "mem",
                                                 .acquire = mem_acquire,
                                                 .renew = mem_renew,
@@ -104,4 +140,6 @@ const struct nf_store_port nf_mem_store_port = {.name = "mem",
                                                 .load = mem_load,
                                                 .save = mem_save,
                                                 .unlock = mem_unlock,
+                                                .history_put = mem_history_put,
+                                                .history_load = mem_history_load,
                                                 .peek = mem_peek};

@@ -3,12 +3,14 @@
 #include "sqlite_store.h"
 
 #include <sqlite3.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../util/dynlib.h"
 #include "../util/files.h"
+#include "../util/timefmt.h"
 
 #define SQLITE_FNS(X)                                                                              \
     X(open_v2, "sqlite3_open_v2", int, (const char *, sqlite3 **, int, const char *))              \
@@ -128,6 +130,18 @@ int nf_sqlite_store_open(struct nf_sqlite_store *s, const char *path, const char
                   " lock_expiry REAL,"
                   " state TEXT,"
                   " updated_at REAL)",
+                  err);
+    /* the seed's metrics history: a table of its own, one row per reading */
+    if (rc == NF_OK)
+        rc = exec(s,
+                  "CREATE TABLE IF NOT EXISTS nodefleet_metrics_history ("
+                  " cluster_id TEXT NOT NULL,"
+                  " timestamp TEXT NOT NULL,"
+                  " t REAL NOT NULL,"
+                  " hour INTEGER, day_of_week INTEGER,"
+                  " cpu REAL, memory REAL, pending_pods REAL, node_count INTEGER,"
+                  " ttl INTEGER NOT NULL,"
+                  " PRIMARY KEY (cluster_id, timestamp))",
                   err);
     if (rc != NF_OK)
         nf_sqlite_store_close(s);
@@ -367,6 +381,73 @@ static int sq_peek(void *ctx, struct nf_lease *out, struct nf_err *err)
     return read_lease(ctx, out, err);
 }
 
+/* NAN (unknown) is stored as NULL */
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+    if (isfinite(v))
+        Q.bind_double(st, i, v);
+}
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+    return Q.col_type(st, i) == SQLITE_NULL ? NAN : Q.col_double(st, i);
+}
+
+static int sq_history_put(void *ctx, const struct nf_history_item *it, struct nf_err *err)
+{
+    struct nf_sqlite_store *s = ctx;
+    if (s->mode != NF_STORE_READ_WRITE)
+        return read_only(s, err);
+    char ts[32];
+    nf_format_time(it->t, ts);
+    sqlite3_stmt *st =
+        prep(s,
+             "INSERT OR REPLACE INTO nodefleet_metrics_history (cluster_id, "
+             "timestamp, t, hour, day_of_week, node_count, ttl, cpu, memory, "
+             "pending_pods) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             "ssdiiii", s->cluster_id, ts, it->t, (long long)it->hour, (long long)it->weekday,
+             (long long)it->nodes, (long long)(it->t + NF_PRED_TTL_S));
+    if (st == NULL)
+        return fail(s, "prepare", err);
+    bind_real(st, 8, it->cpu);
+    bind_real(st, 9, it->memory);
+    bind_real(st, 10, it->pending);
+    int changed = 0;
+    int rc = update(s, st, &changed, err);
+    if (rc == NF_OK) /* what expired goes (DynamoDB's ttl does the same there) */
+        rc =
+            update(s,
+                   prep(s, "DELETE FROM nodefleet_metrics_history WHERE cluster_id = ? AND ttl < ?",
+                        "si", s->cluster_id, (long long)it->t),
+                   &changed, err);
+    return rc;
+}
+
+static int sq_history_load(void *ctx, double after, struct nf_history_item *out, size_t cap,
+                           size_t *n, struct nf_err *err)
+{
+    struct nf_sqlite_store *s = ctx;
+    *n = 0;
+    sqlite3_stmt *st = prep(s,
+                            "SELECT t, cpu, memory, pending_pods, node_count FROM "
+                            "nodefleet_metrics_history WHERE cluster_id = ? AND t > ? ORDER BY t "
+                            "LIMIT ?",
+                            "sdi", s->cluster_id, after, (long long)cap);
+    if (st == NULL)
+        return fail(s, "prepare", err);
+    int r;
+    while ((r = Q.step(st)) == SQLITE_ROW && *n < cap) {
+        double t = Q.col_double(st, 0);
+        long long nodes = Q.col_int64(st, 4);
+        out[(*n)++] = nf_history_item_at(t, col_real(st, 1), col_real(st, 2), col_real(st, 3),
+                                         nodes < 0 || nodes > 1000000 ? 0 : (int)nodes);
+    }
+    Q.finalize(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return fail(s, "read the metrics history", err);
+    return NF_OK;
+}
+
 const struct nf_store_port nf_sqlite_store_port = {.name = "sqlite",
                                                    .peek = sq_peek,
                                                    .acquire = sq_acquire,
@@ -374,4 +455,6 @@ const struct nf_store_port nf_sqlite_store_port = {.name = "sqlite",
                                                    .release = sq_release,
                                                    .load = sq_load,
                                                    .save = sq_save,
-                                                   .unlock = sq_unlock};
+                                                   .unlock = sq_unlock,
+                                                   .history_put = sq_history_put,
+                                                   .history_load = sq_history_load};

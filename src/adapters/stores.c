@@ -47,6 +47,8 @@ static int open_dynamodb(struct nf_store_handle *h, const struct nf_config *cfg,
     h->dynamo.aws = &h->aws;
     snprintf(h->dynamo.table, sizeof h->dynamo.table, "%s", arg ? arg : cfg->dynamodb_table);
     snprintf(h->dynamo.cluster_id, sizeof h->dynamo.cluster_id, "%s", cfg->cluster_id);
+    snprintf(h->dynamo.history_table, sizeof h->dynamo.history_table, "%s",
+             cfg->metrics_history_table);
     h->port = &nf_dynamodb_store_port;
     h->ctx = &h->dynamo;
     snprintf(h->desc, sizeof h->desc, "dynamodb:%s", h->dynamo.table);

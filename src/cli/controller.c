@@ -74,6 +74,8 @@ void nf_controller_close(struct nf_controller *c)
     c->cycle = NULL;
     free(c->history);
     c->history = NULL;
+    free(c->mhist);
+    c->mhist = NULL;
     nf_notifier_free(&c->notifier);
     if (c->have_store)
         nf_store_close(&c->store);
@@ -283,6 +285,14 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
     }
     nf_cycle_init(c->cycle, &ports, &c->pol, &o, c->history, NF_CONTROLLER_HISTORY_MAX);
     c->cycle->history_margin_s = 2 * cfg->prometheus_step;
+    if (nf_policy_reads_history(&c->pol)) { /* the seed's predictive layer */
+        c->mhist = calloc(NF_CYCLE_MHIST_MAX, sizeof *c->mhist);
+        if (c->mhist == NULL) {
+            rc = nf_err_set(err, NF_E_NOMEM, "out of memory");
+            goto fail;
+        }
+        nf_cycle_keep_history(c->cycle, c->mhist, NF_CYCLE_MHIST_MAX);
+    }
     c->cycle->log_steps = true;
     return NF_OK;
 fail:

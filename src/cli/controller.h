@@ -44,7 +44,8 @@ struct nf_controller {
     struct nf_notifier notifier;
     struct nf_cycle *cycle;
     struct nf_sample *history;
-    struct nf_cloudwatch cw; /* cw.emf: metrics as EMF lines (lambda) */
+    struct nf_history_item *mhist; /* the seed's metrics history, when its policy reads one */
+    struct nf_cloudwatch cw;       /* cw.emf: metrics as EMF lines (lambda) */
 };
 
 struct nf_cli;

@@ -220,12 +220,58 @@ static int parse_last(const json_t *root, const char *name, double now, double *
     return rc;
 }
 
+/* "metrics_history": the seed's readings (predictive.h), [{"t", "cpu", "memory",
+ * "pending_pods", "nodes"}], none later than now */
+static int parse_mhistory(const json_t *a, double now, struct nf_decide_input *out,
+                          struct nf_err *err)
+{
+    static const char *const known[] = {"t", "cpu", "memory", "pending_pods", "nodes", NULL};
+    if (a == NULL)
+        return NF_OK;
+    if (!json_is_array(a) || json_array_size(a) > NF_DECIDE_MHISTORY_MAX)
+        return bad(err, "metrics_history", "expected an array of at most %d readings",
+                   NF_DECIDE_MHISTORY_MAX);
+    size_t n = json_array_size(a);
+    out->mhistory = calloc(n ? n : 1, sizeof *out->mhistory);
+    if (out->mhistory == NULL)
+        return nf_err_set(err, NF_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *r = json_array_get(a, i);
+        char where[48], field[80];
+        snprintf(where, sizeof where, "metrics_history[%zu]", i);
+        if (!json_is_object(r))
+            return bad(err, where, "expected an object, got %s", type_name(r));
+        int rc = nf__decide_check_keys(r, where, known, err);
+        double t = 0, v[3];
+        int nodes = 0;
+        static const char *const names[3] = {"cpu", "memory", "pending_pods"};
+        snprintf(field, sizeof field, "%s.t", where);
+        if (rc == NF_OK)
+            rc = get_number(json_object_get(r, "t"), field, false, &t, err);
+        if (rc == NF_OK && t > now)
+            return bad(err, field, "later than now (%.17g > %.17g)", t, now);
+        for (int k = 0; k < 3 && rc == NF_OK; k++) {
+            snprintf(field, sizeof field, "%s.%s", where, names[k]);
+            rc = get_number(json_object_get(r, names[k]), field, true, &v[k], err);
+        }
+        snprintf(field, sizeof field, "%s.nodes", where);
+        if (rc == NF_OK)
+            rc = get_count(json_object_get(r, "nodes"), field, false, &nodes, err);
+        if (rc != NF_OK)
+            return rc;
+        out->mhistory[i] = nf_history_item_at(t, v[0], v[1], v[2], nodes);
+    }
+    out->obs.mhistory = out->mhistory;
+    out->obs.nmhistory = n;
+    return NF_OK;
+}
+
 int nf_decide_parse(const char *data, size_t len, const struct nf_config *cfg,
                     struct nf_decide_input *out, struct nf_err *err)
 {
-    static const char *const known[] = {
-        "now",   "workers",      "samples", "last_scale_up", "last_scale_down",
-        "nodes", "pending_pods", NULL};
+    static const char *const known[] = {"now",           "workers",         "samples",
+                                        "last_scale_up", "last_scale_down", "nodes",
+                                        "pending_pods",  "metrics_history", NULL};
     memset(out, 0, sizeof *out);
     out->obs.last_scale_up = out->obs.last_scale_down = NAN;
     if (len > NF_DECIDE_INPUT_MAX)
@@ -253,6 +299,8 @@ int nf_decide_parse(const char *data, size_t len, const struct nf_config *cfg,
         rc = parse_last(root, "last_scale_down", out->obs.now, &out->obs.last_scale_down, err);
     if (rc == NF_OK)
         rc = nf__decide_parse_fleet(root, out, err);
+    if (rc == NF_OK)
+        rc = parse_mhistory(json_object_get(root, "metrics_history"), out->obs.now, out, err);
 done:
     out->root = root; /* the fleet's strings point into it */
     if (rc != NF_OK)
@@ -270,6 +318,10 @@ void nf_decide_input_free(struct nf_decide_input *in)
     in->obs.fleet = NULL;
     free(in->samples);
     in->samples = NULL;
+    free(in->mhistory);
+    in->mhistory = NULL;
+    in->obs.mhistory = NULL;
+    in->obs.nmhistory = 0;
     in->obs.samples = NULL;
     in->obs.nsamples = 0;
 }

@@ -6,7 +6,9 @@
  *                 "latency_p95_ms": ..., "error_rate_pct": ...,
  *                 "custom": {"TRIGGER": ...}}, ...],
  *    "last_scale_up": T|null, "last_scale_down": T|null,
- *    "nodes": [...], "pending_pods": [...]}
+ *    "nodes": [...], "pending_pods": [...],
+ *    "metrics_history": [{"t": T, "cpu": ..., "memory": ..., "pending_pods": ...,
+ *                         "nodes": N (default 0)}, ...]}
  *   `nodes` and `pending_pods` are optional: the pool as the core models it (core/fleet.h),
  *   for the policies that pack pods and for the removal verdicts. A node:
  *     {"name": N, "ready": true, "schedulable": true, "control_plane": false,
@@ -21,6 +23,9 @@
  *      "replicas": R (default 2), "safe_to_evict": true|false|null,
  *      "node_selector": {"k": "v"}, "tolerations": [{"key", "operator", "value", "effect"}],
  *      "count": C (pending_pods only)}
+ *   `metrics_history` is optional: the readings node-fleet's predictive layer reads (the
+ *   seed with enable_predictive_scaling; core/predictive.h), at most NF_DECIDE_MHISTORY_MAX,
+ *   none later than now, in any order.
  *   `now` and `workers.ready` are required; joining/draining default to 0; samples oldest
  *   first, strictly increasing in t, none later than now; a metric absent or null is unknown.
  *   Anything else - invalid JSON, unknown fields, wrong types, negative counts or values,
@@ -35,6 +40,7 @@
 
 #include "../config/config.h"
 #include "../core/fleet.h"
+#include "../core/predictive.h"
 #include "../core/types.h"
 #include "../util/buf.h"
 #include "../util/err.h"
@@ -44,12 +50,15 @@
 #define NF_DECIDE_COUNT_MAX   1000000
 #define NF_DECIDE_PODS_MAX    ((size_t)1000000)
 
+#define NF_DECIDE_MHISTORY_MAX 20160 /* metrics_history readings: 7 days at one every 30 s */
+
 struct nf_decide_input {
     struct nf_observation obs;
-    struct nf_sample *samples; /* owned; obs.samples points here */
-    struct nf_fleet fleet;     /* with nodes or pending_pods: obs.fleet points here */
-    void *root;                /* the parsed JSON the fleet's strings point into */
-    void *allocs[16];          /* the fleet's arrays */
+    struct nf_sample *samples;        /* owned; obs.samples points here */
+    struct nf_history_item *mhistory; /* owned; obs.mhistory points here (metrics_history) */
+    struct nf_fleet fleet;            /* with nodes or pending_pods: obs.fleet points here */
+    void *root;                       /* the parsed JSON the fleet's strings point into */
+    void *allocs[16];                 /* the fleet's arrays */
     size_t nallocs;
 };
 

@@ -674,6 +674,7 @@ static void nf_config_seed_params(struct nf_seed_params *sp, const struct nf_con
     sp->down_memory = cfg->scale_down_threshold_memory;
     sp->down_for = cfg->scale_down_for;
     sp->cooldown_up = cfg->cooldown_scale_up;
+    sp->predictive = cfg->enable_predictive_scaling;
     sp->cooldown_down = cfg->cooldown_scale_down;
     sp->ntriggers = cfg->ntriggers;
     for (int k = 0; k < cfg->ntriggers; k++) {

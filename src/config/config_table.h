@@ -21,9 +21,10 @@
     X(cluster_id, "cluster_id", NF_CT_STR, 0, 0, "nodefleet", "CLUSTER_ID", 0, NULL,               \
       "Name of the worker pool this instance manages; the key of its state item and the "          \
       "value of the cluster tag on its instances.")                                                \
-    X(policy, "policy", NF_CT_STR, 0, 0, "seed", "NODEFLEET_POLICY", 0, NULL,                      \
-      "Decision policy: 'seed' (node-fleet's documented rules) or 'static:N' (hold N "             \
-      "workers, the baseline).")                                                                   \
+    X(policy, "policy", NF_CT_STR, 0, 0, "default", "NODEFLEET_POLICY", 0, NULL,                   \
+      "Decision policy: 'default' (nodefleet's own: sized from what pods request, idle workers "   \
+      "consolidated), 'seed' (node-fleet's documented rules) or 'static:N' (hold N workers, the "  \
+      "baseline).")                                                                                \
     X(prometheus_url, "prometheus_url", NF_CT_STR, 0, 0, "http://127.0.0.1:9090",                  \
       "PROMETHEUS_URL", NF_CF_URL, NULL,                                                           \
       "Base URL of the Prometheus HTTP API (http or https; a path prefix is kept).")               \
@@ -49,9 +50,10 @@
     X(dynamodb_table, "dynamodb_table", NF_CT_STR, 0, 0, "k3s-autoscaler-state", "DYNAMODB_TABLE", \
       0, NULL, "DynamoDB table holding the pool state and lease.")                                 \
     X(metrics_history_table, "metrics_history_table", NF_CT_STR, 0, 0, "k3s-metrics-history",      \
-      "METRICS_HISTORY_TABLE", NF_CF_INERT, NULL,                                                  \
-      "DynamoDB table holding the metrics history for the predictive layer (no effect yet: "       \
-      "no policy reads it).")                                                                      \
+      "METRICS_HISTORY_TABLE", 0, NULL,                                                            \
+      "DynamoDB table holding the seed's metrics history (key: HASH cluster_id, RANGE "            \
+      "timestamp; several clusters share one) when the store is DynamoDB; with SQLite the "        \
+      "history is a table beside the state.")                                                      \
     X(aws_region, "aws_region", NF_CT_STR, 0, 0, "", "AWS_REGION", 0, NULL,                        \
       "AWS region; empty means the usual AWS environment and instance metadata.")                  \
     X(min_nodes, "min_nodes", NF_CT_INT, 0, 1000, "2", "MIN_NODES", 0, NULL,                       \
@@ -109,13 +111,15 @@
       "COOLDOWN_SCALE_DOWN", 0, NULL,                                                              \
       "No scale-down within this long of the last scale event of either kind.")                    \
     X(headroom_pct, "headroom_pct", NF_CT_PCT, 0, 100, "10", "NODEFLEET_HEADROOM_PCT", 0, NULL,    \
-      "policy default: spare requested CPU kept, % of what the pods request, so a rise "           \
-      "between two cycles does not wait a whole boot.")                                            \
+      "policy default: headroom as room for pods: this % of each pod shape's count (at least "     \
+      "one) must fit on the workers above the recent peak, so a rise between two cycles does "     \
+      "not wait a whole boot.")                                                                    \
     X(scale_down_unneeded_time, "scale_down_unneeded_time", NF_CT_DUR, 0, 86400, "600",            \
       "NODEFLEET_SCALE_DOWN_UNNEEDED_TIME", 0, NULL,                                               \
       "policy default: a worker whose pods all fit elsewhere for this long is removed (the "       \
-      "Cluster Autoscaler's 10 minutes).")                                                         \
-    X(forecast_ahead, "forecast_ahead", NF_CT_DUR, 0, 86400, "0", "NODEFLEET_FORECAST_AHEAD", 0,    \
+      "Cluster Autoscaler's 10 minutes); the pool also keeps room for the peak demand of this "    \
+      "long.")                                                                                     \
+    X(forecast_ahead, "forecast_ahead", NF_CT_DUR, 0, 86400, "0", "NODEFLEET_FORECAST_AHEAD", 0,   \
       NULL,                                                                                        \
       "policy default: how far ahead the demand forecast looks (a worker's boot and one "          \
       "interval, e.g. 180s); 0 (the default for now) turns the forecast off.")                     \
@@ -123,9 +127,10 @@
       "NODEFLEET_SCALE_DOWN_MAX_NODES", 0, NULL,                                                   \
       "policy default: workers removed in one cycle at most.")                                     \
     X(enable_predictive_scaling, "enable_predictive_scaling", NF_CT_BOOL, 0, 0, "true",            \
-      "ENABLE_PREDICTIVE_SCALING", NF_CF_INERT, NULL,                                              \
-      "Pre-launch capacity ahead of predictable rises. Accepted for compatibility with "           \
-      "the seed; no policy has a forecast yet, so it has no effect.")                              \
+      "ENABLE_PREDICTIVE_SCALING", 0, NULL,                                                        \
+      "policy seed: node-fleet's predictive layer - each cycle's reading kept in the metrics "     \
+      "history, the next hour predicted from the last 7 days when the reactive rules decide "      \
+      "nothing. (policy default has its own forecast: forecast_ahead.)")                           \
     X(spot_percentage, "spot_percentage", NF_CT_PCT, 0, 100, "70", "SPOT_PERCENTAGE", 0, NULL,     \
       "Share of launched workers to run as spot instances.")                                       \
     X(log_level, "log_level", NF_CT_STR, 0, 0, "info", "NODEFLEET_LOG_LEVEL", 0,                   \
@@ -268,7 +273,7 @@
       "pending pod whose nodeSelector or node affinity they fail is not bought for.")              \
     X(kube_node_taints, "kube.node_taints", NF_CT_STR, 0, 0, "", "NODEFLEET_KUBE_NODE_TAINTS", 0,  \
       NULL,                                                                                        \
-      "Taints a new worker registers with (K3s --node-taint), key=value:Effect,...: a pending "   \
+      "Taints a new worker registers with (K3s --node-taint), key=value:Effect,...: a pending "    \
       "pod that does not tolerate one is not bought for.")                                         \
     X(server_listen, "server.listen", NF_CT_STR, 0, 0, "127.0.0.1:9470", "NODEFLEET_LISTEN", 0,    \
       NULL,                                                                                        \
@@ -283,7 +288,7 @@
     X(sim_node_memory_mib, "sim.node_memory_mib", NF_CT_NUM, 64, 16777216, "2048",                 \
       "NODEFLEET_SIM_NODE_MEMORY_MIB", 0, NULL,                                                    \
       "Simulator: memory of one worker in MiB (t3.small: 2048).")                                  \
-    X(sim_pod_shapes, "sim.pod_shapes", NF_CT_STR, 0, 0, "0.25:256:30,0.5:512:40,1:1024:30",      \
+    X(sim_pod_shapes, "sim.pod_shapes", NF_CT_STR, 0, 0, "0.25:256:30,0.5:512:40,1:1024:30",       \
       "NODEFLEET_SIM_POD_SHAPES", 0, NULL,                                                         \
       "Simulator: the workload's pod shapes, CPU:MEMORY_MIB:SHARE each (vCPU requested, MiB, "     \
       "% of the demand), one Deployment and HPA per shape.")                                       \
@@ -294,10 +299,11 @@
     X(sim_max_pods_per_node, "sim.max_pods_per_node", NF_CT_INT, 1, 1000, "110",                   \
       "NODEFLEET_SIM_MAX_PODS_PER_NODE", 0, NULL,                                                  \
       "Simulator: pods one worker may hold (the kubelet's maxPods).")                              \
-    X(sim_scheduler, "sim.scheduler", NF_CT_STR, 0, 0, "least-allocated", "NODEFLEET_SIM_SCHEDULER", \
-      0, "least-allocated|most-allocated",                                                         \
-      "Simulator: how the scheduler scores workers: least-allocated (kube-scheduler's default: "   \
-      "spread) or most-allocated (pack, as GKE's optimize-utilization profile does).")             \
+    X(sim_scheduler, "sim.scheduler", NF_CT_STR, 0, 0, "most-allocated",                           \
+      "NODEFLEET_SIM_SCHEDULER", 0, "most-allocated|least-allocated",                              \
+      "Simulator: how the scheduler scores workers: most-allocated (pack: the scoring "            \
+      "deploy/k3s/scheduler.yaml configures, as GKE's optimize-utilization profile does) or "      \
+      "least-allocated (kube-scheduler's default: spread).")                                       \
     X(sim_hpa_target_pct, "sim.hpa_target_pct", NF_CT_PCT, 1, 100, "70",                           \
       "NODEFLEET_SIM_HPA_TARGET_PCT", 0, NULL,                                                     \
       "Simulator: the HPA keeps pods at this % of their CPU request.")                             \

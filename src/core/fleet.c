@@ -89,8 +89,8 @@ void nf_pool_template_copy(struct nf_pool_template *dst, const struct nf_pool_te
 size_t nf_fleet_ws_bytes(size_t nn, size_t np)
 {
     size_t n1 = nn + 1, p1 = np + 1;
-    /* 3 pod arrays and 9 node arrays of 8-byte items, 2 of int, 2 of bytes */
-    return (p1 * 3 + n1 * 9) * 8 + n1 * 2 * sizeof(int) +
+    /* 3 pod arrays and 11 node arrays of 8-byte items, 3 of int, 2 of bytes */
+    return (p1 * 3 + n1 * 11) * 8 + n1 * 3 * sizeof(int) +
            n1 * (sizeof(unsigned char) + 2 * sizeof(bool));
 }
 
@@ -116,8 +116,11 @@ void nf_fleet_prepare(struct nf_fleet *f, void *ws)
     TAKE(touched, n1);
     TAKE(cand, n1);
     TAKE(share, n1);
+    TAKE(resv_cpu, n1);
+    TAKE(resv_mem, n1);
     TAKE(free_pods, n1);
     TAKE(d_pods, n1);
+    TAKE(resv_pods, n1);
     TAKE(mark, n1);
     TAKE(removed, n1);
     TAKE(allowed, n1);
@@ -129,8 +132,8 @@ void nf_fleet_prepare(struct nf_fleet *f, void *ws)
         f->free_cpu[k] = f->nodes[k].alloc_cpu_m;
         f->free_mem[k] = f->nodes[k].alloc_mem;
         f->free_pods[k] = f->nodes[k].alloc_pods > 0 ? f->nodes[k].alloc_pods : 1 << 30;
-        f->d_cpu[k] = f->d_mem[k] = 0;
-        f->d_pods[k] = 0;
+        f->d_cpu[k] = f->d_mem[k] = f->resv_cpu[k] = f->resv_mem[k] = 0;
+        f->d_pods[k] = f->resv_pods[k] = 0;
         f->mark[k] = 0;
         f->removed[k] = false;
     }
@@ -543,12 +546,33 @@ void nf_fleet_drainable(struct nf_fleet *f, size_t k, const bool *removed,
     }
 }
 
+void nf_fleet_reserve(struct nf_fleet *f, size_t k, int64_t cpu_m, int64_t mem)
+{
+    f->resv_cpu[k] += cpu_m;
+    f->resv_mem[k] += mem;
+    f->resv_pods[k]++;
+    f->free_cpu[k] -= cpu_m;
+    f->free_mem[k] -= mem;
+    f->free_pods[k]--;
+}
+
+void nf_fleet_unreserve(struct nf_fleet *f)
+{
+    for (size_t k = 0; k < f->nnodes; k++) {
+        f->free_cpu[k] += f->resv_cpu[k];
+        f->free_mem[k] += f->resv_mem[k];
+        f->free_pods[k] += f->resv_pods[k];
+        f->resv_cpu[k] = f->resv_mem[k] = 0;
+        f->resv_pods[k] = 0;
+    }
+}
+
 static double used_share(const struct nf_fleet *f, size_t k)
 {
     const struct nf_fnode *n = &f->nodes[k];
     if (n->alloc_cpu_m <= 0)
         return 1;
-    return (double)(n->alloc_cpu_m - f->free_cpu[k]) / (double)n->alloc_cpu_m;
+    return (double)(n->alloc_cpu_m - f->free_cpu[k] - f->resv_cpu[k]) / (double)n->alloc_cpu_m;
 }
 
 size_t nf_fleet_choose(struct nf_fleet *f, const bool *allowed, size_t want, int prefer,
@@ -605,11 +629,13 @@ size_t nf_fleet_choose(struct nf_fleet *f, const bool *allowed, size_t want, int
         f->removed[k] = true;
         out[chosen++] = k;
     }
-    /* the free capacity is the snapshot's again; the moves are forgotten */
+    /* the free capacity is the snapshot's again (less what is reserved); the moves are
+     * forgotten */
     for (size_t k = 0; k < nn; k++) {
-        f->free_cpu[k] = f->nodes[k].alloc_cpu_m;
-        f->free_mem[k] = f->nodes[k].alloc_mem;
-        f->free_pods[k] = f->nodes[k].alloc_pods > 0 ? f->nodes[k].alloc_pods : 1 << 30;
+        f->free_cpu[k] = f->nodes[k].alloc_cpu_m - f->resv_cpu[k];
+        f->free_mem[k] = f->nodes[k].alloc_mem - f->resv_mem[k];
+        f->free_pods[k] =
+            (f->nodes[k].alloc_pods > 0 ? f->nodes[k].alloc_pods : 1 << 30) - f->resv_pods[k];
     }
     for (size_t i = 0; i < f->npods; i++) {
         const struct nf_fpod *p = &f->pods[i];

@@ -186,6 +186,8 @@ struct nf_fleet {
     long *moved_to; /* per pod: where a check put it, -1 */
     size_t *cand;
     double *share;
+    int64_t *resv_cpu, *resv_mem; /* per node: room held for pods not there yet */
+    int *resv_pods;
     bool *removed;
     bool *allowed; /* the caller's, for nf_fleet_choose */
     bool any_anti; /* some pod has anti-affinity terms (else that check is skipped) */
@@ -239,6 +241,11 @@ enum nf_block nf_fleet_pod_blocks(const struct nf_fleet *f, const struct nf_fpod
 /* The verdict on node k, with the nodes flagged in `removed` (may be NULL) counted as gone. */
 void nf_fleet_drainable(struct nf_fleet *f, size_t k, const bool *removed,
                         struct nf_drain_verdict *v);
+/* Hold room on node k for a pod not there yet (a slot of headroom): the fit checks and the
+ * choice see it taken until nf_fleet_unreserve (or the next nf_fleet_prepare). */
+void nf_fleet_reserve(struct nf_fleet *f, size_t k, int64_t cpu_m, int64_t mem);
+/* Give back all that was held. */
+void nf_fleet_unreserve(struct nf_fleet *f);
 /* Up to `want` nodes among those flagged in `allowed` (NULL: any) to drain, least requested
  * CPU share first (`prefer`: that market first, -1 either), then by name, each checked with
  * those chosen before it gone. `verdicts` (nnodes, may be NULL) gets every node's own verdict.

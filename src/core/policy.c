@@ -161,3 +161,8 @@ double nf_policy_lookback(const struct nf_policy *p)
 {
     return p->kind->lookback(p);
 }
+
+bool nf_policy_reads_history(const struct nf_policy *p)
+{
+    return p->kind->decide == nf_policy_seed_decide && p->seed.predictive;
+}

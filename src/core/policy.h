@@ -42,7 +42,8 @@ struct nf_seed_params {
     double urgent_cpu, urgent_pending;
     double down_cpu, down_memory, down_for;
     double cooldown_up, cooldown_down;
-    int ntriggers; /* custom triggers: signal NF_SIG_CUSTOM(k) is triggers[k] */
+    bool predictive; /* node-fleet's layer 3 (predictive.h), with a metrics history */
+    int ntriggers;   /* custom triggers: signal NF_SIG_CUSTOM(k) is triggers[k] */
     struct nf_trigger_rule triggers[NF_TRIGGERS_MAX];
 };
 
@@ -80,6 +81,9 @@ int nf_policy_init(struct nf_policy *p, const char *spec, const struct nf_policy
 
 void nf_policy_decide(const struct nf_policy *p, const struct nf_observation *obs,
                       struct nf_plan *plan);
+
+/* Does it read the metrics history (the seed with its predictive layer)? */
+bool nf_policy_reads_history(const struct nf_policy *p);
 
 /* Seconds of sample history the policy looks at (its longest sustained window). */
 double nf_policy_lookback(const struct nf_policy *p);

@@ -24,15 +24,18 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <assert.h>
 #include <string.h>
 
 #include "fleet.h"
 #include "forecast.h"
 
-void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
-                           struct nf_plan *plan);
+void nf_policy_seed_rules(const struct nf_policy *p, const struct nf_observation *obs,
+                          struct nf_plan *plan);
 
-#define NF_DEFAULT_BINS_MAX 1000 /* new workers one plan may buy (max_nodes is at most 1000) */
+#define NF_DEFAULT_BINS_MAX    1000 /* new workers one plan may buy (max_nodes is at most 1000) */
+#define NF_DEFAULT_SHAPES_SEEN 64   /* pod shapes told apart ... */
+#define NF_DEFAULT_SHAPES_MAX  32   /* ... of which the most common get headroom slots */
 
 /* what the pool has and what its pods ask */
 struct figures {
@@ -57,46 +60,133 @@ static void measure(const struct nf_fleet *f, struct figures *g)
         }
 }
 
-/* First fit decreasing of the hostable pending pods onto template-shaped bins: the bins needed
- * (at most `cap`; *over is set when more were). f->movable holds the pods' order (the
- * workspace). */
-static int pack(struct nf_fleet *f, const struct nf_fnode *t, int cap, bool *over)
+/* A pod shape: CPU and memory requests, and how many pods have it (or slots of it). */
+struct shape {
+    int64_t cpu, mem;
+    int n;
+};
+
+static bool counted(const struct nf_fleet *f, const struct nf_fpod *p, const struct nf_fnode *t)
 {
-    double bin_cpu[NF_DEFAULT_BINS_MAX], bin_mem[NF_DEFAULT_BINS_MAX];
-    int bin_pods[NF_DEFAULT_BINS_MAX];
+    if (p->finished || p->left_alone)
+        return false;
+    return p->node >= 0 ? !f->nodes[p->node].control_plane : nf_pod_fits_template(p, t, NULL);
+}
+
+/* The shapes of the pods the pool holds or will (running on workers, pending ones a new worker
+ * could host): the NF_DEFAULT_SHAPES_MAX most common, biggest CPU first. */
+static int shapes_of(const struct nf_fleet *f, const struct nf_fnode *t, struct shape *s)
+{
+    struct shape all[NF_DEFAULT_SHAPES_SEEN];
+    int n = 0;
+    for (size_t i = 0; i < f->npods; i++) {
+        const struct nf_fpod *p = &f->pods[i];
+        if (!counted(f, p, t))
+            continue;
+        int j = 0;
+        while (j < n && !(all[j].cpu == p->req_cpu_m && all[j].mem == p->req_mem))
+            j++;
+        if (j == n && n < NF_DEFAULT_SHAPES_SEEN)
+            all[n++] = (struct shape){p->req_cpu_m, p->req_mem, 0};
+        if (j < n)
+            all[j].n++;
+    }
+    /* the most common first (an insertion sort), keep the first ones, then biggest first */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && all[j - 1].n < all[j].n; j--) {
+            struct shape x = all[j];
+            all[j] = all[j - 1];
+            all[j - 1] = x;
+        }
+    if (n > NF_DEFAULT_SHAPES_MAX)
+        n = NF_DEFAULT_SHAPES_MAX;
+    for (int i = 0; i < n; i++) {
+        int j = i;
+        for (; j > 0 && s[j - 1].cpu < all[i].cpu; j--)
+            s[j] = s[j - 1];
+        s[j] = all[i];
+    }
+    return n;
+}
+
+/* Headroom as room for pods, not a share of CPU: headroom_pct of each shape's pods (at least
+ * one of each) must find a place now, so that what the HPA adds between two cycles is
+ * scheduled at once - CPU spare in crumbs too small for any pod is no headroom. The slots are
+ * held (nf_fleet_reserve) on the Ready workers, the fullest that has room first (best fit:
+ * the emptiest stay free to be consolidated); those that find none are left in `s[].n` for
+ * the new workers. Returns the slots held. */
+static int reserve(struct nf_fleet *f, struct shape *s, int ns, double pct)
+{
+    int held = 0;
+    for (int i = 0; i < ns; i++) {
+        int want = pct > 0 ? (int)ceil(s[i].n * pct / 100.0 - 1e-9) : 0;
+        s[i].n = 0;
+        for (int c = 0; c < want; c++) {
+            size_t best = f->nnodes;
+            for (size_t k = 0; k < f->nnodes; k++) {
+                if (!worker(&f->nodes[k]) || f->free_cpu[k] < s[i].cpu ||
+                    f->free_mem[k] < s[i].mem || f->free_pods[k] < 1)
+                    continue;
+                if (best == f->nnodes || f->free_cpu[k] < f->free_cpu[best])
+                    best = k;
+            }
+            if (best == f->nnodes) {
+                s[i].n = want - c;
+                break;
+            }
+            nf_fleet_reserve(f, best, s[i].cpu, s[i].mem);
+            held++;
+        }
+    }
+    return held;
+}
+
+/* new workers shaped like the template, being filled */
+struct bins {
+    double cpu[NF_DEFAULT_BINS_MAX], mem[NF_DEFAULT_BINS_MAX];
+    int pods[NF_DEFAULT_BINS_MAX];
+    int n, cap;
+    bool over; /* some did not fit in `cap` */
+};
+
+static void put(struct bins *b, const struct nf_fnode *t, double cpu, double mem)
+{
+    int k = 0;
+    while (k < b->n && !(b->cpu[k] >= cpu && b->mem[k] >= mem && b->pods[k] > 0))
+        k++;
+    if (k == b->n) {
+        if (b->n == b->cap) {
+            b->over = true;
+            return;
+        }
+        b->cpu[k] = (double)t->alloc_cpu_m;
+        b->mem[k] = (double)t->alloc_mem;
+        b->pods[k] = t->alloc_pods > 0 ? t->alloc_pods : 1 << 30;
+        b->n++;
+    }
+    b->cpu[k] -= cpu;
+    b->mem[k] -= mem;
+    b->pods[k]--;
+}
+
+/* First fit decreasing of the hostable pending pods onto template-shaped bins. f->movable
+ * holds the pods' order (the workspace). */
+static void pack(struct nf_fleet *f, const struct nf_fnode *t, struct bins *b)
+{
     size_t n = 0;
     for (size_t i = 0; i < f->npods; i++) {
         const struct nf_fpod *p = &f->pods[i];
-        if (p->finished || p->node >= 0 || p->left_alone || !nf_pod_fits_template(p, t, NULL))
+        if (p->node >= 0 || !counted(f, p, t))
             continue;
         size_t j = n++;
         for (; j > 0 && f->pods[f->movable[j - 1]].req_cpu_m < p->req_cpu_m; j--)
             f->movable[j] = f->movable[j - 1];
         f->movable[j] = i;
     }
-    int bins = 0;
-    *over = false;
     for (size_t m = 0; m < n; m++) {
         const struct nf_fpod *p = &f->pods[f->movable[m]];
-        int b = 0;
-        while (b < bins && !(bin_cpu[b] >= (double)p->req_cpu_m &&
-                             bin_mem[b] >= (double)p->req_mem && bin_pods[b] > 0))
-            b++;
-        if (b == bins) {
-            if (bins == cap) {
-                *over = true;
-                continue;
-            }
-            bin_cpu[b] = (double)t->alloc_cpu_m;
-            bin_mem[b] = (double)t->alloc_mem;
-            bin_pods[b] = t->alloc_pods > 0 ? t->alloc_pods : 1 << 30;
-            bins++;
-        }
-        bin_cpu[b] -= (double)p->req_cpu_m;
-        bin_mem[b] -= (double)p->req_mem;
-        bin_pods[b]--;
+        put(b, t, (double)p->req_cpu_m, (double)p->req_mem);
     }
-    return bins;
 }
 
 static const struct nf_trail_entry *trail_of(const struct nf_plan *p, const char *rule)
@@ -182,8 +272,9 @@ static void consolidate(const struct nf_policy *p, const struct nf_observation *
     for (size_t k = 0; k < f->nnodes; k++) {
         const struct nf_fnode *n = &f->nodes[k];
         f->allowed[k] = false;
-        if (!worker(n) || n->name == NULL || g->cpu_m - (double)n->alloc_cpu_m < want)
-            continue;
+        if (!worker(n) || n->name == NULL || f->resv_pods[k] > 0 ||
+            g->cpu_m - (double)n->alloc_cpu_m < want)
+            continue; /* a worker holding headroom slots is needed */
         struct nf_drain_verdict v;
         nf_fleet_drainable(f, k, NULL, &v);
         if (v.block != NF_BLOCK_NONE)
@@ -206,8 +297,7 @@ static void consolidate(const struct nf_policy *p, const struct nf_observation *
                           first_due - obs->now);
         else
             nf_plan_trail(plan, "unneeded", NF_TRAIL_NOT_HELD,
-                          "no worker's pods fit elsewhere with %g%% headroom kept",
-                          d->headroom_pct);
+                          "no worker's pods fit elsewhere with the headroom slots held");
         nf_plan_set(plan, NF_ACTION_NONE, 0, "the pool fits its pods (%d unneeded)", unneeded);
         return;
     }
@@ -242,6 +332,63 @@ static void consolidate(const struct nf_policy *p, const struct nf_observation *
                   plan->remove[0], keep > 1 ? " and more" : "");
     nf_plan_set(plan, NF_ACTION_SCALE_DOWN, (int)keep,
                 "%zu worker(s) unneeded for %.0fs (their pods fit elsewhere)", keep, d->unneeded_s);
+}
+
+/* The peak demand (cores) of the 5-minute buckets that cover the last `span` seconds, and
+ * `now_cores`: what the pool needed that recently, it keeps room for - the scale-down
+ * stabilization that lets a rise come back without a boot (the HPA keeps its own
+ * recommendations for 300 s the same way). */
+static double recent_peak(const struct nf_observation *obs, double span, double now_cores)
+{
+    double peak = now_cores;
+    if (obs->demand == NULL || !(span > 0))
+        return peak;
+    for (double x = obs->now - span; x <= obs->now; x += NF_DEMAND_BUCKET_S) {
+        double v = nf_demand_at(obs->demand, x);
+        if (v > peak)
+            peak = v;
+    }
+    return peak;
+}
+
+/* Step 3's sizing: the pending pods packed onto new workers less those joining (add), then
+ * the headroom slots no Ready worker has room for (extra). */
+struct need {
+    int add, extra, slots, unplaced;
+    bool over; /* more than max_nodes allows */
+};
+
+static void size_up(const struct nf_policy *p, const struct nf_observation *obs,
+                    const struct nf_fnode *t, struct need *nd, struct nf_plan *plan)
+{
+    struct nf_fleet *f = obs->fleet;
+    int cap = p->seed.max_nodes - obs->workers.ready;
+    static_assert(NF_DEFAULT_BINS_MAX <= 1000, "the bins live on the stack");
+    struct bins b = {.cap = cap < 0 ? 0 : cap > NF_DEFAULT_BINS_MAX ? NF_DEFAULT_BINS_MAX : cap};
+    struct shape sh[NF_DEFAULT_SHAPES_MAX];
+    int ns = shapes_of(f, t, sh);
+    double req = nf_fleet_requested_cores(f, t), peak = recent_peak(obs, p->dflt.unneeded_s, req);
+    double pct = p->dflt.headroom_pct;
+    if (req > 0 && peak > req) /* room for the recent peak, and the headroom above it */
+        pct = (peak / req * (1.0 + pct / 100.0) - 1.0) * 100.0;
+    *nd = (struct need){.slots = reserve(f, sh, ns, pct)};
+    pack(f, t, &b);
+    int pending_bins = b.n;
+    for (int i = 0; i < ns; i++)
+        for (int c = 0; c < sh[i].n; c++, nd->unplaced++)
+            put(&b, t, (double)sh[i].cpu, (double)sh[i].mem);
+    /* the workers still joining hold as much as new ones would: not bought again */
+    int joining = obs->workers.joining;
+    nd->add = pending_bins > joining ? pending_bins - joining : 0;
+    nd->extra = (b.n > joining ? b.n - joining : 0) - nd->add;
+    nd->over = b.over;
+    nf_plan_trail(plan, "pending", nd->add > 0 ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
+                  "pending pods need %d new worker(s) (%d joining counted)%s", nd->add, joining,
+                  nd->over ? "; more than max_nodes allows" : "");
+    nf_plan_trail(plan, "headroom", nd->extra > 0 ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
+                  "%g%% of each pod shape's count kept schedulable: %d slot(s) held on Ready "
+                  "workers, %d need room on new ones%s",
+                  p->dflt.headroom_pct, nd->slots, nd->unplaced, nd->extra > 0 ? ": add more" : "");
 }
 
 /* The forecast one boot and one interval ahead: capacity bought before it is needed, and not
@@ -281,7 +428,7 @@ static int metric_triggers(const struct nf_policy *p, const struct nf_observatio
 {
     const struct nf_seed_params *s = &p->seed;
     struct nf_plan sp;
-    nf_policy_seed_decide(p, obs, &sp);
+    nf_policy_seed_rules(p, obs, &sp);
     const char *why = nf_plan_code(&sp);
     if (sp.action != NF_ACTION_SCALE_UP || strcmp(why, "pending_pods") == 0 ||
         strcmp(why, "memory_high") == 0 || strcmp(why, "min_nodes") == 0)
@@ -297,11 +444,10 @@ static int metric_triggers(const struct nf_policy *p, const struct nf_observatio
     return m;
 }
 
-void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observation *obs,
-                              struct nf_plan *plan)
+static void decide(const struct nf_policy *p, const struct nf_observation *obs,
+                   struct nf_plan *plan)
 {
     const struct nf_seed_params *s = &p->seed;
-    const struct nf_default_params *d = &p->dflt;
     nf_plan_init(plan);
     struct figures g = {.size = obs->workers.ready + obs->workers.joining};
     nf_plan_trail(plan, "size", NF_TRAIL_INFO,
@@ -312,7 +458,7 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
         return;
     /* 2. no pods to see: the metric rules */
     if (obs->fleet == NULL) {
-        nf_policy_seed_decide(p, obs, plan);
+        nf_policy_seed_rules(p, obs, plan);
         nf_plan_trail(plan, "pool", NF_TRAIL_INFO,
                       "no pool model (the cluster shows no pods): the seed's metric rules decided");
         return;
@@ -327,26 +473,14 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
                       "%d pending pod(s) no new worker could host, not bought for (%s)",
                       g.unhostable, first);
     /* 3. scale-up: the pending pods packed, the joining workers counted, then headroom */
-    int cap = s->max_nodes - obs->workers.ready;
-    if (cap > NF_DEFAULT_BINS_MAX)
-        cap = NF_DEFAULT_BINS_MAX;
-    bool over = false;
     g.requested = 1000.0 * nf_fleet_requested_cores(f, &t);
-    /* the workers still joining hold as much as new ones would: not bought again */
-    int bins = pack(f, &t, cap < 0 ? 0 : cap, &over);
-    int add = bins - obs->workers.joining;
-    if (add < 0)
-        add = 0;
+    struct need nd;
+    size_up(p, obs, &t, &nd, plan);
+    int add = nd.add, extra = nd.extra;
+    bool over = nd.over;
     double tcpu = t.alloc_cpu_m > 0 && t.alloc_cpu_m < INT64_MAX ? (double)t.alloc_cpu_m : 0;
-    double have = g.cpu_m + (double)(obs->workers.joining + add) * tcpu;
-    double want = g.requested * (1.0 + d->headroom_pct / 100.0);
-    int extra = tcpu > 0 && have < want ? (int)ceil((want - have) / tcpu - 1e-9) : 0;
-    nf_plan_trail(plan, "pending", add > 0 ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
-                  "pending pods need %d new worker(s) (%d joining counted)%s", add,
-                  obs->workers.joining, over ? "; more than max_nodes allows" : "");
-    nf_plan_trail(plan, "headroom", extra > 0 ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
-                  "pods request %.0fm CPU; with %g%% headroom %.0fm wanted, %.0fm there%s",
-                  g.requested, d->headroom_pct, want, have, extra > 0 ? ": add more" : "");
+    double have = g.cpu_m + (double)(obs->workers.joining + add + extra) * tcpu;
+    double want = g.requested;
     bool by_forecast = forecast(p, obs, tcpu, have, &want, &extra, plan);
     int up = add + extra;
     int m = metric_triggers(p, obs, plan);
@@ -378,4 +512,12 @@ void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observa
     }
     /* 4. consolidation */
     consolidate(p, obs, &g, want, plan);
+}
+
+void nf_policy_default_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                              struct nf_plan *plan)
+{
+    decide(p, obs, plan);
+    if (obs->fleet != NULL) /* the headroom slots were this decision's: the pool is as it was */
+        nf_fleet_unreserve(obs->fleet);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "predictive.h"
 #include "window.h"
 
 struct up_rule {
@@ -96,8 +97,8 @@ double nf_policy_seed_lookback(const struct nf_policy *p)
 /* The seed's rules in their documented order (DESIGN.md, "Seed preset"): bounds, then the
  * scale-up conditions and their cooldown, then idle and its cooldown - one function so that
  * the order of the rules, which decides the outcome, is visible in one place. */
-void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
-                           struct nf_plan *plan)
+void nf_policy_seed_rules(const struct nf_policy *p, const struct nf_observation *obs,
+                          struct nf_plan *plan)
 {
     const struct nf_seed_params *s = &p->seed;
     nf_plan_init(plan);
@@ -243,4 +244,49 @@ void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observatio
     nf_plan_set(plan, NF_ACTION_SCALE_DOWN, 1,
                 "idle: cpu < %g, memory < %g and no pending pods for %gs", s->down_cpu,
                 s->down_memory, s->down_for);
+}
+
+/* node-fleet's layer 3 (predictive.h), only when the reactive rules decided nothing: the
+ * next hour from the metrics history, the scale-up cooldown applied. */
+static void predictive_layer(const struct nf_policy *p, const struct nf_observation *obs,
+                             struct nf_plan *plan)
+{
+    const struct nf_seed_params *s = &p->seed;
+    int size = obs->workers.ready + obs->workers.joining;
+    struct nf_prediction pr;
+    nf_predict(obs->mhistory, obs->nmhistory, obs->now, size, s->max_nodes, &pr);
+    if (!pr.known) {
+        nf_plan_trail(plan, "predictive", NF_TRAIL_UNKNOWN,
+                      "%d item(s) in 7 days, %d at %02d:00 UTC (needs %d and %d): no prediction",
+                      pr.items, pr.hour_items, pr.hour, NF_PRED_MIN_ITEMS, NF_PRED_MIN_HOUR_ITEMS);
+        return;
+    }
+    bool grows = pr.up && pr.target > size;
+    nf_plan_trail(plan, "predictive", grows ? NF_TRAIL_HELD : NF_TRAIL_NOT_HELD,
+                  "%02d:00 UTC: cpu %.1f%% memory %.1f%% pending %.1f, confidence %.2f, weekday "
+                  "factor %.2f%s",
+                  pr.hour, pr.cpu, pr.memory, pr.pending, pr.confidence, pr.day_factor,
+                  grows ? "" : ": no scale-up");
+    if (!grows)
+        return;
+    if (isfinite(obs->last_scale_up) && obs->now - obs->last_scale_up < s->cooldown_up) {
+        nf_plan_trail(plan, "cooldown_scale_up", NF_TRAIL_BLOCKED,
+                      "predicted %d workers, but the last scale-up was %.0fs ago (cooldown %.0fs)",
+                      pr.target, obs->now - obs->last_scale_up, s->cooldown_up);
+        return;
+    }
+    nf_plan_trail(plan, "predictive", NF_TRAIL_CHOSEN, "to %d workers: add %d", pr.target,
+                  pr.target - size);
+    nf_plan_set(plan, NF_ACTION_SCALE_UP, pr.target - size,
+                "predicted for %02d:00 UTC: cpu %.1f%%, memory %.1f%%, pending %.1f (confidence "
+                "%.2f): %d workers",
+                pr.hour, pr.cpu, pr.memory, pr.pending, pr.confidence, pr.target);
+}
+
+void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
+                           struct nf_plan *plan)
+{
+    nf_policy_seed_rules(p, obs, plan);
+    if (p->seed.predictive && obs->mhistory != NULL && plan->action == NF_ACTION_NONE)
+        predictive_layer(p, obs, plan);
 }

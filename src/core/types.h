@@ -52,6 +52,7 @@ struct nf_workers {
 struct nf_fleet;
 struct nf_fnode;
 struct nf_demand_history;
+struct nf_history_item;
 
 /* A worker judged unneeded (its pods fit elsewhere), and since when: kept in the state between
  * cycles, so a worker goes only after it stayed unneeded long enough. */
@@ -78,6 +79,9 @@ struct nf_observation {
     const struct nf_unneeded *unneeded; /* the timers the state keeps (the default policy's) */
     size_t nunneeded;
     const struct nf_demand_history *demand; /* the pool's demand, for the forecast; may be NULL */
+    /* the metrics history (predictive.h) for the seed's predictive layer; NULL: none kept */
+    const struct nf_history_item *mhistory;
+    size_t nmhistory;
 };
 
 enum nf_action { NF_ACTION_NONE, NF_ACTION_SCALE_UP, NF_ACTION_SCALE_DOWN };

@@ -246,6 +246,8 @@ static void observe_demand(struct run *r, struct nf_observation *obs, int *spot,
     obs->unneeded = c->state.unneeded; /* what the state keeps for the default policy */
     obs->nunneeded = (size_t)c->state.nunneeded;
     obs->demand = &c->state.demand;
+    if (!c->o.dry_run)
+        nf__cyc_read_history(c, r->now, obs);
     c->last.workers = obs->workers;
     for (int i = 0; i < NF_SAMPLE_VALUES; i++)
         c->last.newest[i] = n ? c->history[n - 1].v[i] : NAN;
@@ -370,6 +372,8 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     if (!c->o.dry_run && !r.lost) {
         record(&r, plan, &obs.workers);
         rc = nf__cyc_save(&r);
+        if (rc == NF_OK)
+            nf__cyc_write_history(c, r.now, obs.workers.ready + obs.workers.joining);
         if (rc == NF_OK)
             nf__cyc_step_log(c, "Step 6: State updated",
                              (const struct nf_log_field[]){

@@ -64,6 +64,10 @@ struct nf_cycle {
     long long seq;  /* intent counter */
     /* the cycle's output: what the last run saw and did (read it through nf_cycle_last) */
     struct nf_cycle_report last;
+    /* the seed's metrics history as read from the store (nf_cycle_keep_history): the newest
+     * readings of the last 7 days, oldest first; NULL when the policy reads none */
+    struct nf_history_item *mhist;
+    size_t mhist_cap, nmhist;
     /* scratch */
     struct nf_instance inst[NF_CYCLE_INSTANCES_MAX];
     size_t ninst;
@@ -74,6 +78,13 @@ const struct nf_cycle_report *nf_cycle_last(const struct nf_cycle *c);
 
 void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struct nf_policy *policy,
                    const struct nf_cycle_opts *o, struct nf_sample *history, size_t history_cap);
+
+/* For a policy that reads the metrics history (nf_policy_reads_history) and a store that
+ * keeps one: `buf` (the caller's, `cap` items) holds what was read, refreshed each cycle with
+ * the readings newer than its newest (the whole week once, on a cold start); each cycle that
+ * holds the lease stores its own reading. */
+#define NF_CYCLE_MHIST_MAX 20160 /* 7 days at a reading every 30 s */
+void nf_cycle_keep_history(struct nf_cycle *c, struct nf_history_item *buf, size_t cap);
 
 /* Run one cycle; `plan` gets the decision. NF_OK also when another process holds the lease
  * (then nothing was done; c->lease_note says who). */

@@ -39,6 +39,9 @@ int nf__cyc_reconcile_launches(struct run *r);
 int nf__cyc_reconcile_drains(struct run *r);
 int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int total);
 int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int total);
+/* the seed's metrics history: read before deciding, this cycle's reading kept after */
+void nf__cyc_read_history(struct nf_cycle *c, double now, struct nf_observation *obs);
+void nf__cyc_write_history(struct nf_cycle *c, double now, int nodes);
 void nf__cyc_count_workers(struct nf_cycle *c, struct nf_workers *w, int *spot, int *total);
 
 void nf__cyc_markets_of(const struct nf_launch_rec *l, enum nf_market *m);

@@ -166,3 +166,67 @@ void nf__cyc_record_outcome(struct nf_launch_rec *l, const struct nf_launch_outc
                      out->instances[i].id);
     }
 }
+
+/* ---- the seed's metrics history ------------------------------------------------------------ */
+
+void nf_cycle_keep_history(struct nf_cycle *c, struct nf_history_item *buf, size_t cap)
+{
+    c->mhist = buf;
+    c->mhist_cap = cap;
+    c->nmhist = 0;
+}
+
+static bool keeps_history(const struct nf_cycle *c)
+{
+    return c->mhist != NULL && c->mhist_cap > 0 && nf_policy_reads_history(c->policy) &&
+           c->ports.store->history_load != NULL && c->ports.store->history_put != NULL;
+}
+
+static void drop_oldest(struct nf_cycle *c, size_t k)
+{
+    if (k > c->nmhist)
+        k = c->nmhist;
+    memmove(c->mhist, c->mhist + k, (c->nmhist - k) * sizeof *c->mhist);
+    c->nmhist -= k;
+}
+
+void nf__cyc_read_history(struct nf_cycle *c, double now, struct nf_observation *obs)
+{
+    if (!keeps_history(c))
+        return;
+    size_t old = 0; /* what left the week */
+    while (old < c->nmhist && c->mhist[old].t < now - NF_PRED_WINDOW_S)
+        old++;
+    drop_oldest(c, old);
+    if (c->nmhist == c->mhist_cap) /* full (a short interval): the oldest quarter goes */
+        drop_oldest(c, c->mhist_cap / 4 + 1);
+    double after = c->nmhist ? c->mhist[c->nmhist - 1].t : now - NF_PRED_WINDOW_S;
+    size_t got = 0;
+    struct nf_err e = {0};
+    if (c->ports.store->history_load(c->ports.store_ctx, after, c->mhist + c->nmhist,
+                                     c->mhist_cap - c->nmhist, &got, &e) != NF_OK)
+        nf_log(NF_LOG_WARN, "metrics history unreadable; predicting from what was read before",
+               NF_LF_STR("error", e.msg), NF_LF_END);
+    c->nmhist += got;
+    obs->mhistory = c->mhist;
+    obs->nmhistory = c->nmhist;
+}
+
+void nf__cyc_write_history(struct nf_cycle *c, double now, int nodes)
+{
+    if (!keeps_history(c))
+        return;
+    struct nf_history_item it =
+        nf_history_item_at(now, c->last.newest[NF_SIG_CPU], c->last.newest[NF_SIG_MEMORY],
+                           c->last.newest[NF_SIG_PENDING_PODS], nodes);
+    struct nf_err e = {0};
+    if (c->ports.store->history_put(c->ports.store_ctx, &it, &e) != NF_OK) {
+        nf_log(NF_LOG_WARN, "metrics history: this reading was not kept", NF_LF_STR("error", e.msg),
+               NF_LF_END);
+        return;
+    }
+    if (c->nmhist == c->mhist_cap)
+        drop_oldest(c, c->mhist_cap / 4 + 1);
+    if (c->nmhist == 0 || c->mhist[c->nmhist - 1].t < now)
+        c->mhist[c->nmhist++] = it;
+}

@@ -16,6 +16,7 @@
 
 #include "../core/fleet.h"
 #include "../core/placement.h"
+#include "../core/predictive.h"
 #include "../core/types.h"
 #include "../util/err.h"
 #include "events.h"
@@ -149,6 +150,14 @@ struct nf_store_port {
     int (*unlock)(void *ctx, double now, struct nf_lease *was, struct nf_err *err);
     /* read the lease as it is (no owner: free), changing nothing */
     int (*peek)(void *ctx, struct nf_lease *out, struct nf_err *err);
+    /* The seed's metrics history (predictive.h), beside the state, never inside it:
+     * history_put keeps one reading (its time is its key: a second one at the same second
+     * replaces it; it expires 30 days later); history_load gives those after `after`
+     * (exclusive), oldest first, at most `cap` (the oldest of them when there are more).
+     * NULL when the store keeps none. */
+    int (*history_put)(void *ctx, const struct nf_history_item *it, struct nf_err *err);
+    int (*history_load)(void *ctx, double after, struct nf_history_item *out, size_t cap, size_t *n,
+                        struct nf_err *err);
 };
 
 /* What the last run saw and did: the cycle's output, for metrics, status, explain and the

@@ -94,6 +94,7 @@ struct pass {
     struct world *w;
     struct nf_cycle *cyc;
     struct nf_mem_store *mem;
+    struct nf_history_item *mhist; /* the seed's metrics history, when it reads one */
     struct nf_sample *hist;
     struct scorer sc;
     double *bucket_supply, *bucket_time;
@@ -242,6 +243,14 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     nf_mem_store_init(ps.mem);
     snprintf(co.owner, sizeof co.owner, "simulator");
     nf_cycle_init(ps.cyc, &ports, pol, &co, ps.hist, hist_cap);
+    if (nf_policy_reads_history(pol)) {
+        ps.mhist = calloc(NF_MEM_HISTORY_MAX, sizeof *ps.mhist);
+        if (ps.mhist == NULL) {
+            rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
+            goto out;
+        }
+        nf_cycle_keep_history(ps.cyc, ps.mhist, NF_MEM_HISTORY_MAX);
+    }
     if ((rc = step_through(r, m, g, pol, run, &ps, err)) != NF_OK)
         goto out;
     /* the trace is over: the bills are settled, nothing is removed by anyone */
@@ -267,6 +276,7 @@ out:
     }
     free(ps.w);
     free(ps.hist);
+    free(ps.mhist);
     free(ps.bucket_supply);
     free(ps.bucket_time);
     return rc;

@@ -12,7 +12,8 @@
  *     highest count it wanted in the last 5 minutes. unevictable_pct% of the pods may not be
  *     evicted (every k-th pod made);
  *   - the scheduler places pending pods one by one on Ready, uncordoned workers that have the
- *     CPU, memory and pod slot free, the least allocated first (kube-scheduler's default);
+ *     CPU, memory and pod slot free, the most allocated first (sim.scheduler: the packing
+ *     deploy/k3s/scheduler.yaml configures) or the least allocated (kube-scheduler's default);
  *     a running pod serves up to its request: served = sum over shapes of min(D_k, running_k
  *     x request_k);
  *   - samples every sample_s: cpu% = served / Ready vCPU, memory% = running pods' memory /

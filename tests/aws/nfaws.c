@@ -57,6 +57,7 @@ int main(int argc, char **argv)
     struct nf_dynamodb_store ddb = {.aws = &aws};
     snprintf(ddb.table, sizeof ddb.table, "%s", cfg.dynamodb_table);
     snprintf(ddb.cluster_id, sizeof ddb.cluster_id, "%s", cfg.cluster_id);
+    snprintf(ddb.history_table, sizeof ddb.history_table, "%s", cfg.metrics_history_table);
     /* the store commands use the configured store (NODEFLEET_STORE): DynamoDB for the AWS
      * tests, SQLite for the embedded store's */
     struct nf_store_handle sh;
@@ -128,6 +129,30 @@ int main(int argc, char **argv)
                        cr.source, cr.expiration);
             memset(&cr, 0, sizeof cr);
         }
+    } else if (strcmp(cmd, "create-history-table") == 0) {
+        rc = nf_dynamodb_create_history_table(&ddb, &err);
+    } else if (strcmp(cmd, "history-put") == 0 && argc == 7) {
+        /* T CPU MEMORY PENDING NODES ("-" for unknown) */
+        double v[4];
+        for (int i = 0; i < 4; i++)
+            v[i] = strcmp(argv[3 + i], "-") == 0 ? NAN : arg_num(argv[3 + i]);
+        struct nf_history_item it =
+            nf_history_item_at(arg_num(argv[2]), v[0], v[1], v[2], (int)v[3]);
+        rc = store->history_put(stx, &it, &err);
+    } else if (strcmp(cmd, "history-load") == 0 && argc == 4) {
+        /* AFTER CAP: one JSON line per item */
+        size_t cap = (size_t)arg_num(argv[3]), got = 0;
+        struct nf_history_item *out = calloc(cap ? cap : 1, sizeof *out);
+        rc = out ? store->history_load(stx, arg_num(argv[2]), out, cap, &got, &err) : NF_E_NOMEM;
+        for (size_t i = 0; rc == NF_OK && i < got; i++) {
+            char cpu[32] = "null";
+            if (isfinite(out[i].cpu))
+                snprintf(cpu, sizeof cpu, "%.2f", out[i].cpu);
+            printf("{\"t\": %.0f, \"hour\": %d, \"weekday\": %d, \"cpu\": %s, "
+                   "\"memory\": %.2f, \"nodes\": %d}\n",
+                   out[i].t, out[i].hour, out[i].weekday, cpu, out[i].memory, out[i].nodes);
+        }
+        free(out);
     } else if (strcmp(cmd, "load") == 0) {
         struct nf_state s;
         rc = store->load(stx, &s, &err);

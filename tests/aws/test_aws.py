@@ -75,6 +75,36 @@ class LeaseTests:
         st = json.loads(LAB.run("load", env=env).stdout)
         self.assertEqual(st["node_count"], 5)
 
+    def test_metrics_history_beside_the_state(self):
+        """The seed's metrics history: readings kept in time order, read back after a time,
+        unknown values kept unknown, a second reading at the same second replacing the first,
+        and two clusters apart in one table."""
+        c, other = uid("pool"), uid("pool")
+        env, env2 = self.env(c), self.env(other)
+        t0 = 1796032800  # Monday 2026-11-30 10:00:00 UTC
+        for i, cpu in enumerate(["71.5", "-", "40"]):
+            r = LAB.run("history-put", t0 + 120 * i, cpu, "50", "0", 3 + i, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(LAB.run("history-put", t0, "10", "10", "0", 9, env=env2).returncode, 0)
+        got = [json.loads(x) for x in LAB.run("history-load", 0, 100, env=env).stdout.split("\n")
+               if x.strip()]
+        self.assertEqual([g["t"] for g in got], [t0, t0 + 120, t0 + 240])
+        self.assertEqual([g["cpu"] for g in got], [71.5, None, 40])
+        self.assertEqual((got[0]["hour"], got[0]["weekday"], got[0]["nodes"]), (10, 0, 3))
+        got = LAB.run("history-load", t0 + 120, 100, env=env).stdout.split()
+        self.assertEqual(len([x for x in got if x.startswith("{")]), 1)
+        # the same second again: replaced, not added
+        self.assertEqual(LAB.run("history-put", t0, "99", "50", "0", 3, env=env).returncode, 0)
+        got = [json.loads(x) for x in LAB.run("history-load", 0, 100, env=env).stdout.split("\n")
+               if x.strip()]
+        self.assertEqual([g["cpu"] for g in got], [99, None, 40])
+        got = [json.loads(x) for x in LAB.run("history-load", 0, 2, env=env).stdout.split("\n")
+               if x.strip()]
+        self.assertEqual(len(got), 2)  # bounded by the caller's room, oldest first
+        self.assertEqual(got[0]["t"], t0)
+        other_got = LAB.run("history-load", 0, 100, env=env2).stdout.split("\n")
+        self.assertEqual([json.loads(x)["nodes"] for x in other_got if x.strip()], [9])
+
     def test_expired_lease_can_be_taken(self):
         c = uid("pool")
         self.assertEqual(self.lease(c, "alpha", ttl=1)[0], 0)
@@ -145,12 +175,40 @@ class DynamoLease(LeaseTests):
                                                 CLUSTER_ID="setup"))
         assert r.returncode == 0, r.stderr
         LAB.aws("dynamodb", "wait", "table-exists", "--table-name", cls.table, endpoint=url)
+        cls.history_table = uid("nf-history")
+        r = LAB.run("create-history-table", env=LAB.env(dynamodb=url, DYNAMODB_TABLE=cls.table,
+                                                        METRICS_HISTORY_TABLE=cls.history_table,
+                                                        CLUSTER_ID="setup"))
+        assert r.returncode == 0, r.stderr
+        LAB.aws("dynamodb", "wait", "table-exists", "--table-name", cls.history_table,
+                endpoint=url)
+
+    def test_history_items_in_the_documented_layout(self):
+        c = uid("pool")
+        self.assertEqual(LAB.run("history-put", 1796032800, "71.5", "-", "2", 4,
+                                 env=self.env(c)).returncode, 0)
+        table = LAB.aws("dynamodb", "describe-table", "--table-name", self.history_table,
+                        endpoint=self.url())["Table"]
+        self.assertEqual(sorted((k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]),
+                         [("cluster_id", "HASH"), ("timestamp", "RANGE")])
+        item = LAB.aws("dynamodb", "get-item", "--table-name", self.history_table, "--key",
+                       json.dumps({"cluster_id": {"S": c},
+                                   "timestamp": {"S": "2026-11-30T10:00:00Z"}}),
+                       endpoint=self.url())["Item"]
+        self.assertEqual(item["hour"], {"N": "10"})
+        self.assertEqual(item["day_of_week"], {"N": "0"})
+        self.assertEqual(float(item["cpu_utilization"]["N"]), 71.5)
+        self.assertNotIn("memory_utilization", item)  # unknown: left out
+        self.assertEqual(item["pending_pods"], {"N": "2"})
+        self.assertEqual(item["node_count"], {"N": "4"})
+        self.assertEqual(item["ttl"], {"N": str(1796032800 + 30 * 86400)})
 
     def url(self):
         return getattr(LAB, self.endpoint)
 
     def store_env(self, cluster, **extra):
-        return LAB.env(dynamodb=self.url(), DYNAMODB_TABLE=self.table, CLUSTER_ID=cluster, **extra)
+        return LAB.env(dynamodb=self.url(), DYNAMODB_TABLE=self.table, CLUSTER_ID=cluster,
+                       METRICS_HISTORY_TABLE=self.history_table, **extra)
 
     def test_item_keeps_the_seed_layout(self):
         c = uid("pool")

@@ -55,7 +55,7 @@ for cmd in status explain unlock; do
 done
 
 # nothing that does nothing silently: a setting without effect yet says so, by name
-for set in enable_predictive_scaling=false metrics_history_table=history aws.interruption_queue_url=https://sqs.us-east-1.amazonaws.com/123456789012/q; do
+for set in aws.interruption_queue_url=https://sqs.us-east-1.amazonaws.com/123456789012/q; do
     name=${set%%=*}
     run check-config --set "$set"
     expect_status 0 "check-config --set $set"

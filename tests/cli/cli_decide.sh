@@ -99,6 +99,29 @@ check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "pen
 check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "nodes": [{"name": "a", "pods": [{"count": 2}]}]}' 'nodes[0].pods[0]: count is for pending_pods only'
 check_bad '{"now": 5, "workers": {"ready": 1, "joining": 0, "draining": 0}, "pending_pods": [{"owner": "Rollout"}]}' 'pending_pods[0].owner: expected Deployment'
 
+# node-fleet's predictive layer: with a metrics history the seed predicts the next hour when its
+# reactive rules decide nothing (Monday 2026-11-30 10:00 UTC; 3 readings at 11:xx on each of
+# the last 7 days at 80 % CPU: confidence 1, target floor(80/60 x 4) + 1 = 6)
+python3 - "$TMP/hist.json" <<'PY'
+import json, sys
+now = 1796032800
+h = [{"t": now - d * 86400 + 3600 + 60 * m, "cpu": 80, "memory": 50, "pending_pods": 0, "nodes": 4}
+     for d in range(1, 8) for m in range(3)]
+json.dump({"now": now, "workers": {"ready": 4, "joining": 0, "draining": 0},
+           "samples": [{"t": now - 60, "cpu": 50, "memory": 55}, {"t": now, "cpu": 50, "memory": 55}],
+           "metrics_history": h}, open(sys.argv[1], "w"))
+PY
+STDIN=$TMP/hist.json run decide --policy seed
+expect_status 0 "decide with a metrics history"
+[[ $(json_get 'j["action"]') == scale_up && $(json_get 'j["nodes"]') == 2 ]] || fail "predictive: $out"
+expect_in "$(json_get 'j["reason"]')" "predicted for 11:00 UTC" "predictive reason"
+STDIN=$TMP/hist.json run decide --policy seed --set enable_predictive_scaling=false
+[[ $(json_get 'j["action"]') == none ]] || fail "predictive layer disabled: $out"
+check_bad '{"now": 10, "workers": {"ready": 2, "joining": 0, "draining": 0}, "metrics_history": [{"t": 11, "nodes": 2}]}' 'metrics_history[0].t: later than now'
+check_bad '{"now": 10, "workers": {"ready": 2, "joining": 0, "draining": 0}, "metrics_history": [{"t": 1, "cpu": "high", "nodes": 2}]}' 'metrics_history[0].cpu: expected a number'
+check_bad '{"now": 10, "workers": {"ready": 2, "joining": 0, "draining": 0}, "metrics_history": [{"t": 1, "nodes": -1}]}' 'metrics_history[0].nodes:'
+check_bad '{"now": 10, "workers": {"ready": 2, "joining": 0, "draining": 0}, "metrics_history": {}}' 'metrics_history: expected an array'
+
 # bad usage and bad config are exit 2 too
 STDIN=$TMP/up.json run decide --policy nonsense
 expect_status 2 "bad policy"

@@ -129,7 +129,7 @@ class Lab:
         e.update({k: str(v) for k, v in extra.items()})
         return e
 
-    SETTINGS = ["interval=1s", "max_nodes=6", "scale_up_for=2s",
+    SETTINGS = ["policy=seed", "interval=1s", "max_nodes=6", "scale_up_for=2s",
                 "scale_down_for=6s", "cooldown_scale_up=3s", "cooldown_scale_down=3s",
                 "spot_percentage=50", "provision_timeout=40s", "kube.drain_timeout=20s",
                 "kube.eviction_retry=1s", "lease_ttl=8s", "prometheus.step=1",

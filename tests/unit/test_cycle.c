@@ -226,11 +226,29 @@ static int fake_save(void *ctx, const struct nf_lease *l, double now, const stru
     }
     return nf_mem_store_port.save(ctx, l, now, st, err);
 }
+static int history_puts;
+static bool history_load_fail;
+static int fake_history_put(void *ctx, const struct nf_history_item *it, struct nf_err *err)
+{
+    history_puts++;
+    return nf_mem_store_port.history_put(ctx, it, err);
+}
+
+static int fake_history_load(void *ctx, double after, struct nf_history_item *out, size_t cap,
+                             size_t *n, struct nf_err *err)
+{
+    if (history_load_fail)
+        return nf_err_set(err, NF_E_IO, "store unreachable");
+    return nf_mem_store_port.history_load(ctx, after, out, cap, n, err);
+}
+
 static const struct nf_store_port store_port = {.name = "recording mem",
                                                 .acquire = fake_acquire,
                                                 .release = fake_release,
                                                 .load = fake_load,
-                                                .save = fake_save};
+                                                .save = fake_save,
+                                                .history_put = fake_history_put,
+                                                .history_load = fake_history_load};
 
 static int events[8];
 static void fake_notify(void *ctx, const struct nf_event *ev)
@@ -678,6 +696,51 @@ static void pending_pods_no_new_worker_could_host_are_reported(void **state)
 
 /* The default policy's timers live in the state: a worker unneeded in one cycle is removed by a
  * later one once unneeded long enough, and the drain takes the worker the plan named */
+/* the seed's predictive layer: each cycle that holds the lease keeps its reading in the
+ * store's metrics history; the cycle reads the week back (then only what is new) and the
+ * policy sees it; a dry run keeps nothing */
+static struct nf_history_item mh[64];
+static void the_seed_keeps_its_metrics_history(void **state)
+{
+    (void)state;
+    world(3, "seed", false);
+    nf_cycle_keep_history(&cyc, mh, 64);
+    history_puts = 0;
+    struct nf_plan plan;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(run(&plan), NF_OK);
+        now_t += 120;
+    }
+    assert_int_equal(history_puts, 5);
+    assert_int_equal(mem.nhist, 5);
+    assert_int_equal((int)cyc.nmhist, 5);
+    assert_int_equal(mem.hist[0].nodes, 3);
+    assert_true(mem.hist[4].t > mem.hist[0].t);
+    /* a new process (a cold start) reads the week back from the store */
+    struct nf_history_item fresh[64];
+    nf_cycle_keep_history(&cyc, fresh, 64);
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal((int)cyc.nmhist, 6); /* the 5, and its own */
+    assert_true(fresh[0].t == mem.hist[0].t);
+    /* the store unreadable: the cycle goes on with what it had */
+    history_load_fail = true;
+    now_t += 120;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal((int)cyc.nmhist, 7); /* what it had, and its own */
+    history_load_fail = false;
+    /* a dry run keeps nothing */
+    int before = history_puts;
+    world(3, "seed", true);
+    nf_cycle_keep_history(&cyc, mh, 64);
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(history_puts, before);
+    /* the default policy reads none */
+    world(3, "default", false);
+    nf_cycle_keep_history(&cyc, mh, 64);
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(history_puts, before);
+}
+
 static void unneeded_workers_are_timed_across_cycles(void **state)
 {
     (void)state;
@@ -715,12 +778,14 @@ static void unneeded_workers_are_timed_across_cycles(void **state)
     double t0 = now_t;
     assert_int_equal(run(&plan), NF_OK);
     assert_int_equal(plan.action, NF_ACTION_NONE);
-    assert_int_equal(stored.nunneeded, 2); /* w1 (its pod fits on w2) and w2 (empty) */
-    assert_true(stored.unneeded[0].since == t0 && stored.unneeded[1].since == t0);
+    /* w2 (empty); w1 holds the headroom slots (the fullest workers with room hold them) */
+    assert_int_equal(stored.nunneeded, 1);
+    assert_string_equal(stored.unneeded[0].node, "w2");
+    assert_true(stored.unneeded[0].since == t0);
     now_t += 300; /* not yet: the timers keep their start */
     assert_int_equal(run(&plan), NF_OK);
     assert_int_equal(plan.action, NF_ACTION_NONE);
-    assert_true(stored.unneeded[1].since == t0);
+    assert_true(stored.unneeded[0].since == t0);
     now_t += 330; /* 630 s > 600 s: the least used goes (w2, empty), named by the plan; one
                    * only: min_nodes is 2 */
     assert_int_equal(run(&plan), NF_OK);
@@ -751,6 +816,7 @@ int main(void)
         cmocka_unit_test(an_unknown_pool_instance_is_adopted),
         cmocka_unit_test(pending_pods_no_new_worker_could_host_are_reported),
         cmocka_unit_test(unneeded_workers_are_timed_across_cycles),
+        cmocka_unit_test(the_seed_keeps_its_metrics_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

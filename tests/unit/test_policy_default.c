@@ -152,24 +152,85 @@ static void unhostable_pods_are_not_bought_for(void **state)
     assert_non_null(strstr(e->detail, "2 pending pod(s)"));
 }
 
-/* headroom: the workers' CPU must exceed what pods request by headroom_pct */
-static void headroom_adds_workers_ahead_of_pending_pods(void **state)
+/* headroom is room for pods: headroom_pct of each shape's pods (at least one) must fit now;
+ * spare CPU in crumbs too small for a pod does not count; and the pool keeps room for the
+ * recent peak (the demand of the last unneeded_s) */
+static void headroom_is_room_for_pods(void **state)
 {
     (void)state;
     pol.dflt.headroom_pct = 10;
     struct nf_fnode n[2] = {worker("w0"), worker("w1")};
-    struct nf_fpod p[2] = {pod(0, 1900, GI / 4), pod(1, 1900, GI / 4)};
-    /* 3800m requested; with 10 % 4180m wanted; 4000m there: one more */
+    struct nf_fpod p[4] = {pod(0, 1900, GI / 4), pod(1, 1900, GI / 4), pod(0, 0, 0),
+                           pod(0, 0, 0)}; /* the last two: used below */
+    /* one more 1900m pod fits nowhere: one worker more */
     struct nf_plan plan = decide(n, 2, p, 2, 0, NULL, 0);
     assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
     assert_int_equal(plan.nodes, 1);
     assert_int_equal(trail(&plan, "headroom")->status, NF_TRAIL_HELD);
+    assert_non_null(strstr(trail(&plan, "headroom")->detail, "0 slot(s) held"));
     assert_non_null(strstr(plan.reason, "headroom"));
-    /* 3000m requested: 3300m wanted, 4000m there: nothing */
-    p[0].req_cpu_m = p[1].req_cpu_m = 1500;
+    /* the joining worker is that room: nothing more */
+    plan = decide(n, 2, p, 2, 1, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    /* 900m pods: a slot fits beside each: nothing */
+    p[0].req_cpu_m = p[1].req_cpu_m = 900;
     plan = decide(n, 2, p, 2, 0, NULL, 0);
     assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_int_equal(trail(&plan, "headroom")->status, NF_TRAIL_NOT_HELD);
+    /* crumbs: 3000m of 4000m requested (1000m spare, more than 10 %), but as 500m on each
+     * worker: the next 1000m pod has nowhere to go, so a worker is bought */
+    p[0] = pod(0, 1000, GI / 4), p[1] = pod(1, 1000, GI / 4);
+    p[2] = pod(0, 500, GI / 4), p[3] = pod(1, 500, GI / 4);
+    plan = decide(n, 2, p, 4, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_int_equal(plan.nodes, 1);
+    /* with headroom 0 the crumbs are fine */
     pol.dflt.headroom_pct = 0;
+    plan = decide(n, 2, p, 4, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+}
+
+/* the recent peak: demand of 3.6 cores five minutes ago keeps room for it now, with 1.2 */
+static void the_recent_peak_keeps_its_room(void **state)
+{
+    (void)state;
+    struct nf_demand_history *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    double now = 10000;
+    nf_demand_record(h, now - 300, 3.6);
+    nf_demand_record(h, now, 1.2);
+    struct nf_fnode n[3] = {worker("w0"), worker("w1"), worker("w2")};
+    struct nf_fpod p[3] = {pod(0, 400, GI / 8), pod(1, 400, GI / 8), pod(2, 400, GI / 8)};
+    static struct nf_fleet f;
+    f = (struct nf_fleet){.nodes = n, .nnodes = 3, .pods = p, .npods = 3};
+    free(ws);
+    ws = malloc(nf_fleet_ws_bytes(3, 3));
+    assert_non_null(ws);
+    nf_fleet_prepare(&f, ws);
+    struct nf_unneeded un[3] = {{"w0", 0}, {"w1", 0}, {"w2", 0}};
+    struct nf_observation obs = {.now = now,
+                                 .workers = {.ready = 3},
+                                 .last_scale_up = NAN,
+                                 .last_scale_down = NAN,
+                                 .fleet = &f,
+                                 .unneeded = un,
+                                 .nunneeded = 3,
+                                 .demand = h};
+    struct nf_plan plan;
+    /* 1.2 cores requested, 3.6 five minutes ago: room for 6 more 400m pods is held (4 on w0,
+     * 2 on w1: the fullest with room first), so only w2 is unneeded and goes */
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_non_null(strstr(trail(&plan, "headroom")->detail, "6 slot(s) held"));
+    assert_int_equal(plan.nunneeded, 1);
+    assert_string_equal(plan.unneeded[0], "w2");
+    assert_int_equal(plan.action, NF_ACTION_SCALE_DOWN);
+    assert_int_equal(plan.nodes, 1);
+    /* without the history only the pods count: two workers may go (min 1, at most 2) */
+    obs.demand = NULL;
+    nf_policy_decide(&pol, &obs, &plan);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_DOWN);
+    assert_int_equal(plan.nodes, 2);
+    free(h);
 }
 
 /* consolidation: unneeded workers are listed, and go only after unneeded_s; a node the safety
@@ -417,7 +478,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(pending_pods_are_bin_packed),
         T(unhostable_pods_are_not_bought_for),
-        T(headroom_adds_workers_ahead_of_pending_pods),
+        T(headroom_is_room_for_pods),
+        T(the_recent_peak_keeps_its_room),
         T(unneeded_workers_go_after_their_time),
         T(bounds_and_the_fallback_without_a_pool),
         T(metric_triggers_add_capacity),
