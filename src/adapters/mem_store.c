@@ -125,7 +125,15 @@ static int mem_history_load(void *ctx, double after, struct nf_history_item *out
     (void)err;
     const struct nf_mem_store *m = ctx;
     *n = 0;
-    for (size_t i = 0; i < m->nhist && *n < cap; i++) {
+    size_t lo = 0, hi = m->nhist; /* the first after `after`: the ring is in time order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->hist[(m->hist_head + mid) % NF_MEM_HISTORY_MAX].t > after)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    for (size_t i = lo; i < m->nhist && *n < cap; i++) {
         const struct nf_history_item *it = &m->hist[(m->hist_head + i) % NF_MEM_HISTORY_MAX];
         if (it->t > after)
             out[(*n)++] = *it;

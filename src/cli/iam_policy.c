@@ -103,6 +103,18 @@ int nf_iam_policy(const struct nf_config *cfg, struct nf_buf *out, struct nf_err
                             json_pack("{s:{s:[s]}}", "ForAllValues:StringEquals",
                                       "dynamodb:LeadingKeys", cfg->cluster_id));
         json_array_append_new(st, s);
+        /* the seed's predictive layer keeps its readings in a table of its own */
+        bool seed = strncmp(cfg->policy, "seed", 4) == 0 &&
+                    (cfg->policy[4] == '\0' || cfg->policy[4] == '@');
+        if (seed && cfg->enable_predictive_scaling) {
+            s = statement(
+                "MetricsHistory", json_pack("[s, s]", "dynamodb:PutItem", "dynamodb:Query"),
+                arn("arn:aws:dynamodb:%s:*:table/%s", region, cfg->metrics_history_table));
+            json_object_set_new(s, "Condition",
+                                json_pack("{s:{s:[s]}}", "ForAllValues:StringEquals",
+                                          "dynamodb:LeadingKeys", cfg->cluster_id));
+            json_array_append_new(st, s);
+        }
     }
     if (cfg->aws_prometheus_secret[0] || cfg->aws_slack_webhook_secret[0]) {
         json_t *res = json_array();

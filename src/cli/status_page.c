@@ -202,15 +202,67 @@ static void page_head(const struct nf_controller *c, int rc, struct nf_buf *b)
     nf_buf_puts(b, "</b> ");
     esc(b, cy->plan.reason);
     nf_buf_puts(b, "</p>");
+    /* every rule's verdict: for the default policy the packing (pending, headroom), the
+     * forecast and the consolidation */
+    nf_buf_puts(b, "<table id=\"trail\"><tr><th>rule</th><th>verdict</th><th>detail</th></tr>");
+    for (size_t i = 0; i < cy->plan.ntrail; i++) {
+        const struct nf_trail_entry *e = &cy->plan.trail[i];
+        nf_buf_puts(b, "<tr><td>");
+        esc(b, e->rule);
+        nf_buf_puts(b, "</td><td>");
+        esc(b, nf_trail_status_name(e->status));
+        nf_buf_puts(b, "</td><td>");
+        esc(b, e->detail);
+        nf_buf_puts(b, "</td></tr>");
+    }
+    nf_buf_puts(b, "</table>");
 }
 
-/* every node the cluster showed, with whether it may go and why not */
-static void page_workers(const struct nf_cycle_report *cy, struct nf_buf *b)
+/* the default policy's demand forecast for the next hour, in 5-minute steps, when known */
+static void page_forecast(const struct nf_cycle_report *cy, struct nf_buf *b)
+{
+    const struct nf_demand_history *h = &cy->state->demand;
+    if (h->n == 0)
+        return;
+    nf_buf_puts(b, "<h2>Demand</h2><p id=\"forecast\">cores the pods request: now ");
+    double now_v = nf_demand_at(h, cy->t);
+    if (isfinite(now_v))
+        nf_buf_printf(b, "<b>%.2f</b>", now_v);
+    else
+        nf_buf_puts(b, "-");
+    nf_buf_puts(b, "; the next hour, every 5 minutes:");
+    bool known = false;
+    for (int m = 5; m <= 60; m += 5) {
+        double f = nf_demand_forecast(h, cy->t, cy->t + 60.0 * m);
+        known |= isfinite(f);
+        if (isfinite(f))
+            nf_buf_printf(b, " %.2f", f);
+        else
+            nf_buf_puts(b, " -");
+    }
+    if (!known)
+        nf_buf_puts(b, " <span class=\"muted\">(unknown: less than a day of history)</span>");
+    nf_buf_puts(b, "</p>");
+}
+
+/* since when the default policy has judged the node unneeded, or NAN */
+static double unneeded_since(const struct nf_state *st, const char *node)
+{
+    for (int k = 0; k < st->nunneeded; k++)
+        if (strcmp(st->unneeded[k].node, node) == 0)
+            return st->unneeded[k].since;
+    return NAN;
+}
+
+/* every node the cluster showed, with whether it may go and why not, and (the default
+ * policy's) how long it has been unneeded */
+static void page_workers(const struct nf_cycle_report *cy, double unneeded_s, struct nf_buf *b)
 {
     const struct nf_state *st = cy->state;
     double now = cy->t;
     nf_buf_puts(b, "<h2>Workers</h2><table id=\"nodes\"><tr><th>node</th><th>state</th><th>zone"
-                   "</th><th>market</th><th>instance</th><th>age</th><th>may it go?</th></tr>");
+                   "</th><th>market</th><th>instance</th><th>age</th><th>may it go?</th>"
+                   "<th>unneeded</th></tr>");
     for (size_t i = 0; i < cy->view.nnodes; i++) {
         const struct nf_node_info *nd = &cy->view.nodes[i];
         bool draining = false;
@@ -236,6 +288,11 @@ static void page_workers(const struct nf_cycle_report *cy, struct nf_buf *b)
         } else {
             nf_buf_puts(b, "<span class=\"ok\">yes</span>");
         }
+        double since = unneeded_since(st, nd->name);
+        if (isfinite(since))
+            nf_buf_printf(b, "</td><td>for %.0fs of %.0fs", now - since, unneeded_s);
+        else
+            nf_buf_puts(b, "</td><td class=\"muted\">-");
         nf_buf_puts(b, "</td></tr>");
     }
     nf_buf_puts(b, "</table>");
@@ -305,7 +362,8 @@ static void nf_status_page_build(const struct nf_controller *c, int rc, const do
     const struct nf_cycle_report *cy = nf_cycle_last(c->cycle);
     double now = cy->t;
     page_head(c, rc, b);
-    page_workers(cy, b);
+    page_workers(cy, c->cfg.scale_down_unneeded_time, b);
+    page_forecast(cy, b);
     page_inflight(cy, b);
     nf_buf_puts(b, "<h2>Last 24 hours</h2><div id=\"charts\">");
     chart(b, "chart-workers", "Workers", now, t, nodes, n, true);

@@ -696,6 +696,7 @@ int nf_config_policy(struct nf_policy *p, const char *spec, const struct nf_conf
     nf_config_seed_params(&pp.seed, cfg);
     pp.dflt = (struct nf_default_params){.headroom_pct = cfg->headroom_pct,
                                          .unneeded_s = cfg->scale_down_unneeded_time,
+                                         .peak_window_s = cfg->peak_window,
                                          .max_removals = (int)cfg->scale_down_max_nodes,
                                          .spot_pct = cfg->spot_percentage,
                                          .forecast_ahead_s = cfg->forecast_ahead};

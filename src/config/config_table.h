@@ -117,8 +117,11 @@
     X(scale_down_unneeded_time, "scale_down_unneeded_time", NF_CT_DUR, 0, 86400, "600",            \
       "NODEFLEET_SCALE_DOWN_UNNEEDED_TIME", 0, NULL,                                               \
       "policy default: a worker whose pods all fit elsewhere for this long is removed (the "       \
-      "Cluster Autoscaler's 10 minutes); the pool also keeps room for the peak demand of this "    \
-      "long.")                                                                                     \
+      "Cluster Autoscaler's 10 minutes).")                                                         \
+    X(peak_window, "peak_window", NF_CT_DUR, 0, 86400, "900", "NODEFLEET_PEAK_WINDOW", 0, NULL,    \
+      "policy default: the pool keeps room for the peak demand the pods requested in this last "   \
+      "span (by the minute up to an hour, by 5 minutes beyond), so a rise that comes back finds "  \
+      "its workers; 0: only what is requested now.")                                               \
     X(forecast_ahead, "forecast_ahead", NF_CT_DUR, 0, 86400, "0", "NODEFLEET_FORECAST_AHEAD", 0,   \
       NULL,                                                                                        \
       "policy default: how far ahead the demand forecast looks (a worker's boot and one "          \

@@ -89,8 +89,8 @@ void nf_pool_template_copy(struct nf_pool_template *dst, const struct nf_pool_te
 size_t nf_fleet_ws_bytes(size_t nn, size_t np)
 {
     size_t n1 = nn + 1, p1 = np + 1;
-    /* 3 pod arrays and 11 node arrays of 8-byte items, 3 of int, 2 of bytes */
-    return (p1 * 3 + n1 * 11) * 8 + n1 * 3 * sizeof(int) +
+    /* 3 pod arrays and 11 node arrays of 8-byte items, 4 of int, 2 of bytes */
+    return (p1 * 3 + n1 * 11) * 8 + n1 * 4 * sizeof(int) +
            n1 * (sizeof(unsigned char) + 2 * sizeof(bool));
 }
 
@@ -121,6 +121,7 @@ void nf_fleet_prepare(struct nf_fleet *f, void *ws)
     TAKE(free_pods, n1);
     TAKE(d_pods, n1);
     TAKE(resv_pods, n1);
+    TAKE(zone_n, n1);
     TAKE(mark, n1);
     TAKE(removed, n1);
     TAKE(allowed, n1);
@@ -575,11 +576,42 @@ static double used_share(const struct nf_fleet *f, size_t k)
     return (double)(n->alloc_cpu_m - f->free_cpu[k] - f->resv_cpu[k]) / (double)n->alloc_cpu_m;
 }
 
+/* workers (not the control plane) in each node's zone; 0 for a node without one */
+static void count_zones(struct nf_fleet *f)
+{
+    for (size_t k = 0; k < f->nnodes; k++) {
+        const char *z = f->nodes[k].zone;
+        f->zone_n[k] = 0;
+        if (z == NULL || z[0] == '\0')
+            continue;
+        for (size_t m = 0; m < f->nnodes; m++)
+            if (!f->nodes[m].control_plane && f->nodes[m].zone != NULL &&
+                strcmp(f->nodes[m].zone, z) == 0)
+                f->zone_n[k]++;
+    }
+}
+
+/* Is candidate x to go before y? The preferred market first, then the least used, then the
+ * one from the zone with the most workers (the zones stay balanced), then by name. */
+static bool goes_before(const struct nf_fleet *f, size_t x, size_t y, int prefer)
+{
+    bool xp = prefer >= 0 && (int)f->nodes[x].market == prefer;
+    bool yp = prefer >= 0 && (int)f->nodes[y].market == prefer;
+    if (xp != yp)
+        return xp;
+    if (f->share[x] != f->share[y])
+        return f->share[x] < f->share[y];
+    if (f->zone_n[x] != f->zone_n[y])
+        return f->zone_n[x] > f->zone_n[y];
+    return strcmp(f->nodes[x].name, f->nodes[y].name) < 0;
+}
+
 size_t nf_fleet_choose(struct nf_fleet *f, const bool *allowed, size_t want, int prefer,
                        size_t *out, struct nf_drain_verdict *verdicts)
 {
     size_t nn = f->nnodes, ncand = 0, chosen = 0;
     struct nf_drain_verdict v;
+    count_zones(f);
     for (size_t k = 0; k < nn; k++) {
         struct nf_drain_verdict *vk = verdicts ? &verdicts[k] : &v;
         nf_fleet_drainable(f, k, NULL, vk);
@@ -589,21 +621,10 @@ size_t nf_fleet_choose(struct nf_fleet *f, const bool *allowed, size_t want, int
         f->share[k] = used_share(f, k);
         f->removed[k] = false;
     }
-    /* least used first; the preferred market before the other; then by name */
-    for (size_t i = 1; i < ncand; i++) {
+    for (size_t i = 1; i < ncand; i++) { /* an insertion sort: no allocation, stable */
         size_t x = f->cand[i], j = i;
-        for (; j > 0; j--) {
-            size_t y = f->cand[j - 1];
-            bool xp = prefer >= 0 && (int)f->nodes[x].market == prefer;
-            bool yp = prefer >= 0 && (int)f->nodes[y].market == prefer;
-            bool before = xp != yp ? xp
-                          : f->share[x] != f->share[y]
-                              ? f->share[x] < f->share[y]
-                              : strcmp(f->nodes[x].name, f->nodes[y].name) < 0;
-            if (!before)
-                break;
-            f->cand[j] = y;
-        }
+        for (; j > 0 && goes_before(f, x, f->cand[j - 1], prefer); j--)
+            f->cand[j] = f->cand[j - 1];
         f->cand[j] = x;
     }
     for (size_t i = 0; i < ncand && chosen < want; i++) {

@@ -188,6 +188,7 @@ struct nf_fleet {
     double *share;
     int64_t *resv_cpu, *resv_mem; /* per node: room held for pods not there yet */
     int *resv_pods;
+    int *zone_n; /* per node: workers in its zone (nf_fleet_choose's) */
     bool *removed;
     bool *allowed; /* the caller's, for nf_fleet_choose */
     bool any_anti; /* some pod has anti-affinity terms (else that check is skipped) */
@@ -247,7 +248,8 @@ void nf_fleet_reserve(struct nf_fleet *f, size_t k, int64_t cpu_m, int64_t mem);
 /* Give back all that was held. */
 void nf_fleet_unreserve(struct nf_fleet *f);
 /* Up to `want` nodes among those flagged in `allowed` (NULL: any) to drain, least requested
- * CPU share first (`prefer`: that market first, -1 either), then by name, each checked with
+ * CPU share first (`prefer`: that market first, -1 either), among equals the one from the
+ * zone with the most workers (the zones stay balanced), then by name, each checked with
  * those chosen before it gone. `verdicts` (nnodes, may be NULL) gets every node's own verdict.
  * Writes node indexes to `out`; returns how many. */
 size_t nf_fleet_choose(struct nf_fleet *f, const bool *allowed, size_t want, int prefer,

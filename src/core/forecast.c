@@ -18,10 +18,40 @@ static void push(struct nf_demand_history *h, float x)
     }
 }
 
+#define MINUTE_S 60.0
+
+int nf_demand_minute_slot(double t)
+{
+    double k = fmod(floor(t / MINUTE_S), NF_DEMAND_MINUTES); /* in (-60, 60) */
+    return (int)(k < 0 ? k + NF_DEMAND_MINUTES : k);
+}
+
+#define minute_slot nf_demand_minute_slot
+
+/* the minute ring: the newest minute's peak; the minutes skipped since are unknown */
+static void record_minute(struct nf_demand_history *h, double t, double cores)
+{
+    double m = floor(t / MINUTE_S) * MINUTE_S;
+    if (h->minute_t > 0 && m < h->minute_t)
+        return; /* the clock stepped back */
+    if (h->minute_t <= 0 || m - h->minute_t >= NF_DEMAND_MINUTES * MINUTE_S) {
+        for (int i = 0; i < NF_DEMAND_MINUTES; i++)
+            h->minute[i] = NAN;
+    } else {
+        for (double x = h->minute_t + MINUTE_S; x <= m; x += MINUTE_S)
+            h->minute[minute_slot(x)] = NAN;
+    }
+    h->minute_t = m;
+    float *slot = &h->minute[minute_slot(m)];
+    if (isnan(*slot) || cores > *slot)
+        *slot = (float)cores;
+}
+
 void nf_demand_record(struct nf_demand_history *h, double t, double cores)
 {
-    if (!isfinite(t) || !isfinite(cores) || cores < 0)
+    if (!isfinite(t) || !isfinite(cores) || cores < 0 || t < 0)
         return;
+    record_minute(h, t, cores);
     double b = floor(t / NF_DEMAND_BUCKET_S) * NF_DEMAND_BUCKET_S;
     if (h->n == 0) {
         h->head = 0;
@@ -59,6 +89,30 @@ double nf_demand_at(const struct nf_demand_history *h, double t)
     if (back >= h->n)
         return NAN;
     return h->v[(h->head + h->n - 1 - (int)back) % NF_DEMAND_BUCKETS];
+}
+
+double nf_demand_peak(const struct nf_demand_history *h, double now, double span)
+{
+    double peak = NAN;
+    if (!isfinite(now) || !(span >= 0))
+        return NAN;
+    if (span <= (NF_DEMAND_MINUTES - 1) * MINUTE_S && h->minute_t > 0) {
+        double first = floor((now - span) / MINUTE_S) * MINUTE_S;
+        for (double m = first; m <= now && m <= h->minute_t; m += MINUTE_S) {
+            if (m <= h->minute_t - NF_DEMAND_MINUTES * MINUTE_S)
+                continue;
+            float v = h->minute[minute_slot(m)];
+            if (!isnan(v) && (isnan(peak) || v > peak))
+                peak = v;
+        }
+        return peak;
+    }
+    for (double x = now - span; x <= now + NF_DEMAND_BUCKET_S - 1; x += NF_DEMAND_BUCKET_S) {
+        double v = nf_demand_at(h, x > now ? now : x);
+        if (!isnan(v) && (isnan(peak) || v > peak))
+            peak = v;
+    }
+    return peak;
 }
 
 /* the peak of the buckets around t (one on each side: the season's edge moves a little) */

@@ -24,12 +24,18 @@
 
 #define NF_DEMAND_BUCKET_S 300.0
 #define NF_DEMAND_BUCKETS  4032 /* 14 days of 5 minutes */
+#define NF_DEMAND_MINUTES  60   /* and the last hour by the minute */
 
 struct nf_demand_history {
     double newest_t; /* the newest bucket's start (a multiple of the bucket); 0: empty */
     int n;           /* buckets kept, at most NF_DEMAND_BUCKETS */
     int head;        /* index of the oldest */
     float v[NF_DEMAND_BUCKETS];
+    /* the last hour's peak of each minute: minute m (Unix minutes) at minute[m % 60], valid
+     * for the minutes after minute_t - 3600 up to minute_t (the newest's start; 0: none); NAN
+     * for a minute nothing was seen in */
+    double minute_t;
+    float minute[NF_DEMAND_MINUTES];
 };
 
 /* Record `cores` seen at time t: its bucket keeps the peak; buckets skipped since the last
@@ -37,6 +43,11 @@ struct nf_demand_history {
 void nf_demand_record(struct nf_demand_history *h, double t, double cores);
 /* The bucket starting at time t (a multiple of the bucket), or NAN when not kept. */
 double nf_demand_at(const struct nf_demand_history *h, double t);
+/* The slot of minute[] that holds the minute of time t (any t, negative too). */
+int nf_demand_minute_slot(double t);
+/* The peak demand seen in the last `span` seconds up to `now`: by the minute when the span is
+ * within the last hour, else by the 5-minute bucket; NAN when nothing was seen. */
+double nf_demand_peak(const struct nf_demand_history *h, double now, double span);
 /* The demand forecast at time `at` (> now), or NAN when it is not known. */
 double nf_demand_forecast(const struct nf_demand_history *h, double now, double at);
 

@@ -51,6 +51,7 @@ struct nf_seed_params {
 struct nf_default_params {
     double headroom_pct;     /* spare requested CPU kept, % of what the pods request */
     double unneeded_s;       /* a worker unneeded this long is removed */
+    double peak_window_s;    /* room is kept for the peak demand of this long */
     int max_removals;        /* workers removed in one cycle at most */
     double spot_pct;         /* spot_percentage: which market a removal takes first */
     double forecast_ahead_s; /* how far ahead the forecast looks: a boot and an interval */

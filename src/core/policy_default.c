@@ -9,13 +9,15 @@
  *   3. Scale-up: the pending pods a new worker could host are bin-packed, first fit by CPU
  *      request decreasing, onto new workers shaped like the template (CPU, memory, pod slots),
  *      less the workers still joining (as many bins already bought) - the same demand is
- *      never bought twice. Then headroom: the Ready and joining workers' CPU must exceed what the
- *      pods request by headroom_pct. No sustain window: pending pods are bought for in the
- *      first cycle that sees them (the Cluster Autoscaler's default delay for new pods is 0).
+ *      never bought twice. No sustain window: pending pods are bought for in the first cycle
+ *      that sees them (the Cluster Autoscaler's default delay for new pods is 0). Then
+ *      headroom, as room for pods: headroom_pct of each pod shape's count (at least one), and
+ *      room for the peak demand of the last peak_window, must be schedulable now; the slots
+ *      are held on the fullest Ready workers with room, and those that fit nowhere are bought.
  *   4. Consolidation: a Ready worker is unneeded when the safety rules let it go (its pods fit
- *      on the other workers, fleet.h) and the headroom holds without it. The cycle keeps when
- *      each became unneeded; one unneeded for scale_down_unneeded_time goes, least used first,
- *      from the market placement says to shrink, at most scale_down_max_nodes a cycle, each
+ *      on the other workers with the headroom slots held, fleet.h) and it holds no slot. The cycle
+ * keeps when each became unneeded; one unneeded for scale_down_unneeded_time goes, least used
+ * first, from the market placement says to shrink, at most scale_down_max_nodes a cycle, each
  *      checked with those before it gone. Scaling up resets every timer (nothing is unneeded
  *      then), which with the headroom is what keeps the pool from flapping.
  * Long because its steps share the pool's figures; each step is a block with its trail line. */
@@ -33,9 +35,10 @@
 void nf_policy_seed_rules(const struct nf_policy *p, const struct nf_observation *obs,
                           struct nf_plan *plan);
 
-#define NF_DEFAULT_BINS_MAX    1000 /* new workers one plan may buy (max_nodes is at most 1000) */
-#define NF_DEFAULT_SHAPES_SEEN 64   /* pod shapes told apart ... */
-#define NF_DEFAULT_SHAPES_MAX  32   /* ... of which the most common get headroom slots */
+#define NF_DEFAULT_BINS_MAX    1000   /* new workers one plan may buy (max_nodes is at most 1000) */
+#define NF_DEFAULT_SHAPES_SEEN 64     /* pod shapes told apart ... */
+#define NF_DEFAULT_SHAPES_MAX  32     /* ... of which the most common get headroom slots */
+#define NF_DEFAULT_SLOTS_MAX   100000 /* headroom slots of one shape, at most */
 
 /* what the pool has and what its pods ask */
 struct figures {
@@ -119,7 +122,8 @@ static int reserve(struct nf_fleet *f, struct shape *s, int ns, double pct)
 {
     int held = 0;
     for (int i = 0; i < ns; i++) {
-        int want = pct > 0 ? (int)ceil(s[i].n * pct / 100.0 - 1e-9) : 0;
+        double w = pct > 0 ? ceil(s[i].n * pct / 100.0 - 1e-9) : 0;
+        int want = w > NF_DEFAULT_SLOTS_MAX ? NF_DEFAULT_SLOTS_MAX : (int)w;
         s[i].n = 0;
         for (int c = 0; c < want; c++) {
             size_t best = f->nnodes;
@@ -334,21 +338,14 @@ static void consolidate(const struct nf_policy *p, const struct nf_observation *
                 "%zu worker(s) unneeded for %.0fs (their pods fit elsewhere)", keep, d->unneeded_s);
 }
 
-/* The peak demand (cores) of the 5-minute buckets that cover the last `span` seconds, and
+/* The peak demand (cores) of the last `span` seconds (by the minute within the hour), and
  * `now_cores`: what the pool needed that recently, it keeps room for - the scale-down
  * stabilization that lets a rise come back without a boot (the HPA keeps its own
  * recommendations for 300 s the same way). */
 static double recent_peak(const struct nf_observation *obs, double span, double now_cores)
 {
-    double peak = now_cores;
-    if (obs->demand == NULL || !(span > 0))
-        return peak;
-    for (double x = obs->now - span; x <= obs->now; x += NF_DEMAND_BUCKET_S) {
-        double v = nf_demand_at(obs->demand, x);
-        if (v > peak)
-            peak = v;
-    }
-    return peak;
+    double p = obs->demand != NULL ? nf_demand_peak(obs->demand, obs->now, span) : NAN;
+    return isfinite(p) && p > now_cores ? p : now_cores;
 }
 
 /* Step 3's sizing: the pending pods packed onto new workers less those joining (add), then
@@ -367,15 +364,16 @@ static void size_up(const struct nf_policy *p, const struct nf_observation *obs,
     struct bins b = {.cap = cap < 0 ? 0 : cap > NF_DEFAULT_BINS_MAX ? NF_DEFAULT_BINS_MAX : cap};
     struct shape sh[NF_DEFAULT_SHAPES_MAX];
     int ns = shapes_of(f, t, sh);
-    double req = nf_fleet_requested_cores(f, t), peak = recent_peak(obs, p->dflt.unneeded_s, req);
+    double req = nf_fleet_requested_cores(f, t),
+           peak = recent_peak(obs, p->dflt.peak_window_s, req);
     double pct = p->dflt.headroom_pct;
     if (req > 0 && peak > req) /* room for the recent peak, and the headroom above it */
         pct = (peak / req * (1.0 + pct / 100.0) - 1.0) * 100.0;
     *nd = (struct need){.slots = reserve(f, sh, ns, pct)};
     pack(f, t, &b);
     int pending_bins = b.n;
-    for (int i = 0; i < ns; i++)
-        for (int c = 0; c < sh[i].n; c++, nd->unplaced++)
+    for (int i = 0; i < ns && !b.over; i++) /* past max_nodes nothing more can be bought */
+        for (int c = 0; c < sh[i].n && !b.over; c++, nd->unplaced++)
             put(&b, t, (double)sh[i].cpu, (double)sh[i].mem);
     /* the workers still joining hold as much as new ones would: not bought again */
     int joining = obs->workers.joining;

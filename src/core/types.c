@@ -95,6 +95,9 @@ const char *nf_plan_code(const struct nf_plan *p)
         for (size_t i = 0; i < p->ntrail; i++)
             if (p->trail[i].status == NF_TRAIL_HELD)
                 return p->trail[i].rule;
+        for (size_t i = 0; i < p->ntrail; i++) /* a choice no condition led to: consolidate */
+            if (p->trail[i].status == NF_TRAIL_CHOSEN)
+                return p->trail[i].rule;
         return nf_action_name(p->action);
     }
     for (size_t i = p->ntrail; i > 0; i--)

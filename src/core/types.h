@@ -135,8 +135,8 @@ void nf_plan_set(struct nf_plan *p, enum nf_action a, int nodes, const char *fmt
 
 /* A short machine name for why the plan is what it is, for metric labels: the bound rule
  * (min_nodes, max_nodes, static), the first condition that held (cpu_high, idle,
- * trigger:NAME, ...), the guard that blocked (cooldown_scale_up, ...), no_samples or
- * stable. Points into the plan or at a constant. */
+ * trigger:NAME, pending, ...), the rule chosen without one (consolidate), the guard that blocked
+ * (cooldown_scale_up, ...), no_samples or stable. Points into the plan or at a constant. */
 const char *nf_plan_code(const struct nf_plan *p);
 
 #endif

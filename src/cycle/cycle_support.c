@@ -194,10 +194,12 @@ void nf__cyc_read_history(struct nf_cycle *c, double now, struct nf_observation 
 {
     if (!keeps_history(c))
         return;
-    size_t old = 0; /* what left the week */
+    size_t old = 0; /* what left the week (the prediction skips it): dropped a quarter at a
+                     * time, not one memmove a cycle */
     while (old < c->nmhist && c->mhist[old].t < now - NF_PRED_WINDOW_S)
         old++;
-    drop_oldest(c, old);
+    if (old > 0 && (old >= c->mhist_cap / 4 || c->nmhist == c->mhist_cap))
+        drop_oldest(c, old);
     if (c->nmhist == c->mhist_cap) /* full (a short interval): the oldest quarter goes */
         drop_oldest(c, c->mhist_cap / 4 + 1);
     double after = c->nmhist ? c->mhist[c->nmhist - 1].t : now - NF_PRED_WINDOW_S;

@@ -90,6 +90,13 @@ struct nf_state {
     struct nf_demand_history demand; /* what the pods requested, for the forecast */
 };
 
+/* The state document's schema: 1 before it was written (no "schema" field), 2 since the
+ * default policy's timers and demand history and the schema field itself. A document of an
+ * older schema is read as it is (every field added since is optional) and saved as the
+ * current one; a newer one is refused (NF_E_INPUT) rather than saved without what this
+ * binary does not know. */
+#define NF_STATE_SCHEMA 2
+
 /* The state as one JSON object (the SQLite store's column; the DynamoDB store's extra
  * attribute), and back. Decoding is strict: a field of the wrong type or form is NF_E_INPUT
  * naming it ("state: launches[0].count: ..."); nothing is guessed. */

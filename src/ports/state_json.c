@@ -69,6 +69,7 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
         return NF_E_NOMEM;
     }
     json_object_set_new(j, "backoffs", off);
+    json_object_set_new(j, "schema", json_integer(NF_STATE_SCHEMA));
     if (st->demand.n > 0) { /* the demand history: oldest first, null for a gap */
         json_t *vals = json_array();
         for (int i = 0; i < st->demand.n; i++) {
@@ -79,6 +80,18 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
         json_object_set_new(j, "demand",
                             json_pack("{s:f, s:f, s:o}", "newest_t", st->demand.newest_t,
                                       "bucket_s", NF_DEMAND_BUCKET_S, "cores", vals));
+    }
+    if (st->demand.minute_t > 0) { /* the last hour by the minute: oldest first */
+        json_t *vals = json_array();
+        for (int i = NF_DEMAND_MINUTES - 1; i >= 0; i--) {
+            double m = st->demand.minute_t - 60.0 * i;
+            double v = st->demand.minute[nf_demand_minute_slot(m)];
+            json_array_append_new(vals,
+                                  isnan(v) ? json_null() : json_real(round(v * 1000.0) / 1000.0));
+        }
+        json_object_set_new(
+            j, "demand_minutes",
+            json_pack("{s:f, s:o}", "newest_t", st->demand.minute_t, "cores", vals));
     }
     if (st->nunneeded > 0) { /* absent in a state written before the default policy */
         json_t *un = json_array();
@@ -227,6 +240,37 @@ static void read_demand(struct dec *dp, const json_t *dem, struct nf_demand_hist
     *dp = d;
 }
 
+/* the last hour of demand by the minute: exactly 60 values, oldest first, ending at newest_t */
+static void read_minutes(struct dec *dp, const json_t *dm, struct nf_demand_history *h)
+{
+    struct dec d = *dp;
+    size_t i;
+    const json_t *v;
+    if (dm != NULL && d.rc == NF_OK) {
+        double t = number(&d, dm, "newest_t", "demand_minutes", false);
+        if (d.rc == NF_OK && (!(t > 0) || fmod(t, 60.0) != 0))
+            bad(&d, "demand_minutes", "newest_t is not the start of a minute");
+        const json_t *c = json_object_get(dm, "cores");
+        if (d.rc == NF_OK && (!json_is_array(c) || json_array_size(c) != NF_DEMAND_MINUTES))
+            bad(&d, "demand_minutes.cores", "expected 60 values");
+        if (d.rc == NF_OK)
+            json_array_foreach(c, i, v)
+            {
+                if (!json_is_null(v) && (!json_is_number(v) || json_number_value(v) < 0 ||
+                                         !isfinite(json_number_value(v)))) {
+                    bad(&d, "demand_minutes.cores", "expected numbers of 0 or more, or null");
+                    break;
+                }
+                double m = t - 60.0 * (double)(NF_DEMAND_MINUTES - 1 - i);
+                h->minute[nf_demand_minute_slot(m)] =
+                    json_is_null(v) ? NAN : (float)json_number_value(v);
+            }
+        if (d.rc == NF_OK)
+            h->minute_t = t;
+    }
+    *dp = d;
+}
+
 /* the default policy's timers */
 static void read_unneeded(struct dec *dp, const json_t *j, struct nf_state *st)
 {
@@ -261,6 +305,18 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
                           j ? "another type" : je.text);
     }
     struct dec d = {err, NF_OK};
+    /* the schema: absent in a state written before it had one (1, read as is: every field
+     * added since is optional); newer than this binary knows: refused, since saving it again
+     * would drop what this binary does not know */
+    long long schema =
+        json_object_get(j, "schema") ? integer(&d, j, "schema", "schema", 1, 1 << 30) : 1;
+    if (d.rc == NF_OK && schema > NF_STATE_SCHEMA) {
+        json_decref(j);
+        return nf_err_set(err, NF_E_INPUT,
+                          "state: schema %lld was written by a newer nodefleet (this one reads up "
+                          "to %d); upgrade this one, or it would drop what it does not know",
+                          schema, NF_STATE_SCHEMA);
+    }
     st->node_count = (int)integer(&d, j, "node_count", "node_count", 0, 100000);
     st->last_scale_up = number(&d, j, "last_scale_up", "last_scale_up", false);
     st->last_scale_down = number(&d, j, "last_scale_down", "last_scale_down", false);
@@ -323,6 +379,7 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
             bad(&d, f, "market is neither spot nor on-demand");
     }
     read_demand(&d, json_object_get(j, "demand"), &st->demand);
+    read_minutes(&d, json_object_get(j, "demand_minutes"), &st->demand);
     read_unneeded(&d, j, st);
     json_decref(j);
     if (d.rc != NF_OK)

@@ -73,4 +73,14 @@ expect_in "$out" "(store mem)" "status names the memory store"
 run status --store mem:x
 expect_status 2 "mem takes no argument"
 
+# the IAM policy: the seed's predictive layer writes and reads its own history table, keyed
+# by the cluster; the default policy needs neither
+run check-config --iam-policy --set store=dynamodb --set policy=seed --set cluster_id=shop
+expect_status 0 "iam policy for the seed"
+[[ $(json_get '[s["Action"] for s in j["Statement"] if s["Sid"] == "MetricsHistory"][0]') == "['dynamodb:PutItem', 'dynamodb:Query']" ]] ||
+    fail "MetricsHistory statement: $out"
+expect_in "$out" "table/k3s-metrics-history" "the history table named"
+run check-config --iam-policy --set store=dynamodb --set cluster_id=shop
+expect_not_in "$out" "MetricsHistory" "no history table for the default policy"
+
 finish

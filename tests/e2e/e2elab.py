@@ -129,28 +129,33 @@ class Lab:
         e.update({k: str(v) for k, v in extra.items()})
         return e
 
+    # what the lab itself needs: its Prometheus's CPU query (a 10 s rate), its own CloudWatch
+    # namespace, a free port, and quick answers from Prometheus
+    LAB_SETTINGS = ["prometheus.step=1", "prometheus.timeout=2", "prometheus.attempts=1",
+                    "prometheus.query_cpu=(1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}"
+                    "[10s]))) * 100",
+                    "aws.cloudwatch_namespace=NodeFleetE2E", "server.listen=127.0.0.1:0"]
+    # the tests' pace: the seed's rules in seconds, not minutes
     SETTINGS = ["policy=seed", "interval=1s", "max_nodes=6", "scale_up_for=2s",
                 "scale_down_for=6s", "cooldown_scale_up=3s", "cooldown_scale_down=3s",
                 "spot_percentage=50", "provision_timeout=40s", "kube.drain_timeout=20s",
-                "kube.eviction_retry=1s", "lease_ttl=8s", "prometheus.step=1",
-                "prometheus.timeout=2", "prometheus.attempts=1",
-                "prometheus.query_cpu=(1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}"
-                "[10s]))) * 100",
-                "aws.cloudwatch_namespace=NodeFleetE2E", "server.listen=127.0.0.1:0"]
+                "kube.eviction_retry=1s", "lease_ttl=8s"] + LAB_SETTINGS
 
     def write_config(self, path, min_nodes=2):
         """The configuration file (what SIGHUP rereads): only min_nodes, the rest is --set."""
         with open(path, "w") as f:
             f.write("# e2e\nmin_nodes: %d\n" % min_nodes)
 
-    def run(self, *sets, env=None, name="nodefleet", min_nodes=2, prefix=()):
-        """Start `nodefleet run`; returns a handle with its log and its configuration file."""
+    def run(self, *sets, env=None, name="nodefleet", min_nodes=2, prefix=(), base=None):
+        """Start `nodefleet run`; returns a handle with its log and its configuration file.
+        `base`: the settings before `sets` (default SETTINGS; LAB_SETTINGS for the shipped
+        defaults)."""
         n = len(self.procs)
         log_path = os.path.join(self.dir, "%s-%d.log" % (name, n))
         cfg = os.path.join(self.dir, "%s-%d.yaml" % (name, n))
         self.write_config(cfg, min_nodes)
         args = list(prefix) + [self.nodefleet, "run", "--config", cfg]
-        for s in list(self.SETTINGS) + list(sets):
+        for s in list(self.SETTINGS if base is None else base) + list(sets):
             args += ["--set", s]
         log = open(log_path, "w")
         p = subprocess.Popen(args, env=env or self.env(), stdout=log, stderr=log)

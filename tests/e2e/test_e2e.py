@@ -396,6 +396,33 @@ class Scenarios(unittest.TestCase):
         self.assertTrue(first <= gone, (first, gone))
         self.assert_settled(2, LAB.store_item()[1])
 
+    # 8
+    def test_8_the_default_policy_packs_the_pending_pods_then_consolidates(self):
+        """nodefleet's own policy end to end: the pending pods bought for in the first cycle
+        that sees them (no sustain window), sized by packing them, then the idle workers
+        drained once unneeded for scale_down_unneeded_time. The CPU triggers are kept out
+        (the lab's CPU is this machine's, whatever else it runs)."""
+        h = LAB.run("policy=default", "scale_down_unneeded_time=6s", "scale_up_for=600s",
+                    "scale_up_threshold_cpu=99")
+        self.until(lambda: self.converged(2), "the pool at min_nodes (2 Ready workers)", 60)
+        before = len(msgs(h, "Step 4: Decision=scale_up"))  # min_nodes' launch
+        LAB.scale(14)  # 7 CPU of 500m pods on 4 CPU of workers
+        self.until(lambda: len(msgs(h, "Step 4: Decision=scale_up")) > before, "a scale-up", 30)
+        up = msgs(h, "Step 4: Decision=scale_up")[before]
+        self.assertEqual(up["rule"], "pending", up)
+        self.until(lambda: len(LAB.pods()) == 14 and
+                   all(p["spec"].get("nodeName") for p in LAB.pods()), "every pod scheduled", 120)
+        # 7 CPU of pods need 4 workers of 2 CPU; a slot of headroom (10 % of 14 pods: 2 of
+        # 500m) may need one more; never the 6 max_nodes allows
+        self.assertIn(len(LAB.instances()), (4, 5))
+        LAB.scale(2)
+        self.until(lambda: self.converged(2), "the pool back at min_nodes", 180)
+        down = msgs(h, "Step 4: Decision=scale_down")
+        self.assertTrue(down)
+        self.assertTrue(all(d["rule"] == "consolidate" for d in down), down)
+        self.assert_settled(2, LAB.store_item()[1])
+        self.assertEqual(h.stop(), 0)
+
 
 if __name__ == "__main__":
     procs.main(globals())

@@ -413,8 +413,9 @@ class Modes(unittest.TestCase):
             dom = r.stdout
         finally:
             shutil.rmtree(profile, ignore_errors=True)
-        for el in ('id="pool"', 'id="summary"', 'id="decision"', 'id="nodes"', 'id="inflight"',
-                   'id="charts"', 'id="decisions"'):
+        for el in ('id="pool"', 'id="summary"', 'id="decision"', 'id="trail"', 'id="nodes"',
+                   'id="forecast"',
+                   'id="inflight"', 'id="charts"', 'id="decisions"'):
             self.assertIn(el, dom)
         self.assertIn("<svg", dom)
         for n in LAB.nodes():

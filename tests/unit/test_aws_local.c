@@ -288,10 +288,25 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_true(nf_demand_at(&b.demand, 1700000000) == 2.5f);
     assert_true(isnan(nf_demand_at(&b.demand, 1700000300)));
     assert_true(nf_demand_at(&b.demand, 1700000900) == 3.25f);
+    /* the last hour by the minute comes back too */
+    assert_true(b.demand.minute_t == a.demand.minute_t);
+    assert_float_equal(nf_demand_peak(&b.demand, 1700000900, 0), 3.25, 1e-6);
+    assert_float_equal(nf_demand_peak(&b.demand, 1700000900, 900), 3.25, 1e-6);
+    assert_non_null(strstr(j.data, "\"schema\":2")); /* what is written names its schema */
     nf_buf_free(&j);
-    /* a state written before the default policy has no "unneeded": none */
+    /* a state written before the default policy (schema 1: no "schema", no "unneeded"): read
+     * as it is, and written again as schema 2 */
     assert_int_equal(nf_state_from_json("{\"node_count\": 2}", 17, &b, &e), NF_OK);
     assert_int_equal(b.nunneeded, 0);
+    assert_int_equal(b.node_count, 2);
+    nf_buf_init(&j, 1 << 20);
+    assert_int_equal(nf_state_to_json(&b, &j), NF_OK);
+    assert_non_null(strstr(j.data, "\"schema\":2"));
+    nf_buf_free(&j);
+    /* a newer nodefleet's state is refused, not saved without what this one does not know */
+    const char *newer = "{\"schema\": 3, \"node_count\": 2}";
+    assert_int_equal(nf_state_from_json(newer, strlen(newer), &b, &e), NF_E_INPUT);
+    assert_non_null(strstr(e.msg, "schema 3 was written by a newer nodefleet"));
     static const struct {
         const char *json, *msg;
     } bad[] = {
@@ -308,6 +323,12 @@ static void state_json_round_trips_and_refuses_damage(void **state)
          "state: backoffs[0]: expected a number"},
         {"{\"unneeded\": [{\"node\": \"\", \"since\": 1}]}", "state: unneeded[0]: no node"},
         {"{\"unneeded\": [5]}", "state: unneeded[0]: expected an object"},
+        {"{\"schema\": \"two\"}", "state: schema: expected a whole number in range"},
+        {"{\"demand_minutes\": {\"newest_t\": 61, \"cores\": []}}",
+         "state: demand_minutes: newest_t is not the start of a minute"},
+        {"{\"demand_minutes\": {\"newest_t\": 60, \"cores\": [1]}}",
+         "state: demand_minutes.cores: expected 60 values"},
+        {"{\"schema\": 0}", "state: schema: expected a whole number in range"},
         {"{\"demand\": {\"bucket_s\": 60, \"newest_t\": 600, \"cores\": [1]}}",
          "state: demand: bucket_s is not 300"},
         {"{\"demand\": {\"bucket_s\": 300, \"newest_t\": 601, \"cores\": [1]}}",

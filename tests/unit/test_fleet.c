@@ -407,6 +407,19 @@ static void choosing_chains_the_checks(void **state)
     f = fleet(n, 3, p, 3, NULL, 0);
     assert_int_equal(nf_fleet_choose(&f, allowed, 3, -1, out, NULL), 1);
     assert_string_equal(n[out[0]].name, "c");
+    /* among equally used, the zone with the most workers goes first: a is alone in zone-1, b
+     * and c share zone-2 (by name alone a would go) */
+    struct nf_fnode z[4] = {node("a", NULL, 0), node("b", NULL, 0), node("c", NULL, 0),
+                            node("d", NULL, 0)};
+    z[0].zone = "zone-1", z[1].zone = "zone-2", z[2].zone = "zone-2", z[3].zone = "zone-1";
+    struct nf_fpod zp[1] = {pod("w", 3, 500)}; /* d holds a pod: a is zone-1's only empty one */
+    f = fleet(z, 4, zp, 1, NULL, 0);
+    assert_int_equal(nf_fleet_choose(&f, NULL, 1, -1, out, NULL), 1);
+    assert_string_equal(z[out[0]].name, "a"); /* zones 2 and 2: by name */
+    z[3].zone = "zone-2"; /* zone-2 has 3, zone-1 1: b, the first of zone-2's empty ones */
+    f = fleet(z, 4, zp, 1, NULL, 0);
+    assert_int_equal(nf_fleet_choose(&f, NULL, 1, -1, out, NULL), 1);
+    assert_string_equal(z[out[0]].name, "b");
     /* anti-affinity moves too: two db pods that shun each other cannot share the last node */
     static const struct nf_label app_db[] = {{"app", "db"}};
     static const struct nf_selector shun_db = {.match = app_db, .nmatch = 1};

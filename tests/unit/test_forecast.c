@@ -116,6 +116,33 @@ static void a_weekly_season_is_kept(void **state)
     assert_true(nf_demand_forecast(h, now, now + 600) >= 10 * 0.5);
 }
 
+/* the last hour by the minute: the peak of a span, minutes skipped are unknown, more than an
+ * hour away starts again; longer spans fall back to the 5-minute buckets */
+static void the_recent_peak_is_kept_by_the_minute(void **state)
+{
+    (void)state;
+    double t0 = 1796032800; /* a whole hour */
+    nf_demand_record(h, t0, 2);
+    nf_demand_record(h, t0 + 30, 5); /* the same minute: its peak */
+    nf_demand_record(h, t0 + 60, 1);
+    nf_demand_record(h, t0 + 300, 3); /* minutes 2-4 unknown */
+    assert_float_equal(nf_demand_peak(h, t0 + 300, 0), 3, 1e-6);
+    assert_float_equal(nf_demand_peak(h, t0 + 300, 240), 3, 1e-6); /* minute 1 on: 1, ?, 3 */
+    assert_float_equal(nf_demand_peak(h, t0 + 300, 300), 5, 1e-6);
+    assert_true(isnan(nf_demand_peak(h, t0 + 300, -1)));
+    /* ten minutes later, a 10-minute span no longer sees the 5 */
+    nf_demand_record(h, t0 + 900, 1);
+    assert_float_equal(nf_demand_peak(h, t0 + 900, 600), 3, 1e-6);
+    /* over an hour: by the 5-minute bucket (t0's bucket held 5) */
+    assert_float_equal(nf_demand_peak(h, t0 + 3900, 3900), 5, 1e-6);
+    /* away more than an hour: the minutes start again */
+    nf_demand_record(h, t0 + 2 * 3600, 0.5);
+    assert_float_equal(nf_demand_peak(h, t0 + 2 * 3600, 600), 0.5, 1e-6);
+    /* the slot of any time, negative too, is in range */
+    for (double t = -7200; t < 7200; t += 17)
+        assert_true(nf_demand_minute_slot(t) >= 0 && nf_demand_minute_slot(t) < 60);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -124,6 +151,7 @@ int main(void)
         T(a_daily_season_is_forecast),
         T(a_moved_level_scales_the_forecast_and_gaps_are_unknown),
         T(a_weekly_season_is_kept),
+        T(the_recent_peak_is_kept_by_the_minute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

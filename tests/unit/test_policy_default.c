@@ -37,8 +37,11 @@ static int setup(void **state)
     pp.seed.down_memory = 50;
     pp.seed.down_for = 600;
     pp.seed.up_queue = pp.seed.up_latency_ms = pp.seed.up_error_pct = NAN;
-    pp.dflt = (struct nf_default_params){
-        .headroom_pct = 0, .unneeded_s = 600, .max_removals = 2, .spot_pct = 70};
+    pp.dflt = (struct nf_default_params){.headroom_pct = 0,
+                                         .unneeded_s = 600,
+                                         .peak_window_s = 600,
+                                         .max_removals = 2,
+                                         .spot_pct = 70};
     assert_int_equal(nf_policy_init(&pol, "default", &pp, NULL), NF_OK);
     return 0;
 }
