@@ -33,7 +33,7 @@
 #include "forecast.h"
 
 void nf_policy_seed_rules(const struct nf_policy *p, const struct nf_observation *obs,
-                          struct nf_plan *plan);
+                          struct nf_plan *plan, bool quiet);
 
 #define NF_DEFAULT_BINS_MAX    1000   /* new workers one plan may buy (max_nodes is at most 1000) */
 #define NF_DEFAULT_SHAPES_SEEN 64     /* pod shapes told apart ... */
@@ -426,7 +426,7 @@ static int metric_triggers(const struct nf_policy *p, const struct nf_observatio
 {
     const struct nf_seed_params *s = &p->seed;
     struct nf_plan sp;
-    nf_policy_seed_rules(p, obs, &sp);
+    nf_policy_seed_rules(p, obs, &sp, true);
     const char *why = nf_plan_code(&sp);
     if (sp.action != NF_ACTION_SCALE_UP || strcmp(why, "pending_pods") == 0 ||
         strcmp(why, "memory_high") == 0 || strcmp(why, "min_nodes") == 0)
@@ -456,7 +456,7 @@ static void decide(const struct nf_policy *p, const struct nf_observation *obs,
         return;
     /* 2. no pods to see: the metric rules */
     if (obs->fleet == NULL) {
-        nf_policy_seed_rules(p, obs, plan);
+        nf_policy_seed_rules(p, obs, plan, false);
         nf_plan_trail(plan, "pool", NF_TRAIL_INFO,
                       "no pool model (the cluster shows no pods): the seed's metric rules decided");
         return;

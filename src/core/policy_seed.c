@@ -97,11 +97,9 @@ double nf_policy_seed_lookback(const struct nf_policy *p)
 /* The seed's rules in their documented order (DESIGN.md, "Seed preset"): bounds, then the
  * scale-up conditions and their cooldown, then idle and its cooldown - one function so that
  * the order of the rules, which decides the outcome, is visible in one place. */
-void nf_policy_seed_rules(const struct nf_policy *p, const struct nf_observation *obs,
-                          struct nf_plan *plan)
+static void rules(const struct nf_policy *p, const struct nf_observation *obs, struct nf_plan *plan)
 {
     const struct nf_seed_params *s = &p->seed;
-    nf_plan_init(plan);
     int size = obs->workers.ready + obs->workers.joining;
     nf_plan_trail(plan, "size", NF_TRAIL_INFO,
                   "ready %d + joining %d = %d (draining %d not counted); min %d, max %d",
@@ -246,6 +244,14 @@ void nf_policy_seed_rules(const struct nf_policy *p, const struct nf_observation
                 s->down_memory, s->down_for);
 }
 
+void nf_policy_seed_rules(const struct nf_policy *p, const struct nf_observation *obs,
+                          struct nf_plan *plan, bool quiet)
+{
+    nf_plan_init(plan);
+    plan->quiet = quiet;
+    rules(p, obs, plan);
+}
+
 /* node-fleet's layer 3 (predictive.h), only when the reactive rules decided nothing: the
  * next hour from the metrics history, the scale-up cooldown applied. */
 static void predictive_layer(const struct nf_policy *p, const struct nf_observation *obs,
@@ -286,7 +292,7 @@ static void predictive_layer(const struct nf_policy *p, const struct nf_observat
 void nf_policy_seed_decide(const struct nf_policy *p, const struct nf_observation *obs,
                            struct nf_plan *plan)
 {
-    nf_policy_seed_rules(p, obs, plan);
+    nf_policy_seed_rules(p, obs, plan, false);
     if (p->seed.predictive && obs->mhistory != NULL && plan->action == NF_ACTION_NONE)
         predictive_layer(p, obs, plan);
 }

@@ -50,6 +50,7 @@ void nf_plan_init(struct nf_plan *p)
     p->reason[0] = '\0';
     p->ntrail = 0;
     p->nunneeded = p->nremove = 0;
+    p->quiet = false;
 }
 
 void nf_plan_trail(struct nf_plan *p, const char *rule, enum nf_trail_status st, const char *fmt,
@@ -66,6 +67,9 @@ void nf_plan_trail(struct nf_plan *p, const char *rule, enum nf_trail_status st,
     }
     snprintf(e->rule, sizeof e->rule, "%s", rule);
     e->status = st;
+    e->detail[0] = '\0';
+    if (p->quiet)
+        return; /* asked for the verdicts alone */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->detail, sizeof e->detail, fmt, ap);

@@ -124,6 +124,10 @@ struct nf_plan {
     char unneeded[NF_PLAN_NODES_MAX][NF_NODE_NAME_MAX];
     int nremove;
     char remove[NF_PLAN_NODES_MAX][NF_NODE_NAME_MAX];
+    /* set after nf_plan_init by a policy that asks another for its verdicts alone: the trail
+     * keeps each rule and status but not the sentences (formatting them is most of a
+     * decision's cost) */
+    bool quiet;
 };
 
 void nf_plan_init(struct nf_plan *p);

@@ -113,6 +113,24 @@ static void record(struct run *r, const struct nf_plan *plan, const struct nf_wo
     st->nhistory++;
 }
 
+/* Step 6: the decision and counts into the state, saved; then the seed's reading into its
+ * metrics history */
+static int record_and_save(struct run *r, const struct nf_plan *plan, const struct nf_workers *w)
+{
+    struct nf_cycle *c = r->c;
+    record(r, plan, w);
+    int rc = nf__cyc_save(r);
+    if (rc != NF_OK)
+        return rc;
+    nf__cyc_write_history(c, r->now, w->ready + w->joining);
+    nf__cyc_step_log(
+        c, "Step 6: State updated",
+        (const struct nf_log_field[]){NF_LF_INT("node_count", c->state.node_count),
+                                      NF_LF_INT("launches_in_flight", c->state.nlaunches),
+                                      NF_LF_INT("drains_in_flight", c->state.ndrains), NF_LF_END});
+    return NF_OK;
+}
+
 static void incomplete(struct nf_cycle *c, const char *what, const char *msg)
 {
     size_t l = strlen(c->last.incomplete_why);
@@ -369,18 +387,8 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     rc = NF_OK;
 
     /* Step 6: record */
-    if (!c->o.dry_run && !r.lost) {
-        record(&r, plan, &obs.workers);
-        rc = nf__cyc_save(&r);
-        if (rc == NF_OK)
-            nf__cyc_write_history(c, r.now, obs.workers.ready + obs.workers.joining);
-        if (rc == NF_OK)
-            nf__cyc_step_log(c, "Step 6: State updated",
-                             (const struct nf_log_field[]){
-                                 NF_LF_INT("node_count", c->state.node_count),
-                                 NF_LF_INT("launches_in_flight", c->state.nlaunches),
-                                 NF_LF_INT("drains_in_flight", c->state.ndrains), NF_LF_END});
-    }
+    if (!c->o.dry_run && !r.lost)
+        rc = record_and_save(&r, plan, &obs.workers);
 
 done:
     c->last.plan = *plan;

@@ -116,10 +116,21 @@ static void adopt_strays(struct run *r)
     }
 }
 
+/* what reconciling launches can change: records, their instances, the failure count */
+static long long launches_signature(const struct nf_state *st)
+{
+    long long sig = st->nlaunches + st->launch_failures * 100003LL;
+    for (int i = 0; i < st->nlaunches; i++)
+        sig = sig * 31 + st->launches[i].ninstances;
+    return sig;
+}
+
 int nf__cyc_reconcile_launches(struct run *r)
 {
     struct nf_cycle *c = r->c;
     struct nf_state *st = &c->state;
+    long long before = launches_signature(st);
+    int nbefore = st->nlaunches;
     for (int i = st->nlaunches - 1; i >= 0 && !r->lost; i--) {
         struct nf_launch_rec *l = &st->launches[i];
         if (l->ninstances == 0) {
@@ -138,6 +149,8 @@ int nf__cyc_reconcile_launches(struct run *r)
             nf__cyc_remove_launch(st, i);
     }
     adopt_strays(r);
+    if (st->nlaunches == nbefore && launches_signature(st) == before)
+        return NF_OK; /* nothing changed: no write (the record step saves the cycle) */
     return nf__cyc_save(r);
 }
 

@@ -294,6 +294,21 @@ static void read_unneeded(struct dec *dp, const json_t *j, struct nf_state *st)
     *dp = d;
 }
 
+/* The schema: absent in a state written before it had one (1, read as is: every field added
+ * since is optional); newer than this binary knows: refused, since saving it again would drop
+ * what this binary does not know. */
+static bool schema_known(struct dec *d, const json_t *j)
+{
+    long long schema =
+        json_object_get(j, "schema") ? integer(d, j, "schema", "schema", 1, 1 << 30) : 1;
+    if (d->rc == NF_OK && schema > NF_STATE_SCHEMA)
+        d->rc = nf_err_set(d->err, NF_E_INPUT,
+                           "state: schema %lld was written by a newer nodefleet (this one reads "
+                           "up to %d); upgrade this one, or it would drop what it does not know",
+                           schema, NF_STATE_SCHEMA);
+    return d->rc == NF_OK;
+}
+
 int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, struct nf_err *err)
 {
     memset(st, 0, sizeof *st);
@@ -305,17 +320,9 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
                           j ? "another type" : je.text);
     }
     struct dec d = {err, NF_OK};
-    /* the schema: absent in a state written before it had one (1, read as is: every field
-     * added since is optional); newer than this binary knows: refused, since saving it again
-     * would drop what this binary does not know */
-    long long schema =
-        json_object_get(j, "schema") ? integer(&d, j, "schema", "schema", 1, 1 << 30) : 1;
-    if (d.rc == NF_OK && schema > NF_STATE_SCHEMA) {
+    if (!schema_known(&d, j)) {
         json_decref(j);
-        return nf_err_set(err, NF_E_INPUT,
-                          "state: schema %lld was written by a newer nodefleet (this one reads up "
-                          "to %d); upgrade this one, or it would drop what it does not know",
-                          schema, NF_STATE_SCHEMA);
+        return d.rc;
     }
     st->node_count = (int)integer(&d, j, "node_count", "node_count", 0, 100000);
     st->last_scale_up = number(&d, j, "last_scale_up", "last_scale_up", false);

@@ -187,6 +187,44 @@ static int first_pool(struct world *w, const struct model *m, const struct nf_tr
     return NF_OK;
 }
 
+/* the seed's metrics history, when its policy reads one: a ring as long as the store's */
+static int keep_history(struct pass *ps, const struct nf_policy *pol, struct nf_err *err)
+{
+    if (!nf_policy_reads_history(pol))
+        return NF_OK;
+    ps->mhist = calloc(NF_MEM_HISTORY_MAX, sizeof *ps->mhist);
+    if (ps->mhist == NULL)
+        return nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
+    nf_cycle_keep_history(ps->cyc, ps->mhist, NF_MEM_HISTORY_MAX);
+    return NF_OK;
+}
+
+/* The cycle over the simulated world's ports and the memory store, as production runs it */
+static int start_cycle(struct pass *ps, const struct nf_sim_params *p, const struct nf_policy *pol,
+                       size_t hist_cap, struct nf_err *err)
+{
+    struct world *w = ps->w;
+    struct nf_ports ports = {.clock = &nf__sim_clock_port,
+                             .clock_ctx = w,
+                             .metrics = &nf__sim_metrics_port,
+                             .metrics_ctx = w,
+                             .cluster = &nf__sim_cluster_port,
+                             .cluster_ctx = w,
+                             .cloud = &nf__sim_cloud_port,
+                             .cloud_ctx = w,
+                             .store = &nf_mem_store_port,
+                             .store_ctx = ps->mem};
+    struct nf_cycle_opts co = {.spot_pct = p->spot_pct,
+                               .provision_timeout_s = 1e9, /* simulated workers always join */
+                               .lease_ttl_s = 360,
+                               .price_on_demand = p->price_on_demand,
+                               .price_spot = p->price_spot};
+    nf_mem_store_init(ps->mem);
+    snprintf(co.owner, sizeof co.owner, "simulator");
+    nf_cycle_init(ps->cyc, &ports, pol, &co, ps->hist, hist_cap);
+    return keep_history(ps, pol, err);
+}
+
 static int run_policy(struct nf_sim_report *r, const struct model *m, const struct grid *g,
                       const struct nf_policy *pol, struct nf_sim_run *run, struct nf_err *err)
 {
@@ -225,32 +263,8 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
         rc = nf_err_set(err, NF_E_INTERNAL, "simulator: the first pool is too large");
         goto out;
     }
-    struct nf_ports ports = {.clock = &nf__sim_clock_port,
-                             .clock_ctx = w,
-                             .metrics = &nf__sim_metrics_port,
-                             .metrics_ctx = w,
-                             .cluster = &nf__sim_cluster_port,
-                             .cluster_ctx = w,
-                             .cloud = &nf__sim_cloud_port,
-                             .cloud_ctx = w,
-                             .store = &nf_mem_store_port,
-                             .store_ctx = ps.mem};
-    struct nf_cycle_opts co = {.spot_pct = p->spot_pct,
-                               .provision_timeout_s = 1e9, /* simulated workers always join */
-                               .lease_ttl_s = 360,
-                               .price_on_demand = p->price_on_demand,
-                               .price_spot = p->price_spot};
-    nf_mem_store_init(ps.mem);
-    snprintf(co.owner, sizeof co.owner, "simulator");
-    nf_cycle_init(ps.cyc, &ports, pol, &co, ps.hist, hist_cap);
-    if (nf_policy_reads_history(pol)) {
-        ps.mhist = calloc(NF_MEM_HISTORY_MAX, sizeof *ps.mhist);
-        if (ps.mhist == NULL) {
-            rc = nf_err_set(err, NF_E_NOMEM, "simulator: out of memory");
-            goto out;
-        }
-        nf_cycle_keep_history(ps.cyc, ps.mhist, NF_MEM_HISTORY_MAX);
-    }
+    if ((rc = start_cycle(&ps, p, pol, hist_cap, err)) != NF_OK)
+        goto out;
     if ((rc = step_through(r, m, g, pol, run, &ps, err)) != NF_OK)
         goto out;
     /* the trace is over: the bills are settled, nothing is removed by anyone */

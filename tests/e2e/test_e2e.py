@@ -402,7 +402,8 @@ class Scenarios(unittest.TestCase):
         that sees them (no sustain window), sized by packing them, then the idle workers
         drained once unneeded for scale_down_unneeded_time. The CPU triggers are kept out
         (the lab's CPU is this machine's, whatever else it runs)."""
-        h = LAB.run("policy=default", "scale_down_unneeded_time=6s", "scale_up_for=600s",
+        h = LAB.run("policy=default", "scale_down_unneeded_time=6s", "peak_window=10s",
+                    "scale_up_for=600s",
                     "scale_up_threshold_cpu=99")
         self.until(lambda: self.converged(2), "the pool at min_nodes (2 Ready workers)", 60)
         before = len(msgs(h, "Step 4: Decision=scale_up"))  # min_nodes' launch

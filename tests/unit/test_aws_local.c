@@ -343,7 +343,8 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     }
 }
 
-/* The fullest state (every list at its cap, names at their longest, 14 days of demand) is one
+/* The fullest state (every list at its cap, names at their longest, 14 days of demand and the
+ * last hour by the minute; none of it grows with the pool's size) is one
  * DynamoDB attribute: the item must stay under DynamoDB's 400 KB limit */
 static void the_fullest_state_fits_a_dynamodb_item(void **state)
 {
@@ -375,6 +376,8 @@ static void the_fullest_state_fits_a_dynamodb_item(void **state)
     a.nunneeded = NF_STATE_UNNEEDED_MAX;
     for (int i = 0; i < NF_DEMAND_BUCKETS; i++)
         nf_demand_record(&a.demand, 1700000000 + 300.0 * i, 1234.567 + i);
+    for (int i = 1; i <= NF_DEMAND_MINUTES; i++) /* and every minute of the last hour */
+        nf_demand_record(&a.demand, 1700000000 + 300.0 * NF_DEMAND_BUCKETS + 60.0 * i, 9999.999);
     struct nf_buf j;
     nf_buf_init(&j, 1 << 22);
     assert_int_equal(nf_state_to_json(&a, &j), NF_OK);
