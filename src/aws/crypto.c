@@ -3,6 +3,8 @@
  * fetch the algorithm on every call, which was most of a request's signing time. */
 #include "crypto.h"
 
+#include <pthread.h>
+
 #include <string.h>
 
 #include "../util/dynlib.h"
@@ -24,11 +26,23 @@ static struct {
 } E;
 
 static void *sha256_md, *md_ctx;
+/* the one digest context is shared: signing from two threads (the cycle observes in threads)
+ * takes turns; a digest is a microsecond */
+static pthread_mutex_t md_mu = PTHREAD_MUTEX_INITIALIZER;
+static int load_locked(struct nf_err *err);
 
 int nf_crypto_load(struct nf_err *err)
 {
-    if (md_ctx != NULL)
-        return NF_OK;
+    pthread_mutex_lock(&md_mu);
+    int rc = NF_OK;
+    if (md_ctx == NULL)
+        rc = load_locked(err);
+    pthread_mutex_unlock(&md_mu);
+    return rc;
+}
+
+static int load_locked(struct nf_err *err)
+{
     int rc = nf_dynlib_bind(&lib, &E, sizeof E, err);
     if (rc != NF_OK)
         return rc;
@@ -56,11 +70,13 @@ void nf_crypto_unload(void)
 static void sha256_2(const void *a, size_t alen, const void *b, size_t blen, unsigned char out[32])
 {
     unsigned int n = 32;
+    pthread_mutex_lock(&md_mu);
     E.init(md_ctx, sha256_md, NULL);
     E.update(md_ctx, a, alen);
     if (blen)
         E.update(md_ctx, b, blen);
     E.final(md_ctx, out, &n);
+    pthread_mutex_unlock(&md_mu);
 }
 
 void nf_sha256(const void *data, size_t len, unsigned char out[32])

@@ -1,6 +1,7 @@
 /* xml.c - recursive-descent-free (explicit stack) XML reader with an arena. */
 #include "xml.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +16,29 @@ struct block {
 };
 
 /* One spare block per thread, kept by nf_xml_free for the next document: a cycle's many
- * small answers then cost no allocation of their tree's memory. */
+ * small answers then cost no allocation of their tree's memory. A thread that ends (the
+ * cycle's observation threads) frees its own through a key's destructor; the main thread
+ * calls nf_xml_cache_free. */
 static _Thread_local struct block *spare;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void make_key(void)
+{
+    pthread_key_create(&spare_key, free);
+}
+
+static void set_spare(struct block *b)
+{
+    spare = b;
+    pthread_once(&spare_once, make_key);
+    pthread_setspecific(spare_key, b);
+}
 
 void nf_xml_cache_free(void)
 {
     free(spare);
-    spare = NULL;
+    set_spare(NULL);
 }
 
 /* `first` sizes the first block (later ones are 64 KiB): a small answer costs one small
@@ -37,7 +54,7 @@ static void *arena_alloc_first(void **arena, size_t n, size_t first)
             spare->next = NULL;
             spare->used = 0;
             *arena = b = spare;
-            spare = NULL;
+            set_spare(NULL);
             void *p = b->data;
             b->used = n;
             return p;
@@ -75,7 +92,7 @@ void nf_xml_free(struct nf_xml_doc *doc)
         struct block *n = b->next;
         if (n == NULL && b->cap <= 65536 && (spare == NULL || spare->cap < b->cap)) {
             free(spare); /* keep the larger: the first block of this document */
-            spare = b;
+            set_spare(b);
         } else {
             free(b);
         }

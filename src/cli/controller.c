@@ -229,6 +229,11 @@ static void cycle_opts(const struct nf_config *cfg, char *const *envp, struct nf
                                 .provision_timeout_s = cfg->provision_timeout,
                                 .lease_ttl_s = cfg->lease_ttl,
                                 .dry_run = cfg->dry_run,
+                                /* the cloud, the cluster and the metrics read at once: each
+                                 * adapter owns its connections, except `cluster: prometheus`,
+                                 * which reads through the metrics' own client */
+                                .concurrent = true,
+                                .metrics_with_cluster = strcmp(cfg->cluster, "prometheus") == 0,
                                 .price_on_demand = cfg->sim_price_on_demand,
                                 .price_spot = cfg->sim_price_spot};
     char host[64] = "";

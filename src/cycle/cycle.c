@@ -3,6 +3,7 @@
 #include "cycle_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -179,6 +180,63 @@ static int take_lease(struct run *r, struct nf_plan *plan)
 /* Step 3 (first half): the cloud and the cluster; a failed one makes the view incomplete.
  * Zones and markets resting, as the state remembers them, are handed to the cloud first (a
  * `once` or a cold Lambda start knows only what the state says). */
+/* The sources, each observed by one job: what it said, for the cycle to apply once all are in */
+struct sources {
+    struct nf_cycle *c;
+    double start, now; /* the metrics' window */
+    int cloud_rc, cluster_rc, metrics_rc;
+    struct nf_err cloud_e, cluster_e, metrics_e;
+};
+
+static void *list_cloud(void *arg)
+{
+    struct sources *s = arg;
+    const struct nf_ports *p = &s->c->ports;
+    s->cloud_rc =
+        p->cloud->list(p->cloud_ctx, s->c->inst, NF_CYCLE_INSTANCES_MAX, &s->c->ninst, &s->cloud_e);
+    return NULL;
+}
+
+static void *fetch_metrics(void *arg)
+{
+    struct sources *s = arg;
+    struct nf_cycle *c = s->c;
+    const struct nf_ports *p = &c->ports;
+    s->metrics_rc = p->metrics->history(p->metrics_ctx, s->start, s->now, c->history,
+                                        c->history_cap, &c->nsamples, &s->metrics_e);
+    return NULL;
+}
+
+/* Step 3 (first half): the cloud, the cluster and the metrics. With o.concurrent the cloud
+ * and the metrics each have a thread while this one reads the cluster (each adapter owns its
+ * connections: nothing is shared; with o.metrics_with_cluster the metrics follow the cluster
+ * here, as the two share a client), so the cycle waits for the slowest, not the sum; a thread
+ * that cannot start leaves its source to this one. A source that fails leaves the observation
+ * incomplete, never empty. */
+static void observe_sources(struct run *r, struct sources *s)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    *s = (struct sources){.c = c, .now = r->now};
+    s->start = r->now - nf_policy_lookback(c->policy) - c->history_margin_s;
+    c->ninst = c->nsamples = 0;
+    pthread_t tc, tm;
+    bool cloud_t =
+        c->o.concurrent && p->cloud != NULL && pthread_create(&tc, NULL, list_cloud, s) == 0;
+    bool metrics_t = c->o.concurrent && !c->o.metrics_with_cluster &&
+                     pthread_create(&tm, NULL, fetch_metrics, s) == 0;
+    if (p->cloud != NULL && !cloud_t)
+        list_cloud(s);
+    memset(&c->last.view, 0, sizeof c->last.view);
+    s->cluster_rc = p->cluster->observe(p->cluster_ctx, &c->last.view, &s->cluster_e);
+    if (!metrics_t)
+        fetch_metrics(s);
+    if (cloud_t)
+        pthread_join(tc, NULL);
+    if (metrics_t)
+        pthread_join(tm, NULL);
+}
+
 static void observe_world(struct run *r)
 {
     struct nf_cycle *c = r->c;
@@ -191,22 +249,23 @@ static void observe_world(struct run *r)
                                       ? NF_MARKET_SPOT
                                       : NF_MARKET_ON_DEMAND,
                                   r->now, c->state.backoffs[i].until);
-    c->ninst = 0;
+    struct sources s;
+    observe_sources(r, &s);
     c->last.cloud_ok = c->last.cluster_ok = true;
-    if (p->cloud != NULL) {
-        struct nf_err e = {0};
-        if (p->cloud->list(p->cloud_ctx, c->inst, NF_CYCLE_INSTANCES_MAX, &c->ninst, &e) != NF_OK) {
-            c->last.cloud_ok = false;
-            c->ninst = 0;
-            incomplete(c, "cloud", e.msg);
-        }
+    if (p->cloud != NULL && s.cloud_rc != NF_OK) {
+        c->last.cloud_ok = false;
+        c->ninst = 0;
+        incomplete(c, "cloud", s.cloud_e.msg);
     }
-    struct nf_err e = {0};
-    memset(&c->last.view, 0, sizeof c->last.view);
-    if (p->cluster->observe(p->cluster_ctx, &c->last.view, &e) != NF_OK) {
+    if (s.cluster_rc != NF_OK) {
         c->last.cluster_ok = false;
         memset(&c->last.view, 0, sizeof c->last.view);
-        incomplete(c, "cluster", e.msg);
+        incomplete(c, "cluster", s.cluster_e.msg);
+    }
+    c->metrics_ok = s.metrics_rc == NF_OK;
+    if (!c->metrics_ok) {
+        c->nsamples = 0;
+        snprintf(c->metrics_why, sizeof c->metrics_why, "%s", s.metrics_e.msg);
     }
     c->last.ninstances = c->ninst;
     if (c->last.incomplete_why[0])
@@ -241,21 +300,17 @@ static void pending_vs_template(struct nf_cycle *c, struct nf_observation *obs)
 static void observe_demand(struct run *r, struct nf_observation *obs, int *spot, int *total)
 {
     struct nf_cycle *c = r->c;
-    const struct nf_ports *p = &c->ports;
     *obs = (struct nf_observation){
         .now = r->now,
         .last_scale_up = c->state.last_scale_up > 0 ? c->state.last_scale_up : NAN,
         .last_scale_down = c->state.last_scale_down > 0 ? c->state.last_scale_down : NAN};
     nf__cyc_count_workers(c, &obs->workers, spot, total);
-    size_t n = 0;
-    double start = r->now - nf_policy_lookback(c->policy) - c->history_margin_s;
-    struct nf_err me = {0};
-    if (p->metrics->history(p->metrics_ctx, start, r->now, c->history, c->history_cap, &n, &me) !=
-        NF_OK) {
+    size_t n = c->nsamples; /* read with the other sources (observe_sources) */
+    if (!c->metrics_ok) {
         /* an incomplete observation may block scale-down but never cause it: decide on none */
         nf_log(NF_LOG_WARN, "metrics unavailable; deciding without samples",
-               NF_LF_STR("error", me.msg), NF_LF_END);
-        incomplete(c, "metrics", me.msg);
+               NF_LF_STR("error", c->metrics_why), NF_LF_END);
+        incomplete(c, "metrics", c->metrics_why);
         n = 0;
     }
     obs->samples = c->history;

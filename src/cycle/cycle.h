@@ -5,7 +5,9 @@
  *   only through the ports (ports.h). The order (DESIGN.md "The cycle"):
  *     lease      take the store's lease (held by a live owner: a quiet no-op cycle) and load
  *                the state; without a store (the simulator) the state stays in memory
- *     observe    the cloud's pool instances and the cluster's nodes, then the metrics
+ *     observe    the cloud's pool instances, the cluster's nodes and the metrics - at the same
+ *                time with o.concurrent (threads: each adapter owns its connections), so a
+ *                cycle waits for the slowest source, not the sum of them
  *     reconcile  launches: a worker whose Node is Ready (matched by providerID or private IP)
  *                has joined; one not Ready within provision_timeout is terminated and counted
  *                as a failure; an intent written but never launched is launched again under
@@ -41,6 +43,8 @@ struct nf_cycle_opts {
     double provision_timeout_s;
     double lease_ttl_s;
     bool dry_run;
+    bool concurrent; /* observe the cloud, the cluster and the metrics at once (threads) */
+    bool metrics_with_cluster; /* ... but the metrics after the cluster: they share a client */
     char owner[NF_OWNER_MAX];
     char cluster_id[1024];
     double price_on_demand, price_spot; /* per worker-hour, for the cost line of events */
@@ -71,6 +75,9 @@ struct nf_cycle {
     /* scratch */
     struct nf_instance inst[NF_CYCLE_INSTANCES_MAX];
     size_t ninst;
+    size_t nsamples; /* in `history`, as the metrics source answered */
+    bool metrics_ok;
+    char metrics_why[256];
 };
 
 /* The last run's report (nf_cycle_report). */

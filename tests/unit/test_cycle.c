@@ -5,12 +5,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "config/config.h"
 #include "core/policy.h"
 #include "adapters/mem_store.h"
 #include "cycle/cycle.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* ---- the fake world: one call log, a cloud, a cluster, a store, a notifier ---------------- */
@@ -18,8 +20,10 @@
 static char calls[8192];
 
 static void called(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static pthread_mutex_t calls_mu = PTHREAD_MUTEX_INITIALIZER;
 static void called(const char *fmt, ...)
 {
+    pthread_mutex_lock(&calls_mu); /* the concurrent observation calls from threads */
     size_t l = strlen(calls);
     va_list ap;
     va_start(ap, fmt);
@@ -27,6 +31,7 @@ static void called(const char *fmt, ...)
     va_end(ap);
     l = strlen(calls);
     snprintf(calls + l, sizeof calls - l, ";");
+    pthread_mutex_unlock(&calls_mu);
 }
 
 static double now_t = 100000;
@@ -37,12 +42,21 @@ static double fake_now(void *ctx)
 }
 static const struct nf_clock_port clock_port = {.name = "fake", .now = fake_now};
 
+/* a source this slow (seconds) answers late: the concurrent observation waits for the slowest */
+static double slow_s;
+static void slowly(void)
+{
+    if (slow_s > 0)
+        nf_sleep_s(slow_s);
+}
+
 static bool metrics_fail;
 static int fake_history(void *ctx, double start, double end, struct nf_sample *out, size_t cap,
                         size_t *n, struct nf_err *err)
 {
     (void)ctx;
     called("metrics");
+    slowly();
     if (metrics_fail)
         return nf_err_set(err, NF_E_UNAVAILABLE, "prometheus: connection refused");
     *n = fill_samples(out, cap, start, end, 15, 20, 20, 0);
@@ -61,6 +75,7 @@ static int fake_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *e
 {
     (void)ctx;
     called("observe");
+    slowly();
     if (cluster_fail)
         return nf_err_set(err, NF_E_UNAVAILABLE, "API server: connection refused");
     out->nodes = nodes;
@@ -120,6 +135,7 @@ static int fake_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, 
 {
     (void)ctx, (void)err;
     called("list");
+    slowly();
     if (cloud_fail)
         return nf_err_set(err, NF_E_UNAVAILABLE, "EC2: connection refused");
     *n = 0;
@@ -267,6 +283,7 @@ static struct nf_sample hist[4096];
 /* `workers` Ready workers on their instances; the policy `spec`. */
 static struct nf_pool_template test_tmpl; /* the new worker's labels and taints */
 
+static bool concurrent; /* the observation in threads, as `run` does */
 static void world(int workers, const char *spec, bool dry_run)
 {
     calls[0] = '\0';
@@ -303,6 +320,7 @@ static void world(int workers, const char *spec, bool dry_run)
                               .provision_timeout_s = 600,
                               .lease_ttl_s = 60,
                               .dry_run = dry_run,
+                              .concurrent = concurrent,
                               .price_on_demand = 0.02,
                               .price_spot = 0.01};
     snprintf(o.owner, sizeof o.owner, "me:1");
@@ -501,7 +519,10 @@ static void a_failed_source_is_unknown_never_zero(void **state)
         {"metrics", &metrics_fail, false, true, false, true, NF_OK},
         {"store", &load_fail, false, false, false, false, NF_E_UNAVAILABLE},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    const size_t nrows = sizeof rows / sizeof rows[0];
+    for (size_t k = 0; k < 2 * nrows; k++) {
+        concurrent = k >= nrows; /* each row again, observed in threads */
+        size_t i = k % nrows;
         for (int down = 0; down < 2; down++) {
             /* 0 workers and min 2 (seed: scale up to min); or 3 workers held to 1 */
             no_cloud = rows[i].without_cloud;
@@ -537,6 +558,33 @@ static void a_failed_source_is_unknown_never_zero(void **state)
                 assert_int_equal(plan.action, NF_ACTION_NONE);
         }
     }
+    concurrent = false;
+}
+
+/* observed in threads, the cycle waits for the slowest source, not the sum of all three, and
+ * decides as it does one after another */
+static void the_sources_are_observed_at_once(void **state)
+{
+    (void)state;
+    struct nf_plan seq, con;
+    world(3, "static:4", false);
+    assert_int_equal(run(&seq), NF_OK);
+    concurrent = true;
+    world(3, "static:4", false);
+    slow_s = 0.2;
+    double t0 = nf_mono_now();
+    assert_int_equal(run(&con), NF_OK);
+    double took = nf_mono_now() - t0;
+    slow_s = 0;
+    concurrent = false;
+    if (took > 0.45) /* one after another: 0.6 s */
+        fail_msg("three sources of 0.2 s each took %.3f s together", took);
+    assert_non_null(strstr(calls, "list;"));
+    assert_non_null(strstr(calls, "observe;"));
+    assert_non_null(strstr(calls, "metrics;"));
+    assert_int_equal(con.action, seq.action);
+    assert_int_equal(con.nodes, seq.nodes);
+    assert_string_equal(con.reason, seq.reason);
 }
 
 static void a_drain_is_on_record_before_it_starts_then_finishes(void **state)
@@ -817,6 +865,7 @@ int main(void)
         cmocka_unit_test(pending_pods_no_new_worker_could_host_are_reported),
         cmocka_unit_test(unneeded_workers_are_timed_across_cycles),
         cmocka_unit_test(the_seed_keeps_its_metrics_history),
+        cmocka_unit_test(the_sources_are_observed_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
