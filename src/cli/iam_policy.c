@@ -104,9 +104,10 @@ int nf_iam_policy(const struct nf_config *cfg, struct nf_buf *out, struct nf_err
                                       "dynamodb:LeadingKeys", cfg->cluster_id));
         json_array_append_new(st, s);
         /* the seed's predictive layer keeps its readings in a table of its own */
-        bool seed = strncmp(cfg->policy, "seed", 4) == 0 &&
-                    (cfg->policy[4] == '\0' || cfg->policy[4] == '@');
-        if (seed && cfg->enable_predictive_scaling) {
+        struct nf_policy pol;
+        bool history = nf_config_policy(&pol, cfg->policy, cfg, NULL) == NF_OK &&
+                       nf_policy_reads_history(&pol);
+        if (history) {
             s = statement(
                 "MetricsHistory", json_pack("[s, s]", "dynamodb:PutItem", "dynamodb:Query"),
                 arn("arn:aws:dynamodb:%s:*:table/%s", region, cfg->metrics_history_table));

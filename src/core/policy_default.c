@@ -356,7 +356,7 @@ struct need {
 };
 
 static void size_up(const struct nf_policy *p, const struct nf_observation *obs,
-                    const struct nf_fnode *t, struct need *nd, struct nf_plan *plan)
+                    const struct nf_fnode *t, double req, struct need *nd, struct nf_plan *plan)
 {
     struct nf_fleet *f = obs->fleet;
     int cap = p->seed.max_nodes - obs->workers.ready;
@@ -364,8 +364,7 @@ static void size_up(const struct nf_policy *p, const struct nf_observation *obs,
     struct bins b = {.cap = cap < 0 ? 0 : cap > NF_DEFAULT_BINS_MAX ? NF_DEFAULT_BINS_MAX : cap};
     struct shape sh[NF_DEFAULT_SHAPES_MAX];
     int ns = shapes_of(f, t, sh);
-    double req = nf_fleet_requested_cores(f, t),
-           peak = recent_peak(obs, p->dflt.peak_window_s, req);
+    double peak = recent_peak(obs, p->dflt.peak_window_s, req);
     double pct = p->dflt.headroom_pct;
     if (req > 0 && peak > req) /* room for the recent peak, and the headroom above it */
         pct = (peak / req * (1.0 + pct / 100.0) - 1.0) * 100.0;
@@ -473,7 +472,7 @@ static void decide(const struct nf_policy *p, const struct nf_observation *obs,
     /* 3. scale-up: the pending pods packed, the joining workers counted, then headroom */
     g.requested = 1000.0 * nf_fleet_requested_cores(f, &t);
     struct need nd;
-    size_up(p, obs, &t, &nd, plan);
+    size_up(p, obs, &t, g.requested / 1000.0, &nd, plan);
     int add = nd.add, extra = nd.extra;
     bool over = nd.over;
     double tcpu = t.alloc_cpu_m > 0 && t.alloc_cpu_m < INT64_MAX ? (double)t.alloc_cpu_m : 0;

@@ -85,6 +85,13 @@ static void averages_confidence_and_factors(void **state)
     fill(12, 50, 40, 0, 10);
     nf_predict(items, n, NOW, 4, 10, &p);
     assert_float_equal(p.confidence, 1.0, 1e-9); /* 12 items: capped at 1 */
+    fill(5, 50, 40, 0, 15);                      /* confidence exactly 0.5: not below it, no x1.2 */
+    nf_predict(items, n, NOW, 4, 10, &p);
+    assert_float_equal(p.confidence, 0.5, 1e-9);
+    assert_float_equal(p.cpu, 50.0, 1e-9);
+    fill(4, 50, 40, 0, 16); /* 0.4: x1.2 */
+    nf_predict(items, n, NOW, 4, 10, &p);
+    assert_float_equal(p.cpu, 60.0, 1e-9);
     /* a Monday item (7 days back) raises the factor: today's weekday average / the overall
      * average */
     fill(12, 50, 40, 0, 10);
