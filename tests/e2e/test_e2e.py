@@ -413,9 +413,12 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(up["rule"], "pending", up)
         self.until(lambda: len(LAB.pods()) == 14 and
                    all(p["spec"].get("nodeName") for p in LAB.pods()), "every pod scheduled", 120)
-        # 7 CPU of pods need 4 workers of 2 CPU; a slot of headroom (10 % of 14 pods: 2 of
-        # 500m) may need one more; never the 6 max_nodes allows
-        self.assertIn(len(LAB.instances()), (4, 5))
+        # 7 CPU of pods need 4 workers of 2 CPU at best; with each worker's own pods (a
+        # DaemonSet's 100m) only 3 of 500m fit a worker: 5 for the pods, 6 with the headroom
+        # slots (10 % of 14 pods: 2 of 500m) - which of these depends on when the lab's pods
+        # land, so the bound is the packing's, and a first buy of at least 2 at once
+        self.assertIn(len(LAB.instances()), (4, 5, 6))
+        self.assertGreaterEqual(up["increment"], 2, up)
         LAB.scale(2)
         self.until(lambda: self.converged(2), "the pool back at min_nodes", 180)
         down = msgs(h, "Step 4: Decision=scale_down")
