@@ -30,9 +30,18 @@ static void drop_snapshot(struct nf_kube_cluster *c)
     c->verdicts = NULL;
 }
 
+int nf_kube_cluster_watch(struct nf_kube_cluster *c, struct nf_err *err)
+{
+    struct nf_kwatch_opts o = {.market_label = c->market_label, .spot_value = c->spot_value};
+    c->first_wait_s = c->k->timeout_s;
+    return nf_kwatch_start(c->k, &o, &c->watch, err);
+}
+
 void nf_kube_cluster_free(struct nf_kube_cluster *c)
 {
-    drop_snapshot(c);
+    drop_snapshot(c); /* before the cache its strings live in */
+    nf_kwatch_stop(c->watch);
+    c->watch = NULL;
     free(c->nodes);
     c->nodes = NULL;
 }
@@ -43,7 +52,8 @@ static int kc_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err
     drop_snapshot(c);
     nf_kcluster_init(&c->snap, c->market_label, c->spot_value);
     c->have_snap = true;
-    int rc = nf_kube_snapshot(c->k, &c->snap, err);
+    int rc = c->watch ? nf_kwatch_view(c->watch, c->first_wait_s, &c->snap, err)
+                      : nf_kube_snapshot(c->k, &c->snap, err);
     if (rc == NF_OK)
         rc = nf_kindex_build(&c->snap, &c->ix, err);
     if (rc != NF_OK) {

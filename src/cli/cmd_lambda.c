@@ -191,6 +191,7 @@ int nf_cmd_lambda(int argc, char **argv)
     if (st == 0) {
         if (dry)
             cfg.dry_run = true;
+        cfg.kube_watch = false; /* a frozen sandbox between invocations: list each time */
         rc = nf_controller_open(&ctl, &cfg, environ, &err);
     } else {
         rc = NF_E_CONFIG;

@@ -316,7 +316,8 @@ int nf_cmd_explain(int argc, char **argv)
     int st = start(&cli, argc, argv, &json, &cfg);
     if (st != 0)
         return st;
-    cfg.dry_run = true; /* look, never touch */
+    cfg.dry_run = true;     /* look, never touch */
+    cfg.kube_watch = false; /* one look: a list */
     nf_log_set_level(NF_LOG_ERROR);
     struct nf_err err = {0};
     static struct nf_controller ctl;

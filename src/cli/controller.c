@@ -105,6 +105,8 @@ static int open_kube(struct nf_controller *c, struct nf_ports *ports, char *cons
         return rc;
     c->have_kube = true;
     nf_kube_cluster_init(&c->kc, &c->kube, &c->cfg);
+    if (c->cfg.kube_watch && (rc = nf_kube_cluster_watch(&c->kc, err)) != NF_OK)
+        return rc;
     ports->cluster = &nf_kube_cluster_port;
     ports->cluster_ctx = &c->kc;
     return NF_OK;

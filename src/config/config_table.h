@@ -255,6 +255,10 @@
       "Timeout of one API server request.")                                                        \
     X(kube_page_size, "kube.page_size", NF_CT_INT, 10, 5000, "500", "NODEFLEET_KUBE_PAGE_SIZE", 0, \
       NULL, "Objects per list page (the API's limit; kubectl uses 500).")                          \
+    X(kube_watch, "kube.watch", NF_CT_BOOL, 0, 0, "true", "NODEFLEET_KUBE_WATCH", 0, NULL,         \
+      "`run` keeps the cluster in a watched cache: each kind listed once, then followed with "    \
+      "watches (as informers do), so a cycle reads memory instead of listing every pod. `once` "  \
+      "and `lambda` always list. false: `run` lists every cycle too.")                            \
     X(kube_drain_timeout, "kube.drain_timeout", NF_CT_DUR, 10, 86400, "300",                       \
       "NODEFLEET_DRAIN_TIMEOUT", 0, NULL,                                                          \
       "A drain not finished in this time is aborted and the node uncordoned (the seed: "           \

@@ -52,14 +52,30 @@ struct nf_http {
 };
 
 struct sink {
-    struct nf_buf *body;
+    struct nf_buf *body, *headers;
     bool too_big;
+    CURL *curl;
+    const struct nf_http_opts *o;
+    int streaming; /* 0 not decided yet, 1 to the stream, -1 into the body */
+    bool stopped;  /* the stream callback asked to stop */
 };
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
-    struct nf_buf *h = ud;
+    struct sink *s = ud;
+    struct nf_buf *h = s->headers;
     size_t len = size * n;
+    if (s->o->stream && (len == 2 || len == 1) && (p[0] == '\r' || p[0] == '\n')) {
+        long st = 0; /* the end of a response's headers: a 2xx stream is open */
+        C.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &st);
+        if (st >= 200 && st < 300) {
+            s->streaming = 1;
+            if (s->o->stream(s->o->stream_ctx, NULL, 0) != 0) {
+                s->stopped = true;
+                return 0;
+            }
+        }
+    }
     /* a new status line (after a 100-continue, say) starts the headers over */
     if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
         nf_buf_reset(h);
@@ -98,6 +114,18 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
     struct sink *s = ud;
     size_t len = size * n;
+    if (s->o->stream && s->streaming == 0) {
+        long st = 0;
+        C.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &st);
+        s->streaming = st >= 200 && st < 300 ? 1 : -1;
+    }
+    if (s->streaming == 1) {
+        if (s->o->stream(s->o->stream_ctx, p, len) != 0) {
+            s->stopped = true;
+            return 0;
+        }
+        return len;
+    }
     if (nf_buf_append(s->body, p, len) != NF_OK) {
         s->too_big = s->body->status == NF_E_TOO_BIG;
         return 0; /* abort the transfer */
@@ -178,6 +206,13 @@ void nf_http_urlencode(struct nf_buf *out, const char *s)
     }
 }
 
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    const volatile int *cancel = ud;
+    return *cancel ? 1 : 0;
+}
+
 static double jitter01(struct nf_http *h)
 {
     h->jitter_state = h->jitter_state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -197,7 +232,7 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
     CURL *c = h->curl;
     C.easy_reset(c);
     nf_buf_reset(&resp->body);
-    struct sink sink = {.body = &resp->body};
+    struct sink sink = {.body = &resp->body, .headers = &resp->headers, .curl = c, .o = o};
     char redacted[512];
     nf_http_redact_url(url, redacted, sizeof redacted);
     const char *what = o->what ? o->what : "HTTP request";
@@ -213,8 +248,9 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
     C.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     nf_buf_reset(&resp->headers);
     C.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    C.easy_setopt(c, CURLOPT_HEADERDATA, &resp->headers);
-    C.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
+    C.easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+    if (o->stream == NULL) /* a stream's reader bounds each of its records */
+        C.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
     C.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
     C.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
     if (o->ca_file && o->ca_file[0])
@@ -242,6 +278,16 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
     }
     if (headers)
         C.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    if (o->cancel) {
+        C.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        C.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        C.easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o->cancel);
+    }
+    if (o->keepalive) {
+        C.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+        C.easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 30L);
+        C.easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 10L);
+    }
     if (strcmp(method, "GET") == 0) {
         C.easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
@@ -263,6 +309,11 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
             return nf_err_set(err, NF_E_TOO_BIG, "%s %s: response larger than the %zu-byte limit",
                               what, redacted, o->max_body);
         }
+        if (rc == CURLE_ABORTED_BY_CALLBACK)
+            return nf_err_set(err, NF_E_UNAVAILABLE, "%s %s: cancelled", what, redacted);
+        if (sink.stopped)
+            return nf_err_set(err, NF_E_UNAVAILABLE, "%s %s: stopped by its reader", what,
+                              redacted);
         int code = rc == CURLE_OUT_OF_MEMORY ? NF_E_NOMEM : NF_E_UNAVAILABLE;
         /* curl's own text names host and port, never credentials */
         return nf_err_set(err, code, "%s %s: %s", what, redacted,

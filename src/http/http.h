@@ -47,6 +47,15 @@ struct nf_http_opts {
     double retry_base_s;        /* backoff base; the cap is 20 s */
     const char *const *headers; /* extra "Name: value" lines, NULL-terminated, may be NULL */
     const char *content_type;   /* for requests with a body */
+    /* Streaming (a watch): a 2xx body goes to `stream` as it arrives instead of into
+     * resp->body (any other status's body is kept there as usual); a nonzero return aborts
+     * the transfer; it is called once with (NULL, 0) when a 2xx answer's headers are in
+     * (the stream is open). `cancel`, when set, is polled about once a second while the request
+     * waits: nonzero aborts it (NF_E_UNAVAILABLE, "cancelled"). */
+    int (*stream)(void *ctx, const char *p, size_t n);
+    void *stream_ctx;
+    const volatile int *cancel;
+    bool keepalive; /* TCP keep-alive probes (a long-lived request) */
 };
 
 /* Response headers kept, at most (bytes); the rest are dropped. */

@@ -10,12 +10,14 @@ struct ablock {
     _Alignas(16) char data[];
 };
 
-void *nf_arena_alloc(struct nf_arena *a, size_t n)
+/* `align`: 16, or 1 for text (a string needs none; packing them saves a third of a pod's) */
+static void *alloc(struct nf_arena *a, size_t n, size_t align)
 {
-    n = (n + 15) & ~(size_t)15;
     struct ablock *b = a->blocks;
-    if (b == NULL || b->cap - b->used < n) {
-        size_t cap = n > 65536 ? n : 65536;
+    size_t pad = b ? (align - (b->used & (align - 1))) & (align - 1) : 0;
+    if (b == NULL || b->cap - b->used < pad + n) {
+        size_t min = a->block_min ? a->block_min : 65536;
+        size_t cap = n > min ? n : min;
         struct ablock *nb = malloc(sizeof *nb + cap);
         if (nb == NULL)
             return NULL;
@@ -24,15 +26,24 @@ void *nf_arena_alloc(struct nf_arena *a, size_t n)
         nb->cap = cap;
         a->blocks = b = nb;
         a->bytes += cap;
+        pad = 0; /* a block's data is aligned */
     }
+    b->used += pad;
+    a->used += pad;
     void *p = b->data + b->used;
     b->used += n;
+    a->used += n;
     return p;
+}
+
+void *nf_arena_alloc(struct nf_arena *a, size_t n)
+{
+    return alloc(a, (n + 15) & ~(size_t)15, 16);
 }
 
 char *nf_arena_strndup(struct nf_arena *a, const char *s, size_t n)
 {
-    char *p = nf_arena_alloc(a, n + 1);
+    char *p = alloc(a, n + 1, 1);
     if (p) {
         memcpy(p, s, n);
         p[n] = '\0';
@@ -55,4 +66,5 @@ void nf_arena_free(struct nf_arena *a)
     }
     a->blocks = NULL;
     a->bytes = 0;
+    a->used = 0;
 }

@@ -1,8 +1,10 @@
 /* arena.h - many small allocations freed at once (strings and records of one snapshot).
  *
  * Contract
- *   Blocks of at least 64 KiB, 16-byte aligned allocations, all released by
- *   nf_arena_free. NULL on out-of-memory. Not thread-safe.
+ *   Blocks of at least 64 KiB (or `block_min` bytes when the owner sets it: a small object's
+ *   own arena), 16-byte aligned allocations (strings packed
+ *   unaligned), all released by nf_arena_free. NULL on
+ *   out-of-memory. Not thread-safe.
  */
 #ifndef NF_ARENA_H
 #define NF_ARENA_H
@@ -11,7 +13,9 @@
 
 struct nf_arena {
     void *blocks;
-    size_t bytes; /* all block capacity, for memory accounting */
+    size_t bytes;     /* all block capacity, for memory accounting */
+    size_t used;      /* all allocations, rounded to 16 */
+    size_t block_min; /* 0: 64 KiB */
 };
 
 void *nf_arena_alloc(struct nf_arena *a, size_t n);

@@ -448,6 +448,40 @@ class Modes(unittest.TestCase):
         self.assertEqual(h.stop(), 0)
 
 
+class Endurance(unittest.TestCase):
+    def test_a_thousand_cycles_leak_no_descriptor_thread_or_connection(self):
+        """`run` back to back for 1,000 cycles (the watched cache, the concurrent observation's
+        threads, every adapter's connections): file descriptors, sockets and threads counted
+        from /proc as the cycles run stay where they were after the first hundred."""
+        LAB.clean_slate()
+        h = LAB.run(env=LAB.env(NODEFLEET_TEST_INTERVAL_S="0"))
+        samples = []  # (cycles done, fds, sockets, threads)
+        done, end = 0, time.monotonic() + 600
+        while done < 1000 and h.p.poll() is None and time.monotonic() < end:
+            fd_dir = "/proc/%d/fd" % h.p.pid
+            try:
+                links = [os.readlink(os.path.join(fd_dir, f)) for f in os.listdir(fd_dir)]
+                with open("/proc/%d/status" % h.p.pid) as f:
+                    threads = next(int(x.split()[1]) for x in f if x.startswith("Threads:"))
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # a descriptor closed between the listing and the readlink
+            with open(h.log_path) as f:
+                done = f.read().count('"Step 7: Lease released"')
+            samples.append((done, len(links), sum(x.startswith("socket:") for x in links),
+                            threads))
+            time.sleep(0.2)
+        self.assertIsNone(h.p.poll(), h.text()[-3000:])
+        self.assertGreaterEqual(done, 1000, "cycles in 10 minutes")
+        self.assertEqual(h.stop(), 0)
+        warm = [s for s in samples if 100 <= s[0] < 400]
+        late = [s for s in samples if s[0] >= 700]
+        self.assertTrue(warm and late, samples)
+        for i, what in ((1, "file descriptors"), (2, "sockets"), (3, "threads")):
+            self.assertLessEqual(max(s[i] for s in late), max(s[i] for s in warm) + 1,
+                                 "%s grew: %s" % (what, [s[i] for s in samples][::10]))
+        self.assertLess(max(s[3] for s in samples), 16)  # 5 watches, 2 observers, the server
+
+
 class ValgrindClean(unittest.TestCase):
     """The whole controller - EC2, Kubernetes, DynamoDB, Prometheus, Slack, SNS, CloudWatch -
     through a launch, a reconcile and the read-only commands, under valgrind: no error, no

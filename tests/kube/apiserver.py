@@ -2,7 +2,7 @@
 """A Kubernetes API server for the tests: the subset nodefleet and kubectl use, with the real
 API's semantics, over TLS on loopback.
 
-    apiserver.py PORTFILE CERTDIR TOKEN
+    apiserver.py PORTFILE CERTDIR TOKEN [PORT]
 
 CERTDIR holds ca.crt, server.crt and server.key (tests/kube/kubelab.py makes them with
 openssl). A request is authenticated by `Authorization: Bearer TOKEN` or by a client
@@ -33,11 +33,16 @@ token, {"rbac": {"token": T, "rules": [...]}} accepts token T with only those Cl
 rules (403 otherwise), {"grace_s": S, "ready_delay_s": S} the timings, POST /__lab starts the end-to-end lab's
 world (tests/kube/labworld.py: workers join from moto, a scheduler, the load, metrics; posted
 again, {"join": false} stops instances from registering) and
-POST /__scale scales a Deployment, {"malformed": "nodes"} answers
+POST /__scale scales a Deployment, POST /__expire forgets the watch history (a watch from
+an older version gets 410 Gone), POST /__drop_watches cuts every open watch's connection,
+POST /__churn {"changes": N} updates N pods (benchmarks); /__load takes {"rv": N} to go on
+from a restarted server's last version. Watches (`watch=1`) stream every change as
+kube-apiserver does: see Handler.watch. {"malformed": "nodes"} answers
 paths containing that text with truncated JSON, {"huge": "pods"} with 70 MiB; POST /__bulk {"nodes": N, "pods": M}
 builds a synthetic cluster of that size for benchmarks.
 """
 import base64
+import bisect
 import copy
 import datetime
 import json
@@ -76,6 +81,13 @@ settings = {"down": False, "token": sys.argv[3] if len(sys.argv) > 3 else "", "g
             "ready_delay_s": 0.3, "malformed": None, "huge": None, "rbac": None}
 log = []
 world = None  # labworld.World once POST /__lab started it
+# the watch history: every change as (resourceVersion, resource, type, event JSON bytes)
+events, event_rvs = [], []
+oldest = [rv[0]]  # a watch from a version below this one gets 410 Gone
+changed = threading.Condition(lock)
+loading = [False]  # /__load and /__bulk: no events, no budget refresh (history expired after)
+watch_gen = [0]  # bumped by POST /__drop_watches: every open watch drops its connection
+settings.update({"history": 5000, "bookmark_s": 5.0})
 
 
 def now_rfc3339():
@@ -92,6 +104,44 @@ def key_of(obj):
     return (m.get("namespace", ""), m["name"])
 
 
+def emit(res, typ, obj):
+    """Record a change for the watches (under the lock)."""
+    o = dict(obj)
+    o["kind"], o["apiVersion"] = KINDS[res][0], KINDS[res][1]
+    ev = json.dumps({"type": typ, "object": o}).encode() + b"\n"
+    n = int(obj["metadata"]["resourceVersion"])
+    events.append((n, res, typ, ev, o["metadata"].get("namespace", "")))
+    event_rvs.append(n)
+    if len(events) > 2 * settings["history"]:  # keep the last `history` changes
+        cut = len(events) - settings["history"]
+        oldest[0] = event_rvs[cut - 1]
+        del events[:cut]
+        del event_rvs[:cut]
+    changed.notify_all()
+
+
+def expire_history():
+    """Forget every change so far: a watch from an older version gets 410 Gone."""
+    events.clear()
+    event_rvs.clear()
+    oldest[0] = rv[0]
+    changed.notify_all()
+
+
+def refresh_pdbs(pod):
+    """The disruption controller's part: a budget whose status a pod's change moved is
+    updated (a MODIFIED event for the watches)."""
+    ns = pod["metadata"].get("namespace", "")
+    for (dns, _), d in list(store["poddisruptionbudgets"].items()):
+        if dns != ns or not selects(d.get("spec", {}).get("selector"),
+                                    pod["metadata"].get("labels")):
+            continue
+        before = json.dumps(d.get("status"), sort_keys=True)
+        pdb_status(d)
+        if json.dumps(d.get("status"), sort_keys=True) != before:
+            put("poddisruptionbudgets", d)
+
+
 def put(res, obj):
     """Store an object (under the lock), stamping what the API server stamps."""
     m = obj.setdefault("metadata", {})
@@ -102,16 +152,30 @@ def put(res, obj):
     obj.pop("kind", None)
     obj.pop("apiVersion", None)
     k = key_of(obj)
-    if k not in store[res]:
+    new = k not in store[res]
+    if new:
         order.pop(res, None)
     store[res][k] = obj
     cache[res].pop(k, None)
+    if loading[0]:
+        return
+    if res == "poddisruptionbudgets":
+        pdb_status(obj)
+    emit(res, "ADDED" if new else "MODIFIED", obj)
+    if res == "pods":
+        refresh_pdbs(obj)
 
 
 def remove(res, k):
-    store[res].pop(k, None)
+    obj = store[res].pop(k, None)
     cache[res].pop(k, None)
     order.pop(res, None)
+    if obj is not None and not loading[0]:
+        gone = copy.deepcopy(obj)
+        gone["metadata"]["resourceVersion"] = next_rv()
+        emit(res, "DELETED", gone)
+        if res == "pods":
+            refresh_pdbs(gone)
 
 
 def status(code, reason, message, details=None, retry_after=None):
@@ -413,11 +477,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, b'{"kind":"NodeList","apiVersion":"v1","items":[{"metadata":')
         if settings["huge"] and settings["huge"] in path:
             return self.send(200, b'{"kind":"PodList","items":[],"x":"' + b"x" * (70 << 20) + b'"}')
+        self.pending_watch = None
         try:
             with lock:
                 self.api(method, path, q, raw)
         except (ValueError, KeyError, json.JSONDecodeError) as e:
             self.send(400, status(400, "BadRequest", str(e)))
+        if self.pending_watch:
+            self.watch(*self.pending_watch)
 
     # -- control
     def control(self, method, path):
@@ -425,15 +492,34 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             if path == "/__load" and method == "POST":
                 data = json.loads(raw)
-                for r in KINDS:
-                    store[r].clear()
-                    cache[r].clear()
-                    order.pop(r, None)
-                    for o in data.get(r, []):
-                        put(r, o)
-                return self.send(200, {"ok": True})
+                if "rv" in data:  # a restarted server goes on from where the last one was
+                    rv[0] = max(rv[0], int(data["rv"]))
+                loading[0] = True
+                try:
+                    for r in KINDS:
+                        store[r].clear()
+                        cache[r].clear()
+                        order.pop(r, None)
+                        for o in data.get(r, []):
+                            put(r, o)
+                finally:
+                    loading[0] = False
+                expire_history()
+                return self.send(200, {"ok": True, "rv": rv[0]})
             if path == "/__state":
-                return self.send(200, {r: list(store[r].values()) for r in KINDS})
+                st = {r: list(store[r].values()) for r in KINDS}
+                st["rv"] = rv[0]
+                return self.send(200, st)
+            if path == "/__expire" and method == "POST":  # every watch's history: 410 Gone
+                expire_history()
+                return self.send(200, {"oldest": oldest[0]})
+            if path == "/__drop_watches" and method == "POST":  # connections cut, no goodbye
+                watch_gen[0] += 1
+                changed.notify_all()
+                return self.send(200, {"gen": watch_gen[0]})
+            if path == "/__churn" and method == "POST":  # {"changes": N}: N pod updates
+                d = json.loads(raw)
+                return self.send(200, {"rv": churn(int(d["changes"]), d.get("ns"))})
             if path == "/__log":
                 return self.send(200, log)
             if path == "/__mode" and method == "POST":
@@ -457,7 +543,12 @@ class Handler(BaseHTTPRequestHandler):
                 put(d["kind"], d["object"])
                 return self.send(200, {"ok": True})
             if path == "/__bulk" and method == "POST":
-                bulk(json.loads(raw))
+                loading[0] = True
+                try:
+                    bulk(json.loads(raw))
+                finally:
+                    loading[0] = False
+                expire_history()
                 return self.send(200, {"nodes": len(store["nodes"]), "pods": len(store["pods"])})
         self.send(404, {"error": "no such control"})
 
@@ -504,6 +595,9 @@ class Handler(BaseHTTPRequestHandler):
         if name is None:
             if method != "GET":
                 return self.send(405, status(405, "MethodNotAllowed", "method not allowed"))
+            if q.get("watch") in ("1", "true"):
+                self.pending_watch = (res, ns, q)  # streamed once the lock is released
+                return None
             return self.list(res, ns, q)
         k = (ns or "", name)
         if sub == "eviction" and res == "pods" and method == "POST":
@@ -584,6 +678,80 @@ class Handler(BaseHTTPRequestHandler):
                 (kind.encode(), api_version.encode(), json.dumps(meta).encode())
                 + b",".join(parts) + b"]}")
         return self.send(200, body)
+
+    def watch(self, res, ns, q):
+        """A watch as kube-apiserver streams it: one JSON event a line, chunked; from
+        `resourceVersion` (unset or "0": the current objects as ADDED first); 410 Gone as an
+        ERROR event when that version is older than the history kept; BOOKMARK events when
+        asked; the stream ends after `timeoutSeconds`."""
+        since = q.get("resourceVersion", "")
+        timeout = float(q.get("timeoutSeconds") or 1800)
+        bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
+        first = []
+        with lock:
+            gen = watch_gen[0]
+            if since in ("", "0"):
+                pos = rv[0]
+                for k in sorted(store[res]):
+                    if ns is None or k[0] == ns:
+                        first.append(json.dumps({"type": "ADDED",
+                                                 "object": self.full(res, store[res][k])})
+                                     .encode() + b"\n")
+            elif int(since) < oldest[0]:
+                pos = None
+                first.append(json.dumps({"type": "ERROR", "object": status(
+                    410, "Expired", "too old resource version: %s (%d)" % (since, oldest[0]))})
+                    .encode() + b"\n")
+            else:
+                pos = int(since)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.close_connection = True
+
+        def chunk(b):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(b), b))
+            self.wfile.flush()
+        try:
+            if first:
+                chunk(b"".join(first))
+            end = time.time() + timeout
+            next_bm = time.time() + settings["bookmark_s"]
+            while pos is not None:
+                out = []
+                with lock:
+                    while True:
+                        if watch_gen[0] != gen:
+                            self.connection.shutdown(socket.SHUT_RDWR)
+                            return
+                        if pos < oldest[0]:  # fell behind the history kept
+                            out.append(json.dumps({"type": "ERROR", "object": status(
+                                410, "Expired", "too old resource version: %d (%d)" %
+                                (pos, oldest[0]))}).encode() + b"\n")
+                            pos = None
+                            break
+                        i = bisect.bisect_right(event_rvs, pos)
+                        out = [e[3] for e in events[i:]
+                               if e[1] == res and (ns is None or e[4] == ns)]
+                        pos = rv[0]
+                        now = time.time()
+                        if out or now >= end or (bookmarks and now >= next_bm):
+                            break
+                        changed.wait(min(end, next_bm if bookmarks else end) - now)
+                if pos is not None and bookmarks and time.time() >= next_bm:
+                    out.append(json.dumps({"type": "BOOKMARK", "object": {
+                        "kind": KINDS[res][0], "apiVersion": KINDS[res][1],
+                        "metadata": {"resourceVersion": str(pos)}}}).encode() + b"\n")
+                    next_bm = time.time() + settings["bookmark_s"]
+                if out:
+                    chunk(b"".join(out))
+                if time.time() >= end:
+                    break
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (OSError, ssl.SSLError):
+            pass
 
     def evict(self, k, raw):
         ev = json.loads(raw or b"{}")
@@ -670,6 +838,7 @@ def load_discovery(name):
 def bulk(spec):
     """A synthetic cluster: N worker nodes, M pods of Deployments spread over them."""
     n, m = int(spec["nodes"]), int(spec["pods"])
+    settings["churn_keys"] = None
     for r in KINDS:
         store[r].clear()
         cache[r].clear()
@@ -702,6 +871,29 @@ def bulk(spec):
                              owner=("ReplicaSet", "app-%d-7d4b9c" % a),
                              labels={"app": "app-%d" % a, "pod-template-hash": "7d4b9c"},
                              cpu="40m", memory="128Mi"))
+
+
+def churn(n, ns=None):
+    """N pod updates (a label changes), for the watch benchmarks: pods of Deployments
+    without a budget, round robin."""
+    if settings.get("churn_keys") is None:
+        pdbs = list(store["poddisruptionbudgets"].values())
+        settings["churn_keys"] = [
+            k for k in sorted(store["pods"]) if (ns is None or k[0] == ns) and not any(
+                d["metadata"].get("namespace") == k[0] and selects(
+                    d.get("spec", {}).get("selector"), store["pods"][k]["metadata"].get("labels"))
+                for d in pdbs)]
+    keys = [k for k in settings["churn_keys"] if k in store["pods"]]
+    if not keys:
+        return rv[0]
+    c = settings.setdefault("churn_at", 0)
+    for i in range(n):
+        k = keys[(c + i * 7) % len(keys)]
+        p = store["pods"][k]
+        p["metadata"].setdefault("annotations", {})["churn"] = str(c + i)
+        put("pods", p)
+    settings["churn_at"] = c + n
+    return rv[0]
 
 
 def make_node(name, zone, instance, spot=False, cpu="2", memory="7901344Ki"):
@@ -754,7 +946,9 @@ def main():
     ctx.load_cert_chain(os.path.join(certdir, "server.crt"), os.path.join(certdir, "server.key"))
     ctx.load_verify_locations(os.path.join(certdir, "ca.crt"))
     ctx.verify_mode = ssl.CERT_OPTIONAL
-    srv = TLSServer(("127.0.0.1", 0), Handler, ctx)
+    port = int(sys.argv[4]) if len(sys.argv) > 4 else 0  # a restart takes its old port again
+    TLSServer.allow_reuse_address = True
+    srv = TLSServer(("127.0.0.1", port), Handler, ctx)
     with open(portfile + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.rename(portfile + ".tmp", portfile)
