@@ -6,6 +6,7 @@ settings (its Prometheus query, CloudWatch namespace and port). Prints the media
 time of 15 runs, and nodefleet's own CPU time - the rest is waiting on the three sources and
 the store, which the cycle now observes at the same time (the cloud, the cluster, the
 metrics)."""
+import json
 import os
 import resource
 import statistics
@@ -47,3 +48,56 @@ print("nodefleet once against the lab, nothing to do, shipped defaults (15 runs)
       "p90 %.1f ms wall; nodefleet's own CPU median %.1f ms   [< 50 ms median]"
       % (statistics.median(walls) * 1000, walls[int(len(walls) * 0.9) - 1] * 1000,
          statistics.median(cpus) * 1000))
+
+# -- the same with a network's latency: 20 ms on every AWS and Prometheus request (proxies in
+# front of moto and Prometheus), 50 ms on every API server request (the API server's own)
+from procs import start as start_proc, port_from, http_post_json  # noqa: E402
+AWS_MS, PROM_MS, KUBE_MS = 20, 20, 50
+pproxy = start_proc([sys.executable, os.path.join(HERE, "..", "tests", "lib", "proxy.py"),
+                     L.prom_url, os.path.join(L.dir, "pproxy.port")])
+prom_proxy = "http://127.0.0.1:%d" % port_from(os.path.join(L.dir, "pproxy.port"), pproxy,
+                                                "proxy")
+for url, ms in ((L.aws.proxy_url, AWS_MS), (prom_proxy, PROM_MS)):
+    http_post_json(url + "/__mode", {"mode": "pass", "latency_s": ms / 1000})
+L.kube.mode(latency_s=KUBE_MS / 1000)
+env = L.env(endpoint=L.aws.proxy_url, PROMETHEUS_URL=prom_proxy)
+slow = []
+for i in range(11):
+    for url in (L.aws.proxy_url, prom_proxy):
+        e2elab.http_get(url + "/__log")  # emptied
+    kube_from = len(L.kube.log())
+    t0 = time.time()
+    r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    slow.append(time.time() - t0)
+    if r.returncode != 0:
+        sys.exit("bench_once: once failed with latency: " + r.stderr[-500:])
+aws = json.loads(e2elab.http_get(L.aws.proxy_url + "/__log")[1])
+prom = json.loads(e2elab.http_get(prom_proxy + "/__log")[1])
+kube = [e for e in L.kube.log()[kube_from:] if not e["path"].startswith("/__")]
+L.kube.mode(latency_s=0)
+# the longest chain of dependent calls in the last run: the store's calls before the first
+# observation (the lease), the slowest of the three observations (the cloud's calls one after
+# another; each Kubernetes kind's pages, the kinds at once; each signal's query, the signals at
+# once), the store's and CloudWatch's calls after the last observation (state, release, publish)
+obs_start = min([e["t0"] for e in aws if e["what"].startswith("Describe")] +
+                [e["t"] for e in kube] + [e["t0"] for e in prom])
+obs_end = max([e["t1"] for e in aws if e["what"].startswith("Describe")] +
+              [e["t"] + KUBE_MS / 1000 for e in kube] + [e["t1"] for e in prom])
+before = [e for e in aws if e["t1"] <= obs_start + 0.001]
+after = [e for e in aws if e["t0"] >= obs_end - 0.001]
+cloud = [e for e in aws if e["what"].startswith("Describe")]
+pages = {}
+for e in kube:
+    pages[e["path"]] = pages.get(e["path"], 0) + 1
+per_signal = max(1, len(prom) // max(1, len({e["what"] for e in prom})))
+obs_ms = max(len(cloud) * AWS_MS, max(pages.values() or [0]) * KUBE_MS, per_signal * PROM_MS)
+chain = len(before) * AWS_MS + obs_ms + len(after) * AWS_MS
+calls = len(aws) * AWS_MS + len(kube) * KUBE_MS + len(prom) * PROM_MS
+slow.sort()
+print("nodefleet once with %d ms added to every AWS and Prometheus request and %d ms to every "
+      "API server request (11 runs): median %.0f ms; the longest chain of dependent calls %d ms "
+      "(%d store calls, then the slowest observation %d ms, then %d store/CloudWatch calls; "
+      "%d calls in all, %d ms end to end if made one after another)   [< 1.5 x the chain = %d ms]"
+      % (AWS_MS, KUBE_MS, statistics.median(slow) * 1000, chain, len(before), obs_ms, len(after),
+         len(aws) + len(kube) + len(prom), calls, 1.5 * chain))
+print("  AWS calls in order: " + ", ".join(e["what"] for e in sorted(aws, key=lambda e: e["t0"])))

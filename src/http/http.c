@@ -261,8 +261,11 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
                              CURL_BLOB_COPY};
     struct curl_blob key = {(void *)o->key_pem, o->key_pem ? strlen(o->key_pem) : 0,
                             CURL_BLOB_COPY};
-    if (o->ca_pem)
+    if (o->ca_pem) { /* this CA alone, as the contract says: not the system's besides */
         C.easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+        C.easy_setopt(c, CURLOPT_CAINFO, (char *)NULL);
+        C.easy_setopt(c, CURLOPT_CAPATH, (char *)NULL);
+    }
     if (o->cert_pem) {
         C.easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
         C.easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");

@@ -39,6 +39,10 @@ void nf_kube_close(struct nf_kube *k)
 {
     nf_http_free(k->http);
     k->http = NULL;
+    for (int i = 0; i < NF_KUBE_LISTS - 1; i++) {
+        nf_http_free(k->more[i]);
+        k->more[i] = NULL;
+    }
     nf_kube_auth_free(&k->auth);
 }
 

@@ -24,8 +24,11 @@
 
 #define NF_KUBE_BODY_MAX (64u * 1024 * 1024)
 
+#define NF_KUBE_LISTS 5 /* nf_kube_snapshot's lists, fetched at once */
+
 struct nf_kube {
     struct nf_http *http;
+    struct nf_http *more[NF_KUBE_LISTS - 1]; /* the other lists' connections, made on need */
     struct nf_kube_auth auth;
     double timeout_s;
     int page_size;

@@ -245,6 +245,7 @@ int nf_kwatch_start(const struct nf_kube *k, const struct nf_kwatch_opts *o, str
         kw->kind = (enum nf_kkind)i;
         kw->k = *k; /* the credentials are shared and read-only; the connection is its own */
         kw->k.http = nf_http_new(err);
+        memset(kw->k.more, 0, sizeof kw->k.more); /* the owner's */
         kw->rnd = (unsigned long long)(nf_mono_now() * 1e9) ^ (0x9e3779b97f4a7c15ULL * (i + 1));
         nf_kcluster_init(&kw->scratch, o->market_label, o->spot_value);
         if (kw->k.http == NULL)

@@ -3,6 +3,7 @@
 #include "prom_source.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 struct nf_prom_source {
     struct nf_http *http;
+    struct nf_http *more[NF_SAMPLE_VALUES]; /* one per signal queried at once, made on need */
     char base[NF_PROM_TEXT_MAX];
     struct nf_http_opts opts;
     char user[NF_PROM_TEXT_MAX];
@@ -129,6 +131,8 @@ void nf_prom_source_free(struct nf_prom_source *s)
     if (s == NULL)
         return;
     nf_http_free(s->http);
+    for (int i = 0; i < NF_SAMPLE_VALUES; i++)
+        nf_http_free(s->more[i]);
     memset(s->secret, 0, sizeof s->secret);
     free(s);
 }
@@ -150,8 +154,9 @@ int nf_prom_signal_count(const struct nf_prom_source *s)
 
 /* GET an API path with form parameters; parse the envelope; turn a Prometheus error into
  * an error. `res` is filled on NF_OK. */
-static int api_get(struct nf_prom_source *s, const char *path, const char *query,
-                   const char *params, struct nf_prom_result *res, struct nf_err *err)
+static int api_get_on(struct nf_prom_source *s, struct nf_http *h, const char *path,
+                      const char *query, const char *params, struct nf_prom_result *res,
+                      struct nf_err *err)
 {
     struct nf_buf url;
     nf_buf_init(&url, 64 * 1024);
@@ -163,7 +168,7 @@ static int api_get(struct nf_prom_source *s, const char *path, const char *query
         return nf_err_set(err, NF_E_CONFIG, "prometheus: query too long");
     }
     struct nf_http_response resp;
-    int rc = nf_http_request(s->http, "GET", url.data, NULL, 0, &s->opts, &resp, err);
+    int rc = nf_http_request(h, "GET", url.data, NULL, 0, &s->opts, &resp, err);
     nf_buf_free(&url);
     if (rc != NF_OK)
         return rc;
@@ -200,6 +205,12 @@ static int api_get(struct nf_prom_source *s, const char *path, const char *query
     return NF_OK;
 }
 
+static int api_get(struct nf_prom_source *s, const char *path, const char *query,
+                   const char *params, struct nf_prom_result *res, struct nf_err *err)
+{
+    return api_get_on(s, s->http, path, query, params, res, err);
+}
+
 static int nf_prom_instant(struct nf_prom_source *s, const char *query, double at, double *value,
                            struct nf_err *err)
 {
@@ -227,18 +238,24 @@ static int nf_prom_instant(struct nf_prom_source *s, const char *query, double a
     return rc;
 }
 
-static int nf_prom_range(struct nf_prom_source *s, const char *query, double start, double end,
-                         double step, struct nf_prom_result *res, struct nf_err *err)
+static int range_on(struct nf_prom_source *s, struct nf_http *h, const char *query, double start,
+                    double end, double step, struct nf_prom_result *res, struct nf_err *err)
 {
     char params[128];
     snprintf(params, sizeof params, "&start=%.3f&end=%.3f&step=%.3f", start, end, step);
-    int rc = api_get(s, "/api/v1/query_range", query, params, res, err);
+    int rc = api_get_on(s, h, "/api/v1/query_range", query, params, res, err);
     if (rc == NF_OK && res->type != NF_PROM_MATRIX) {
         rc = nf_err_set(err, NF_E_UNAVAILABLE, "prometheus: %s result; expected a matrix",
                         nf_prom_type_name(res->type));
         nf_prom_result_free(res);
     }
     return rc;
+}
+
+static int nf_prom_range(struct nf_prom_source *s, const char *query, double start, double end,
+                         double step, struct nf_prom_result *res, struct nf_err *err)
+{
+    return range_on(s, s->http, query, start, end, step, res, err);
 }
 
 /* Prometheus refuses a range query of more than 11,000 points. */
@@ -292,6 +309,91 @@ static void mark_unknown(struct nf_prom_source *s, int sig, struct nf_prom_statu
     }
 }
 
+/* A signal's series onto the grid; false when it gave no finite value at all. */
+static bool fill_signal(struct nf_prom_source *s, int sig, struct nf_prom_result *res, double start,
+                        size_t k, struct nf_sample *out, struct nf_prom_status *status)
+{
+    const struct nf_prom_series *se = &res->series[0];
+    size_t filled = 0;
+    for (size_t p = 0; p < se->n; p++) {
+        double idx = (se->pts[p].t - start) / s->step;
+        long i = lround(idx);
+        if (i < 0 || (size_t)i > k || fabs(idx - (double)i) > 0.01)
+            continue; /* not on our grid */
+        if (isfinite(se->pts[p].v)) {
+            out[i].v[sig] = se->pts[p].v;
+            filled++;
+        }
+    }
+    nf_prom_result_free(res);
+    if (filled == 0 || !isfinite(out[k].v[sig])) {
+        struct nf_err e = {0};
+        nf_err_set(&e, NF_E_UNAVAILABLE, "prometheus: %s",
+                   filled ? "no finite value at the newest step" : "no finite values");
+        mark_unknown(s, sig, status, &e);
+        if (filled == 0)
+            return false;
+    }
+    if (s->last_error[sig][0] != '\0' && isfinite(out[k].v[sig])) {
+        nf_log(NF_LOG_INFO, "signal known again", NF_LF_STR("signal", s->names[sig]), NF_LF_END);
+        s->last_error[sig][0] = '\0';
+    }
+    return true;
+}
+
+/* One signal's range query, on a handle of its own: the signals are fetched at once. */
+struct fetch {
+    struct nf_prom_source *s;
+    struct nf_http *h;
+    const char *query;
+    double start, end, step;
+    struct nf_prom_result res;
+    struct nf_err e;
+    int rc;
+    bool thread;
+    pthread_t t;
+};
+
+static void *fetch_one(void *arg)
+{
+    struct fetch *f = arg;
+    f->rc = range_on(f->s, f->h, f->query, f->start, f->end, f->step, &f->res, &f->e);
+    return NULL;
+}
+
+static void fetch_all(struct nf_prom_source *s, double start, double end, struct fetch *f)
+{
+    bool first = true; /* the first configured signal is queried here, on the main handle */
+    for (int sig = 0; sig < s->nsignals; sig++) {
+        f[sig] = (struct fetch){.s = s,
+                                .query = s->queries[sig],
+                                .start = start,
+                                .end = end,
+                                .step = s->step,
+                                .rc = -1};
+        if (s->queries[sig][0] == '\0')
+            continue;
+        if (first) {
+            f[sig].h = s->http;
+            first = false;
+            continue;
+        }
+        if (s->more[sig] == NULL)
+            s->more[sig] = nf_http_new(NULL);
+        f[sig].h = s->more[sig];
+        f[sig].thread =
+            f[sig].h != NULL && pthread_create(&f[sig].t, NULL, fetch_one, &f[sig]) == 0;
+        if (f[sig].h == NULL)
+            f[sig].h = s->http; /* no handle to spare: in turn, after the others */
+    }
+    for (int sig = 0; sig < s->nsignals; sig++)
+        if (s->queries[sig][0] != '\0' && !f[sig].thread)
+            fetch_one(&f[sig]);
+    for (int sig = 0; sig < s->nsignals; sig++)
+        if (f[sig].thread)
+            pthread_join(f[sig].t, NULL);
+}
+
 int nf_prom_history(struct nf_prom_source *s, double end, double span, struct nf_sample *out,
                     size_t cap, size_t *n, struct nf_prom_status *status, struct nf_err *err)
 {
@@ -307,6 +409,8 @@ int nf_prom_history(struct nf_prom_source *s, double end, double span, struct nf
             out[i].v[v] = NAN;
     }
     *n = k + 1;
+    struct fetch f[NF_SAMPLE_VALUES];
+    fetch_all(s, start, end, f);
     int known = 0;
     for (int sig = 0; sig < s->nsignals; sig++) {
         if (status) {
@@ -320,9 +424,9 @@ int nf_prom_history(struct nf_prom_source *s, double end, double span, struct nf
             }
             continue;
         }
-        struct nf_prom_result res;
-        struct nf_err e = {0};
-        int rc = nf_prom_range(s, s->queries[sig], start, end, step, &res, &e);
+        struct nf_prom_result res = f[sig].res;
+        struct nf_err e = f[sig].e;
+        int rc = f[sig].rc;
         if (rc == NF_OK && res.nseries != 1) {
             if (res.nseries == 0)
                 nf_err_set(&e, NF_E_UNAVAILABLE, "prometheus: empty result");
@@ -338,32 +442,8 @@ int nf_prom_history(struct nf_prom_source *s, double end, double span, struct nf
             mark_unknown(s, sig, status, &e);
             continue;
         }
-        const struct nf_prom_series *se = &res.series[0];
-        size_t filled = 0;
-        for (size_t p = 0; p < se->n; p++) {
-            double idx = (se->pts[p].t - start) / step;
-            long i = lround(idx);
-            if (i < 0 || (size_t)i > k || fabs(idx - (double)i) > 0.01)
-                continue; /* not on our grid */
-            if (isfinite(se->pts[p].v)) {
-                out[i].v[sig] = se->pts[p].v;
-                filled++;
-            }
-        }
-        nf_prom_result_free(&res);
-        if (filled == 0 || !isfinite(out[k].v[sig])) {
-            nf_err_set(&e, NF_E_UNAVAILABLE, "prometheus: %s",
-                       filled ? "no finite value at the newest step" : "no finite values");
-            mark_unknown(s, sig, status, &e);
-            if (filled == 0)
-                continue;
-        }
-        known++;
-        if (s->last_error[sig][0] != '\0' && isfinite(out[k].v[sig])) {
-            nf_log(NF_LOG_INFO, "signal known again", NF_LF_STR("signal", s->names[sig]),
-                   NF_LF_END);
-            s->last_error[sig][0] = '\0';
-        }
+        if (fill_signal(s, sig, &res, start, k, out, status))
+            known++;
     }
     if (known == 0 && s->nsignals > 0)
         return nf_err_set(err, NF_E_UNAVAILABLE, "prometheus: no signal could be read");

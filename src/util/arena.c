@@ -68,3 +68,24 @@ void nf_arena_free(struct nf_arena *a)
     a->bytes = 0;
     a->used = 0;
 }
+
+void nf_arena_adopt(struct nf_arena *a, struct nf_arena *from)
+{
+    struct ablock *f = from->blocks;
+    if (f == NULL)
+        return;
+    if (a->blocks == NULL) {
+        a->blocks = f;
+    } else { /* behind a's current block, which stays the one allocated from */
+        struct ablock *tail = f;
+        while (tail->next)
+            tail = tail->next;
+        struct ablock *head = a->blocks;
+        tail->next = head->next;
+        head->next = f;
+    }
+    a->bytes += from->bytes;
+    a->used += from->used;
+    from->blocks = NULL;
+    from->bytes = from->used = 0;
+}

@@ -23,5 +23,8 @@ void *nf_arena_alloc(struct nf_arena *a, size_t n);
 char *nf_arena_strndup(struct nf_arena *a, const char *s, size_t n);
 char *nf_arena_strdup(struct nf_arena *a, const char *s);
 void nf_arena_free(struct nf_arena *a);
+/* Move every block of `from` into `a` (allocations go on in `a`'s current block); `from` is
+ * left empty. */
+void nf_arena_adopt(struct nf_arena *a, struct nf_arena *from);
 
 #endif

@@ -30,7 +30,8 @@ Test controls (no authentication): POST /__load {"nodes": [...], "pods": [...], 
 replaces the objects; GET /__state returns them; GET /__log the requests seen; POST /__mode
 {"down": true} closes every API connection unanswered, {"token": T} changes the accepted
 token, {"rbac": {"token": T, "rules": [...]}} accepts token T with only those ClusterRole
-rules (403 otherwise), {"grace_s": S, "ready_delay_s": S} the timings, POST /__lab starts the end-to-end lab's
+rules (403 otherwise), {"grace_s": S, "ready_delay_s": S} the timings, {"latency_s": S} holds every API request that
+long (a network's latency), POST /__lab starts the end-to-end lab's
 world (tests/kube/labworld.py: workers join from moto, a scheduler, the load, metrics; posted
 again, {"join": false} stops instances from registering) and
 POST /__scale scales a Deployment, POST /__expire forgets the watch history (a watch from
@@ -459,8 +460,10 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/__"):
             return self.control(method, path)
         raw = self.body()
+        if settings.get("latency_s"):  # a fixed network latency, before anything
+            time.sleep(settings["latency_s"])
         with lock:
-            log.append({"method": method, "path": path, "query": q,
+            log.append({"t": time.time(), "method": method, "path": path, "query": q,
                         "content_type": self.headers.get("Content-Type"),
                         "accept": self.headers.get("Accept"),
                         "body": raw.decode("utf-8", "replace")[:2000]})

@@ -21,7 +21,10 @@ forwarded to UPSTREAM):
 "match" (optional) limits the fault to requests whose path, headers or body contain that
 text, or every text of a list (an AWS JSON operation is named only in the X-Amz-Target header);
 "count" (optional) faults only that many matching requests, then passes them again.
-GET /__stats returns {"requests": N, "faulted": N}.
+"latency_s" (optional, any mode) holds every request that long before it is handled: a
+fixed network latency.
+GET /__stats returns {"requests": N, "faulted": N}; GET /__log the requests seen, each
+{"t0": start, "t1": answered (Unix s), "what": the AWS operation or the path}, and empties it.
 """
 import json
 import os
@@ -39,6 +42,18 @@ lock = threading.Lock()
 serial = threading.Lock() if "--serial" in sys.argv[3:] else None
 mode = {"mode": "pass"}
 stats = {"requests": 0, "faulted": 0}
+seen = []
+
+
+def what_of(path, headers, body):
+    """The AWS operation (JSON target or Query Action) or the path, for the log."""
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.split(".")[-1]
+    for part in (body or b"").decode("utf-8", "replace").split("&"):
+        if part.startswith("Action="):
+            return part[7:]
+    return path.split("?")[0]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -88,16 +103,28 @@ class Handler(BaseHTTPRequestHandler):
         self.forward()
 
     def do_GET(self):
-        if self.path == "/__stats":
+        if self.path in ("/__stats", "/__log"):
             with lock:
-                body = json.dumps(stats).encode()
+                body = json.dumps(stats if self.path == "/__stats" else seen).encode()
+                if self.path == "/__log":
+                    seen.clear()
             self.reply(200, "application/json", body)
             return
         self.forward()
 
     def forward(self):
+        t0 = time.time()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+        try:
+            self.handle_forward(body)
+        finally:
+            with lock:
+                seen.append({"t0": t0, "t1": time.time(),
+                             "what": what_of(self.path, self.headers, body)})
+                del seen[:-10000]
+
+    def handle_forward(self, body):
         text = "%s\n%s\n%s" % (self.path, self.headers, (body or b"").decode("utf-8", "replace"))
         with lock:
             m = dict(mode)
@@ -112,6 +139,8 @@ class Handler(BaseHTTPRequestHandler):
                     mode["count"] -= 1
             if faulty:
                 stats["faulted"] += 1
+        if m.get("latency_s"):
+            time.sleep(float(m["latency_s"]))
         if faulty:
             if m["mode"] == "delay":
                 time.sleep(float(m.get("delay_s", 3)))

@@ -137,6 +137,26 @@ class DefaultQueries(unittest.TestCase):
         held = [t["rule"] for t in plan["trail"] if t["status"] == "held"]
         self.assertIn("pending_pods", held, r.stdout + json.dumps(obs["samples"][-6:]))
 
+    def test_the_signals_are_queried_at_once(self):
+        """Six signals behind 0.4 s of latency each: one round of queries, not six (issue
+        14); one of them failing leaves it unknown and the others read."""
+        LAB.fault(mode="pass", latency_s=0.4)
+        try:
+            t0 = time.monotonic()
+            r = nodefleet("observe", "--set", "prometheus_url=" + LAB.proxy_url, "--set",
+                          "prometheus.timeout=5", "--set",
+                          "prometheus.query_queue_depth=sum(app_queue_depth")
+            took = time.monotonic() - t0
+        finally:
+            LAB.fault(mode="pass")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        obs = json.loads(r.stdout)
+        self.assertIsNone(obs["samples"][-1]["queue_depth"])
+        self.assertEqual(obs["samples"][-1]["pending_pods"], 3)
+        self.assertIsNotNone(obs["samples"][-1]["cpu"])
+        # the signals' round, then the worker count: two latencies, not seven
+        self.assertLess(took, 1.6, r.stderr)
+
     def test_bad_promql_makes_one_signal_unknown(self):
         r = nodefleet("observe", "--set", "prometheus_url=" + LAB.url, "--set",
                       "prometheus.query_queue_depth=sum(app_queue_depth")
