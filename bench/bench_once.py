@@ -75,29 +75,33 @@ aws = json.loads(e2elab.http_get(L.aws.proxy_url + "/__log")[1])
 prom = json.loads(e2elab.http_get(prom_proxy + "/__log")[1])
 kube = [e for e in L.kube.log()[kube_from:] if not e["path"].startswith("/__")]
 L.kube.mode(latency_s=0)
-# the longest chain of dependent calls in the last run: the store's calls before the first
-# observation (the lease), the slowest of the three observations (the cloud's calls one after
-# another; each Kubernetes kind's pages, the kinds at once; each signal's query, the signals at
-# once), the store's and CloudWatch's calls after the last observation (state, release, publish)
+# the longest chain of dependent calls, as the issue defines it: the store's calls before the
+# observation (the lease), the slowest observation (the cloud's calls one after another; the
+# Kubernetes kinds at once, so one kind's pages; the signals at once, so one query), the
+# store's calls after it (state, release); CloudWatch's publishing comes after the release
 obs_start = min([e["t0"] for e in aws if e["what"].startswith("Describe")] +
                 [e["t"] for e in kube] + [e["t0"] for e in prom])
 obs_end = max([e["t1"] for e in aws if e["what"].startswith("Describe")] +
               [e["t"] + KUBE_MS / 1000 for e in kube] + [e["t1"] for e in prom])
 before = [e for e in aws if e["t1"] <= obs_start + 0.001]
-after = [e for e in aws if e["t0"] >= obs_end - 0.001]
+after = [e for e in aws if e["t0"] >= obs_end - 0.001 and e["what"] != "PutMetricData"]
+publish = [e for e in aws if e["what"] == "PutMetricData"]
 cloud = [e for e in aws if e["what"].startswith("Describe")]
 pages = {}
 for e in kube:
     pages[e["path"]] = pages.get(e["path"], 0) + 1
-per_signal = max(1, len(prom) // max(1, len({e["what"] for e in prom})))
-obs_ms = max(len(cloud) * AWS_MS, max(pages.values() or [0]) * KUBE_MS, per_signal * PROM_MS)
+obs_ms = max(len(cloud) * AWS_MS, max(pages.values() or [0]) * KUBE_MS, PROM_MS if prom else 0)
 chain = len(before) * AWS_MS + obs_ms + len(after) * AWS_MS
 calls = len(aws) * AWS_MS + len(kube) * KUBE_MS + len(prom) * PROM_MS
+t_first = min([e["t0"] for e in aws + prom] + [e["t"] for e in kube])
+t_last = max([e["t1"] for e in aws + prom] + [e["t"] + KUBE_MS / 1000 for e in kube])
 slow.sort()
 print("nodefleet once with %d ms added to every AWS and Prometheus request and %d ms to every "
       "API server request (11 runs): median %.0f ms; the longest chain of dependent calls %d ms "
-      "(%d store calls, then the slowest observation %d ms, then %d store/CloudWatch calls; "
-      "%d calls in all, %d ms end to end if made one after another)   [< 1.5 x the chain = %d ms]"
+      "(%d store call, the slowest observation %d ms, %d store calls; then %d CloudWatch call "
+      "after the release); %d calls in all, %d ms if made one after another; the last run's "
+      "first request to its last answer %.0f ms   [< 1.5 x the chain = %d ms]"
       % (AWS_MS, KUBE_MS, statistics.median(slow) * 1000, chain, len(before), obs_ms, len(after),
-         len(aws) + len(kube) + len(prom), calls, 1.5 * chain))
+         len(publish), len(aws) + len(kube) + len(prom), calls, (t_last - t_first) * 1000,
+         1.5 * chain))
 print("  AWS calls in order: " + ", ".join(e["what"] for e in sorted(aws, key=lambda e: e["t0"])))

@@ -402,7 +402,7 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
-    def forbidden(self, method, group, res, name, sub):
+    def forbidden(self, method, group, res, name, sub, q=None):
         """With {"rbac": {"token": T, "rules": [ClusterRole rules]}}, requests made with T
         are allowed only what the rules grant (discovery is always allowed)."""
         rb = settings.get("rbac")
@@ -410,6 +410,8 @@ class Handler(BaseHTTPRequestHandler):
             return None
         verb = {"GET": "get" if name else "list", "POST": "create", "PATCH": "patch",
                 "DELETE": "delete", "PUT": "update"}[method]
+        if verb == "list" and (q or {}).get("watch") in ("1", "true"):
+            verb = "watch"
         resource = res + ("/" + sub if sub else "")
         for r in rb["rules"]:
             if group in r.get("apiGroups", []) and resource in r.get("resources", []) and \
@@ -592,7 +594,7 @@ class Handler(BaseHTTPRequestHandler):
                                                           "requested resource"))
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
-        why = self.forbidden(method, group, res, name, sub)
+        why = self.forbidden(method, group, res, name, sub, q)
         if why:
             return self.send(403, status(403, "Forbidden", why))
         if name is None:

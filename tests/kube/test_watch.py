@@ -200,6 +200,32 @@ class WatchedCache(unittest.TestCase):
         self.assertGreater(s["watches"], before["watches"])
         self.assertEqual(s["gone"], 0)
 
+    def test_the_documented_cluster_role_is_enough_and_needed(self):
+        import yaml
+        with open(os.path.join(HERE, "..", "..", "deploy", "nodefleet-rbac.yaml")) as f:
+            role = next(d for d in yaml.safe_load_all(f) if d["kind"] == "ClusterRole")
+        self.addCleanup(LAB.mode, rbac=None)
+        kc = LAB.write_kubeconfig("rbac-watch.yaml", {"token": "rbac-watch"})
+        LAB.mode(rbac={"token": "rbac-watch", "rules": role["rules"]})
+        c = Cache(KUBECONFIG=kc)
+        try:
+            c.same_as_list()
+        finally:
+            c.close()
+        # without `watch` on pods: listed, never followed - out of sync, and said why
+        rules = [dict(r, verbs=[v for v in r["verbs"] if v != "watch"])
+                 if r["resources"] == ["pods"] else r for r in role["rules"]]
+        LAB.mode(rbac={"token": "rbac-watch", "rules": rules})
+        c = Cache(KUBECONFIG=kc)
+        try:
+            time.sleep(7)  # past the grace of a watch that never opens
+            v = c.ask("view")
+        finally:
+            c.close()
+        self.assertFalse(v["ok"])
+        self.assertIn("pods", v["error"])
+        self.assertIn("403", v["error"])
+
     def test_an_api_server_restart_is_survived_and_out_of_sync_meanwhile(self):
         self.c.same_as_list()
         st = LAB.state()
