@@ -80,9 +80,9 @@ L.kube.mode(latency_s=0)
 # Kubernetes kinds at once, so one kind's pages; the signals at once, so one query), the
 # store's calls after it (state, release); CloudWatch's publishing comes after the release
 obs_start = min([e["t0"] for e in aws if e["what"].startswith("Describe")] +
-                [e["t"] for e in kube] + [e["t0"] for e in prom])
+                [e["t"] - KUBE_MS / 1000 for e in kube] + [e["t0"] for e in prom])
 obs_end = max([e["t1"] for e in aws if e["what"].startswith("Describe")] +
-              [e["t"] + KUBE_MS / 1000 for e in kube] + [e["t1"] for e in prom])
+              [e["t"] for e in kube] + [e["t1"] for e in prom])
 before = [e for e in aws if e["t1"] <= obs_start + 0.001]
 after = [e for e in aws if e["t0"] >= obs_end - 0.001 and e["what"] != "PutMetricData"]
 publish = [e for e in aws if e["what"] == "PutMetricData"]
@@ -93,8 +93,8 @@ for e in kube:
 obs_ms = max(len(cloud) * AWS_MS, max(pages.values() or [0]) * KUBE_MS, PROM_MS if prom else 0)
 chain = len(before) * AWS_MS + obs_ms + len(after) * AWS_MS
 calls = len(aws) * AWS_MS + len(kube) * KUBE_MS + len(prom) * PROM_MS
-t_first = min([e["t0"] for e in aws + prom] + [e["t"] for e in kube])
-t_last = max([e["t1"] for e in aws + prom] + [e["t"] + KUBE_MS / 1000 for e in kube])
+t_first = min([e["t0"] for e in aws + prom] + [e["t"] - KUBE_MS / 1000 for e in kube])
+t_last = max([e["t1"] for e in aws + prom] + [e["t"] for e in kube])
 slow.sort()
 print("nodefleet once with %d ms added to every AWS and Prometheus request and %d ms to every "
       "API server request (11 runs): median %.0f ms; the longest chain of dependent calls %d ms "
@@ -105,3 +105,8 @@ print("nodefleet once with %d ms added to every AWS and Prometheus request and %
          len(publish), len(aws) + len(kube) + len(prom), calls, (t_last - t_first) * 1000,
          1.5 * chain))
 print("  AWS calls in order: " + ", ".join(e["what"] for e in sorted(aws, key=lambda e: e["t0"])))
+timeline = sorted([(e["t0"], e["t1"], e["what"]) for e in aws + prom] +
+                  [(e["t"] - KUBE_MS / 1000, e["t"], e["path"]) for e in kube])
+print("  the last run, ms from its first request: " + "; ".join(
+    "%s %.0f-%.0f" % (w.split("/")[-1], (a - t_first) * 1000, (b - t_first) * 1000)
+    for a, b, w in timeline))
