@@ -108,7 +108,9 @@ int nf_sqs_receive(struct nf_aws_client *c, const char *queue_url, int max, int 
         struct nf_sqs_message *o = &out[(*n)++];
         snprintf(o->id, sizeof o->id, "%s", sv(json_object_get(m, "MessageId")));
         snprintf(o->receipt, sizeof o->receipt, "%s", sv(json_object_get(m, "ReceiptHandle")));
-        snprintf(o->body, sizeof o->body, "%s", sv(json_object_get(m, "Body")));
+        const char *body = sv(json_object_get(m, "Body"));
+        o->too_big = strlen(body) >= sizeof o->body;
+        snprintf(o->body, sizeof o->body, "%s", o->too_big ? "" : body);
     }
     json_decref(res);
     return NF_OK;

@@ -35,6 +35,7 @@ struct nf_sqs_message {
     char id[128];
     char receipt[2048];
     char body[16384];
+    bool too_big; /* the body did not fit: `body` is empty, never a cut-off part */
 };
 int nf_sqs_receive(struct nf_aws_client *c, const char *queue_url, int max, int wait_s,
                    struct nf_sqs_message *out, int *n, struct nf_err *err);

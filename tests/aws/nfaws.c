@@ -14,6 +14,7 @@
 #include "adapters/dynamodb.h"
 #include "adapters/ec2.h"
 #include "adapters/stores.h"
+#include "aws/ec2_events.h"
 #include "aws/support.h"
 #include "config/config.h"
 #include "util/parse.h"
@@ -317,6 +318,39 @@ int main(int argc, char **argv)
                 if (*q == '\n')
                     *q = ' ';
             printf("%s\n", m[i].body);
+            rc = nf_sqs_delete(&aws, argv[2], m[i].receipt, &err);
+        }
+    } else if (strcmp(cmd, "sqs-events") == 0 && argc == 3) {
+        /* what the queue holds, read as EC2 events: each event a line; a message that does
+         * not read is reported and left on the queue (its redrive policy decides) */
+        static struct nf_sqs_message m[NF_SQS_MESSAGES_MAX];
+        int n = 0;
+        rc = nf_sqs_receive(&aws, argv[2], 10, 0, m, &n, &err);
+        for (int i = 0; rc == NF_OK && i < n; i++) {
+            struct nf_ec2_event ev[8];
+            size_t k = 0;
+            struct nf_err e = {0};
+            int prc = m[i].too_big
+                          ? nf_err_set(&e, NF_E_TOO_BIG, "over the body buffer")
+                          : nf_ec2_events_parse(m[i].body, strlen(m[i].body), ev, 8, &k, &e);
+            if (prc != NF_OK) {
+                json_t *j = json_pack("{s:s, s:s}", "message", m[i].id, "error", e.msg);
+                char *t = json_dumps(j, JSON_COMPACT);
+                printf("%s\n", t);
+                free(t);
+                json_decref(j);
+                continue;
+            }
+            for (size_t x = 0; x < k; x++) {
+                json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:f, s:f}", "kind",
+                                      nf_ec2_event_kind_name(ev[x].kind), "id", ev[x].id,
+                                      "instance", ev[x].instance, "detail", ev[x].detail, "time",
+                                      ev[x].time, "deadline", ev[x].deadline);
+                char *t = json_dumps(j, JSON_COMPACT);
+                printf("%s\n", t);
+                free(t);
+                json_decref(j);
+            }
             rc = nf_sqs_delete(&aws, argv[2], m[i].receipt, &err);
         }
     } else if (strcmp(cmd, "ssm-run") == 0 && argc == 4) {

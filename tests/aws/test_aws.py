@@ -514,6 +514,48 @@ class Support(unittest.TestCase):
         self.assertEqual(json.loads(msgs[0])["Message"], "pool lab: 3 -> 5 workers (cpu > 70 for 180s)")
         self.assertEqual(LAB.run("sqs-drain", q, env=env).stdout.strip(), "")  # deleted
 
+        # issue 15: EC2's events as EventBridge puts them on a queue, and as SNS wraps them
+        # (moto's SNS delivering to moto's SQS); a body that does not read stays on the queue
+        vectors = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors", "aws",
+                               "examples")
+        q2 = LAB.aws("sqs", "create-queue", "--queue-name", uid("interruptions"), "--attributes",
+                     "VisibilityTimeout=0")["QueueUrl"]
+        for name in ("eventbridge-spot-interruption-warning.nth-example.json",
+                     "eventbridge-rebalance-recommendation.derived.json",
+                     "eventbridge-state-change-stopped.derived.json",
+                     "health-scheduled-retirement.derived.json"):
+            with open(os.path.join(vectors, name)) as f:
+                LAB.aws("sqs", "send-message", "--queue-url", q2, "--message-body", f.read())
+        LAB.aws("sqs", "send-message", "--queue-url", q2, "--message-body", '{"detail": 7')
+        qarn2 = LAB.aws("sqs", "get-queue-attributes", "--queue-url", q2, "--attribute-names",
+                        "QueueArn")["Attributes"]["QueueArn"]
+        LAB.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs",
+                "--notification-endpoint", qarn2)
+        with open(os.path.join(vectors, "eventbridge-spot-interruption-warning.aws-docs.json")) as f:
+            docs = json.loads(f.read())
+        docs["time"] = "2026-11-30T12:00:00Z"
+        docs["detail"]["instance-action"] = "stop"
+        LAB.aws("sns", "publish", "--topic-arn", topic, "--message", json.dumps(docs))
+        lines = []
+        for _ in range(5):  # a queue hands out some of its messages per receive
+            lines += [json.loads(x) for x in
+                      LAB.run("sqs-events", q2, env=env).stdout.splitlines()]
+        events = [x for x in lines if "kind" in x]
+        kinds = sorted((e["kind"], e["instance"], e["detail"]) for e in events)
+        self.assertEqual(kinds, sorted([
+            ("spot_interruption", "i-0b662ef9931388ba0", "terminate"),
+            ("rebalance", "i-0b662ef9931388ba0", ""),
+            ("state_change", "i-1234567890abcdef0", "stopped"),
+            ("scheduled", "i-0b662ef9931388ba0", "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED"),
+            ("scheduled", "i-1234567890abcdef0", "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED"),
+            ("spot_interruption", "i-1234567890abcdef0", "stop")]), lines)
+        through_sns = next(e for e in events if e["detail"] == "stop")
+        self.assertEqual(through_sns["deadline"] - through_sns["time"], 120)
+        bad = [x for x in lines if "error" in x]
+        self.assertTrue(bad and all("not JSON" in x["error"] for x in bad), lines)
+        left = LAB.aws("sqs", "receive-message", "--queue-url", q2)["Messages"]
+        self.assertEqual([m["Body"] for m in left], ['{"detail": 7'])  # only it is left
+
         r = LAB.run("put-metrics", "NodeFleetTest", 1500, env=env)  # two batches
         self.assertEqual(r.returncode, 0, r.stderr)
         m = LAB.aws("cloudwatch", "list-metrics", "--namespace", "NodeFleetTest")["Metrics"]
