@@ -166,7 +166,16 @@ static int kc_remove(void *ctx, const char *node, struct nf_err *err)
     return nf_kube_delete_node(c->k, node, err);
 }
 
+static void kc_settle(void *ctx)
+{
+    struct nf_kube_cluster *c = ctx;
+    drop_snapshot(c);
+    if (c->watch)
+        nf_kwatch_unview(c->watch);
+}
+
 const struct nf_cluster_port nf_kube_cluster_port = {.name = "kube",
+                                                     .settle = kc_settle,
                                                      .observe = kc_observe,
                                                      .choose = kc_choose,
                                                      .drain_step = kc_drain_step,

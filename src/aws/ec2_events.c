@@ -81,7 +81,7 @@ static int health(const json_t *detail, struct nf_ec2_event *ev, struct nf_ec2_e
     if (!service || strcmp(service, "EC2") != 0 || !category ||
         strcmp(category, "scheduledChange") != 0)
         return add(out, cap, n, ev, NULL, NULL, err); /* another service or kind: other */
-    ev->kind = NF_EV_SCHEDULED;
+    ev->kind = NF_EC2EV_SCHEDULED;
     snprintf(ev->detail, sizeof ev->detail, "%s", code ? code : "");
     /* Health writes its times as "Tue, 15 Dec 2020 06:00:00 GMT" or RFC 3339; only the
      * latter is read, the former leaves the deadline unknown */
@@ -117,7 +117,7 @@ static int event(const json_t *j, struct nf_ec2_event *out, size_t cap, size_t *
     if (id[0] == '\0' || strlen(id) >= sizeof out->id)
         return nf_err_set(err, NF_E_INPUT, "event: id: empty or over %zu bytes",
                           sizeof out->id - 1);
-    struct nf_ec2_event ev = {.kind = NF_EV_OTHER};
+    struct nf_ec2_event ev = {.kind = NF_EC2EV_OTHER};
     snprintf(ev.id, sizeof ev.id, "%s", id);
     if ((rc = read_time(time, "time", &ev.time, err)) != NF_OK)
         return rc;
@@ -127,13 +127,13 @@ static int event(const json_t *j, struct nf_ec2_event *out, size_t cap, size_t *
         return add(out, cap, n, &ev, NULL, NULL, err);
     const char *detail_field = NULL;
     if (strcmp(type, "EC2 Spot Instance Interruption Warning") == 0) {
-        ev.kind = NF_EV_SPOT_INTERRUPTION;
+        ev.kind = NF_EC2EV_SPOT_INTERRUPTION;
         ev.deadline = ev.time + SPOT_WARNING_S;
         detail_field = "instance-action";
     } else if (strcmp(type, "EC2 Instance Rebalance Recommendation") == 0) {
-        ev.kind = NF_EV_REBALANCE;
+        ev.kind = NF_EC2EV_REBALANCE;
     } else if (strcmp(type, "EC2 Instance State-change Notification") == 0) {
-        ev.kind = NF_EV_STATE_CHANGE;
+        ev.kind = NF_EC2EV_STATE_CHANGE;
         detail_field = "state";
     } else {
         return add(out, cap, n, &ev, NULL, NULL, err);

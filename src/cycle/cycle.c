@@ -380,6 +380,15 @@ static int release(struct run *r, int rc)
     return rc;
 }
 
+/* The observation's fleet is the cluster adapter's until it settles: the cycle lets go of it. */
+static void settle(struct nf_cycle *c)
+{
+    if (c->ports.cluster->settle != NULL) {
+        c->ports.cluster->settle(c->ports.cluster_ctx);
+        c->last.view.fleet = NULL;
+    }
+}
+
 /* The seven steps, in order; each step's code is above or in cycle_reconcile.c/cycle_act.c. */
 int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
 {
@@ -391,8 +400,10 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     c->last.t = r.now;
 
     int rc = take_lease(&r, plan);
-    if (rc == NF_E_CONFLICT && !r.leased)
+    if (rc == NF_E_CONFLICT && !r.leased) {
+        settle(c);    /* a standby keeps no snapshot of its days as the holder */
         return NF_OK; /* another holds it: nothing to do, and nothing to release */
+    }
     if (rc != NF_OK && !r.leased)
         return rc;
     if (rc != NF_OK)
@@ -457,5 +468,6 @@ done:
     /* after the lease: nobody waits for the metrics */
     if (rc == NF_OK && !c->o.dry_run && !c->last.lease_note[0] && p->publish != NULL)
         p->publish->publish(p->publish_ctx, &c->last, p->clock->now(p->clock_ctx) - r.now);
+    settle(c);
     return rc;
 }

@@ -312,6 +312,11 @@ static int reserve(void ***v, size_t *cap, size_t need, struct nf_err *err)
 
 static int retire(struct nf_kcache *c, struct nf_kobj *o, struct nf_err *err)
 {
+    if (!c->viewing) { /* nobody can be looking at it */
+        c->bytes -= o->mem.bytes;
+        nf_kobj_free(o);
+        return NF_OK;
+    }
     int rc = reserve((void ***)&c->retired, &c->cap_retired, c->nretired + 1, err);
     if (rc != NF_OK)
         return rc;
@@ -393,7 +398,7 @@ int nf_kcache_replace(struct nf_kcache *c, enum nf_kkind kind, struct nf_ktable 
     if (rc != NF_OK)
         return rc;
     for (size_t i = 0; i < t->n; i++)
-        c->retired[c->nretired++] = t->v[i];
+        retire(c, t->v[i], NULL); /* cannot fail: the room is there */
     free(t->v);
     qsort(fresh->v, fresh->n, sizeof *fresh->v, cmp_obj);
     *t = *fresh;
@@ -421,9 +426,16 @@ static void *copy_out(const struct nf_ktable *t, size_t size, size_t *n, size_t 
     return v;
 }
 
+void nf_kcache_unview(struct nf_kcache *c)
+{
+    free_retired(c);
+    c->viewing = false;
+}
+
 int nf_kcache_view(struct nf_kcache *c, struct nf_kcluster *out, struct nf_err *err)
 {
     free_retired(c); /* the previous view is gone: what it alone saw can go */
+    c->viewing = true;
     bool oom = false;
     out->nodes =
         copy_out(&c->t[NF_KK_NODES], rec_size[NF_KK_NODES], &out->nnodes, &out->cap_nodes, &oom);

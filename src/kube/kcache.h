@@ -11,8 +11,9 @@
  *   and name, nf_kcache_replace swaps a kind's whole table for a fresh list's.
  *   nf_kcache_view fills a nf_kcluster (initialised by the caller, freed with
  *   nf_kcluster_free) whose arrays are its own and whose strings are the cache's: valid until
- *   the next nf_kcache_view or nf_kcache_free, which is when the objects replaced or removed
- *   since the previous view are freed. Not thread-safe: kwatch.h locks around every call.
+ *   the next nf_kcache_view, nf_kcache_unview or nf_kcache_free, which is when the objects
+ *   replaced or removed since the view was taken are freed (with no view out, at once). Not
+ * thread-safe: kwatch.h locks around every call.
  */
 #ifndef NF_KUBE_KCACHE_H
 #define NF_KUBE_KCACHE_H
@@ -39,7 +40,8 @@ struct nf_ktable {
 
 struct nf_kcache {
     struct nf_ktable t[NF_KK_COUNT];
-    struct nf_kobj **retired; /* freed at the next view */
+    bool viewing;             /* a view is out: replaced objects wait in `retired` */
+    struct nf_kobj **retired; /* freed at the next view, or when the view is given back */
     size_t nretired, cap_retired;
     size_t bytes; /* the objects' arenas, for memory accounting */
 };
@@ -66,5 +68,8 @@ void nf_ktable_free(struct nf_ktable *t);
 int nf_ktable_push(struct nf_ktable *t, struct nf_kobj *o, struct nf_err *err);
 
 int nf_kcache_view(struct nf_kcache *c, struct nf_kcluster *out, struct nf_err *err);
+/* The last view is gone (its owner freed it): replaced objects are freed at once until the
+ * next view. */
+void nf_kcache_unview(struct nf_kcache *c);
 
 #endif

@@ -334,6 +334,13 @@ int nf_kwatch_view(struct nf_kwatch *w, double first_wait_s, struct nf_kcluster 
     return rc;
 }
 
+void nf_kwatch_unview(struct nf_kwatch *w)
+{
+    pthread_mutex_lock(&w->mu);
+    nf_kcache_unview(&w->cache);
+    pthread_mutex_unlock(&w->mu);
+}
+
 void nf_kwatch_stats(struct nf_kwatch *w, struct nf_kwatch_stats *s)
 {
     pthread_mutex_lock(&w->mu);
@@ -343,5 +350,6 @@ void nf_kwatch_stats(struct nf_kwatch *w, struct nf_kwatch_stats *s)
     for (int i = 0; i < NF_KK_COUNT; i++)
         s->objects += w->cache.t[i].n;
     s->bytes = w->cache.bytes;
+    s->retired = w->cache.nretired;
     pthread_mutex_unlock(&w->mu);
 }

@@ -39,12 +39,15 @@ struct nf_kwatch_stats {
     long failures; /* lists and watches that failed */
     bool in_sync;
     size_t objects, bytes;
+    size_t retired; /* replaced objects a view out still holds */
 };
 
 int nf_kwatch_start(const struct nf_kube *k, const struct nf_kwatch_opts *o, struct nf_kwatch **out,
                     struct nf_err *err);
 int nf_kwatch_view(struct nf_kwatch *w, double first_wait_s, struct nf_kcluster *out,
                    struct nf_err *err);
+/* The last view's owner has freed it (kcache.h's nf_kcache_unview). */
+void nf_kwatch_unview(struct nf_kwatch *w);
 void nf_kwatch_stats(struct nf_kwatch *w, struct nf_kwatch_stats *s);
 void nf_kwatch_stop(struct nf_kwatch *w);
 

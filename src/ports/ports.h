@@ -82,6 +82,10 @@ struct nf_cluster_port {
     int (*drain_step)(void *ctx, const char *node, double started_at, double now,
                       struct nf_drain_report *rep, struct nf_err *err);
     int (*remove_node)(void *ctx, const char *node, struct nf_err *err);
+    /* Optional: the cycle is over (or never observed: another process holds the lease), so
+     * what backs the last observation's fleet may go; its nodes[] stay readable. A watched
+     * cache frees the objects only that snapshot still held. */
+    void (*settle)(void *ctx);
 };
 
 /* A pool instance as the cloud reports it. */

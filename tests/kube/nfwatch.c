@@ -8,6 +8,7 @@
  *   count    a view's counts only: {"ok": true, "ms": T, "nodes": N, "pods": M}
  *   stats    {"lists": .., "watches": .., "events": .., "gone": .., "failures": ..,
  *            "in_sync": .., "objects": .., "bytes": ..}
+ *   unview   give the last view back (what the cycle's end does: kube_cluster's settle)
  *   quit     stop the cache (and exit)
  *
  * Configuration as nodefleet reads it (KUBECONFIG, NODEFLEET_*); NFWATCH_TIMEOUT_S, when set,
@@ -190,11 +191,15 @@ int main(void)
         if (strcmp(line, "stats") == 0) {
             struct nf_kwatch_stats s;
             nf_kwatch_stats(w, &s);
-            answer(json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}", "lists",
+            answer(json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}", "lists",
                              (json_int_t)s.lists, "watches", (json_int_t)s.watches, "events",
                              (json_int_t)s.events, "gone", (json_int_t)s.gone, "failures",
                              (json_int_t)s.failures, "in_sync", s.in_sync, "objects",
-                             (json_int_t)s.objects, "bytes", (json_int_t)s.bytes));
+                             (json_int_t)s.objects, "bytes", (json_int_t)s.bytes, "retired",
+                             (json_int_t)s.retired));
+        } else if (strcmp(line, "unview") == 0) {
+            nf_kwatch_unview(w);
+            answer(json_pack("{s:b}", "ok", 1));
         } else if (strcmp(line, "view") == 0 || strcmp(line, "list") == 0 ||
                    strcmp(line, "count") == 0) {
             view(&k, w, line, &cfg);

@@ -172,6 +172,26 @@ class WatchedCache(unittest.TestCase):
         self.assertLess(self.c.close(), 3)  # stops within a poll of its threads
         self.c = Cache()
 
+    def test_a_view_given_back_frees_what_it_held(self):
+        """A standby that never observes again must not keep every replaced object: once the
+        cycle gives its view back, replaced objects are freed at once."""
+        self.c.same_as_list()  # a view is out
+        base = self.c.ask("stats")["events"]
+        for i in range(3):
+            LAB.control("/__put", {"kind": "pods", "object": K.pod("solo", "default", "w1",
+                                                                   labels={"n": str(i)})})
+        procs.wait_for(lambda: self.c.ask("stats")["events"] >= base + 3, "the changes", 10)
+        self.assertGreaterEqual(self.c.ask("stats")["retired"], 3)
+        self.c.ask("unview")
+        self.assertEqual(self.c.ask("stats")["retired"], 0)
+        base = self.c.ask("stats")["events"]
+        for i in range(3):
+            LAB.control("/__put", {"kind": "pods", "object": K.pod("solo", "default", "w2",
+                                                                   labels={"m": str(i)})})
+        procs.wait_for(lambda: self.c.ask("stats")["events"] >= base + 3, "the changes", 10)
+        self.assertEqual(self.c.ask("stats")["retired"], 0)
+        self.c.same_as_list()
+
     def test_410_gone_lists_again(self):
         self.c.same_as_list()
         # the watches cut and kept out while a change comes and the history goes: the

@@ -119,11 +119,18 @@ static int fake_remove_node(void *ctx, const char *node, struct nf_err *err)
             nodes[k] = nodes[--nnodes];
     return NF_OK;
 }
+static int settles; /* the cycle gave its observation back (issue 14: the watched cache) */
+static void fake_settle(void *ctx)
+{
+    (void)ctx;
+    settles++;
+}
 static const struct nf_cluster_port cluster_port = {.name = "fake",
                                                     .observe = fake_observe,
                                                     .choose = fake_choose,
                                                     .drain_step = fake_drain_step,
-                                                    .remove_node = fake_remove_node};
+                                                    .remove_node = fake_remove_node,
+                                                    .settle = fake_settle};
 
 static struct nf_instance insts[32];
 static size_t ninsts;
@@ -287,6 +294,7 @@ static bool concurrent; /* the observation in threads, as `run` does */
 static void world(int workers, const char *spec, bool dry_run)
 {
     calls[0] = '\0';
+    settles = 0;
     memset(events, 0, sizeof events);
     nf_mem_store_init(&mem);
     metrics_fail = cluster_fail = held_elsewhere = lose_on_save = false;
@@ -403,6 +411,7 @@ static void lease_held_elsewhere_does_nothing(void **state)
     assert_int_equal(plan.action, NF_ACTION_NONE);
     assert_non_null(strstr(plan.reason, "another nodefleet holds the lease"));
     assert_int_equal(ninsts, 1);
+    assert_int_equal(settles, 1); /* a standby keeps no snapshot */
 }
 
 static void the_intent_is_saved_before_the_cloud_hears_of_it(void **state)
@@ -422,6 +431,8 @@ static void the_intent_is_saved_before_the_cloud_hears_of_it(void **state)
     assert_int_equal(stored.launches[0].ninstances, 2);
     assert_int_equal(stored.launches[0].spot, 1); /* 50 % of two */
     assert_int_equal(events[NF_EV_SCALE_UP], 1);
+    assert_int_equal(settles, 1); /* the observation given back at the end */
+    assert_null(cyc.last.view.fleet);
     /* the next cycle: still joining, so nothing more is launched */
     now_t += 30;
     assert_int_equal(run(&plan), NF_OK);

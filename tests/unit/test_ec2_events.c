@@ -50,7 +50,7 @@ static void spot_warning_gives_two_minutes(void **state)
     size_t n =
         parse_ok(vector("eventbridge-spot-interruption-warning.nth-example.json", &len), ev, 4);
     assert_int_equal(n, 1);
-    assert_int_equal(ev[0].kind, NF_EV_SPOT_INTERRUPTION);
+    assert_int_equal(ev[0].kind, NF_EC2EV_SPOT_INTERRUPTION);
     assert_string_equal(ev[0].instance, "i-0b662ef9931388ba0");
     assert_string_equal(ev[0].id, "1e5527d7-bb36-4607-3370-4164db56a40e");
     assert_string_equal(ev[0].detail, "terminate");
@@ -59,7 +59,7 @@ static void spot_warning_gives_two_minutes(void **state)
     /* the same through SNS */
     n = parse_ok(vector("sns-wrapped-spot-interruption.derived.json", &len), ev, 4);
     assert_int_equal(n, 1);
-    assert_int_equal(ev[0].kind, NF_EV_SPOT_INTERRUPTION);
+    assert_int_equal(ev[0].kind, NF_EC2EV_SPOT_INTERRUPTION);
     assert_string_equal(ev[0].instance, "i-0b662ef9931388ba0");
     assert_string_equal(nf_ec2_event_kind_name(ev[0].kind), "spot_interruption");
 }
@@ -83,20 +83,20 @@ static void rebalance_state_change_and_health(void **state)
     struct nf_ec2_event ev[4];
     size_t n = parse_ok(vector("eventbridge-rebalance-recommendation.derived.json", &len), ev, 4);
     assert_int_equal(n, 1);
-    assert_int_equal(ev[0].kind, NF_EV_REBALANCE);
+    assert_int_equal(ev[0].kind, NF_EC2EV_REBALANCE);
     assert_true(ev[0].deadline == 0);
     assert_true(ev[0].time == at("2026-11-30T14:03:11Z"));
 
     n = parse_ok(vector("eventbridge-state-change-stopped.derived.json", &len), ev, 4);
     assert_int_equal(n, 1);
-    assert_int_equal(ev[0].kind, NF_EV_STATE_CHANGE);
+    assert_int_equal(ev[0].kind, NF_EC2EV_STATE_CHANGE);
     assert_string_equal(ev[0].detail, "stopped");
     assert_string_equal(ev[0].instance, "i-1234567890abcdef0");
 
     n = parse_ok(vector("health-scheduled-retirement.derived.json", &len), ev, 4);
     assert_int_equal(n, 2); /* one per affected instance, the same event id */
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(ev[i].kind, NF_EV_SCHEDULED);
+        assert_int_equal(ev[i].kind, NF_EC2EV_SCHEDULED);
         assert_string_equal(ev[i].detail, "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED");
         assert_true(ev[i].deadline == at("2026-12-07T06:00:00Z"));
         assert_string_equal(ev[i].id, ev[0].id);
@@ -117,18 +117,18 @@ static void other_events_are_other(void **state)
     const char *s3 = "{\"version\":\"0\",\"id\":\"a\",\"detail-type\":\"Object Created\","
                      "\"source\":\"aws.s3\",\"time\":\"2026-11-30T00:00:00Z\",\"detail\":{}}";
     assert_int_equal(parse_ok(s3, ev, 2), 1);
-    assert_int_equal(ev[0].kind, NF_EV_OTHER);
+    assert_int_equal(ev[0].kind, NF_EC2EV_OTHER);
     assert_string_equal(ev[0].instance, "");
     const char *ami = "{\"version\":\"0\",\"id\":\"b\",\"detail-type\":\"EC2 AMI Available\","
                       "\"source\":\"aws.ec2\",\"time\":\"2026-11-30T00:00:00Z\",\"detail\":{}}";
     assert_int_equal(parse_ok(ami, ev, 2), 1);
-    assert_int_equal(ev[0].kind, NF_EV_OTHER);
+    assert_int_equal(ev[0].kind, NF_EC2EV_OTHER);
     const char *rds = "{\"version\":\"0\",\"id\":\"c\",\"detail-type\":\"AWS Health Event\","
                       "\"source\":\"aws.health\",\"time\":\"2026-11-30T00:00:00Z\","
                       "\"detail\":{\"service\":\"RDS\",\"eventTypeCategory\":\"scheduledChange\","
                       "\"affectedEntities\":[{\"entityValue\":\"db-1\"}]}}";
     assert_int_equal(parse_ok(rds, ev, 2), 1);
-    assert_int_equal(ev[0].kind, NF_EV_OTHER);
+    assert_int_equal(ev[0].kind, NF_EC2EV_OTHER);
 }
 
 static void bad_bodies_name_what_is_wrong(void **state)
