@@ -108,14 +108,24 @@ int nf_cmd_drain(int argc, char **argv)
     struct nf_cli cli = {.cmd = "drain"};
     const char *node = NULL;
     bool delete_node = false;
+    double deadline = 0; /* --deadline: the instance goes this long from now */
     for (int i = 1; i < argc; i++) {
         if (nf_cli_common_opt(&cli, argc, argv, &i))
             continue;
-        if (strcmp(argv[i], "--delete-node") == 0)
+        if (strcmp(argv[i], "--delete-node") == 0) {
             delete_node = true;
-        else if (argv[i][0] == '-')
+        } else if (strcmp(argv[i], "--deadline") == 0) {
+            const char *why = NULL;
+            if (i + 1 >= argc)
+                return nf_cli_usage_error(&cli, "--deadline needs a duration (e.g. 2m)");
+            i++;
+            if (nf_parse_duration(argv[i], strlen(argv[i]), &deadline, &why) != NF_OK ||
+                deadline < 1)
+                return nf_cli_usage_error(&cli, "--deadline %.40s: %s", argv[i],
+                                          why ? why : "at least 1 s");
+        } else if (argv[i][0] == '-') {
             return nf_cli_usage_error(&cli, "unknown option %s", argv[i]);
-        else if (node == NULL)
+        } else if (node == NULL)
             node = argv[i];
         else
             return nf_cli_usage_error(&cli, "one node at a time (got %s and %s)", node, argv[i]);
@@ -137,6 +147,8 @@ int nf_cmd_drain(int argc, char **argv)
                               .eviction_retry_s = cfg.kube_eviction_retry,
                               .market_label = cfg.kube_market_label,
                               .market_spot_value = cfg.kube_market_spot_value};
+    if (deadline > 0) /* as for a spot interruption: evict until 30 s before, then delete */
+        o.force_at = nf_wall_now() + (deadline > 30 ? deadline - 30 : 0);
     /* first a read: when the API server does not answer it, nothing has been changed and
      * there is nothing to wait for */
     int before = probe(&k, node, &err);

@@ -147,13 +147,17 @@ static const struct command commands[] = {
      "\n"
      "Exit status: 0 ok; 1 the API server could not be read; 2 bad usage or config.\n"},
     {"drain", nf_cmd_drain, "drain one node as nodefleet does, safely, to the end",
-     "usage: nodefleet drain NODE [--delete-node] [--config FILE] [--set name=value]...\n"
+     "usage: nodefleet drain NODE [--delete-node] [--deadline DURATION] [--config FILE]\n"
+     "                       [--set name=value]...\n"
      "\n"
      "Cordons NODE, checks every pod on it against the scale-down safety rules, and evicts\n"
      "them through the Eviction API (PodDisruptionBudgets are honoured: a refusal is retried\n"
      "until kube.drain_timeout). DaemonSet and mirror pods stay. If a pod may not be moved,\n"
      "or the drain does not finish in time, the node is uncordoned and the reason printed.\n"
      "  --delete-node   delete the Node object once drained\n"
+     "  --deadline D    the node's instance goes in D whatever happens (a spot interruption):\n"
+     "                  the safety rules give way and nothing aborts; pods are evicted until\n"
+     "                  30 s before D, then deleted (DaemonSet and mirror pods stay)\n"
      "\n"
      "Exit status: 0 drained; 1 aborted (node uncordoned) or API server unreachable; 2 bad\n"
      "usage or config.\n"},

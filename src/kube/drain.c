@@ -147,7 +147,8 @@ static int abort_drain(struct nf_kube *k, const char *node, struct nf_drain_repo
     return NF_OK;
 }
 
-static int evict(struct nf_kube *k, const struct nf_kpod *p, struct nf_kube_status *st,
+/* Evict through the Eviction API - or, `del` (a forced drain past its time), DELETE the pod. */
+static int evict(struct nf_kube *k, const struct nf_kpod *p, bool del, struct nf_kube_status *st,
                  struct nf_err *err)
 {
     struct nf_buf path, body;
@@ -157,6 +158,12 @@ static int evict(struct nf_kube *k, const struct nf_kpod *p, struct nf_kube_stat
     path_seg(&path, p->ns);
     nf_buf_puts(&path, "/pods/");
     path_seg(&path, p->name);
+    if (del) {
+        int rc = nf_kube_call(k, "DELETE", path.data, NULL, NULL, NULL, st, err);
+        nf_buf_free(&path);
+        nf_buf_free(&body);
+        return rc;
+    }
     nf_buf_puts(&path, "/eviction");
     nf_buf_puts(&body,
                 "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":");
@@ -182,22 +189,26 @@ struct refusals {
  * now (429: counted in rep->refused and in f); NF_DRAIN_ABORT for a final refusal; another
  * code (err set) when the API server did not answer, to be tried again next step. */
 static int evict_all(struct nf_kube *k, const struct nf_kcluster *c, const char *node,
-                     const struct nf_drain_opts *o, struct nf_drain_report *rep, struct refusals *f,
-                     struct nf_err *err)
+                     const struct nf_drain_opts *o, double now, struct nf_drain_report *rep,
+                     struct refusals *f, struct nf_err *err)
 {
+    bool forced = o->force_at > 0, del = forced && now >= o->force_at;
     for (size_t i = 0; i < c->npods; i++) {
         const struct nf_kpod *p = &c->pods[i];
         if (strcmp(p->node, node) != 0 || nf_pod_left_alone(p))
             continue;
         struct nf_kube_status st;
         struct nf_err e;
-        int rc = evict(k, p, &st, &e);
+        int rc = evict(k, p, del, &st, &e);
         if (rc == NF_OK) {
             rep->evicted++;
-            nf_log(NF_LOG_INFO, "pod evicted", NF_LF_STR("node", node),
-                   NF_LF_STR("namespace", p->ns), NF_LF_STR("pod", p->name), NF_LF_END);
+            nf_log(NF_LOG_INFO, del ? "pod deleted: the node is about to go" : "pod evicted",
+                   NF_LF_STR("node", node), NF_LF_STR("namespace", p->ns),
+                   NF_LF_STR("pod", p->name), NF_LF_END);
         } else if (rc == NF_E_KUBE && st.code == 404) { /* gone already */
-        } else if (rc == NF_E_KUBE && st.code == 429) {
+        } else if (rc == NF_E_KUBE && (st.code == 429 || forced)) {
+            /* refused for now - or, the node going whatever happens, refused until its
+             * pods are deleted */
             rep->refused++;
             double ra = st.retry_after_s > 0 ? st.retry_after_s : o->eviction_retry_s;
             if (f->wait == 0 || ra < f->wait)
@@ -262,7 +273,8 @@ int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, d
         goto done;
     }
     const struct nf_knode *n = &c.nodes[0];
-    if (n->control_plane || n->scale_down_disabled) {
+    bool forced = o->force_at > 0; /* the instance goes whatever happens: the rules give way */
+    if (n->control_plane || (n->scale_down_disabled && !forced)) {
         snprintf(rep->why, sizeof rep->why, "node %s is %s", node,
                  n->control_plane ? "a control-plane node"
                                   : "annotated " NF_ANN_SCALE_DOWN_DISABLED "=true");
@@ -283,7 +295,8 @@ int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, d
         const struct nf_kpod *p = &c.pods[i];
         if (strcmp(p->node, node) != 0)
             continue;
-        enum nf_block b = nf_pod_blocks(&c, ix, p, rep->why, sizeof rep->why);
+        enum nf_block b =
+            forced ? NF_BLOCK_NONE : nf_pod_blocks(&c, ix, p, rep->why, sizeof rep->why);
         if (b != NF_BLOCK_NONE) {
             rc = abort_drain(k, node, rep, err);
             goto done;
@@ -298,13 +311,13 @@ int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, d
         goto done;
     }
     struct refusals f = {0};
-    rc = evict_all(k, &c, node, o, rep, &f, err);
+    rc = evict_all(k, &c, node, o, now, rep, &f, err);
     if (rc != NF_OK) {
         if (rc == NF_DRAIN_ABORT)
             rc = abort_drain(k, node, rep, err);
         goto done;
     }
-    if (timed_out(&c, node, started_at, now, o, &f, rep)) {
+    if (!forced && timed_out(&c, node, started_at, now, o, &f, rep)) {
         rc = abort_drain(k, node, rep, err);
         goto done;
     }
@@ -313,6 +326,8 @@ int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, d
     rep->retry_in_s = rep->evicted > 0 || terminating > 0 ? 1.0 : f.wait;
     if (f.wait > 0 && f.wait < rep->retry_in_s)
         rep->retry_in_s = f.wait;
+    if (forced && now < o->force_at && o->force_at - now < rep->retry_in_s)
+        rep->retry_in_s = o->force_at - now; /* no later than the time to delete */
     if (f.last[0])
         snprintf(rep->why, sizeof rep->why, "%d pod%s left; eviction refused for now: %s",
                  rep->remaining, rep->remaining == 1 ? "" : "s", f.last);

@@ -28,6 +28,11 @@ struct nf_drain_opts {
     double timeout_s;
     double eviction_retry_s;
     const char *market_label, *market_spot_value;
+    /* 0: a drain as above. Else the node's instance goes whatever happens (a spot
+     * interruption): the safety rules and the scale-down-disabled annotation give way, no
+     * refusal aborts and there is no timeout; pods are evicted through the Eviction API
+     * (budgets honoured) until `force_at`, then DELETEd; DaemonSet and mirror pods stay. */
+    double force_at;
 };
 
 int nf_kube_drain_step(struct nf_kube *k, const char *node, double started_at, double now,

@@ -285,6 +285,42 @@ class NodefleetDrain(unittest.TestCase):
         self.assertEqual(pods_on("w1"), [])
         self.assertTrue([x for x in seen if x["path"].endswith("/eviction")])
 
+    def test_a_drain_with_a_deadline_evicts_then_deletes_and_never_aborts(self):
+        """A node that goes whatever happens (issue 15): a budget at zero, a bare pod, the
+        scale-down-disabled annotation and two budgets over one pod would each stop a drain;
+        here they do not. Evictions until 30 s before the deadline, then DELETE."""
+        nodes = [K.node("server-1", control_plane=True, cpu="4"),
+                 K.node("w1", instance="i-0aaa0000000000001",
+                        annotations={"cluster-autoscaler.kubernetes.io/scale-down-disabled":
+                                     "true"}),
+                 K.node("w2", zone="us-east-1b", instance="i-0bbb0000000000002")]
+        extra = [K.pod("bare", "shop", "w1"),
+                 K.pod("agent-x1", "kube-system", "w1", ("DaemonSet", "agent"))]
+        LAB.load(cluster(extra, nodes=nodes,
+                         pdbs=[K.pdb("web", "shop", {"app": "web"}, min_available=4),
+                               K.pdb("web-too", "shop", {"app": "web"}, min_available=4)]))
+        t0 = time.time()
+        r, seen = self.drain("w1", "--deadline", "36s")  # evictions for 6 s, then deletes
+        took = time.time() - t0
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("drained w1", r.stdout)
+        self.assertGreaterEqual(took, 5.5)
+        self.assertLess(took, 20)
+        self.assertEqual(pods_on("w1"), ["agent-x1"])  # the DaemonSet's pod stays
+        self.assertTrue(node_obj("w1")["spec"].get("unschedulable"))
+        web0 = "/api/v1/namespaces/shop/pods/web-0"
+        tried = [x["method"] + " " + x["path"] for x in seen if x["path"].startswith(web0)]
+        self.assertIn("POST " + web0 + "/eviction", tried)  # refused (two budgets)...
+        self.assertEqual(tried[-1], "DELETE " + web0)  # ...then deleted, and that was the last
+        first_delete = tried.index("DELETE " + web0)
+        self.assertTrue(all(t.endswith("/eviction") for t in tried[:first_delete]))
+        self.assertIn("POST /api/v1/namespaces/shop/pods/bare/eviction",
+                      [x["method"] + " " + x["path"] for x in seen])
+        # a usage error names the option
+        r = LAB.nf("drain", "w2", "--deadline", "soon")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--deadline soon", r.stderr)
+
     def test_an_eviction_refused_outright_aborts_at_once(self):
         # two budgets over the same pods: the Eviction API answers 500, nothing to wait for
         LAB.load(cluster(pdbs=[K.pdb("web", "shop", {"app": "web"}, max_unavailable=5),

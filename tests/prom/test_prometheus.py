@@ -75,6 +75,9 @@ class DefaultQueries(unittest.TestCase):
         # (niced, so it never starves the scrapes themselves)
         cls.burner = subprocess.Popen([sys.executable, "-c", "while True: pass"],
                                       preexec_fn=lambda: os.nice(19))
+        # stopped even when the rest of this setup fails (a burner left behind made every
+        # later CPU reading 100 %: no scale-down anywhere)
+        cls.addClassCleanup(cls.burner.kill)
         # the new values have been scraped for 8 s (some tests look at 3 s windows)
         harness.wait_for(lambda: LAB.scalar('count_over_time(app_queue_depth[10s])') >= 8,
                          "8 s of the new values")
