@@ -154,10 +154,12 @@ static int kc_choose(void *ctx, const char *const *names, size_t nnames, int cou
 }
 
 static int kc_drain_step(void *ctx, const char *node, double started_at, double now,
-                         struct nf_drain_report *rep, struct nf_err *err)
+                         double force_at, struct nf_drain_report *rep, struct nf_err *err)
 {
     struct nf_kube_cluster *c = ctx;
-    return nf_kube_drain_step(c->k, node, started_at, now, &c->drain, rep, err);
+    struct nf_drain_opts o = c->drain;
+    o.force_at = force_at;
+    return nf_kube_drain_step(c->k, node, started_at, now, &o, rep, err);
 }
 
 static int kc_remove(void *ctx, const char *node, struct nf_err *err)

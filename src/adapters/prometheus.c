@@ -57,11 +57,12 @@ static int view_choose(void *ctx, const char *const *names, size_t nnames, int c
 }
 
 static int view_drain_step(void *ctx, const char *node, double started_at, double now,
-                           struct nf_drain_report *rep, struct nf_err *err)
+                           double force_at, struct nf_drain_report *rep, struct nf_err *err)
 {
     (void)ctx;
     (void)started_at;
     (void)now;
+    (void)force_at;
     memset(rep, 0, sizeof *rep);
     return nf_err_set(err, NF_E_UNAVAILABLE, "cannot drain %s: cluster = prometheus", node);
 }

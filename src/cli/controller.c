@@ -221,6 +221,13 @@ static int open_notify(struct nf_controller *c, const struct nf_config *cfg, str
     snprintf(c->cw.cluster_id, sizeof c->cw.cluster_id, "%s", cfg->cluster_id);
     ports->publish = &nf_cloudwatch_port;
     ports->publish_ctx = &c->cw;
+    if (cfg->aws_interruption_queue_url[0] && c->have_aws) { /* issue 15 */
+        c->sqsev.aws = &c->aws;
+        snprintf(c->sqsev.queue_url, sizeof c->sqsev.queue_url, "%s",
+                 cfg->aws_interruption_queue_url);
+        ports->events = &nf_sqs_events_port;
+        ports->events_ctx = &c->sqsev;
+    }
     return NF_OK;
 }
 
@@ -258,7 +265,7 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
         return rc;
     bool need_aws = strcmp(cfg->cloud, "ec2") == 0 || cfg->aws_prometheus_secret[0] ||
                     cfg->aws_slack_webhook_secret[0] || cfg->aws_sns_topic_arn[0] ||
-                    strncmp(cfg->store, "dynamodb", 8) == 0;
+                    cfg->aws_interruption_queue_url[0] || strncmp(cfg->store, "dynamodb", 8) == 0;
     if (need_aws) {
         rc = nf_aws_client_init(&c->aws, cfg->aws_region, envp, err);
         if (rc != NF_OK)

@@ -22,6 +22,7 @@
 #include "../adapters/ec2.h"
 #include "../adapters/kube_cluster.h"
 #include "../adapters/notify.h"
+#include "../adapters/sqs_events.h"
 #include "../adapters/stores.h"
 #include "../cycle/cycle.h"
 #include "../prom/prom_source.h"
@@ -46,6 +47,7 @@ struct nf_controller {
     struct nf_sample *history;
     struct nf_history_item *mhist; /* the seed's metrics history, when its policy reads one */
     struct nf_cloudwatch cw;       /* cw.emf: metrics as EMF lines (lambda) */
+    struct nf_sqs_events sqsev;    /* aws.interruption_queue_url */
 };
 
 struct nf_cli;

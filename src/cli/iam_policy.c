@@ -12,6 +12,25 @@
 #include "cli.h"
 #include "iam_policy.h"
 
+/* https://sqs.REGION.amazonaws.com/ACCOUNT/NAME -> arn:aws:sqs:REGION:ACCOUNT:NAME ("*" for
+ * a URL of another form, e.g. a local endpoint). Not thread-safe (a static answer). */
+static const char *queue_arn(const char *url, const char *region)
+{
+    static char arn[600];
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    const char *slash = strchr(p, '/');
+    char acct[32], name[96];
+    if (slash == NULL || sscanf(slash, "/%31[0-9]/%95[A-Za-z0-9_.-]", acct, name) != 2 ||
+        strncmp(p, "sqs.", 4) != 0)
+        return "*";
+    char reg[64];
+    if (sscanf(p + 4, "%63[a-z0-9-]", reg) != 1 || strstr(p, ".amazonaws.com") == NULL)
+        snprintf(reg, sizeof reg, "%.63s", region);
+    snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", reg, acct, name);
+    return arn;
+}
+
 static json_t *statement(const char *sid, json_t *action, json_t *resource)
 {
     return json_pack("{s:s, s:s, s:o, s:o}", "Sid", sid, "Effect", "Allow", "Action", action,
@@ -129,6 +148,11 @@ int nf_iam_policy(const struct nf_config *cfg, struct nf_buf *out, struct nf_err
     if (cfg->aws_sns_topic_arn[0])
         json_array_append_new(st, statement("Notify", json_string("sns:Publish"),
                                             json_string(cfg->aws_sns_topic_arn)));
+    if (cfg->aws_interruption_queue_url[0])
+        json_array_append_new(
+            st, statement("Interruptions",
+                          json_pack("[s, s]", "sqs:ReceiveMessage", "sqs:DeleteMessage"),
+                          json_string(queue_arn(cfg->aws_interruption_queue_url, region))));
     if (cfg->aws_cloudwatch_namespace[0]) {
         json_t *s = statement("Metrics", json_string("cloudwatch:PutMetricData"), json_string("*"));
         json_object_set_new(s, "Condition",

@@ -233,9 +233,10 @@
       "NODEFLEET_CLOUDWATCH_NAMESPACE", 0, NULL,                                                   \
       "CloudWatch namespace of nodefleet's custom metrics.")                                       \
     X(aws_interruption_queue_url, "aws.interruption_queue_url", NF_CT_STR, 0, 0, "",               \
-      "NODEFLEET_INTERRUPTION_QUEUE_URL", NF_CF_INERT, NULL,                                       \
-      "SQS queue receiving EventBridge spot interruption warnings (empty: none; no effect "        \
-      "yet: the queue is not read).")                                                              \
+      "NODEFLEET_INTERRUPTION_QUEUE_URL", 0, NULL,                                                 \
+      "SQS queue EventBridge feeds with EC2 spot interruption warnings, rebalance "                \
+      "recommendations, state changes and AWS Health scheduled changes: an interrupted worker "    \
+      "is drained against its deadline and replaced at once (empty: none).")                       \
     X(aws_prometheus_secret, "aws.prometheus_secret", NF_CT_STR, 0, 0, "",                         \
       "NODEFLEET_PROMETHEUS_SECRET", 0, NULL,                                                      \
       "Secrets Manager id of Prometheus basic auth, JSON {\"username\", \"password\"} (the "       \

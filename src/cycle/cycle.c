@@ -380,6 +380,20 @@ static int release(struct run *r, int rc)
     return rc;
 }
 
+/* Launch `n` workers for interrupted ones, whatever the policy would say: their pods need a
+ * place before the deadline (the pool may pass max_nodes by that many while they drain). */
+static int replace_interrupted(struct run *r, int n)
+{
+    struct nf_plan rp;
+    nf_plan_init(&rp);
+    nf_plan_set(&rp, NF_ACTION_SCALE_UP, n, "replacing %d interrupted worker%s", n,
+                n == 1 ? "" : "s");
+    struct nf_workers w;
+    int spot = 0, total = 0;
+    nf__cyc_count_workers(r->c, &w, &spot, &total);
+    return nf__cyc_scale_up(r, &rp, n, spot, total);
+}
+
 /* The observation's fleet is the cluster adapter's until it settles: the cycle lets go of it. */
 static void settle(struct nf_cycle *c)
 {
@@ -424,6 +438,16 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
         rc = nf_err_set(err, NF_E_UNAVAILABLE, "the worker count is unknown, nothing decided: %s",
                         c->last.incomplete_why);
         goto done;
+    }
+
+    /* The cloud's events: an interrupted worker drained against its deadline and replaced
+     * now, before anything else (on a complete view: the instance must be known as ours) */
+    if (c->last.cluster_ok && (p->cloud == NULL || c->last.cloud_ok)) {
+        int replace = 0;
+        if (nf__cyc_handle_events(&r, &replace) == NF_E_CONFLICT)
+            goto done;
+        if (replace > 0 && replace_interrupted(&r, replace) == NF_E_CONFLICT)
+            goto done;
     }
 
     /* Step 2: reconcile what earlier cycles started (on a complete view: never act unsure) */

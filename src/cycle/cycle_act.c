@@ -255,7 +255,7 @@ static int start_drain(struct run *r, struct nf_plan *plan, const char *node, co
     nf__cyc_crash_point(c, "drain-record-saved");
     struct nf_drain_report rep;
     struct nf_err e = {0};
-    int src = p->cluster->drain_step(p->cluster_ctx, node, r->now, r->now, &rep, &e);
+    int src = p->cluster->drain_step(p->cluster_ctx, node, r->now, r->now, 0, &rep, &e);
     nf__cyc_crash_point(c, "drain-step-done");
     if (src == NF_OK && rep.state == NF_DRAIN_ABORTED) {
         for (int i = 0; i < c->state.ndrains; i++)

@@ -38,6 +38,9 @@ bool nf__cyc_draining(const struct nf_state *st, const char *node);
 int nf__cyc_reconcile_launches(struct run *r);
 int nf__cyc_reconcile_drains(struct run *r);
 int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int total);
+/* the cloud's events (cycle_events.c): `replace` gets how many workers to launch for the
+ * interrupted ones; NF_E_CONFLICT when the lease was lost saving what they asked */
+int nf__cyc_handle_events(struct run *r, int *replace);
 int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int total);
 /* the seed's metrics history: read before deciding, this cycle's reading kept after */
 void nf__cyc_read_history(struct nf_cycle *c, double now, struct nf_observation *obs);

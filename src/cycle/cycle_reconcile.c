@@ -167,7 +167,8 @@ int nf__cyc_reconcile_drains(struct run *r)
         struct nf_drain_rec *d = &st->drains[i];
         struct nf_drain_report rep;
         struct nf_err e = {0};
-        int rc = p->cluster->drain_step(p->cluster_ctx, d->node, d->started_at, r->now, &rep, &e);
+        int rc = p->cluster->drain_step(p->cluster_ctx, d->node, d->started_at, r->now,
+                                        d->force_at, &rep, &e);
         if (rc != NF_OK) { /* the cluster unreachable: the drain stands, next cycle goes on */
             nf_log(NF_LOG_WARN, "drain step failed; the drain stays in progress",
                    NF_LF_STR("node", d->node), NF_LF_STR("error", e.msg), NF_LF_END);

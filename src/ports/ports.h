@@ -73,13 +73,15 @@ struct nf_drain_report {
  * the last observe), up to `count` that may be drained now, best first (`prefer`: that
  * market's first, -1 either); `chosen` gets their indexes into `names`; when fewer than
  * asked, `why` says what stopped the next one. drain_step: one resumable step of a drain
- * (kube/drain.h). remove_node: delete the Node object (gone already is fine). */
+ * (kube/drain.h); `force_at` > 0: the instance goes whatever happens - the rules give way,
+ * nothing aborts, pods are deleted from then on (drain.h's force_at). remove_node: delete the Node
+ * object (gone already is fine). */
 struct nf_cluster_port {
     const char *name;
     int (*observe)(void *ctx, struct nf_cluster_view *out, struct nf_err *err);
     int (*choose)(void *ctx, const char *const *names, size_t nnames, int count, int prefer,
                   size_t *chosen, size_t *nchosen, char *why, size_t whylen, struct nf_err *err);
-    int (*drain_step)(void *ctx, const char *node, double started_at, double now,
+    int (*drain_step)(void *ctx, const char *node, double started_at, double now, double force_at,
                       struct nf_drain_report *rep, struct nf_err *err);
     int (*remove_node)(void *ctx, const char *node, struct nf_err *err);
     /* Optional: the cycle is over (or never observed: another process holds the lease), so
@@ -193,6 +195,35 @@ struct nf_publish_port {
     void (*publish)(void *ctx, const struct nf_cycle_report *rep, double took_s);
 };
 
+/* An event about one instance from the cloud's event queue (issue 15). */
+enum nf_cloud_event_kind {
+    NF_CEV_SPOT_INTERRUPTION = 1, /* the instance goes at `deadline` */
+    NF_CEV_REBALANCE,             /* its pool is at elevated risk */
+    NF_CEV_STATE_CHANGE,          /* `detail`: stopping, stopped, shutting-down, terminated... */
+    NF_CEV_SCHEDULED              /* a scheduled retirement, stop or reboot at `deadline` */
+};
+
+struct nf_cloud_event {
+    enum nf_cloud_event_kind kind;
+    char id[80]; /* the event's id: (instance, id) is what makes it unique */
+    char instance[24];
+    char detail[96];
+    double time, deadline; /* Unix s; deadline 0 when the event gives none */
+    int message;           /* the message it came in, for ack */
+};
+
+/* The cloud's event queue (optional). receive: the events of the messages waiting, after
+ * `wait_s` at most for the first; `*nmessages` messages were handed out, numbered from 0 -
+ * those whose events are of no interest too, so they can be acked; a message that does not
+ * read is logged by the adapter (with its id) and left on the queue for its redrive policy.
+ * ack: delete message `m` of the last receive - only once what it asked for is in the store. */
+struct nf_events_port {
+    const char *name;
+    int (*receive)(void *ctx, double wait_s, struct nf_cloud_event *out, size_t cap, size_t *n,
+                   int *nmessages, struct nf_err *err);
+    int (*ack)(void *ctx, int m, struct nf_err *err);
+};
+
 struct nf_ports {
     const struct nf_clock_port *clock;
     void *clock_ctx;
@@ -208,6 +239,8 @@ struct nf_ports {
     void *notify_ctx;
     const struct nf_publish_port *publish; /* may be NULL */
     void *publish_ctx;
+    const struct nf_events_port *events; /* may be NULL: no interruption queue */
+    void *events_ctx;
 };
 
 #endif

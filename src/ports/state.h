@@ -23,6 +23,8 @@
 #define NF_STATE_DECISIONS_MAX  50
 #define NF_STATE_BACKOFFS_MAX   16
 #define NF_STATE_UNNEEDED_MAX   64
+#define NF_STATE_INTERRUPTS_MAX 64
+#define NF_INTERRUPT_KEEP_S     3600
 
 struct nf_lease {
     char owner[NF_OWNER_MAX];
@@ -47,6 +49,17 @@ struct nf_drain_rec {
     char node[128];
     char instance[24];
     double started_at;
+    double force_at; /* 0: a scale-down's drain; else the instance goes (an interruption) */
+};
+
+/* An event about a pool instance already acted on (issue 15): kept an hour after it was
+ * seen, so that the same event delivered again - the queue is at least once - or replayed
+ * causes nothing twice. */
+struct nf_interrupt_rec {
+    char instance[24];
+    char event_id[80];
+    char kind[20]; /* spot_interruption | rebalance | state_change | scheduled */
+    double seen_at, deadline;
 };
 
 /* One decision, for `status`, `explain` and the status page. */
@@ -88,14 +101,18 @@ struct nf_state {
     int nunneeded; /* the default policy's: workers unneeded, and since when */
     struct nf_unneeded unneeded[NF_STATE_UNNEEDED_MAX];
     struct nf_demand_history demand; /* what the pods requested, for the forecast */
+    int ninterrupts;                 /* events acted on, oldest first */
+    struct nf_interrupt_rec interrupts[NF_STATE_INTERRUPTS_MAX];
+    long long interruptions; /* counter since the state began */
 };
 
 /* The state document's schema: 1 before it was written (no "schema" field), 2 since the
- * default policy's timers and demand history and the schema field itself. A document of an
+ * default policy's timers and demand history and the schema field itself, 3 since the
+ * interruptions and the forced drains. A document of an
  * older schema is read as it is (every field added since is optional) and saved as the
  * current one; a newer one is refused (NF_E_INPUT) rather than saved without what this
  * binary does not know. */
-#define NF_STATE_SCHEMA 2
+#define NF_STATE_SCHEMA 3
 
 /* The state as one JSON object (the SQLite store's column; the DynamoDB store's extra
  * attribute), and back. Decoding is strict: a field of the wrong type or form is NF_E_INPUT

@@ -42,10 +42,13 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
                                                   "launched_at", r->launched_at, "count", r->count,
                                                   "spot", r->spot, "instances", ids));
     }
-    for (int i = 0; i < st->ndrains; i++)
-        json_array_append_new(drains, json_pack("{s:s, s:s, s:f}", "node", st->drains[i].node,
-                                                "instance", st->drains[i].instance, "started_at",
-                                                st->drains[i].started_at));
+    for (int i = 0; i < st->ndrains; i++) {
+        json_t *dr = json_pack("{s:s, s:s, s:f}", "node", st->drains[i].node, "instance",
+                               st->drains[i].instance, "started_at", st->drains[i].started_at);
+        if (st->drains[i].force_at > 0) /* an interruption's */
+            json_object_set_new(dr, "force_at", json_real(st->drains[i].force_at));
+        json_array_append_new(drains, dr);
+    }
     for (int i = 0; i < st->nhistory; i++)
         json_array_append_new(hist, json_pack("{s:f, s:o, s:o, s:o}", "t", st->history[i].t, "cpu",
                                               num_or_null(st->history[i].cpu), "memory",
@@ -92,6 +95,17 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
         json_object_set_new(
             j, "demand_minutes",
             json_pack("{s:f, s:o}", "newest_t", st->demand.minute_t, "cores", vals));
+    }
+    if (st->ninterrupts > 0 || st->interruptions > 0) { /* absent before issue 15 */
+        json_t *iv = json_array();
+        for (int i = 0; i < st->ninterrupts; i++) {
+            const struct nf_interrupt_rec *r = &st->interrupts[i];
+            json_array_append_new(iv, json_pack("{s:s, s:s, s:s, s:f, s:f}", "instance",
+                                                r->instance, "event", r->event_id, "kind", r->kind,
+                                                "seen_at", r->seen_at, "deadline", r->deadline));
+        }
+        json_object_set_new(j, "interrupts", iv);
+        json_object_set_new(j, "interruptions", json_integer(st->interruptions));
     }
     if (st->nunneeded > 0) { /* absent in a state written before the default policy */
         json_t *un = json_array();
@@ -271,6 +285,33 @@ static void read_minutes(struct dec *dp, const json_t *dm, struct nf_demand_hist
     *dp = d;
 }
 
+/* the events acted on (issue 15) */
+static void read_interrupts(struct dec *dp, const json_t *j, struct nf_state *st)
+{
+    struct dec d = *dp;
+    size_t i;
+    const json_t *v;
+    char f[96];
+    st->interruptions = integer(&d, j, "interruptions", "interruptions", 0, 1LL << 50);
+    json_array_foreach(list(&d, j, "interrupts", NF_STATE_INTERRUPTS_MAX), i, v)
+    {
+        struct nf_interrupt_rec *r = &st->interrupts[st->ninterrupts++];
+        snprintf(f, sizeof f, "interrupts[%zu]", i);
+        if (!json_is_object(v)) {
+            bad(&d, f, "expected an object");
+            break;
+        }
+        text(&d, v, "instance", f, r->instance, sizeof r->instance, true);
+        text(&d, v, "event", f, r->event_id, sizeof r->event_id, true);
+        text(&d, v, "kind", f, r->kind, sizeof r->kind, true);
+        r->seen_at = number(&d, v, "seen_at", f, false);
+        r->deadline = number(&d, v, "deadline", f, false);
+        if (d.rc == NF_OK && (r->instance[0] == '\0' || r->event_id[0] == '\0'))
+            bad(&d, f, "no instance or no event");
+    }
+    *dp = d;
+}
+
 /* the default policy's timers */
 static void read_unneeded(struct dec *dp, const json_t *j, struct nf_state *st)
 {
@@ -348,6 +389,7 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
         text(&d, v, "node", f, r->node, sizeof r->node, true);
         text(&d, v, "instance", f, r->instance, sizeof r->instance, true);
         r->started_at = number(&d, v, "started_at", f, false);
+        r->force_at = number(&d, v, "force_at", f, false);
         if (r->node[0] == '\0')
             bad(&d, f, "no node");
     }
@@ -388,6 +430,7 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
     read_demand(&d, json_object_get(j, "demand"), &st->demand);
     read_minutes(&d, json_object_get(j, "demand_minutes"), &st->demand);
     read_unneeded(&d, j, st);
+    read_interrupts(&d, j, st);
     json_decref(j);
     if (d.rc != NF_OK)
         memset(st, 0, sizeof *st);

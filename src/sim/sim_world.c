@@ -389,11 +389,13 @@ static int sim_choose(void *ctx, const char *const *names, size_t nnames, int co
     return NF_OK;
 }
 
-/* a drain takes drain_s from its start; the node stops serving at once */
+/* a drain takes drain_s from its start; the node stops serving at once (a forced drain too:
+ * the simulator has no interruptions yet) */
 static int sim_drain_step(void *ctx, const char *node, double started_at, double now,
-                          struct nf_drain_report *rep, struct nf_err *err)
+                          double force_at, struct nf_drain_report *rep, struct nf_err *err)
 {
     (void)err;
+    (void)force_at;
     struct world *w = ctx;
     memset(rep, 0, sizeof *rep);
     long i = find_serial(w, node);

@@ -54,15 +54,16 @@ for cmd in status explain unlock; do
     [[ ! -e "$TMP/none.db" ]] || fail "$cmd created $TMP/none.db"
 done
 
-# nothing that does nothing silently: a setting without effect yet says so, by name
-for set in aws.interruption_queue_url=https://sqs.us-east-1.amazonaws.com/123456789012/q; do
-    name=${set%%=*}
-    run check-config --set "$set"
-    expect_status 0 "check-config --set $set"
-    expect_in "$out" "# no effect yet (accepted for compatibility): $name" "check-config names $name"
-    run decide --set "$set" <<<''
-    expect_in "$err" '"setting":"'"$name"'"' "decide warns that $name has no effect"
-done
+# the interruption queue has an effect since issue 15: no warning, and the IAM policy lets
+# nodefleet read and delete its messages, on that queue alone
+run check-config --set aws.interruption_queue_url=https://sqs.us-east-1.amazonaws.com/123456789012/q
+expect_status 0 "check-config with an interruption queue"
+expect_not_in "$out" "no effect yet" "the interruption queue is not inert"
+run check-config --iam-policy --set store=dynamodb --set cluster_id=shop \
+    --set aws.interruption_queue_url=https://sqs.eu-west-1.amazonaws.com/123456789012/nf-events
+expect_status 0 "iam policy with an interruption queue"
+[[ $(json_get '[s["Resource"] for s in j["Statement"] if s["Sid"] == "Interruptions"][0]') == "arn:aws:sqs:eu-west-1:123456789012:nf-events" ]] ||
+    fail "Interruptions statement: $out"
 run check-config
 expect_not_in "$out" "no effect yet" "defaults warn of nothing"
 

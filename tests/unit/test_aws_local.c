@@ -292,21 +292,21 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_true(b.demand.minute_t == a.demand.minute_t);
     assert_float_equal(nf_demand_peak(&b.demand, 1700000900, 0), 3.25, 1e-6);
     assert_float_equal(nf_demand_peak(&b.demand, 1700000900, 900), 3.25, 1e-6);
-    assert_non_null(strstr(j.data, "\"schema\":2")); /* what is written names its schema */
+    assert_non_null(strstr(j.data, "\"schema\":3")); /* what is written names its schema */
     nf_buf_free(&j);
     /* a state written before the default policy (schema 1: no "schema", no "unneeded"): read
-     * as it is, and written again as schema 2 */
+     * as it is, and written again as the current schema */
     assert_int_equal(nf_state_from_json("{\"node_count\": 2}", 17, &b, &e), NF_OK);
     assert_int_equal(b.nunneeded, 0);
     assert_int_equal(b.node_count, 2);
     nf_buf_init(&j, 1 << 20);
     assert_int_equal(nf_state_to_json(&b, &j), NF_OK);
-    assert_non_null(strstr(j.data, "\"schema\":2"));
+    assert_non_null(strstr(j.data, "\"schema\":3"));
     nf_buf_free(&j);
     /* a newer nodefleet's state is refused, not saved without what this one does not know */
-    const char *newer = "{\"schema\": 3, \"node_count\": 2}";
+    const char *newer = "{\"schema\": 4, \"node_count\": 2}";
     assert_int_equal(nf_state_from_json(newer, strlen(newer), &b, &e), NF_E_INPUT);
-    assert_non_null(strstr(e.msg, "schema 3 was written by a newer nodefleet"));
+    assert_non_null(strstr(e.msg, "schema 4 was written by a newer nodefleet"));
     static const struct {
         const char *json, *msg;
     } bad[] = {

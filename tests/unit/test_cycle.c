@@ -97,11 +97,13 @@ static int fake_choose(void *ctx, const char *const *names, size_t nnames, int c
     called("choose:%zu", *nchosen);
     return NF_OK;
 }
+static double last_force_at; /* what the last drain step was told */
 static int fake_drain_step(void *ctx, const char *node, double started_at, double now,
-                           struct nf_drain_report *rep, struct nf_err *err)
+                           double force_at, struct nf_drain_report *rep, struct nf_err *err)
 {
     (void)ctx, (void)started_at, (void)now, (void)err;
     called("drain_step:%s", node);
+    last_force_at = force_at;
     memset(rep, 0, sizeof *rep);
     rep->state = drain_result;
     snprintf(rep->why, sizeof rep->why, "%s", drain_result == NF_DRAIN_ABORTED ? "a budget" : "");
@@ -273,6 +275,44 @@ static const struct nf_store_port store_port = {.name = "recording mem",
                                                 .history_put = fake_history_put,
                                                 .history_load = fake_history_load};
 
+/* the interruption queue: what a test puts there, handed out once per receive */
+static struct nf_cloud_event queued[8];
+static size_t nqueued;
+static int queued_msgs, acked;
+static int fake_receive(void *ctx, double wait_s, struct nf_cloud_event *out, size_t cap, size_t *n,
+                        int *nmessages, struct nf_err *err)
+{
+    (void)ctx, (void)wait_s, (void)err;
+    *n = 0;
+    for (size_t i = 0; i < nqueued && *n < cap; i++)
+        out[(*n)++] = queued[i];
+    *nmessages = queued_msgs;
+    if (queued_msgs)
+        called("receive:%zu", *n);
+    return NF_OK;
+}
+static int fake_ack(void *ctx, int m, struct nf_err *err)
+{
+    (void)ctx, (void)err;
+    called("ack:%d", m);
+    acked++;
+    return NF_OK;
+}
+static const struct nf_events_port events_port = {
+    .name = "fake", .receive = fake_receive, .ack = fake_ack};
+/* one message with one event about instance `inst` */
+static void queue(enum nf_cloud_event_kind k, const char *id, const char *inst, double deadline)
+{
+    struct nf_cloud_event *e = &queued[nqueued++];
+    memset(e, 0, sizeof *e);
+    e->kind = k;
+    snprintf(e->id, sizeof e->id, "%s", id);
+    snprintf(e->instance, sizeof e->instance, "%s", inst);
+    snprintf(e->detail, sizeof e->detail, "%s", k == NF_CEV_STATE_CHANGE ? "stopped" : "terminate");
+    e->deadline = deadline;
+    e->message = queued_msgs++;
+}
+
 static int events[8];
 static void fake_notify(void *ctx, const struct nf_event *ev)
 {
@@ -301,7 +341,9 @@ static void world(int workers, const char *spec, bool dry_run)
     cloud_fail = load_fail = false;
     drain_result = NF_DRAIN_IN_PROGRESS;
     launch_rc = NF_OK;
-    nnodes = ninsts = noffs = 0;
+    nnodes = ninsts = noffs = nqueued = 0;
+    queued_msgs = acked = 0;
+    last_force_at = 0;
     for (int i = 0; i < workers; i++) {
         struct nf_instance *in = &insts[ninsts++];
         memset(in, 0, sizeof *in);
@@ -323,7 +365,8 @@ static void world(int workers, const char *spec, bool dry_run)
                              .cloud = no_cloud ? NULL : &cloud_port,
                              .store = &store_port,
                              .store_ctx = &mem,
-                             .notify = &notify_port};
+                             .notify = &notify_port,
+                             .events = &events_port};
     struct nf_cycle_opts o = {.spot_pct = 50,
                               .provision_timeout_s = 600,
                               .lease_ttl_s = 60,
@@ -872,6 +915,67 @@ static void unneeded_workers_are_timed_across_cycles(void **state)
     free(ws);
 }
 
+/* issue 15: a spot warning - the worker drained against its deadline, a replacement launched in
+ * the same cycle, the message deleted only after the state holds both; the same message again
+ * does nothing; an event about an instance outside the pool is deleted and ignored */
+static void a_spot_warning_drains_against_its_deadline_and_replaces_at_once(void **state)
+{
+    (void)state;
+    world(3, "static:3", false);
+    insts[1].market = NF_MARKET_SPOT;
+    queue(NF_CEV_SPOT_INTERRUPTION, "ev-1", "i-1", now_t + 120);
+    queue(NF_CEV_SPOT_INTERRUPTION, "ev-2", "i-999", now_t + 120); /* not ours */
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_before("receive:2;", "save:L0/0,D1;"); /* the drain, saved first */
+    assert_before("save:L0/0,D1;", "ack:0;");     /* then the messages go */
+    assert_before("ack:1;", "launch:1;");         /* the replacement, the same cycle */
+    assert_before("backoff:us-east-1b:spot:new;", "launch:1;"); /* its pool rests */
+    assert_before("launch:1;", "drain_step:w1;");               /* the drain's first step, too */
+    assert_int_equal(acked, 2);
+    assert_int_equal(stored.ndrains, 1);
+    assert_string_equal(stored.drains[0].node, "w1");
+    assert_true(stored.drains[0].force_at == now_t + 90); /* 30 s before it goes */
+    assert_true(last_force_at == now_t + 90);
+    assert_int_equal(stored.ninterrupts, 1);
+    assert_string_equal(stored.interrupts[0].kind, "spot_interruption");
+    assert_int_equal(stored.interruptions, 1);
+    assert_int_equal(ninsts, 4);
+    assert_int_equal(events[NF_EV_DRAIN_STARTED], 1);
+    /* delivered again (at least once): acked, nothing twice */
+    nqueued = 0;
+    queued_msgs = 0;
+    queue(NF_CEV_SPOT_INTERRUPTION, "ev-1", "i-1", now_t + 120);
+    now_t += 10;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_non_null(strstr(calls, "ack:0;"));
+    assert_null(strstr(calls, "launch:"));
+    assert_int_equal(stored.ndrains, 1);
+    assert_int_equal(stored.interruptions, 1);
+    assert_int_equal(ninsts, 4);
+}
+
+static void an_unasked_stop_forgets_the_worker_and_a_dry_run_reads_nothing(void **state)
+{
+    (void)state;
+    world(3, "static:3", false);
+    queue(NF_CEV_STATE_CHANGE, "ev-9", "i-2", 0);
+    queue(NF_CEV_REBALANCE, "ev-10", "i-0", 0);
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_non_null(strstr(calls, "remove_node:w2;"));
+    assert_null(strstr(calls, "drain_step:"));
+    assert_int_equal(stored.ninterrupts, 2);
+    assert_int_equal(stored.interruptions, 0); /* neither interrupts a worker */
+    assert_int_equal(acked, 2);
+    /* a dry run leaves the queue to the process that acts */
+    world(3, "static:3", true);
+    queue(NF_CEV_SPOT_INTERRUPTION, "ev-1", "i-1", now_t + 120);
+    assert_int_equal(run(&plan), NF_OK);
+    assert_null(strstr(calls, "receive"));
+    assert_int_equal(acked, 0);
+}
+
 int main(void)
 {
     nf_log_set_level(NF_LOG_ERROR);
@@ -893,6 +997,8 @@ int main(void)
         cmocka_unit_test(the_seed_keeps_its_metrics_history),
         cmocka_unit_test(the_sources_are_observed_at_once),
         cmocka_unit_test(a_quiet_cycle_writes_once),
+        cmocka_unit_test(a_spot_warning_drains_against_its_deadline_and_replaces_at_once),
+        cmocka_unit_test(an_unasked_stop_forgets_the_worker_and_a_dry_run_reads_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -293,7 +293,7 @@ static void removing_a_node_with_a_pinned_pod_is_unsafe(void **state)
         assert_true(chosen[k] != victim);
     assert_string_contains(why, "statefulset: pod sim/");
     struct nf_drain_report rep;
-    assert_int_equal(nf__sim_cluster_port.drain_step(w, names[victim], 0, 0, &rep, &err), NF_OK);
+    assert_int_equal(nf__sim_cluster_port.drain_step(w, names[victim], 0, 0, 0, &rep, &err), NF_OK);
     assert_int_equal(rep.state, NF_DRAIN_ABORTED);
     assert_int_equal(w->nodes[victim].st, NODE_READY);
     assert_int_equal(met.unsafe_removals, 0);
