@@ -448,6 +448,52 @@ class Modes(unittest.TestCase):
         self.assertEqual(h.stop(), 0)
 
 
+class Interruptions(unittest.TestCase):
+    def test_a_spot_warning_drains_and_replaces_in_one_cycle(self):
+        """Issue 15: EventBridge's warning for a worker lands in moto's SQS queue; one `once`
+        cordons (or drains) the worker against its deadline, launches a replacement, and
+        deletes the message; the same message again changes nothing."""
+        LAB.clean_slate()
+        for _ in range(60):
+            nf("once")
+            if len([n for n in LAB.nodes()
+                    if n["status"]["conditions"][0]["status"] == "True"]) == 2:
+                break
+            time.sleep(1)
+        q = LAB.aws.aws("sqs", "create-queue", "--queue-name", "nf-interruptions")["QueueUrl"]
+        before = {i["InstanceId"] for i in LAB.instances()}
+        victim = sorted(before)[0]
+        with open(os.path.join(HERE, "..", "vectors", "aws", "examples",
+                               "eventbridge-spot-interruption-warning.nth-example.json")) as f:
+            ev = json.load(f)
+        ev["detail"]["instance-id"] = victim
+        ev["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", json.dumps(ev))
+        extra = ["aws.interruption_queue_url=" + q]
+        r = nf("once", extra=extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        recs = records(r.stdout + r.stderr)
+        hit = [x for x in recs if x.get("msg", "").startswith("instance interrupted")]
+        self.assertTrue(hit, r.stderr[-3000:])
+        self.assertEqual(hit[0]["instance"], victim)
+        self.assertGreater(hit[0]["seconds_left"], 60)
+        after = {i["InstanceId"] for i in LAB.instances()}
+        new = after - before
+        self.assertEqual(len(new), 1, (before, after))  # the replacement, this cycle
+        node = next((n for n in LAB.nodes() if n["spec"].get("providerID", "").endswith(victim)),
+                    None)
+        self.assertTrue(node is None or node["spec"].get("unschedulable"), node)
+        self.assertNotIn("Messages", LAB.aws.aws("sqs", "receive-message", "--queue-url", q) or {})
+        # delivered again: acknowledged, nothing twice
+        LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", json.dumps(ev))
+        r = nf("once", extra=extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse([x for x in records(r.stdout + r.stderr)
+                          if x.get("msg", "").startswith("instance interrupted")])
+        self.assertFalse({i["InstanceId"] for i in LAB.instances()} - after)
+        self.assertNotIn("Messages", LAB.aws.aws("sqs", "receive-message", "--queue-url", q) or {})
+
+
 class Endurance(unittest.TestCase):
     def test_a_thousand_cycles_leak_no_descriptor_thread_or_connection(self):
         """`run` back to back for 1,000 cycles (the watched cache, the concurrent observation's
