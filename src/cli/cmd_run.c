@@ -111,6 +111,10 @@ static void publish(struct nf_registry *reg, struct nf_status_page *page,
     if (c->notifier.failed > *notify_seen)
         nf_registry_errors(reg, "notify", c->notifier.failed - *notify_seen);
     *notify_seen = c->notifier.failed;
+    for (int k = NF_CEV_SPOT_INTERRUPTION; k <= NF_CEV_SCHEDULED; k++)
+        if (cy->events[k] > 0)
+            nf_registry_interruptions(reg, nf_cloud_event_kind_name(k),
+                                      (unsigned long)cy->events[k]);
     if (!cy->cluster_ok)
         nf_registry_errors(reg, "cluster", 1);
     if (!cy->cloud_ok && cy->have_cloud)

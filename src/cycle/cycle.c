@@ -411,6 +411,7 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     struct run r = {.c = c, .now = p->clock->now(p->clock_ctx), .err = err};
     c->last.incomplete_why[0] = c->last.lease_note[0] = '\0';
     c->last.launched = c->last.drained = c->last.terminated = 0;
+    memset(c->last.events, 0, sizeof c->last.events);
     c->last.t = r.now;
 
     int rc = take_lease(&r, plan);

@@ -16,20 +16,6 @@
 /* pods are deleted this long before the instance goes: what their own shutdown needs */
 #define NF_INTERRUPT_DELETE_BEFORE_S 30.0
 
-static const char *kind_name(enum nf_cloud_event_kind k)
-{
-    switch (k) {
-    case NF_CEV_SPOT_INTERRUPTION:
-        return "spot_interruption";
-    case NF_CEV_REBALANCE:
-        return "rebalance";
-    case NF_CEV_STATE_CHANGE:
-        return "state_change";
-    default:
-        return "scheduled";
-    }
-}
-
 static bool seen(const struct nf_state *st, const struct nf_cloud_event *e)
 {
     for (int i = 0; i < st->ninterrupts; i++)
@@ -56,7 +42,7 @@ static void remember(struct nf_state *st, const struct nf_cloud_event *e, double
     memset(r, 0, sizeof *r);
     snprintf(r->instance, sizeof r->instance, "%s", e->instance);
     snprintf(r->event_id, sizeof r->event_id, "%s", e->id);
-    snprintf(r->kind, sizeof r->kind, "%s", kind_name(e->kind));
+    snprintf(r->kind, sizeof r->kind, "%s", nf_cloud_event_kind_name(e->kind));
     r->seen_at = now;
     r->deadline = e->deadline;
 }
@@ -92,13 +78,14 @@ static void interrupted(struct run *r, const struct nf_cloud_event *e, struct nf
     (*replace)++;
     st->interruptions++;
     nf_log(NF_LOG_WARN, "instance interrupted: draining before it goes, replacing it",
-           NF_LF_STR("kind", kind_name(e->kind)), NF_LF_STR("instance", in->id),
+           NF_LF_STR("kind", nf_cloud_event_kind_name(e->kind)), NF_LF_STR("instance", in->id),
            NF_LF_STR("node", n ? n->name : ""), NF_LF_NUM("seconds_left", e->deadline - r->now),
            NF_LF_STR("event", e->id), NF_LF_END);
     nf__cyc_notify(r, NF_EV_DRAIN_STARTED, n ? n->name : NULL, in->id, 0, 0, 0,
                    "%s of %s (node %s): drained before it goes in %.0f s; a replacement is "
                    "launched",
-                   kind_name(e->kind), in->id, n ? n->name : "none", e->deadline - r->now);
+                   nf_cloud_event_kind_name(e->kind), in->id, n ? n->name : "none",
+                   e->deadline - r->now);
 }
 
 /* A stop or termination: asked for by nodefleet (a drain of its own), or not. */
@@ -178,6 +165,7 @@ int nf__cyc_handle_events(struct run *r, int *replace)
             continue; /* not the pool's, or already acted on */
         if (act_on(r, &ev[i], in, replace)) {
             remember(&c->state, &ev[i], r->now);
+            c->last.events[ev[i].kind]++;
             changed = true;
         }
     }

@@ -33,6 +33,7 @@ struct nf_registry {
     size_t ndecisions;
     struct nf_workers workers;
     double errors[NCOMPONENTS];
+    double interruptions[4];
     int nsignals;
     char names[NF_SAMPLE_VALUES][48];
     double values[NF_SAMPLE_VALUES];
@@ -114,6 +115,18 @@ void nf_registry_errors(struct nf_registry *r, const char *component, unsigned l
     pthread_mutex_unlock(&r->mu);
 }
 
+static const char *const event_kinds[4] = {"spot_interruption", "rebalance", "state_change",
+                                           "scheduled"};
+
+void nf_registry_interruptions(struct nf_registry *r, const char *kind, unsigned long n)
+{
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(event_kinds[i], kind) == 0)
+            r->interruptions[i] += (double)n;
+    pthread_mutex_unlock(&r->mu);
+}
+
 void nf_registry_render(struct nf_registry *r, struct nf_buf *out)
 {
     pthread_mutex_lock(&r->mu);
@@ -142,6 +155,14 @@ void nf_registry_render(struct nf_registry *r, struct nf_buf *out)
     for (size_t i = 0; i < NCOMPONENTS; i++) {
         struct nf_label lc = {"component", components[i]};
         nf_expo_sample(out, "nodefleet_errors_total", NULL, &lc, 1, r->errors[i], false, 0);
+    }
+
+    nf_expo_family(out, "nodefleet_interruptions_total",
+                   "Events of the interruption queue acted on, by kind.", "counter");
+    for (size_t i = 0; i < 4; i++) {
+        struct nf_label lk = {"kind", event_kinds[i]};
+        nf_expo_sample(out, "nodefleet_interruptions_total", NULL, &lk, 1, r->interruptions[i],
+                       false, 0);
     }
 
     nf_expo_family(out, "nodefleet_last_cycle_timestamp_seconds",

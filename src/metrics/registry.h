@@ -35,6 +35,10 @@ void nf_registry_cycle(struct nf_registry *r, double duration_s, const char *act
 /* Add `n` errors for a component (prometheus, cluster, cloud, store, notify, cycle). */
 void nf_registry_errors(struct nf_registry *r, const char *component, unsigned long n);
 
+/* Add `n` events of the cloud's queue acted on, of a kind (spot_interruption, rebalance,
+ * state_change, scheduled). */
+void nf_registry_interruptions(struct nf_registry *r, const char *kind, unsigned long n);
+
 void nf_registry_render(struct nf_registry *r, struct nf_buf *out);
 
 /* Ready when a cycle finished within `2 * interval_s` of `mono_now`; else `why` says so. */

@@ -184,6 +184,7 @@ struct nf_cycle_report {
     char unhostable_why[240]; /* the first of them and why */
     struct nf_plan plan;
     int launched, drained, terminated;
+    int events[5]; /* the cloud's events acted on this cycle, by nf_cloud_event_kind */
     const struct nf_state *state; /* the pool's state as loaded (and saved) */
 };
 
@@ -202,6 +203,8 @@ enum nf_cloud_event_kind {
     NF_CEV_STATE_CHANGE,          /* `detail`: stopping, stopped, shutting-down, terminated... */
     NF_CEV_SCHEDULED              /* a scheduled retirement, stop or reboot at `deadline` */
 };
+
+const char *nf_cloud_event_kind_name(enum nf_cloud_event_kind k);
 
 struct nf_cloud_event {
     enum nf_cloud_event_kind kind;

@@ -500,7 +500,7 @@ class Endurance(unittest.TestCase):
         threads, every adapter's connections): file descriptors, sockets and threads counted
         from /proc as the cycles run stay where they were after the first hundred."""
         LAB.clean_slate()
-        h = LAB.run(env=LAB.env(NODEFLEET_TEST_INTERVAL_S="0"))
+        h = LAB.run(env=LAB.env(NODEFLEET_TEST_INTERVAL_S="0.02"))
         samples = []  # (cycles done, fds, sockets, threads)
         done, end = 0, time.monotonic() + 600
         while done < 1000 and h.p.poll() is None and time.monotonic() < end:

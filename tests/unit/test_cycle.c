@@ -942,6 +942,7 @@ static void a_spot_warning_drains_against_its_deadline_and_replaces_at_once(void
     assert_int_equal(stored.interruptions, 1);
     assert_int_equal(ninsts, 4);
     assert_int_equal(events[NF_EV_DRAIN_STARTED], 1);
+    assert_int_equal(cyc.last.events[NF_CEV_SPOT_INTERRUPTION], 1); /* for the metrics */
     /* delivered again (at least once): acked, nothing twice */
     nqueued = 0;
     queued_msgs = 0;
