@@ -31,10 +31,14 @@ static int sq_receive(void *ctx, double wait_s, struct nf_cloud_event *out, size
     *n = 0;
     *nmessages = q->nmsgs = 0;
     int wait = wait_s < 0 ? 0 : wait_s > 20 ? 20 : (int)wait_s;
-    int got = 0;
-    int rc = nf_sqs_receive(q->aws, q->queue_url, NF_SQS_MESSAGES_MAX, wait, q->msgs, &got, err);
-    if (rc != NF_OK)
-        return rc;
+    int got = q->held;
+    q->held = 0;
+    if (got == 0) {
+        int rc =
+            nf_sqs_receive(q->aws, q->queue_url, NF_SQS_MESSAGES_MAX, wait, q->msgs, &got, err);
+        if (rc != NF_OK)
+            return rc;
+    }
     for (int m = 0; m < got; m++) {
         struct nf_ec2_event ev[16];
         size_t k = 0;
@@ -81,5 +85,23 @@ static int sq_ack(void *ctx, int m, struct nf_err *err)
     return nf_sqs_delete(q->aws, q->queue_url, q->msgs[m].receipt, err);
 }
 
+static bool sq_poll(void *ctx, double wait_s)
+{
+    struct nf_sqs_events *q = ctx;
+    if (q->held > 0)
+        return true;
+    int wait = wait_s < 1 ? 1 : wait_s > 20 ? 20 : (int)wait_s;
+    struct nf_err e = {0};
+    int got = 0;
+    if (nf_sqs_receive(q->aws, q->queue_url, NF_SQS_MESSAGES_MAX, wait, q->msgs, &got, &e) !=
+        NF_OK) {
+        nf_log(NF_LOG_DEBUG, "interruption queue: poll failed", NF_LF_STR("error", e.msg),
+               NF_LF_END);
+        return false;
+    }
+    q->held = got;
+    return got > 0;
+}
+
 const struct nf_events_port nf_sqs_events_port = {
-    .name = "sqs", .receive = sq_receive, .ack = sq_ack};
+    .name = "sqs", .receive = sq_receive, .ack = sq_ack, .poll = sq_poll};

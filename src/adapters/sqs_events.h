@@ -19,6 +19,7 @@ struct nf_sqs_events {
     char queue_url[1024];
     struct nf_sqs_message msgs[NF_SQS_MESSAGES_MAX];
     int nmsgs;
+    int held;        /* messages a poll got, for the next receive (0: none) */
     long unreadable; /* messages left on the queue because they did not read */
 };
 

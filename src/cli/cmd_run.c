@@ -50,6 +50,31 @@ static void sleep_until(double until)
     }
 }
 
+/* Between cycles, with an interruption queue and the lease last held: long polls (5 s at a
+ * time, so a stop is never kept waiting longer) until `until`; a message ends the wait, so an
+ * interruption is handled within seconds rather than at the next interval. A dry run, or a
+ * standby (another holds the lease), leaves the queue alone. */
+static void wait_for_next(const struct nf_controller *ctl, double until)
+{
+    const struct nf_cycle_report *cy = nf_cycle_last(ctl->cycle);
+    const struct nf_events_port *ev = ctl->cycle->ports.events;
+    if (ev == NULL || ev->poll == NULL || ctl->cfg.dry_run || cy->lease_note[0]) {
+        sleep_until(until);
+        return;
+    }
+    while (!stop_requested && !reload_requested) {
+        double left = until - nf_mono_now();
+        if (left < 1) {
+            sleep_until(until);
+            return;
+        }
+        if (ev->poll(ctl->cycle->ports.events_ctx, left < 5 ? left : 5)) {
+            nf_log(NF_LOG_INFO, "interruption queue: a message, the next cycle now", NF_LF_END);
+            return;
+        }
+    }
+}
+
 /* --dry-run, then the common options; `cycles` (may be NULL) takes --cycles N. */
 static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long *cycles)
 {
@@ -253,7 +278,7 @@ int nf_cmd_run(int argc, char **argv)
             nf_log(NF_LOG_ERROR, "cycle failed", NF_LF_STR("error", cerr.msg), NF_LF_END);
         publish(reg, page, ctl, crc, &plan, t0, t1, &prom_seen, &notify_seen);
         if (max_cycles < 0 || n + 1 < max_cycles)
-            sleep_until(t0 + (test_interval >= 0 ? test_interval : ctl->cfg.interval));
+            wait_for_next(ctl, t0 + (test_interval >= 0 ? test_interval : ctl->cfg.interval));
     }
     nf_log(NF_LOG_INFO, "nodefleet stopping", NF_LF_END);
 out:

@@ -219,12 +219,15 @@ struct nf_cloud_event {
  * `wait_s` at most for the first; `*nmessages` messages were handed out, numbered from 0 -
  * those whose events are of no interest too, so they can be acked; a message that does not
  * read is logged by the adapter (with its id) and left on the queue for its redrive policy.
- * ack: delete message `m` of the last receive - only once what it asked for is in the store. */
+ * ack: delete message `m` of the last receive - only once what it asked for is in the store.
+ * poll (optional): wait up to `wait_s` for messages between cycles, keeping what comes for the
+ * next receive (which then hands it out without asking the queue); true when something came. */
 struct nf_events_port {
     const char *name;
     int (*receive)(void *ctx, double wait_s, struct nf_cloud_event *out, size_t cap, size_t *n,
                    int *nmessages, struct nf_err *err);
     int (*ack)(void *ctx, int m, struct nf_err *err);
+    bool (*poll)(void *ctx, double wait_s);
 };
 
 struct nf_ports {

@@ -449,6 +449,12 @@ class Modes(unittest.TestCase):
 
 
 class Interruptions(unittest.TestCase):
+    def wait(self, check, what, timeout):
+        v = e2elab.poll(check, timeout, every=0.2)
+        if not v:
+            self.fail("timed out waiting for %s" % what)
+        return v
+
     def test_a_spot_warning_drains_and_replaces_in_one_cycle(self):
         """Issue 15: EventBridge's warning for a worker lands in moto's SQS queue; one `once`
         cordons (or drains) the worker against its deadline, launches a replacement, and
@@ -492,6 +498,43 @@ class Interruptions(unittest.TestCase):
                           if x.get("msg", "").startswith("instance interrupted")])
         self.assertFalse({i["InstanceId"] for i in LAB.instances()} - after)
         self.assertNotIn("Messages", LAB.aws.aws("sqs", "receive-message", "--queue-url", q) or {})
+
+
+    def test_run_reacts_within_seconds_not_at_the_next_interval(self):
+        """Issue 15: `run` long-polls the queue between cycles: with a 60 s interval, a
+        warning sent after a cycle is acted on, and its replacement launched, in seconds."""
+        LAB.clean_slate()
+        for _ in range(60):
+            nf("once")
+            if len([n for n in LAB.nodes()
+                    if n["status"]["conditions"][0]["status"] == "True"]) == 2:
+                break
+            time.sleep(1)
+        q = LAB.aws.aws("sqs", "create-queue", "--queue-name", "nf-interruptions-run")["QueueUrl"]
+        h = LAB.run("interval=60s", "lease_ttl=120s", "aws.interruption_queue_url=" + q)
+        if not e2elab.poll(lambda: [r for r in h.records()
+                                    if r.get("msg") == "Step 7: Lease released"], 30):
+            self.fail("no first cycle: " + h.text()[-3000:])
+        time.sleep(1)
+        before = {i["InstanceId"] for i in LAB.instances()}
+        victim = sorted(before)[-1]
+        with open(os.path.join(HERE, "..", "vectors", "aws", "examples",
+                               "eventbridge-spot-interruption-warning.nth-example.json")) as f:
+            ev = json.load(f)
+        ev["id"] = "run-" + victim
+        ev["detail"]["instance-id"] = victim
+        ev["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        t0 = time.monotonic()
+        LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", json.dumps(ev))
+        self.wait(lambda: {i["InstanceId"] for i in LAB.instances()} - before,
+                  "the replacement", 20)
+        took = time.monotonic() - t0
+        self.assertLess(took, 10)  # not the 60 s interval
+        self.assertTrue([r for r in h.records()
+                         if r.get("msg", "").startswith("instance interrupted")
+                         and r.get("instance") == victim])
+        print("\nwarning sent -> replacement launched in run: %.1f s" % took, file=sys.stderr)
+        self.assertEqual(h.stop(), 0)
 
 
 class Endurance(unittest.TestCase):
@@ -545,8 +588,11 @@ class ValgrindClean(unittest.TestCase):
             api.event("vg-1")
             api.event("vg-2")
             env = LAB.env(AWS_LAMBDA_RUNTIME_API=api.addr)
+            q = LAB.aws.aws("sqs", "create-queue", "--queue-name", "nf-vg")["QueueUrl"]
+            LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", '{"bad": 1')
             extra = ["aws.sns_topic_arn=" + topic,
-                     "notify.slack_webhook_url=http://127.0.0.1:9/unreachable"]
+                     "notify.slack_webhook_url=http://127.0.0.1:9/unreachable",
+                     "aws.interruption_queue_url=" + q]
             for cmd, args, want in (("once", [], 0), ("once", [], 0), ("status", ["--json"], 0),
                                     ("explain", [], 0), ("lambda", ["--events", "2"], 0),
                                     ("run", ["--cycles", "3"], 0),
