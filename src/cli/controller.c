@@ -243,6 +243,7 @@ static void cycle_opts(const struct nf_config *cfg, char *const *envp, struct nf
                                  * which reads through the metrics' own client */
                                 .concurrent = true,
                                 .metrics_with_cluster = strcmp(cfg->cluster, "prometheus") == 0,
+                                .rebalance_replace = strcmp(cfg->aws_rebalance, "replace") == 0,
                                 .price_on_demand = cfg->sim_price_on_demand,
                                 .price_spot = cfg->sim_price_spot};
     char host[64] = "";

@@ -237,6 +237,11 @@
       "SQS queue EventBridge feeds with EC2 spot interruption warnings, rebalance "                \
       "recommendations, state changes and AWS Health scheduled changes: an interrupted worker "    \
       "is drained against its deadline and replaced at once (empty: none).")                       \
+    X(aws_rebalance, "aws.rebalance", NF_CT_STR, 0, 0, "note", "NODEFLEET_REBALANCE", 0,           \
+      "note|replace",                                                                              \
+      "A rebalance recommendation for a spot worker: note (its pool rests, so the next launches "  \
+      "prefer others) or replace (drained and replaced at once, as if its two-minute warning "     \
+      "had come).")                                                                                \
     X(aws_prometheus_secret, "aws.prometheus_secret", NF_CT_STR, 0, 0, "",                         \
       "NODEFLEET_PROMETHEUS_SECRET", 0, NULL,                                                      \
       "Secrets Manager id of Prometheus basic auth, JSON {\"username\", \"password\"} (the "       \

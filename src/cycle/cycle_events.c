@@ -127,7 +127,14 @@ static bool act_on(struct run *r, const struct nf_cloud_event *e, struct nf_inst
             return false; /* a scheduled change with no date: nothing to be early for */
         interrupted(r, e, in, replace);
         return true;
-    case NF_CEV_REBALANCE: /* noted: the next launches prefer other pools */
+    case NF_CEV_REBALANCE:
+        if (c->o.rebalance_replace) { /* as if its two-minute warning had come */
+            struct nf_cloud_event w = *e;
+            w.deadline = (e->time > 0 ? e->time : r->now) + 120;
+            interrupted(r, &w, in, replace);
+            return true;
+        }
+        /* noted: the next launches prefer other pools */
         if (in->market == NF_MARKET_SPOT && c->ports.cloud->backoff != NULL)
             c->ports.cloud->backoff(c->ports.cloud_ctx, in->az, NF_MARKET_SPOT, r->now, 0);
         nf_log(NF_LOG_INFO, "rebalance recommendation: its pool rests for the next launches",

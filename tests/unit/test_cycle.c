@@ -330,7 +330,8 @@ static struct nf_sample hist[4096];
 /* `workers` Ready workers on their instances; the policy `spec`. */
 static struct nf_pool_template test_tmpl; /* the new worker's labels and taints */
 
-static bool concurrent; /* the observation in threads, as `run` does */
+static bool concurrent;        /* the observation in threads, as `run` does */
+static bool rebalance_replace; /* aws.rebalance: replace */
 static void world(int workers, const char *spec, bool dry_run)
 {
     calls[0] = '\0';
@@ -372,6 +373,7 @@ static void world(int workers, const char *spec, bool dry_run)
                               .lease_ttl_s = 60,
                               .dry_run = dry_run,
                               .concurrent = concurrent,
+                              .rebalance_replace = rebalance_replace,
                               .price_on_demand = 0.02,
                               .price_spot = 0.01};
     snprintf(o.owner, sizeof o.owner, "me:1");
@@ -969,6 +971,16 @@ static void an_unasked_stop_forgets_the_worker_and_a_dry_run_reads_nothing(void 
     assert_int_equal(stored.ninterrupts, 2);
     assert_int_equal(stored.interruptions, 0); /* neither interrupts a worker */
     assert_int_equal(acked, 2);
+    /* aws.rebalance: replace - the worker goes as if warned: drained and replaced */
+    rebalance_replace = true;
+    world(3, "static:3", false);
+    queue(NF_CEV_REBALANCE, "ev-11", "i-1", 0);
+    assert_int_equal(run(&plan), NF_OK);
+    rebalance_replace = false;
+    assert_non_null(strstr(calls, "launch:1;"));
+    assert_non_null(strstr(calls, "drain_step:w1;"));
+    assert_int_equal(stored.ndrains, 1);
+    assert_true(stored.drains[0].force_at == now_t + 90);
     /* a dry run leaves the queue to the process that acts */
     world(3, "static:3", true);
     queue(NF_CEV_SPOT_INTERRUPTION, "ev-1", "i-1", now_t + 120);
