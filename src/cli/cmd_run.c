@@ -260,7 +260,10 @@ int nf_cmd_run(int argc, char **argv)
     unsigned long prom_seen = 0, notify_seen = 0;
     /* the tests' thousand cycles: a pause shorter than any `interval` may be */
     const char *ti = getenv("NODEFLEET_TEST_INTERVAL_S");
-    double test_interval = ti ? atof(ti) : -1;
+    double test_interval = -1;
+    const char *twhy = NULL;
+    if (ti && nf_parse_duration(ti, strlen(ti), &test_interval, &twhy) != NF_OK)
+        test_interval = -1; /* not a duration: the configured interval */
     for (long long n = 0; !stop_requested && (max_cycles < 0 || n < max_cycles); n++) {
         if (reload_requested) {
             reload_requested = 0;

@@ -448,6 +448,29 @@ class Modes(unittest.TestCase):
         self.assertEqual(h.stop(), 0)
 
 
+def two_ready_workers():
+    """A clean lab brought to its two Ready workers by `once`."""
+    LAB.clean_slate()
+    for _ in range(60):
+        nf("once")
+        if len([n for n in LAB.nodes()
+                if n["status"]["conditions"][0]["status"] == "True"]) == 2:
+            return
+        time.sleep(1)
+
+
+def spot_warning(instance, event_id=None):
+    """EventBridge's warning (the NTH example vector) for `instance`, emitted now."""
+    with open(os.path.join(HERE, "..", "vectors", "aws", "examples",
+                           "eventbridge-spot-interruption-warning.nth-example.json")) as f:
+        ev = json.load(f)
+    if event_id:
+        ev["id"] = event_id
+    ev["detail"]["instance-id"] = instance
+    ev["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return ev
+
+
 class Interruptions(unittest.TestCase):
     def wait(self, check, what, timeout):
         v = e2elab.poll(check, timeout, every=0.2)
@@ -459,21 +482,11 @@ class Interruptions(unittest.TestCase):
         """Issue 15: EventBridge's warning for a worker lands in moto's SQS queue; one `once`
         cordons (or drains) the worker against its deadline, launches a replacement, and
         deletes the message; the same message again changes nothing."""
-        LAB.clean_slate()
-        for _ in range(60):
-            nf("once")
-            if len([n for n in LAB.nodes()
-                    if n["status"]["conditions"][0]["status"] == "True"]) == 2:
-                break
-            time.sleep(1)
+        two_ready_workers()
         q = LAB.aws.aws("sqs", "create-queue", "--queue-name", "nf-interruptions")["QueueUrl"]
         before = {i["InstanceId"] for i in LAB.instances()}
         victim = sorted(before)[0]
-        with open(os.path.join(HERE, "..", "vectors", "aws", "examples",
-                               "eventbridge-spot-interruption-warning.nth-example.json")) as f:
-            ev = json.load(f)
-        ev["detail"]["instance-id"] = victim
-        ev["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        ev = spot_warning(victim)
         LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", json.dumps(ev))
         extra = ["aws.interruption_queue_url=" + q]
         r = nf("once", extra=extra)
@@ -503,13 +516,7 @@ class Interruptions(unittest.TestCase):
     def test_run_reacts_within_seconds_not_at_the_next_interval(self):
         """Issue 15: `run` long-polls the queue between cycles: with a 60 s interval, a
         warning sent after a cycle is acted on, and its replacement launched, in seconds."""
-        LAB.clean_slate()
-        for _ in range(60):
-            nf("once")
-            if len([n for n in LAB.nodes()
-                    if n["status"]["conditions"][0]["status"] == "True"]) == 2:
-                break
-            time.sleep(1)
+        two_ready_workers()
         q = LAB.aws.aws("sqs", "create-queue", "--queue-name", "nf-interruptions-run")["QueueUrl"]
         h = LAB.run("interval=60s", "lease_ttl=120s", "aws.interruption_queue_url=" + q)
         if not e2elab.poll(lambda: [r for r in h.records()
@@ -518,12 +525,7 @@ class Interruptions(unittest.TestCase):
         time.sleep(1)
         before = {i["InstanceId"] for i in LAB.instances()}
         victim = sorted(before)[-1]
-        with open(os.path.join(HERE, "..", "vectors", "aws", "examples",
-                               "eventbridge-spot-interruption-warning.nth-example.json")) as f:
-            ev = json.load(f)
-        ev["id"] = "run-" + victim
-        ev["detail"]["instance-id"] = victim
-        ev["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        ev = spot_warning(victim, "run-" + victim)
         t0 = time.monotonic()
         LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", json.dumps(ev))
         self.wait(lambda: {i["InstanceId"] for i in LAB.instances()} - before,

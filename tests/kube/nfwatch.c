@@ -25,6 +25,7 @@
 #include "kube/kwatch.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/parse.h"
 
 extern char **environ;
 
@@ -173,9 +174,16 @@ int main(void)
     if (st != 0)
         return st;
     const char *t = getenv("NFWATCH_TIMEOUT_S");
+    long long tv = 0;
+    const char *why = NULL;
+    if (t && (nf_parse_ll(t, strlen(t), &tv, &why) != NF_OK || tv < 0 || tv > 86400)) {
+        fprintf(stderr, "nfwatch: NFWATCH_TIMEOUT_S=%s: %s\n", t, why ? why : "out of range");
+        nf_kube_close(&k);
+        return 2;
+    }
     struct nf_kwatch_opts o = {.market_label = cfg.kube_market_label,
                                .spot_value = cfg.kube_market_spot_value,
-                               .watch_timeout_s = t ? atoi(t) : 0};
+                               .watch_timeout_s = (int)tv};
     struct nf_kwatch *w = NULL;
     struct nf_err err = {0};
     if (nf_kwatch_start(&k, &o, &w, &err) != NF_OK) {
