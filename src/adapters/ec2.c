@@ -3,6 +3,7 @@
 #include "ec2.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,13 +98,13 @@ int nf_ec2_init(struct nf_ec2 *e, struct nf_aws_client *aws, const struct nf_con
     snprintf(e->template_, sizeof e->template_, "%s", cfg->aws_launch_template);
     snprintf(e->template_version, sizeof e->template_version, "%s",
              cfg->aws_launch_template_version);
-    snprintf(e->instance_type, sizeof e->instance_type, "%s", cfg->aws_instance_type);
+    snprintf(e->region, sizeof e->region, "%s", aws ? aws->region : "");
     e->backoff_s = cfg->aws_capacity_backoff;
     e->page_size = (int)cfg->aws_describe_page_size;
     int rc = nf_ec2_parse_pool_tags(cfg->aws_pool_tags, cfg->cluster_id, e, err);
-    if (rc != NF_OK)
-        return rc;
-    return nf_ec2_parse_subnets(cfg->aws_subnets, e, err);
+    if (rc == NF_OK)
+        rc = nf_ec2_parse_subnets(cfg->aws_subnets, e, err);
+    return rc == NF_OK ? nf__ec2_types_init(e, cfg, err) : rc;
 }
 
 static bool spot_capacity_error(const char *code)
@@ -126,12 +127,17 @@ static bool quota_error(const char *code)
     return strcmp(code, "InstanceLimitExceeded") == 0 || strcmp(code, "VcpuLimitExceeded") == 0;
 }
 
-/* ClientToken: the intent, zone and market, hashed to 64 hex characters at most (the
- * limit is 64 ASCII characters). */
-static void client_token(const char *intent, const char *az, enum nf_market m, char *out)
+/* ClientToken: the intent, zone, market and type, hashed to 64 hex characters at most (the
+ * limit is 64 ASCII characters). The type is left out when unnamed, so a pool of one
+ * template type keeps the tokens it had. */
+static void client_token(const char *intent, const char *az, enum nf_market m, const char *type,
+                         int nth, char *out)
 {
-    char seed[256];
-    int n = snprintf(seed, sizeof seed, "%s|%s|%s", intent, az, nf_market_name(m));
+    char seed[256], more[48] = "";
+    if (nth > 0) /* a second group to the same pool in one launch (after a capacity error) */
+        snprintf(more, sizeof more, "#%d", nth);
+    int n = snprintf(seed, sizeof seed, "%s|%s|%s%s%s%s", intent, az, nf_market_name(m),
+                     type[0] ? "|" : "", type, more);
     unsigned char h[32];
     nf_sha256(seed, (size_t)(n > 0 ? n : 0), h);
     nf_hex(h, 32, out);
@@ -147,6 +153,7 @@ static void parse_instance(const json_t *j, struct nf_instance *out)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s", sv(json_object_get(j, "InstanceId")));
+    snprintf(out->type, sizeof out->type, "%s", sv(json_object_get(j, "InstanceType")));
     snprintf(out->az, sizeof out->az, "%s",
              sv(json_object_get(json_object_get(j, "Placement"), "AvailabilityZone")));
     snprintf(out->subnet, sizeof out->subnet, "%s", sv(json_object_get(j, "SubnetId")));
@@ -177,12 +184,14 @@ static json_t *tag(const char *k, const char *v)
     return json_pack("{s:s, s:s}", "Key", k, "Value", v);
 }
 
-/* One RunInstances: `count` workers in zone z on market m. */
-static int run_group(struct nf_ec2 *e, const char *intent, int z, enum nf_market m, int count,
-                     struct nf_launch_outcome *out, struct nf_aws_error *ae, struct nf_err *err)
+/* One RunInstances: `count` workers of type t in zone z on market m. */
+static int run_group(struct nf_ec2 *e, const char *intent, int t, int z, enum nf_market m,
+                     int count, int nth, struct nf_launch_outcome *out, struct nf_aws_error *ae,
+                     struct nf_err *err)
 {
     char token[65], name[NF_CONFIG_STR_MAX + 32];
-    client_token(intent, e->zones[z].az, m, token);
+    const char *type = e->types[t].name;
+    client_token(intent, e->zones[z].az, m, type, nth, token);
     snprintf(name, sizeof name, "nodefleet-%s-worker", e->cluster_id);
     json_t *lt = json_object();
     if (strncmp(e->template_, "lt-", 3) == 0)
@@ -197,15 +206,15 @@ static int run_group(struct nf_ec2 *e, const char *intent, int z, enum nf_market
                             json_pack("{s:s, s:{s:s, s:s}}", "MarketType", "spot", "SpotOptions",
                                       "SpotInstanceType", "one-time",
                                       "InstanceInterruptionBehavior", "terminate"));
-    if (e->instance_type[0])
-        json_object_set_new(p, "InstanceType", json_string(e->instance_type));
+    if (type[0])
+        json_object_set_new(p, "InstanceType", json_string(type));
     json_object_set_new(p, "SubnetId", json_string(e->zones[z].subnet));
     json_object_set_new(p, "ClientToken", json_string(token));
     json_t *tags = json_array();
     json_array_append_new(tags, tag("Name", name));
     /* the pool's tags make it ours: the next DescribeInstances finds it by them */
-    for (int t = 0; t < e->ntags; t++)
-        json_array_append_new(tags, tag(e->tags[t].key, e->tags[t].value));
+    for (int g = 0; g < e->ntags; g++)
+        json_array_append_new(tags, tag(e->tags[g].key, e->tags[g].value));
     json_array_append_new(tags, tag("nodefleet:intent", intent));
     json_array_append_new(tags, tag("nodefleet:market", nf_market_name(m)));
     json_object_set_new(p, "TagSpecifications",
@@ -225,58 +234,178 @@ static int run_group(struct nf_ec2 *e, const char *intent, int z, enum nf_market
     json_decref(res);
     nf_log(NF_LOG_INFO, "launched workers", NF_LF_STR("intent", intent),
            NF_LF_STR("zone", e->zones[z].az), NF_LF_STR("market", nf_market_name(m)),
-           NF_LF_INT("count", count), NF_LF_END);
+           NF_LF_STR("type", type[0] ? type : "(the template's)"), NF_LF_INT("count", count),
+           NF_LF_END);
     return NF_OK;
 }
 
-/* The zone with the fewest workers (counting this launch's) that is not backed off. */
-static int pick_zone(const struct nf_ec2 *e, const int *counts, enum nf_market m, double now)
+/* ---- pools: (type, zone, market) ------------------------------------------------------- */
+
+/* what the pool holds now, counting this launch's workers as they are placed */
+struct tally {
+    int zone[NF_EC2_ZONES_MAX];                   /* workers per zone */
+    int spot[NF_ITYPES_MAX][NF_EC2_ZONES_MAX];    /* spot workers per (type, zone) */
+    int want[NF_ITYPES_MAX][NF_EC2_ZONES_MAX][2]; /* this launch's, per pool */
+    int runs[NF_ITYPES_MAX][NF_EC2_ZONES_MAX][2]; /* RunInstances made, per pool */
+};
+
+static bool resting(const struct nf_ec2 *e, int t, int z, enum nf_market m, double now)
 {
-    int best = -1;
-    for (int z = 0; z < e->nzones; z++) {
-        double until = m == NF_MARKET_SPOT ? e->zones[z].spot_until : e->zones[z].od_until;
-        if (until > now)
-            continue;
-        if (best < 0 || counts[z] < counts[best])
-            best = z;
-    }
-    return best;
+    return e->types[t].until[z][m == NF_MARKET_SPOT] > now;
 }
 
-/* one (zone, market) group of k workers; on a capacity error the zone and market back off
- * and the same capacity is bought on-demand now: in this zone unless it is out of on-demand
- * too, else in the next emptiest zone */
-static int launch_group(struct nf_ec2 *e, const char *intent, int z, enum nf_market m, int k,
-                        int *counts, double now, struct nf_launch_outcome *out,
+/* type u can stand in for type t: t itself, or at least as large in vCPU and memory */
+static bool stands_in(const struct nf_ec2 *e, int t, int u)
+{
+    const struct nf_ec2_type *a = &e->types[t], *b = &e->types[u];
+    return u == t || (a->vcpu > 0 && b->vcpu >= a->vcpu && b->mem_mib >= a->mem_mib);
+}
+
+/* An on-demand pool for a worker of type t: its emptiest zone not resting; then the cheapest
+ * type standing in for it. */
+static bool pick_on_demand(const struct nf_ec2 *e, int t, const struct tally *ta, double now,
+                           int *pt, int *pz)
+{
+    *pt = *pz = -1;
+    for (int u = 0; u < e->ntypes; u++) {
+        if (!stands_in(e, t, u))
+            continue;
+        int best = -1;
+        for (int z = 0; z < e->nzones; z++)
+            if (!resting(e, u, z, NF_MARKET_ON_DEMAND, now) &&
+                (best < 0 || ta->zone[z] < ta->zone[best]))
+                best = z;
+        if (best < 0)
+            continue;
+        double pu = e->types[u].od_price, pb = *pt >= 0 ? e->types[*pt].od_price : NAN;
+        if (*pt < 0 || u == t || (*pt != t && isfinite(pu) && !(pu >= pb))) {
+            *pt = u;
+            *pz = best;
+        }
+        if (u == t)
+            break; /* its own type first, whatever stands-ins cost */
+    }
+    return *pt >= 0;
+}
+
+/* A spot pool for a worker of type t (ec2.h's rule): the fewest of the pool's spot workers,
+ * then the emptiest zone, then the cheapest, then the earlier type. */
+static bool pick_spot(const struct nf_ec2 *e, int t, const struct tally *ta, double now, int *pt,
+                      int *pz)
+{
+    double own = nf__ec2_price(e, t, -1, NF_MARKET_SPOT);
+    *pt = *pz = -1;
+    double best_price = NAN;
+    for (int u = 0; u < e->ntypes; u++) {
+        if (!stands_in(e, t, u))
+            continue;
+        for (int z = 0; z < e->nzones; z++) {
+            if (resting(e, u, z, NF_MARKET_SPOT, now))
+                continue;
+            double pr = nf__ec2_price(e, u, z, NF_MARKET_SPOT);
+            if (u != t && !(isfinite(pr) && isfinite(own) &&
+                            pr <= own * (1 + NF_EC2_SPOT_SPREAD_PCT / 100.0)))
+                continue;
+            if (*pt >= 0) {
+                int a = ta->spot[u][z], b = ta->spot[*pt][*pz];
+                int za = ta->zone[z], zb = ta->zone[*pz];
+                bool cheaper = isfinite(pr) && !(pr >= best_price);
+                if (a > b || (a == b && (za > zb || (za == zb && !cheaper))))
+                    continue;
+            }
+            *pt = u;
+            *pz = z;
+            best_price = pr;
+        }
+    }
+    return *pt >= 0;
+}
+
+static void place(struct tally *ta, int t, int z, enum nf_market m, int k)
+{
+    ta->want[t][z][m == NF_MARKET_SPOT] += k;
+    ta->zone[z] += k;
+    if (m == NF_MARKET_SPOT)
+        ta->spot[t][z] += k;
+}
+
+/* One pool's group of k workers; on a capacity error the pool rests and the same workers go
+ * to the next pool in this call - spot: the next spot pool, then on-demand; on-demand: the
+ * next on-demand pool. */
+static int launch_group(struct nf_ec2 *e, const char *intent, int t, int z, enum nf_market m, int k,
+                        struct tally *ta, double now, struct nf_launch_outcome *out,
                         struct nf_aws_error *ae, struct nf_err *gerr)
 {
-    int rc = run_group(e, intent, z, m, k, out, ae, gerr);
-    if (!(rc == NF_E_AWS && spot_capacity_error(ae->code)))
-        return rc;
-    nf_log(NF_LOG_WARN, "capacity error; trying on-demand", NF_LF_STR("zone", e->zones[z].az),
-           NF_LF_STR("market", nf_market_name(m)), NF_LF_STR("code", ae->code), NF_LF_END);
-    if (m == NF_MARKET_SPOT)
-        e->zones[z].spot_until = now + e->backoff_s;
-    else
-        e->zones[z].od_until = now + e->backoff_s;
-    int tries = 0;
-    while (rc != NF_OK && tries++ < e->nzones) {
-        int z2 = e->zones[z].od_until > now ? pick_zone(e, counts, NF_MARKET_ON_DEMAND, now) : z;
-        if (z2 < 0)
-            break;
-        rc = run_group(e, intent, z2, NF_MARKET_ON_DEMAND, k, out, ae, gerr);
-        if (rc == NF_E_AWS && spot_capacity_error(ae->code))
-            e->zones[z2].od_until = now + e->backoff_s;
-        else
-            break;
+    int want = t; /* the type the workers were chosen as */
+    for (int tries = 0; tries <= 2 * NF_ITYPES_MAX * NF_EC2_ZONES_MAX; tries++) {
+        int rc = NF_E_UNAVAILABLE;
+        if (!resting(e, t, z, m, now)) { /* (an earlier group's capacity error rests it) */
+            rc = run_group(e, intent, t, z, m, k, ta->runs[t][z][m == NF_MARKET_SPOT]++, out, ae,
+                           gerr);
+            if (!(rc == NF_E_AWS && spot_capacity_error(ae->code)))
+                return rc;
+            nf_log(NF_LOG_WARN, "capacity error; the pool rests, trying the next",
+                   NF_LF_STR("type", e->types[t].name[0] ? e->types[t].name : "(the template's)"),
+                   NF_LF_STR("zone", e->zones[z].az), NF_LF_STR("market", nf_market_name(m)),
+                   NF_LF_STR("code", ae->code), NF_LF_END);
+            e->types[t].until[z][m == NF_MARKET_SPOT] = now + e->backoff_s;
+        }
+        ta->zone[z] -= k;
+        if (m == NF_MARKET_SPOT)
+            ta->spot[t][z] -= k;
+        int nt, nz;
+        if (m == NF_MARKET_SPOT && pick_spot(e, want, ta, now, &nt, &nz)) {
+            /* the next spot pool */
+        } else if (pick_on_demand(e, want, ta, now, &nt, &nz)) {
+            if (m == NF_MARKET_SPOT)
+                out->fell_back += k;
+            m = NF_MARKET_ON_DEMAND;
+        } else {
+            return rc == NF_E_UNAVAILABLE ? nf_err_set(gerr, rc,
+                                                       "every pool is backed off after "
+                                                       "capacity errors")
+                                          : rc;
+        }
+        t = nt;
+        z = nz;
+        ta->zone[z] += k;
+        if (m == NF_MARKET_SPOT)
+            ta->spot[t][z] += k;
     }
-    if (rc == NF_OK && m == NF_MARKET_SPOT)
-        out->fell_back += k;
-    return rc;
+    return nf_err_set(gerr, NF_E_UNAVAILABLE, "every pool answered with a capacity error");
+}
+
+/* the pool's current workers: per zone, and spot per (type, zone); this intent's own */
+static int count_pool(struct nf_ec2 *e, const char *intent, struct tally *ta,
+                      struct nf_launch_outcome *out, struct nf_err *err)
+{
+    static struct nf_instance cur[NF_EC2_INSTANCES_MAX];
+    size_t n = 0;
+    int rc = nf_ec2_list(e, cur, NF_EC2_INSTANCES_MAX, &n, err);
+    if (rc != NF_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        int t = e->typed ? nf_ec2_type_index(e, cur[i].type) : 0;
+        for (int z = 0; z < e->nzones; z++)
+            if (strcmp(cur[i].az, e->zones[z].az) == 0) {
+                ta->zone[z]++;
+                if (t >= 0 && cur[i].market == NF_MARKET_SPOT)
+                    ta->spot[t][z]++;
+            }
+        /* instances this intent launched before (a retry after a crash or a timeout): they
+         * count, whatever pool they ended up in - the ClientToken alone would not catch a
+         * retry whose groups came out differently, nor an API that ignores it */
+        if (strcmp(cur[i].intent, intent) == 0 && out->ninstances < NF_LAUNCH_OUTCOME_MAX) {
+            out->instances[out->ninstances++] = cur[i];
+            out->already++;
+        }
+    }
+    return NF_OK;
 }
 
 int nf_ec2_launch(struct nf_ec2 *e, const char *intent, int count, const enum nf_market *markets,
-                  double now, struct nf_launch_outcome *out, struct nf_err *err)
+                  const char *const *types, double now, struct nf_launch_outcome *out,
+                  struct nf_err *err)
 {
     memset(out, 0, sizeof *out);
     if (e->nzones == 0)
@@ -285,58 +414,39 @@ int nf_ec2_launch(struct nf_ec2 *e, const char *intent, int count, const enum nf
         return nf_err_set(err, NF_E_CONFIG, "aws.launch_template is empty");
     if (strlen(intent) > 40)
         return nf_err_set(err, NF_E_INTERNAL, "intent id too long");
-    /* how many pool workers each zone has now */
-    int counts[NF_EC2_ZONES_MAX] = {0};
-    static struct nf_instance cur[NF_EC2_INSTANCES_MAX];
-    size_t n = 0;
-    int rc = nf_ec2_list(e, cur, NF_EC2_INSTANCES_MAX, &n, err);
-    if (rc != NF_OK)
+    static struct tally ta;
+    memset(&ta, 0, sizeof ta);
+    int rc = count_pool(e, intent, &ta, out, err);
+    if (rc != NF_OK || out->already >= count)
         return rc;
-    int already = 0;
-    for (size_t i = 0; i < n; i++) {
-        for (int z = 0; z < e->nzones; z++)
-            if (strcmp(cur[i].az, e->zones[z].az) == 0)
-                counts[z]++;
-        /* instances this intent launched before (a retry after a crash or a timeout): they
-         * count, whatever market they ended up on - the ClientToken alone would not catch a
-         * retry whose groups came out differently, nor an API that ignores it */
-        if (strcmp(cur[i].intent, intent) == 0 && out->ninstances < 64) {
-            out->instances[out->ninstances++] = cur[i];
-            already++;
-        }
-    }
-    out->already = already;
-    if (already >= count)
-        return NF_OK;
-    markets += already;
-    count -= already;
-    /* group the workers by (zone, market), spreading each over the emptiest zones */
-    int want[NF_EC2_ZONES_MAX][2] = {{0}};
-    for (int i = 0; i < count; i++) {
+    /* each worker to a pool: spot spread, on-demand to its type's emptiest zone */
+    for (int i = out->already; i < count; i++) {
+        int t = types ? nf_ec2_type_index(e, types[i]) : 0, pt, pz;
+        if (t < 0)
+            return nf_err_set(err, NF_E_INTERNAL, "type %s is not one of the pool's", types[i]);
         enum nf_market m = markets[i];
-        int z = pick_zone(e, counts, m, now);
-        if (z < 0 && m == NF_MARKET_SPOT) { /* spot backed off everywhere: on-demand */
-            m = NF_MARKET_ON_DEMAND;
+        if (m == NF_MARKET_SPOT && !pick_spot(e, t, &ta, now, &pt, &pz)) {
+            m = NF_MARKET_ON_DEMAND; /* every spot pool rests: on-demand */
             out->fell_back++;
-            z = pick_zone(e, counts, m, now);
         }
-        if (z < 0)
+        if (m == NF_MARKET_ON_DEMAND && !pick_on_demand(e, t, &ta, now, &pt, &pz))
             return nf_err_set(err, NF_E_UNAVAILABLE,
                               "every zone is backed off after capacity errors");
-        want[z][m == NF_MARKET_SPOT]++;
-        counts[z]++;
+        place(&ta, pt, pz, m, 1);
     }
     int first_rc = NF_OK;
-    for (int z = 0; z < e->nzones; z++) {
-        for (int spot = 1; spot >= 0; spot--) {
-            int k = want[z][spot];
-            if (k == 0)
-                continue;
-            enum nf_market m = spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND;
-            struct nf_aws_error ae;
-            struct nf_err gerr = {0};
-            rc = launch_group(e, intent, z, m, k, counts, now, out, &ae, &gerr);
-            if (rc != NF_OK && first_rc == NF_OK) {
+    for (int t = 0; t < e->ntypes; t++)
+        for (int z = 0; z < e->nzones; z++)
+            for (int spot = 1; spot >= 0; spot--) {
+                int k = ta.want[t][z][spot];
+                if (k == 0)
+                    continue;
+                struct nf_aws_error ae;
+                struct nf_err gerr = {0};
+                rc = launch_group(e, intent, t, z, spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND, k,
+                                  &ta, now, out, &ae, &gerr);
+                if (rc == NF_OK || first_rc != NF_OK)
+                    continue;
                 first_rc = rc;
                 if (err)
                     *err = gerr;
@@ -345,8 +455,6 @@ int nf_ec2_launch(struct nf_ec2 *e, const char *intent, int count, const enum nf
                                       "%s: the account's EC2 quota is reached (%s); not retried",
                                       ae.code, ae.message);
             }
-        }
-    }
     return first_rc;
 }
 
@@ -447,9 +555,10 @@ static int port_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, 
 }
 
 static int port_launch(void *ctx, const char *intent, int count, const enum nf_market *markets,
-                       double now, struct nf_launch_outcome *out, struct nf_err *err)
+                       const char *const *types, double now, struct nf_launch_outcome *out,
+                       struct nf_err *err)
 {
-    return nf_ec2_launch(ctx, intent, count, markets, now, out, err);
+    return nf_ec2_launch(ctx, intent, count, markets, types, now, out, err);
 }
 
 static int port_terminate(void *ctx, const char *const *ids, size_t n, struct nf_err *err)
@@ -457,20 +566,29 @@ static int port_terminate(void *ctx, const char *const *ids, size_t n, struct nf
     return nf_ec2_terminate(ctx, ids, n, err);
 }
 
-static void port_backoff(void *ctx, const char *az, enum nf_market m, double now, double until)
+static void port_backoff(void *ctx, const char *az, const char *type, enum nf_market m, double now,
+                         double until)
 {
     struct nf_ec2 *e = ctx;
+    int only = type && type[0] ? nf_ec2_type_index(e, type) : -1;
+    if (type && type[0] && only < 0)
+        return; /* a type no longer in the pool's list */
     for (int z = 0; z < e->nzones; z++) {
         if (strcmp(e->zones[z].az, az) != 0)
             continue;
-        double *u = m == NF_MARKET_SPOT ? &e->zones[z].spot_until : &e->zones[z].od_until;
-        double to = until > 0 ? until : now + e->backoff_s;
-        if (to > *u)
-            *u = to;
+        for (int t = 0; t < e->ntypes; t++) {
+            if (only >= 0 && t != only)
+                continue;
+            double *u = &e->types[t].until[z][m == NF_MARKET_SPOT];
+            double to = until > 0 ? until : now + e->backoff_s;
+            if (to > *u)
+                *u = to;
+        }
         if (until <= 0)
-            nf_log(NF_LOG_WARN, "zone backed off: a worker launched there never joined",
-                   NF_LF_STR("zone", az), NF_LF_STR("market", nf_market_name(m)),
-                   NF_LF_NUM("for_s", e->backoff_s), NF_LF_END);
+            nf_log(NF_LOG_WARN, "pool backed off: a worker launched there never joined",
+                   NF_LF_STR("zone", az), NF_LF_STR("type", only >= 0 ? type : "(every type)"),
+                   NF_LF_STR("market", nf_market_name(m)), NF_LF_NUM("for_s", e->backoff_s),
+                   NF_LF_END);
     }
 }
 
@@ -478,17 +596,40 @@ static size_t port_backoffs(void *ctx, struct nf_backoff_rec *out, size_t cap, d
 {
     struct nf_ec2 *e = ctx;
     size_t n = 0;
-    for (int z = 0; z < e->nzones; z++)
-        for (int spot = 0; spot < 2; spot++) {
-            double u = spot ? e->zones[z].spot_until : e->zones[z].od_until;
-            if (u <= now || n == cap)
-                continue;
-            snprintf(out[n].az, sizeof out[n].az, "%s", e->zones[z].az);
-            snprintf(out[n].market, sizeof out[n].market, "%s",
-                     nf_market_name(spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND));
-            out[n++].until = u;
-        }
+    for (int t = 0; t < e->ntypes; t++)
+        for (int z = 0; z < e->nzones; z++)
+            for (int spot = 0; spot < 2; spot++) {
+                double u = e->types[t].until[z][spot];
+                if (u <= now || n == cap)
+                    continue;
+                snprintf(out[n].az, sizeof out[n].az, "%s", e->zones[z].az);
+                snprintf(out[n].type, sizeof out[n].type, "%s", e->types[t].name);
+                snprintf(out[n].market, sizeof out[n].market, "%s",
+                         nf_market_name(spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND));
+                out[n++].until = u;
+            }
     return n;
+}
+
+static int port_catalog(void *ctx, double now, struct nf_itype *out, size_t cap, size_t *n,
+                        struct nf_err *err)
+{
+    return nf_ec2_catalog(ctx, now, out, cap, n, err);
+}
+
+static double port_hourly(void *ctx, const char *type, const char *az, enum nf_market m)
+{
+    struct nf_ec2 *e = ctx;
+    int t = nf_ec2_type_index(e, type);
+    if (t < 0 && !e->typed)
+        t = 0;
+    if (t < 0)
+        return NAN;
+    int z = -1;
+    for (int k = 0; az && k < e->nzones; k++)
+        if (strcmp(e->zones[k].az, az) == 0)
+            z = k;
+    return nf__ec2_price(e, t, z, m);
 }
 
 const struct nf_cloud_port nf_ec2_cloud_port = {.name = "ec2",
@@ -496,4 +637,6 @@ const struct nf_cloud_port nf_ec2_cloud_port = {.name = "ec2",
                                                 .launch = port_launch,
                                                 .terminate = port_terminate,
                                                 .backoff = port_backoff,
-                                                .backoffs = port_backoffs};
+                                                .backoffs = port_backoffs,
+                                                .catalog = port_catalog,
+                                                .hourly = port_hourly};

@@ -245,7 +245,8 @@ static void cycle_opts(const struct nf_config *cfg, char *const *envp, struct nf
                                 .metrics_with_cluster = strcmp(cfg->cluster, "prometheus") == 0,
                                 .rebalance_replace = strcmp(cfg->aws_rebalance, "replace") == 0,
                                 .price_on_demand = cfg->sim_price_on_demand,
-                                .price_spot = cfg->sim_price_spot};
+                                .price_spot = cfg->sim_price_spot,
+                                .max_nodes = (int)cfg->max_nodes};
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     snprintf(o->owner, sizeof o->owner, "%.60s:%ld", host[0] ? host : "nodefleet", (long)getpid());

@@ -293,6 +293,13 @@ static int check_string(int id, const char *v, const char **why)
         return nf_check_subnets(v, why);
     case NF_CFG_aws_pool_tags:
         return nf_check_tag_filter(v, why);
+    case NF_CFG_aws_instance_type:
+    case NF_CFG_aws_instance_types:
+        return nf_check_instance_types(v, why);
+    case NF_CFG_aws_prices:
+        return nf_check_prices(v, false, why);
+    case NF_CFG_aws_spot_prices:
+        return nf_check_prices(v, true, why);
     case NF_CFG_aws_sns_topic_arn:
         return nf_check_sns_arn(v, why);
     case NF_CFG_aws_interruption_queue_url:
@@ -566,6 +573,10 @@ static void check_cross(struct loader *L)
     if (c->min_nodes > c->max_nodes)
         conflict(L, NF_CFG_min_nodes, NF_CFG_max_nodes,
                  "min_nodes (%lld) is greater than max_nodes (%lld)", c->min_nodes, c->max_nodes);
+    if (c->aws_instance_type[0] && c->aws_instance_types[0])
+        conflict(L, NF_CFG_aws_instance_type, NF_CFG_aws_instance_types,
+                 "aws.instance_type and aws.instance_types are both set: keep one (one type is "
+                 "aws.instance_types with one name)");
     if (c->scale_down_threshold_cpu >= c->scale_up_threshold_cpu)
         conflict(L, NF_CFG_scale_down_threshold_cpu, NF_CFG_scale_up_threshold_cpu,
                  "scale_down_threshold_cpu (%g) must be below scale_up_threshold_cpu (%g), or "

@@ -220,7 +220,19 @@
       "and puts them on the workers it launches. node-fleet's workers: "                           \
       "Role=k3s-worker,Project=node-fleet (see the README's migration notes).")                    \
     X(aws_instance_type, "aws.instance_type", NF_CT_STR, 0, 0, "", "NODEFLEET_INSTANCE_TYPE", 0,   \
-      NULL, "Instance type for workers; empty keeps the launch template's.")                       \
+      NULL, "Instance type for workers; empty keeps the launch template's. One type: the "        \
+      "shorthand of aws.instance_types.")                                                          \
+    X(aws_instance_types, "aws.instance_types", NF_CT_STR, 0, 0, "",                               \
+      "NODEFLEET_INSTANCE_TYPES", 0, NULL,                                                         \
+      "Instance types for workers, in order of preference: \"m5.large,c5.large,m6i.large\". "     \
+      "Each scale-up buys the cheapest combination that hosts the pending pods, and spot "         \
+      "workers are spread over the pools (type x zone); empty: aws.instance_type.")               \
+    X(aws_prices, "aws.prices", NF_CT_STR, 0, 0, "", "NODEFLEET_PRICES", 0, NULL,                  \
+      "On-demand dollars an hour per type, over or beside the built-in table (us-east-1, "         \
+      "us-east-2, us-west-2, eu-west-1): \"m5.large=0.096,c5.large=0.085\".")                      \
+    X(aws_spot_prices, "aws.spot_prices", NF_CT_STR, 0, 0, "", "NODEFLEET_SPOT_PRICES", 0, NULL,   \
+      "Spot dollars an hour per type (TYPE=PRICE) or per type in one zone "                        \
+      "(TYPE@ZONE=PRICE), instead of DescribeSpotPriceHistory's (read hourly).")                  \
     X(aws_capacity_backoff, "aws.capacity_backoff", NF_CT_DUR, 0, 86400, "600",                    \
       "NODEFLEET_CAPACITY_BACKOFF", 0, NULL,                                                       \
       "After a capacity error, how long a zone and market (spot or on-demand) is skipped.")        \

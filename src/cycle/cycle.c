@@ -250,7 +250,7 @@ static void observe_world(struct run *r)
     if (p->cloud != NULL && p->cloud->backoff != NULL)
         for (int i = 0; i < c->state.nbackoffs; i++)
             if (c->state.backoffs[i].until > r->now)
-                p->cloud->backoff(p->cloud_ctx, c->state.backoffs[i].az,
+                p->cloud->backoff(p->cloud_ctx, c->state.backoffs[i].az, c->state.backoffs[i].type,
                                   strcmp(c->state.backoffs[i].market, "spot") == 0
                                       ? NF_MARKET_SPOT
                                       : NF_MARKET_ON_DEMAND,

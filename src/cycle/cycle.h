@@ -47,9 +47,10 @@ struct nf_cycle_opts {
     bool metrics_with_cluster; /* ... but the metrics after the cluster: they share a client */
     char owner[NF_OWNER_MAX];
     char cluster_id[1024];
-    double price_on_demand, price_spot; /* per worker-hour, for the cost line of events */
-    bool rebalance_replace;             /* aws.rebalance: replace */
-    struct nf_pool_template tmpl;       /* a new worker, for the pending pods (fleet.h) */
+    double price_on_demand, price_spot; /* per worker-hour, when the cloud knows no price */
+    int max_nodes;          /* a choice of types stays within it (0: the policy's count at most) */
+    bool rebalance_replace; /* aws.rebalance: replace */
+    struct nf_pool_template tmpl; /* a new worker, for the pending pods (fleet.h) */
     /* For the crash-safety tests only (NODEFLEET_TEST_CRASH_AT): SIGKILL itself at this
      * point of the cycle - lease-held, launch-intent-saved, launch-called,
      * drain-record-saved, drain-step-done. "" in production. */

@@ -28,11 +28,36 @@ static void tally_add(struct tally *t, const char *id, double cost)
     t->count++;
 }
 
-/* One launch intent of cnt workers (markets m): on record before the cloud hears of it, the
- * outcome recorded after. NF_E_CONFLICT when the lease is lost; NF_E_UNAVAILABLE (err set,
- * already reported) when the cloud refused or failed, which ends this cycle's launches. */
-static int launch_batch(struct run *r, struct nf_plan *plan, const enum nf_market *markets, int cnt,
-                        int total, struct tally *t)
+/* "type*k" runs of the slots' types into the record ("" when no slot names one) */
+static void record_types(struct nf_launch_rec *l, const char (*types)[32], int cnt)
+{
+    l->types[0] = '\0';
+    bool named = false;
+    for (int i = 0; i < cnt; i++)
+        named |= types[i][0] != '\0';
+    if (!named)
+        return;
+    size_t o = 0;
+    for (int i = 0; i < cnt;) {
+        int k = 1;
+        while (i + k < cnt && strcmp(types[i + k], types[i]) == 0)
+            k++;
+        int w = snprintf(l->types + o, sizeof l->types - o, "%s%s*%d", o ? "," : "", types[i], k);
+        if (w < 0 || (size_t)w >= sizeof l->types - o) { /* cannot: 16 runs fit */
+            l->types[0] = '\0';
+            return;
+        }
+        o += (size_t)w;
+        i += k;
+    }
+}
+
+/* One launch intent of cnt workers (markets m, types): on record before the cloud hears of
+ * it, the outcome recorded after. NF_E_CONFLICT when the lease is lost; NF_E_UNAVAILABLE
+ * (err set, already reported) when the cloud refused or failed, which ends this cycle's
+ * launches. */
+static int launch_batch(struct run *r, struct nf_plan *plan, const enum nf_market *markets,
+                        const char (*types)[32], int cnt, int total, struct tally *t)
 {
     struct nf_cycle *c = r->c;
     const struct nf_ports *p = &c->ports;
@@ -51,17 +76,21 @@ static int launch_batch(struct run *r, struct nf_plan *plan, const enum nf_marke
              l->spot == cnt ? "spot"
              : l->spot == 0 ? "on-demand"
                             : "mixed");
+    record_types(l, types, cnt);
     /* the intent is on record before the cloud hears of it */
     if (nf__cyc_save(r) != NF_OK)
         return NF_E_CONFLICT;
     nf__cyc_crash_point(c, "launch-intent-saved");
     enum nf_market m[NF_LAUNCH_INSTANCES_MAX];
     nf__cyc_markets_of(l, m);
+    char tn[NF_LAUNCH_INSTANCES_MAX][32];
+    const char *ty[NF_LAUNCH_INSTANCES_MAX];
+    nf__cyc_types_of(l, tn, ty);
     struct nf_launch_outcome out;
     memset(&out, 0, sizeof out);
     char intent[64];
     snprintf(intent, sizeof intent, "%s", l->intent);
-    int rc = p->cloud->launch(p->cloud_ctx, intent, cnt, m, r->now, &out, r->err);
+    int rc = p->cloud->launch(p->cloud_ctx, intent, cnt, m, ty, r->now, &out, r->err);
     nf__cyc_crash_point(c, "launch-called");
     /* the record may have moved if save reordered nothing; find it again by intent */
     for (int i = 0; i < c->state.nlaunches; i++)
@@ -92,6 +121,91 @@ static int launch_batch(struct run *r, struct nf_plan *plan, const enum nf_marke
     return NF_E_UNAVAILABLE;
 }
 
+/* The pending pods new workers are for, for choosing types: those a new worker could host
+ * (labels, taints) and that do not fit, first fit, in the room the Ready workers have now. */
+static size_t pending_demand(const struct nf_cycle *c, struct nf_demand_pod *out, size_t cap)
+{
+    const struct nf_fleet *f = c->last.view.fleet;
+    enum { ROOM_MAX = 4096 };
+    static int64_t cpu[ROOM_MAX], mem[ROOM_MAX];
+    size_t nroom = 0;
+    for (size_t k = 0; f != NULL && k < f->nnodes && nroom < ROOM_MAX; k++) {
+        cpu[nroom] = f->nodes[k].ready && !f->nodes[k].unschedulable ? f->free_cpu[k] : 0;
+        mem[nroom++] = f->nodes[k].ready && !f->nodes[k].unschedulable ? f->free_mem[k] : 0;
+    }
+    size_t n = 0;
+    for (size_t i = 0; f != NULL && i < f->npods && n < cap; i++) {
+        const struct nf_fpod *p = &f->pods[i];
+        if (p->node >= 0 || p->finished || p->left_alone ||
+            !nf_pod_fits_template(p, &c->o.tmpl.node, NULL))
+            continue;
+        size_t k = 0;
+        while (k < nroom &&
+               !(cpu[k] >= p->req_cpu_m && mem[k] >= p->req_mem && nf_pod_fits(f, p, k, NULL)))
+            k++;
+        if (k < nroom) { /* the scheduler will put it there */
+            cpu[k] -= p->req_cpu_m;
+            mem[k] -= p->req_mem;
+            continue;
+        }
+        out[n++] = (struct nf_demand_pod){p->req_cpu_m, p->req_mem};
+    }
+    return n;
+}
+
+/* The types of the new workers: the cheapest combination (core/itypes.h) for the pending
+ * pods and the policy's n workers counted in the first type, within max_nodes. Returns
+ * how many workers that is (n when there is nothing to choose: names all ""). */
+static int choose_types(struct run *r, struct nf_plan *plan, int n, int spot_now, int total,
+                        char (*names)[32])
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    for (int i = 0; i < n; i++)
+        names[i][0] = '\0';
+    static struct nf_itype ty[NF_ITYPES_MAX];
+    size_t nt = 0;
+    struct nf_err e = {0};
+    if (p->cloud->catalog == NULL)
+        return n;
+    int rc = p->cloud->catalog(p->cloud_ctx, r->now, ty, NF_ITYPES_MAX, &nt, &e);
+    if (rc != NF_OK || nt == 0) {
+        if (rc != NF_E_UNAVAILABLE)
+            nf_log(NF_LOG_WARN, "instance types not known; launching the first",
+                   NF_LF_STR("error", e.msg), NF_LF_END);
+        return n;
+    }
+    static struct nf_demand_pod pods[NF_CYCLE_DEMAND_MAX];
+    static struct nf_itypes_ws ws;
+    size_t np = pending_demand(c, pods, NF_CYCLE_DEMAND_MAX);
+    enum nf_market m[NF_CYCLE_LAUNCH_MAX];
+    nf_place_markets(spot_now, total, n, c->o.spot_pct, m);
+    int spot = 0;
+    for (int i = 0; i < n; i++)
+        spot += m[i] == NF_MARKET_SPOT;
+    int room = c->o.max_nodes > total ? c->o.max_nodes - total : 0;
+    struct nf_type_choice ch;
+    nf_itypes_choose(ty, nt, pods, np, (int64_t)n * ty[0].cpu_m, (int64_t)n * ty[0].mem,
+                     (double)spot / n, room > n ? room : n, &ws, &ch);
+    int k = 0;
+    char what[240] = "";
+    size_t o = 0;
+    for (size_t t = 0; t < nt; t++) {
+        for (int i = 0; i < ch.count[t] && k < NF_CYCLE_LAUNCH_MAX; i++)
+            memcpy(names[k++], ty[t].name, sizeof ty[t].name);
+        if (ch.count[t] > 0 && o < sizeof what) {
+            int w = snprintf(what + o, sizeof what - o, "%s%d x %s", o ? " + " : "", ch.count[t],
+                             ty[t].name);
+            o += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (k == 0)
+        return n;
+    nf_plan_trail(plan, "act", NF_TRAIL_INFO, "types: %s for %zu pending pod(s), $%.4f/h", what, np,
+                  ch.cost);
+    return k;
+}
+
 int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int total)
 {
     struct nf_cycle *c = r->c;
@@ -103,13 +217,15 @@ int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int t
     }
     if (n > NF_CYCLE_LAUNCH_MAX)
         n = NF_CYCLE_LAUNCH_MAX;
+    static char types[NF_CYCLE_LAUNCH_MAX][32];
+    n = choose_types(r, plan, n, spot, total, types);
     enum nf_market markets[NF_CYCLE_LAUNCH_MAX];
     nf_place_markets(spot, total, n, c->o.spot_pct, markets);
     int nspot = 0;
     double cost = 0;
     for (int i = 0; i < n; i++) {
         nspot += markets[i] == NF_MARKET_SPOT;
-        cost += nf__cyc_hourly(c, markets[i]);
+        cost += nf__cyc_hourly(c, types[i], NULL, markets[i]);
     }
     if (c->o.dry_run) {
         nf_log(NF_LOG_INFO, "dry run: would launch workers", NF_LF_INT("count", n),
@@ -121,7 +237,7 @@ int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int t
     /* one intent per NF_LAUNCH_INSTANCES_MAX workers, spot first (markets[] is spot first) */
     for (int first = 0; first < n && !r->lost; first += NF_LAUNCH_INSTANCES_MAX) {
         int cnt = n - first < NF_LAUNCH_INSTANCES_MAX ? n - first : NF_LAUNCH_INSTANCES_MAX;
-        int rc = launch_batch(r, plan, markets + first, cnt, total, &t);
+        int rc = launch_batch(r, plan, markets + first, types + first, cnt, total, &t);
         if (rc == NF_E_CONFLICT)
             return rc;
         if (rc != NF_OK)
@@ -163,7 +279,7 @@ static int cancel_joining(struct run *r, int n, struct tally *t)
         char id[32];
         snprintf(id, sizeof id, "%s", best->instances[bk]);
         const struct nf_instance *in = nf__cyc_find_instance(c, id);
-        enum nf_market mk = in ? in->market : NF_MARKET_ON_DEMAND;
+        double price = nf__cyc_instance_hourly(c, in, NF_MARKET_ON_DEMAND);
         if (c->o.dry_run) {
             nf_log(NF_LOG_INFO, "dry run: would cancel a joining worker", NF_LF_STR("instance", id),
                    NF_LF_END);
@@ -177,7 +293,7 @@ static int cancel_joining(struct run *r, int n, struct tally *t)
         nf__cyc_remove_launch_instance(best, bk);
         if (best->ninstances == 0)
             nf__cyc_remove_launch(&c->state, (int)(best - c->state.launches));
-        tally_add(t, id, -nf__cyc_hourly(c, mk));
+        tally_add(t, id, -price);
         c->last.terminated++;
         if (nf__cyc_save(r) != NF_OK)
             return NF_E_CONFLICT;
@@ -323,7 +439,9 @@ int nf__cyc_scale_down(struct run *r, struct nf_plan *plan, int n, int spot, int
                 break;
             if (rc != NF_OK)
                 continue;
-            tally_add(&t, cd.names[i], -nf__cyc_hourly(c, cd.market[i]));
+            tally_add(&t, cd.names[i],
+                      -nf__cyc_instance_hourly(c, nf__cyc_find_instance(c, cd.instance[i]),
+                                               cd.market[i]));
             c->last.drained++;
         }
     }

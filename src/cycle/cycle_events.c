@@ -74,7 +74,7 @@ static void interrupted(struct run *r, const struct nf_cloud_event *e, struct nf
         d->force_at = force_at;
     }
     if (in->market == NF_MARKET_SPOT && c->ports.cloud->backoff != NULL)
-        c->ports.cloud->backoff(c->ports.cloud_ctx, in->az, NF_MARKET_SPOT, r->now, 0);
+        c->ports.cloud->backoff(c->ports.cloud_ctx, in->az, in->type, NF_MARKET_SPOT, r->now, 0);
     (*replace)++;
     st->interruptions++;
     nf_log(NF_LOG_WARN, "instance interrupted: draining before it goes, replacing it",
@@ -136,7 +136,8 @@ static bool act_on(struct run *r, const struct nf_cloud_event *e, struct nf_inst
         }
         /* noted: the next launches prefer other pools */
         if (in->market == NF_MARKET_SPOT && c->ports.cloud->backoff != NULL)
-            c->ports.cloud->backoff(c->ports.cloud_ctx, in->az, NF_MARKET_SPOT, r->now, 0);
+            c->ports.cloud->backoff(c->ports.cloud_ctx, in->az, in->type, NF_MARKET_SPOT, r->now,
+                                    0);
         nf_log(NF_LOG_INFO, "rebalance recommendation: its pool rests for the next launches",
                NF_LF_STR("instance", in->id), NF_LF_STR("az", in->az), NF_LF_END);
         return true;

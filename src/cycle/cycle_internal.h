@@ -9,6 +9,7 @@
 
 /* A scale-up never launches more than this in one cycle (a guard against a wild plan). */
 #define NF_CYCLE_LAUNCH_MAX 200
+#define NF_CYCLE_DEMAND_MAX 20000 /* pending pods a type choice looks at */
 
 /* One cycle's context: the clock reading, the lease, and whether it was lost. */
 struct run {
@@ -25,7 +26,9 @@ void nf__cyc_notify(struct run *r, enum nf_event_kind k, const char *node, const
                     int before, int after, double cost, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 int nf__cyc_save(struct run *r);
-double nf__cyc_hourly(const struct nf_cycle *c, enum nf_market m);
+/* What a worker of that type (""/NULL: the pool's first) in zone az (NULL: the cheapest) on
+ * market m costs an hour: the cloud's price, else the configured one. */
+double nf__cyc_hourly(const struct nf_cycle *c, const char *type, const char *az, enum nf_market m);
 const struct nf_node_info *nf__cyc_node_of(const struct nf_cycle *c, const struct nf_instance *in);
 struct nf_instance *nf__cyc_find_instance(struct nf_cycle *c, const char *id);
 void nf__cyc_forget_instance(struct nf_cycle *c, const char *id);
@@ -47,7 +50,12 @@ void nf__cyc_read_history(struct nf_cycle *c, double now, struct nf_observation 
 void nf__cyc_write_history(struct nf_cycle *c, double now, int nodes);
 void nf__cyc_count_workers(struct nf_cycle *c, struct nf_workers *w, int *spot, int *total);
 
+/* The same for a pool instance (NULL: the pool's first type on market m). */
+double nf__cyc_instance_hourly(const struct nf_cycle *c, const struct nf_instance *in,
+                               enum nf_market m);
 void nf__cyc_markets_of(const struct nf_launch_rec *l, enum nf_market *m);
+/* The record's type of each worker: names[i] filled, types[i] pointing at it. */
+void nf__cyc_types_of(const struct nf_launch_rec *l, char names[][32], const char **types);
 void nf__cyc_record_outcome(struct nf_launch_rec *l, const struct nf_launch_outcome *out);
 
 #endif

@@ -23,9 +23,12 @@ static int resume_intent(struct run *r, struct nf_launch_rec *l)
     const struct nf_ports *p = &c->ports;
     enum nf_market m[NF_LAUNCH_INSTANCES_MAX];
     nf__cyc_markets_of(l, m);
+    char tn[NF_LAUNCH_INSTANCES_MAX][32];
+    const char *types[NF_LAUNCH_INSTANCES_MAX];
+    nf__cyc_types_of(l, tn, types);
     struct nf_launch_outcome out;
     memset(&out, 0, sizeof out);
-    int rc = p->cloud->launch(p->cloud_ctx, l->intent, l->count, m, r->now, &out, r->err);
+    int rc = p->cloud->launch(p->cloud_ctx, l->intent, l->count, m, types, r->now, &out, r->err);
     nf__cyc_record_outcome(l, &out);
     nf_log(rc == NF_OK ? NF_LOG_INFO : NF_LOG_WARN, "launch intent resumed",
            NF_LF_STR("intent", l->intent), NF_LF_INT("found", out.already),
@@ -45,9 +48,10 @@ static bool give_up_on(struct run *r, const struct nf_launch_rec *l, const struc
 {
     struct nf_cycle *c = r->c;
     const struct nf_ports *p = &c->ports;
-    char ids[32], az[32];
+    char ids[32], az[32], type[32];
     snprintf(ids, sizeof ids, "%s", in->id);
     snprintf(az, sizeof az, "%s", in->az);
+    snprintf(type, sizeof type, "%s", in->type);
     enum nf_market mk = in->market;
     if (nf__cyc_terminate(r, ids) != NF_OK) {
         nf_log(NF_LOG_WARN, "could not terminate a worker that never joined",
@@ -56,10 +60,11 @@ static bool give_up_on(struct run *r, const struct nf_launch_rec *l, const struc
     }
     c->state.launch_failures++;
     if (p->cloud->backoff != NULL && az[0]) /* not again there, for a while */
-        p->cloud->backoff(p->cloud_ctx, az, mk, r->now, 0);
+        p->cloud->backoff(p->cloud_ctx, az, type, mk, r->now, 0);
     nf_log(NF_LOG_WARN, "worker never joined: terminated", NF_LF_STR("instance", ids),
            NF_LF_NUM("waited_s", r->now - l->launched_at), NF_LF_END);
-    nf__cyc_notify(r, NF_EV_LAUNCH_FAILED, n ? n->name : NULL, ids, 0, 0, -nf__cyc_hourly(c, mk),
+    nf__cyc_notify(r, NF_EV_LAUNCH_FAILED, n ? n->name : NULL, ids, 0, 0,
+                   -nf__cyc_hourly(c, type, az, mk),
                    "worker %s did not become Ready within %.0f s and was terminated", ids,
                    c->o.provision_timeout_s);
     return true;
@@ -167,8 +172,8 @@ int nf__cyc_reconcile_drains(struct run *r)
         struct nf_drain_rec *d = &st->drains[i];
         struct nf_drain_report rep;
         struct nf_err e = {0};
-        int rc = p->cluster->drain_step(p->cluster_ctx, d->node, d->started_at, r->now,
-                                        d->force_at, &rep, &e);
+        int rc = p->cluster->drain_step(p->cluster_ctx, d->node, d->started_at, r->now, d->force_at,
+                                        &rep, &e);
         if (rc != NF_OK) { /* the cluster unreachable: the drain stands, next cycle goes on */
             nf_log(NF_LOG_WARN, "drain step failed; the drain stays in progress",
                    NF_LF_STR("node", d->node), NF_LF_STR("error", e.msg), NF_LF_END);
@@ -198,6 +203,7 @@ int nf__cyc_reconcile_drains(struct run *r)
         /* done: terminate the instance, then delete the Node */
         const struct nf_instance *in = inst[0] ? nf__cyc_find_instance(c, inst) : NULL;
         enum nf_market mk = in ? in->market : NF_MARKET_ON_DEMAND;
+        double price = nf__cyc_instance_hourly(c, in, mk); /* before `in` goes */
         if (inst[0] && in != NULL && nf__cyc_terminate(r, inst) != NF_OK) {
             nf_log(NF_LOG_WARN,
                    "drained, but the instance could not be terminated; retrying "
@@ -218,7 +224,7 @@ int nf__cyc_reconcile_drains(struct run *r)
         nf_log(NF_LOG_INFO, "drain finished: instance terminated, node deleted",
                NF_LF_STR("node", node), NF_LF_STR("instance", inst),
                NF_LF_NUM("took_s", r->now - d->started_at), NF_LF_END);
-        nf__cyc_notify(r, NF_EV_DRAIN_FINISHED, node, inst, 0, 0, -nf__cyc_hourly(c, mk),
+        nf__cyc_notify(r, NF_EV_DRAIN_FINISHED, node, inst, 0, 0, -price,
                        "node %s drained and removed", node);
         if (nf__cyc_save(r) != NF_OK)
             return NF_E_CONFLICT;

@@ -67,8 +67,12 @@ int nf__cyc_save(struct run *r)
     return rc;
 }
 
-double nf__cyc_hourly(const struct nf_cycle *c, enum nf_market m)
+double nf__cyc_hourly(const struct nf_cycle *c, const char *type, const char *az, enum nf_market m)
 {
+    const struct nf_ports *p = &c->ports;
+    double v = p->cloud && p->cloud->hourly ? p->cloud->hourly(p->cloud_ctx, type, az, m) : NAN;
+    if (isfinite(v))
+        return v;
     return m == NF_MARKET_SPOT ? c->o.price_spot : c->o.price_on_demand;
 }
 
@@ -153,6 +157,21 @@ void nf__cyc_markets_of(const struct nf_launch_rec *l, enum nf_market *m)
 {
     for (int i = 0; i < l->count; i++)
         m[i] = i < l->spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND;
+}
+
+double nf__cyc_instance_hourly(const struct nf_cycle *c, const struct nf_instance *in,
+                               enum nf_market m)
+{
+    return in ? nf__cyc_hourly(c, in->type, in->az, in->market) : nf__cyc_hourly(c, NULL, NULL, m);
+}
+
+void nf__cyc_types_of(const struct nf_launch_rec *l, char names[][32], const char **types)
+{
+    if (nf_launch_types_expand(l->types, l->count, names) != 0) /* read checked it */
+        for (int i = 0; i < l->count; i++)
+            names[i][0] = '\0';
+    for (int i = 0; i < l->count; i++)
+        types[i] = names[i];
 }
 
 void nf__cyc_record_outcome(struct nf_launch_rec *l, const struct nf_launch_outcome *out)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "../core/fleet.h"
+#include "../core/itypes.h"
 #include "../core/placement.h"
 #include "../core/predictive.h"
 #include "../core/types.h"
@@ -93,6 +94,7 @@ struct nf_cluster_port {
 /* A pool instance as the cloud reports it. */
 struct nf_instance {
     char id[24];
+    char type[32]; /* the instance type ("" when the cloud did not say) */
     char az[32];
     char subnet[32];
     char state[24];
@@ -113,21 +115,30 @@ struct nf_launch_outcome {
     int ninstances;
 };
 
-/* The cloud. list: the pool's live instances. launch: `count` workers, markets[i] each,
- * under `intent` - idempotent: instances already made under the intent count toward
- * `count`. terminate: these instances (gone already is fine). */
+/* The cloud. list: the pool's live instances. launch: `count` workers, markets[i] and
+ * types[i] each (types NULL, or an entry "": the pool's first type), under `intent` -
+ * idempotent: instances already made under the intent count toward `count`. terminate:
+ * these instances (gone already is fine). */
 struct nf_cloud_port {
     const char *name;
     int (*list)(void *ctx, struct nf_instance *out, size_t cap, size_t *n, struct nf_err *err);
     int (*launch)(void *ctx, const char *intent, int count, const enum nf_market *markets,
-                  double now, struct nf_launch_outcome *out, struct nf_err *err);
+                  const char *const *types, double now, struct nf_launch_outcome *out,
+                  struct nf_err *err);
     int (*terminate)(void *ctx, const char *const *ids, size_t n, struct nf_err *err);
-    /* Optional (both may be NULL). backoff: skip zone `az` on market `m` until `until`
-     * (Unix s), or, when `until` is 0, for the adapter's own back-off from `now` - a worker
-     * launched there never joined. backoffs: the back-offs in force at `now` (capacity
-     * errors included), for the state to keep. */
-    void (*backoff)(void *ctx, const char *az, enum nf_market m, double now, double until);
+    /* Optional (both may be NULL). backoff: skip the pool (type - "" or NULL: every type -,
+     * zone `az`, market `m`) until `until` (Unix s), or, when `until` is 0, for the
+     * adapter's own back-off from `now` - a worker launched there never joined. backoffs:
+     * the back-offs in force at `now` (capacity errors included), for the state to keep. */
+    void (*backoff)(void *ctx, const char *az, const char *type, enum nf_market m, double now,
+                    double until);
     size_t (*backoffs)(void *ctx, struct nf_backoff_rec *out, size_t cap, double now);
+    /* Optional: the instance types to choose from, with what a new worker of each hosts and
+     * costs (core/itypes.h); NF_E_UNAVAILABLE when there is no choice (one unnamed type).
+     * hourly: what a worker of that type and market costs an hour, NAN unknown. */
+    int (*catalog)(void *ctx, double now, struct nf_itype *out, size_t cap, size_t *n,
+                   struct nf_err *err);
+    double (*hourly)(void *ctx, const char *type, const char *az, enum nf_market m);
 };
 
 struct nf_notify_port {

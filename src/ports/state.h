@@ -21,7 +21,7 @@
 #define NF_LAUNCH_INSTANCES_MAX 16
 #define NF_STATE_HISTORY_MAX    10
 #define NF_STATE_DECISIONS_MAX  50
-#define NF_STATE_BACKOFFS_MAX   16
+#define NF_STATE_BACKOFFS_MAX   64
 #define NF_STATE_UNNEEDED_MAX   64
 #define NF_STATE_INTERRUPTS_MAX 64
 #define NF_INTERRUPT_KEEP_S     3600
@@ -38,6 +38,9 @@ struct nf_lease {
 struct nf_launch_rec {
     char intent[64]; /* also the base of the EC2 ClientToken */
     char az[32];
+    /* the type of each worker asked for, in order, as runs: "c5.large*3,m5.xlarge*1" ("":
+     * the pool's first type for all) - nf_launch_types_expand reads it */
+    char types[576]; /* 16 runs of a 31-character type fit */
     char market[16];
     double launched_at;
     int count, spot; /* asked for: `spot` of `count` on spot */
@@ -72,13 +75,19 @@ struct nf_decision_rec {
     char reason[200];
 };
 
-/* A zone and market resting after a capacity error or a worker that never joined: kept in
+/* A pool (type, zone, market) resting after a capacity error or a worker that never joined: kept in
  * the state so that `once` and cold Lambda starts honour it as a daemon does. */
 struct nf_backoff_rec {
     char az[32];
+    char type[32];   /* the instance type; "" every type (a worker that never joined) */
     char market[16]; /* spot | on-demand */
     double until;    /* Unix s */
 };
+
+/* The types of a launch record, one per worker (`count` of them, NF_LAUNCH_INSTANCES_MAX at
+ * most) into out; "" for all when `runs` is "". -1 when `runs` is not TYPE*N runs adding up
+ * to `count`. */
+int nf_launch_types_expand(const char *runs, int count, char out[][32]);
 
 struct nf_state {
     int node_count;
@@ -108,11 +117,12 @@ struct nf_state {
 
 /* The state document's schema: 1 before it was written (no "schema" field), 2 since the
  * default policy's timers and demand history and the schema field itself, 3 since the
- * interruptions and the forced drains. A document of an
+ * interruptions and the forced drains, 4 since instance types (launches[].types,
+ * backoffs[].type). A document of an
  * older schema is read as it is (every field added since is optional) and saved as the
  * current one; a newer one is refused (NF_E_INPUT) rather than saved without what this
  * binary does not know. */
-#define NF_STATE_SCHEMA 3
+#define NF_STATE_SCHEMA 4
 
 /* The state as one JSON object (the SQLite store's column; the DynamoDB store's extra
  * attribute), and back. Decoding is strict: a field of the wrong type or form is NF_E_INPUT

@@ -9,6 +9,8 @@
 
 #include "state.h"
 
+#include "../util/parse.h"
+
 void nf_state_add_decision(struct nf_state *st, const struct nf_decision_rec *d)
 {
     if (st->ndecisions == NF_STATE_DECISIONS_MAX) {
@@ -24,14 +26,40 @@ static json_t *num_or_null(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+int nf_launch_types_expand(const char *runs, int count, char out[][32])
+{
+    if (count < 0 || count > NF_LAUNCH_INSTANCES_MAX)
+        return -1;
+    int n = 0;
+    for (const char *p = runs; *p;) {
+        size_t l = strcspn(p, ","), star = strcspn(p, "*");
+        long long k = 0;
+        if (star >= l || star == 0 || star >= 32 ||
+            nf_parse_ll(p + star + 1, l - star - 1, &k, NULL) != NF_OK || k < 1 || k > count - n)
+            return -1;
+        for (long long i = 0; i < k; i++)
+            snprintf(out[n++], 32, "%.*s", (int)star, p);
+        p += l;
+        if (*p == ',' && *++p == '\0')
+            return -1;
+    }
+    if (runs[0] == '\0')
+        for (; n < count; n++)
+            out[n][0] = '\0';
+    return n == count ? 0 : -1;
+}
+
 int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
 {
     json_t *launches = json_array(), *drains = json_array(), *hist = json_array(),
            *dec = json_array(), *off = json_array();
-    for (int i = 0; i < st->nbackoffs; i++)
-        json_array_append_new(off,
-                              json_pack("{s:s, s:s, s:f}", "az", st->backoffs[i].az, "market",
-                                        st->backoffs[i].market, "until", st->backoffs[i].until));
+    for (int i = 0; i < st->nbackoffs; i++) {
+        json_t *b = json_pack("{s:s, s:s, s:f}", "az", st->backoffs[i].az, "market",
+                              st->backoffs[i].market, "until", st->backoffs[i].until);
+        if (st->backoffs[i].type[0])
+            json_object_set_new(b, "type", json_string(st->backoffs[i].type));
+        json_array_append_new(off, b);
+    }
     for (int i = 0; i < st->nlaunches; i++) {
         const struct nf_launch_rec *r = &st->launches[i];
         json_t *ids = json_array();
@@ -41,6 +69,9 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
                                                   r->intent, "az", r->az, "market", r->market,
                                                   "launched_at", r->launched_at, "count", r->count,
                                                   "spot", r->spot, "instances", ids));
+        if (r->types[0])
+            json_object_set_new(json_array_get(launches, json_array_size(launches) - 1), "types",
+                                json_string(r->types));
     }
     for (int i = 0; i < st->ndrains; i++) {
         json_t *dr = json_pack("{s:s, s:s, s:f}", "node", st->drains[i].node, "instance",
@@ -207,8 +238,12 @@ static bool read_launch(struct dec *d, const json_t *v, const char *f, struct nf
     r->launched_at = number(d, v, "launched_at", f, false);
     r->count = (int)integer(d, v, "count", f, 0, 1000);
     r->spot = (int)integer(d, v, "spot", f, 0, r->count);
+    text(d, v, "types", f, r->types, sizeof r->types, false);
+    char each[NF_LAUNCH_INSTANCES_MAX][32];
     if (r->intent[0] == '\0')
         bad(d, f, "no intent");
+    else if (d->rc == NF_OK && nf_launch_types_expand(r->types, r->count, each) != 0)
+        bad(d, f, "types: expected TYPE*N runs adding up to count");
     size_t k;
     const json_t *id;
     const json_t *ids = json_object_get(v, "instances");
@@ -423,6 +458,7 @@ int nf_state_from_json(const char *textin, size_t len, struct nf_state *st, stru
         }
         text(&d, v, "az", f, r->az, sizeof r->az, true);
         text(&d, v, "market", f, r->market, sizeof r->market, true);
+        text(&d, v, "type", f, r->type, sizeof r->type, false);
         r->until = number(&d, v, "until", f, false);
         if (d.rc == NF_OK && strcmp(r->market, "spot") != 0 && strcmp(r->market, "on-demand") != 0)
             bad(&d, f, "market is neither spot nor on-demand");

@@ -199,9 +199,11 @@ static int sim_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, s
 }
 
 static int sim_launch(void *ctx, const char *intent, int count, const enum nf_market *markets,
-                      double now, struct nf_launch_outcome *out, struct nf_err *err)
+                      const char *const *types, double now, struct nf_launch_outcome *out,
+                      struct nf_err *err)
 {
     (void)intent;
+    (void)types; /* one node shape in the simulator */
     (void)now;
     struct world *w = ctx;
     memset(out, 0, sizeof *out);

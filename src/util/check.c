@@ -213,6 +213,17 @@ int nf_kv_next(const char **pp, struct nf_kv *kv)
     return eq ? 1 : -1;
 }
 
+/* a zone: a region name followed by one letter (us-east-1a) */
+static bool zone_name(const char *s, size_t n)
+{
+    char region[40];
+    if (n < 5 || n >= sizeof region || !lower(s[n - 1]))
+        return false;
+    memcpy(region, s, n - 1);
+    region[n - 1] = '\0';
+    return nf_check_region(region, NULL) == NF_OK;
+}
+
 int nf_check_subnets(const char *s, const char **why)
 {
     static const char bad[] = "expected zone=subnet pairs separated by commas, like "
@@ -222,20 +233,67 @@ int nf_check_subnets(const char *s, const char **why)
     while ((r = nf_kv_next(&s, &kv)) != 0) {
         if (r < 0)
             return no(why, bad);
-        /* a zone: a region name followed by one letter (us-east-1a) */
-        char zone[40];
-        size_t zl = kv.key_len;
-        if (zl < 5 || zl >= sizeof zone || !lower(kv.key[zl - 1]))
-            return no(why, bad);
-        memcpy(zone, kv.key, zl - 1);
-        zone[zl - 1] = '\0';
-        if (nf_check_region(zone, NULL) != NF_OK)
+        if (!zone_name(kv.key, kv.key_len))
             return no(why, bad);
         if (kv.value_len < 15 || strncmp(kv.value, "subnet-", 7) != 0)
             return no(why, bad);
         for (size_t i = 7; i < kv.value_len; i++)
             if (!hex(kv.value[i]))
                 return no(why, bad);
+    }
+    return NF_OK;
+}
+
+static bool type_name(const char *s, size_t n)
+{
+    if (n < 3 || n > 31 || memchr(s, '.', n) == NULL || s[0] == '.' || s[n - 1] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(lower(s[i]) || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-'))
+            return false;
+    return true;
+}
+
+int nf_check_instance_types(const char *s, const char **why)
+{
+    int n = 0;
+    for (const char *p = s; *p;) {
+        size_t l = strcspn(p, ",");
+        if (!type_name(p, l))
+            return no(why, "expected instance types separated by commas, like "
+                           "m5.large,c5.large,m6i.large");
+        for (const char *q = s; q < p; q += strcspn(q, ",") + 1)
+            if (strcspn(q, ",") == l && memcmp(q, p, l) == 0)
+                return no(why, "an instance type is named twice");
+        if (++n > 16)
+            return no(why, "at most 16 instance types");
+        p += l;
+        if (*p == ',' && *++p == '\0')
+            return no(why, "a trailing comma");
+    }
+    return NF_OK;
+}
+
+int nf_check_prices(const char *s, bool zones, const char **why)
+{
+    const char *bad = zones ? "expected TYPE=PRICE or TYPE@ZONE=PRICE items separated by "
+                              "commas, like m5.large=0.035,c5.large@us-east-1a=0.031"
+                            : "expected TYPE=PRICE items separated by commas, like "
+                              "m5.large=0.096,c5.large=0.085";
+    struct nf_kv kv = {0};
+    int r;
+    while ((r = nf_kv_next(&s, &kv)) != 0) {
+        if (r < 0)
+            return no(why, bad);
+        const char *at = memchr(kv.key, '@', kv.key_len);
+        size_t tl = at ? (size_t)(at - kv.key) : kv.key_len;
+        if (!type_name(kv.key, tl) || (at && !zones))
+            return no(why, bad);
+        if (at && !zone_name(at + 1, kv.key_len - tl - 1))
+            return no(why, bad);
+        double v;
+        if (nf_parse_double(kv.value, kv.value_len, &v, NULL) != NF_OK || !(v > 0 && v < 1000))
+            return no(why, "a price is dollars an hour, above 0 and below 1000");
     }
     return NF_OK;
 }

@@ -41,6 +41,12 @@ int nf_kv_next(const char **p, struct nf_kv *kv);
 
 /* "zone=subnet-id,zone=subnet-id": zones like us-east-1a, subnets subnet- and hex. */
 int nf_check_subnets(const char *s, const char **why);
+/* aws.instance_types: instance type names ("m5.large", 3-31 of [a-z0-9.-] with a '.'),
+ * comma-separated, at most 16, none twice; empty is fine (the launch template's type). */
+int nf_check_instance_types(const char *s, const char **why);
+/* aws.prices and aws.spot_prices: "TYPE=PRICE" items, or "TYPE@ZONE=PRICE" when `zones`,
+ * comma-separated; a price is a decimal number of dollars an hour above 0 and below 1000. */
+int nf_check_prices(const char *s, bool zones, const char **why);
 /* The pool's name: 1-128 of [A-Za-z0-9._:/=+@-] (an EC2 tag value and a store key). */
 int nf_check_cluster_id(const char *s, const char **why);
 /* "Key=Value" EC2 tag filters separated by ',' (keys 1-128, values 0-256 characters). */

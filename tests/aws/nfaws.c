@@ -209,24 +209,50 @@ int main(int argc, char **argv)
                 rc = store->save(stx, &l, nf_wall_now(), &s, &err);
             printf(rc == NF_OK ? "WRITE ok\n" : "WRITE refused\n");
         }
-    } else if (strcmp(cmd, "launch") == 0 && argc == 5) {
+    } else if (strcmp(cmd, "launch") == 0 && (argc == 5 || argc == 6)) {
+        /* launch COUNT SPOT INTENT [TYPE,TYPE,...]: the first SPOT on spot, each its type */
         struct nf_ec2 e;
         rc = nf_ec2_init(&e, &aws, &cfg, &err);
         int count = (int)arg_num(argv[2]), spot = (int)arg_num(argv[3]);
         enum nf_market m[64];
-        for (int i = 0; i < count && i < 64; i++)
+        static char tn[64][32];
+        const char *types[64];
+        const char *tl = argc == 6 ? argv[5] : "";
+        for (int i = 0; i < count && i < 64; i++) {
             m[i] = i < spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND;
+            size_t l = strcspn(tl, ",");
+            snprintf(tn[i], sizeof tn[i], "%.*s", (int)l, tl);
+            tl += l + (tl[l] == ',');
+            types[i] = tn[i];
+        }
         struct nf_launch_outcome out;
         if (rc == NF_OK)
-            rc = nf_ec2_launch(&e, argv[4], count, m, nf_wall_now(), &out, &err);
+            rc = nf_ec2_launch(&e, argv[4], count, m, types, nf_wall_now(), &out, &err);
         if (rc == NF_OK) {
             printf("{\"already\": %d, \"launched\": %d, \"fell_back\": %d, \"instances\": [",
                    out.already, out.launched, out.fell_back);
             for (int i = 0; i < out.ninstances; i++)
-                printf("%s{\"id\": \"%s\", \"az\": \"%s\", \"market\": \"%s\"}", i ? ", " : "",
-                       out.instances[i].id, out.instances[i].az,
-                       nf_market_name(out.instances[i].market));
+                printf("%s{\"id\": \"%s\", \"az\": \"%s\", \"market\": \"%s\", \"type\": \"%s\"}",
+                       i ? ", " : "", out.instances[i].id, out.instances[i].az,
+                       nf_market_name(out.instances[i].market), out.instances[i].type);
             printf("]}\n");
+        }
+    } else if (strcmp(cmd, "catalog") == 0) {
+        struct nf_ec2 e;
+        struct nf_itype t[NF_ITYPES_MAX];
+        size_t n = 0;
+        rc = nf_ec2_init(&e, &aws, &cfg, &err);
+        if (rc == NF_OK)
+            rc = nf_ec2_catalog(&e, nf_wall_now(), t, NF_ITYPES_MAX, &n, &err);
+        if (rc == NF_OK) {
+            printf("[");
+            for (size_t i = 0; i < n; i++)
+                printf("%s{\"type\": \"%s\", \"cpu_m\": %lld, \"mem\": %lld, \"od\": %.6g, "
+                       "\"spot\": %.6g}",
+                       i ? ", " : "", t[i].name, (long long)t[i].cpu_m, (long long)t[i].mem,
+                       isfinite(t[i].od_price) ? t[i].od_price : -1,
+                       isfinite(t[i].spot_price) ? t[i].spot_price : -1);
+            printf("]\n");
         }
     } else if (strcmp(cmd, "list") == 0) {
         struct nf_ec2 e;
@@ -264,7 +290,7 @@ int main(int argc, char **argv)
             struct nf_launch_outcome out;
             size_t n = 0;
             double t0 = nf_wall_now();
-            rc = nf_ec2_launch(&e, intent, 1, &m, t0, &out, &err);
+            rc = nf_ec2_launch(&e, intent, 1, &m, NULL, t0, &out, &err);
             double t1 = nf_wall_now();
             if (rc == NF_OK)
                 rc = nf_ec2_list(&e, ins, NF_EC2_INSTANCES_MAX, &n, &err);

@@ -328,10 +328,93 @@ class EC2(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         out = json.loads(r.stdout)
         self.assertEqual((out["launched"], out["fell_back"]), (4, 2))
-        self.assertIn("capacity error; trying on-demand", r.stderr)
+        # every spot pool (the template's type in each zone) answers the same: on-demand
+        self.assertIn("capacity error; the pool rests, trying the next", r.stderr)
         seen = self.instances(c)
         self.assertEqual(len(seen), 4)
         self.assertFalse(any(i.get("InstanceLifecycle") == "spot" for i in seen))
+
+    TYPES = "m5.large,c5.xlarge,m5.xlarge"
+
+    def test_the_catalog_reads_shapes_and_prices(self):
+        r = LAB.run("catalog", env=self.env(uid("pool"), NODEFLEET_INSTANCE_TYPES=self.TYPES,
+                                            NODEFLEET_PRICES="m5.xlarge=0.2"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cat = {t["type"]: t for t in json.loads(r.stdout)}
+        self.assertEqual(list(cat), self.TYPES.split(","))  # the order of preference kept
+        # the shapes are DescribeInstanceTypes' (the AWS CLI asks the same server)
+        real = {t["InstanceType"]: t for t in LAB.aws(
+            "ec2", "describe-instance-types", "--instance-types", *self.TYPES.split(","))[
+            "InstanceTypes"]}
+        for name, t in cat.items():
+            self.assertEqual(t["cpu_m"], real[name]["VCpuInfo"]["DefaultVCpus"] * 1000)
+            mib = real[name]["MemoryInfo"]["SizeInMiB"]
+            self.assertEqual(t["mem"], int(mib * 0.95 - 100) << 20)
+        self.assertEqual(cat["m5.large"]["od"], 0.096)   # the built-in us-east-1 table
+        self.assertEqual(cat["c5.xlarge"]["od"], 0.17)
+        self.assertEqual(cat["m5.xlarge"]["od"], 0.2)    # aws.prices over the table
+        # spot: DescribeSpotPriceHistory's, the cheapest zone
+        hist = LAB.aws("ec2", "describe-spot-price-history", "--instance-types", "m5.large",
+                       "--product-descriptions", "Linux/UNIX")["SpotPriceHistory"]
+        zones = set(self.zones)
+        self.assertAlmostEqual(cat["m5.large"]["spot"],
+                               min(float(h["SpotPrice"]) for h in hist
+                                   if h["AvailabilityZone"] in zones), places=6)
+        bad = LAB.run("catalog", env=self.env(uid("pool"),
+                                              NODEFLEET_INSTANCE_TYPES="m5.large,zz9.huge"))
+        self.assertNotEqual(bad.returncode, 0, bad.stderr)  # a setting this region refuses
+        self.assertIn("aws.instance_types: ", bad.stderr)
+        self.assertIn("zz9.huge", bad.stderr)
+
+    def test_types_and_markets_launched_as_asked_cross_checked(self):
+        c = uid("pool")
+        r = LAB.run("launch", 4, 2, "up-t", "m5.large,c5.xlarge,c5.xlarge,m5.large",
+                    env=self.env(c, NODEFLEET_INSTANCE_TYPES=self.TYPES))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        seen = self.instances(c)
+        got = sorted((i["InstanceType"], i.get("InstanceLifecycle") == "spot") for i in seen)
+        # spot: the first two (m5.large, c5.xlarge - or a larger stand-in priced within 20 %);
+        # moto prices every type the same, so m5.xlarge may stand in for m5.large
+        self.assertEqual(len(got), 4)
+        od = sorted(t for t, spot in got if not spot)
+        self.assertEqual(od, ["c5.xlarge", "m5.large"])
+        spot = [t for t, s in got if s]
+        self.assertEqual(len(spot), 2)
+        self.assertIn(spot[0] if spot[0] != "c5.xlarge" else spot[1], ("m5.large", "m5.xlarge"))
+        # the spot workers spread over pools: never two in one (type, zone)
+        pools = [(i["InstanceType"], i["Placement"]["AvailabilityZone"]) for i in seen
+                 if i.get("InstanceLifecycle") == "spot"]
+        self.assertEqual(len(set(pools)), 2, pools)
+        out = {i["id"]: i["type"] for i in json.loads(r.stdout)["instances"]}
+        self.assertEqual(out, {i["InstanceId"]: i["InstanceType"] for i in seen})
+
+    def test_spot_capacity_error_for_one_type_in_one_zone_goes_to_the_next_pool(self):
+        c = uid("pool")
+        first = sorted(self.zones)[0]
+        # m5.large spot is cheapest in the first zone, so that pool is tried first; it has no
+        # capacity: the next pool - m5.large in another zone - in the same call, still spot
+        prices = ",".join("m5.large@%s=%s" % (z, "0.02" if z == first else "0.03")
+                          for z in sorted(self.zones))
+        LAB.fault(mode="reply", match=["MarketType=spot", "InstanceType=m5.large",
+                                       "SubnetId=" + self.zones[first]],
+                  status=500, body="<Response><Errors><Error><Code>InsufficientInstanceCapacity"
+                  "</Code><Message>no capacity</Message></Error></Errors><RequestID>r9"
+                  "</RequestID></Response>")
+        r = LAB.run("launch", 1, 1, "up-p", "m5.large",
+                    env=self.env(c, endpoint=LAB.proxy_url, NODEFLEET_INSTANCE_TYPES="m5.large",
+                                 NODEFLEET_SPOT_PRICES=prices))
+        faulted = LAB.proxy_stats()["faulted"]
+        LAB.fault(mode="pass")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreaterEqual(faulted, 1)
+        self.assertIn("capacity error; the pool rests, trying the next", r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["launched"], out["fell_back"]), (1, 0))
+        seen = self.instances(c)
+        self.assertEqual(len(seen), 1)
+        self.assertEqual(seen[0].get("InstanceLifecycle"), "spot")
+        self.assertEqual(seen[0]["InstanceType"], "m5.large")
+        self.assertNotEqual(seen[0]["Placement"]["AvailabilityZone"], first)
 
     def test_quota_errors_are_reported_not_retried(self):
         c = uid("pool")

@@ -31,6 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)nf_check_subnets(s, &why);
     (void)nf_check_cluster_id(s, &why);
     (void)nf_check_tag_filter(s, &why);
+    (void)nf_check_instance_types(s, &why);
+    (void)nf_check_prices(s, true, &why);
+    (void)nf_check_prices(s, false, &why);
     char out[NF_ERR_MSG_MAX];
     nf_text_escape(s, out, sizeof out);
     if (!nf_text_is_clean(out) || nf_check_text(out, false, &why) != NF_OK)

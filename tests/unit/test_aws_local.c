@@ -237,6 +237,7 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     a.launches[0].ninstances = 2;
     snprintf(a.launches[0].instances[1], sizeof a.launches[0].instances[1], "i-0b");
     snprintf(a.launches[0].instances[0], sizeof a.launches[0].instances[0], "i-0a");
+    snprintf(a.launches[0].types, sizeof a.launches[0].types, "c5.large*2,m5.xlarge*1");
     a.ndrains = 1;
     snprintf(a.drains[0].node, sizeof a.drains[0].node, "ip-10-0-1-5");
     a.drains[0].started_at = 1700000100;
@@ -249,6 +250,7 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     a.nbackoffs = 1;
     snprintf(a.backoffs[0].az, sizeof a.backoffs[0].az, "us-east-1b");
     snprintf(a.backoffs[0].market, sizeof a.backoffs[0].market, "spot");
+    snprintf(a.backoffs[0].type, sizeof a.backoffs[0].type, "c5.large");
     a.backoffs[0].until = 1700000600.25;
     a.nunneeded = 1;
     snprintf(a.unneeded[0].node, sizeof a.unneeded[0].node, "ip-10-0-1-9");
@@ -280,6 +282,13 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_int_equal(b.nbackoffs, 1);
     assert_string_equal(b.backoffs[0].az, "us-east-1b");
     assert_string_equal(b.backoffs[0].market, "spot");
+    assert_string_equal(b.backoffs[0].type, "c5.large"); /* a pool: type, zone, market */
+    char each[NF_LAUNCH_INSTANCES_MAX][32];
+    assert_int_equal(nf_launch_types_expand(b.launches[0].types, 3, each), 0);
+    assert_string_equal(each[1], "c5.large");
+    assert_string_equal(each[2], "m5.xlarge");
+    assert_int_equal(nf_launch_types_expand("", 2, each), 0); /* unnamed: the first type */
+    assert_string_equal(each[1], "");
     assert_true(b.backoffs[0].until == 1700000600.25);
     assert_int_equal(b.nunneeded, 1);
     assert_string_equal(b.unneeded[0].node, "ip-10-0-1-9");
@@ -292,7 +301,7 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_true(b.demand.minute_t == a.demand.minute_t);
     assert_float_equal(nf_demand_peak(&b.demand, 1700000900, 0), 3.25, 1e-6);
     assert_float_equal(nf_demand_peak(&b.demand, 1700000900, 900), 3.25, 1e-6);
-    assert_non_null(strstr(j.data, "\"schema\":3")); /* what is written names its schema */
+    assert_non_null(strstr(j.data, "\"schema\":4")); /* what is written names its schema */
     nf_buf_free(&j);
     /* a state written before the default policy (schema 1: no "schema", no "unneeded"): read
      * as it is, and written again as the current schema */
@@ -301,12 +310,12 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_int_equal(b.node_count, 2);
     nf_buf_init(&j, 1 << 20);
     assert_int_equal(nf_state_to_json(&b, &j), NF_OK);
-    assert_non_null(strstr(j.data, "\"schema\":3"));
+    assert_non_null(strstr(j.data, "\"schema\":4"));
     nf_buf_free(&j);
     /* a newer nodefleet's state is refused, not saved without what this one does not know */
-    const char *newer = "{\"schema\": 4, \"node_count\": 2}";
+    const char *newer = "{\"schema\": 5, \"node_count\": 2}";
     assert_int_equal(nf_state_from_json(newer, strlen(newer), &b, &e), NF_E_INPUT);
-    assert_non_null(strstr(e.msg, "schema 4 was written by a newer nodefleet"));
+    assert_non_null(strstr(e.msg, "schema 5 was written by a newer nodefleet"));
     static const struct {
         const char *json, *msg;
     } bad[] = {
@@ -315,6 +324,10 @@ static void state_json_round_trips_and_refuses_damage(void **state)
         {"{\"launches\": [{\"intent\": \"x\", \"count\": 2, \"spot\": 3}]}",
          "state: launches[0]: expected a whole number in range"},
         {"{\"launches\": [{\"count\": 1}]}", "state: launches[0]: no intent"},
+        {"{\"launches\": [{\"intent\": \"x\", \"count\": 2, \"types\": \"m5.large*3\"}]}",
+         "state: launches[0]: types: expected TYPE*N runs adding up to count"},
+        {"{\"launches\": [{\"intent\": \"x\", \"count\": 2, \"types\": \"m5.large*1,\"}]}",
+         "state: launches[0]: types: expected TYPE*N runs adding up to count"},
         {"{\"drains\": [{\"node\": 5}]}", "state: drains[0]: expected a string"},
         {"{\"decisions\": {}}", "state: decisions: expected a list"},
         {"{\"backoffs\": [{\"az\": \"us-east-1a\", \"market\": \"cheap\", \"until\": 1}]}",

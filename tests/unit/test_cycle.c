@@ -153,7 +153,8 @@ static int fake_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, 
     return NF_OK;
 }
 static int fake_launch(void *ctx, const char *intent, int count, const enum nf_market *markets,
-                       double now, struct nf_launch_outcome *out, struct nf_err *err)
+                       const char *const *types, double now, struct nf_launch_outcome *out,
+                       struct nf_err *err)
 {
     (void)ctx;
     called("launch:%d", count);
@@ -166,6 +167,7 @@ static int fake_launch(void *ctx, const char *intent, int count, const enum nf_m
         snprintf(in->az, sizeof in->az, "us-east-1a");
         snprintf(in->intent, sizeof in->intent, "%s", intent);
         in->market = markets[i];
+        snprintf(in->type, sizeof in->type, "%s", types && types[i] ? types[i] : "");
         in->launch_time = now;
         out->instances[out->ninstances++] = *in;
         out->launched++;
@@ -185,9 +187,10 @@ static int fake_terminate(void *ctx, const char *const *ids, size_t n, struct nf
 }
 static struct nf_backoff_rec offs[8];
 static size_t noffs;
-static void fake_backoff(void *ctx, const char *az, enum nf_market m, double now, double until)
+static void fake_backoff(void *ctx, const char *az, const char *type, enum nf_market m, double now,
+                         double until)
 {
-    (void)ctx;
+    (void)ctx, (void)type;
     called("backoff:%s:%s:%s", az, nf_market_name(m), until > 0 ? "restored" : "new");
     struct nf_backoff_rec *b = &offs[noffs++];
     snprintf(b->az, sizeof b->az, "%s", az);
@@ -203,12 +206,36 @@ static size_t fake_backoffs(void *ctx, struct nf_backoff_rec *out, size_t cap, d
             out[n++] = offs[i];
     return n;
 }
+/* the types the cloud offers, when a test sets them (none: one unnamed type) */
+static struct nf_itype fake_types[4];
+static size_t nfake_types;
+static int fake_catalog(void *ctx, double now, struct nf_itype *out, size_t cap, size_t *n,
+                        struct nf_err *err)
+{
+    (void)ctx, (void)now;
+    *n = 0;
+    if (nfake_types == 0)
+        return nf_err_set(err, NF_E_UNAVAILABLE, "one unnamed type");
+    for (size_t i = 0; i < nfake_types && i < cap; i++)
+        out[(*n)++] = fake_types[i];
+    return NF_OK;
+}
+static double fake_hourly(void *ctx, const char *type, const char *az, enum nf_market m)
+{
+    (void)ctx, (void)az;
+    for (size_t i = 0; i < nfake_types; i++)
+        if (type && strcmp(type, fake_types[i].name) == 0)
+            return m == NF_MARKET_SPOT ? fake_types[i].spot_price : fake_types[i].od_price;
+    return NAN;
+}
 static const struct nf_cloud_port cloud_port = {.name = "fake",
                                                 .list = fake_list,
                                                 .launch = fake_launch,
                                                 .terminate = fake_terminate,
                                                 .backoff = fake_backoff,
-                                                .backoffs = fake_backoffs};
+                                                .backoffs = fake_backoffs,
+                                                .catalog = fake_catalog,
+                                                .hourly = fake_hourly};
 
 /* the store: the memory store (the same semantics as SQLite's and DynamoDB's), with every call
  * written down and faults injected around it */
@@ -813,6 +840,66 @@ static void pending_pods_no_new_worker_could_host_are_reported(void **state)
     free(ws);
 }
 
+/* Several instance types: the scale-up buys the cheapest combination that hosts the pending
+ * pods the Ready workers have no room for (here w0 takes 2 of the 6, and one of the larger
+ * type, cheaper per core, takes the other 4 - more than the 1 worker of the first type the
+ * policy asked for, which is the floor),
+ * and records each worker's type in the launch intent before the cloud hears of it */
+static void a_scale_up_buys_the_cheapest_types_for_the_pending_pods(void **state)
+{
+    (void)state;
+    struct nf_fnode fn[1] = {
+        {.name = "w0", .ready = true, .alloc_cpu_m = 2000, .alloc_mem = 4LL << 30}};
+    struct nf_fpod fp[6];
+    for (int i = 0; i < 6; i++)
+        fp[i] = (struct nf_fpod){.ns = "shop",
+                                 .name = "web",
+                                 .node = -1,
+                                 .req_cpu_m = 1000,
+                                 .req_mem = 1LL << 30,
+                                 .pdb = -1,
+                                 .pdb2 = -1};
+    struct nf_fleet f = {.nodes = fn, .nnodes = 1, .pods = fp, .npods = 6};
+    void *ws = malloc(nf_fleet_ws_bytes(1, 6));
+    assert_non_null(ws);
+    nf_fleet_prepare(&f, ws);
+    fake_fleet = &f;
+    fake_types[0] = (struct nf_itype){"small", 2000, 4LL << 30, 0.02, 0.01};
+    fake_types[1] = (struct nf_itype){"big", 4000, 8LL << 30, 0.025, 0.0125};
+    nfake_types = 2;
+    world(1, "default", false);
+    struct nf_plan plan;
+    assert_int_equal(run(&plan), NF_OK);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    int big = 0, launched = (int)ninsts - 1;
+    for (size_t i = 1; i < ninsts; i++)
+        big += strcmp(insts[i].type, "big") == 0;
+    assert_int_equal(plan.nodes, 1);
+    assert_int_equal(launched, 1); /* 4 cores: big x1 ($0.025) beats small x2 ($0.04) */
+    assert_int_equal(big, 1);
+    bool said = false;
+    for (size_t i = 0; i < plan.ntrail; i++)
+        said |= strstr(plan.trail[i].detail, "types: ") != NULL &&
+                strstr(plan.trail[i].detail, " x big") != NULL;
+    assert_true(said);
+    /* the intent named the types (what a resumed launch asks for again) */
+    struct nf_state st;
+    struct nf_err e = {0};
+    assert_int_equal(store_port.load(&mem, &st, &e), NF_OK);
+    assert_int_equal(st.nlaunches, 1);
+    char want[64];
+    snprintf(want, sizeof want, "big*%d", launched);
+    assert_string_equal(st.launches[0].types, want);
+    /* one unnamed type: nothing chosen, the launch names none */
+    nfake_types = 0;
+    world(1, "default", false);
+    assert_int_equal(run(&plan), NF_OK);
+    for (size_t i = 1; i < ninsts; i++)
+        assert_string_equal(insts[i].type, "");
+    fake_fleet = NULL;
+    free(ws);
+}
+
 /* The default policy's timers live in the state: a worker unneeded in one cycle is removed by a
  * later one once unneeded long enough, and the drain takes the worker the plan named */
 /* the seed's predictive layer: each cycle that holds the lease keeps its reading in the
@@ -1006,6 +1093,7 @@ int main(void)
         cmocka_unit_test(a_refused_launch_is_dropped_and_counted),
         cmocka_unit_test(an_unknown_pool_instance_is_adopted),
         cmocka_unit_test(pending_pods_no_new_worker_could_host_are_reported),
+        cmocka_unit_test(a_scale_up_buys_the_cheapest_types_for_the_pending_pods),
         cmocka_unit_test(unneeded_workers_are_timed_across_cycles),
         cmocka_unit_test(the_seed_keeps_its_metrics_history),
         cmocka_unit_test(the_sources_are_observed_at_once),
