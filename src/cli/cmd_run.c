@@ -140,6 +140,9 @@ static void publish(struct nf_registry *reg, struct nf_status_page *page,
         if (cy->events[k] > 0)
             nf_registry_interruptions(reg, nf_cloud_event_kind_name(k),
                                       (unsigned long)cy->events[k]);
+    if (cy->have_cloud && cy->cloud_ok)
+        nf_registry_cost(reg, cy->cost_per_hour[NF_MARKET_ON_DEMAND],
+                         cy->cost_per_hour[NF_MARKET_SPOT]);
     if (!cy->cluster_ok)
         nf_registry_errors(reg, "cluster", 1);
     if (!cy->cloud_ok && cy->have_cloud)

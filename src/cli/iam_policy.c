@@ -89,6 +89,11 @@ static void ec2_statements(const struct nf_config *cfg, const struct nf_ec2 *e, 
                                         json_string("arn:aws:iam::*:role/k3s-worker")));
     json_array_append_new(
         st, statement("ListInstances", json_string("ec2:DescribeInstances"), json_string("*")));
+    if (cfg->aws_instance_types[0] || cfg->aws_instance_type[0]) /* their shapes, spot prices */
+        json_array_append_new(st, statement("TypesAndSpotPrices",
+                                            json_pack("[s, s]", "ec2:DescribeInstanceTypes",
+                                                      "ec2:DescribeSpotPriceHistory"),
+                                            json_string("*")));
     /* termination follows the pool's tags: every one of them must be on the instance */
     json_t *eq = json_object();
     for (int i = 0; i < e->ntags; i++) {

@@ -274,6 +274,10 @@ static void observe_world(struct run *r)
         snprintf(c->metrics_why, sizeof c->metrics_why, "%s", s.metrics_e.msg);
     }
     c->last.ninstances = c->ninst;
+    c->last.cost_per_hour[0] = c->last.cost_per_hour[1] = p->cloud ? 0 : NAN;
+    for (size_t i = 0; p->cloud && i < c->ninst; i++)
+        c->last.cost_per_hour[c->inst[i].market == NF_MARKET_SPOT] +=
+            nf__cyc_instance_hourly(c, &c->inst[i], c->inst[i].market);
     if (c->last.incomplete_why[0])
         nf_log(NF_LOG_WARN, "observation incomplete: no scale-down, no reconcile action",
                NF_LF_STR("why", c->last.incomplete_why), NF_LF_END);

@@ -34,6 +34,7 @@ struct nf_registry {
     struct nf_workers workers;
     double errors[NCOMPONENTS];
     double interruptions[4];
+    double cost[2]; /* on-demand, spot; $ an hour */
     int nsignals;
     char names[NF_SAMPLE_VALUES][48];
     double values[NF_SAMPLE_VALUES];
@@ -50,6 +51,7 @@ struct nf_registry *nf_registry_new(const char *version, const char *const *sign
     pthread_mutex_init(&r->mu, NULL);
     snprintf(r->version, sizeof r->version, "%s", version);
     r->nsignals = nsignals > NF_SAMPLE_VALUES ? NF_SAMPLE_VALUES : nsignals;
+    r->cost[0] = r->cost[1] = NAN;
     for (int i = 0; i < r->nsignals; i++) {
         snprintf(r->names[i], sizeof r->names[i], "%s", signal_names[i]);
         r->values[i] = NAN;
@@ -127,6 +129,14 @@ void nf_registry_interruptions(struct nf_registry *r, const char *kind, unsigned
     pthread_mutex_unlock(&r->mu);
 }
 
+void nf_registry_cost(struct nf_registry *r, double on_demand, double spot)
+{
+    pthread_mutex_lock(&r->mu);
+    r->cost[0] = on_demand;
+    r->cost[1] = spot;
+    pthread_mutex_unlock(&r->mu);
+}
+
 void nf_registry_render(struct nf_registry *r, struct nf_buf *out)
 {
     pthread_mutex_lock(&r->mu);
@@ -163,6 +173,15 @@ void nf_registry_render(struct nf_registry *r, struct nf_buf *out)
         struct nf_label lk = {"kind", event_kinds[i]};
         nf_expo_sample(out, "nodefleet_interruptions_total", NULL, &lk, 1, r->interruptions[i],
                        false, 0);
+    }
+
+    nf_expo_family(out, "nodefleet_cost_dollars_per_hour",
+                   "What the pool's instances cost an hour, by market, from their types' prices "
+                   "(NaN: not known yet).",
+                   "gauge");
+    for (int i = 0; i < 2; i++) {
+        struct nf_label lm = {"market", i ? "spot" : "on-demand"};
+        nf_expo_sample(out, "nodefleet_cost_dollars_per_hour", NULL, &lm, 1, r->cost[i], false, 0);
     }
 
     nf_expo_family(out, "nodefleet_last_cycle_timestamp_seconds",

@@ -38,6 +38,9 @@ void nf_registry_errors(struct nf_registry *r, const char *component, unsigned l
 /* Add `n` events of the cloud's queue acted on, of a kind (spot_interruption, rebalance,
  * state_change, scheduled). */
 void nf_registry_interruptions(struct nf_registry *r, const char *kind, unsigned long n);
+/* What the pool's instances cost an hour now, by market (NAN: unknown - no cloud, or no
+ * cycle saw it): nodefleet_cost_dollars_per_hour{market}. */
+void nf_registry_cost(struct nf_registry *r, double on_demand, double spot);
 
 void nf_registry_render(struct nf_registry *r, struct nf_buf *out);
 

@@ -196,6 +196,9 @@ struct nf_cycle_report {
     struct nf_plan plan;
     int launched, drained, terminated;
     int events[5]; /* the cloud's events acted on this cycle, by nf_cloud_event_kind */
+    /* what the listed instances cost an hour, by enum nf_market (their types' prices, else
+     * the configured ones); NAN without a cloud */
+    double cost_per_hour[2];
     const struct nf_state *state; /* the pool's state as loaded (and saved) */
 };
 

@@ -64,6 +64,13 @@ run check-config --iam-policy --set store=dynamodb --set cluster_id=shop \
 expect_status 0 "iam policy with an interruption queue"
 [[ $(json_get '[s["Resource"] for s in j["Statement"] if s["Sid"] == "Interruptions"][0]') == "arn:aws:sqs:eu-west-1:123456789012:nf-events" ]] ||
     fail "Interruptions statement: $out"
+run check-config --iam-policy --set store=dynamodb --set cluster_id=shop \
+    --set aws.instance_types=m5.large,c5.large
+expect_status 0 "iam policy with instance types"
+[[ $(json_get '[s["Action"] for s in j["Statement"] if s["Sid"] == "TypesAndSpotPrices"][0]') == "['ec2:DescribeInstanceTypes', 'ec2:DescribeSpotPriceHistory']" ]] ||
+    fail "TypesAndSpotPrices statement: $out"
+run check-config --iam-policy --set store=dynamodb --set cluster_id=shop
+expect_not_in "$out" "TypesAndSpotPrices" "no instance types named: the template's, nothing to read"
 run check-config
 expect_not_in "$out" "no effect yet" "defaults warn of nothing"
 

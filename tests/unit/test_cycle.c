@@ -890,6 +890,16 @@ static void a_scale_up_buys_the_cheapest_types_for_the_pending_pods(void **state
     char want[64];
     snprintf(want, sizeof want, "big*%d", launched);
     assert_string_equal(st.launches[0].types, want);
+    /* the next cycle prices what runs: w0 (no type: the configured on-demand price) and the
+     * big worker at its own market's price */
+    assert_int_equal(run(&plan), NF_OK);
+    const struct nf_cycle_report *rep = nf_cycle_last(&cyc);
+    double big_price = insts[1].market == NF_MARKET_SPOT ? 0.0125 : 0.025;
+    assert_float_equal(rep->cost_per_hour[NF_MARKET_ON_DEMAND] + rep->cost_per_hour[NF_MARKET_SPOT],
+                       cyc.o.price_on_demand + big_price, 1e-9);
+    assert_float_equal(
+        rep->cost_per_hour[insts[1].market],
+        big_price + (insts[1].market == NF_MARKET_ON_DEMAND ? cyc.o.price_on_demand : 0), 1e-9);
     /* one unnamed type: nothing chosen, the launch names none */
     nfake_types = 0;
     world(1, "default", false);
