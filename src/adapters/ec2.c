@@ -570,6 +570,8 @@ static void port_backoff(void *ctx, const char *az, const char *type, enum nf_ma
                          double until)
 {
     struct nf_ec2 *e = ctx;
+    if (!e->typed) /* one unnamed type (the template's): whatever the instance says it is */
+        type = NULL;
     int only = type && type[0] ? nf_ec2_type_index(e, type) : -1;
     if (type && type[0] && only < 0)
         return; /* a type no longer in the pool's list */
@@ -585,7 +587,7 @@ static void port_backoff(void *ctx, const char *az, const char *type, enum nf_ma
                 *u = to;
         }
         if (until <= 0)
-            nf_log(NF_LOG_WARN, "pool backed off: a worker launched there never joined",
+            nf_log(NF_LOG_WARN, "pool backed off (a worker there never joined, or was reclaimed)",
                    NF_LF_STR("zone", az), NF_LF_STR("type", only >= 0 ? type : "(every type)"),
                    NF_LF_STR("market", nf_market_name(m)), NF_LF_NUM("for_s", e->backoff_s),
                    NF_LF_END);

@@ -155,8 +155,8 @@ int nf_cmd_status(int argc, char **argv)
              s.drains_done, s.drains_aborted, s.launch_failures);
         for (int i = 0; i < s.nbackoffs; i++) {
             when(s.backoffs[i].until, t1);
-            outf("resting (no launches): %s %s until %s\n", s.backoffs[i].az, s.backoffs[i].market,
-                 t1);
+            outf("resting (no launches): %s %s%s%s until %s\n", s.backoffs[i].az,
+                 s.backoffs[i].market, s.backoffs[i].type[0] ? " " : "", s.backoffs[i].type, t1);
         }
         int from = s.ndecisions > 10 ? s.ndecisions - 10 : 0;
         outf("last decisions (newest last):\n");

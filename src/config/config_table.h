@@ -363,7 +363,17 @@
       "Simulator: per-second billing, but at least this long per instance.")                       \
     X(sim_spot_interruptions_per_hour, "sim.spot_interruptions_per_hour", NF_CT_NUM, 0, 60, "0",   \
       "NODEFLEET_SIM_SPOT_INTERRUPTIONS_PER_HOUR", 0, NULL,                                        \
-      "Simulator: chance per hour that a spot worker is reclaimed (0 = never).")                   \
+      "Simulator: chance per hour that a spot worker is reclaimed; above 0 it overrides "          \
+      "sim.spot_interruption_pct_month.")                                                          \
+    X(sim_spot_interruption_pct_month, "sim.spot_interruption_pct_month", NF_CT_PCT, 0, 100, "5",  \
+      "NODEFLEET_SIM_SPOT_INTERRUPTION_PCT_MONTH", 0, NULL,                                        \
+      "Simulator: share of spot workers reclaimed in a month (30 days) - the Spot Instance "       \
+      "Advisor's bands are <5, 5-10, 10-15, 15-20 and >20; 0 = never.")                          \
+    X(sim_interruption_response, "sim.interruption_response", NF_CT_STR, 0, 0, "replace",         \
+      "NODEFLEET_SIM_INTERRUPTION_RESPONSE", 0, "replace|wait",                                    \
+      "Simulator: what happens at a spot warning - replace (nodefleet with an interruption "       \
+      "queue: drained and replaced at once) or wait (the pods go pending and the policy buys "     \
+      "for them, as the Cluster Autoscaler does).")                                               \
     X(sim_spot_warning_s, "sim.spot_warning_s", NF_CT_DUR, 0, 3600, "120",                         \
       "NODEFLEET_SIM_SPOT_WARNING_S", 0, NULL,                                                     \
       "Simulator: notice between a spot interruption warning and the instance's end.")             \

@@ -49,10 +49,13 @@ static void model_line(const struct nf_sim_report *r, struct nf_buf *out)
     nf_buf_printf(out,
                   " of the demand, HPA target %g%%, %g%% may not be evicted; %s; boot %g+-%gs, "
                   "drain %gs, sample every %gs; min %d, max %d, spot %g%%; "
-                  "$%g/h on-demand, $%g/h spot, %gs billing minimum; seed %llu",
+                  "$%g/h on-demand, $%g/h spot, %gs billing minimum; spot reclaimed %.3g%% a month "
+                  "(%s on the warning); seed %llu",
                   p->hpa_target_pct, p->unevictable_pct, scaling, p->boot_s, p->boot_jitter_s,
                   p->drain_s, p->sample_s, p->min_nodes, p->max_nodes, p->spot_pct,
-                  p->price_on_demand, p->price_spot, p->min_billed_s, (unsigned long long)p->seed);
+                  p->price_on_demand, p->price_spot, p->min_billed_s,
+                  100 * -expm1(-p->spot_interruptions_per_hour * 720),
+                  p->replace_on_warning ? "replaced" : "pods wait", (unsigned long long)p->seed);
 }
 
 /* "120s", or "-" for a schedule that does not decide */
@@ -138,6 +141,12 @@ static void jnum(struct nf_buf *out, bool *first, const char *k, double v)
     nf_buf_json_num(out, v);
 }
 
+static void jstr(struct nf_buf *out, bool *first, const char *k, const char *v)
+{
+    jkey(out, first, k);
+    nf_buf_json_str(out, v);
+}
+
 static void jint(struct nf_buf *out, bool *first, const char *k, long long v)
 {
     jkey(out, first, k);
@@ -166,6 +175,8 @@ static void json_metrics(const struct nf_sim_run *run, struct nf_buf *out)
     jint(out, &f, "nodes_launched", m->nodes_launched);
     jint(out, &f, "nodes_removed", m->nodes_removed);
     jint(out, &f, "spot_interruptions", m->spot_interruptions);
+    jint(out, &f, "interrupted_pods", m->interrupted_pods);
+    jint(out, &f, "warnings_acted_on", m->warnings_acted_on);
     jint(out, &f, "unsafe_removals", m->unsafe_removals);
     jint(out, &f, "evictions", m->evictions);
     jnum(out, &f, "time_to_capacity_p95_s", m->time_to_capacity_p95_s);
@@ -205,6 +216,7 @@ static void json_params(const struct nf_sim_report *r, struct nf_buf *out)
     jnum(out, &f, "min_billed_s", p->min_billed_s);
     jnum(out, &f, "spot_interruptions_per_hour", p->spot_interruptions_per_hour);
     jnum(out, &f, "spot_warning_s", p->spot_warning_s);
+    jstr(out, &f, "interruption_response", p->replace_on_warning ? "replace" : "wait");
     jint(out, &f, "min_nodes", p->min_nodes);
     jint(out, &f, "max_nodes", p->max_nodes);
     jnum(out, &f, "spot_percentage", p->spot_pct);

@@ -39,7 +39,14 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
     sp->price_on_demand = cfg->sim_price_on_demand;
     sp->price_spot = cfg->sim_price_spot;
     sp->min_billed_s = cfg->sim_min_billed_s;
-    sp->spot_interruptions_per_hour = cfg->sim_spot_interruptions_per_hour;
+    /* a monthly share p is the hourly rate -ln(1 - p) / 720 (30 days), so that a worker alive
+     * all month is reclaimed with probability p */
+    double pm = cfg->sim_spot_interruption_pct_month / 100.0;
+    sp->spot_interruptions_per_hour = cfg->sim_spot_interruptions_per_hour > 0
+                                          ? cfg->sim_spot_interruptions_per_hour
+                                      : pm >= 1 ? 60
+                                                : -log1p(-pm) / 720.0;
+    sp->replace_on_warning = strcmp(cfg->sim_interruption_response, "replace") == 0;
     sp->spot_warning_s = cfg->sim_spot_warning_s;
     sp->seed = (uint64_t)cfg->sim_seed;
     sp->min_nodes = (int)cfg->min_nodes;
@@ -136,13 +143,15 @@ static int step_through(struct nf_sim_report *r, const struct model *m, const st
         int ready = nf__sim_count_state(w, NODE_READY);
         struct service sv = nf__sim_serve(w, demand);
         observe(w, &sv, ready, t);
-        if (step % every == 0) {
+        /* a warning in the queue starts the next cycle at once (run's long poll) */
+        if (step % every == 0 || w->nwarnings > 0) {
             struct nf_plan plan;
             int rc = nf_cycle_run(ps->cyc, &plan, err);
             if (rc != NF_OK) {
                 nf_err_prefix(err, "policy %s at t=%gs", pol->name, t);
                 return rc;
             }
+            run->m.warnings_acted_on += nf_cycle_last(ps->cyc)->events[NF_CEV_SPOT_INTERRUPTION];
             if (plan.action == NF_ACTION_SCALE_UP)
                 run->m.scale_ups++;
             else if (plan.action == NF_ACTION_SCALE_DOWN)
@@ -213,7 +222,9 @@ static int start_cycle(struct pass *ps, const struct nf_sim_params *p, const str
                              .cloud = &nf__sim_cloud_port,
                              .cloud_ctx = w,
                              .store = &nf_mem_store_port,
-                             .store_ctx = ps->mem};
+                             .store_ctx = ps->mem,
+                             .events = p->replace_on_warning ? &nf__sim_events_port : NULL,
+                             .events_ctx = w};
     struct nf_cycle_opts co = {.spot_pct = p->spot_pct,
                                .provision_timeout_s = 1e9, /* simulated workers always join */
                                .lease_ttl_s = 360,
@@ -257,6 +268,8 @@ static int run_policy(struct nf_sim_report *r, const struct model *m, const stru
     w->m = m;
     w->p = p;
     w->rng = p->seed;
+    w->irng =
+        p->seed ^ 0x5bd1e9955bd1e995ULL; /* interruptions draw apart: boots stay as they were */
     w->met = &run->m;
     w->ring_cap = hist_cap;
     if (first_pool(w, m, r->trace, pol) != NF_OK) {

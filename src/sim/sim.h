@@ -62,7 +62,8 @@ struct nf_sim_params {
     double peak_percentile;
     double boot_s, boot_jitter_s, drain_s, interval_s, sample_s;
     double price_on_demand, price_spot, min_billed_s;
-    double spot_interruptions_per_hour, spot_warning_s;
+    double spot_interruptions_per_hour, spot_warning_s; /* the rate in force (per spot worker) */
+    bool replace_on_warning; /* sim.interruption_response: replace (the cycle hears the warning) */
     uint64_t seed;
     int min_nodes, max_nodes;
     double spot_pct;
@@ -82,6 +83,8 @@ struct nf_sim_metrics {
     long scale_ups, scale_downs;
     double actions_per_day; /* scale-ups and scale-downs per day: how much the pool flaps */
     long nodes_launched, nodes_removed, spot_interruptions;
+    long interrupted_pods;  /* pods evicted by spot warnings (disrupted by interruptions) */
+    long warnings_acted_on; /* warnings the cycle drained and replaced (interruption_response) */
     long unsafe_removals; /* nodes removed (not reclaimed) holding a pod that may not be evicted */
     long evictions;       /* pods moved by drains */
     double time_to_capacity_p95_s; /* p95 length of under-provisioned episodes */

@@ -81,7 +81,10 @@ struct world {
     size_t n;
     long serial;
     struct nf_node_info view[NF_SIM_NODES_MAX]; /* the cluster's last observe */
-    uint64_t rng;
+    uint64_t rng, irng;                         /* irng: the spot interruptions' own stream */
+    /* warnings not yet handed to the cycle (sim.interruption_response: replace) */
+    struct nf_cloud_event warnings[64];
+    size_t nwarnings;
     struct nf_sample *ring;
     size_t ring_cap, ring_head, ring_n; /* head = index of the oldest */
     struct nf_sim_metrics *met;
@@ -157,5 +160,7 @@ extern const struct nf_clock_port nf__sim_clock_port;
 extern const struct nf_metrics_port nf__sim_metrics_port;
 extern const struct nf_cluster_port nf__sim_cluster_port;
 extern const struct nf_cloud_port nf__sim_cloud_port;
+/* the spot warnings as an interruption queue (sim.interruption_response: replace) */
+extern const struct nf_events_port nf__sim_events_port;
 
 #endif

@@ -110,13 +110,23 @@ void nf__sim_advance(struct world *w, double t)
             struct node *nd = &w->nodes[i];
             if (nd->market != NF_MARKET_SPOT || nd->st == NODE_DRAINING)
                 continue;
-            if (uniform01(&w->rng) < chance) {
+            if (uniform01(&w->irng) < chance) {
                 /* the node termination handler drains on the warning; the instance ends later */
                 nd->st = NODE_DRAINING;
                 nd->end_t = t + w->p->spot_warning_s;
                 nd->reclaimed = true;
-                evict_all(w, i);
+                w->met->interrupted_pods += evict_all(w, i);
                 w->met->spot_interruptions++;
+                if (w->p->replace_on_warning && w->nwarnings < 64) { /* the queue's message */
+                    struct nf_cloud_event *e = &w->warnings[w->nwarnings++];
+                    memset(e, 0, sizeof *e);
+                    e->kind = NF_CEV_SPOT_INTERRUPTION;
+                    snprintf(e->id, sizeof e->id, "sim-warning-%ld", nd->serial);
+                    snprintf(e->instance, sizeof e->instance, "i-sim%ld", nd->serial);
+                    e->time = t;
+                    e->deadline = nd->end_t;
+                    e->message = (int)w->nwarnings - 1;
+                }
             }
         }
     }
@@ -444,3 +454,26 @@ const struct nf_cluster_port nf__sim_cluster_port = {.name = "sim",
                                                      .remove_node = sim_remove_node};
 const struct nf_cloud_port nf__sim_cloud_port = {
     .name = "sim", .list = sim_list, .launch = sim_launch, .terminate = sim_terminate};
+
+/* The interruption queue: each warning is one message, handed out once (deleting is free) */
+static int sim_receive(void *ctx, double wait_s, struct nf_cloud_event *out, size_t cap, size_t *n,
+                       int *nmessages, struct nf_err *err)
+{
+    (void)wait_s, (void)err;
+    struct world *w = ctx;
+    *n = 0;
+    for (size_t i = 0; i < w->nwarnings && *n < cap; i++)
+        out[(*n)++] = w->warnings[i];
+    *nmessages = (int)*n;
+    w->nwarnings = 0;
+    return NF_OK;
+}
+
+static int sim_ack(void *ctx, int m, struct nf_err *err)
+{
+    (void)ctx, (void)m, (void)err;
+    return NF_OK;
+}
+
+const struct nf_events_port nf__sim_events_port = {
+    .name = "sim", .receive = sim_receive, .ack = sim_ack};

@@ -337,7 +337,7 @@ class Scenarios(unittest.TestCase):
         self.until(lambda: self.converged(2), "the scale-down once Prometheus is back", 90)
 
     # 6
-    def test_6_spot_capacity_error_in_one_zone_buys_on_demand_in_the_same_cycle(self):
+    def test_6_spot_capacity_error_in_one_zone_goes_to_the_next_pool_in_the_same_cycle(self):
         out = "us-east-1a"
         LAB.aws.fault(mode="reply", status=500, body=CAPACITY_ERROR,
                       match=["Action=RunInstances", "MarketType=spot",
@@ -349,11 +349,15 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(len({tags(i)["nodefleet:intent"] for i in insts}), 1)  # one cycle
         self.assertEqual([market(i) for i in insts if zone(i) == out],
                          ["on-demand"] * sum(1 for i in insts if zone(i) == out))
+        # the spot share is kept: the spot worker meant for the zone without capacity went to
+        # the next spot pool (the template's type in the other zone), not to on-demand
+        self.assertEqual(sum(1 for i in insts if market(i) == "spot"), 2)
         self.assertIn("spot", [market(i) for i in insts if zone(i) != out])
         self.assertGreater(sum(1 for i in insts if zone(i) == out), 0)
-        warn = [r for r in h.records() if r.get("msg") == "capacity error; trying on-demand"]
+        warn = [r for r in h.records()
+                if r.get("msg") == "capacity error; the pool rests, trying the next"]
         self.assertTrue(warn)
-        self.assertEqual({r["zone"] for r in warn}, {out})
+        self.assertEqual({(r["zone"], r["market"]) for r in warn}, {(out, "spot")})
         launches = msgs(h, "Step 5: Launching EC2 instances")
         self.assertEqual(launches[0]["count"], 4)
         self.until(lambda: self.converged(4), "four Ready workers", 60)
@@ -382,8 +386,8 @@ class Scenarios(unittest.TestCase):
         self.assertTrue([r for r in h.records() if r.get("msg") == "event" and
                          r.get("event") == "launch_failed"])
         # each zone and market where a worker never joined rests (aws.capacity_backoff)
-        off = {(r["zone"], r["market"]) for r in h.records()
-               if r.get("msg") == "zone backed off: a worker launched there never joined"}
+        off = {(r["zone"], r["market"]) for r in h.records() if r.get("msg") ==
+               "pool backed off (a worker there never joined, or was reclaimed)"}
         self.assertEqual(len(off), 2, off)
         # kept in the state, so a `once` or a cold Lambda start honours them too
         self.until(lambda: {(b["az"], b["market"]) for b in LAB.store_item()[1]["backoffs"]}

@@ -389,11 +389,31 @@ static void spot_workers_can_be_reclaimed(void **state)
     const struct nf_sim_metrics *m = &rep.runs[0].m;
     assert_true(m->spot_interruptions > 0);
     assert_true(m->spot_node_hours > 0);
-    /* replacement comes through the normal rules: pods go pending, the seed adds workers */
+    /* replacement comes at once or through the normal rules; either way workers are added */
     assert_true(m->nodes_launched > 6);
+    /* the warnings go to the cycle (sim.interruption_response: replace, the default): it
+     * drains and replaces each at once; with wait, the pods go pending and the policy buys */
+    assert_true(m->warnings_acted_on > 0);
+    assert_int_equal(m->warnings_acted_on, m->spot_interruptions);
+    snprintf(cfg.sim_interruption_response, sizeof cfg.sim_interruption_response, "wait");
+    nf_sim_report_free(&rep);
+    run(&tr, specs, 1, &rep);
+    assert_true(rep.runs[0].m.spot_interruptions > 0);
+    assert_int_equal(rep.runs[0].m.warnings_acted_on, 0);
+    snprintf(cfg.sim_interruption_response, sizeof cfg.sim_interruption_response, "replace");
     nf_sim_report_free(&rep);
     nf_trace_free(&tr);
+    /* a monthly share: 5 % a month is -ln(0.95)/720 an hour; the hourly rate overrides it */
+    struct nf_sim_params sp;
     cfg.sim_spot_interruptions_per_hour = 0;
+    cfg.sim_spot_interruption_pct_month = 5;
+    nf_sim_params_from_config(&sp, &cfg);
+    assert_float_equal(sp.spot_interruptions_per_hour, -log(0.95) / 720, 1e-12);
+    cfg.sim_spot_interruptions_per_hour = 0.3;
+    nf_sim_params_from_config(&sp, &cfg);
+    assert_float_equal(sp.spot_interruptions_per_hour, 0.3, 1e-12);
+    cfg.sim_spot_interruptions_per_hour = 0;
+    cfg.sim_spot_interruption_pct_month = 0;
     make_trace(&tr, 1440, 60, 1, 100, 60);
     run(&tr, specs, 1, &rep);
     assert_int_equal(rep.runs[0].m.spot_interruptions, 0);
