@@ -158,6 +158,11 @@ int nf_cmd_status(int argc, char **argv)
             outf("resting (no launches): %s %s%s%s until %s\n", s.backoffs[i].az,
                  s.backoffs[i].market, s.backoffs[i].type[0] ? " " : "", s.backoffs[i].type, t1);
         }
+        for (int i = 0; i < s.ninterrupts; i++) {
+            when(s.interrupts[i].seen_at, t1);
+            outf("interruption acted on: %s %s at %s (event %s)\n", s.interrupts[i].kind,
+                 s.interrupts[i].instance, t1, s.interrupts[i].event_id);
+        }
         int from = s.ndecisions > 10 ? s.ndecisions - 10 : 0;
         outf("last decisions (newest last):\n");
         for (int i = from; i < s.ndecisions; i++) {
@@ -222,9 +227,27 @@ static void explain_json(const struct nf_controller *ctl, const struct nf_plan *
         nf_buf_json_str(&b, in->id);
         nf_buf_puts(&b, ", \"zone\": ");
         nf_buf_json_str(&b, in->az);
-        nf_buf_printf(&b, ", \"market\": \"%s\", \"state\": ", nf_market_name(in->market));
+        nf_buf_printf(&b, ", \"market\": \"%s\", \"type\": ", nf_market_name(in->market));
+        nf_buf_json_str(&b, in->type);
+        nf_buf_puts(&b, ", \"state\": ");
         nf_buf_json_str(&b, in->state);
         nf_buf_puts(&b, "}");
+    }
+    nf_buf_puts(&b, "], \"cost_per_hour\": {\"on_demand\": ");
+    nf_buf_json_num(&b, cy->cost_per_hour[0]);
+    nf_buf_puts(&b, ", \"spot\": ");
+    nf_buf_json_num(&b, cy->cost_per_hour[1]);
+    nf_buf_puts(&b, ", \"if_all_on_demand\": ");
+    nf_buf_json_num(&b, cy->cost_if_on_demand);
+    nf_buf_puts(&b, "}, \"interrupts\": [");
+    for (int i = 0; i < s->ninterrupts; i++) {
+        nf_buf_puts(&b, i ? ", {\"instance\": " : "{\"instance\": ");
+        nf_buf_json_str(&b, s->interrupts[i].instance);
+        nf_buf_puts(&b, ", \"kind\": ");
+        nf_buf_json_str(&b, s->interrupts[i].kind);
+        nf_buf_puts(&b, ", \"event\": ");
+        nf_buf_json_str(&b, s->interrupts[i].event_id);
+        nf_buf_printf(&b, ", \"seen_at\": %.3f}", s->interrupts[i].seen_at);
     }
     nf_buf_puts(&b, "]");
     nf_buf_puts(&b, ", \"nodes\": [");
@@ -271,10 +294,25 @@ static void explain_text(const struct nf_controller *ctl, const struct nf_config
         outf("\ninstances counted (carrying every tag of aws.pool_tags = %s):\n",
              cfg->aws_pool_tags);
         for (size_t i = 0; i < cy->ninstances; i++)
-            outf("  %-20s %-12s %-9s %s\n", cy->instances[i].id, cy->instances[i].az,
-                 nf_market_name(cy->instances[i].market), cy->instances[i].state);
+            outf("  %-20s %-12s %-9s %-12s %s\n", cy->instances[i].id, cy->instances[i].az,
+                 nf_market_name(cy->instances[i].market),
+                 cy->instances[i].type[0] ? cy->instances[i].type : "-", cy->instances[i].state);
         if (cy->ninstances == 0)
             outf("  none\n");
+        double now_h = cy->cost_per_hour[0] + cy->cost_per_hour[1];
+        if (isfinite(now_h) && cy->cost_if_on_demand > 0)
+            outf("cost: $%.4f/h (on-demand $%.4f, spot $%.4f); all on-demand $%.4f/h: %.0f %% "
+                 "saved\n",
+                 now_h, cy->cost_per_hour[0], cy->cost_per_hour[1], cy->cost_if_on_demand,
+                 100 * (1 - now_h / cy->cost_if_on_demand));
+    }
+    if (s->ninterrupts > 0) {
+        outf("\ninterruption events acted on (the last hour's):\n");
+        for (int i = 0; i < s->ninterrupts; i++) {
+            when(s->interrupts[i].seen_at, t1);
+            outf("  %s  %-18s %-20s %s\n", t1, s->interrupts[i].kind, s->interrupts[i].instance,
+                 s->interrupts[i].event_id);
+        }
     }
     outf("\nnodes:\n");
     for (size_t i = 0; i < cy->view.nnodes; i++) {

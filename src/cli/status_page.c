@@ -195,6 +195,13 @@ static void page_head(const struct nf_controller *c, int rc, struct nf_buf *b)
         nf_buf_printf(b, "<span>CPU <b>%.1f%%</b></span>", cy->newest[NF_SIG_CPU]);
     if (isfinite(cy->newest[NF_SIG_MEMORY]))
         nf_buf_printf(b, "<span>memory <b>%.1f%%</b></span>", cy->newest[NF_SIG_MEMORY]);
+    double now_h = cy->cost_per_hour[0] + cy->cost_per_hour[1];
+    if (cy->have_cloud && isfinite(now_h) && cy->cost_if_on_demand > 0)
+        nf_buf_printf(b,
+                      "<span id=\"cost\">cost <b>$%.4f/h</b> (spot $%.4f; all on-demand $%.4f: "
+                      "<b>%.0f%%</b> saved)</span>",
+                      now_h, cy->cost_per_hour[1], cy->cost_if_on_demand,
+                      100 * (1 - now_h / cy->cost_if_on_demand));
     nf_buf_puts(b, "</p>");
 
     nf_buf_puts(b, "<h2>Last decision</h2><p id=\"decision\"><b>");
@@ -298,7 +305,23 @@ static void page_workers(const struct nf_cycle_report *cy, double unneeded_s, st
     nf_buf_puts(b, "</table>");
 }
 
-/* launches and drains the state has on record */
+/* one row of "In flight": WHAT NAME | since | LABEL DETAIL */
+static void inflight_row(struct nf_buf *b, double now, const char *what, const char *name,
+                         double since, const char *label, const char *detail)
+{
+    nf_buf_puts(b, "<tr><td>");
+    esc(b, what);
+    nf_buf_puts(b, " ");
+    esc(b, name);
+    nf_buf_puts(b, "</td><td>");
+    age(b, now, since);
+    nf_buf_puts(b, "</td><td>");
+    esc(b, label);
+    esc(b, detail);
+    nf_buf_puts(b, "</td></tr>");
+}
+
+/* launches, drains and interruption events the state has on record */
 static void page_inflight(const struct nf_cycle_report *cy, struct nf_buf *b)
 {
     const struct nf_state *st = cy->state;
@@ -318,16 +341,13 @@ static void page_inflight(const struct nf_cycle_report *cy, struct nf_buf *b)
         }
         nf_buf_puts(b, "</td></tr>");
     }
-    for (int i = 0; i < st->ndrains; i++) {
-        nf_buf_puts(b, "<tr><td>drain ");
-        esc(b, st->drains[i].node);
-        nf_buf_puts(b, "</td><td>");
-        age(b, now, st->drains[i].started_at);
-        nf_buf_puts(b, "</td><td>instance ");
-        esc(b, st->drains[i].instance);
-        nf_buf_puts(b, "</td></tr>");
-    }
-    if (st->nlaunches + st->ndrains == 0)
+    for (int i = 0; i < st->ndrains; i++)
+        inflight_row(b, now, "drain", st->drains[i].node, st->drains[i].started_at, "instance ",
+                     st->drains[i].instance);
+    for (int i = 0; i < st->ninterrupts; i++) /* the events acted on, the last hour's */
+        inflight_row(b, now, st->interrupts[i].kind, st->interrupts[i].instance,
+                     st->interrupts[i].seen_at, "event ", st->interrupts[i].event_id);
+    if (st->nlaunches + st->ndrains + st->ninterrupts == 0)
         nf_buf_puts(b, "<tr><td colspan=\"3\" class=\"muted\">nothing</td></tr>");
     nf_buf_puts(b, "</table>");
 }

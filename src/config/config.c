@@ -306,6 +306,8 @@ static int check_string(int id, const char *v, const char **why)
         return nf_check_url(v, why);
     case NF_CFG_sim_pod_shapes:
         return nf_pod_shapes_parse(v, NULL, NULL, why);
+    case NF_CFG_sim_node_types:
+        return nf_node_types_parse(v, NULL, NULL, why);
     case NF_CFG_kube_node_labels:
     case NF_CFG_kube_node_taints: {
         static struct nf_pool_template t; /* a check only */

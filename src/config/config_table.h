@@ -361,6 +361,11 @@
     X(sim_min_billed_s, "sim.min_billed_s", NF_CT_DUR, 0, 86400, "60",                             \
       "NODEFLEET_SIM_MIN_BILLED_S", 0, NULL,                                                       \
       "Simulator: per-second billing, but at least this long per instance.")                       \
+    X(sim_node_types, "sim.node_types", NF_CT_STR, 0, 0, "", "NODEFLEET_SIM_NODE_TYPES", 0, NULL,  \
+      "Simulator: several worker types, NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT ($ an hour), "        \
+      "comma-separated; the cycle chooses among them as aws.instance_types does, the first is "    \
+      "the one the policies count in and the trace is scaled to. Empty: one type, "                \
+      "sim.node_vcpu / sim.node_memory_mib at sim.price_on_demand / sim.price_spot.")              \
     X(sim_spot_interruptions_per_hour, "sim.spot_interruptions_per_hour", NF_CT_NUM, 0, 60, "0",   \
       "NODEFLEET_SIM_SPOT_INTERRUPTIONS_PER_HOUR", 0, NULL,                                        \
       "Simulator: chance per hour that a spot worker is reclaimed; above 0 it overrides "          \

@@ -275,9 +275,13 @@ static void observe_world(struct run *r)
     }
     c->last.ninstances = c->ninst;
     c->last.cost_per_hour[0] = c->last.cost_per_hour[1] = p->cloud ? 0 : NAN;
-    for (size_t i = 0; p->cloud && i < c->ninst; i++)
-        c->last.cost_per_hour[c->inst[i].market == NF_MARKET_SPOT] +=
-            nf__cyc_instance_hourly(c, &c->inst[i], c->inst[i].market);
+    c->last.cost_if_on_demand = p->cloud ? 0 : NAN;
+    for (size_t i = 0; p->cloud && i < c->ninst; i++) {
+        const struct nf_instance *in = &c->inst[i];
+        c->last.cost_per_hour[in->market == NF_MARKET_SPOT] +=
+            nf__cyc_instance_hourly(c, in, in->market);
+        c->last.cost_if_on_demand += nf__cyc_hourly(c, in->type, in->az, NF_MARKET_ON_DEMAND);
+    }
     if (c->last.incomplete_why[0])
         nf_log(NF_LOG_WARN, "observation incomplete: no scale-down, no reconcile action",
                NF_LF_STR("why", c->last.incomplete_why), NF_LF_END);

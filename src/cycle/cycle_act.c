@@ -185,8 +185,8 @@ static int choose_types(struct run *r, struct nf_plan *plan, int n, int spot_now
         spot += m[i] == NF_MARKET_SPOT;
     int room = c->o.max_nodes > total ? c->o.max_nodes - total : 0;
     struct nf_type_choice ch;
-    nf_itypes_choose(ty, nt, pods, np, (int64_t)n * ty[0].cpu_m, (int64_t)n * ty[0].mem,
-                     (double)spot / n, room > n ? room : n, &ws, &ch);
+    nf_itypes_choose(ty, nt, pods, np, (int64_t)n * ty[0].cpu_m, 0, (double)spot / n,
+                     room > n ? room : n, &ws, &ch);
     int k = 0;
     char what[240] = "";
     size_t o = 0;

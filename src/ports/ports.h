@@ -199,6 +199,7 @@ struct nf_cycle_report {
     /* what the listed instances cost an hour, by enum nf_market (their types' prices, else
      * the configured ones); NAN without a cloud */
     double cost_per_hour[2];
+    double cost_if_on_demand; /* the same instances all on-demand, $ an hour (the savings' base) */
     const struct nf_state *state; /* the pool's state as loaded (and saved) */
 };
 

@@ -24,6 +24,8 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
     sp->node_memory_mib = cfg->sim_node_memory_mib;
     sp->hpa_target_pct = cfg->sim_hpa_target_pct;
     sp->max_pods_per_node = (int)cfg->sim_max_pods_per_node;
+    if (nf_node_types_parse(cfg->sim_node_types, sp->types, &sp->ntypes, NULL) != NF_OK)
+        sp->ntypes = 0; /* checked by the settings */
     sp->pack = strcmp(cfg->sim_scheduler, "most-allocated") == 0;
     /* checked when the configuration loaded */
     if (nf_pod_shapes_parse(cfg->sim_pod_shapes, sp->shapes, &sp->nshapes, NULL) != NF_OK)
@@ -38,6 +40,12 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
     sp->sample_s = cfg->sim_sample_s;
     sp->price_on_demand = cfg->sim_price_on_demand;
     sp->price_spot = cfg->sim_price_spot;
+    if (sp->ntypes > 0) { /* the first type is the unit the policies count in */
+        sp->node_vcpu = sp->types[0].vcpu;
+        sp->node_memory_mib = sp->types[0].memory_mib;
+        sp->price_on_demand = sp->types[0].price_on_demand;
+        sp->price_spot = sp->types[0].price_spot;
+    }
     sp->min_billed_s = cfg->sim_min_billed_s;
     /* a monthly share p is the hourly rate -ln(1 - p) / 720 (30 days), so that a worker alive
      * all month is reclaimed with probability p */
@@ -114,9 +122,18 @@ static void observe(struct world *w, const struct service *sv, int ready, double
     struct nf_sample s = {.t = t};
     for (int k = 0; k < NF_SAMPLE_VALUES; k++)
         s.v[k] = NAN;
-    if (ready > 0) {
+    if (ready > 0 && p->ntypes == 0) {
         s.v[NF_SIG_CPU] = 100.0 * sv->served / (ready * p->node_vcpu);
         s.v[NF_SIG_MEMORY] = 100.0 * sv->mem_running / (ready * p->node_memory_mib);
+    } else if (ready > 0) { /* workers of several sizes: what the Ready ones have */
+        double cpu = 0, mem = 0;
+        for (size_t i = 0; i < w->n; i++)
+            if (w->nodes[i].st == NODE_READY) {
+                cpu += w->nodes[i].vcpu;
+                mem += w->nodes[i].mem_mib;
+            }
+        s.v[NF_SIG_CPU] = 100.0 * sv->served / cpu;
+        s.v[NF_SIG_MEMORY] = 100.0 * sv->mem_running / mem;
     }
     s.v[NF_SIG_PENDING_PODS] = sv->pending;
     nf__sim_push_sample(w, &s);
@@ -161,6 +178,7 @@ static int step_through(struct nf_sim_report *r, const struct model *m, const st
             ready = nf__sim_count_state(w, NODE_READY);
             sv = nf__sim_serve(w, demand);
         }
+        ready = nf__sim_ready_units(w); /* the scorer's and charts' unit: the first type */
         double dt = step_len(g, step);
         int rc = nf__sim_score_step(&ps->sc, &run->m, t, dt, demand, sv.served, sv.pending, sv.need,
                                     ready);
@@ -190,7 +208,7 @@ static int first_pool(struct world *w, const struct model *m, const struct nf_tr
                 : clamp_size(p, nf__sim_nodes_for(p, w->shape_pods));
     int spot = spot_of(p, n);
     for (int i = 0; i < n; i++)
-        if (nf__sim_add_node(w, i < spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND, 0, 0) != NF_OK)
+        if (nf__sim_add_node(w, 0, i < spot ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND, 0, 0) != NF_OK)
             return NF_E_INTERNAL;
     nf__sim_schedule(w);
     return NF_OK;

@@ -54,6 +54,9 @@
 struct nf_sim_params {
     double node_vcpu, node_memory_mib, hpa_target_pct;
     int max_pods_per_node;
+    int ntypes; /* sim.node_types: 0 one unnamed type (node_vcpu, node_memory_mib, the prices);
+                 * else the cycle chooses among these, and node_* and the prices are the first's */
+    struct nf_node_type types[NF_NODE_TYPES_MAX];
     bool pack; /* the scheduler prefers the most allocated worker (sim.scheduler) */
     int nshapes;
     struct nf_pod_shape shapes[NF_SIM_SHAPES_MAX]; /* shares add up to 100 */

@@ -60,8 +60,10 @@ struct node {
     double launch_t, ready_t, end_t; /* end_t: a spot interruption's or a drain's end */
     enum nf_market market;
     enum node_state st;
-    long serial;    /* instance i-sim<serial>, node sim-<serial> */
-    bool reclaimed; /* a spot interruption, not a decision, ends it */
+    long serial;          /* instance i-sim<serial>, node sim-<serial> */
+    int type;             /* index into p->types (0 without sim.node_types) */
+    double vcpu, mem_mib; /* what it has: its type's */
+    bool reclaimed;       /* a spot interruption, not a decision, ends it */
     double cpu_used, mem_used;
     int npods, npinned;
 };
@@ -139,7 +141,10 @@ bool nf__sim_fits_elsewhere(const struct world *w, size_t i, const bool *skip, d
 int nf__sim_count_state(const struct world *w, enum node_state st);
 void nf__sim_push_sample(struct world *w, const struct nf_sample *s);
 void nf__sim_remove_node(struct world *w, size_t i, double end);
-int nf__sim_add_node(struct world *w, enum nf_market market, double launch_t, double ready_t);
+int nf__sim_add_node(struct world *w, int type, enum nf_market market, double launch_t,
+                     double ready_t);
+/* Ready workers, in workers of the first type when they differ (by CPU, rounded down). */
+int nf__sim_ready_units(const struct world *w);
 void nf__sim_advance(struct world *w, double t);
 
 /* ---- scoring (sim_score.c) ---- */

@@ -192,11 +192,11 @@ int nf__sim_pods_follow(struct world *w, double demand, double t)
 
 /* ---- the scheduler -------------------------------------------------------------------------- */
 
-static bool fits(const struct nf_sim_params *p, const struct nf_pod_shape *sh, double cpu_used,
-                 double mem_used, int npods)
+static bool fits(const struct nf_sim_params *p, const struct nf_pod_shape *sh,
+                 const struct node *nd)
 {
-    return cpu_used + sh->cpu <= p->node_vcpu + 1e-9 &&
-           mem_used + sh->memory_mib <= p->node_memory_mib + 1e-9 && npods < p->max_pods_per_node;
+    return nd->cpu_used + sh->cpu <= nd->vcpu + 1e-9 &&
+           nd->mem_used + sh->memory_mib <= nd->mem_mib + 1e-9 && nd->npods < p->max_pods_per_node;
 }
 
 void nf__sim_schedule(struct world *w)
@@ -212,13 +212,12 @@ void nf__sim_schedule(struct world *w)
         double best_score = -1;
         for (size_t j = 0; j < w->n; j++) {
             const struct node *nd = &w->nodes[j];
-            if (nd->st != NODE_READY || !fits(p, sh, nd->cpu_used, nd->mem_used, nd->npods))
+            if (nd->st != NODE_READY || !fits(p, sh, nd))
                 continue;
             /* LeastAllocated: the mean free share of CPU and memory once the pod is there;
              * MostAllocated: the mean used share */
-            double score =
-                (p->node_vcpu - nd->cpu_used - sh->cpu) / p->node_vcpu +
-                (p->node_memory_mib - nd->mem_used - sh->memory_mib) / p->node_memory_mib;
+            double score = (nd->vcpu - nd->cpu_used - sh->cpu) / nd->vcpu +
+                           (nd->mem_mib - nd->mem_used - sh->memory_mib) / nd->mem_mib;
             if (p->pack)
                 score = 2 - score;
             if (score > best_score + 1e-12) {

@@ -29,7 +29,11 @@ static void bill(struct world *w, const struct node *nd, double end)
 {
     double life = end - nd->launch_t;
     double billed = life < w->p->min_billed_s ? w->p->min_billed_s : life;
-    double price = nd->market == NF_MARKET_SPOT ? w->p->price_spot : w->p->price_on_demand;
+    const struct nf_sim_params *p = w->p;
+    double price = p->ntypes == 0
+                       ? (nd->market == NF_MARKET_SPOT ? p->price_spot : p->price_on_demand)
+                   : nd->market == NF_MARKET_SPOT ? p->types[nd->type].price_spot
+                                                  : p->types[nd->type].price_on_demand;
     w->met->cost_usd += price * billed / 3600.0;
     w->met->node_hours += life / 3600.0;
     if (nd->market == NF_MARKET_SPOT)
@@ -66,12 +70,27 @@ static int evict_all(struct world *w, size_t i)
     return n;
 }
 
-int nf__sim_add_node(struct world *w, enum nf_market market, double launch_t, double ready_t)
+int nf__sim_ready_units(const struct world *w)
+{
+    if (w->p->ntypes == 0)
+        return nf__sim_count_state(w, NODE_READY);
+    double cpu = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->nodes[i].st == NODE_READY)
+            cpu += w->nodes[i].vcpu;
+    return (int)floor(cpu / w->p->node_vcpu + 1e-9);
+}
+
+int nf__sim_add_node(struct world *w, int type, enum nf_market market, double launch_t,
+                     double ready_t)
 {
     if (w->n == NF_SIM_NODES_MAX)
         return NF_E_INTERNAL;
     struct node *nd = &w->nodes[w->n++];
     nd->serial = ++w->serial;
+    nd->type = w->p->ntypes > 0 ? type : 0;
+    nd->vcpu = w->p->ntypes > 0 ? w->p->types[nd->type].vcpu : w->p->node_vcpu;
+    nd->mem_mib = w->p->ntypes > 0 ? w->p->types[nd->type].memory_mib : w->p->node_memory_mib;
     nd->launch_t = launch_t;
     nd->ready_t = ready_t;
     nd->end_t = INFINITY;
@@ -202,6 +221,8 @@ static int sim_list(void *ctx, struct nf_instance *out, size_t cap, size_t *n, s
         memset(in, 0, sizeof *in);
         snprintf(in->id, sizeof in->id, "i-sim%ld", nd->serial);
         snprintf(in->state, sizeof in->state, "running");
+        if (w->p->ntypes > 0)
+            snprintf(in->type, sizeof in->type, "%s", w->p->types[nd->type].name);
         in->market = nd->market;
         in->launch_time = nd->launch_t;
     }
@@ -213,12 +234,15 @@ static int sim_launch(void *ctx, const char *intent, int count, const enum nf_ma
                       struct nf_err *err)
 {
     (void)intent;
-    (void)types; /* one node shape in the simulator */
     (void)now;
     struct world *w = ctx;
     memset(out, 0, sizeof *out);
     for (int i = 0; i < count; i++) {
-        if (nf__sim_add_node(w, markets[i], w->now, w->now + draw_boot(w)) != NF_OK)
+        int t = 0; /* the type asked for ("" or unknown: the first) */
+        for (int k = 0; types && types[i] && k < w->p->ntypes; k++)
+            if (strcmp(w->p->types[k].name, types[i]) == 0)
+                t = k;
+        if (nf__sim_add_node(w, t, markets[i], w->now, w->now + draw_boot(w)) != NF_OK)
             return nf_err_set(err, NF_E_UNAVAILABLE, "simulated cloud: instance limit reached");
         w->met->nodes_launched++;
         out->launched++;
@@ -226,6 +250,8 @@ static int sim_launch(void *ctx, const char *intent, int count, const enum nf_ma
             struct nf_instance *in = &out->instances[out->ninstances++];
             memset(in, 0, sizeof *in);
             snprintf(in->id, sizeof in->id, "i-sim%ld", w->nodes[w->n - 1].serial);
+            if (w->p->ntypes > 0)
+                snprintf(in->type, sizeof in->type, "%s", w->p->types[t].name);
             in->market = markets[i];
             in->launch_time = w->now;
         }
@@ -275,8 +301,8 @@ static int build_fleet(struct world *w, struct nf_err *err)
                                             .ready = true,
                                             .unschedulable = nd->st == NODE_DRAINING,
                                             .created = nd->ready_t,
-                                            .alloc_cpu_m = llround(p->node_vcpu * 1000),
-                                            .alloc_mem = llround(p->node_memory_mib * 1048576.0),
+                                            .alloc_cpu_m = llround(nd->vcpu * 1000),
+                                            .alloc_mem = llround(nd->mem_mib * 1048576.0),
                                             .alloc_pods = p->max_pods_per_node};
     }
     if (w->npods > w->fpods_cap) {
@@ -452,8 +478,44 @@ const struct nf_cluster_port nf__sim_cluster_port = {.name = "sim",
                                                      .choose = sim_choose,
                                                      .drain_step = sim_drain_step,
                                                      .remove_node = sim_remove_node};
-const struct nf_cloud_port nf__sim_cloud_port = {
-    .name = "sim", .list = sim_list, .launch = sim_launch, .terminate = sim_terminate};
+/* sim.node_types as the cloud's catalog: what a worker of each hosts and costs */
+static int sim_catalog(void *ctx, double now, struct nf_itype *out, size_t cap, size_t *n,
+                       struct nf_err *err)
+{
+    (void)now;
+    const struct world *w = ctx;
+    *n = 0;
+    if (w->p->ntypes == 0)
+        return nf_err_set(err, NF_E_UNAVAILABLE, "one worker type");
+    for (int t = 0; t < w->p->ntypes && *n < cap; t++) {
+        const struct nf_node_type *ty = &w->p->types[t];
+        struct nf_itype *o = &out[(*n)++];
+        memset(o, 0, sizeof *o);
+        snprintf(o->name, sizeof o->name, "%s", ty->name);
+        o->cpu_m = llround(ty->vcpu * 1000);
+        o->mem = llround(ty->memory_mib * 1048576.0);
+        o->od_price = ty->price_on_demand;
+        o->spot_price = ty->price_spot;
+    }
+    return NF_OK;
+}
+
+static double sim_hourly(void *ctx, const char *type, const char *az, enum nf_market m)
+{
+    (void)az;
+    const struct world *w = ctx;
+    for (int t = 0; t < w->p->ntypes; t++)
+        if (type && strcmp(w->p->types[t].name, type) == 0)
+            return m == NF_MARKET_SPOT ? w->p->types[t].price_spot : w->p->types[t].price_on_demand;
+    return m == NF_MARKET_SPOT ? w->p->price_spot : w->p->price_on_demand;
+}
+
+const struct nf_cloud_port nf__sim_cloud_port = {.name = "sim",
+                                                 .list = sim_list,
+                                                 .launch = sim_launch,
+                                                 .terminate = sim_terminate,
+                                                 .catalog = sim_catalog,
+                                                 .hourly = sim_hourly};
 
 /* The interruption queue: each warning is one message, handed out once (deleting is free) */
 static int sim_receive(void *ctx, double wait_s, struct nf_cloud_event *out, size_t cap, size_t *n,

@@ -367,3 +367,51 @@ int nf_pod_shapes_parse(const char *s, struct nf_pod_shape *out, int *n, const c
         *n = k;
     return NF_OK;
 }
+
+int nf_node_types_parse(const char *s, struct nf_node_type *out, int *n, const char **why)
+{
+    static const char bad[] =
+        "expected NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT types separated by "
+        "commas, like m5.large:2:8192:0.096:0.035,c5.xlarge:4:8192:0.17:0.065";
+    int k = 0;
+    char names[NF_NODE_TYPES_MAX][32];
+    for (const char *p = s; *p;) {
+        size_t l = strcspn(p, ",");
+        const char *end = p + l, *c = memchr(p, ':', l);
+        if (c == NULL || !type_name(p, (size_t)(c - p)))
+            return no(why, bad);
+        struct nf_node_type t;
+        memset(&t, 0, sizeof t);
+        memcpy(t.name, p, (size_t)(c - p));
+        double *f[4] = {&t.vcpu, &t.memory_mib, &t.price_on_demand, &t.price_spot};
+        const char *q = c + 1;
+        for (int i = 0; i < 4; i++) {
+            const char *e = i < 3 ? memchr(q, ':', (size_t)(end - q)) : end;
+            if (e == NULL || e == q || nf_parse_double(q, (size_t)(e - q), f[i], NULL) != NF_OK)
+                return no(why, bad);
+            q = e + 1;
+        }
+        if (!(t.vcpu >= 0.1 && t.vcpu <= 1024))
+            return no(why, "a type's vCPU is from 0.1 to 1024");
+        if (!(t.memory_mib >= 128 && t.memory_mib <= 16777216))
+            return no(why, "a type's memory is from 128 to 16777216 MiB");
+        if (!(t.price_on_demand > 0 && t.price_on_demand < 1000 && t.price_spot > 0 &&
+              t.price_spot < 1000))
+            return no(why, "a price is dollars an hour, above 0 and below 1000");
+        if (k == NF_NODE_TYPES_MAX)
+            return no(why, "at most 16 types");
+        for (int i = 0; i < k; i++)
+            if (strcmp(names[i], t.name) == 0)
+                return no(why, "a type is named twice");
+        memcpy(names[k], t.name, sizeof t.name);
+        if (out)
+            out[k] = t;
+        k++;
+        p = end;
+        if (*p == ',' && *++p == '\0')
+            return no(why, bad);
+    }
+    if (n)
+        *n = k;
+    return NF_OK;
+}

@@ -61,4 +61,14 @@ struct nf_pod_shape {
 };
 int nf_pod_shapes_parse(const char *s, struct nf_pod_shape *out, int *n, const char **why);
 
+/* The simulator's worker types: "NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT,..." (a type name as
+ * aws.instance_types has them, vCPU 0.1-1024, MiB 128-16777216, dollars an hour above 0 and
+ * below 1000), at most NF_NODE_TYPES_MAX, none named twice; "" is none. `out` may be NULL. */
+#define NF_NODE_TYPES_MAX 16
+struct nf_node_type {
+    char name[32];
+    double vcpu, memory_mib, price_on_demand, price_spot;
+};
+int nf_node_types_parse(const char *s, struct nf_node_type *out, int *n, const char **why);
+
 #endif

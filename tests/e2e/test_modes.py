@@ -488,7 +488,11 @@ class Interruptions(unittest.TestCase):
         victim = sorted(before)[0]
         ev = spot_warning(victim)
         LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", json.dumps(ev))
-        extra = ["aws.interruption_queue_url=" + q]
+        # several types, priced: the replacement is one of them; m5.large's spot is set
+        # cheapest in every zone (moto prices every type the same), and its on-demand price
+        # comes from the built-in table
+        extra = ["aws.interruption_queue_url=" + q, "aws.instance_types=c5.large,m5.large",
+                 "aws.spot_prices=c5.large=0.05,m5.large=0.03"]
         r = nf("once", extra=extra)
         self.assertEqual(r.returncode, 0, r.stderr)
         recs = records(r.stdout + r.stderr)
@@ -499,6 +503,22 @@ class Interruptions(unittest.TestCase):
         after = {i["InstanceId"] for i in LAB.instances()}
         new = after - before
         self.assertEqual(len(new), 1, (before, after))  # the replacement, this cycle
+        repl = [i for i in LAB.instances() if i["InstanceId"] in new][0]
+        self.assertIn(repl["InstanceType"], ("c5.large", "m5.large"))  # the AWS CLI's view
+        # explain: the event acted on, the instances' types, what they cost and would cost
+        # all on-demand
+        r = nf("explain", "--json", extra=extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ex = json.loads(r.stdout)
+        self.assertIn(victim, [x["instance"] for x in ex["interrupts"]])
+        self.assertEqual({x["id"]: x["type"] for x in ex["instances"]}[repl["InstanceId"]],
+                         repl["InstanceType"])
+        cost = ex["cost_per_hour"]
+        self.assertGreater(cost["if_all_on_demand"], 0)
+        self.assertLessEqual(cost["on_demand"] + cost["spot"], cost["if_all_on_demand"] + 1e-9)
+        text = nf("explain", extra=extra).stdout
+        self.assertIn("interruption events acted on", text)
+        self.assertIn("saved", text)
         node = next((n for n in LAB.nodes() if n["spec"].get("providerID", "").endswith(victim)),
                     None)
         self.assertTrue(node is None or node["spec"].get("unschedulable"), node)

@@ -32,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)nf_check_cluster_id(s, &why);
     (void)nf_check_tag_filter(s, &why);
     (void)nf_check_instance_types(s, &why);
+    (void)nf_node_types_parse(s, NULL, NULL, &why);
     (void)nf_check_prices(s, true, &why);
     (void)nf_check_prices(s, false, &why);
     char out[NF_ERR_MSG_MAX];

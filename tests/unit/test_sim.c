@@ -184,7 +184,7 @@ static struct world *make_world(struct nf_sim_params *p, struct nf_sim_metrics *
     assert_non_null(w->pods);
     assert_int_equal(nf__sim_pods_init(w, demand), NF_OK);
     for (int i = 0; i < n; i++)
-        assert_int_equal(nf__sim_add_node(w, NF_MARKET_ON_DEMAND, 0, 0), NF_OK);
+        assert_int_equal(nf__sim_add_node(w, 0, NF_MARKET_ON_DEMAND, 0, 0), NF_OK);
     nf__sim_schedule(w);
     return w;
 }
@@ -377,6 +377,43 @@ static void same_seed_same_report(void **state)
     nf_trace_free(&tr);
 }
 
+/* sim.node_types: the cycle chooses among the types as aws.instance_types does; with a type
+ * cheaper for these pods (c5.large: less memory, which 1 GiB-per-vCPU pods do not need) the
+ * same policy costs less than with the first type alone, and the workers carry their types */
+static void several_worker_types_are_chosen_among(void **state)
+{
+    (void)state;
+    struct nf_trace tr;
+    make_trace(&tr, 2880, 60, 1, 100, 720); /* a quiet 12 hours, then a step up */
+    const char *specs[] = {"default"};
+    snprintf(cfg.sim_node_types, sizeof cfg.sim_node_types, "m5.large:2:8192:0.096:0.035");
+    struct nf_sim_report one;
+    run(&tr, specs, 1, &one);
+    snprintf(cfg.sim_node_types, sizeof cfg.sim_node_types,
+             "m5.large:2:8192:0.096:0.035,c5.large:2:4096:0.085:0.032");
+    struct nf_sim_report two;
+    run(&tr, specs, 1, &two);
+    assert_int_equal(two.params.ntypes, 2);
+    assert_float_equal(two.params.node_memory_mib, 8192, 1e-9); /* the first is the unit */
+    assert_true(two.runs[0].m.cost_usd < one.runs[0].m.cost_usd * 0.95);
+    assert_true(two.runs[0].m.overload_minutes <= one.runs[0].m.overload_minutes + 1);
+    assert_int_equal(two.runs[0].m.unsafe_removals, 0);
+    /* the oracle keeps the first type: the same in both */
+    assert_float_equal(two.oracle.m.cost_usd, one.oracle.m.cost_usd, 1e-9);
+    nf_sim_report_free(&one);
+    nf_sim_report_free(&two);
+    /* a type that is not there is refused by the settings, with the reason */
+    const char *why = NULL;
+    assert_int_not_equal(nf_node_types_parse("m5.large:2:8192:0.096", NULL, NULL, &why), NF_OK);
+    assert_non_null(strstr(why, "NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT"));
+    assert_int_not_equal(
+        nf_node_types_parse("m5.large:2:8192:0.1:0.1,m5.large:2:8192:0.1:0.1", NULL, NULL, &why),
+        NF_OK);
+    assert_string_equal(why, "a type is named twice");
+    cfg.sim_node_types[0] = '\0';
+    nf_trace_free(&tr);
+}
+
 static void spot_workers_can_be_reclaimed(void **state)
 {
     (void)state;
@@ -448,6 +485,7 @@ int main(void)
         T(billing_has_a_minimum),
         T(seed_follows_a_rise_within_bounds),
         T(same_seed_same_report),
+        T(several_worker_types_are_chosen_among),
         T(spot_workers_can_be_reclaimed),
         T(an_all_zero_trace_is_refused),
     };
