@@ -394,12 +394,15 @@ static int replace_interrupted(struct run *r, int n)
 {
     struct nf_plan rp;
     nf_plan_init(&rp);
-    nf_plan_set(&rp, NF_ACTION_SCALE_UP, n, "replacing %d interrupted worker%s", n,
-                n == 1 ? "" : "s");
+    nf_plan_set(&rp, NF_ACTION_SCALE_UP, n, "replacing %d interrupted worker%s (%s)", n,
+                n == 1 ? "" : "s", r->replace_ids);
     struct nf_workers w;
     int spot = 0, total = 0;
     nf__cyc_count_workers(r->c, &w, &spot, &total);
-    return nf__cyc_scale_up(r, &rp, n, spot, total);
+    int rc = nf__cyc_scale_up(r, &rp, n, spot, total);
+    r->nreplace_types = 0; /* used */
+    r->replace_ids[0] = '\0';
+    return rc;
 }
 
 /* The observation's fleet is the cluster adapter's until it settles: the cycle lets go of it. */

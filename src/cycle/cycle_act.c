@@ -218,7 +218,12 @@ int nf__cyc_scale_up(struct run *r, struct nf_plan *plan, int n, int spot, int t
     if (n > NF_CYCLE_LAUNCH_MAX)
         n = NF_CYCLE_LAUNCH_MAX;
     static char types[NF_CYCLE_LAUNCH_MAX][32];
-    n = choose_types(r, plan, n, spot, total, types);
+    if (r->nreplace_types > 0 && r->nreplace_types >= n) { /* replacements: the same types */
+        for (int i = 0; i < n; i++)
+            memcpy(types[i], r->replace_types[i], sizeof types[i]);
+    } else {
+        n = choose_types(r, plan, n, spot, total, types);
+    }
     enum nf_market markets[NF_CYCLE_LAUNCH_MAX];
     nf_place_markets(spot, total, n, c->o.spot_pct, markets);
     int nspot = 0;

@@ -76,6 +76,14 @@ static void interrupted(struct run *r, const struct nf_cloud_event *e, struct nf
     if (in->market == NF_MARKET_SPOT && c->ports.cloud->backoff != NULL)
         c->ports.cloud->backoff(c->ports.cloud_ctx, in->az, in->type, NF_MARKET_SPOT, r->now, 0);
     (*replace)++;
+    if (r->nreplace_types < NF_CYCLE_REPLACE_MAX)
+        snprintf(r->replace_types[r->nreplace_types++], 32, "%s", in->type);
+    size_t used = strlen(r->replace_ids);
+    if (used + strlen(in->id) + 6 < sizeof r->replace_ids)
+        snprintf(r->replace_ids + used, sizeof r->replace_ids - used, "%s%s", used ? ", " : "",
+                 in->id);
+    else if (used + 4 < sizeof r->replace_ids && strstr(r->replace_ids, "...") == NULL)
+        snprintf(r->replace_ids + used, sizeof r->replace_ids - used, "...");
     st->interruptions++;
     nf_log(NF_LOG_WARN, "instance interrupted: draining before it goes, replacing it",
            NF_LF_STR("kind", nf_cloud_event_kind_name(e->kind)), NF_LF_STR("instance", in->id),

@@ -8,8 +8,9 @@
 #include "cycle.h"
 
 /* A scale-up never launches more than this in one cycle (a guard against a wild plan). */
-#define NF_CYCLE_LAUNCH_MAX 200
-#define NF_CYCLE_DEMAND_MAX 20000 /* pending pods a type choice looks at */
+#define NF_CYCLE_LAUNCH_MAX  200
+#define NF_CYCLE_DEMAND_MAX  20000 /* pending pods a type choice looks at */
+#define NF_CYCLE_REPLACE_MAX 64    /* interrupted workers replaced in one cycle */
 
 /* One cycle's context: the clock reading, the lease, and whether it was lost. */
 struct run {
@@ -18,6 +19,11 @@ struct run {
     bool leased, lost;
     struct nf_lease lease;
     struct nf_err *err;
+    /* the interrupted workers' types, in order, for their replacements (the same type: its
+     * pods fit; its pool rests, so the cloud puts it in another) - "" the pool's first */
+    char replace_types[NF_CYCLE_REPLACE_MAX][32];
+    int nreplace_types;
+    char replace_ids[200]; /* theirs, for the replacement's notification ("..." past that) */
 };
 
 void nf__cyc_crash_point(const struct nf_cycle *c, const char *where);

@@ -341,10 +341,13 @@ static void queue(enum nf_cloud_event_kind k, const char *id, const char *inst, 
 }
 
 static int events[8];
+static struct nf_event last_up; /* the last scale-up notification */
 static void fake_notify(void *ctx, const struct nf_event *ev)
 {
     (void)ctx;
     events[ev->kind]++;
+    if (ev->kind == NF_EV_SCALE_UP)
+        last_up = *ev;
 }
 static const struct nf_notify_port notify_port = {.name = "fake", .notify = fake_notify};
 
@@ -1022,6 +1025,12 @@ static void a_spot_warning_drains_against_its_deadline_and_replaces_at_once(void
     (void)state;
     world(3, "static:3", false);
     insts[1].market = NF_MARKET_SPOT;
+    /* the worker is the larger of two types: its replacement is of its type (its pods fit),
+     * not the cheapest choice for nothing pending */
+    fake_types[0] = (struct nf_itype){"small", 2000, 4LL << 30, 0.02, 0.01};
+    fake_types[1] = (struct nf_itype){"big", 4000, 8LL << 30, 0.04, 0.02};
+    nfake_types = 2;
+    snprintf(insts[1].type, sizeof insts[1].type, "big");
     queue(NF_CEV_SPOT_INTERRUPTION, "ev-1", "i-1", now_t + 120);
     queue(NF_CEV_SPOT_INTERRUPTION, "ev-2", "i-999", now_t + 120); /* not ours */
     struct nf_plan plan;
@@ -1040,6 +1049,12 @@ static void a_spot_warning_drains_against_its_deadline_and_replaces_at_once(void
     assert_string_equal(stored.interrupts[0].kind, "spot_interruption");
     assert_int_equal(stored.interruptions, 1);
     assert_int_equal(ninsts, 4);
+    assert_string_equal(insts[3].type, "big");
+    /* the replacement's notification names the worker it replaces and itself */
+    assert_string_contains(last_up.reason, "replacing 1 interrupted worker (i-1)");
+    assert_string_equal(last_up.instances, insts[3].id);
+    assert_float_equal(last_up.cost_per_hour_change,
+                       insts[3].market == NF_MARKET_SPOT ? 0.02 : 0.04, 1e-9); /* big's price */
     assert_int_equal(events[NF_EV_DRAIN_STARTED], 1);
     assert_int_equal(cyc.last.events[NF_CEV_SPOT_INTERRUPTION], 1); /* for the metrics */
     /* delivered again (at least once): acked, nothing twice */
@@ -1053,6 +1068,7 @@ static void a_spot_warning_drains_against_its_deadline_and_replaces_at_once(void
     assert_int_equal(stored.ndrains, 1);
     assert_int_equal(stored.interruptions, 1);
     assert_int_equal(ninsts, 4);
+    nfake_types = 0;
 }
 
 static void an_unasked_stop_forgets_the_worker_and_a_dry_run_reads_nothing(void **state)
