@@ -158,6 +158,11 @@ int nf_cmd_status(int argc, char **argv)
             outf("resting (no launches): %s %s%s%s until %s\n", s.backoffs[i].az,
                  s.backoffs[i].market, s.backoffs[i].type[0] ? " " : "", s.backoffs[i].type, t1);
         }
+        if (isfinite(s.cost_if_on_demand) && s.cost_if_on_demand > 0)
+            outf("cost at the last cycle: $%.4f/h (on-demand $%.4f, spot $%.4f); all on-demand "
+                 "$%.4f/h: %.0f %% saved\n",
+                 s.cost_on_demand + s.cost_spot, s.cost_on_demand, s.cost_spot, s.cost_if_on_demand,
+                 100 * (1 - (s.cost_on_demand + s.cost_spot) / s.cost_if_on_demand));
         for (int i = 0; i < s.ninterrupts; i++) {
             when(s.interrupts[i].seen_at, t1);
             outf("interruption acted on: %s %s at %s (event %s)\n", s.interrupts[i].kind,

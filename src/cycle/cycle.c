@@ -102,6 +102,11 @@ static void record(struct run *r, const struct nf_plan *plan, const struct nf_wo
     st->node_count = w->ready + w->joining + c->last.launched - c->last.terminated;
     if (st->node_count < 0)
         st->node_count = 0;
+    if (c->last.have_cloud && c->last.cloud_ok && isfinite(c->last.cost_if_on_demand)) {
+        st->cost_on_demand = c->last.cost_per_hour[NF_MARKET_ON_DEMAND];
+        st->cost_spot = c->last.cost_per_hour[NF_MARKET_SPOT];
+        st->cost_if_on_demand = c->last.cost_if_on_demand;
+    }
     if (plan->action != NF_ACTION_NONE) {
         snprintf(st->last_action, sizeof st->last_action, "%s", nf_action_name(plan->action));
         nf_strjoin(st->last_reason, sizeof st->last_reason, plan->reason, (const char *)NULL);

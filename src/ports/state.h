@@ -113,12 +113,15 @@ struct nf_state {
     int ninterrupts;                 /* events acted on, oldest first */
     struct nf_interrupt_rec interrupts[NF_STATE_INTERRUPTS_MAX];
     long long interruptions; /* counter since the state began */
+    /* what the pool's instances cost an hour at the last cycle that listed them ($; NAN
+     * unknown): on-demand and spot, and all of them on-demand (the savings' base) */
+    double cost_on_demand, cost_spot, cost_if_on_demand;
 };
 
 /* The state document's schema: 1 before it was written (no "schema" field), 2 since the
  * default policy's timers and demand history and the schema field itself, 3 since the
  * interruptions and the forced drains, 4 since instance types (launches[].types,
- * backoffs[].type). A document of an
+ * backoffs[].type) and the cost. A document of an
  * older schema is read as it is (every field added since is optional) and saved as the
  * current one; a newer one is refused (NF_E_INPUT) rather than saved without what this
  * binary does not know. */

@@ -138,6 +138,10 @@ int nf_state_to_json(const struct nf_state *st, struct nf_buf *out)
         json_object_set_new(j, "interrupts", iv);
         json_object_set_new(j, "interruptions", json_integer(st->interruptions));
     }
+    if (st->cost_if_on_demand > 0) /* a cloud's pool, listed and priced */
+        json_object_set_new(j, "cost",
+                            json_pack("{s:f, s:f, s:f}", "on_demand", st->cost_on_demand, "spot",
+                                      st->cost_spot, "if_all_on_demand", st->cost_if_on_demand));
     if (st->nunneeded > 0) { /* absent in a state written before the default policy */
         json_t *un = json_array();
         for (int i = 0; i < st->nunneeded; i++)
@@ -328,6 +332,19 @@ static void read_interrupts(struct dec *dp, const json_t *j, struct nf_state *st
     const json_t *v;
     char f[96];
     st->interruptions = integer(&d, j, "interruptions", "interruptions", 0, 1LL << 50);
+    const json_t *cost = json_object_get(j, "cost");
+    st->cost_on_demand = st->cost_spot = st->cost_if_on_demand = NAN;
+    if (cost != NULL && !json_is_object(cost)) {
+        bad(&d, "cost", "expected an object");
+    } else if (cost != NULL) {
+        st->cost_on_demand = number(&d, cost, "on_demand", "cost.on_demand", false);
+        st->cost_spot = number(&d, cost, "spot", "cost.spot", false);
+        st->cost_if_on_demand =
+            number(&d, cost, "if_all_on_demand", "cost.if_all_on_demand", false);
+        if (d.rc == NF_OK && !(st->cost_on_demand >= 0 && st->cost_spot >= 0 &&
+                               st->cost_if_on_demand >= 0 && st->cost_if_on_demand < 1e9))
+            bad(&d, "cost", "expected dollars an hour, 0 or more");
+    }
     json_array_foreach(list(&d, j, "interrupts", NF_STATE_INTERRUPTS_MAX), i, v)
     {
         struct nf_interrupt_rec *r = &st->interrupts[st->ninterrupts++];

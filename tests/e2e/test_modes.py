@@ -519,6 +519,10 @@ class Interruptions(unittest.TestCase):
         text = nf("explain", extra=extra).stdout
         self.assertIn("interruption events acted on", text)
         self.assertIn("saved", text)
+        # status reads the store alone: the cost the last cycle saw, and the event
+        st = nf("status", extra=extra).stdout
+        self.assertIn("cost at the last cycle: $", st)
+        self.assertIn("interruption acted on: spot_interruption " + victim, st)
         node = next((n for n in LAB.nodes() if n["spec"].get("providerID", "").endswith(victim)),
                     None)
         self.assertTrue(node is None or node["spec"].get("unschedulable"), node)

@@ -251,6 +251,9 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     snprintf(a.backoffs[0].az, sizeof a.backoffs[0].az, "us-east-1b");
     snprintf(a.backoffs[0].market, sizeof a.backoffs[0].market, "spot");
     snprintf(a.backoffs[0].type, sizeof a.backoffs[0].type, "c5.large");
+    a.cost_on_demand = 0.192;
+    a.cost_spot = 0.07;
+    a.cost_if_on_demand = 0.384;
     a.backoffs[0].until = 1700000600.25;
     a.nunneeded = 1;
     snprintf(a.unneeded[0].node, sizeof a.unneeded[0].node, "ip-10-0-1-9");
@@ -283,6 +286,7 @@ static void state_json_round_trips_and_refuses_damage(void **state)
     assert_string_equal(b.backoffs[0].az, "us-east-1b");
     assert_string_equal(b.backoffs[0].market, "spot");
     assert_string_equal(b.backoffs[0].type, "c5.large"); /* a pool: type, zone, market */
+    assert_true(b.cost_on_demand == 0.192 && b.cost_spot == 0.07 && b.cost_if_on_demand == 0.384);
     char each[NF_LAUNCH_INSTANCES_MAX][32];
     assert_int_equal(nf_launch_types_expand(b.launches[0].types, 3, each), 0);
     assert_string_equal(each[1], "c5.large");
@@ -324,6 +328,9 @@ static void state_json_round_trips_and_refuses_damage(void **state)
         {"{\"launches\": [{\"intent\": \"x\", \"count\": 2, \"spot\": 3}]}",
          "state: launches[0]: expected a whole number in range"},
         {"{\"launches\": [{\"count\": 1}]}", "state: launches[0]: no intent"},
+        {"{\"cost\": [1]}", "state: cost: expected an object"},
+        {"{\"cost\": {\"on_demand\": -1, \"spot\": 0, \"if_all_on_demand\": 1}}",
+         "state: cost: expected dollars an hour, 0 or more"},
         {"{\"launches\": [{\"intent\": \"x\", \"count\": 2, \"types\": \"m5.large*3\"}]}",
          "state: launches[0]: types: expected TYPE*N runs adding up to count"},
         {"{\"launches\": [{\"intent\": \"x\", \"count\": 2, \"types\": \"m5.large*1,\"}]}",
