@@ -362,7 +362,8 @@
       "NODEFLEET_SIM_MIN_BILLED_S", 0, NULL,                                                       \
       "Simulator: per-second billing, but at least this long per instance.")                       \
     X(sim_node_types, "sim.node_types", NF_CT_STR, 0, 0, "", "NODEFLEET_SIM_NODE_TYPES", 0, NULL,  \
-      "Simulator: several worker types, NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT ($ an hour), "        \
+      "Simulator: several worker types, NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT[:PCT_MONTH] ($ an "   \
+      "hour; PCT_MONTH: that type's spot pool's interruptions, else the common rate), "            \
       "comma-separated; the cycle chooses among them as aws.instance_types does, the first is "    \
       "the one the policies count in and the trace is scaled to. Empty: one type, "                \
       "sim.node_vcpu / sim.node_memory_mib at sim.price_on_demand / sim.price_spot.")              \

@@ -55,6 +55,12 @@ void nf_sim_params_from_config(struct nf_sim_params *sp, const struct nf_config 
                                       : pm >= 1 ? 60
                                                 : -log1p(-pm) / 720.0;
     sp->replace_on_warning = strcmp(cfg->sim_interruption_response, "replace") == 0;
+    for (int t = 0; t < sp->ntypes; t++) { /* a type's own share, else the common rate */
+        double tm = sp->types[t].pct_month / 100.0;
+        sp->type_rate[t] = isnan(tm) ? sp->spot_interruptions_per_hour
+                           : tm >= 1 ? 60
+                                     : -log1p(-tm) / 720.0;
+    }
     sp->spot_warning_s = cfg->sim_spot_warning_s;
     sp->seed = (uint64_t)cfg->sim_seed;
     sp->min_nodes = (int)cfg->min_nodes;

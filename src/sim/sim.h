@@ -57,6 +57,7 @@ struct nf_sim_params {
     int ntypes; /* sim.node_types: 0 one unnamed type (node_vcpu, node_memory_mib, the prices);
                  * else the cycle chooses among these, and node_* and the prices are the first's */
     struct nf_node_type types[NF_NODE_TYPES_MAX];
+    double type_rate[NF_NODE_TYPES_MAX]; /* per type (its spot pool): reclaims an hour */
     bool pack; /* the scheduler prefers the most allocated worker (sim.scheduler) */
     int nshapes;
     struct nf_pod_shape shapes[NF_SIM_SHAPES_MAX]; /* shares add up to 100 */

@@ -123,12 +123,19 @@ void nf__sim_advance(struct world *w, double t)
         }
         i++;
     }
-    if (w->p->spot_interruptions_per_hour > 0) {
-        double chance = 1.0 - exp(-w->p->spot_interruptions_per_hour * w->p->sample_s / 3600.0);
+    const struct nf_sim_params *p = w->p;
+    double any = p->spot_interruptions_per_hour;
+    for (int k = 0; k < p->ntypes; k++)
+        any = p->type_rate[k] > any ? p->type_rate[k] : any;
+    if (any > 0) {
+        double common = 1.0 - exp(-p->spot_interruptions_per_hour * p->sample_s / 3600.0);
         for (size_t i = 0; i < w->n; i++) {
             struct node *nd = &w->nodes[i];
             if (nd->market != NF_MARKET_SPOT || nd->st == NODE_DRAINING)
                 continue;
+            /* each type is a pool of its own, with its own rate */
+            double chance =
+                p->ntypes == 0 ? common : 1.0 - exp(-p->type_rate[nd->type] * p->sample_s / 3600.0);
             if (uniform01(&w->irng) < chance) {
                 /* the node termination handler drains on the warning; the instance ends later */
                 nd->st = NODE_DRAINING;

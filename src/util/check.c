@@ -1,6 +1,7 @@
 /* check.c - one syntax check per kind of value (see check.h). */
 #include "check.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "err.h"
@@ -370,9 +371,9 @@ int nf_pod_shapes_parse(const char *s, struct nf_pod_shape *out, int *n, const c
 
 int nf_node_types_parse(const char *s, struct nf_node_type *out, int *n, const char **why)
 {
-    static const char bad[] =
-        "expected NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT types separated by "
-        "commas, like m5.large:2:8192:0.096:0.035,c5.xlarge:4:8192:0.17:0.065";
+    static const char bad[] = "expected NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT[:PCT_MONTH] types "
+                              "separated by commas, like "
+                              "m5.large:2:8192:0.096:0.035,c5.xlarge:4:8192:0.17:0.065:10";
     int k = 0;
     char names[NF_NODE_TYPES_MAX][32];
     for (const char *p = s; *p;) {
@@ -383,14 +384,25 @@ int nf_node_types_parse(const char *s, struct nf_node_type *out, int *n, const c
         struct nf_node_type t;
         memset(&t, 0, sizeof t);
         memcpy(t.name, p, (size_t)(c - p));
-        double *f[4] = {&t.vcpu, &t.memory_mib, &t.price_on_demand, &t.price_spot};
+        t.pct_month = NAN; /* the fifth number is optional */
+        double *f[5] = {&t.vcpu, &t.memory_mib, &t.price_on_demand, &t.price_spot, &t.pct_month};
         const char *q = c + 1;
-        for (int i = 0; i < 4; i++) {
-            const char *e = i < 3 ? memchr(q, ':', (size_t)(end - q)) : end;
-            if (e == NULL || e == q || nf_parse_double(q, (size_t)(e - q), f[i], NULL) != NF_OK)
+        for (int i = 0; i < 5; i++) {
+            const char *e = memchr(q, ':', (size_t)(end - q));
+            if ((e == NULL && i < 3) || (e != NULL && i == 4))
+                return no(why, bad);
+            if (e == NULL)
+                e = end;
+            if (e == q || nf_parse_double(q, (size_t)(e - q), f[i], NULL) != NF_OK)
                 return no(why, bad);
             q = e + 1;
+            if (e == end)
+                break;
         }
+        if (isnan(t.price_spot))
+            return no(why, bad);
+        if (!isnan(t.pct_month) && !(t.pct_month >= 0 && t.pct_month <= 100))
+            return no(why, "a type's interruptions are 0 to 100 (% a month)");
         if (!(t.vcpu >= 0.1 && t.vcpu <= 1024))
             return no(why, "a type's vCPU is from 0.1 to 1024");
         if (!(t.memory_mib >= 128 && t.memory_mib <= 16777216))

@@ -61,13 +61,16 @@ struct nf_pod_shape {
 };
 int nf_pod_shapes_parse(const char *s, struct nf_pod_shape *out, int *n, const char **why);
 
-/* The simulator's worker types: "NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT,..." (a type name as
- * aws.instance_types has them, vCPU 0.1-1024, MiB 128-16777216, dollars an hour above 0 and
- * below 1000), at most NF_NODE_TYPES_MAX, none named twice; "" is none. `out` may be NULL. */
+/* The simulator's worker types: "NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT[:PCT_MONTH],..." (a type
+ * name as aws.instance_types has them, vCPU 0.1-1024, MiB 128-16777216, dollars an hour above
+ * 0 and below 1000, and optionally the share of its spot workers reclaimed a month, 0-100 -
+ * NAN when not given), at most NF_NODE_TYPES_MAX, none named twice; "" is none. `out` may
+ * be NULL. */
 #define NF_NODE_TYPES_MAX 16
 struct nf_node_type {
     char name[32];
     double vcpu, memory_mib, price_on_demand, price_spot;
+    double pct_month; /* spot interruptions of this type's pool; NAN: the simulator's rate */
 };
 int nf_node_types_parse(const char *s, struct nf_node_type *out, int *n, const char **why);
 

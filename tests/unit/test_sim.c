@@ -449,6 +449,21 @@ static void spot_workers_can_be_reclaimed(void **state)
     cfg.sim_spot_interruptions_per_hour = 0.3;
     nf_sim_params_from_config(&sp, &cfg);
     assert_float_equal(sp.spot_interruptions_per_hour, 0.3, 1e-12);
+    /* each type is a pool with its own rate: one that is never reclaimed, whatever the
+     * common rate, and one reclaimed almost surely within a month */
+    cfg.sim_spot_interruptions_per_hour = 0.5;
+    snprintf(cfg.sim_node_types, sizeof cfg.sim_node_types, "m5.large:2:8192:0.096:0.035:0");
+    make_trace(&tr, 1440, 60, 1, 100, 60);
+    run(&tr, specs, 1, &rep);
+    assert_int_equal(rep.runs[0].m.spot_interruptions, 0);
+    nf_sim_report_free(&rep);
+    cfg.sim_spot_interruptions_per_hour = 0;
+    snprintf(cfg.sim_node_types, sizeof cfg.sim_node_types, "m5.large:2:8192:0.096:0.035:100");
+    run(&tr, specs, 1, &rep);
+    assert_true(rep.runs[0].m.spot_interruptions > 0);
+    nf_sim_report_free(&rep);
+    nf_trace_free(&tr);
+    cfg.sim_node_types[0] = '\0';
     cfg.sim_spot_interruptions_per_hour = 0;
     cfg.sim_spot_interruption_pct_month = 0;
     make_trace(&tr, 1440, 60, 1, 100, 60);
