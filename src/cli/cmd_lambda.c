@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "../http/http.h"
+#include "../util/budget.h"
+#include "../util/clock.h"
 #include "../util/log.h"
 #include "../util/parse.h"
 #include "cli.h"
@@ -75,8 +77,9 @@ static void init_error(struct rt *rt, const char *msg)
     nf_log(NF_LOG_ERROR, "lambda: start-up failed", NF_LF_STR("error", msg), NF_LF_END);
 }
 
-/* wait for the next invocation; false (logged) when the Runtime API gives none */
-static bool next_event(struct rt *rt, char *id, size_t idsz)
+/* wait for the next invocation; false (logged) when the Runtime API gives none. `deadline`
+ * gets its Lambda-Runtime-Deadline-Ms as Unix seconds (0 when absent or not a number). */
+static bool next_event(struct rt *rt, char *id, size_t idsz, double *deadline)
 {
     char url[400];
     snprintf(url, sizeof url, "%s/runtime/invocation/next", rt->base);
@@ -84,7 +87,8 @@ static bool next_event(struct rt *rt, char *id, size_t idsz)
                              .connect_timeout_s = 5,
                              .timeout_s = 0, /* the next event may be hours away */
                              .max_body = NF_LAMBDA_EVENT_MAX,
-                             .attempts = 1};
+                             .attempts = 1,
+                             .unbudgeted = true};
     struct nf_http_response r;
     struct nf_err err = {0};
     if (nf_http_request(rt->http, "GET", url, NULL, 0, &o, &r, &err) != NF_OK) {
@@ -92,7 +96,12 @@ static bool next_event(struct rt *rt, char *id, size_t idsz)
                NF_LF_END);
         return false;
     }
-    char trace[512] = "";
+    char trace[512] = "", ms[32] = "";
+    long long dl = 0;
+    *deadline = 0;
+    if (nf_http_header(&r, "Lambda-Runtime-Deadline-Ms", ms, sizeof ms) &&
+        nf_parse_ll(ms, strlen(ms), &dl, NULL) == NF_OK && dl > 0)
+        *deadline = (double)dl / 1000.0;
     id[0] = '\0';
     bool have_id = nf_http_header(&r, "Lambda-Runtime-Aws-Request-Id", id, idsz);
     if (nf_http_header(&r, "Lambda-Runtime-Trace-Id", trace, sizeof trace))
@@ -109,11 +118,16 @@ static bool next_event(struct rt *rt, char *id, size_t idsz)
 
 /* one invocation: one cycle, its summary (or its failure) posted back. False (logged) when the
  * Runtime API refused the answer, which means the container is broken. */
-static bool answer_event(struct rt *rt, struct nf_controller *ctl, const char *id)
+static bool answer_event(struct rt *rt, struct nf_controller *ctl, const char *id, double deadline)
 {
     struct nf_plan plan;
     struct nf_err cerr = {0};
+    /* the invocation's time is the cycle's budget (util/budget.h), the reserve kept for the
+     * state and the lease; the answer itself goes after it */
+    if (deadline > 0)
+        nf_budget_start(nf_mono_now() + (deadline - nf_wall_now()), ctl->cfg.deadline_reserve);
     int crc = nf_controller_cycle(ctl, &plan, &cerr);
+    nf_budget_clear();
     struct nf_buf b;
     nf_buf_init(&b, 65536);
     char path[300];
@@ -209,8 +223,9 @@ int nf_cmd_lambda(int argc, char **argv)
            NF_LF_BOOL("dry_run", cfg.dry_run), NF_LF_END);
     int status = 0;
     char id[200];
+    double deadline = 0;
     for (long long n = 0; status == 0 && (max_events < 0 || n < max_events); n++)
-        if (!next_event(&rt, id, sizeof id) || !answer_event(&rt, &ctl, id))
+        if (!next_event(&rt, id, sizeof id, &deadline) || !answer_event(&rt, &ctl, id, deadline))
             status = 1;
     nf_controller_close(&ctl);
     nf_http_free(rt.http);

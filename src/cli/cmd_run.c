@@ -10,6 +10,7 @@
 
 #include "../metrics/registry.h"
 #include "../server/server.h"
+#include "../util/budget.h"
 #include "../util/log.h"
 #include "../util/parse.h"
 #include "cli.h"
@@ -75,8 +76,10 @@ static void wait_for_next(const struct nf_controller *ctl, double until)
     }
 }
 
-/* --dry-run, then the common options; `cycles` (may be NULL) takes --cycles N. */
-static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long *cycles)
+/* --dry-run, then the common options; `cycles` (may be NULL) takes --cycles N, `deadline`
+ * (may be NULL) --deadline DURATION (0 when not given). */
+static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long *cycles,
+                 double *deadline)
 {
     bool cycles_given = false;
     for (int i = 1; i < argc; i++) {
@@ -84,6 +87,14 @@ static int parse(struct nf_cli *cli, int argc, char **argv, bool *dry, long long
             continue;
         if (strcmp(argv[i], "--dry-run") == 0) {
             *dry = true;
+        } else if (deadline && strcmp(argv[i], "--deadline") == 0) {
+            const char *v = NULL;
+            if (nf_cli_value_once(cli, argc, argv, &i, &v) != 0)
+                return 2;
+            if (nf_parse_duration(v, strlen(v), deadline, NULL) != NF_OK || !(*deadline > 0) ||
+                *deadline > 86400)
+                return nf_cli_usage_error(cli, "--deadline needs a duration from 1s to 24h "
+                                               "(30s, 2m)");
         } else if (cycles && strcmp(argv[i], "--cycles") == 0) {
             if (cycles_given)
                 return nf_cli_usage_error(cli, "--cycles given twice");
@@ -214,7 +225,7 @@ int nf_cmd_run(int argc, char **argv)
     struct nf_cli cli = {.cmd = "run"};
     long long max_cycles = -1;
     bool dry = false;
-    int st = parse(&cli, argc, argv, &dry, &max_cycles);
+    int st = parse(&cli, argc, argv, &dry, &max_cycles, NULL);
     if (st != 0)
         return st;
     struct nf_config cfg;
@@ -300,7 +311,8 @@ int nf_cmd_once(int argc, char **argv)
 {
     struct nf_cli cli = {.cmd = "once"};
     bool dry = false;
-    int st = parse(&cli, argc, argv, &dry, NULL);
+    double t0 = nf_mono_now(), deadline = 0;
+    int st = parse(&cli, argc, argv, &dry, NULL, &deadline);
     if (st != 0)
         return st;
     struct nf_config cfg;
@@ -314,7 +326,10 @@ int nf_cmd_once(int argc, char **argv)
         return rc;
     started(&ctl, "once", 0);
     struct nf_plan plan;
+    if (deadline > 0) /* counted from the start, as a timer that kills us would count */
+        nf_budget_start(t0 + deadline, cfg.deadline_reserve);
     rc = nf_controller_cycle(&ctl, &plan, &err);
+    nf_budget_clear();
     if (rc != NF_OK) {
         nf_cli_say("once", "%s", err.msg);
         st = 1;

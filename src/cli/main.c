@@ -39,10 +39,15 @@ static const struct command commands[] = {
      "Exit status: 0 stopped cleanly; 1 runtime failure (e.g. the port is taken); 2 bad\n"
      "usage or config.\n"},
     {"once", nf_cmd_once, "one cycle, then exit (cron, or a scheduled task)",
-     "usage: nodefleet once [--dry-run] [--store S] [--config FILE] [--set name=value]...\n"
+     "usage: nodefleet once [--dry-run] [--deadline DURATION] [--store S] [--config FILE]\n"
+     "                      [--set name=value]...\n"
      "\n"
      "One cycle of `run`, then exit. Another nodefleet holding the lease is not a failure:\n"
      "the cycle does nothing and says who holds it.\n"
+     "\n"
+     "  --deadline D   finish within D of the start (a timer's limit): every call is cut to\n"
+     "                 what is left less deadline_reserve, and the cycle ends early (reason\n"
+     "                 \"deadline\") with the state written and the lease released\n"
      "\n"
      "Exit status: 0 acted or stable; 1 the cycle failed; 2 bad usage or config.\n"},
     {"lambda", nf_cmd_lambda, "the AWS Lambda custom runtime: one cycle per invocation",

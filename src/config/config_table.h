@@ -33,6 +33,10 @@
       "daemon can afford to look more often).")                                                    \
     X(lease_ttl, "lease_ttl", NF_CT_DUR, 5, 86400, "360", "NODEFLEET_LEASE_TTL", 0, NULL,          \
       "How long a lease lasts unless renewed (the seed's 360 s covers a drain plus a join).")      \
+    X(deadline_reserve, "deadline_reserve", NF_CT_DUR, 0, 60, "3", "NODEFLEET_DEADLINE_RESERVE",   \
+      0, NULL,                                                                                     \
+      "Of a run's deadline (a Lambda invocation's, once --deadline, run's interval), the time "    \
+      "kept for writing the state and releasing the lease: no other call may use it.")            \
     X(store, "store", NF_CT_STR, 0, 0, "sqlite:nodefleet-state.db", "NODEFLEET_STORE", 0, NULL,    \
       "Where the pool state and the lease live: sqlite:PATH (one file, the embedded default) "     \
       "or dynamodb (the table dynamodb_table; dynamodb:TABLE names it here), shared by "           \

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../util/budget.h"
 #include "../util/log.h"
 
 void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struct nf_policy *policy,
@@ -419,6 +420,22 @@ static void settle(struct nf_cycle *c)
     }
 }
 
+/* The run's budget is spent (util/budget.h: a Lambda invocation's deadline, once --deadline,
+ * run's interval): the plan says so and nothing more is started; the state write and the
+ * lease release still come, within the reserve. */
+static bool out_of_time(struct run *r, struct nf_plan *plan, const char *before)
+{
+    if (!nf_budget_spent())
+        return false;
+    nf_plan_set(plan, NF_ACTION_NONE, 0,
+                "deadline: no time left to %s (the reserve is kept for the state and the lease)",
+                before);
+    nf_plan_trail(plan, "deadline", NF_TRAIL_BLOCKED, "the run's time is up before: %s", before);
+    nf_log(NF_LOG_WARN, "deadline: the cycle ends early", NF_LF_STR("before", before), NF_LF_END);
+    r->deadline = true;
+    return true;
+}
+
 /* The seven steps, in order; each step's code is above or in cycle_reconcile.c/cycle_act.c. */
 int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
 {
@@ -437,9 +454,12 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     }
     if (rc != NF_OK && !r.leased)
         return rc;
-    if (rc != NF_OK)
+    if (rc != NF_OK || out_of_time(&r, plan, "observe"))
         goto done;
     observe_world(&r);
+    /* a source cut short by the deadline is not a verdict on it: the cycle ends here */
+    if (out_of_time(&r, plan, "decide (the observation was cut short)"))
+        goto done;
 
     /* The worker count comes from the cloud (cloud: ec2), else from the cluster. When that
      * source could not be read the count is unknown - never 0 - and nothing is decided about
@@ -457,6 +477,8 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
         goto done;
     }
 
+    if (out_of_time(&r, plan, "act on what was observed"))
+        goto done;
     /* The cloud's events: an interrupted worker drained against its deadline and replaced
      * now, before anything else (on a complete view: the instance must be known as ours) */
     if (c->last.cluster_ok && (p->cloud == NULL || c->last.cloud_ok)) {
@@ -467,6 +489,8 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
             goto done;
     }
 
+    if (out_of_time(&r, plan, "reconcile"))
+        goto record;
     /* Step 2: reconcile what earlier cycles started (on a complete view: never act unsure) */
     if (!c->o.dry_run && c->last.cluster_ok && (p->cloud == NULL || c->last.cloud_ok)) {
         if (p->cloud != NULL && nf__cyc_reconcile_launches(&r) == NF_E_CONFLICT)
@@ -491,6 +515,8 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     }
 
     /* Step 5: act */
+    if (plan->action != NF_ACTION_NONE && out_of_time(&r, plan, "act on the decision"))
+        goto record;
     if (plan->action == NF_ACTION_SCALE_UP && plan->nodes > 0)
         rc = nf__cyc_scale_up(&r, plan, plan->nodes, spot, total);
     else if (plan->action == NF_ACTION_SCALE_DOWN && plan->nodes > 0)
@@ -500,10 +526,18 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     rc = NF_OK;
 
     /* Step 6: record */
+    nf_budget_final(); /* what is left of the reserve is for this and the release */
     if (!c->o.dry_run && !r.lost)
         rc = record_and_save(&r, plan, &obs.workers);
+    goto done;
+
+record: /* out of time after the events: what they did is on record already (each saved) */
+    nf_budget_final();
+    if (!c->o.dry_run && !r.lost)
+        rc = nf__cyc_save(&r) != NF_OK ? NF_E_CONFLICT : NF_OK;
 
 done:
+    nf_budget_final();
     c->last.plan = *plan;
     rc = release(&r, rc);
     /* after the lease: nobody waits for the metrics */

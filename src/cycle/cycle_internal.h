@@ -24,6 +24,7 @@ struct run {
     char replace_types[NF_CYCLE_REPLACE_MAX][32];
     int nreplace_types;
     char replace_ids[200]; /* theirs, for the replacement's notification ("..." past that) */
+    bool deadline;         /* the run's budget ran out: the cycle ended early */
 };
 
 void nf__cyc_crash_point(const struct nf_cycle *c, const char *where);

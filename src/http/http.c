@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "../util/dynlib.h"
+#include "../util/budget.h"
 #include "../util/clock.h"
 
 #include <curl/curl.h>
@@ -385,6 +386,17 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
         double left = INFINITY;
         if (o->total_timeout_s > 0)
             left = o->total_timeout_s - (nf_mono_now() - t0);
+        double budget = o->unbudgeted ? INFINITY : nf_budget_left();
+        if (budget <= 0.001) {
+            if (i == 0) /* (a retry keeps the last attempt's error) */
+                rc = nf_err_set(err, NF_E_UNAVAILABLE,
+                                "deadline: no time left for %s (the reserve is kept for the "
+                                "state and the lease)",
+                                o->what ? o->what : "the request");
+            break;
+        }
+        if (budget < left)
+            left = budget;
         if (i > 0) {
             /* full jitter: uniform in [0, min(cap, base * 2^i)] */
             double ceiling = o->retry_base_s * pow(2, i);
@@ -396,7 +408,7 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
             nf_sleep_s(wait);
             left -= wait;
         }
-        if (o->total_timeout_s > 0) { /* 0 in a timeout means none: keep it so */
+        if (isfinite(left)) { /* 0 in a timeout means none: keep it so, unless a limit binds */
             if (o->timeout_s <= 0 || o->timeout_s > left)
                 ao.timeout_s = left > 0.001 ? left : 0.001;
             if (o->connect_timeout_s <= 0 || o->connect_timeout_s > left)

@@ -56,6 +56,10 @@ struct nf_http_opts {
     void *stream_ctx;
     const volatile int *cancel;
     bool keepalive; /* TCP keep-alive probes (a long-lived request) */
+    /* Outside the run's budget (util/budget.h): a watch, the Lambda Runtime API's wait for the
+     * next event. Every other request's timeouts are cut to what the budget has left, and
+     * one started with nothing left fails at once (NF_E_UNAVAILABLE, "deadline: ..."). */
+    bool unbudgeted;
 };
 
 /* Response headers kept, at most (bytes); the rest are dropped. */

@@ -334,6 +334,7 @@ int nf_kube_watch(struct nf_kube *k, const char *path, const char *rv, int timeo
     o.timeout_s = timeout_s + k->timeout_s; /* the server ends it first */
     o.max_body = 1u << 20;                  /* an error's Status, not the stream */
     o.keepalive = true;
+    o.unbudgeted = true; /* a watch outlives any cycle */
     o.cancel = cancel;
     struct nf_kube_wstream w;
     nf_kube_wstream_init(&w, path, fn, ctx);

@@ -58,6 +58,8 @@ class RuntimeAPI:
         self.events = queue.Queue()
         self.posts = []
         self.answer_status = 202
+        self.deadline_s = 60  # the invocation's time: Lambda-Runtime-Deadline-Ms from now
+        self.handed = []  # (request id, Unix s handed out)
         api = self
 
         class H(BaseHTTPRequestHandler):
@@ -76,7 +78,9 @@ class RuntimeAPI:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Lambda-Runtime-Aws-Request-Id", rid)
-                self.send_header("Lambda-Runtime-Deadline-Ms", str(int((time.time() + 60) * 1000)))
+                api.handed.append((rid, time.time()))
+                self.send_header("Lambda-Runtime-Deadline-Ms",
+                                 str(int((time.time() + api.deadline_s) * 1000)))
                 self.send_header("Lambda-Runtime-Invoked-Function-Arn",
                                  "arn:aws:lambda:us-east-1:123456789012:function:nodefleet")
                 self.send_header("Lambda-Runtime-Trace-Id",
@@ -88,7 +92,7 @@ class RuntimeAPI:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else b""
-                api.posts.append({"path": self.path, "body": body.decode(),
+                api.posts.append({"path": self.path, "body": body.decode(), "t": time.time(),
                                   "error_type": self.headers.get(
                                       "Lambda-Runtime-Function-Error-Type")})
                 self.reply(api.answer_status, b'{"status": "OK"}')
@@ -287,6 +291,42 @@ class Modes(unittest.TestCase):
         r = nf("lambda", env=LAB.env())
         self.assertEqual(r.returncode, 2)
         self.assertIn("AWS_LAMBDA_RUNTIME_API", r.stderr)
+
+    def test_lambda_ends_before_its_deadline_with_the_lease_released(self):
+        """Issue 16: an invocation with 3 s left while EC2 hangs: the call is cut to what is
+        left less the reserve, the cycle ends with reason `deadline` before the deadline, the
+        lease is released; the next invocation, EC2 healthy again, acts at once."""
+        api = RuntimeAPI()
+        try:
+            api.deadline_s = 3
+            api.event("req-slow")
+            LAB.aws.fault(mode="delay", delay_s=20, match="DescribeInstances")
+            env = LAB.env(endpoint=LAB.aws.proxy_url, AWS_LAMBDA_RUNTIME_API=api.addr)
+            r = nf("lambda", "--events", "1", env=env, extra=["deadline_reserve=1s"])
+            LAB.aws.fault(mode="pass")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            (rid, handed), post = api.handed[0], api.posts[0]
+            self.assertEqual(post["path"], "/2018-06-01/runtime/invocation/req-slow/response")
+            self.assertLess(post["t"] - handed, 3.0)  # answered before the deadline
+            ans = json.loads(post["body"])
+            self.assertEqual((ans["action"], ans["rule"]), ("none", "deadline"), ans)
+            self.assertIn("deadline", ans["reason"])
+            self.assertTrue([x for x in records(r.stderr)
+                             if x.get("msg") == "deadline: the cycle ends early"], r.stderr)
+            self.assertTrue([x for x in records(r.stderr) if x.get("msg") == "Step 7: Lease released"])
+            st = nf("status", env=LAB.env())
+            self.assertIn("lease: free", st.stdout)
+            # the next invocation: no six-minute gap
+            api.deadline_s = 60
+            api.posts.clear()
+            api.event("req-next")
+            r = nf("lambda", "--events", "1", env=LAB.env(AWS_LAMBDA_RUNTIME_API=api.addr))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            nxt = json.loads(api.posts[0]["body"])
+            self.assertEqual((nxt["action"], nxt["launched"]), ("scale_up", 2), nxt)
+        finally:
+            LAB.aws.fault(mode="pass")
+            api.close()
 
     def test_notifications_slack_sns_and_cloudwatch(self):
         hooks, status = [], [200]

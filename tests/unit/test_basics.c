@@ -7,7 +7,9 @@
 #include <stdlib.h>
 
 #include "core/placement.h"
+#include "util/budget.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/check.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -226,9 +228,40 @@ static void key_value_lists_split_on_commas(void **state)
     }
 }
 
+/* issue 16: the run's budget - what a call may use, the reserve kept for the last writes */
+static void the_budget_keeps_its_reserve(void **state)
+{
+    (void)state;
+    /* no deadline: no limit */
+    assert_true(isinf(nf_budget_cap(100, 0, 3, false)));
+    /* 10 s to the deadline, 3 s reserve: ordinary calls get 7, the last writes 10 */
+    assert_float_equal(nf_budget_cap(100, 110, 3, false), 7, 1e-12);
+    assert_float_equal(nf_budget_cap(100, 110, 3, true), 10, 1e-12);
+    /* inside the reserve: nothing for an ordinary call, the rest for the last writes */
+    assert_true(nf_budget_cap(108, 110, 3, false) < 0);
+    assert_float_equal(nf_budget_cap(108, 110, 3, true), 2, 1e-12);
+    /* a step fits when its configured timeout does */
+    assert_true(nf_budget_fits(7, 5));
+    assert_true(nf_budget_fits(7, 7));
+    assert_false(nf_budget_fits(7, 7.5));
+    /* the process-wide budget */
+    assert_true(isinf(nf_budget_left()));
+    assert_false(nf_budget_spent());
+    nf_budget_start(nf_mono_now() + 10, 3);
+    double left = nf_budget_left();
+    assert_true(left > 6.5 && left <= 7);
+    nf_budget_final();
+    assert_true(nf_budget_left() > 9.5);
+    nf_budget_start(nf_mono_now() + 1, 3); /* already inside the reserve */
+    assert_true(nf_budget_spent());
+    nf_budget_clear();
+    assert_true(isinf(nf_budget_left()));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_budget_keeps_its_reserve),
         cmocka_unit_test(integers_are_strict),
         cmocka_unit_test(numbers_are_finite_decimals),
         cmocka_unit_test(booleans_and_durations),
