@@ -32,6 +32,7 @@ static void cw_publish(void *ctx, const struct nf_cycle_report *cy, double took_
         {"ScaleUpEvents", "Count", plan->action == NF_ACTION_SCALE_UP ? cy->launched : 0},
         {"ScaleDownEvents", "Count", plan->action == NF_ACTION_SCALE_DOWN ? cy->drained : 0},
         {"CycleDuration", "Milliseconds", took_s * 1000},
+        {"DeadlineCut", "Count", cy->deadline_cut ? 1 : 0}, /* ended early: out of time */
     };
     size_t nm = sizeof m / sizeof m[0];
     if (c->emf) {
@@ -52,6 +53,8 @@ static void cw_publish(void *ctx, const struct nf_cycle_report *cy, double took_
         }
         nf_buf_puts(&b, "]}]}, \"ClusterId\": ");
         nf_buf_json_str(&b, c->cluster_id);
+        nf_buf_puts(&b, ", \"Rule\": "); /* a property, not a metric: searchable in the logs */
+        nf_buf_json_str(&b, nf_plan_code(plan));
         for (size_t i = 0; i < nm; i++)
             if (isfinite(m[i].v)) {
                 nf_buf_printf(&b, ", \"%s\": ", m[i].name);

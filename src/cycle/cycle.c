@@ -538,6 +538,7 @@ record: /* out of time after the events: what they did is on record already (eac
 
 done:
     nf_budget_final();
+    c->last.deadline_cut = r.deadline;
     c->last.plan = *plan;
     rc = release(&r, rc);
     /* after the lease: nobody waits for the metrics */

@@ -200,6 +200,7 @@ struct nf_cycle_report {
      * the configured ones); NAN without a cloud */
     double cost_per_hour[2];
     double cost_if_on_demand; /* the same instances all on-demand, $ an hour (the savings' base) */
+    bool deadline_cut; /* the run's budget ran out: the cycle ended early (util/budget.h) */
     const struct nf_state *state; /* the pool's state as loaded (and saved) */
 };
 

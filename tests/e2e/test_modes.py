@@ -11,6 +11,7 @@ import os
 import queue
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -251,6 +252,7 @@ class Modes(unittest.TestCase):
                     self.assertIn(m["Name"], e)
                 for name in ("NodeCount", "ReadyNodes", "CycleDuration", "ScaleUpEvents"):
                     self.assertIn(name, e)
+                self.assertEqual(e["DeadlineCut"], 0)  # 60 s to spare
             self.assertEqual(emf[0]["ScaleUpEvents"], 2)
             # a failed cycle is reported on /error and the runtime goes on to the next event
             api.posts.clear()
@@ -314,6 +316,8 @@ class Modes(unittest.TestCase):
             self.assertTrue([x for x in records(r.stderr)
                              if x.get("msg") == "deadline: the cycle ends early"], r.stderr)
             self.assertTrue([x for x in records(r.stderr) if x.get("msg") == "Step 7: Lease released"])
+            emf = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+            self.assertEqual((emf[0]["DeadlineCut"], emf[0]["Rule"]), (1, "deadline"), emf)
             st = nf("status", env=LAB.env())
             self.assertIn("lease: free", st.stdout)
             # the next invocation: no six-minute gap
@@ -631,8 +635,12 @@ class Endurance(unittest.TestCase):
         warm = [s for s in samples if 100 <= s[0] < 400]
         late = [s for s in samples if s[0] >= 700]
         self.assertTrue(warm and late, samples)
+        # a leak raises the level every sample sits on; a sample taken while a cycle's
+        # observers run (threads, their connections) is a spike that says nothing of it -
+        # CI once caught 13 threads late against 12 early, both spikes over a level of 7
         for i, what in ((1, "file descriptors"), (2, "sockets"), (3, "threads")):
-            self.assertLessEqual(max(s[i] for s in late), max(s[i] for s in warm) + 1,
+            self.assertLessEqual(statistics.median(s[i] for s in late),
+                                 statistics.median(s[i] for s in warm) + 1,
                                  "%s grew: %s" % (what, [s[i] for s in samples][::10]))
         self.assertLess(max(s[3] for s in samples), 16)  # 5 watches, 2 observers, the server
 
