@@ -46,6 +46,15 @@ static void outf(const char *fmt, ...)
         fputc('\n', stdout);
 }
 
+/* "LEAD: $X/h (on-demand $A, spot $B); all on-demand $C/h: N % saved", when it is known */
+static void cost_line(const char *lead, double on_demand, double spot, double if_on_demand)
+{
+    double now_h = on_demand + spot;
+    if (isfinite(now_h) && isfinite(if_on_demand) && if_on_demand > 0)
+        outf("%s: $%.4f/h (on-demand $%.4f, spot $%.4f); all on-demand $%.4f/h: %.0f %% saved\n",
+             lead, now_h, on_demand, spot, if_on_demand, 100 * (1 - now_h / if_on_demand));
+}
+
 static int start(struct nf_cli *cli, int argc, char **argv, bool *json, struct nf_config *cfg)
 {
     for (int i = 1; i < argc; i++) {
@@ -158,11 +167,7 @@ int nf_cmd_status(int argc, char **argv)
             outf("resting (no launches): %s %s%s%s until %s\n", s.backoffs[i].az,
                  s.backoffs[i].market, s.backoffs[i].type[0] ? " " : "", s.backoffs[i].type, t1);
         }
-        if (isfinite(s.cost_if_on_demand) && s.cost_if_on_demand > 0)
-            outf("cost at the last cycle: $%.4f/h (on-demand $%.4f, spot $%.4f); all on-demand "
-                 "$%.4f/h: %.0f %% saved\n",
-                 s.cost_on_demand + s.cost_spot, s.cost_on_demand, s.cost_spot, s.cost_if_on_demand,
-                 100 * (1 - (s.cost_on_demand + s.cost_spot) / s.cost_if_on_demand));
+        cost_line("cost at the last cycle", s.cost_on_demand, s.cost_spot, s.cost_if_on_demand);
         for (int i = 0; i < s.ninterrupts; i++) {
             when(s.interrupts[i].seen_at, t1);
             outf("interruption acted on: %s %s at %s (event %s)\n", s.interrupts[i].kind,
@@ -304,12 +309,8 @@ static void explain_text(const struct nf_controller *ctl, const struct nf_config
                  cy->instances[i].type[0] ? cy->instances[i].type : "-", cy->instances[i].state);
         if (cy->ninstances == 0)
             outf("  none\n");
-        double now_h = cy->cost_per_hour[0] + cy->cost_per_hour[1];
-        if (isfinite(now_h) && cy->cost_if_on_demand > 0)
-            outf("cost: $%.4f/h (on-demand $%.4f, spot $%.4f); all on-demand $%.4f/h: %.0f %% "
-                 "saved\n",
-                 now_h, cy->cost_per_hour[0], cy->cost_per_hour[1], cy->cost_if_on_demand,
-                 100 * (1 - now_h / cy->cost_if_on_demand));
+        cost_line("cost", cy->cost_per_hour[NF_MARKET_ON_DEMAND], cy->cost_per_hour[NF_MARKET_SPOT],
+                  cy->cost_if_on_demand);
     }
     if (s->ninterrupts > 0) {
         outf("\ninterruption events acted on (the last hour's):\n");
