@@ -2,9 +2,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "kube_cluster.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../util/budget.h"
 
 void nf_kube_cluster_init(struct nf_kube_cluster *c, struct nf_kube *k, const struct nf_config *cfg)
 {
@@ -52,8 +55,9 @@ static int kc_observe(void *ctx, struct nf_cluster_view *out, struct nf_err *err
     drop_snapshot(c);
     nf_kcluster_init(&c->snap, c->market_label, c->spot_value);
     c->have_snap = true;
-    int rc = c->watch ? nf_kwatch_view(c->watch, c->first_wait_s, &c->snap, err)
-                      : nf_kube_snapshot(c->k, &c->snap, err);
+    int rc = c->watch
+                 ? nf_kwatch_view(c->watch, fmin(c->first_wait_s, nf_budget_left()), &c->snap, err)
+                 : nf_kube_snapshot(c->k, &c->snap, err);
     if (rc == NF_OK)
         rc = nf_kindex_build(&c->snap, &c->ix, err);
     if (rc != NF_OK) {

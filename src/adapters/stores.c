@@ -44,6 +44,7 @@ static int open_dynamodb(struct nf_store_handle *h, const struct nf_config *cfg,
     if (rc != NF_OK)
         return rc;
     h->have_aws = true;
+    h->aws.timeout_s = cfg->aws_timeout;
     h->dynamo.aws = &h->aws;
     snprintf(h->dynamo.table, sizeof h->dynamo.table, "%s", arg ? arg : cfg->dynamodb_table);
     snprintf(h->dynamo.cluster_id, sizeof h->dynamo.cluster_id, "%s", cfg->cluster_id);

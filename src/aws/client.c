@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/budget.h"
 #include "../util/check.h"
 #include "../util/log.h"
 #include "../util/parse.h"
@@ -418,7 +419,14 @@ int nf_aws_call(struct nf_aws_client *c, const struct nf_aws_service *svc,
             return NF_OK;
         }
         int cost = t.timeout ? NF_AWS_TIMEOUT_COST : NF_AWS_RETRY_COST;
-        if (!t.retry || attempt >= c->max_attempts || c->quota < cost) {
+        bool last = !t.retry || attempt >= c->max_attempts || c->quota < cost;
+        double wait = 0;
+        if (!last) {
+            double ceiling = c->retry_base_s * pow(2, attempt - 1);
+            wait = jitter01(c) * (ceiling > c->retry_cap_s ? c->retry_cap_s : ceiling);
+            last = wait + 0.05 >= nf_budget_left(); /* the run's deadline: no time for another */
+        }
+        if (last) {
             if (t.retry && rc == NF_E_AWS)
                 nf_err_set(err, NF_E_UNAVAILABLE, "%s: %s (HTTP %ld) after %d attempts: %.200s",
                            what, ae->code, ae->http_status, attempt, ae->message);
@@ -427,9 +435,6 @@ int nf_aws_call(struct nf_aws_client *c, const struct nf_aws_service *svc,
             return t.retry && rc == NF_E_AWS ? NF_E_UNAVAILABLE : rc;
         }
         c->quota -= cost;
-        double ceiling = c->retry_base_s * pow(2, attempt - 1);
-        if (ceiling > c->retry_cap_s)
-            ceiling = c->retry_cap_s;
-        c->sleep(jitter01(c) * ceiling);
+        c->sleep(wait);
     }
 }

@@ -124,8 +124,19 @@ static bool answer_event(struct rt *rt, struct nf_controller *ctl, const char *i
     struct nf_err cerr = {0};
     /* the invocation's time is the cycle's budget (util/budget.h), the reserve kept for the
      * state and the lease; the answer itself goes after it */
-    if (deadline > 0)
-        nf_budget_start(nf_mono_now() + (deadline - nf_wall_now()), ctl->cfg.deadline_reserve);
+    if (deadline > 0) {
+        double has = deadline - nf_wall_now(),
+               needs = ctl->cfg.deadline_reserve + nf_cycle_step_time(ctl->cycle);
+        nf_budget_start(nf_mono_now() + has, ctl->cfg.deadline_reserve);
+        static bool told; /* once a process: the function's timeout is the operator's */
+        if (has < needs && !told) {
+            told = true;
+            nf_log(NF_LOG_WARN,
+                   "the invocation's time is less than a cycle needs at its timeouts: raise the "
+                   "function's timeout or lower aws.timeout/kube.timeout",
+                   NF_LF_NUM("has_s", has), NF_LF_NUM("needs_s", needs), NF_LF_END);
+        }
+    }
     int crc = nf_controller_cycle(ctl, &plan, &cerr);
     nf_budget_clear();
     struct nf_buf b;

@@ -289,7 +289,12 @@ int nf_cmd_run(int argc, char **argv)
         double t0 = nf_mono_now();
         struct nf_plan plan;
         struct nf_err cerr = {0};
+        /* each cycle within its interval, or the least one needs to act (issue 16) */
+        nf_budget_start(t0 + fmax(ctl->cfg.interval,
+                                  ctl->cfg.deadline_reserve + nf_cycle_step_time(ctl->cycle)),
+                        ctl->cfg.deadline_reserve);
         int crc = nf_controller_cycle(ctl, &plan, &cerr);
+        nf_budget_clear();
         double t1 = nf_mono_now();
         if (crc != NF_OK)
             nf_log(NF_LOG_ERROR, "cycle failed", NF_LF_STR("error", cerr.msg), NF_LF_END);

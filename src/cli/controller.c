@@ -234,19 +234,25 @@ static int open_notify(struct nf_controller *c, const struct nf_config *cfg, str
 /* the cycle's options: its owner name for the lease is host:pid */
 static void cycle_opts(const struct nf_config *cfg, char *const *envp, struct nf_cycle_opts *o)
 {
-    *o = (struct nf_cycle_opts){.spot_pct = cfg->spot_percentage,
-                                .provision_timeout_s = cfg->provision_timeout,
-                                .lease_ttl_s = cfg->lease_ttl,
-                                .dry_run = cfg->dry_run,
-                                /* the cloud, the cluster and the metrics read at once: each
-                                 * adapter owns its connections, except `cluster: prometheus`,
-                                 * which reads through the metrics' own client */
-                                .concurrent = true,
-                                .metrics_with_cluster = strcmp(cfg->cluster, "prometheus") == 0,
-                                .rebalance_replace = strcmp(cfg->aws_rebalance, "replace") == 0,
-                                .price_on_demand = cfg->sim_price_on_demand,
-                                .price_spot = cfg->sim_price_spot,
-                                .max_nodes = (int)cfg->max_nodes};
+    *o = (struct nf_cycle_opts){
+        .spot_pct = cfg->spot_percentage,
+        .provision_timeout_s = cfg->provision_timeout,
+        .lease_ttl_s = cfg->lease_ttl,
+        .dry_run = cfg->dry_run,
+        /* the cloud, the cluster and the metrics read at once: each
+         * adapter owns its connections, except `cluster: prometheus`,
+         * which reads through the metrics' own client */
+        .concurrent = true,
+        .metrics_with_cluster = strcmp(cfg->cluster, "prometheus") == 0,
+        .rebalance_replace = strcmp(cfg->aws_rebalance, "replace") == 0,
+        .price_on_demand = cfg->sim_price_on_demand,
+        .price_spot = cfg->sim_price_spot,
+        .max_nodes = (int)cfg->max_nodes,
+        /* each step's estimate under a deadline: its timeouts */
+        .cloud_timeout_s = strcmp(cfg->cloud, "ec2") == 0 ? cfg->aws_timeout : 0,
+        .cluster_timeout_s =
+            strcmp(cfg->cluster, "kube") == 0 ? cfg->kube_timeout : cfg->prometheus_timeout,
+        .metrics_timeout_s = cfg->prometheus_timeout};
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     snprintf(o->owner, sizeof o->owner, "%.60s:%ld", host[0] ? host : "nodefleet", (long)getpid());
@@ -272,6 +278,7 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
         rc = nf_aws_client_init(&c->aws, cfg->aws_region, envp, err);
         if (rc != NF_OK)
             goto fail;
+        c->aws.timeout_s = cfg->aws_timeout;
         c->have_aws = true;
     }
     if (cfg->aws_prometheus_secret[0] && (rc = prometheus_secret(c, err)) != NF_OK)

@@ -36,7 +36,7 @@
     X(deadline_reserve, "deadline_reserve", NF_CT_DUR, 0, 60, "3", "NODEFLEET_DEADLINE_RESERVE",   \
       0, NULL,                                                                                     \
       "Of a run's deadline (a Lambda invocation's, once --deadline, run's interval), the time "    \
-      "kept for writing the state and releasing the lease: no other call may use it.")            \
+      "kept for writing the state and releasing the lease: no other call may use it.")             \
     X(store, "store", NF_CT_STR, 0, 0, "sqlite:nodefleet-state.db", "NODEFLEET_STORE", 0, NULL,    \
       "Where the pool state and the lease live: sqlite:PATH (one file, the embedded default) "     \
       "or dynamodb (the table dynamodb_table; dynamodb:TABLE names it here), shared by "           \
@@ -224,22 +224,26 @@
       "and puts them on the workers it launches. node-fleet's workers: "                           \
       "Role=k3s-worker,Project=node-fleet (see the README's migration notes).")                    \
     X(aws_instance_type, "aws.instance_type", NF_CT_STR, 0, 0, "", "NODEFLEET_INSTANCE_TYPE", 0,   \
-      NULL, "Instance type for workers; empty keeps the launch template's. One type: the "        \
+      NULL,                                                                                        \
+      "Instance type for workers; empty keeps the launch template's. One type: the "               \
       "shorthand of aws.instance_types.")                                                          \
-    X(aws_instance_types, "aws.instance_types", NF_CT_STR, 0, 0, "",                               \
-      "NODEFLEET_INSTANCE_TYPES", 0, NULL,                                                         \
-      "Instance types for workers, in order of preference: \"m5.large,c5.large,m6i.large\". "     \
+    X(aws_instance_types, "aws.instance_types", NF_CT_STR, 0, 0, "", "NODEFLEET_INSTANCE_TYPES",   \
+      0, NULL,                                                                                     \
+      "Instance types for workers, in order of preference: \"m5.large,c5.large,m6i.large\". "      \
       "Each scale-up buys the cheapest combination that hosts the pending pods, and spot "         \
-      "workers are spread over the pools (type x zone); empty: aws.instance_type.")               \
+      "workers are spread over the pools (type x zone); empty: aws.instance_type.")                \
     X(aws_prices, "aws.prices", NF_CT_STR, 0, 0, "", "NODEFLEET_PRICES", 0, NULL,                  \
       "On-demand dollars an hour per type, over or beside the built-in table (us-east-1, "         \
       "us-east-2, us-west-2, eu-west-1): \"m5.large=0.096,c5.large=0.085\".")                      \
     X(aws_spot_prices, "aws.spot_prices", NF_CT_STR, 0, 0, "", "NODEFLEET_SPOT_PRICES", 0, NULL,   \
       "Spot dollars an hour per type (TYPE=PRICE) or per type in one zone "                        \
-      "(TYPE@ZONE=PRICE), instead of DescribeSpotPriceHistory's (read hourly).")                  \
+      "(TYPE@ZONE=PRICE), instead of DescribeSpotPriceHistory's (read hourly).")                   \
     X(aws_capacity_backoff, "aws.capacity_backoff", NF_CT_DUR, 0, 86400, "600",                    \
       "NODEFLEET_CAPACITY_BACKOFF", 0, NULL,                                                       \
       "After a capacity error, how long a zone and market (spot or on-demand) is skipped.")        \
+    X(aws_timeout, "aws.timeout", NF_CT_DUR, 1, 300, "10", "NODEFLEET_AWS_TIMEOUT", 0, NULL,       \
+      "Timeout of one attempt of an AWS API request (retries come after it); also the time a "     \
+      "cycle must have left to start a step that calls AWS.")                                      \
     X(aws_describe_page_size, "aws.describe_page_size", NF_CT_INT, 5, 1000, "500",                 \
       "NODEFLEET_DESCRIBE_PAGE_SIZE", 0, NULL,                                                     \
       "Instances per DescribeInstances page (the API's MaxResults, 5 to 1000).")                   \
@@ -273,14 +277,15 @@
     X(kube_serviceaccount_dir, "kube.serviceaccount_dir", NF_CT_STR, 0, 0,                         \
       "/var/run/secrets/kubernetes.io/serviceaccount", "NODEFLEET_KUBE_SERVICEACCOUNT_DIR", 0,     \
       NULL, "In a pod: where the service account's token and ca.crt are.")                         \
-    X(kube_timeout, "kube.timeout", NF_CT_DUR, 1, 600, "30", "NODEFLEET_KUBE_TIMEOUT", 0, NULL,    \
-      "Timeout of one API server request.")                                                        \
+    X(kube_timeout, "kube.timeout", NF_CT_DUR, 1, 600, "10", "NODEFLEET_KUBE_TIMEOUT", 0, NULL,    \
+      "Timeout of one API server request (watches excepted); also the time a cycle must have "     \
+      "left to start a step that calls the API server.")                                           \
     X(kube_page_size, "kube.page_size", NF_CT_INT, 10, 5000, "500", "NODEFLEET_KUBE_PAGE_SIZE", 0, \
       NULL, "Objects per list page (the API's limit; kubectl uses 500).")                          \
     X(kube_watch, "kube.watch", NF_CT_BOOL, 0, 0, "true", "NODEFLEET_KUBE_WATCH", 0, NULL,         \
-      "`run` keeps the cluster in a watched cache: each kind listed once, then followed with "    \
-      "watches (as informers do), so a cycle reads memory instead of listing every pod. `once` "  \
-      "and `lambda` always list. false: `run` lists every cycle too.")                            \
+      "`run` keeps the cluster in a watched cache: each kind listed once, then followed with "     \
+      "watches (as informers do), so a cycle reads memory instead of listing every pod. `once` "   \
+      "and `lambda` always list. false: `run` lists every cycle too.")                             \
     X(kube_drain_timeout, "kube.drain_timeout", NF_CT_DUR, 10, 86400, "300",                       \
       "NODEFLEET_DRAIN_TIMEOUT", 0, NULL,                                                          \
       "A drain not finished in this time is aborted and the node uncordoned (the seed: "           \
@@ -366,7 +371,7 @@
       "NODEFLEET_SIM_MIN_BILLED_S", 0, NULL,                                                       \
       "Simulator: per-second billing, but at least this long per instance.")                       \
     X(sim_node_types, "sim.node_types", NF_CT_STR, 0, 0, "", "NODEFLEET_SIM_NODE_TYPES", 0, NULL,  \
-      "Simulator: several worker types, NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT[:PCT_MONTH] ($ an "   \
+      "Simulator: several worker types, NAME:VCPU:MEMORY_MIB:ON_DEMAND:SPOT[:PCT_MONTH] ($ an "    \
       "hour; PCT_MONTH: that type's spot pool's interruptions, else the common rate), "            \
       "comma-separated; the cycle chooses among them as aws.instance_types does, the first is "    \
       "the one the policies count in and the trace is scaled to. Empty: one type, "                \
@@ -378,12 +383,12 @@
     X(sim_spot_interruption_pct_month, "sim.spot_interruption_pct_month", NF_CT_PCT, 0, 100, "5",  \
       "NODEFLEET_SIM_SPOT_INTERRUPTION_PCT_MONTH", 0, NULL,                                        \
       "Simulator: share of spot workers reclaimed in a month (30 days) - the Spot Instance "       \
-      "Advisor's bands are <5, 5-10, 10-15, 15-20 and >20; 0 = never.")                          \
-    X(sim_interruption_response, "sim.interruption_response", NF_CT_STR, 0, 0, "replace",         \
+      "Advisor's bands are <5, 5-10, 10-15, 15-20 and >20; 0 = never.")                            \
+    X(sim_interruption_response, "sim.interruption_response", NF_CT_STR, 0, 0, "replace",          \
       "NODEFLEET_SIM_INTERRUPTION_RESPONSE", 0, "replace|wait",                                    \
       "Simulator: what happens at a spot warning - replace (nodefleet with an interruption "       \
       "queue: drained and replaced at once) or wait (the pods go pending and the policy buys "     \
-      "for them, as the Cluster Autoscaler does).")                                               \
+      "for them, as the Cluster Autoscaler does).")                                                \
     X(sim_spot_warning_s, "sim.spot_warning_s", NF_CT_DUR, 0, 3600, "120",                         \
       "NODEFLEET_SIM_SPOT_WARNING_S", 0, NULL,                                                     \
       "Simulator: notice between a spot interruption warning and the instance's end.")             \

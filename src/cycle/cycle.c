@@ -420,20 +420,69 @@ static void settle(struct nf_cycle *c)
     }
 }
 
-/* The run's budget is spent (util/budget.h: a Lambda invocation's deadline, once --deadline,
- * run's interval): the plan says so and nothing more is started; the state write and the
- * lease release still come, within the reserve. */
-static bool out_of_time(struct run *r, struct nf_plan *plan, const char *before)
+/* The run's budget (util/budget.h: a Lambda invocation's deadline, once --deadline, run's
+ * interval) is spent, or what is left is less than the next step's estimate - the timeout of
+ * what it calls: the plan says so and nothing more is started; the state write and the lease
+ * release still come, within the reserve. */
+static bool out_of_time(struct run *r, struct nf_plan *plan, const char *before, double estimate)
 {
-    if (!nf_budget_spent())
+    double left = nf_budget_left();
+    if (left > 0 && nf_budget_fits(left, estimate))
         return false;
-    nf_plan_set(plan, NF_ACTION_NONE, 0,
-                "deadline: no time left to %s (the reserve is kept for the state and the lease)",
-                before);
+    if (left > 0)
+        nf_plan_set(plan, NF_ACTION_NONE, 0,
+                    "deadline: %.1f s left, not enough to %s (up to %.1f s: the timeouts of "
+                    "what it calls)",
+                    left, before, estimate);
+    else
+        nf_plan_set(plan, NF_ACTION_NONE, 0,
+                    "deadline: no time left to %s (the reserve is kept for the state and the "
+                    "lease)",
+                    before);
+    for (size_t i = 0; i < plan->ntrail; i++) /* a decision made is not carried out */
+        if (plan->trail[i].status == NF_TRAIL_CHOSEN)
+            plan->trail[i].status = NF_TRAIL_BLOCKED;
     nf_plan_trail(plan, "deadline", NF_TRAIL_BLOCKED, "the run's time is up before: %s", before);
-    nf_log(NF_LOG_WARN, "deadline: the cycle ends early", NF_LF_STR("before", before), NF_LF_END);
+    nf_log(NF_LOG_WARN, "deadline: the cycle ends early", NF_LF_STR("before", before),
+           NF_LF_NUM("left_s", left > 0 ? left : 0), NF_LF_NUM("needs_s", estimate), NF_LF_END);
     r->deadline = true;
     return true;
+}
+
+/* Step estimates: the sources observed (at once, or one after the other), the cloud's events
+ * (a drain, then a launch), the records reconciled, the decision carried out. */
+static double observe_estimate(const struct nf_cycle *c)
+{
+    const struct nf_cycle_opts *o = &c->o;
+    double cloud = c->ports.cloud != NULL ? o->cloud_timeout_s : 0;
+    if (!o->concurrent)
+        return cloud + o->cluster_timeout_s + o->metrics_timeout_s;
+    double kube = o->metrics_with_cluster ? o->cluster_timeout_s + o->metrics_timeout_s
+                                          : fmax(o->cluster_timeout_s, o->metrics_timeout_s);
+    return fmax(cloud, kube);
+}
+
+static double events_estimate(const struct nf_cycle *c)
+{
+    return c->ports.events != NULL ? c->o.cloud_timeout_s + c->o.cluster_timeout_s : 0;
+}
+
+static double reconcile_estimate(const struct nf_cycle *c)
+{
+    return c->state.nlaunches + c->state.ndrains > 0
+               ? fmax(c->o.cloud_timeout_s, c->o.cluster_timeout_s)
+               : 0;
+}
+
+double nf_cycle_step_time(const struct nf_cycle *c)
+{
+    return observe_estimate(c) + events_estimate(c) +
+           fmax(c->ports.cloud != NULL ? c->o.cloud_timeout_s : 0, c->o.cluster_timeout_s);
+}
+
+static double act_estimate(const struct nf_cycle *c, const struct nf_plan *plan)
+{
+    return plan->action == NF_ACTION_SCALE_UP ? c->o.cloud_timeout_s : c->o.cluster_timeout_s;
 }
 
 /* The seven steps, in order; each step's code is above or in cycle_reconcile.c/cycle_act.c. */
@@ -454,11 +503,11 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     }
     if (rc != NF_OK && !r.leased)
         return rc;
-    if (rc != NF_OK || out_of_time(&r, plan, "observe"))
+    if (rc != NF_OK || out_of_time(&r, plan, "observe", observe_estimate(c)))
         goto done;
     observe_world(&r);
     /* a source cut short by the deadline is not a verdict on it: the cycle ends here */
-    if (out_of_time(&r, plan, "decide (the observation was cut short)"))
+    if (out_of_time(&r, plan, "decide (the observation was cut short)", 0))
         goto done;
 
     /* The worker count comes from the cloud (cloud: ec2), else from the cluster. When that
@@ -477,7 +526,7 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
         goto done;
     }
 
-    if (out_of_time(&r, plan, "act on what was observed"))
+    if (out_of_time(&r, plan, "act on the cloud's events", events_estimate(c)))
         goto done;
     /* The cloud's events: an interrupted worker drained against its deadline and replaced
      * now, before anything else (on a complete view: the instance must be known as ours) */
@@ -489,7 +538,7 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
             goto done;
     }
 
-    if (out_of_time(&r, plan, "reconcile"))
+    if (out_of_time(&r, plan, "reconcile", reconcile_estimate(c)))
         goto record;
     /* Step 2: reconcile what earlier cycles started (on a complete view: never act unsure) */
     if (!c->o.dry_run && c->last.cluster_ok && (p->cloud == NULL || c->last.cloud_ok)) {
@@ -515,7 +564,8 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     }
 
     /* Step 5: act */
-    if (plan->action != NF_ACTION_NONE && out_of_time(&r, plan, "act on the decision"))
+    if (plan->action != NF_ACTION_NONE &&
+        out_of_time(&r, plan, "act on the decision", act_estimate(c, plan)))
         goto record;
     if (plan->action == NF_ACTION_SCALE_UP && plan->nodes > 0)
         rc = nf__cyc_scale_up(&r, plan, plan->nodes, spot, total);

@@ -51,6 +51,10 @@ struct nf_cycle_opts {
     int max_nodes;          /* a choice of types stays within it (0: the policy's count at most) */
     bool rebalance_replace; /* aws.rebalance: replace */
     struct nf_pool_template tmpl; /* a new worker, for the pending pods (fleet.h) */
+    /* Each source's configured timeout, a step's estimate under a run's deadline
+     * (util/budget.h): a step that calls it is not started with less than that left. 0: no
+     * estimate (the simulator's adapters answer at once). */
+    double cloud_timeout_s, cluster_timeout_s, metrics_timeout_s;
     /* For the crash-safety tests only (NODEFLEET_TEST_CRASH_AT): SIGKILL itself at this
      * point of the cycle - lease-held, launch-intent-saved, launch-called,
      * drain-record-saved, drain-step-done. "" in production. */
@@ -94,6 +98,10 @@ void nf_cycle_init(struct nf_cycle *c, const struct nf_ports *ports, const struc
  * holds the lease stores its own reading. */
 #define NF_CYCLE_MHIST_MAX 20160 /* 7 days at a reading every 30 s */
 void nf_cycle_keep_history(struct nf_cycle *c, struct nf_history_item *buf, size_t cap);
+
+/* The least time a cycle must have to observe and then act, every step at its sources'
+ * timeouts (nf_cycle_opts): a run's budget below it (plus the reserve) would start nothing. */
+double nf_cycle_step_time(const struct nf_cycle *c);
 
 /* Run one cycle; `plan` gets the decision. NF_OK also when another process holds the lease
  * (then nothing was done; c->lease_note says who). */

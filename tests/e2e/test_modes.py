@@ -295,26 +295,41 @@ class Modes(unittest.TestCase):
         self.assertIn("AWS_LAMBDA_RUNTIME_API", r.stderr)
 
     def test_lambda_ends_before_its_deadline_with_the_lease_released(self):
-        """Issue 16: an invocation with 3 s left while EC2 hangs: the call is cut to what is
-        left less the reserve, the cycle ends with reason `deadline` before the deadline, the
-        lease is released; the next invocation, EC2 healthy again, acts at once."""
+        """Issue 16: an invocation with 4 s left (1 s of it the reserve) while EC2 hangs: the
+        observation fits its estimate (aws.timeout 2 s) and starts; the first DescribeInstances
+        times out, the retry in progress is cut to what is left less the reserve; the cycle
+        ends with reason `deadline` before the deadline, the lease released; the next
+        invocation, EC2 healthy again, acts at once."""
         api = RuntimeAPI()
         try:
-            api.deadline_s = 3
+            api.deadline_s = 4
             api.event("req-slow")
             LAB.aws.fault(mode="delay", delay_s=20, match="DescribeInstances")
             env = LAB.env(endpoint=LAB.aws.proxy_url, AWS_LAMBDA_RUNTIME_API=api.addr)
-            r = nf("lambda", "--events", "1", env=env, extra=["deadline_reserve=1s"])
+            r = nf("lambda", "--events", "1", env=env,
+                   extra=["deadline_reserve=1s", "aws.timeout=2s", "kube.timeout=1s",
+                          "prometheus.timeout=1s"])
             LAB.aws.fault(mode="pass")
             self.assertEqual(r.returncode, 0, r.stderr)
             (rid, handed), post = api.handed[0], api.posts[0]
             self.assertEqual(post["path"], "/2018-06-01/runtime/invocation/req-slow/response")
-            self.assertLess(post["t"] - handed, 3.0)  # answered before the deadline
+            # the observation ran (2 s of a first attempt, then the cut retry), and the answer
+            # came with the reserve, less the final writes, still left
+            self.assertGreater(post["t"] - handed, 2.0)
+            self.assertLess(post["t"] - handed, 3.7)
             ans = json.loads(post["body"])
             self.assertEqual((ans["action"], ans["rule"]), ("none", "deadline"), ans)
             self.assertIn("deadline", ans["reason"])
-            self.assertTrue([x for x in records(r.stderr)
-                             if x.get("msg") == "deadline: the cycle ends early"], r.stderr)
+            cut = [x for x in records(r.stderr) if x.get("msg") == "deadline: the cycle ends early"]
+            self.assertEqual([x["before"] for x in cut],
+                             ["decide (the observation was cut short)"], r.stderr)
+            self.assertIn("after 2 attempts", r.stderr)  # the second one, cut to fit
+            # 4 s is less than a cycle needs at these timeouts (1 + 2 + 2 s): the log says so
+            short = [x for x in records(r.stderr)
+                     if x.get("msg", "").startswith("the invocation's time is less than")]
+            self.assertEqual(len(short), 1, r.stderr)
+            self.assertAlmostEqual(short[0]["needs_s"], 5.0)
+            self.assertLess(short[0]["has_s"], 4.01)
             self.assertTrue([x for x in records(r.stderr) if x.get("msg") == "Step 7: Lease released"])
             emf = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
             self.assertEqual((emf[0]["DeadlineCut"], emf[0]["Rule"]), (1, "deadline"), emf)
@@ -331,6 +346,92 @@ class Modes(unittest.TestCase):
         finally:
             LAB.aws.fault(mode="pass")
             api.close()
+
+    def test_lambda_launch_without_an_answer_is_adopted_never_made_twice(self):
+        """Issue 16: RunInstances does not answer before the invocation must end (the proxy
+        holds it 8 s, then EC2 carries it out): the outcome is unknown, the intent saved before
+        the call stays on record, the lease is released; the next invocation finds the
+        instances by the intent's tag and adopts them - no RunInstances again, two workers,
+        not four."""
+        api = RuntimeAPI()
+        proxy_log = lambda: json.loads(procs.http_get(LAB.aws.proxy_url + "/__log")[1])
+        try:
+            api.deadline_s = 5
+            api.event("req-cut")
+            LAB.aws.fault(mode="delay", delay_s=8, match="RunInstances")
+            proxy_log()
+            env = LAB.env(endpoint=LAB.aws.proxy_url, AWS_LAMBDA_RUNTIME_API=api.addr,
+                          AWS_MAX_ATTEMPTS="1")  # moto does not honour ClientToken; EC2 does
+            r = nf("lambda", "--events", "1", env=env,
+                   extra=["deadline_reserve=1s", "aws.timeout=2s", "kube.timeout=1s",
+                          "prometheus.timeout=1s"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            (rid, handed), post = api.handed[0], api.posts[0]
+            self.assertLess(post["t"] - handed, 5.0)
+            ans = json.loads(post["body"])
+            self.assertEqual((ans["action"], ans["launched"]), ("scale_up", 0), ans)
+            self.assertTrue([x for x in records(r.stderr) if x.get("msg") == "launch failed"])
+            _, st = LAB.store_item()
+            self.assertEqual(len(st["launches"]), 1, st)  # the intent, its outcome unknown
+            intent = st["launches"][0]["intent"]
+            self.assertIn("lease: free", nf("status", env=LAB.env()).stdout)
+            # EC2 carries the held call out after all
+            made = self.wait(lambda: len(LAB.instances()) == 2 and LAB.instances(),
+                             "the held launch to reach EC2", 30)
+            for i in made:
+                self.assertIn({"Key": "nodefleet:intent", "Value": intent}, i["Tags"])
+            LAB.aws.fault(mode="pass")
+            # one call per pool (spot_percentage 50: one spot, one on-demand), the second cut
+            # to what was left of the invocation
+            self.assertEqual(len([x for x in proxy_log() if x["what"] == "RunInstances"]), 2)
+            # the next invocation adopts them: no second launch
+            api.deadline_s = 60
+            api.posts.clear()
+            api.event("req-next")
+            env = LAB.env(endpoint=LAB.aws.proxy_url, AWS_LAMBDA_RUNTIME_API=api.addr)
+            r = nf("lambda", "--events", "1", env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            nxt = json.loads(api.posts[0]["body"])
+            self.assertEqual(nxt["launched"], 0, nxt)
+            self.assertEqual([x for x in proxy_log() if x["what"] == "RunInstances"], [])
+            self.assertEqual(sorted(i["InstanceId"] for i in LAB.instances()),
+                             sorted(i["InstanceId"] for i in made))
+            _, st = LAB.store_item()
+            held = [rec for rec in st["launches"] if rec["intent"] == intent]
+            self.assertTrue(not held or sorted(held[0]["instances"]) ==
+                            sorted(i["InstanceId"] for i in made), st)
+        finally:
+            LAB.aws.fault(mode="pass")
+            api.close()
+
+    def test_run_bounds_each_cycle_by_its_interval(self):
+        """Issue 16: `run` gives each cycle its interval (5 s, 0.5 s of it the reserve) when
+        that is more than one cycle needs at its timeouts (observe 2 s + act 2 s): while EC2
+        hangs, three 2-s attempts would take 6 s; the third is cut and the cycle ends at
+        4.5 s with reason `deadline`, on the interval's beat; EC2 back, the next cycle acts."""
+        LAB.aws.fault(mode="delay", delay_s=20, match="DescribeInstances")
+        try:
+            h = LAB.run("interval=5s", "deadline_reserve=0.5s", "aws.timeout=2s",
+                        "kube.timeout=1s", "prometheus.timeout=1s",
+                        env=LAB.env(endpoint=LAB.aws.proxy_url))
+            cut = lambda: [x for x in h.records() if x.get("msg") == "deadline: the cycle ends early"]
+            self.wait(lambda: len(cut()) >= 2, "two cycles cut by their interval", 40)
+            LAB.aws.fault(mode="pass")
+            t = lambda x: time.mktime(time.strptime(x["ts"][:19], "%Y-%m-%dT%H:%M:%S")) + \
+                float("0" + x["ts"][19:-1])
+            held = [t(x) for x in h.records() if x.get("msg") in ("Step 2: Lease acquired",
+                                                                  "Step 7: Lease released")]
+            self.assertGreaterEqual(len(held), 4, h.text())
+            for a, b in zip(held[0:4:2], held[1:4:2]):
+                self.assertGreater(b - a, 3.5)  # the observation ran: 2 s, then the retries
+                self.assertLess(b - a, 5.0)     # ... cut at 4.5 s, well before the 6 s
+            self.assertLess(held[2] - held[0], 5.6)  # the next cycle on the interval's beat
+            self.assertEqual({x["before"] for x in cut()},
+                             {"decide (the observation was cut short)"})
+            self.wait(lambda: len(LAB.instances()) == 2, "the next cycle to act", 30)
+            self.assertEqual(h.stop(), 0)
+        finally:
+            LAB.aws.fault(mode="pass")
 
     def test_notifications_slack_sns_and_cloudwatch(self):
         hooks, status = [], [200]

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_util.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -12,6 +13,7 @@
 #include "core/policy.h"
 #include "adapters/mem_store.h"
 #include "cycle/cycle.h"
+#include "util/budget.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -361,6 +363,8 @@ static struct nf_sample hist[4096];
 static struct nf_pool_template test_tmpl; /* the new worker's labels and taints */
 
 static bool concurrent;        /* the observation in threads, as `run` does */
+static bool no_events;         /* no interruption queue */
+static double step_timeout;    /* every source's timeout: the steps' estimates under a deadline */
 static bool rebalance_replace; /* aws.rebalance: replace */
 static void world(int workers, const char *spec, bool dry_run)
 {
@@ -397,8 +401,11 @@ static void world(int workers, const char *spec, bool dry_run)
                              .store = &store_port,
                              .store_ctx = &mem,
                              .notify = &notify_port,
-                             .events = &events_port};
-    struct nf_cycle_opts o = {.spot_pct = 50,
+                             .events = no_events ? NULL : &events_port};
+    struct nf_cycle_opts o = {.cloud_timeout_s = step_timeout,
+                              .cluster_timeout_s = step_timeout,
+                              .metrics_timeout_s = step_timeout,
+                              .spot_pct = 50,
                               .provision_timeout_s = 600,
                               .lease_ttl_s = 60,
                               .dry_run = dry_run,
@@ -1102,6 +1109,65 @@ static void an_unasked_stop_forgets_the_worker_and_a_dry_run_reads_nothing(void 
     assert_int_equal(acked, 0);
 }
 
+/* Issue 16: under a run's deadline a step is not started unless its estimate - the timeouts of
+ * what it calls - fits in what is left less the reserve; the cycle then ends with rule
+ * `deadline`, the lease released. */
+static void a_step_that_does_not_fit_the_deadline_is_not_started(void **state)
+{
+    (void)state;
+    struct nf_plan plan;
+    concurrent = true;
+    step_timeout = 1; /* observe: 1 s (at once); the events: 2 s; a launch: 1 s */
+    /* 0.5 s left: not even the observation starts */
+    world(2, "static:3", false);
+    nf_budget_start(nf_mono_now() + 1.5, 1);
+    assert_int_equal(run(&plan), NF_OK);
+    nf_budget_clear();
+    assert_string_equal(nf_plan_code(&plan), "deadline");
+    assert_non_null(strstr(plan.reason, "not enough to observe"));
+    assert_null(strstr(calls, "metrics"));
+    assert_null(strstr(calls, "list"));
+    assert_non_null(strstr(calls, "release"));
+    assert_true(cyc.last.deadline_cut);
+    /* 1.6 s: the observation, but not the cloud's events (a drain then a launch: 2 s) */
+    world(2, "static:3", false);
+    nf_budget_start(nf_mono_now() + 2.6, 1);
+    assert_int_equal(run(&plan), NF_OK);
+    nf_budget_clear();
+    assert_string_equal(nf_plan_code(&plan), "deadline");
+    assert_non_null(strstr(calls, "metrics"));
+    assert_null(strstr(calls, "receive"));
+    assert_null(strstr(calls, "launch"));
+    assert_non_null(strstr(calls, "release"));
+    /* a slow observation leaves 0.6 s: the launch (1 s) is not started */
+    no_events = true;
+    slow_s = 1.0;
+    world(2, "static:3", false);
+    nf_budget_start(nf_mono_now() + 2.6, 1);
+    assert_int_equal(run(&plan), NF_OK);
+    nf_budget_clear();
+    slow_s = 0;
+    assert_string_equal(nf_plan_code(&plan), "deadline");
+    assert_non_null(strstr(plan.reason, "act on the decision"));
+    assert_null(strstr(calls, "launch"));
+    assert_non_null(strstr(calls, "release"));
+    assert_int_equal(ninsts, 2);
+    /* time enough (or no deadline at all): the same cycle launches */
+    world(2, "static:3", false);
+    nf_budget_start(nf_mono_now() + 30, 1);
+    assert_int_equal(run(&plan), NF_OK);
+    nf_budget_clear();
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_non_null(strstr(calls, "launch:1;"));
+    assert_false(cyc.last.deadline_cut);
+    /* the least a cycle needs: observe (1 s) and then act (1 s); with the events, 2 s more */
+    assert_true(fabs(nf_cycle_step_time(&cyc) - 2) < 1e-9);
+    no_events = concurrent = false;
+    world(2, "static:3", false);
+    assert_true(fabs(nf_cycle_step_time(&cyc) - 6) < 1e-9); /* one source after another */
+    step_timeout = 0;
+}
+
 int main(void)
 {
     nf_log_set_level(NF_LOG_ERROR);
@@ -1126,6 +1192,7 @@ int main(void)
         cmocka_unit_test(a_quiet_cycle_writes_once),
         cmocka_unit_test(a_spot_warning_drains_against_its_deadline_and_replaces_at_once),
         cmocka_unit_test(an_unasked_stop_forgets_the_worker_and_a_dry_run_reads_nothing),
+        cmocka_unit_test(a_step_that_does_not_fit_the_deadline_is_not_started),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
