@@ -16,7 +16,8 @@ group=${1:-build}
 build_pkgs=(cmake make gcc pkg-config libc6-dev
             libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
             libmicrohttpd-dev libcmocka-dev)
-test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl chromium)
+test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl chromium
+           groff-base man-db shellcheck)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(hyperfine wrk)
 

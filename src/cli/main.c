@@ -4,19 +4,13 @@
 
 #include "../config/config.h"
 #include "cli.h"
+#include "manpage.h"
 
 #ifndef NF_VERSION
 #define NF_VERSION "0.0.0-dev"
 #endif
 
-struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-    const char *usage;
-};
-
-static const struct command commands[] = {
+static const struct nf_cli_command commands[] = {
     {"run", nf_cmd_run, "the autoscaler: the cycle every interval, with /metrics and a status page",
      "usage: nodefleet run [--dry-run] [--cycles N] [--store S] [--config FILE] [--set "
      "name=value]...\n"
@@ -45,9 +39,10 @@ static const struct command commands[] = {
      "One cycle of `run`, then exit. Another nodefleet holding the lease is not a failure:\n"
      "the cycle does nothing and says who holds it.\n"
      "\n"
-     "  --deadline D   finish within D of the start (a timer's limit): every call is cut to\n"
-     "                 what is left less deadline_reserve, and the cycle ends early (reason\n"
-     "                 \"deadline\") with the state written and the lease released\n"
+     "  --deadline D   finish within D of the start (a timer's limit): a step whose timeouts\n"
+     "                 do not fit in what is left less deadline_reserve is not started, every\n"
+     "                 call is cut to fit, and the cycle ends early (reason \"deadline\") with\n"
+     "                 the state written and the lease released\n"
      "\n"
      "Exit status: 0 acted or stable; 1 the cycle failed; 2 bad usage or config.\n"},
     {"lambda", nf_cmd_lambda, "the AWS Lambda custom runtime: one cycle per invocation",
@@ -206,7 +201,9 @@ static void print_overview(FILE *f)
             NF_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "  %-13s %s\n", "help", "help on a command, or 'help settings' for every setting");
+    fprintf(f, "  %-13s %s\n", "help",
+            "help on a command, 'help settings' for every setting; 'help --man 1|5' and\n"
+            "                'help --bash-completion' print the manual pages and the completion");
     fprintf(f, "\n  --version     print the version\n"
                "\nEvery command takes --config FILE and --set name=value.\n"
                "Exit status: 0 ok, 1 runtime failure, 2 bad usage, config or input.\n");
@@ -231,6 +228,28 @@ static void print_settings(FILE *f)
     nf_buf_free(&b);
 }
 
+/* help --man 1|5, help --bash-completion: the documents a package installs (manpage.h) */
+static int generated(int argc, char **argv)
+{
+    bool man = strcmp(argv[1], "--man") == 0;
+    const char *sect = argc > 2 ? argv[2] : "";
+    if (argc != (man ? 3 : 2) || (man && strcmp(sect, "1") != 0 && strcmp(sect, "5") != 0)) {
+        nf_cli_say("help", "usage: nodefleet help --man 1|5, or help --bash-completion");
+        return 2;
+    }
+    struct nf_buf b;
+    nf_buf_init(&b, 4 * 1024 * 1024);
+    if (!man)
+        nf_bash_completion(&b, commands, NCOMMANDS);
+    else if (sect[0] == '1')
+        nf_man_page_1(&b, commands, NCOMMANDS, NF_VERSION);
+    else
+        nf_man_page_5(&b, NF_VERSION);
+    int st = b.status == NF_OK && fwrite(b.data, 1, b.len, stdout) == b.len ? 0 : 1;
+    nf_buf_free(&b);
+    return st;
+}
+
 static int help(int argc, char **argv)
 {
     if (argc < 2) {
@@ -241,6 +260,8 @@ static int help(int argc, char **argv)
         print_settings(stdout);
         return 0;
     }
+    if (strcmp(argv[1], "--man") == 0 || strcmp(argv[1], "--bash-completion") == 0)
+        return generated(argc, argv);
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(argv[1], commands[i].name) == 0) {
             fputs(commands[i].usage, stdout);

@@ -128,6 +128,11 @@ void nf_config_write_effective(const struct nf_config *c, struct nf_buf *out);
 void nf_config_write_example(struct nf_buf *out);
 /* Write the settings reference as a Markdown table (docs/configuration.md). */
 void nf_config_write_docs(struct nf_buf *out);
+/* For other renderings of the reference (the man page): setting id's type ("duration"), what
+ * it allows ("1s to 600s", "kube, prometheus", "text"), and the triggers' help. */
+const char *nf_config_type_name(int id);
+void nf_config_write_range(int id, struct nf_buf *out);
+const char *nf_config_triggers_help(void);
 
 /* The worker the pool would add, from kube.node_labels and kube.node_taints (fleet.h). */
 struct nf_pool_template;

@@ -248,3 +248,19 @@ void nf_config_write_docs(struct nf_buf *out)
                   "    scale_by: 2\n```\n",
                   triggers_help);
 }
+
+const char *nf_config_type_name(int id)
+{
+    return id >= 0 && id < NF_CFG__COUNT ? type_name(nf_settings[id].type) : "?";
+}
+
+void nf_config_write_range(int id, struct nf_buf *out)
+{
+    if (id >= 0 && id < NF_CFG__COUNT)
+        write_range(&nf_settings[id], out);
+}
+
+const char *nf_config_triggers_help(void)
+{
+    return triggers_help;
+}
