@@ -8,7 +8,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps demo test asan asan-build fuzz bench format clean
+.PHONY: all build deps demo test asan asan-build fuzz bench deb format clean
 
 all: build
 
@@ -49,6 +49,11 @@ fuzz:
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DNF_FUZZ=ON -DNF_TESTS=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
 	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+# The Debian package, nodefleet_VERSION_ARCH.deb in $(BUILD)/ (scripts/mkdeb.sh says what is in it).
+deb: build
+	@scripts/deps.sh deb
+	@scripts/mkdeb.sh $(BUILD)
 
 bench: build
 	@scripts/deps.sh bench

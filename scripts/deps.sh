@@ -8,6 +8,7 @@
 #                            there
 #   scripts/deps.sh fuzz     + clang and its libFuzzer runtime
 #   scripts/deps.sh bench    + hyperfine
+#   scripts/deps.sh deb      + what `make deb` packs with (dpkg-dev, lintian)
 #
 # Runs apt-get (as root, or through sudo) only when something is missing, and says what.
 set -euo pipefail
@@ -17,7 +18,8 @@ build_pkgs=(cmake make gcc pkg-config libc6-dev
             libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
             libmicrohttpd-dev libcmocka-dev)
 test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl chromium
-           groff-base man-db shellcheck)
+           groff-base man-db shellcheck dpkg-dev lintian yamllint binutils passwd)
+deb_pkgs=(dpkg-dev binutils lintian groff-base)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(hyperfine wrk)
 
@@ -27,7 +29,8 @@ build) ;;
 test) want+=("${test_pkgs[@]}") ;;
 fuzz) want+=("${fuzz_pkgs[@]}") ;;
 bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-*) echo "deps.sh: unknown group '$group' (build, test, fuzz, bench)" >&2; exit 2 ;;
+deb) want+=("${deb_pkgs[@]}") ;;
+*) echo "deps.sh: unknown group '$group' (build, test, fuzz, bench, deb)" >&2; exit 2 ;;
 esac
 
 # The AWS tests' servers that are not Debian packages.

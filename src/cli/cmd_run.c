@@ -135,6 +135,41 @@ static void started(const struct nf_controller *c, const char *mode, int port)
 }
 
 /* After a cycle: the metrics endpoint and the status page. */
+/* what the dashboards and alert rules read beside the decision (registry.h) */
+static void publish_facts(struct nf_registry *reg, const struct nf_controller *c,
+                          const struct nf_cycle_report *cy, int rc)
+{
+    const struct nf_config *cfg = &c->cfg;
+    struct nf_registry_settings rs = {.interval_s = cfg->interval,
+                                      .drain_timeout_s = cfg->kube_drain_timeout,
+                                      .provision_timeout_s = cfg->provision_timeout,
+                                      .min_nodes = (int)cfg->min_nodes,
+                                      .max_nodes = (int)cfg->max_nodes};
+    nf_registry_settings(reg, &rs);
+    struct nf_registry_facts f = {.decided = rc == NF_OK && cy->lease_held && cy->count_known,
+                                  .lease_held = cy->lease_held,
+                                  .lease_lost = cy->lease_lost,
+                                  .deadline_cut = cy->deadline_cut,
+                                  .launch_failures = cy->launch_failures,
+                                  .join_timeouts = cy->join_timeouts,
+                                  .drains_done = cy->drains_done,
+                                  .drains_aborted = cy->drains_aborted,
+                                  .njoined = cy->njoined,
+                                  .joined_s = cy->joined_s,
+                                  .pool_known =
+                                      cy->lease_held && cy->count_known && cy->state != NULL,
+                                  .cost_if_on_demand = cy->cost_if_on_demand};
+    if (f.pool_known) {
+        f.drains_in_flight = cy->state->ndrains;
+        for (int i = 0; i < cy->state->ndrains; i++)
+            if (cy->t - cy->state->drains[i].started_at > f.drain_oldest_age_s)
+                f.drain_oldest_age_s = cy->t - cy->state->drains[i].started_at;
+        for (size_t i = 0; i < cy->ninstances; i++)
+            f.instances[cy->instances[i].market == NF_MARKET_SPOT]++;
+    }
+    nf_registry_facts(reg, &f, cy->t);
+}
+
 static void publish(struct nf_registry *reg, struct nf_status_page *page,
                     const struct nf_controller *c, int rc, const struct nf_plan *plan, double t0,
                     double t1, unsigned long *prom_seen, unsigned long *notify_seen)
@@ -168,6 +203,7 @@ static void publish(struct nf_registry *reg, struct nf_status_page *page,
         nf_registry_cycle(reg, t1 - t0, nf_action_name(plan->action), nf_plan_code(plan),
                           &cy->workers, cy->newest, wall, t1);
     }
+    publish_facts(reg, c, cy, rc);
     if (page)
         nf_status_page_update(page, c, rc);
 }

@@ -485,30 +485,27 @@ static double act_estimate(const struct nf_cycle *c, const struct nf_plan *plan)
     return plan->action == NF_ACTION_SCALE_UP ? c->o.cloud_timeout_s : c->o.cluster_timeout_s;
 }
 
-/* The seven steps, in order; each step's code is above or in cycle_reconcile.c/cycle_act.c. */
-int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
+/* Out of time after the cloud's events: what they did is on record already (each saved). */
+static int save_what_was_done(struct run *r)
 {
-    const struct nf_ports *p = &c->ports;
-    nf_plan_init(plan);
-    struct run r = {.c = c, .now = p->clock->now(p->clock_ctx), .err = err};
-    c->last.incomplete_why[0] = c->last.lease_note[0] = '\0';
-    c->last.launched = c->last.drained = c->last.terminated = 0;
-    memset(c->last.events, 0, sizeof c->last.events);
-    c->last.t = r.now;
+    nf_budget_final();
+    if (r->c->o.dry_run || r->lost)
+        return NF_OK;
+    return nf__cyc_save(r) != NF_OK ? NF_E_CONFLICT : NF_OK;
+}
 
-    int rc = take_lease(&r, plan);
-    if (rc == NF_E_CONFLICT && !r.leased) {
-        settle(c);    /* a standby keeps no snapshot of its days as the holder */
-        return NF_OK; /* another holds it: nothing to do, and nothing to release */
-    }
-    if (rc != NF_OK && !r.leased)
-        return rc;
-    if (rc != NF_OK || out_of_time(&r, plan, "observe", observe_estimate(c)))
-        goto done;
-    observe_world(&r);
+/* Steps 3 to 6 under the lease: observe, reconcile, decide, act, record. */
+static int steps(struct run *r, struct nf_plan *plan)
+{
+    struct nf_cycle *c = r->c;
+    const struct nf_ports *p = &c->ports;
+    int rc = NF_OK;
+    if (out_of_time(r, plan, "observe", observe_estimate(c)))
+        return NF_OK;
+    observe_world(r);
     /* a source cut short by the deadline is not a verdict on it: the cycle ends here */
-    if (out_of_time(&r, plan, "decide (the observation was cut short)", 0))
-        goto done;
+    if (out_of_time(r, plan, "decide (the observation was cut short)", 0))
+        return NF_OK;
 
     /* The worker count comes from the cloud (cloud: ec2), else from the cluster. When that
      * source could not be read the count is unknown - never 0 - and nothing is decided about
@@ -521,40 +518,40 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
         nf_plan_trail(plan, "observe", NF_TRAIL_BLOCKED,
                       "the %s, which counts the workers, could not be read",
                       p->cloud != NULL ? "cloud" : "cluster");
-        rc = nf_err_set(err, NF_E_UNAVAILABLE, "the worker count is unknown, nothing decided: %s",
-                        c->last.incomplete_why);
-        goto done;
+        return nf_err_set(r->err, NF_E_UNAVAILABLE,
+                          "the worker count is unknown, nothing decided: %s",
+                          c->last.incomplete_why);
     }
 
-    if (out_of_time(&r, plan, "act on the cloud's events", events_estimate(c)))
-        goto done;
+    if (out_of_time(r, plan, "act on the cloud's events", events_estimate(c)))
+        return NF_OK;
     /* The cloud's events: an interrupted worker drained against its deadline and replaced
      * now, before anything else (on a complete view: the instance must be known as ours) */
     if (c->last.cluster_ok && (p->cloud == NULL || c->last.cloud_ok)) {
         int replace = 0;
-        if (nf__cyc_handle_events(&r, &replace) == NF_E_CONFLICT)
-            goto done;
-        if (replace > 0 && replace_interrupted(&r, replace) == NF_E_CONFLICT)
-            goto done;
+        if (nf__cyc_handle_events(r, &replace) == NF_E_CONFLICT)
+            return NF_OK;
+        if (replace > 0 && replace_interrupted(r, replace) == NF_E_CONFLICT)
+            return NF_OK;
     }
 
-    if (out_of_time(&r, plan, "reconcile", reconcile_estimate(c)))
-        goto record;
+    if (out_of_time(r, plan, "reconcile", reconcile_estimate(c)))
+        return save_what_was_done(r);
     /* Step 2: reconcile what earlier cycles started (on a complete view: never act unsure) */
     if (!c->o.dry_run && c->last.cluster_ok && (p->cloud == NULL || c->last.cloud_ok)) {
-        if (p->cloud != NULL && nf__cyc_reconcile_launches(&r) == NF_E_CONFLICT)
-            goto done;
-        if (nf__cyc_reconcile_drains(&r) == NF_E_CONFLICT)
-            goto done;
+        if (p->cloud != NULL && nf__cyc_reconcile_launches(r) == NF_E_CONFLICT)
+            return NF_OK;
+        if (nf__cyc_reconcile_drains(r) == NF_E_CONFLICT)
+            return NF_OK;
     }
 
     struct nf_observation obs;
     int spot = 0, total = 0;
-    observe_demand(&r, &obs, &spot, &total);
+    observe_demand(r, &obs, &spot, &total);
 
     /* Step 4: decide */
     nf_policy_decide(c->policy, &obs, plan);
-    keep_unneeded(c, &obs, plan, r.now);
+    keep_unneeded(c, &obs, plan, r->now);
     if (c->log_steps) {
         char msg[64];
         snprintf(msg, sizeof msg, "Step 4: Decision=%s", nf_action_name(plan->action));
@@ -565,30 +562,62 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
 
     /* Step 5: act */
     if (plan->action != NF_ACTION_NONE &&
-        out_of_time(&r, plan, "act on the decision", act_estimate(c, plan)))
-        goto record;
+        out_of_time(r, plan, "act on the decision", act_estimate(c, plan)))
+        return save_what_was_done(r);
     if (plan->action == NF_ACTION_SCALE_UP && plan->nodes > 0)
-        rc = nf__cyc_scale_up(&r, plan, plan->nodes, spot, total);
+        rc = nf__cyc_scale_up(r, plan, plan->nodes, spot, total);
     else if (plan->action == NF_ACTION_SCALE_DOWN && plan->nodes > 0)
-        rc = nf__cyc_scale_down(&r, plan, plan->nodes, spot, total);
+        rc = nf__cyc_scale_down(r, plan, plan->nodes, spot, total);
     if (rc == NF_E_CONFLICT)
-        goto done;
-    rc = NF_OK;
+        return rc;
 
     /* Step 6: record */
     nf_budget_final(); /* what is left of the reserve is for this and the release */
-    if (!c->o.dry_run && !r.lost)
-        rc = record_and_save(&r, plan, &obs.workers);
-    goto done;
+    if (c->o.dry_run || r->lost)
+        return NF_OK;
+    return record_and_save(r, plan, &obs.workers);
+}
 
-record: /* out of time after the events: what they did is on record already (each saved) */
-    nf_budget_final();
-    if (!c->o.dry_run && !r.lost)
-        rc = nf__cyc_save(&r) != NF_OK ? NF_E_CONFLICT : NF_OK;
+/* The report's per-cycle parts start empty. */
+static void report_begin(struct nf_cycle *c, double now)
+{
+    c->last.incomplete_why[0] = c->last.lease_note[0] = '\0';
+    c->last.launched = c->last.drained = c->last.terminated = 0;
+    c->last.launch_failures = c->last.drains_done = c->last.drains_aborted = 0;
+    c->last.join_timeouts = c->last.njoined = 0;
+    c->last.lease_held = c->last.lease_lost = false;
+    memset(c->last.events, 0, sizeof c->last.events);
+    c->last.t = now;
+}
 
-done:
+/* The seven steps, in order; each step's code is above or in cycle_reconcile.c/cycle_act.c. */
+int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
+{
+    const struct nf_ports *p = &c->ports;
+    nf_plan_init(plan);
+    struct run r = {.c = c, .now = p->clock->now(p->clock_ctx), .err = err};
+    report_begin(c, r.now);
+    int rc = take_lease(&r, plan);
+    if (rc == NF_E_CONFLICT && !r.leased) {
+        settle(c);    /* a standby keeps no snapshot of its days as the holder */
+        return NF_OK; /* another holds it: nothing to do, and nothing to release */
+    }
+    if (rc != NF_OK && !r.leased)
+        return rc;
+    /* the state's counters as loaded: what this cycle adds is its report's */
+    long long failures0 = c->state.launch_failures, done0 = c->state.drains_done,
+              aborted0 = c->state.drains_aborted;
+    if (rc == NF_OK)
+        rc = steps(&r, plan);
     nf_budget_final();
     c->last.deadline_cut = r.deadline;
+    if (r.leased && !r.lost) {
+        c->last.launch_failures = (int)(c->state.launch_failures - failures0);
+        c->last.drains_done = (int)(c->state.drains_done - done0);
+        c->last.drains_aborted = (int)(c->state.drains_aborted - aborted0);
+    }
+    c->last.lease_held = r.leased && !r.lost;
+    c->last.lease_lost = r.lost;
     c->last.plan = *plan;
     rc = release(&r, rc);
     /* after the lease: nobody waits for the metrics */

@@ -59,6 +59,7 @@ static bool give_up_on(struct run *r, const struct nf_launch_rec *l, const struc
         return false;
     }
     c->state.launch_failures++;
+    c->last.join_timeouts++;
     if (p->cloud->backoff != NULL && az[0]) /* not again there, for a while */
         p->cloud->backoff(p->cloud_ctx, az, type, mk, r->now, 0);
     nf_log(NF_LOG_WARN, "worker never joined: terminated", NF_LF_STR("instance", ids),
@@ -89,6 +90,8 @@ static void check_instances(struct run *r, struct nf_launch_rec *l)
                 nf_log(NF_LOG_INFO, "Step 5: Nodes Ready", NF_LF_STR("instance", in->id),
                        NF_LF_STR("node", n->name), NF_LF_NUM("elapsed_s", r->now - l->launched_at),
                        NF_LF_END);
+            if (c->last.njoined < (int)(sizeof c->last.joined_s / sizeof c->last.joined_s[0]))
+                c->last.joined_s[c->last.njoined++] = r->now - l->launched_at;
             nf__cyc_remove_launch_instance(l, k);
             continue;
         }

@@ -13,6 +13,9 @@
 static const double duration_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                          0.5,   1,    2.5,   5,    10,  30};
 #define NBOUNDS (sizeof duration_bounds / sizeof duration_bounds[0])
+/* launch to Ready: K3s workers join in about a minute; a slow AMI or a cold zone in several */
+static const double join_bounds[] = {15, 30, 45, 60, 90, 120, 180, 300, 600, 900};
+#define NJOIN (sizeof join_bounds / sizeof join_bounds[0])
 
 static const char *const components[] = {"prometheus", "cluster", "cloud",
                                          "store",      "notify",  "cycle"};
@@ -40,6 +43,12 @@ struct nf_registry {
     double values[NF_SAMPLE_VALUES];
     double last_wall, last_mono;
     bool any_cycle;
+    double failed;
+    struct nf_registry_settings set;
+    double last_decision, lease_held, lease_lost, deadline_cuts;
+    double launch_failures, join_timeouts, drains_done, drains_aborted;
+    double join_bucket[NJOIN], join_sum, join_count;
+    double drains_in_flight, drain_oldest, instances[2], cost_all_od;
 };
 
 struct nf_registry *nf_registry_new(const char *version, const char *const *signal_names,
@@ -51,7 +60,9 @@ struct nf_registry *nf_registry_new(const char *version, const char *const *sign
     pthread_mutex_init(&r->mu, NULL);
     snprintf(r->version, sizeof r->version, "%s", version);
     r->nsignals = nsignals > NF_SAMPLE_VALUES ? NF_SAMPLE_VALUES : nsignals;
-    r->cost[0] = r->cost[1] = NAN;
+    r->cost[0] = r->cost[1] = r->cost_all_od = NAN;
+    r->instances[0] = r->instances[1] = NAN;
+    r->set.interval_s = r->set.drain_timeout_s = r->set.provision_timeout_s = NAN;
     for (int i = 0; i < r->nsignals; i++) {
         snprintf(r->names[i], sizeof r->names[i], "%s", signal_names[i]);
         r->values[i] = NAN;
@@ -98,6 +109,8 @@ void nf_registry_cycle(struct nf_registry *r, double duration_s, const char *act
     r->dur_count++;
     if (action != NULL)
         decision_slot(r, action, reason ? reason : "unknown")->count++;
+    else
+        r->failed++;
     if (workers != NULL)
         r->workers = *workers;
     for (int i = 0; i < r->nsignals; i++)
@@ -135,6 +148,102 @@ void nf_registry_cost(struct nf_registry *r, double on_demand, double spot)
     r->cost[0] = on_demand;
     r->cost[1] = spot;
     pthread_mutex_unlock(&r->mu);
+}
+
+void nf_registry_settings(struct nf_registry *r, const struct nf_registry_settings *s)
+{
+    pthread_mutex_lock(&r->mu);
+    r->set = *s;
+    pthread_mutex_unlock(&r->mu);
+}
+
+void nf_registry_facts(struct nf_registry *r, const struct nf_registry_facts *f, double wall)
+{
+    pthread_mutex_lock(&r->mu);
+    if (f->decided)
+        r->last_decision = wall;
+    r->lease_held = f->lease_held;
+    r->lease_lost += f->lease_lost;
+    r->deadline_cuts += f->deadline_cut;
+    r->launch_failures += f->launch_failures;
+    r->join_timeouts += f->join_timeouts;
+    r->drains_done += f->drains_done;
+    r->drains_aborted += f->drains_aborted;
+    for (int i = 0; i < f->njoined; i++) {
+        for (size_t b = 0; b < NJOIN; b++)
+            if (f->joined_s[i] <= join_bounds[b])
+                r->join_bucket[b]++;
+        r->join_sum += f->joined_s[i];
+        r->join_count++;
+    }
+    if (f->pool_known) {
+        r->drains_in_flight = f->drains_in_flight;
+        r->drain_oldest = f->drain_oldest_age_s;
+        r->instances[0] = f->instances[0];
+        r->instances[1] = f->instances[1];
+        r->cost_all_od = f->cost_if_on_demand;
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void gauge(struct nf_buf *out, const char *name, const char *help, double v)
+{
+    nf_expo_family(out, name, help, "gauge");
+    nf_expo_sample(out, name, NULL, NULL, 0, v, false, 0);
+}
+
+static void counter(struct nf_buf *out, const char *name, const char *help, double v)
+{
+    nf_expo_family(out, name, help, "counter");
+    nf_expo_sample(out, name, NULL, NULL, 0, v, false, 0);
+}
+
+/* the settings the rules compare with, and the facts of nf_registry_facts */
+static void render_facts(struct nf_registry *r, struct nf_buf *out)
+{
+    gauge(out, "nodefleet_interval_seconds", "The configured time between cycles.",
+          r->set.interval_s);
+    gauge(out, "nodefleet_nodes_min", "The configured min_nodes.", r->set.min_nodes);
+    gauge(out, "nodefleet_nodes_max", "The configured max_nodes.", r->set.max_nodes);
+    gauge(out, "nodefleet_drain_timeout_seconds", "The configured kube.drain_timeout.",
+          r->set.drain_timeout_s);
+    gauge(out, "nodefleet_provision_timeout_seconds", "The configured provision_timeout.",
+          r->set.provision_timeout_s);
+    counter(out, "nodefleet_cycles_failed_total", "Decision cycles that failed.", r->failed);
+    gauge(out, "nodefleet_last_decision_timestamp_seconds",
+          "Unix time of the last cycle that held the lease and decided (0: none yet).",
+          r->last_decision);
+    gauge(out, "nodefleet_lease_held", "1 when the last cycle held the lease to its end.",
+          r->lease_held);
+    counter(out, "nodefleet_lease_lost_total",
+            "Cycles whose lease another process took over before they ended.", r->lease_lost);
+    counter(out, "nodefleet_deadline_cuts_total",
+            "Cycles ended early by the run's deadline (Lambda's, once --deadline, the interval).",
+            r->deadline_cuts);
+    counter(out, "nodefleet_launch_failures_total",
+            "Workers that failed to launch or were gone before they joined.", r->launch_failures);
+    counter(out, "nodefleet_join_timeouts_total",
+            "Workers not Ready within provision_timeout, terminated.", r->join_timeouts);
+    nf_expo_family(out, "nodefleet_join_duration_seconds",
+                   "Time from a worker's launch to its node's Ready.", "histogram");
+    nf_expo_histogram(out, "nodefleet_join_duration_seconds", NULL, 0, join_bounds, r->join_bucket,
+                      NJOIN, r->join_sum, r->join_count);
+    nf_expo_family(out, "nodefleet_drains_total", "Drains finished, by outcome.", "counter");
+    struct nf_label ld = {"outcome", "done"}, la = {"outcome", "aborted"};
+    nf_expo_sample(out, "nodefleet_drains_total", NULL, &ld, 1, r->drains_done, false, 0);
+    nf_expo_sample(out, "nodefleet_drains_total", NULL, &la, 1, r->drains_aborted, false, 0);
+    gauge(out, "nodefleet_drains_in_flight", "Drains on record, not finished.",
+          r->drains_in_flight);
+    gauge(out, "nodefleet_drain_oldest_age_seconds",
+          "How long the oldest drain in flight has run (0: none).", r->drain_oldest);
+    nf_expo_family(out, "nodefleet_instances", "The pool's instances, by market.", "gauge");
+    for (int i = 0; i < 2; i++) {
+        struct nf_label lm = {"market", i ? "spot" : "on-demand"};
+        nf_expo_sample(out, "nodefleet_instances", NULL, &lm, 1, r->instances[i], false, 0);
+    }
+    gauge(out, "nodefleet_cost_if_on_demand_dollars_per_hour",
+          "What the pool's instances would cost an hour all on-demand (the savings' base).",
+          r->cost_all_od);
 }
 
 void nf_registry_render(struct nf_registry *r, struct nf_buf *out)
@@ -214,6 +323,7 @@ void nf_registry_render(struct nf_registry *r, struct nf_buf *out)
         nf_expo_sample(out, "nodefleet_signal_unknown", NULL, &ln, 1,
                        isfinite(r->values[i]) ? 0 : 1, false, 0);
     }
+    render_facts(r, out);
     pthread_mutex_unlock(&r->mu);
 }
 

@@ -4,7 +4,9 @@
  *   nodefleet_cycle_duration_seconds (histogram), nodefleet_cycles_total,
  *   nodefleet_decisions_total{action,reason}, nodefleet_nodes{state},
  *   nodefleet_errors_total{component}, nodefleet_signal{name}, nodefleet_signal_unknown{name},
- *   nodefleet_last_cycle_timestamp_seconds, nodefleet_build_info{version}.
+ *   nodefleet_last_cycle_timestamp_seconds, nodefleet_build_info{version},
+ *   nodefleet_cycles_failed_total, nodefleet_cost_dollars_per_hour{market}, the
+ *   interruptions, and what nf_registry_settings and nf_registry_facts add below.
  *   `reason` is a rule name (cpu_high, cooldown_scale_up, idle, ...), never free text, so
  *   the label set stays small; past NF_REGISTRY_DECISIONS_MAX pairs new ones count as
  *   reason="other". Safe to update from the cycle while the HTTP thread renders.
@@ -41,6 +43,35 @@ void nf_registry_interruptions(struct nf_registry *r, const char *kind, unsigned
 /* What the pool's instances cost an hour now, by market (NAN: unknown - no cloud, or no
  * cycle saw it): nodefleet_cost_dollars_per_hour{market}. */
 void nf_registry_cost(struct nf_registry *r, double on_demand, double spot);
+
+/* What the dashboards and alert rules (deploy/) read beside the decision: the settings they
+ * compare with (nodefleet_interval_seconds, nodefleet_nodes_min, nodefleet_nodes_max,
+ * nodefleet_drain_timeout_seconds, nodefleet_provision_timeout_seconds) ... */
+struct nf_registry_settings {
+    double interval_s, drain_timeout_s, provision_timeout_s;
+    int min_nodes, max_nodes;
+};
+void nf_registry_settings(struct nf_registry *r, const struct nf_registry_settings *s);
+
+/* ... and a finished cycle's facts: nodefleet_last_decision_timestamp_seconds (a cycle that
+ * held the lease and decided), nodefleet_lease_held, nodefleet_lease_lost_total,
+ * nodefleet_deadline_cuts_total, nodefleet_launch_failures_total,
+ * nodefleet_join_timeouts_total, nodefleet_join_duration_seconds (histogram),
+ * nodefleet_drains_total{outcome}, nodefleet_drains_in_flight,
+ * nodefleet_drain_oldest_age_seconds, nodefleet_instances{market},
+ * nodefleet_cost_if_on_demand_dollars_per_hour. */
+struct nf_registry_facts {
+    bool decided, lease_held, lease_lost, deadline_cut;
+    int launch_failures, join_timeouts, drains_done, drains_aborted;
+    int njoined;
+    const double *joined_s;
+    bool pool_known; /* the pool's instances were listed: the next four are its */
+    int drains_in_flight;
+    double drain_oldest_age_s;
+    int instances[2]; /* on-demand, spot */
+    double cost_if_on_demand;
+};
+void nf_registry_facts(struct nf_registry *r, const struct nf_registry_facts *f, double wall);
 
 void nf_registry_render(struct nf_registry *r, struct nf_buf *out);
 

@@ -200,7 +200,13 @@ struct nf_cycle_report {
      * the configured ones); NAN without a cloud */
     double cost_per_hour[2];
     double cost_if_on_demand; /* the same instances all on-demand, $ an hour (the savings' base) */
-    bool deadline_cut; /* the run's budget ran out: the cycle ended early (util/budget.h) */
+    bool deadline_cut;        /* the run's budget ran out: the cycle ended early (util/budget.h) */
+    bool lease_held, lease_lost; /* held to the end; taken over by another mid-cycle */
+    /* this cycle's part of the state's counters (0 unless it held the lease) */
+    int launch_failures, drains_done, drains_aborted;
+    int join_timeouts; /* workers not Ready within provision_timeout, terminated */
+    int njoined;       /* workers that became Ready this cycle, and how long each took */
+    double joined_s[32];
     const struct nf_state *state; /* the pool's state as loaded (and saved) */
 };
 

@@ -165,6 +165,18 @@ class Scenarios(unittest.TestCase):
         self.assertIn("scale_down", actions)
         self.assertTrue(all(p["spec"].get("nodeName") for p in LAB.pods()))
         self.assertEqual(len(LAB.pods()), 2)
+        # what the dashboards and the alert rules read (issue 17): every worker launched
+        # joined, each drain finished, the lease held, nothing failed
+        page = e2elab.http_get("http://127.0.0.1:%d/metrics" % h.port())[1]
+        m = lambda name, **kw: procs.metric(page, name, **kw)
+        self.assertEqual(m("nodefleet_join_duration_seconds_count"), peak, page[-3000:])
+        self.assertGreater(m("nodefleet_join_duration_seconds_sum"), 0)
+        self.assertEqual(m("nodefleet_drains_total", outcome="done"), peak - 2)
+        self.assertEqual(m("nodefleet_drains_total", outcome="aborted"), 0)
+        self.assertEqual((m("nodefleet_launch_failures_total"), m("nodefleet_join_timeouts_total"),
+                          m("nodefleet_cycles_failed_total")), (0, 0, 0))
+        self.assertEqual((m("nodefleet_lease_held"), m("nodefleet_nodes_max")), (1, 6))
+        self.assertEqual(m("nodefleet_drains_in_flight"), 0)
         self.assertEqual(h.stop(), 0)
         self.assertTrue(msgs(h, "Step 7: Lease released"))
 

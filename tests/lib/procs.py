@@ -5,6 +5,7 @@ Every process started here is stopped at exit; a missing program fails loudly (n
 import atexit
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -119,3 +120,18 @@ def main(module_globals):
         sys.argv.remove("--without-valgrind")
         module_globals.pop("ValgrindClean", None)
     unittest.main(verbosity=2)
+
+
+def metric(text, metric_name, **labels):
+    """The value of one sample in an exposition page (None if absent)."""
+    want = ",".join('%s="%s"' % kv for kv in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$", line)
+        if not m or m.group(1) != metric_name:
+            continue
+        got = ",".join(sorted(filter(None, (m.group(3) or "").split(","))))
+        if got == want:
+            return float(m.group(4))
+    return None

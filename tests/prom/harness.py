@@ -14,7 +14,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from procs import (need, free_port, start, stop, wait_for, http_get,  # noqa: E402,F401
+from procs import (need, free_port, start, stop, wait_for, http_get, metric,  # noqa: E402,F401
                    http_post_json, port_from)
 class Lab:
     """Prometheus (1 s scrapes) over the node exporter and our exporter, and a proxy."""
@@ -34,15 +34,23 @@ class Lab:
         self.exporter_port = port_from(os.path.join(self.dir, "exporter.port"), self.exporter,
                                         "exporter")
         self.prom_port = free_port()
+        # a nodefleet the tests start on this port is scraped too (down until then), and
+        # the shipped alert rules are loaded and evaluated (issue 17)
+        self.nodefleet_port = free_port()
+        rules = os.path.join(HERE, "..", "..", "deploy", "prometheus", "nodefleet-rules.yaml")
         cfg = os.path.join(self.dir, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "rule_files:\n  - '%s'\n"
                     "scrape_configs:\n"
                     "  - job_name: node\n    static_configs:\n"
                     "      - targets: ['127.0.0.1:%d']\n"
                     "  - job_name: app\n    static_configs:\n"
                     "      - targets: ['127.0.0.1:%d']\n"
-                    % (self.node_exporter_port, self.exporter_port))
+                    "  - job_name: nodefleet\n    static_configs:\n"
+                    "      - targets: ['127.0.0.1:%d']\n"
+                    % (os.path.abspath(rules), self.node_exporter_port, self.exporter_port,
+                       self.nodefleet_port))
         self.prom_argv = [prom, "--config.file=" + cfg,
                           "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
                           "--web.listen-address=127.0.0.1:%d" % self.prom_port,

@@ -14,7 +14,8 @@ import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import harness  # noqa: E402
 
 NF = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
@@ -75,6 +76,7 @@ class DefaultQueries(unittest.TestCase):
         # (niced, so it never starves the scrapes themselves)
         cls.burner = subprocess.Popen([sys.executable, "-c", "while True: pass"],
                                       preexec_fn=lambda: os.nice(19))
+        cls.burner_t0 = time.time()
         # stopped even when the rest of this setup fails (a burner left behind made every
         # later CPU reading 100 %: no scale-down anywhere)
         cls.addClassCleanup(cls.burner.kill)
@@ -124,6 +126,9 @@ class DefaultQueries(unittest.TestCase):
         # The default query with its [5m] window reads a young Prometheus as nearly idle-less
         # (rate() divides by the whole window), so check it with the window Prometheus has.
         ours = self.d["prometheus.query_cpu"].replace("[5m]", "[15s]")
+        # the whole window after the burner started (the values above may have been scraped
+        # long before it, when another test ran first)
+        time.sleep(max(0.0, self.burner_t0 + 17 - time.time()))
         newest = self.observe("prometheus.query_cpu=" + ours)["samples"][-1]
         self.assertGreater(newest["cpu"], 40)  # one of two cores is busy
         self.assertLessEqual(newest["cpu"], 100)
@@ -238,19 +243,7 @@ class Replay(unittest.TestCase):
         self.assertIn("no values between --start and --end", r.stderr)
 
 
-def metric(text, metric_name, **labels):
-    """The value of one sample in an exposition page (None if absent)."""
-    want = ",".join('%s="%s"' % kv for kv in sorted(labels.items()))
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$", line)
-        if not m or m.group(1) != metric_name:
-            continue
-        got = ",".join(sorted(filter(None, (m.group(3) or "").split(","))))
-        if got == want:
-            return float(m.group(4))
-    return None
+metric = harness.metric
 
 
 class Daemon:
@@ -304,6 +297,44 @@ class Daemon:
         return rc
 
 
+class AlertRules(unittest.TestCase):
+    """Issue 17: the shipped alert rules (deploy/prometheus/nodefleet-rules.yaml), loaded by
+    the lab's Prometheus, which scrapes a running nodefleet: every rule evaluates without an
+    error, every expression parses, every nodefleet series it reads exists, and the alert
+    that says no nodefleet is scraped stays silent while one is."""
+
+    def test_every_rule_reads_series_nodefleet_exports(self):
+        rules_file = os.path.join(HERE, "..", "..", "deploy", "prometheus", "nodefleet-rules.yaml")
+        checked = subprocess.run([harness.need("promtool"), "check", "rules", rules_file],
+                                 capture_output=True, text=True)
+        self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
+        tested = subprocess.run([harness.need("promtool"), "test", "rules",
+                                 "nodefleet-rules.test.yaml"], cwd=HERE,
+                                capture_output=True, text=True)
+        self.assertEqual(tested.returncode, 0, tested.stdout + tested.stderr)
+        self.assertIn("SUCCESS", tested.stdout)
+        d = Daemon("server.listen=127.0.0.1:%d" % LAB.nodefleet_port, "prometheus_url=" + LAB.url,
+                   "prometheus.step=1")
+        try:
+            harness.wait_for(lambda: LAB.query('nodefleet_lease_held{job="nodefleet"} == 1'),
+                             "nodefleet scraped, holding the lease", timeout=30)
+            time.sleep(3)  # a few evaluations of every rule with nodefleet's series present
+            body = json.loads(harness.http_get(LAB.url + "/api/v1/rules")[1])
+            rules = [r for g in body["data"]["groups"] for r in g["rules"]]
+            self.assertEqual(len(rules), 11, [r["name"] for r in rules])
+            for r in rules:
+                self.assertEqual((r["health"], r.get("lastError", "")), ("ok", ""), r)
+                LAB.query(r["query"])  # parses and evaluates (status success)
+                names = set(re.findall(r"\bnodefleet_[a-z_]+", r["query"]))
+                self.assertTrue(names, r["name"])
+                for n in names:
+                    self.assertTrue(LAB.query('count({__name__="%s", job="nodefleet"})' % n),
+                                    "%s reads %s, which nodefleet does not export" % (r["name"], n))
+            self.assertEqual(LAB.query('ALERTS{alertname="NodefleetDown"}'), [])
+        finally:
+            self.assertEqual(d.stop(), 0)
+
+
 class RunAndFaults(unittest.TestCase):
     """`nodefleet run`: endpoints, and every Prometheus fault gives unknown, never scale-down."""
 
@@ -343,6 +374,12 @@ class RunAndFaults(unittest.TestCase):
                                              reason="idle") >= 1, "a scale-down while healthy")
             self.assertEqual(d.value("nodefleet_signal_unknown", name="pending_pods"), 0)
             self.assertEqual(d.value("nodefleet_nodes", state="ready"), 4)
+            # what the alert rules compare with (deploy/prometheus/nodefleet-rules.yaml)
+            self.assertEqual(d.value("nodefleet_interval_seconds"), 1)
+            self.assertEqual(d.value("nodefleet_lease_held"), 1)
+            self.assertEqual(d.value("nodefleet_cycles_failed_total"), 0)
+            self.assertGreater(d.value("nodefleet_last_decision_timestamp_seconds"),
+                               time.time() - 10)
 
             faults = [("malformed JSON", {"mode": "malformed"}, "invalid JSON"),
                       ("HTTP 500", {"mode": "status", "status": 500}, "HTTP 500"),
@@ -371,10 +408,13 @@ class RunAndFaults(unittest.TestCase):
                                  what + ": recovery")
 
             # Prometheus itself gone: the workers cannot be counted nor the signals read;
-            # the observation is incomplete, so no scale-down; errors counted
+            # the observation is incomplete, so no scale-down; errors counted; the cycles
+            # fail (the count is unknown) and no decision is made
             LAB.stop_prometheus()
             try:
                 time.sleep(2.5)
+                failed = d.value("nodefleet_cycles_failed_total")
+                decided = d.value("nodefleet_last_decision_timestamp_seconds")
                 downs = d.value("nodefleet_decisions_total", action="scale_down", reason="idle")
                 cluster_errors = d.value("nodefleet_errors_total", component="cluster")
                 time.sleep(3)
@@ -384,6 +424,8 @@ class RunAndFaults(unittest.TestCase):
                                    cluster_errors)
                 self.assertIn("observation incomplete", d.text())
                 self.assertIsNone(d.p.poll())
+                self.assertGreater(d.value("nodefleet_cycles_failed_total"), failed)
+                self.assertEqual(d.value("nodefleet_last_decision_timestamp_seconds"), decided)
             finally:
                 LAB.start_prometheus()
 

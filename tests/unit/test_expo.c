@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "metrics/expo.h"
+#include "metrics/registry.h"
 #include "util/buf.h"
 
 static void expect_case(const char *file, const struct nf_buf *got)
@@ -158,6 +159,66 @@ static void floats_like_go(void **state)
     }
 }
 
+/* The series the dashboards and alert rules read (issue 17): settings as gauges, a cycle's
+ * facts added up, the join histogram, and a standby's facts not overwriting the pool. */
+static void the_registry_keeps_what_the_rules_read(void **state)
+{
+    (void)state;
+    const char *names[] = {"cpu"};
+    struct nf_registry *r = nf_registry_new("1.2.3", names, 1);
+    struct nf_registry_settings set = {.interval_s = 30,
+                                       .drain_timeout_s = 300,
+                                       .provision_timeout_s = 600,
+                                       .min_nodes = 2,
+                                       .max_nodes = 10};
+    nf_registry_settings(r, &set);
+    double joined[] = {40, 100};
+    struct nf_registry_facts f = {.decided = true,
+                                  .lease_held = true,
+                                  .launch_failures = 1,
+                                  .drains_done = 2,
+                                  .njoined = 2,
+                                  .joined_s = joined,
+                                  .pool_known = true,
+                                  .drains_in_flight = 1,
+                                  .drain_oldest_age_s = 42,
+                                  .instances = {2, 3},
+                                  .cost_if_on_demand = 0.5};
+    nf_registry_facts(r, &f, 1000);
+    struct nf_registry_facts standby = {.lease_lost = true, .deadline_cut = true};
+    nf_registry_facts(r, &standby, 1030);
+    nf_registry_cycle(r, 0.1, NULL, NULL, NULL, NULL, 1030, 1); /* a failed cycle */
+    struct nf_buf b;
+    nf_buf_init(&b, 1 << 20);
+    nf_registry_render(r, &b);
+    const char *want[] = {"nodefleet_interval_seconds 30\n",
+                          "nodefleet_nodes_max 10\n",
+                          "nodefleet_drain_timeout_seconds 300\n",
+                          "nodefleet_cycles_failed_total 1\n",
+                          "nodefleet_last_decision_timestamp_seconds 1000\n",
+                          "nodefleet_lease_held 0\n",
+                          "nodefleet_lease_lost_total 1\n",
+                          "nodefleet_deadline_cuts_total 1\n",
+                          "nodefleet_launch_failures_total 1\n",
+                          "nodefleet_join_duration_seconds_bucket{le=\"30\"} 0\n",
+                          "nodefleet_join_duration_seconds_bucket{le=\"45\"} 1\n",
+                          "nodefleet_join_duration_seconds_bucket{le=\"120\"} 2\n",
+                          "nodefleet_join_duration_seconds_bucket{le=\"+Inf\"} 2\n",
+                          "nodefleet_join_duration_seconds_sum 140\n",
+                          "nodefleet_join_duration_seconds_count 2\n",
+                          "nodefleet_drains_total{outcome=\"done\"} 2\n",
+                          "nodefleet_drains_in_flight 1\n",
+                          "nodefleet_drain_oldest_age_seconds 42\n",
+                          "nodefleet_instances{market=\"spot\"} 3\n",
+                          "nodefleet_cost_if_on_demand_dollars_per_hour 0.5\n",
+                          "# TYPE nodefleet_join_duration_seconds histogram\n"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (strstr(b.data, want[i]) == NULL)
+            fail_msg("missing %s in:\n%s", want[i], b.data);
+    nf_buf_free(&b);
+    nf_registry_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +226,7 @@ int main(void)
         cmocka_unit_test(summary),
         cmocka_unit_test(histograms),
         cmocka_unit_test(floats_like_go),
+        cmocka_unit_test(the_registry_keeps_what_the_rules_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
