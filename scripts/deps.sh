@@ -47,6 +47,13 @@ aws_test_tools() {
         npm install --no-audit --no-fund --silent --prefix "$here/tests/aws/.npm" \
             dynalite@4.0.0 >/dev/null
     fi
+    local km="$here/tests/deploy/.npm/node_modules/kubernetes-models/package.json"
+    if [[ ! -f "$km" ]]; then
+        echo "nodefleet: installing kubernetes-models (and js-yaml) from npm into tests/deploy/.npm" >&2
+        npm install --no-audit --no-fund --silent --prefix "$here/tests/deploy/.npm" \
+            kubernetes-models@5.1.0 @kubernetes-models/prometheus-operator@6.0.0 \
+            @kubernetes-models/flux-cd@4.0.0 js-yaml@4.1.0 >/dev/null
+    fi
     local t
     for t in moto_server aws kubectl; do
         command -v "$t" >/dev/null 2>&1 || {

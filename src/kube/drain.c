@@ -206,9 +206,9 @@ static int evict_all(struct nf_kube *k, const struct nf_kcluster *c, const char 
                    NF_LF_STR("node", node), NF_LF_STR("namespace", p->ns),
                    NF_LF_STR("pod", p->name), NF_LF_END);
         } else if (rc == NF_E_KUBE && st.code == 404) { /* gone already */
-        } else if (rc == NF_E_KUBE && (st.code == 429 || forced)) {
+        } else if (rc == NF_E_KUBE && (st.code == 429 || (forced && st.code != 403))) {
             /* refused for now - or, the node going whatever happens, refused until its
-             * pods are deleted */
+             * pods are deleted; not a 403, which no retry changes (the RBAC lacks a verb) */
             rep->refused++;
             double ra = st.retry_after_s > 0 ? st.retry_after_s : o->eviction_retry_s;
             if (f->wait == 0 || ra < f->wait)

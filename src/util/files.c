@@ -266,8 +266,9 @@ int nf_outfile_write(const struct nf_outfile *o, const void *data, size_t len, s
                           strerror(errno));
     if (now.exists) {
         (void)fchmod(f, now.mode);
-        if (geteuid() == 0)
-            (void)fchown(f, now.uid, now.gid);
+        /* best effort: a file root replaces keeps its owner if it can */
+        int owned = geteuid() == 0 ? fchown(f, now.uid, now.gid) : 0;
+        (void)owned;
     }
     int bad = write_all(f, data, len) != 0 || fsync(f) != 0;
     int e = errno;

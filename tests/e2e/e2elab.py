@@ -121,7 +121,7 @@ class Lab:
     # -- nodefleet
     def env(self, store=None, endpoint=None, **extra):
         e = self.aws.env(endpoint=endpoint)
-        e.update({"KUBECONFIG": self.kube.kubeconfig_token, "CLUSTER_ID": POOL,
+        e.update({"KUBECONFIG": self.kube.kubeconfig_nf, "CLUSTER_ID": POOL,
                   "NODEFLEET_STORE": store or "dynamodb:nf-e2e",
                   "NODEFLEET_LAUNCH_TEMPLATE": "e2e-workers",
                   "NODEFLEET_SUBNETS": ",".join("%s=%s" % kv for kv in sorted(self.zones.items())),

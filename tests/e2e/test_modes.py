@@ -415,7 +415,9 @@ class Modes(unittest.TestCase):
                         "kube.timeout=1s", "prometheus.timeout=1s",
                         env=LAB.env(endpoint=LAB.aws.proxy_url))
             cut = lambda: [x for x in h.records() if x.get("msg") == "deadline: the cycle ends early"]
-            self.wait(lambda: len(cut()) >= 2, "two cycles cut by their interval", 40)
+            released = lambda: [x for x in h.records() if x.get("msg") == "Step 7: Lease released"]
+            self.wait(lambda: len(cut()) >= 2 and len(released()) >= 2,
+                      "two cycles cut by their interval, their lease released", 40)
             LAB.aws.fault(mode="pass")
             t = lambda x: time.mktime(time.strptime(x["ts"][:19], "%Y-%m-%dT%H:%M:%S")) + \
                 float("0" + x["ts"][19:-1])

@@ -30,7 +30,9 @@ Test controls (no authentication): POST /__load {"nodes": [...], "pods": [...], 
 replaces the objects; GET /__state returns them; GET /__log the requests seen; POST /__mode
 {"down": true} closes every API connection unanswered, {"token": T} changes the accepted
 token, {"rbac": {"token": T, "rules": [...]}} accepts token T with only those ClusterRole
-rules (403 otherwise), {"grace_s": S, "ready_delay_s": S} the timings, {"latency_s": S} holds every API request that
+rules (403 otherwise), and {"rbac_default": ...} the same for the identity nodefleet runs
+with in every test (kubelab.py), whose (group, resource, verb) requests GET /__rbac_seen
+lists, {"grace_s": S, "ready_delay_s": S} the timings, {"latency_s": S} holds every API request that
 long (a network's latency), POST /__lab starts the end-to-end lab's
 world (tests/kube/labworld.py: workers join from moto, a scheduler, the load, metrics; posted
 again, {"join": false} stops instances from registering) and
@@ -79,8 +81,10 @@ cache = {r: {} for r in KINDS}  # resource -> {(ns, name): JSON bytes of the lis
 order = {}  # resource -> its keys, sorted (dropped when an object comes or goes)
 rv = [1000]
 settings = {"down": False, "token": sys.argv[3] if len(sys.argv) > 3 else "", "grace_s": 0.5,
-            "ready_delay_s": 0.3, "malformed": None, "huge": None, "rbac": None}
+            "ready_delay_s": 0.3, "malformed": None, "huge": None, "rbac": None,
+            "rbac_default": None}
 log = []
+rbac_seen = set()  # (group, resource, verb) the rbac_default token asked for
 world = None  # labworld.World once POST /__lab started it
 # the watch history: every change as (resourceVersion, resource, type, event JSON bytes)
 events, event_rvs = [], []
@@ -405,14 +409,18 @@ class Handler(BaseHTTPRequestHandler):
     def forbidden(self, method, group, res, name, sub, q=None):
         """With {"rbac": {"token": T, "rules": [ClusterRole rules]}}, requests made with T
         are allowed only what the rules grant (discovery is always allowed)."""
-        rb = settings.get("rbac")
-        if not rb or self.headers.get("Authorization", "") != "Bearer " + rb["token"]:
+        auth = self.headers.get("Authorization", "")
+        rb = next((r for r in (settings.get("rbac"), settings.get("rbac_default"))
+                   if r and auth == "Bearer " + r["token"]), None)
+        if rb is None:
             return None
         verb = {"GET": "get" if name else "list", "POST": "create", "PATCH": "patch",
                 "DELETE": "delete", "PUT": "update"}[method]
         if verb == "list" and (q or {}).get("watch") in ("1", "true"):
             verb = "watch"
         resource = res + ("/" + sub if sub else "")
+        if rb is settings.get("rbac_default"):  # what nodefleet's own identity asked for
+            rbac_seen.add((group, resource, verb))
         for r in rb["rules"]:
             if group in r.get("apiGroups", []) and resource in r.get("resources", []) and \
                     verb in r.get("verbs", []):
@@ -425,9 +433,9 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if settings["token"] and auth == "Bearer " + settings["token"]:
             return True
-        rb = settings.get("rbac")
-        if rb and auth == "Bearer " + rb["token"]:
-            return True
+        for rb in (settings.get("rbac"), settings.get("rbac_default")):
+            if rb and auth == "Bearer " + rb["token"]:
+                return True
         try:
             cert = self.connection.getpeercert()
         except (AttributeError, ValueError):
@@ -525,6 +533,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/__churn" and method == "POST":  # {"changes": N}: N pod updates
                 d = json.loads(raw)
                 return self.send(200, {"rv": churn(int(d["changes"]), d.get("ns"))})
+            if path == "/__rbac_seen":  # [[group, resource, verb], ...] of rbac_default's token
+                return self.send(200, json.dumps(sorted(rbac_seen)).encode())
             if path == "/__log":
                 return self.send(200, log)
             if path == "/__mode" and method == "POST":

@@ -2,6 +2,7 @@
 API server (apiserver.py) over TLS on a free 127.0.0.1 port, kubeconfigs for a bearer token
 and for a client certificate, and helpers to build cluster fixtures and run kubectl and
 nodefleet against it. Everything started here is stopped at exit."""
+import atexit
 import base64
 import json
 import os
@@ -13,7 +14,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from procs import need, start, stop, port_from  # noqa: E402,F401
 
-TOKEN = "nf-test-token-6f1d2c"
+TOKEN = "nf-test-token-6f1d2c"  # an administrator: kubectl, the tests' own requests
+NF_TOKEN = "nf-serviceaccount-token-41a9e7"  # nodefleet, bound by its ClusterRole
 
 
 def openssl(*args, cwd):
@@ -44,6 +46,17 @@ def b64(path):
         return base64.b64encode(f.read()).decode()
 
 
+def rendered_role():
+    """The ClusterRole of deploy/kubernetes/rbac as kustomize renders it."""
+    import yaml
+    r = subprocess.run([need("kubectl"), "kustomize",
+                        os.path.join(HERE, "..", "..", "deploy", "kubernetes", "rbac")],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("kubectl kustomize deploy/kubernetes/rbac: " + r.stderr)
+    return next(d for d in yaml.safe_load_all(r.stdout) if d and d["kind"] == "ClusterRole")
+
+
 class KubeLab:
     def __init__(self, build):
         self.build = build
@@ -56,6 +69,14 @@ class KubeLab:
         self.port = port_from(os.path.join(self.dir, "port"), self.proc, "API server")
         self.url = "https://127.0.0.1:%d" % self.port
         self.kubeconfig_token = self.write_kubeconfig("token.yaml", {"token": TOKEN})
+        # nodefleet runs, in every test that does not choose another identity, as the
+        # ServiceAccount of deploy/kubernetes/rbac: the rendered ClusterRole's rules and
+        # nothing more; what it asked for is recorded for tests/deploy/test_rbac_exact.py
+        self.role = rendered_role()
+        self.seen_before = set()  # from a server stopped and started again
+        self.kubeconfig_nf = self.write_kubeconfig("nodefleet.yaml", {"token": NF_TOKEN})
+        self.mode(rbac_default={"token": NF_TOKEN, "rules": self.role["rules"]})
+        atexit.register(self.record_rbac_seen)
         self.kubeconfig_cert = self.write_kubeconfig("cert.yaml", {
             "client-certificate-data": b64(os.path.join(self.dir, "client.crt")),
             "client-key-data": b64(os.path.join(self.dir, "client.key"))})
@@ -96,9 +117,33 @@ class KubeLab:
     def mode(self, **m):
         return self.control("/__mode", m)
 
+    def record_rbac_seen(self):
+        """(group, resource, verb) nodefleet's identity asked for, into $NF_RBAC_SEEN_DIR."""
+        out = os.environ.get("NF_RBAC_SEEN_DIR")
+        if not out or self.proc.poll() is not None:
+            return
+        seen = sorted(self.seen_before | {tuple(x) for x in self.control("/__rbac_seen")})
+        os.makedirs(out, exist_ok=True)
+        name = "%s-%d.json" % (os.path.basename(sys.argv[0]), os.getpid())
+        with open(os.path.join(out, name), "w") as f:
+            json.dump({"suite": sys.argv[0], "seen": seen}, f)
+
+    def stop_server(self):
+        """Stop the API server (what nodefleet asked it for is kept)."""
+        self.seen_before |= {tuple(x) for x in self.control("/__rbac_seen")}
+        stop(self.proc)
+
+    def start_server(self):
+        """Start it again on its port, with nodefleet's identity bound by the role again."""
+        os.unlink(os.path.join(self.dir, "port"))
+        self.proc = start([sys.executable, os.path.join(HERE, "apiserver.py"),
+                           os.path.join(self.dir, "port"), self.dir, TOKEN, str(self.port)])
+        port_from(os.path.join(self.dir, "port"), self.proc, "API server")
+        self.mode(rbac_default={"token": NF_TOKEN, "rules": self.role["rules"]})
+
     def env(self, kubeconfig=None, **extra):
         e = {"PATH": os.environ["PATH"], "HOME": self.dir,
-             "KUBECONFIG": kubeconfig or self.kubeconfig_token}
+             "KUBECONFIG": kubeconfig or self.kubeconfig_nf}
         e.update({k: str(v) for k, v in extra.items()})
         return e
 

@@ -455,7 +455,7 @@ class Credentials(unittest.TestCase):
 
     def test_an_expired_token_is_a_clear_error(self):
         LAB.mode(token="rotated-token")
-        r = LAB.nf("nodes")
+        r = LAB.nf("nodes", env=LAB.env(LAB.kubeconfig_token))  # the rotated token's holder
         self.assertEqual(r.returncode, 1)
         self.assertIn("401 Unauthorized", r.stderr)
         self.assertIn("invalid or expired", r.stderr)
@@ -511,9 +511,7 @@ class Credentials(unittest.TestCase):
 
 class Rbac(unittest.TestCase):
     def test_the_documented_cluster_role_is_enough(self):
-        import yaml
-        with open(os.path.join(K.HERE, "..", "..", "deploy", "nodefleet-rbac.yaml")) as f:
-            role = next(d for d in yaml.safe_load_all(f) if d["kind"] == "ClusterRole")
+        role = LAB.role  # deploy/kubernetes/rbac, rendered by kustomize
         LAB.mode(down=False, token=K.TOKEN, malformed=None, huge=None, grace_s=0.3,
                  rbac={"token": "rbac-token", "rules": role["rules"]})
         LAB.load(cluster(pdbs=[K.pdb("web", "shop", {"app": "web"}, max_unavailable=2)]))
@@ -534,6 +532,17 @@ class Rbac(unittest.TestCase):
         self.assertIn("cannot patch resource", r.stderr)
         self.assertIn("RBAC", r.stderr)
         self.assertGreater(len(LAB.log()), mark)
+        # a node that goes whatever happens, without `delete` on pods: its drain ends with
+        # the 403 once deleting is due, instead of retrying a refusal no retry changes
+        rules = [dict(x, verbs=[v for v in x["verbs"] if v != "delete"])
+                 if x["resources"] == ["pods"] else x for x in role["rules"]]
+        LAB.mode(rbac={"token": "rbac-token", "rules": rules})
+        LAB.load(cluster(pdbs=[K.pdb("web", "shop", {"app": "web"}, min_available=4)]))
+        t0 = time.time()  # evictions refused (the budget) for 1 s, then deletes refused (403)
+        r = LAB.nf("drain", "w1", "--deadline", "31s", env=env, timeout=90)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("cannot delete resource", r.stderr)
+        self.assertLess(time.time() - t0, 30)
         LAB.mode(rbac=None)
 
 

@@ -221,9 +221,7 @@ class WatchedCache(unittest.TestCase):
         self.assertEqual(s["gone"], 0)
 
     def test_the_documented_cluster_role_is_enough_and_needed(self):
-        import yaml
-        with open(os.path.join(HERE, "..", "..", "deploy", "nodefleet-rbac.yaml")) as f:
-            role = next(d for d in yaml.safe_load_all(f) if d["kind"] == "ClusterRole")
+        role = LAB.role  # deploy/kubernetes/rbac, rendered by kustomize
         self.addCleanup(LAB.mode, rbac=None)
         kc = LAB.write_kubeconfig("rbac-watch.yaml", {"token": "rbac-watch"})
         LAB.mode(rbac={"token": "rbac-watch", "rules": role["rules"]})
@@ -249,7 +247,7 @@ class WatchedCache(unittest.TestCase):
     def test_an_api_server_restart_is_survived_and_out_of_sync_meanwhile(self):
         self.c.same_as_list()
         st = LAB.state()
-        procs.stop(LAB.proc)
+        LAB.stop_server()
         time.sleep(0.5)
         v = self.c.ask("view")  # within the grace: the cache still answers
         self.assertTrue(v["ok"], v)
@@ -260,10 +258,7 @@ class WatchedCache(unittest.TestCase):
         self.assertFalse(self.c.ask("stats")["in_sync"])
         # the server comes back on its port, its objects kept (as etcd keeps them), its watch
         # history not: the cache's versions are too old and it lists again
-        os.unlink(os.path.join(LAB.dir, "port"))
-        LAB.proc = procs.start([sys.executable, os.path.join(HERE, "apiserver.py"),
-                                os.path.join(LAB.dir, "port"), LAB.dir, K.TOKEN, str(LAB.port)])
-        procs.port_from(os.path.join(LAB.dir, "port"), LAB.proc, "API server")
+        LAB.start_server()
         st["pods"].append(K.pod("reborn", "default", "w2"))
         LAB.load(st)
         LAB.mode(bookmark_s=0.5)

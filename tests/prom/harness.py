@@ -28,7 +28,8 @@ class Lab:
         self.node_exporter = start([node_exporter,
                                     "--web.listen-address=127.0.0.1:%d" % self.node_exporter_port,
                                     "--collector.disable-defaults", "--collector.cpu",
-                                    "--collector.meminfo"])
+                                    "--collector.meminfo", "--collector.netdev",
+                                    "--collector.diskstats"])
         self.exporter = start([sys.executable, os.path.join(HERE, "exporter.py"),
                                os.path.join(self.dir, "exporter.port")])
         self.exporter_port = port_from(os.path.join(self.dir, "exporter.port"), self.exporter,

@@ -297,11 +297,25 @@ class Daemon:
         return rc
 
 
-class AlertRules(unittest.TestCase):
-    """Issue 17: the shipped alert rules (deploy/prometheus/nodefleet-rules.yaml), loaded by
-    the lab's Prometheus, which scrapes a running nodefleet: every rule evaluates without an
-    error, every expression parses, every nodefleet series it reads exists, and the alert
-    that says no nodefleet is scraped stays silent while one is."""
+class ShippedQueries(unittest.TestCase):
+    """Issue 17: every PromQL expression nodefleet ships - the alert rules
+    (deploy/prometheus/nodefleet-rules.yaml, loaded by the lab's Prometheus) and the Grafana
+    dashboards (deploy/grafana/dashboards) - against the lab's Prometheus scraping a running
+    nodefleet, node-exporter and the test exporter (kube-state-metrics and application
+    series): each parses and returns data."""
+
+    @classmethod
+    def setUpClass(cls):
+        LAB.set(nodes=4, pending=2, running=5, queue_depth=7, latency_rates=LATENCY,
+                request_rates={"200": 50, "503": 2})
+        cls.d = Daemon("server.listen=127.0.0.1:%d" % LAB.nodefleet_port,
+                       "prometheus_url=" + LAB.url, "prometheus.step=1")
+        cls.addClassCleanup(cls.d.stop)
+        harness.wait_for(lambda: LAB.query('nodefleet_lease_held{job="nodefleet"} == 1'),
+                         "nodefleet scraped, holding the lease", timeout=30)
+        # rate() needs two samples of every series, the rules a few evaluations
+        harness.wait_for(lambda: LAB.query('count_over_time(nodefleet_lease_held[1m]) >= 4'),
+                         "four scrapes of nodefleet", timeout=30)
 
     def test_every_rule_reads_series_nodefleet_exports(self):
         rules_file = os.path.join(HERE, "..", "..", "deploy", "prometheus", "nodefleet-rules.yaml")
@@ -313,26 +327,45 @@ class AlertRules(unittest.TestCase):
                                 capture_output=True, text=True)
         self.assertEqual(tested.returncode, 0, tested.stdout + tested.stderr)
         self.assertIn("SUCCESS", tested.stdout)
-        d = Daemon("server.listen=127.0.0.1:%d" % LAB.nodefleet_port, "prometheus_url=" + LAB.url,
-                   "prometheus.step=1")
-        try:
-            harness.wait_for(lambda: LAB.query('nodefleet_lease_held{job="nodefleet"} == 1'),
-                             "nodefleet scraped, holding the lease", timeout=30)
-            time.sleep(3)  # a few evaluations of every rule with nodefleet's series present
-            body = json.loads(harness.http_get(LAB.url + "/api/v1/rules")[1])
-            rules = [r for g in body["data"]["groups"] for r in g["rules"]]
-            self.assertEqual(len(rules), 11, [r["name"] for r in rules])
-            for r in rules:
-                self.assertEqual((r["health"], r.get("lastError", "")), ("ok", ""), r)
-                LAB.query(r["query"])  # parses and evaluates (status success)
-                names = set(re.findall(r"\bnodefleet_[a-z_]+", r["query"]))
-                self.assertTrue(names, r["name"])
-                for n in names:
-                    self.assertTrue(LAB.query('count({__name__="%s", job="nodefleet"})' % n),
-                                    "%s reads %s, which nodefleet does not export" % (r["name"], n))
-            self.assertEqual(LAB.query('ALERTS{alertname="NodefleetDown"}'), [])
-        finally:
-            self.assertEqual(d.stop(), 0)
+        body = json.loads(harness.http_get(LAB.url + "/api/v1/rules")[1])
+        rules = [r for g in body["data"]["groups"] for r in g["rules"]]
+        self.assertEqual(len(rules), 11, [r["name"] for r in rules])
+        for r in rules:
+            self.assertEqual((r["health"], r.get("lastError", "")), ("ok", ""), r)
+            LAB.query(r["query"])  # parses and evaluates (status success)
+            names = set(re.findall(r"\bnodefleet_[a-z_]+", r["query"]))
+            self.assertTrue(names, r["name"])
+            for n in names:
+                self.assertTrue(LAB.query('count({__name__="%s", job="nodefleet"})' % n),
+                                "%s reads %s, which nodefleet does not export" % (r["name"], n))
+        self.assertEqual(LAB.query('ALERTS{alertname="NodefleetDown"}'), [])
+
+    def test_every_dashboard_query_returns_data(self):
+        ddir = os.path.join(HERE, "..", "..", "deploy", "grafana", "dashboards")
+        boards = sorted(os.listdir(ddir))
+        self.assertEqual(boards, ["nodefleet-application.json", "nodefleet-autoscaler.json",
+                                  "nodefleet-cluster.json", "nodefleet-cost.json"])
+        with open(os.path.join(HERE, "..", "..", "README.md")) as f:
+            readme = f.read()  # lists every panel's query
+        n = 0
+        for b in boards:
+            with open(os.path.join(ddir, b)) as f:
+                board = json.load(f)
+            self.assertEqual(board["templating"]["list"][0]["type"], "datasource", b)
+            ids = [p["id"] for p in board["panels"]]
+            self.assertEqual(len(ids), len(set(ids)), b)
+            for p in board["panels"]:
+                g = p["gridPos"]
+                self.assertLessEqual(g["x"] + g["w"], 24, (b, p["title"]))
+                self.assertEqual(p["datasource"]["uid"], "${datasource}", (b, p["title"]))
+                self.assertTrue(p["targets"], (b, p["title"]))
+                self.assertIn("| %s |" % p["title"], readme, (b, p["title"]))
+                for t in p["targets"]:
+                    self.assertIn("`%s`" % t["expr"].replace("|", "\\|"), readme, (b, t["expr"]))
+                    got = LAB.query(t["expr"])
+                    self.assertTrue(got, "%s: %s: %s returns no data" % (b, p["title"], t["expr"]))
+                    n += 1
+        self.assertGreaterEqual(n, 30)
 
 
 class RunAndFaults(unittest.TestCase):
