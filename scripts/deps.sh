@@ -18,7 +18,7 @@ build_pkgs=(cmake make gcc pkg-config libc6-dev
             libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
             libmicrohttpd-dev libcmocka-dev)
 test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl chromium
-           groff-base man-db shellcheck dpkg-dev lintian yamllint binutils passwd)
+           groff-base man-db shellcheck dpkg-dev lintian yamllint binutils passwd curl)
 deb_pkgs=(dpkg-dev binutils lintian groff-base)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(hyperfine wrk)

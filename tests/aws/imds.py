@@ -7,7 +7,8 @@ normal: PUT /latest/api/token (with X-aws-ec2-metadata-token-ttl-seconds) gives 
 which every GET must carry (else 401); the role "nf-role" has credentials valid for an hour
 (the access key is the one the test reads from the environment variable NF_IMDS_KEY).
 v1only: the token PUT answers 403 (an old IMDS), GETs need no token. hang: accept the
-connection and never answer. GET /__log lists what was asked, in order.
+connection and never answer. GET /__log lists what was asked, in order. NF_IMDS_META (JSON,
+path under /latest/meta-data/ -> value) answers more paths: instance-id, instance-type, ...
 """
 import datetime
 import json
@@ -78,6 +79,10 @@ class Handler(BaseHTTPRequestHandler):
                 "Expiration": exp}), "application/json")
         if self.path == "/latest/meta-data/placement/region":
             return self.reply(200, "us-east-1")
+        meta = json.loads(os.environ.get("NF_IMDS_META", "{}"))
+        key = self.path[len("/latest/meta-data/"):]
+        if self.path.startswith("/latest/meta-data/") and key in meta:
+            return self.reply(200, meta[key])
         return self.reply(404, "")
 
 

@@ -56,7 +56,7 @@ run check-config --config "$TMP/c.yaml"
 expect_in "$out" "min_nodes: 4  # env MIN_NODES" "env over file"
 run check-config --config "$TMP/c.yaml" --set min_nodes=5
 expect_in "$out" "min_nodes: 5  # --set" "--set over env"
-ENV=(NODEFLEET_CONFIG=$TMP/c.yaml)
+ENV=("NODEFLEET_CONFIG=$TMP/c.yaml")
 run check-config
 expect_in "$out" "min_nodes: 3  # $TMP/c.yaml:1" "NODEFLEET_CONFIG"
 

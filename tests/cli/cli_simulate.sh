@@ -4,6 +4,7 @@ source "$(dirname "$0")/lib.sh"
 
 # trace damage: exit 2, FILE:LINE: on stderr
 check_trace() { # content expected-message
+    # shellcheck disable=SC2059 # the case is a printf format (with \n)
     printf "$1" >"$TMP/t.csv"
     run simulate --trace "$TMP/t.csv" --policy seed
     expect_status 2 "trace [$1]"

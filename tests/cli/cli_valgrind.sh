@@ -29,10 +29,10 @@ vg 0 check-config --example
 # the daemon and the Prometheus clients, against a port nothing listens on: libcurl,
 # libmicrohttpd and every error path torn down cleanly
 dead=http://127.0.0.1:9
-vg 0 run --cycles 2 --set interval=1s --set server.listen=127.0.0.1:0 --set prometheus_url=$dead \
-    --set cluster=prometheus --set cloud=none --set store=sqlite:$TMP/state.db
-vg 2 once --set prometheus_url=$dead --set aws_region= --set store=sqlite:$TMP/state.db
-vg 1 observe --set prometheus_url=$dead
+vg 0 run --cycles 2 --set interval=1s --set server.listen=127.0.0.1:0 --set "prometheus_url=$dead" \
+    --set cluster=prometheus --set cloud=none --set "store=sqlite:$TMP/state.db"
+vg 2 once --set "prometheus_url=$dead" --set aws_region= --set "store=sqlite:$TMP/state.db"
+vg 1 observe --set "prometheus_url=$dead"
 vg 1 replay --prometheus $dead --start 0 --end 600
 vg 2 replay --start 0
 

@@ -1,4 +1,5 @@
 # lib.sh - helpers for the CLI tests. Sourced; $1 = the nodefleet binary, $2 = source tree.
+# shellcheck disable=SC2034 # NF, SRC, out, err, status: for the scripts that source this
 set -uo pipefail
 NF=$1
 SRC=$2
