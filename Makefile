@@ -8,7 +8,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps demo test asan asan-build fuzz bench deb format clean
+.PHONY: all build deps demo test asan asan-build fuzz bench deb lambda-zip format clean
 
 all: build
 
@@ -54,6 +54,12 @@ fuzz:
 deb: build
 	@scripts/deps.sh deb
 	@scripts/mkdeb.sh $(BUILD)
+
+# The Lambda package for provided.al2023, $(BUILD)/nodefleet-lambda.zip: bootstrap and every
+# library it loads but glibc (scripts/mklambdazip.sh).
+lambda-zip: build
+	@scripts/deps.sh lambda
+	@scripts/mklambdazip.sh $(BUILD)
 
 bench: build
 	@scripts/deps.sh bench

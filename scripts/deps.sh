@@ -9,6 +9,7 @@
 #   scripts/deps.sh fuzz     + clang and its libFuzzer runtime
 #   scripts/deps.sh bench    + hyperfine
 #   scripts/deps.sh deb      + what `make deb` packs with (dpkg-dev, lintian)
+#   scripts/deps.sh lambda   + what `make lambda-zip` packs with (patchelf, zip)
 #
 # Runs apt-get (as root, or through sudo) only when something is missing, and says what.
 set -euo pipefail
@@ -18,8 +19,10 @@ build_pkgs=(cmake make gcc pkg-config libc6-dev
             libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
             libmicrohttpd-dev libcmocka-dev)
 test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl chromium
-           groff-base man-db shellcheck dpkg-dev lintian yamllint binutils passwd curl)
+           groff-base man-db shellcheck dpkg-dev lintian yamllint binutils passwd curl
+           patchelf zip unzip)
 deb_pkgs=(dpkg-dev binutils lintian groff-base)
+lambda_pkgs=(patchelf zip binutils)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(hyperfine wrk)
 
@@ -30,7 +33,8 @@ test) want+=("${test_pkgs[@]}") ;;
 fuzz) want+=("${fuzz_pkgs[@]}") ;;
 bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
 deb) want+=("${deb_pkgs[@]}") ;;
-*) echo "deps.sh: unknown group '$group' (build, test, fuzz, bench, deb)" >&2; exit 2 ;;
+lambda) want+=("${lambda_pkgs[@]}") ;;
+*) echo "deps.sh: unknown group '$group' (build, test, fuzz, bench, deb, lambda)" >&2; exit 2 ;;
 esac
 
 # The AWS tests' servers that are not Debian packages.

@@ -274,6 +274,14 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Lambda's provided runtimes run the package's `bootstrap` with no argument: that is
+     * `nodefleet lambda` (make lambda-zip names the binary so) */
+    const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    base = base ? base + 1 : (argc > 0 ? argv[0] : "");
+    if (argc == 1 && strcmp(base, "bootstrap") == 0) {
+        char *lambda_argv[] = {"lambda", NULL};
+        return nf_cmd_lambda(1, lambda_argv);
+    }
     if (argc < 2) {
         print_overview(stderr);
         return 2;

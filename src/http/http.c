@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <pthread.h>
 
 #ifndef NF_VERSION
 #define NF_VERSION "dev"
@@ -226,6 +228,37 @@ static bool retryable_status(long status)
 }
 
 /* One attempt. Returns NF_OK with resp filled, or an error with a redacted message. */
+
+const char *nf_http_ca_bundle(bool (*exists)(const char *path))
+{
+    static const char *const places[] = {"/etc/ssl/certs/ca-certificates.crt",
+                                         "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem",
+                                         "/etc/ssl/ca-bundle.pem"};
+    for (size_t i = 0; i < sizeof places / sizeof places[0]; i++)
+        if (exists(places[i]))
+            return places[i];
+    return NULL;
+}
+
+static bool readable(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+static const char *system_ca_path;
+static void find_system_ca(void)
+{
+    system_ca_path = nf_http_ca_bundle(readable);
+}
+
+/* the system's bundle, looked for once */
+static const char *system_ca(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, find_system_ca);
+    return system_ca_path;
+}
+
 static int attempt(struct nf_http *h, const char *method, const char *url, const void *body,
                    size_t body_len, const struct nf_http_opts *o, struct nf_http_response *resp,
                    struct curl_slist *headers, struct nf_err *err, CURLcode *transport)
@@ -256,6 +289,8 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
     C.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
     if (o->ca_file && o->ca_file[0])
         C.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    else if (system_ca() != NULL) /* where this system keeps it, not where libcurl was built */
+        C.easy_setopt(c, CURLOPT_CAINFO, system_ca());
     /* PEM in memory; libcurl copies blobs (CURL_BLOB_COPY), so nothing outlives the call */
     struct curl_blob ca = {(void *)o->ca_pem, o->ca_pem ? strlen(o->ca_pem) : 0, CURL_BLOB_COPY};
     struct curl_blob cert = {(void *)o->cert_pem, o->cert_pem ? strlen(o->cert_pem) : 0,

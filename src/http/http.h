@@ -87,6 +87,12 @@ void nf_http_free(struct nf_http *h);
  * its status; transport failures, timeouts and oversized bodies are errors. `resp->body` is
  * (re)initialised here and owned by the caller afterwards (nf_http_response_free); after an
  * error it is already freed (freeing it again is harmless). */
+/* The system's CA bundle when no CA is configured: the first of the usual places that
+ * `exists` - Debian and Ubuntu's, then Amazon Linux and RHEL's (a Lambda function's
+ * provided.al2023 has only that one), then Alpine's and openSUSE's; NULL when none is there
+ * (libcurl's own default then). Pure: the caller says what exists. */
+const char *nf_http_ca_bundle(bool (*exists)(const char *path));
+
 int nf_http_request(struct nf_http *h, const char *method, const char *url, const void *body,
                     size_t body_len, const struct nf_http_opts *opts, struct nf_http_response *resp,
                     struct nf_err *err);

@@ -435,6 +435,64 @@ class Modes(unittest.TestCase):
         finally:
             LAB.aws.fault(mode="pass")
 
+    def test_the_lambda_zip_runs_alone_as_lambda_runs_it(self):
+        """Issue 18: make lambda-zip's package, unpacked into an empty directory and started as
+        Lambda starts it - `bootstrap`, no argument, the configuration in the environment,
+        LD_LIBRARY_PATH unset - answers an invocation with a decision, and loads nothing from
+        outside the package but glibc's own libraries and the loader (LD_DEBUG)."""
+        out = tempfile.mkdtemp(prefix="nf-zip-")
+        self.addCleanup(shutil.rmtree, out, True)
+        r = subprocess.run([os.path.join(HERE, "..", "..", "scripts", "mklambdazip.sh"),
+                            os.path.dirname(LAB.nodefleet), out],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        zipfile = r.stdout.strip()
+        self.assertLess(os.path.getsize(zipfile), 50 * 1024 * 1024)
+        task = os.path.join(out, "task")
+        os.mkdir(task)
+        subprocess.run([procs.need("unzip"), "-q", zipfile, "-d", task], check=True)
+        # the configuration as environment variables, each setting's own
+        names = {}
+        for line in subprocess.run([LAB.nodefleet, "help", "settings"], capture_output=True,
+                                   text=True).stdout.splitlines():
+            parts = line.split()
+            if line.startswith("  ") and not line.startswith("   ") and len(parts) >= 3:
+                names[parts[0]] = parts[1]
+        env = {k: v for k, v in LAB.env().items() if k not in ("LD_LIBRARY_PATH", "LD_PRELOAD")}
+        for s in list(LAB.SETTINGS) + ["min_nodes=2"]:
+            k, v = s.split("=", 1)
+            env[names[k]] = v
+        api = RuntimeAPI()
+        try:
+            api.event("req-zip")
+            env.update(AWS_LAMBDA_RUNTIME_API=api.addr, PATH="/usr/bin:/bin",
+                       LD_DEBUG="files", LD_DEBUG_OUTPUT=os.path.join(out, "ld"))
+            p = subprocess.Popen([os.path.join(task, "bootstrap")], cwd=task, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                self.wait(lambda: api.posts or p.poll() is not None, "the answer", 60)
+            finally:
+                p.terminate()
+                _, err = p.communicate(timeout=30)
+            self.assertTrue(api.posts, err)
+            self.assertEqual(api.posts[0]["path"], "/2018-06-01/runtime/invocation/req-zip/response")
+            ans = json.loads(api.posts[0]["body"])
+            self.assertEqual((ans["action"], ans["launched"]), ("scale_up", 2), ans)
+        finally:
+            api.close()
+        loaded = set()
+        for f in os.listdir(out):
+            if f.startswith("ld."):
+                with open(os.path.join(out, f)) as fh:
+                    loaded |= {ln.split("calling init: ")[1].strip() for ln in fh
+                               if "calling init: " in ln}
+        self.assertTrue(any("libcurl.so.4" in x for x in loaded), loaded)  # dlopen'd, from the zip
+        glibc = ("libc.so.", "libm.so.", "libpthread.so.", "libdl.so.", "librt.so.",
+                 "libresolv.so.", "ld-linux-x86-64.so.")
+        outside = [x for x in loaded if not os.path.realpath(x).startswith(os.path.realpath(task) + "/")
+                   and not os.path.basename(x).startswith(glibc)]
+        self.assertEqual(outside, [], sorted(loaded))
+
     def test_notifications_slack_sns_and_cloudwatch(self):
         hooks, status = [], [200]
 

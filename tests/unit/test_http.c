@@ -35,10 +35,36 @@ static void query_values_are_percent_encoded(void **state)
     nf_buf_free(&b);
 }
 
+/* Issue 18: the CA bundle where the system keeps it - Amazon Linux 2023 (a Lambda function's
+ * provided.al2023) has only /etc/pki/tls/certs/ca-bundle.crt, not Debian's file. */
+static const char *present;
+static bool only_present(const char *path)
+{
+    return present != NULL && strcmp(path, present) == 0;
+}
+static bool debian_and_al2023(const char *path)
+{
+    return strcmp(path, "/etc/pki/tls/certs/ca-bundle.crt") == 0 ||
+           strcmp(path, "/etc/ssl/certs/ca-certificates.crt") == 0;
+}
+
+static void the_system_ca_bundle_is_found_where_the_system_keeps_it(void **state)
+{
+    (void)state;
+    present = "/etc/pki/tls/certs/ca-bundle.crt";
+    assert_string_equal(nf_http_ca_bundle(only_present), present);
+    present = "/etc/ssl/cert.pem";
+    assert_string_equal(nf_http_ca_bundle(only_present), present);
+    assert_string_equal(nf_http_ca_bundle(debian_and_al2023), "/etc/ssl/certs/ca-certificates.crt");
+    present = NULL;
+    assert_null(nf_http_ca_bundle(only_present));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(urls_lose_credentials_and_queries),
+        cmocka_unit_test(the_system_ca_bundle_is_found_where_the_system_keeps_it),
         cmocka_unit_test(query_values_are_percent_encoded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
