@@ -14,6 +14,8 @@ set -euo pipefail
 build=${1:?usage: mkdeb.sh BUILD_DIR [OUT_DIR]}
 out=${2:-$build}
 src=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/libs.sh
+source "$src/scripts/libs.sh"
 bin="$build/nodefleet"
 [[ -x "$bin" ]] || { echo "mkdeb: $bin is not built" >&2; exit 1; }
 for t in dpkg-deb dpkg-shlibdeps gzip; do
@@ -80,7 +82,7 @@ linked=$(cd "$work/src" && dpkg-shlibdeps -O "$root/usr/bin/nodefleet" 2>/dev/nu
 # Depends, 2: what it opens with dlopen - the sonames it names, through their packages' shlibs
 opened=()
 while IFS= read -r so; do
-    path=$(ldconfig -p | awk -v so="$so" '$1 == so {print $NF; exit}')
+    path=$(soname_path "$so")
     [[ -n "$path" ]] || { echo "mkdeb: $so (opened with dlopen) is not installed here" >&2; exit 1; }
     pkg=$( (dpkg -S "$path" || dpkg -S "$(readlink -f "$path")") 2>/dev/null | head -1 |
         cut -d: -f1) || true
@@ -90,7 +92,7 @@ while IFS= read -r so; do
     shl=$(cat /var/lib/dpkg/info/"$pkg".shlibs /var/lib/dpkg/info/"$pkg":"$arch".shlibs 2>/dev/null |
         awk -v n="$name" -v v="$ver" '$1 == n && $2 == v {$1 = ""; $2 = ""; sub(/^ +/, ""); print; exit}') || true
     opened+=("${shl:-$pkg}")
-done < <(strings -a "$root/usr/bin/nodefleet" | grep -E '^lib[a-z0-9_+-]+\.so\.[0-9]+$' | sort -u)
+done < <(opened "$root/usr/bin/nodefleet")
 depends="$linked"
 for d in "${opened[@]}"; do # each package once: a linked one keeps dpkg-shlibdeps' version
     [[ ", $depends," == *", ${d%% *} "* || ", $depends," == *", ${d%% *},"* ]] || depends+=", $d"

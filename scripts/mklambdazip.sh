@@ -16,6 +16,8 @@ set -euo pipefail
 build=${1:?usage: mklambdazip.sh BUILD_DIR [OUT_DIR]}
 out=${2:-$build}
 bin="$build/nodefleet"
+# shellcheck source=scripts/libs.sh
+source "$(dirname "$0")/libs.sh"
 [[ -x "$bin" ]] || { echo "mklambdazip: $bin is not built" >&2; exit 1; }
 for t in patchelf zip objdump ldd ldconfig strings strip; do
     command -v "$t" >/dev/null || { echo "mklambdazip: '$t' is missing (scripts/deps.sh lambda)" >&2; exit 1; }
@@ -30,9 +32,6 @@ mkdir -p "$work/pkg/lib"
 install -m 0755 "$bin" "$work/pkg/bootstrap"
 strip --strip-unneeded --remove-section=.comment "$work/pkg/bootstrap"
 
-resolve() { # SONAME -> its path on this machine
-    ldconfig -p | awk -v so="$1" '$1 == so {print $NF; exit}'
-}
 # the libraries to ship: each linked or opened soname, and everything ldd says those load
 declare -A ship=()
 add() { # PATH
@@ -44,11 +43,10 @@ add() { # PATH
 roots=()
 while IFS= read -r so; do
     roots+=("$so")
-done < <({ objdump -p "$bin" | awk '$1 == "NEEDED" {print $2}'
-    strings -a "$bin" | grep -E '^lib[a-z0-9_+-]+\.so\.[0-9]+$'; } | sort -u)
+done < <({ linked "$bin"; opened "$bin"; } | sort -u)
 for so in "${roots[@]}"; do
     [[ "$so" =~ $glibc ]] && continue
-    path=$(resolve "$so")
+    path=$(soname_path "$so")
     [[ -n "$path" ]] || { echo "mklambdazip: $so is not installed here" >&2; exit 1; }
     add "$path"
     while IFS= read -r dep; do
