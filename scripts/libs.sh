@@ -14,6 +14,7 @@ linked() {
     objdump -p "$1" | awk '$1 == "NEEDED" {print $2}'
 }
 
-soname_path() {
-    ldconfig -p | awk -v so="$1" '$1 == so {print $NF; exit}'
+soname_path() { # awk reads to the end: an early exit would kill ldconfig with SIGPIPE, which
+    # pipefail turns into a failure (it did, now and then)
+    ldconfig -p | awk -v so="$1" '$1 == so && !found {print $NF; found = 1}'
 }

@@ -26,7 +26,7 @@ done
 opened=$(strings -a "$NF" | grep -E '^lib[a-z0-9_+-]+\.so\.[0-9]+$' | grep -v '^libc\.so' | sort -u)
 [[ $(lines "$opened") -ge 4 ]] || fail "the binary names only these libraries for dlopen: $opened"
 for so in $opened; do
-    path=$(ldconfig -p | awk -v so="$so" '$1 == so {print $NF; exit}')
+    path=$(ldconfig -p | awk -v so="$so" '$1 == so && !found {print $NF; found = 1}')
     pkg=""
     for f in "$path" "/usr$path" "$(readlink -f "$path")"; do # merged /usr: either name
         [[ -n "$pkg" ]] || pkg=$(dpkg -S "$f" 2>/dev/null | head -1 | cut -d: -f1)
