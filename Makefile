@@ -8,7 +8,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps demo test asan asan-build fuzz bench deb lambda-zip format clean
+.PHONY: all build deps demo test asan asan-build fuzz bench deb lambda-zip cfn format clean
 
 all: build
 
@@ -60,6 +60,11 @@ deb: build
 lambda-zip: build
 	@scripts/deps.sh lambda
 	@scripts/mklambdazip.sh $(BUILD)
+
+# The CloudFormation template, deploy/aws/nodefleet.yaml, from its source and the user data
+# scripts (scripts/mkcfn.py; the test aws_cfn fails when the committed one is stale).
+cfn:
+	@scripts/mkcfn.py
 
 bench: build
 	@scripts/deps.sh bench

@@ -18,14 +18,16 @@ static void cw_publish(void *ctx, const struct nf_cycle_report *cy, double took_
     if (ns[0] == '\0' || (c->aws == NULL && !c->emf))
         return;
     const struct nf_workers *w = &cy->workers;
+    double count = cy->count_known ? w->ready + w->joining : NAN;
+    bool decided = !cy->failed && cy->lease_held && cy->count_known;
     struct {
         const char *name, *unit;
         double v;
     } m[] = {
-        {"NodeCount", "Count", w->ready + w->joining},
-        {"ReadyNodes", "Count", w->ready},
-        {"JoiningNodes", "Count", w->joining},
-        {"DrainingNodes", "Count", w->draining},
+        {"NodeCount", "Count", count},
+        {"ReadyNodes", "Count", cy->count_known ? w->ready : NAN},
+        {"JoiningNodes", "Count", cy->count_known ? w->joining : NAN},
+        {"DrainingNodes", "Count", cy->count_known ? w->draining : NAN},
         {"PendingPods", "Count", cy->newest[NF_SIG_PENDING_PODS]},
         {"CPUUtilization", "Percent", cy->newest[NF_SIG_CPU]},
         {"MemoryUtilization", "Percent", cy->newest[NF_SIG_MEMORY]},
@@ -33,6 +35,12 @@ static void cw_publish(void *ctx, const struct nf_cycle_report *cy, double took_
         {"ScaleDownEvents", "Count", plan->action == NF_ACTION_SCALE_DOWN ? cy->drained : 0},
         {"CycleDuration", "Milliseconds", took_s * 1000},
         {"DeadlineCut", "Count", cy->deadline_cut ? 1 : 0}, /* ended early: out of time */
+        {"CycleErrors", "Count", cy->failed || cy->incomplete_why[0] ? 1 : 0},
+        {"Decisions", "Count", decided ? 1 : 0},
+        {"JoinTimeouts", "Count", cy->join_timeouts},
+        {"LaunchFailures", "Count", cy->launch_failures},
+        {"LeaseLost", "Count", cy->lease_lost ? 1 : 0},
+        {"AtMaximum", "Count", isfinite(count) && c->max_nodes > 0 ? count >= c->max_nodes : NAN},
     };
     size_t nm = sizeof m / sizeof m[0];
     if (c->emf) {
@@ -66,7 +74,7 @@ static void cw_publish(void *ctx, const struct nf_cycle_report *cy, double took_
         nf_buf_free(&b);
         return;
     }
-    struct nf_metric_datum d[16];
+    struct nf_metric_datum d[24];
     size_t n = 0;
     for (size_t i = 0; i < nm; i++)
         if (isfinite(m[i].v))

@@ -1,6 +1,10 @@
 /* cloudwatch.h - the seed's custom metrics (NodeCount, ReadyNodes, JoiningNodes,
  * DrainingNodes, PendingPods, CPUUtilization, MemoryUtilization, ScaleUpEvents,
- * ScaleDownEvents, CycleDuration) with a ClusterId dimension, published after each cycle.
+ * ScaleDownEvents, CycleDuration) with a ClusterId dimension, published after each cycle,
+ * and what the stack's alarms read (deploy/aws/nodefleet.yaml): CycleErrors (1 for a cycle
+ * that failed or could not observe everything), Decisions (1 for a cycle that held the lease
+ * and decided), JoinTimeouts, LaunchFailures, LeaseLost (1: the lease was taken over while
+ * this cycle still held it - it outlived lease_ttl), AtMaximum, DeadlineCut.
  *
  * Contract
  *   ctx: struct nf_cloudwatch. With `emf`, one Embedded Metric Format line on stdout (a Lambda's
@@ -21,6 +25,7 @@ struct nf_cloudwatch {
     struct nf_aws_client *aws; /* NULL: no AWS client */
     char ns[NF_CONFIG_STR_MAX];
     char cluster_id[NF_CONFIG_STR_MAX];
+    int max_nodes; /* AtMaximum: 1 when the pool's workers reach it */
     bool emf;
     unsigned long errors;
 };

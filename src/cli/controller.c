@@ -95,12 +95,41 @@ void nf_controller_close(struct nf_controller *c)
 
 /* ---- the cluster and the cloud, by name (the `cluster` and `cloud` settings) ------------ */
 
+/* aws.kubeconfig_secret: the kubeconfig itself, from Secrets Manager (a Lambda has no file);
+ * the caller frees and wipes it */
+static int kubeconfig_secret(struct nf_controller *c, char **text, struct nf_err *err)
+{
+    const size_t cap = 64 * 1024; /* a CA and a token: a few KB */
+    *text = calloc(1, cap);
+    if (*text == NULL)
+        return nf_err_set(err, NF_E_NOMEM, "out of memory");
+    int rc = nf_secret_get(&c->aws, c->cfg.aws_kubeconfig_secret, *text, cap, err);
+    if (rc != NF_OK)
+        return nf_err_prefix(err, "aws.kubeconfig_secret");
+    if (strcmp(*text, "{}") == 0) /* the stack's placeholder: the server has not written it */
+        return nf_err_set(err, NF_E_UNAVAILABLE,
+                          "aws.kubeconfig_secret %s holds no kubeconfig yet: the K3s server "
+                          "puts one there once its API server is up",
+                          c->cfg.aws_kubeconfig_secret);
+    return NF_OK;
+}
+
 static int open_kube(struct nf_controller *c, struct nf_ports *ports, char *const *envp,
                      struct nf_err *err)
 {
     struct nf_kube_opts ko;
     nf_cli_kube_opts(&c->cfg, &ko);
-    int rc = nf_kube_open(&c->kube, &ko, envp, err);
+    char *text = NULL;
+    int rc = NF_OK;
+    if (c->cfg.aws_kubeconfig_secret[0])
+        rc = kubeconfig_secret(c, &text, err);
+    ko.kubeconfig_text = text;
+    if (rc == NF_OK)
+        rc = nf_kube_open(&c->kube, &ko, envp, err);
+    if (text) {
+        memset(text, 0, strlen(text));
+        free(text);
+    }
     if (rc != NF_OK)
         return rc;
     c->have_kube = true;
@@ -219,6 +248,7 @@ static int open_notify(struct nf_controller *c, const struct nf_config *cfg, str
     c->cw.aws = c->have_aws ? &c->aws : NULL;
     snprintf(c->cw.ns, sizeof c->cw.ns, "%s", cfg->aws_cloudwatch_namespace);
     snprintf(c->cw.cluster_id, sizeof c->cw.cluster_id, "%s", cfg->cluster_id);
+    c->cw.max_nodes = (int)cfg->max_nodes;
     ports->publish = &nf_cloudwatch_port;
     ports->publish_ctx = &c->cw;
     if (cfg->aws_interruption_queue_url[0] && c->have_aws) { /* issue 15 */
@@ -272,8 +302,9 @@ int nf_controller_open(struct nf_controller *c, const struct nf_config *cfg, cha
     if (rc != NF_OK)
         return rc;
     bool need_aws = strcmp(cfg->cloud, "ec2") == 0 || cfg->aws_prometheus_secret[0] ||
-                    cfg->aws_slack_webhook_secret[0] || cfg->aws_sns_topic_arn[0] ||
-                    cfg->aws_interruption_queue_url[0] || strncmp(cfg->store, "dynamodb", 8) == 0;
+                    cfg->aws_kubeconfig_secret[0] || cfg->aws_slack_webhook_secret[0] ||
+                    cfg->aws_sns_topic_arn[0] || cfg->aws_interruption_queue_url[0] ||
+                    strncmp(cfg->store, "dynamodb", 8) == 0;
     if (need_aws) {
         rc = nf_aws_client_init(&c->aws, cfg->aws_region, envp, err);
         if (rc != NF_OK)

@@ -86,7 +86,7 @@ static void ec2_statements(const struct nf_config *cfg, const struct nf_ec2 *e, 
                         json_pack("{s:{s:s}}", "StringEquals", "ec2:CreateAction", "RunInstances"));
     json_array_append_new(st, tag);
     json_array_append_new(st, statement("PassTheWorkerRole", json_string("iam:PassRole"),
-                                        json_string("arn:aws:iam::*:role/k3s-worker")));
+                                        arn("arn:aws:iam::*:role/%s%s", cfg->aws_worker_role, "")));
     json_array_append_new(
         st, statement("ListInstances", json_string("ec2:DescribeInstances"), json_string("*")));
     if (cfg->aws_instance_types[0] || cfg->aws_instance_type[0]) /* their shapes, spot prices */
@@ -141,8 +141,11 @@ int nf_iam_policy(const struct nf_config *cfg, struct nf_buf *out, struct nf_err
             json_array_append_new(st, s);
         }
     }
-    if (cfg->aws_prometheus_secret[0] || cfg->aws_slack_webhook_secret[0]) {
+    if (cfg->aws_prometheus_secret[0] || cfg->aws_slack_webhook_secret[0] ||
+        cfg->aws_kubeconfig_secret[0]) {
         json_t *res = json_array();
+        if (cfg->aws_kubeconfig_secret[0])
+            json_array_append_new(res, secret_arn(region, cfg->aws_kubeconfig_secret));
         if (cfg->aws_prometheus_secret[0])
             json_array_append_new(res, secret_arn(region, cfg->aws_prometheus_secret));
         if (cfg->aws_slack_webhook_secret[0])

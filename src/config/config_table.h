@@ -269,6 +269,15 @@
     X(aws_slack_webhook_secret, "aws.slack_webhook_secret", NF_CT_STR, 0, 0, "",                   \
       "NODEFLEET_SLACK_WEBHOOK_SECRET", 0, NULL,                                                   \
       "Secrets Manager id of the Slack webhook URL (the seed's node-fleet/slack-webhook).")        \
+    X(aws_kubeconfig_secret, "aws.kubeconfig_secret", NF_CT_STR, 0, 0, "",                         \
+      "NODEFLEET_KUBECONFIG_SECRET", 0, NULL,                                                      \
+      "Secrets Manager id of a kubeconfig to reach the API server with (self-contained: "         \
+      "certificate-authority-data and a token inline; a Lambda has no file for one); "             \
+      "over kube.kubeconfig. Empty: not used.")                                                   \
+    X(aws_worker_role, "aws.worker_role", NF_CT_STR, 0, 0, "k3s-worker",                          \
+      "NODEFLEET_WORKER_ROLE", 0, NULL,                                                            \
+      "Name of the IAM role the launch template's instance profile gives the workers; only the "  \
+      "IAM policy uses it (iam:PassRole on exactly that role).")                                  \
     X(kube_kubeconfig, "kube.kubeconfig", NF_CT_STR, 0, 0, "", "KUBECONFIG", 0, NULL,              \
       "Kubeconfig file(s) for the API server (a colon-separated list: the first that "             \
       "exists); empty: ~/.kube/config, then in-cluster, then /etc/rancher/k3s/k3s.yaml.")          \

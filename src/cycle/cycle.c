@@ -585,7 +585,8 @@ static void report_begin(struct nf_cycle *c, double now)
     c->last.launched = c->last.drained = c->last.terminated = 0;
     c->last.launch_failures = c->last.drains_done = c->last.drains_aborted = 0;
     c->last.join_timeouts = c->last.njoined = 0;
-    c->last.lease_held = c->last.lease_lost = false;
+    c->last.lease_held = c->last.lease_lost = c->last.failed = false;
+    c->last.count_known = false;
     memset(c->last.events, 0, sizeof c->last.events);
     c->last.t = now;
 }
@@ -602,8 +603,12 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
         settle(c);    /* a standby keeps no snapshot of its days as the holder */
         return NF_OK; /* another holds it: nothing to do, and nothing to release */
     }
-    if (rc != NF_OK && !r.leased)
+    if (rc != NF_OK && !r.leased) {
+        c->last.failed = true; /* the store could not be reached: an error the alarms see */
+        if (!c->o.dry_run && p->publish != NULL)
+            p->publish->publish(p->publish_ctx, &c->last, p->clock->now(p->clock_ctx) - r.now);
         return rc;
+    }
     /* the state's counters as loaded: what this cycle adds is its report's */
     long long failures0 = c->state.launch_failures, done0 = c->state.drains_done,
               aborted0 = c->state.drains_aborted;
@@ -620,8 +625,9 @@ int nf_cycle_run(struct nf_cycle *c, struct nf_plan *plan, struct nf_err *err)
     c->last.lease_lost = r.lost;
     c->last.plan = *plan;
     rc = release(&r, rc);
-    /* after the lease: nobody waits for the metrics */
-    if (rc == NF_OK && !c->o.dry_run && !c->last.lease_note[0] && p->publish != NULL)
+    c->last.failed = rc != NF_OK;
+    /* after the lease: nobody waits for the metrics (a failed cycle's too: CycleErrors) */
+    if (!c->o.dry_run && !c->last.lease_note[0] && p->publish != NULL)
         p->publish->publish(p->publish_ctx, &c->last, p->clock->now(p->clock_ctx) - r.now);
     settle(c);
     return rc;

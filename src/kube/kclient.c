@@ -14,9 +14,15 @@ int nf_kube_open(struct nf_kube *k, const struct nf_kube_opts *o, char *const *e
     memset(k, 0, sizeof *k);
     k->timeout_s = o->timeout_s;
     k->page_size = o->page_size;
-    int rc =
-        nf_kube_auth_find(o->kubeconfig ? o->kubeconfig : "", o->context ? o->context : "",
-                          o->serviceaccount_dir ? o->serviceaccount_dir : "", envp, &k->auth, err);
+    int rc;
+    if (o->kubeconfig_text && o->kubeconfig_text[0])
+        rc = nf_kubeconfig_parse(o->kubeconfig_text, strlen(o->kubeconfig_text),
+                                 "aws.kubeconfig_secret", o->context ? o->context : "", &k->auth,
+                                 err);
+    else
+        rc = nf_kube_auth_find(o->kubeconfig ? o->kubeconfig : "", o->context ? o->context : "",
+                               o->serviceaccount_dir ? o->serviceaccount_dir : "", envp, &k->auth,
+                               err);
     if (rc != NF_OK)
         return rc;
     if (k->auth.insecure)

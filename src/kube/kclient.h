@@ -45,6 +45,7 @@ struct nf_kube_status {
 /* What the client needs (the CLI fills it from the configuration: nf_cli_kube_opts). */
 struct nf_kube_opts {
     const char *kubeconfig;         /* a colon-separated list; "" or NULL: the usual places */
+    const char *kubeconfig_text;    /* a kubeconfig itself (e.g. from a secret): over the rest */
     const char *context;            /* "" or NULL: the current context */
     const char *serviceaccount_dir; /* in a pod */
     double timeout_s;               /* one request */

@@ -201,6 +201,7 @@ struct nf_cycle_report {
     double cost_per_hour[2];
     double cost_if_on_demand; /* the same instances all on-demand, $ an hour (the savings' base) */
     bool deadline_cut;        /* the run's budget ran out: the cycle ended early (util/budget.h) */
+    bool failed;              /* the cycle returned an error (published too, CycleErrors) */
     bool lease_held, lease_lost; /* held to the end; taken over by another mid-cycle */
     /* this cycle's part of the state's counters (0 unless it held the lease) */
     int launch_failures, drains_done, drains_aborted;

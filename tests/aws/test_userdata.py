@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The workers' user data (deploy/aws/k3s-worker.sh, issue 18) run for real under bash in a
-sandbox: the test IMDSv2, moto for Secrets Manager and EC2, and a stub K3s installer on PATH
-that records its arguments and environment.
+"""The user data (deploy/aws/k3s-worker.sh and k3s-server.sh, issue 18) run for real under bash
+in a sandbox: the test IMDSv2, moto for Secrets Manager, EC2 and S3, and stubs on PATH for what
+only a real machine has (the K3s installer, kubectl, systemctl) that record what they were
+given.
 
     test_userdata.py BUILD_DIR
 """
@@ -20,6 +21,8 @@ import lab  # noqa: E402
 import procs  # noqa: E402 (tests/lib, on the path through the lab module)
 
 SCRIPT = os.path.join(HERE, "..", "..", "deploy", "aws", "k3s-worker.sh")
+SERVER_SCRIPT = os.path.join(HERE, "..", "..", "deploy", "aws", "k3s-server.sh")
+RBAC = os.path.join(HERE, "..", "..", "deploy", "kubernetes", "rbac", "rbac.yaml")
 BUILD = procs.build_dir("test_userdata.py")
 LAB = None
 META = {"instance-id": "i-0123456789abcdef0", "placement/availability-zone": "us-east-1b",
@@ -150,6 +153,168 @@ class WorkerUserData(unittest.TestCase):
         os.mkdir(bare)
         os.symlink(shutil.which("curl"), os.path.join(bare, "curl"))
         r = subprocess.run([shutil.which("bash"), SCRIPT], env=self.env(PATH=bare),
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("'aws' is missing", r.stderr)
+
+
+def slurp(*parts):
+    with open(os.path.join(*parts)) as f:
+        return f.read()
+
+
+KUBECTL = """#!/bin/bash
+# kubectl, as the test sees it: a ready API server, what is applied recorded, a token and a CA
+echo "$*" >> "$STUB_DIR/kubectl.calls"
+case "$*" in
+  "get --raw /readyz") [[ -e "$STUB_DIR/ready" ]] || exit 1; echo ok ;;
+  "apply -f -") cat > "$STUB_DIR/applied.yaml" ;;
+  *"get secret nodefleet-token"*) printf '%s' "$(printf 'sa-t0ken-for-nodefleet' | base64)" ;;
+  "config view --raw"*) printf 'Q0EtREFUQQ==' ;;
+  *) exit 3 ;;
+esac
+"""
+SYSTEMCTL = """#!/bin/bash
+echo "$*" >> "$STUB_DIR/systemctl.calls"
+"""
+
+
+class ServerUserData(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="nf-serverdata-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        meta = dict(META, **{"local-ipv4": "10.60.0.4", "instance-id": "i-0aaaabbbbccccdddd"})
+        portfile = os.path.join(self.dir, "imds.port")
+        imds = lab.start([sys.executable, os.path.join(HERE, "imds.py"), portfile, "normal"],
+                         env={**os.environ, "NF_IMDS_META": json.dumps(meta)})
+        self.addCleanup(lab.stop, imds)
+        self.imds_url = "http://127.0.0.1:%d" % lab.port_from(portfile, imds, "imds")
+        self.bin = os.path.join(self.dir, "bin")
+        os.mkdir(self.bin)
+        for name, text in (("k3s-install", STUB), ("kubectl", KUBECTL), ("systemctl", SYSTEMCTL)):
+            with open(os.path.join(self.bin, name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(self.bin, name), 0o755)
+        self.root = os.path.join(self.dir, "root")
+        os.mkdir(self.root)
+        self.cluster = "sv-%d" % int(time.time() * 1000)
+        self.join = "K10server::server:s3cr3t-join-token"
+        LAB.aws("secretsmanager", "create-secret", "--name", self.cluster + "/k3s-token",
+                "--secret-string", self.join)
+        LAB.aws("secretsmanager", "create-secret", "--name", self.cluster + "/kubeconfig",
+                "--secret-string", "{}")
+        # the package: a zip with an executable bootstrap, in S3
+        zpath = os.path.join(self.dir, "pkg.zip")
+        boot = os.path.join(self.dir, "bootstrap")
+        with open(boot, "w") as f:
+            f.write("#!/bin/sh\necho nodefleet\n")
+        os.chmod(boot, 0o755)
+        subprocess.run(["zip", "-q", "-j", zpath, boot], check=True)
+        bucket = "nf-pkg-" + self.cluster
+        LAB.aws("s3api", "create-bucket", "--bucket", bucket)
+        LAB.aws("s3api", "put-object", "--bucket", bucket, "--key", "nodefleet-lambda.zip",
+                "--body", zpath)
+        self.package = "s3://%s/nodefleet-lambda.zip" % bucket
+
+    def env(self, **extra):
+        e = {"PATH": self.bin + ":" + os.environ["PATH"], "HOME": self.dir,
+             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+             "NODEFLEET_CLUSTER_ID": self.cluster,
+             "NODEFLEET_TOKEN_SECRET": self.cluster + "/k3s-token",
+             "NODEFLEET_KUBECONFIG_SECRET": self.cluster + "/kubeconfig",
+             "NODEFLEET_MODE": "daemon", "NODEFLEET_PACKAGE": self.package,
+             "NODEFLEET_SETTINGS": "CLUSTER_ID=%s\nMIN_NODES=2" % self.cluster,
+             "NODEFLEET_IMDS": self.imds_url, "NODEFLEET_AWS_ENDPOINT": LAB.moto_url,
+             "NODEFLEET_K3S_INSTALLER": "k3s-install", "NODEFLEET_KUBECTL": "kubectl",
+             "NODEFLEET_WAIT_MAX": "1", "NODEFLEET_ROOT": self.root,
+             "STUB_RECORD": os.path.join(self.dir, "installer.txt"), "STUB_DIR": self.dir}
+        e.update(extra)
+        return {k: v for k, v in e.items() if v is not None}
+
+    def run_script(self, timeout=120, **extra):
+        return subprocess.run(["bash", SERVER_SCRIPT], env=self.env(**extra),
+                              capture_output=True, text=True, timeout=timeout)
+
+    def calls(self, name):
+        path = os.path.join(self.dir, name + ".calls")
+        return slurp(path).splitlines() if os.path.exists(path) else []
+
+    def test_daemon_mode_installs_k3s_gives_nodefleet_its_identity_and_starts_it(self):
+        p = subprocess.Popen(["bash", SERVER_SCRIPT], env=self.env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        self.addCleanup(p.kill)
+        # the API server is not ready yet: the script waits for it
+        lab.wait_for(lambda: len(self.calls("kubectl")) >= 2, "a wait for the API server", 60)
+        open(os.path.join(self.dir, "ready"), "w").close()
+        out, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("the API server: not yet (attempt 1 of 30)", err)
+        with open(os.path.join(self.dir, "installer.txt")) as f:
+            args, env = f.read().split("--env--\n")
+        self.assertEqual(args.split("\n")[:-1], [
+            "server", "--kubelet-arg=provider-id=aws:///us-east-1b/i-0aaaabbbbccccdddd",
+            "--node-label", "topology.kubernetes.io/zone=us-east-1b",
+            "--node-taint", "CriticalAddonsOnly=true:NoExecute", "--tls-san", "10.60.0.4"])
+        self.assertIn("K3S_TOKEN=" + self.join + "\n", env)
+        self.assertIn("INSTALL_K3S_VERSION=v1.31.4+k3s1\n", env)
+        # nodefleet's RBAC objects are the repo's (deploy/kubernetes/rbac), plus its token
+        import yaml
+        with open(os.path.join(self.dir, "applied.yaml")) as f:
+            applied = list(yaml.safe_load_all(f))
+        with open(RBAC) as f:
+            repo = list(yaml.safe_load_all(f))
+        self.assertEqual(applied[:3], repo)
+        self.assertEqual((applied[3]["kind"], applied[3]["type"]),
+                         ("Secret", "kubernetes.io/service-account-token"))
+        # the kubeconfig in Secrets Manager: the server's private address, the CA, the token
+        kc = LAB.aws("secretsmanager", "get-secret-value", "--secret-id",
+                     self.cluster + "/kubeconfig")["SecretString"]
+        kc = yaml.safe_load(kc)
+        self.assertEqual(kc["clusters"][0]["cluster"], {
+            "server": "https://10.60.0.4:6443", "certificate-authority-data": "Q0EtREFUQQ=="})
+        self.assertEqual(kc["users"][0]["user"], {"token": "sa-t0ken-for-nodefleet"})
+        # nodefleet unpacked, its settings root's alone, the service enabled and started
+        boot = os.path.join(self.root, "opt", "nodefleet", "bootstrap")
+        self.assertTrue(os.access(boot, os.X_OK))
+        envfile = os.path.join(self.root, "etc", "nodefleet", "nodefleet.env")
+        self.assertEqual(slurp(envfile), "CLUSTER_ID=%s\nMIN_NODES=2\n" % self.cluster)
+        self.assertEqual(os.stat(envfile).st_mode & 0o777, 0o600)
+        unit = slurp(self.root, "etc", "systemd", "system", "nodefleet.service")
+        self.assertIn("ExecStart=/opt/nodefleet/bootstrap run\n", unit)
+        self.assertIn("EnvironmentFile=/etc/nodefleet/nodefleet.env\n", unit)
+        self.assertEqual(self.calls("systemctl"), ["daemon-reload", "enable --now nodefleet.service"])
+        for secret in ("s3cr3t", "sa-t0ken"):
+            self.assertNotIn(secret, out + err)  # no token is logged
+
+    def test_lambda_mode_stops_at_the_kubeconfig_and_wireguard_is_passed_on(self):
+        open(os.path.join(self.dir, "ready"), "w").close()
+        r = self.run_script(NODEFLEET_MODE="lambda", NODEFLEET_PACKAGE=None,
+                            NODEFLEET_WIREGUARD="true")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("--flannel-backend=wireguard-native", slurp(self.dir, "installer.txt"))
+        self.assertIn("nodefleet runs as the stack's Lambda function", r.stderr)
+        self.assertEqual(self.calls("systemctl"), [])
+        self.assertFalse(os.path.exists(os.path.join(self.root, "opt", "nodefleet")))
+
+    def test_bad_parameters_and_missing_tools_are_errors(self):
+        open(os.path.join(self.dir, "ready"), "w").close()
+        cases = [({"NODEFLEET_KUBECONFIG_SECRET": None}, "NODEFLEET_KUBECONFIG_SECRET is not set"),
+                 ({"NODEFLEET_MODE": "cron"}, "NODEFLEET_MODE 'cron' is neither daemon nor lambda"),
+                 ({"NODEFLEET_PACKAGE": "https://x/y.zip"}, "is not s3://BUCKET/KEY"),
+                 ({"NODEFLEET_WIREGUARD": "yes"}, "NODEFLEET_WIREGUARD 'yes' is neither"),
+                 ({"K3S_VERSION": "stable"}, "K3S_VERSION 'stable' is not a K3s release"),
+                 ({"NODEFLEET_PACKAGE": "s3://no-such-bucket/x.zip"},
+                  "cannot download s3://no-such-bucket/x.zip")]
+        for extra, want in cases:
+            r = self.run_script(**extra)
+            self.assertEqual(r.returncode, 1, (extra, r.stderr))
+            self.assertIn(want, r.stderr, extra)
+        self.assertEqual(self.calls("systemctl"), [])  # nothing started on any of them
+        bare = os.path.join(self.dir, "bare")
+        os.mkdir(bare)
+        for tool in ("curl", "base64"):
+            os.symlink(shutil.which(tool), os.path.join(bare, tool))
+        r = subprocess.run([shutil.which("bash"), SERVER_SCRIPT], env=self.env(PATH=bare),
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 1)
         self.assertIn("'aws' is missing", r.stderr)

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import kubelab as K  # noqa: E402
 import lab as A  # noqa: E402
 import procs  # noqa: E402
-from procs import need, free_port, start, stop, wait_for, http_get  # noqa: E402
+from procs import need, free_port, start, stop, wait_for, http_get, records  # noqa: E402,F401
 
 POOL = "e2e"
 
@@ -200,18 +200,6 @@ class Lab:
         self.reset_cluster()
         self.aws.fault(mode="pass")
         self.kube.control("/__lab", {"join": True})
-
-
-def records(text):
-    """The JSON log lines of `text`, parsed (other lines skipped)."""
-    out = []
-    for line in text.splitlines():
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
 
 
 def poll(check, timeout, every=0.5):

@@ -253,6 +253,10 @@ class Modes(unittest.TestCase):
                 for name in ("NodeCount", "ReadyNodes", "CycleDuration", "ScaleUpEvents"):
                     self.assertIn(name, e)
                 self.assertEqual(e["DeadlineCut"], 0)  # 60 s to spare
+                # what the stack's alarms watch (deploy/aws/nodefleet.yaml)
+                self.assertEqual((e["CycleErrors"], e["Decisions"], e["LeaseLost"],
+                                  e["JoinTimeouts"], e["LaunchFailures"], e["AtMaximum"]),
+                                 (0, 1, 0, 0, 0, 0))
             self.assertEqual(emf[0]["ScaleUpEvents"], 2)
             # a failed cycle is reported on /error and the runtime goes on to the next event
             api.posts.clear()
@@ -266,6 +270,10 @@ class Modes(unittest.TestCase):
             err = json.loads(api.posts[0]["body"])
             self.assertEqual(err["errorType"], "Nodefleet.CycleFailed")
             self.assertIn("no-such-table", err["errorMessage"])
+            # ...and published as an error, nothing decided, no count that was not read
+            emf = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+            self.assertEqual([(e["CycleErrors"], e["Decisions"]) for e in emf], [(1, 0)], r.stdout)
+            self.assertNotIn("NodeCount", emf[0])
             # --dry-run: decides, reports, never acts
             r = nf("lambda", "--events", "1", "--dry-run", env=env, min_nodes=4)
             self.assertEqual(r.returncode, 0, r.stderr)

@@ -135,3 +135,15 @@ def metric(text, metric_name, **labels):
         if got == want:
             return float(m.group(4))
     return None
+
+
+def records(text):
+    """The JSON log lines of `text`, parsed (other lines skipped)."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
