@@ -228,6 +228,17 @@ rm -f "$pkg"
 [[ -x "$ROOT/opt/nodefleet/bootstrap" ]] || die "$NODEFLEET_PACKAGE has no bootstrap"
 # the settings (the kubeconfig among them: aws.kubeconfig_secret, as the Lambda reads it)
 (umask 077 && printf '%s\n' "${NODEFLEET_SETTINGS:-}" >"$ROOT/etc/nodefleet/nodefleet.env")
+# `nodefleet explain`, `status`... on the server, with the service's settings
+mkdir -p "$ROOT/usr/local/bin"
+cat >"$ROOT/usr/local/bin/nodefleet" <<'EOF'
+#!/bin/sh
+# nodefleet with the settings of nodefleet.service (written by the stack's user data)
+set -a
+. /etc/nodefleet/nodefleet.env
+set +a
+exec /opt/nodefleet/bootstrap "$@"
+EOF
+chmod 755 "$ROOT/usr/local/bin/nodefleet"
 cat >"$ROOT/etc/systemd/system/nodefleet.service" <<'EOF'
 [Unit]
 Description=nodefleet: autoscaler of the K3s worker pool
