@@ -8,7 +8,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps demo test asan asan-build fuzz bench deb lambda-zip cfn format clean
+.PHONY: all build deps demo test asan asan-build fuzz bench deb lambda-zip cfn endurance format clean
 
 all: build
 
@@ -60,6 +60,12 @@ deb: build
 lambda-zip: build
 	@scripts/deps.sh lambda
 	@scripts/mklambdazip.sh $(BUILD)
+
+# `run` for 1,000 back-to-back cycles against the end-to-end lab: descriptors, sockets and
+# threads must not grow (make test runs 300).
+endurance: build
+	@scripts/deps.sh test
+	@NF_ENDURANCE_CYCLES=1000 python3 tests/e2e/test_modes.py $(BUILD) Endurance
 
 # The CloudFormation template, deploy/aws/nodefleet.yaml, from its source and the user data
 # scripts (scripts/mkcfn.py; the test aws_cfn fails when the committed one is stale).

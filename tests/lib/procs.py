@@ -119,7 +119,23 @@ def main(module_globals):
     if "--without-valgrind" in sys.argv:
         sys.argv.remove("--without-valgrind")
         module_globals.pop("ValgrindClean", None)
-    unittest.main(verbosity=2)
+    unittest.main(verbosity=2, testRunner=TimedRunner)
+
+
+class TimedResult(unittest.TextTestResult):
+    """Each test's seconds, so a slow suite's log says where its time goes."""
+
+    def startTest(self, test):
+        self._t0 = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        self.stream.writeln("  (%.1f s: %s)" % (time.monotonic() - self._t0, test.id()))
+
+
+class TimedRunner(unittest.TextTestRunner):
+    resultclass = TimedResult
 
 
 def metric(text, metric_name, **labels):
