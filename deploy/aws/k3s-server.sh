@@ -40,6 +40,12 @@ die() {
     exit 1
 }
 
+# Ubuntu's AMIs have no AWS CLI: snap has it (Amazon Linux 2023 ships it)
+if ! command -v aws >/dev/null 2>&1 && command -v snap >/dev/null 2>&1; then
+    log "installing the AWS CLI with snap"
+    snap install aws-cli --classic >&2 || die "snap could not install the AWS CLI"
+    PATH=$PATH:/snap/bin
+fi
 for tool in curl aws base64; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' is missing (the AMI needs curl, base64 and the AWS CLI)"
 done
@@ -53,7 +59,8 @@ MODE=${NODEFLEET_MODE:-daemon}
 [[ "$MODE" == daemon || "$MODE" == lambda ]] || die "NODEFLEET_MODE '$MODE' is neither daemon nor lambda"
 if [[ "$MODE" == daemon ]]; then
     [[ "${NODEFLEET_PACKAGE:-}" =~ ^s3://[^/]+/.+ ]] || die "NODEFLEET_PACKAGE '${NODEFLEET_PACKAGE:-}' is not s3://BUCKET/KEY"
-    command -v unzip >/dev/null 2>&1 || die "'unzip' is missing (daemon mode unpacks the package)"
+    command -v unzip >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1 ||
+        die "neither 'unzip' nor 'python3' is here (daemon mode unpacks the package)"
 fi
 K3S_VERSION=${K3S_VERSION:-v1.31.4+k3s1}
 [[ "$K3S_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+$ ]] || die "K3S_VERSION '$K3S_VERSION' is not a K3s release (v1.31.4+k3s1)"
@@ -223,7 +230,12 @@ retry 5 "the package $NODEFLEET_PACKAGE" awsc s3 cp "$NODEFLEET_PACKAGE" "$pkg" 
     die "cannot download $NODEFLEET_PACKAGE"
 rm -rf "$ROOT/opt/nodefleet"
 mkdir -p "$ROOT/opt/nodefleet" "$ROOT/etc/nodefleet" "$ROOT/etc/systemd/system"
-unzip -q "$pkg" -d "$ROOT/opt/nodefleet" || die "$NODEFLEET_PACKAGE is not a zip"
+if command -v unzip >/dev/null 2>&1; then
+    unzip -q "$pkg" -d "$ROOT/opt/nodefleet" || die "$NODEFLEET_PACKAGE is not a zip"
+else # Python's zipfile keeps no modes
+    python3 -m zipfile -e "$pkg" "$ROOT/opt/nodefleet" || die "$NODEFLEET_PACKAGE is not a zip"
+    chmod 755 "$ROOT/opt/nodefleet/bootstrap"
+fi
 rm -f "$pkg"
 [[ -x "$ROOT/opt/nodefleet/bootstrap" ]] || die "$NODEFLEET_PACKAGE has no bootstrap"
 # the settings (the kubeconfig among them: aws.kubeconfig_secret, as the Lambda reads it)

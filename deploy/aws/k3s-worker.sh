@@ -31,6 +31,12 @@ die() {
     exit 1
 }
 
+# Ubuntu's AMIs have no AWS CLI: snap has it (Amazon Linux 2023 ships it)
+if ! command -v aws >/dev/null 2>&1 && command -v snap >/dev/null 2>&1; then
+    log "installing the AWS CLI with snap"
+    snap install aws-cli --classic >&2 || die "snap could not install the AWS CLI"
+    PATH=$PATH:/snap/bin
+fi
 for tool in curl aws; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' is missing (the AMI needs curl and the AWS CLI)"
 done

@@ -317,6 +317,7 @@ class Stack(unittest.TestCase):
         self.assertEqual(data["BlockDeviceMappings"][0]["DeviceName"], "/dev/sda1")  # Ubuntu's
         self.assertTrue(data["IamInstanceProfile"]["Arn"].endswith(self.res["WorkerProfile"]))
         ud = base64.b64decode(data["UserData"]).decode()
+        self.assertLess(len(ud.encode()), 16384)  # EC2's limit on user data, before base64
         with open(os.path.join(ROOT, "deploy", "aws", "k3s-worker.sh")) as f:
             script = f.read()
         head, body = ud.split(script[:40], 1)
@@ -333,6 +334,7 @@ class Stack(unittest.TestCase):
         ud = M.aws("ec2", "describe-instance-attribute", "--instance-id", self.res["Server"],
                    "--attribute", "userData")["UserData"]["Value"]
         ud = base64.b64decode(ud).decode()
+        self.assertLess(len(ud.encode()), 16384)
         block = ud.split("<<'NF_SETTINGS'\n", 1)[1].split("\nNF_SETTINGS\n", 1)[0]
         daemon = dict(line.split("=", 1) for line in block.split("\n"))
         self.assertEqual(daemon.pop("PROMETHEUS_URL"), "http://127.0.0.1:30090")
