@@ -61,11 +61,14 @@ lambda-zip: build
 	@scripts/deps.sh lambda
 	@scripts/mklambdazip.sh $(BUILD)
 
-# `run` for 1,000 back-to-back cycles against the end-to-end lab: descriptors, sockets and
-# threads must not grow (make test runs 300).
+# The long forms of two tests: `run` for 1,000 back-to-back cycles against the end-to-end lab
+# (descriptors, sockets and threads must not grow; make test runs 300), and eight processes
+# taking the DynamoDB lease 100 times each (make test: 40).
 endurance: build
 	@scripts/deps.sh test
 	@NF_ENDURANCE_CYCLES=1000 python3 tests/e2e/test_modes.py $(BUILD) Endurance
+	@NF_LEASE_ROUNDS=100 python3 tests/aws/test_aws.py $(BUILD) \
+	    $(foreach s,Moto Dynalite Sqlite,LeaseOn$(s).test_eight_contenders_never_overlap)
 
 # The CloudFormation template, deploy/aws/nodefleet.yaml, from its source and the user data
 # scripts (scripts/mkcfn.py; the test aws_cfn fails when the committed one is stale).
