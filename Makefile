@@ -8,7 +8,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps demo test asan asan-build fuzz bench deb lambda-zip cfn endurance format clean
+.PHONY: all build deps demo test asan asan-build fuzz bench deb lambda-zip cfn endurance soak format clean
 
 all: build
 
@@ -30,7 +30,7 @@ demo: build
 test: build
 	@scripts/deps.sh test
 	@echo "== all tests"
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $$(( $(JOBS) + 1 ))
 	@echo "== unit and sim tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@$(MAKE) --no-print-directory asan-build
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|sim' -LE valgrind
@@ -69,6 +69,15 @@ endurance: build
 	@NF_ENDURANCE_CYCLES=1000 python3 tests/e2e/test_modes.py $(BUILD) Endurance
 	@NF_LEASE_ROUNDS=100 python3 tests/aws/test_aws.py $(BUILD) \
 	    $(foreach s,Moto Dynalite Sqlite,LeaseOn$(s).test_eight_contenders_never_overlap)
+
+# The chaos soak (tests/soak/soak.py): the end-to-end lab under a trace's load and a seeded
+# schedule of faults, the invariants checked every second. SOAK_SEED replays one schedule.
+SOAK_MINUTES ?= 30
+SOAK_SEED ?=
+soak: build
+	@scripts/deps.sh test
+	@python3 tests/soak/soak.py $(BUILD) --minutes $(SOAK_MINUTES) \
+	    $(if $(SOAK_SEED),--seed $(SOAK_SEED)) --report $(BUILD)/soak-report.json
 
 # The CloudFormation template, deploy/aws/nodefleet.yaml, from its source and the user data
 # scripts (scripts/mkcfn.py; the test aws_cfn fails when the committed one is stale).

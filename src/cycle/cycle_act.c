@@ -67,7 +67,10 @@ static int launch_batch(struct run *r, struct nf_plan *plan, const enum nf_marke
     }
     struct nf_launch_rec *l = &c->state.launches[c->state.nlaunches++];
     memset(l, 0, sizeof *l);
-    snprintf(l->intent, sizeof l->intent, "up-%.0f-%lld", floor(r->now), ++c->seq);
+    /* the lease's fencing token in the id (so in the instances' nodefleet:intent tag): who
+     * launched is visible in the cloud itself, to an auditor or the soak's checker */
+    snprintf(l->intent, sizeof l->intent, "up-%.0f-%lld-t%lld", floor(r->now), ++c->seq,
+             r->lease.token);
     l->launched_at = r->now;
     l->count = cnt;
     for (int i = 0; i < cnt; i++)
