@@ -71,12 +71,14 @@ endurance: build
 	    $(foreach s,Moto Dynalite Sqlite,LeaseOn$(s).test_eight_contenders_never_overlap)
 
 # The chaos soak (tests/soak/soak.py): the end-to-end lab under a trace's load and a seeded
-# schedule of faults, the invariants checked every second. SOAK_SEED replays one schedule.
+# schedule of faults, the invariants checked every second. SOAK_SEED replays one schedule;
+# SOAK_MODE=lambda runs the Lambda runtime instead of the daemon pair.
 SOAK_MINUTES ?= 30
 SOAK_SEED ?=
+SOAK_MODE ?= daemon
 soak: build
 	@scripts/deps.sh test
-	@python3 tests/soak/soak.py $(BUILD) --minutes $(SOAK_MINUTES) \
+	@python3 tests/soak/soak.py $(BUILD) --minutes $(SOAK_MINUTES) --mode $(SOAK_MODE) \
 	    $(if $(SOAK_SEED),--seed $(SOAK_SEED)) --report $(BUILD)/soak-report.json
 
 # The CloudFormation template, deploy/aws/nodefleet.yaml, from its source and the user data

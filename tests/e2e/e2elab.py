@@ -55,39 +55,61 @@ class Lab:
                      "--billing-mode", "PAY_PER_REQUEST")
         # the cluster, and its world
         self.reset_cluster()
-        r = self.kube.control("/__lab", {"moto": self.aws.moto_url, "cluster": POOL,
-                                         "join_delay_s": 2, "ready_delay_s": 1, "util": 0.9,
-                                         "node_cpu": "2", "node_memory": "4Gi"})
+        self.world_cfg = {"moto": self.aws.moto_url, "cluster": POOL, "join_delay_s": 2,
+                          "ready_delay_s": 1, "util": 0.9, "node_cpu": "2", "node_memory": "4Gi"}
+        r = self.kube.control("/__lab", self.world_cfg)
         self.metrics_port = r["metrics_port"]
         self.start_prometheus()
         self.procs = []
 
     # -- the cluster
-    def reset_cluster(self, extra_pods=()):
+    def reset_cluster(self, extra_pods=(), shapes=()):
+        """The K3s server, coredns and the Deployment `web` (500m, 256Mi) with no replicas;
+        `shapes`: more Deployments in `shop`, (name, cpu, memory) each."""
         server = K.node("k3s-server", control_plane=True, cpu="2")
         server["spec"]["taints"] = [{"key": "node-role.kubernetes.io/control-plane",
                                      "effect": "NoSchedule"}]
-        template = {"metadata": {"labels": {"app": "web"}},
-                    "spec": {"containers": [{"name": "web", "image": "registry.example/web:1",
-                                             "resources": {"requests": {"cpu": "500m",
-                                                                        "memory": "256Mi"}}}]}}
+        deps, rsets = [], []
+        for name, cpu, mem in [("web", "500m", "256Mi")] + list(shapes):
+            template = {"metadata": {"labels": {"app": name}},
+                        "spec": {"containers": [{"name": name, "image": "registry.example/%s:1"
+                                                 % name, "resources": {"requests": {
+                                                     "cpu": cpu, "memory": mem}}}]}}
+            deps.append({"metadata": {"name": name, "namespace": "shop"},
+                         "spec": {"replicas": 0}})
+            rsets.append({"metadata": {"name": name + "-6d8f", "namespace": "shop",
+                                       "ownerReferences": [{"apiVersion": "apps/v1",
+                                                            "kind": "Deployment", "name": name,
+                                                            "controller": True}]},
+                          "spec": {"replicas": 0}, "x-template": template})
         self.kube.load({
             "nodes": [server],
-            "deployments": [{"metadata": {"name": "web", "namespace": "shop"},
-                             "spec": {"replicas": 0}}],
-            "replicasets": [{"metadata": {"name": "web-6d8f", "namespace": "shop",
-                                          "ownerReferences": [{"apiVersion": "apps/v1",
-                                                               "kind": "Deployment",
-                                                               "name": "web",
-                                                               "controller": True}]},
-                             "spec": {"replicas": 0}, "x-template": template}],
+            "deployments": deps,
+            "replicasets": rsets,
             # a cluster always runs something: kube-state-metrics reports its pods' phases
             "pods": [K.pod("coredns-7b98449c4-x2kfq", "kube-system", "k3s-server",
                            ("ReplicaSet", "coredns-7b98449c4"), {"k8s-app": "kube-dns"},
                            cpu="100m", memory="70Mi")] + list(extra_pods)})
 
-    def scale(self, replicas):
-        self.kube.control("/__scale", {"ns": "shop", "name": "web", "replicas": replicas})
+    def scale(self, replicas, name="web"):
+        self.kube.control("/__scale", {"ns": "shop", "name": name, "replicas": replicas})
+
+    def kube_down(self):
+        """The API server stopped, with every object and the resourceVersion it had kept (etcd
+        keeps them; returned for kube_up). It refuses the API first, so nothing it
+        acknowledged is lost."""
+        self.kube.mode(down=True)
+        saved = self.kube.state()
+        self.kube.stop_server()
+        return saved
+
+    def kube_up(self, saved):
+        """Started again on its address with what kube_down kept: watches were cut and their
+        history is gone (410); the world (joins, scheduler, metrics on the same port) starts
+        again with it."""
+        self.kube.start_server()
+        self.kube.load(saved)
+        self.kube.control("/__lab", dict(self.world_cfg, metrics_port=self.metrics_port))
 
     # -- Prometheus
     def start_prometheus(self):
@@ -146,15 +168,16 @@ class Lab:
         with open(path, "w") as f:
             f.write("# e2e\nmin_nodes: %d\n" % min_nodes)
 
-    def run(self, *sets, env=None, name="nodefleet", min_nodes=2, prefix=(), base=None):
-        """Start `nodefleet run`; returns a handle with its log and its configuration file.
-        `base`: the settings before `sets` (default SETTINGS; LAB_SETTINGS for the shipped
-        defaults)."""
+    def run(self, *sets, env=None, name="nodefleet", min_nodes=2, prefix=(), base=None,
+            cmd="run"):
+        """Start `nodefleet run` (or `cmd`); returns a handle with its log and its
+        configuration file. `base`: the settings before `sets` (default SETTINGS; LAB_SETTINGS
+        for the shipped defaults)."""
         n = len(self.procs)
         log_path = os.path.join(self.dir, "%s-%d.log" % (name, n))
         cfg = os.path.join(self.dir, "%s-%d.yaml" % (name, n))
         self.write_config(cfg, min_nodes)
-        args = list(prefix) + [self.nodefleet, "run", "--config", cfg]
+        args = list(prefix) + [self.nodefleet, cmd, "--config", cfg]
         for s in list(self.SETTINGS if base is None else base) + list(sets):
             args += ["--set", s]
         log = open(log_path, "w")
@@ -200,6 +223,19 @@ class Lab:
         self.reset_cluster()
         self.aws.fault(mode="pass")
         self.kube.control("/__lab", {"join": True})
+
+
+def spot_warning(instance, event_id=None, at=None):
+    """EventBridge's warning (the NTH example vector) for `instance`, emitted at `at` (Unix s,
+    default now): the instance goes two minutes after that."""
+    with open(os.path.join(HERE, "..", "vectors", "aws", "examples",
+                           "eventbridge-spot-interruption-warning.nth-example.json")) as f:
+        ev = json.load(f)
+    if event_id:
+        ev["id"] = event_id
+    ev["detail"]["instance-id"] = instance
+    ev["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at or time.time()))
+    return ev
 
 
 def poll(check, timeout, every=0.5):

@@ -8,7 +8,6 @@ Chromium, and SIGHUP with a bad configuration.
 """
 import json
 import os
-import queue
 import shutil
 import signal
 import statistics
@@ -23,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import e2elab  # noqa: E402
+from runtimeapi import RuntimeAPI  # noqa: E402
 import procs  # noqa: E402 (tests/lib, on the path through the lab module)
 
 BUILD = procs.build_dir("test_modes.py")
@@ -47,82 +47,6 @@ def nf(cmd, *args, env=None, timeout=120, extra=(), min_nodes=2):
 
 
 records = e2elab.records
-
-
-class RuntimeAPI:
-    """The Lambda Runtime API (2018-06-01) as the docs describe it: GET .../invocation/next
-    blocks until an event and names it in Lambda-Runtime-Aws-Request-Id; answers go to
-    .../invocation/{id}/response or /error, a failed start to .../init/error; each is
-    acknowledged with 202 (or whatever `answer_status` says)."""
-
-    def __init__(self):
-        self.events = queue.Queue()
-        self.posts = []
-        self.answer_status = 202
-        self.deadline_s = 60  # the invocation's time: Lambda-Runtime-Deadline-Ms from now
-        self.handed = []  # (request id, Unix s handed out)
-        api = self
-
-        class H(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                if self.path != "/2018-06-01/runtime/invocation/next":
-                    return self.reply(404, b'{"errorMessage": "no such path"}')
-                try:
-                    rid, body = api.events.get(timeout=60)
-                except queue.Empty:
-                    return self.reply(500, b'{"errorMessage": "no event"}')
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Lambda-Runtime-Aws-Request-Id", rid)
-                api.handed.append((rid, time.time()))
-                self.send_header("Lambda-Runtime-Deadline-Ms",
-                                 str(int((time.time() + api.deadline_s) * 1000)))
-                self.send_header("Lambda-Runtime-Invoked-Function-Arn",
-                                 "arn:aws:lambda:us-east-1:123456789012:function:nodefleet")
-                self.send_header("Lambda-Runtime-Trace-Id",
-                                 "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else b""
-                api.posts.append({"path": self.path, "body": body.decode(), "t": time.time(),
-                                  "error_type": self.headers.get(
-                                      "Lambda-Runtime-Function-Error-Type")})
-                self.reply(api.answer_status, b'{"status": "OK"}')
-
-            def reply(self, status, body):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.srv.daemon_threads = True
-        self.addr = "127.0.0.1:%d" % self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def event(self, rid):
-        """An EventBridge scheduled event, as Lambda delivers it."""
-        body = json.dumps({"version": "0", "id": rid, "detail-type": "Scheduled Event",
-                           "source": "aws.events", "account": "123456789012",
-                           "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                           "region": "us-east-1", "resources": [
-                               "arn:aws:events:us-east-1:123456789012:rule/nodefleet"],
-                           "detail": {}}).encode()
-        self.events.put((rid, body))
-
-    def close(self):
-        self.srv.shutdown()
-        self.srv.server_close()
 
 
 class Modes(unittest.TestCase):
@@ -672,18 +596,6 @@ def two_ready_workers():
         time.sleep(1)
 
 
-def spot_warning(instance, event_id=None):
-    """EventBridge's warning (the NTH example vector) for `instance`, emitted now."""
-    with open(os.path.join(HERE, "..", "vectors", "aws", "examples",
-                           "eventbridge-spot-interruption-warning.nth-example.json")) as f:
-        ev = json.load(f)
-    if event_id:
-        ev["id"] = event_id
-    ev["detail"]["instance-id"] = instance
-    ev["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return ev
-
-
 class Interruptions(unittest.TestCase):
     def wait(self, check, what, timeout):
         v = e2elab.poll(check, timeout, every=0.2)
@@ -699,7 +611,7 @@ class Interruptions(unittest.TestCase):
         q = LAB.aws.aws("sqs", "create-queue", "--queue-name", "nf-interruptions")["QueueUrl"]
         before = {i["InstanceId"] for i in LAB.instances()}
         victim = sorted(before)[0]
-        ev = spot_warning(victim)
+        ev = e2elab.spot_warning(victim)
         LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", json.dumps(ev))
         # several types, priced: the replacement is one of them; m5.large's spot is set
         # cheapest in every zone (moto prices every type the same), and its on-demand price
@@ -762,7 +674,7 @@ class Interruptions(unittest.TestCase):
         time.sleep(1)
         before = {i["InstanceId"] for i in LAB.instances()}
         victim = sorted(before)[-1]
-        ev = spot_warning(victim, "run-" + victim)
+        ev = e2elab.spot_warning(victim, "run-" + victim)
         t0 = time.monotonic()
         LAB.aws.aws("sqs", "send-message", "--queue-url", q, "--message-body", json.dumps(ev))
         self.wait(lambda: {i["InstanceId"] for i in LAB.instances()} - before,

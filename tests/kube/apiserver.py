@@ -518,6 +518,9 @@ class Handler(BaseHTTPRequestHandler):
                 finally:
                     loading[0] = False
                 expire_history()
+                for k, p in store["pods"].items():  # a kubelet finishes what was terminating
+                    if p["metadata"].get("deletionTimestamp"):
+                        schedule_delete(k, p["metadata"]["uid"])
                 return self.send(200, {"ok": True, "rv": rv[0]})
             if path == "/__state":
                 st = {r: list(store[r].values()) for r in KINDS}

@@ -56,7 +56,9 @@ class World:
         self.last = time.time()
         self.stop = False
         self.errors = 0
-        srv = ThreadingHTTPServer(("127.0.0.1", 0), self.metrics_handler())
+        # a restarted API server's world serves its metrics where Prometheus scrapes them
+        srv = ThreadingHTTPServer(("127.0.0.1", int(cfg.get("metrics_port", 0))),
+                                  self.metrics_handler())
         srv.daemon_threads = True
         self.metrics_port = srv.server_address[1]
         threading.Thread(target=srv.serve_forever, daemon=True).start()

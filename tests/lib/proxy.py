@@ -18,6 +18,10 @@ forwarded to UPSTREAM):
   reply      answer "status" with "content_type", "body" (e.g. an AWS error document),
              optional "headers" and "date" (the Date header, to show a skewed clock)
   down       close the connection without answering
+  skew       the server's clock is "skew_s" seconds off: a request whose X-Amz-Date is more
+             than 5 minutes from it is refused as AWS refuses it (EC2: 400
+             RequestTimeTooSkewed; a JSON service: 400 InvalidSignatureException "Signature
+             expired"), each answer (refusals and the ones passed on) dated by that clock
 "match" (optional) limits the fault to requests whose path, headers or body contain that
 text, or every text of a list (an AWS JSON operation is named only in the X-Amz-Target header);
 "count" (optional) faults only that many matching requests, then passes them again.
@@ -26,6 +30,8 @@ fixed network latency.
 GET /__stats returns {"requests": N, "faulted": N}; GET /__log the requests seen, each
 {"t0": start, "t1": answered (Unix s), "what": the AWS operation or the path}, and empties it.
 """
+import calendar
+import email.utils
 import json
 import os
 import sys
@@ -56,6 +62,29 @@ def what_of(path, headers, body):
     return path.split("?")[0]
 
 
+def skew_refusal(headers, skew_s):
+    """(status, content type, body) of AWS's refusal of a request signed too far from the
+    server's clock (now + skew_s), or None when its X-Amz-Date is within 5 minutes."""
+    stamp = headers.get("X-Amz-Date", "")
+    try:
+        signed = calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        signed = 0
+    server = time.time() + skew_s
+    if abs(signed - server) <= 300:
+        return None
+    server_s = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(server))
+    if headers.get("X-Amz-Target"):
+        return (400, "application/x-amz-json-1.0", json.dumps({
+            "__type": "com.amazon.coral.service#InvalidSignatureException",
+            "message": "Signature expired: %s is now earlier than %s (%s - 5 min.)"
+                       % (stamp, server_s, server_s)}).encode())
+    return (400, "text/xml", ("<Response><Errors><Error><Code>RequestTimeTooSkewed</Code>"
+                              "<Message>The difference between the request time and the current"
+                              " time is too large.</Message></Error></Errors><RequestID>skew"
+                              "</RequestID></Response>").encode())
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -75,10 +104,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def reply_from(self, status, headers, body):
+    def reply_from(self, status, headers, body, skew_s=None):
         """Pass an upstream answer on, with the headers clients read (request ids, error
-        types, Date for clock skew)."""
-        self.send_response(status)
+        types, Date for clock skew); with `skew_s`, dated by a clock that far off."""
+        if skew_s is None:
+            self.send_response(status)
+        else:
+            self.send_response_only(status)
+            self.send_header("Date", email.utils.formatdate(time.time() + skew_s, usegmt=True))
         for h, v in headers.items():
             if h.lower() not in ("content-length", "transfer-encoding", "connection", "date",
                                  "server"):
@@ -162,6 +195,12 @@ class Handler(BaseHTTPRequestHandler):
             elif m["mode"] == "down":
                 self.close_connection = True
                 return
+            elif m["mode"] == "skew":
+                refusal = skew_refusal(self.headers, float(m.get("skew_s", 900)))
+                if refusal:
+                    self.reply(*refusal, date=email.utils.formatdate(
+                        time.time() + float(m.get("skew_s", 900)), usegmt=True))
+                    return
         req = urllib.request.Request(upstream + self.path, data=body, method=self.command)
         for h, v in self.headers.items():
             if h.lower() not in ("host", "content-length", "connection", "accept-encoding"):
@@ -180,7 +219,8 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             if serial:
                 serial.release()
-        self.reply_from(status, headers, answer)
+        self.reply_from(status, headers, answer,
+                        float(m.get("skew_s", 900)) if faulty and m["mode"] == "skew" else None)
 
 
 def main():
