@@ -26,6 +26,7 @@ class Checker(threading.Thread):
         self.stop = threading.Event()
         self.checks = 0
         self.below_min_since = None
+        self.starved_since = None  # pods pending while the pool has room to grow
         self.cordoned_since = {}
         self.reported = set()
         self.tokens = []  # (time, fencing token) of the store item
@@ -81,6 +82,7 @@ class Checker(threading.Thread):
             self.check_intents(insts, state)
             pending = [p for p in st["pods"] if p["metadata"]["namespace"] == "shop"
                        and not p["spec"].get("nodeName")]
+            self.check_liveness(insts, pending, now)
             if not pending and not any(n["spec"].get("unschedulable") for n in nodes) and \
                     len(nodes) == len(insts) and all(map(ready, nodes)):
                 self.converged_at.append(now)
@@ -119,6 +121,21 @@ class Checker(threading.Thread):
             self.violation(("min", int(self.below_min_since)),
                            "fewer than %d Ready workers for %.0f s (allowed %.0f)"
                            % (MIN_NODES, now - self.below_min_since, allowed))
+
+    def check_liveness(self, insts, pending, now):
+        """Pods pending while the pool is below max_nodes: capacity comes within a launch's
+        time (plus blind time, and the time workers were kept from joining)."""
+        if not pending or len(insts) >= MAX_NODES:
+            self.starved_since = None
+            return
+        self.starved_since = self.starved_since or now
+        allowed = PROVISION_S + 30 + self.blind_since(self.starved_since) + \
+            self.soak.faults.slowed_since(self.starved_since)
+        if now - self.starved_since > allowed:
+            self.violation(("starved", int(self.starved_since)),
+                           "%d pods pending for %.0f s with %d of %d instances (allowed %.0f)"
+                           % (len(pending), now - self.starved_since, len(insts), MAX_NODES,
+                              allowed))
 
     def check_joins(self, insts, nodes, now):
         ready_ids = {n["spec"].get("providerID", "").rsplit("/", 1)[-1] for n in nodes

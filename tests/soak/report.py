@@ -6,7 +6,7 @@ import statistics
 import time
 
 WARM_UP_S = 600  # the first 10 minutes of a process: caches, pools and arenas filling
-JUDGED_AFTER_S = 1800  # a trend is judged over at least 30 minutes past the warm-up
+JUDGED_AFTER_S = 1800  # a trend is judged over at least 30 minutes: a run of an hour or more
 # growth per hour of the fitted line beyond which a trend fails the soak: a leak of one
 # descriptor or thread an hour, or of a megabyte of RSS an hour, shows in a 2-hour soak
 LIMITS = {"rss_kb": 1024.0, "fds": 1.0, "threads": 1.0}
@@ -37,19 +37,34 @@ def slope_per_hour(xs, ys):
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx * 3600
 
 
+def floors(samples, t0, window_s=300):
+    """(window start, the lowest RSS, descriptors and threads in it) per 5 minutes: the floor,
+    which a leak raises and a cycle's passing threads, connections and buffers do not."""
+    w = {}
+    for t, rss, fds, thr in samples:
+        k = int((t - t0) // window_s)
+        lo = w.setdefault(k, [t0 + k * window_s, rss, fds, thr])
+        lo[1:] = [min(lo[1], rss), min(lo[2], fds), min(lo[3], thr)]
+    return [tuple(w[k]) for k in sorted(w)]
+
+
 def trend(samples):
-    """The fit over a process's samples past its warm-up: growth per hour of RSS,
-    descriptors and threads, and whether it is judged (long enough) and passes."""
+    """The fit over a process's 5-minute floors in the second half of its life: growth per
+    hour of RSS, descriptors and threads, and whether it is judged (long enough) and passes."""
     t0 = samples[0][0]
-    late = [s for s in samples if s[0] - t0 >= WARM_UP_S]
+    # the fit is over the second half of the process's life, and never its first 10 minutes:
+    # what still grows at the end, not what filled at the start
+    since = max(WARM_UP_S, (samples[-1][0] - t0) / 2)
+    late = [f for f in floors(samples, t0) if f[0] - t0 >= since]
     span = late[-1][0] - late[0][0] if len(late) > 1 else 0
     out = {"window_s": round(span), "judged": span >= JUDGED_AFTER_S, "per_hour": {},
-           "limits_per_hour": LIMITS, "over": []}
+           "limits_per_hour": LIMITS, "over": [],
+           "floors_5min": [[round(f[0] - t0), f[1], f[2], f[3]] for f in floors(samples, t0)]}
     if len(late) < 2:
         return out
-    xs = [s[0] for s in late]
+    xs = [f[0] for f in late]
     for i, key in ((1, "rss_kb"), (2, "fds"), (3, "threads")):
-        g = slope_per_hour(xs, [s[i] for s in late])
+        g = slope_per_hour(xs, [f[i] for f in late])
         out["per_hour"][key] = round(g, 2)
         if out["judged"] and g > LIMITS[key]:
             out["over"].append(key)

@@ -34,8 +34,7 @@ import e2elab  # noqa: E402
 import report  # noqa: E402
 from actors import (SHAPES, NORMAL_DEADLINE_S, Load, LambdaService,  # noqa: E402
                     spot_warning)
-from checker import (Checker, MIN_NODES, MAX_NODES, PROVISION_S, LEASE_S,  # noqa: E402
-                     protected)
+from checker import Checker, MIN_NODES, MAX_NODES, PROVISION_S, LEASE_S  # noqa: E402
 
 # nodefleet's own policy at the lab's pace; the CPU triggers kept out (the lab's CPU is this
 # machine's)
@@ -61,7 +60,15 @@ class Faults:
         self.soak, self.rng = soak, rng
         self.count = {}
         self.blind = []  # (start, end) of faults during which nodefleet cannot reconcile
+        self.slowed = []  # (start, end) of faults that hold back new capacity (joins)
+        self.slow_t0 = None
         self.length = 0.0
+
+    def slowed_since(self, t):
+        """Seconds since `t` during which new workers could not join."""
+        now = time.time()
+        spans = self.slowed + ([(self.slow_t0, now)] if self.slow_t0 else [])
+        return sum(max(0, min(e, now) - max(s, t)) for s, e in spans)
 
     def kinds(self):
         S, L = self.soak, self.soak.lab
@@ -127,12 +134,17 @@ class Faults:
             self.soak.event("fault", name=name, length_s=round(length, 1))
             if blinds:
                 self.soak.fault_t0 = t0
+            if "join" in name:
+                self.slow_t0 = t0
             start()
             self.soak.sleep(length)
             end()
             self.count[name] = self.count.get(name, 0) + 1
             if blinds:
                 self.blind.append((t0, time.time()))
+            if "join" in name:
+                self.slowed.append((t0, time.time()))
+            self.slow_t0 = None
             self.soak.fault_t0 = None
             self.soak.event("fault over", name=name)
 
@@ -263,13 +275,12 @@ class Soak:
         self.lab.aws.fault(mode="skew", skew_s=0)
 
     def spot_warn(self):
-        """EventBridge's two-minute warning for a running worker that holds no pod that may
-        not be evicted, into the queue nodefleet reads; the cloud takes it at the end."""
+        """EventBridge's two-minute warning for a running worker, into the queue nodefleet
+        reads; the cloud takes the instance at the end, whatever runs there."""
         st = self.lab.kube.state()
-        keep = {p["spec"].get("nodeName") for p in st["pods"] if protected(p)}
         by_id = {n["spec"].get("providerID", "").rsplit("/", 1)[-1]: n["metadata"]["name"]
                  for n in st["nodes"]}
-        ids = sorted(i for i, n in by_id.items() if i.startswith("i-") and n not in keep)
+        ids = sorted(i for i in by_id if i.startswith("i-"))
         self.victim = self.rng.choice(ids) if ids else None
         if self.victim is None:
             self.event("no worker to interrupt")
@@ -283,6 +294,10 @@ class Soak:
         if self.victim:
             self.lab.aws.aws("ec2", "terminate-instances", "--instance-ids", self.victim)
         self.victim = None
+        # the bare pod went with its node if it was there: its owner starts it again
+        pods = {p["metadata"]["name"] for p in self.lab.kube.state()["pods"]}
+        if "pinned-0" not in pods:
+            self.lab.kube.control("/__put", {"kind": "pods", "object": pinned_pod()})
 
     def run(self):
         until = time.monotonic() + self.minutes * 60
