@@ -198,10 +198,10 @@ class Soak:
                             base=self.settings, min_nodes=MIN_NODES, name=name, cmd=cmd)
 
     # -- the faults' two halves
-    def target(self):
-        """The process a kill or a freeze hits: `crashy` (kill) or `steady` (freeze) in
-        daemon mode, the Lambda sandbox in Lambda mode."""
-        return self.fn.h if self.mode == "lambda" else None
+    def target(self, daemon):
+        """The process a kill or a freeze hits: the Lambda sandbox in Lambda mode, else
+        `daemon` (crashy is killed, steady frozen)."""
+        return self.fn.h if self.mode == "lambda" else daemon
 
     def restart(self):
         if self.mode == "daemon":
@@ -209,12 +209,12 @@ class Soak:
         # Lambda mode: the service starts a cold sandbox for the next event
 
     def kill9(self):
-        h = self.target() if self.mode == "lambda" else self.crashy
+        h = self.target(self.crashy)
         if h is not None:
             h.kill()
 
     def sigstop(self):
-        self.stopped = self.target() if self.mode == "lambda" else self.steady
+        self.stopped = self.target(self.steady)
         if self.stopped is not None and self.stopped.p.poll() is None:
             self.stopped.p.send_signal(signal.SIGSTOP)
 
