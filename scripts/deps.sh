@@ -16,7 +16,7 @@ set -euo pipefail
 
 group=${1:-build}
 build_pkgs=(cmake make gcc pkg-config libc6-dev
-            libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+            libjansson-dev libyaml-dev libssl-dev libsqlite3-dev
             libmicrohttpd-dev libcmocka-dev)
 test_pkgs=(valgrind python3 prometheus prometheus-node-exporter openssl chromium
            groff-base man-db shellcheck dpkg-dev lintian yamllint binutils passwd curl python3-yaml

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "crypto.h"
+#include "../util/parse.h"
 
 /* A canonical request larger than this is refused (bodies are hashed, not copied). */
 #define NF_SIGV4_CANONICAL_MAX     (256 * 1024)
@@ -34,23 +35,13 @@ static void nf_aws_uri_encode(struct nf_buf *out, const char *s, size_t n, bool 
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* percent-decode s[0..n) into out (a malformed escape is kept as is) */
 static void uri_decode(struct nf_buf *out, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            nf_buf_putc(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+        if (s[i] == '%' && i + 2 < n && nf_hex_digit((unsigned char)s[i + 1]) >= 0 && nf_hex_digit((unsigned char)s[i + 2]) >= 0) {
+            nf_buf_putc(out, (char)(nf_hex_digit((unsigned char)s[i + 1]) * 16 + nf_hex_digit((unsigned char)s[i + 2])));
             i += 2;
         } else {
             nf_buf_putc(out, s[i]);

@@ -1,4 +1,5 @@
-/* http.c - libcurl-backed requests with caps, timeouts, redacted errors and guarded retries. */
+/* http.c - HTTP/1.1 requests with caps, timeouts, redacted errors, guarded retries and kept
+ * connections, on conn.c (sockets, proxies, TLS) and wire.c (the bytes). */
 #define _POSIX_C_SOURCE 200809L
 #include "http.h"
 
@@ -6,7 +7,9 @@
 #include "../util/budget.h"
 #include "../util/clock.h"
 
-#include <curl/curl.h>
+#include "conn.h"
+#include "wire.h"
+#include "../util/base64.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,85 +18,91 @@
 #include <time.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <signal.h>
 
 #ifndef NF_VERSION
 #define NF_VERSION "dev"
 #endif
 
-/* libcurl, opened on first use (see util/dynlib.h for why). */
-#define CURL_FNS(X)                                                                                \
-    X(global_init, "curl_global_init", CURLcode, (long))                                           \
-    X(global_cleanup, "curl_global_cleanup", void, (void))                                         \
-    X(easy_init, "curl_easy_init", CURL *, (void))                                                 \
-    X(easy_cleanup, "curl_easy_cleanup", void, (CURL *))                                           \
-    X(easy_reset, "curl_easy_reset", void, (CURL *))                                               \
-    X(easy_setopt, "curl_easy_setopt", CURLcode, (CURL *, CURLoption, ...))                        \
-    X(easy_perform, "curl_easy_perform", CURLcode, (CURL *))                                       \
-    X(easy_getinfo, "curl_easy_getinfo", CURLcode, (CURL *, CURLINFO, ...))                        \
-    X(easy_strerror, "curl_easy_strerror", const char *, (CURLcode))                               \
-    X(slist_append, "curl_slist_append", struct curl_slist *, (struct curl_slist *, const char *)) \
-    X(slist_free_all, "curl_slist_free_all", void, (struct curl_slist *))
-
-static const char *const curl_names[] = {CURL_FNS(NF_DYNLIB_NAME) NULL};
-static void *curl_fns[sizeof curl_names / sizeof curl_names[0]];
-static struct nf_dynlib curl_lib = NF_DYNLIB_INIT("libcurl.so.4", "libcurl4", curl_names, curl_fns);
-static struct {
-    CURL_FNS(NF_DYNLIB_FIELD)
-} C;
-
-static int load_curl(struct nf_err *err)
-{
-    return nf_dynlib_bind(&curl_lib, &C, sizeof C, err);
-}
-
 #define NF_HTTP_BACKOFF_CAP_S 20.0
 #define NF_HTTP_ATTEMPTS_MAX  10
+#define NF_HTTP_POOL          4     /* kept connections per handle (one per host it talks to) */
+#define NF_HTTP_IDLE_MAX_S    50.0  /* a kept connection older than this is closed, not reused */
+#define NF_HTTP_CONNECT_DEFAULT_S 300.0 /* when the caller sets no connect timeout */
+
+struct kept {
+    struct nf_conn conn;      /* fd < 0: empty */
+    struct nf_tls_ctx *tls;   /* the context it was made with (a reference) */
+    void *session;            /* the TLS session to offer the next connection with this key */
+    char key[400];
+    double idle_since;
+};
 
 struct nf_http {
-    CURL *curl;
+    struct kept pool[NF_HTTP_POOL];
     unsigned long long jitter_state;
+    unsigned long long uses; /* for the least recently used slot */
 };
 
+/* what one attempt gathers as the answer arrives */
 struct sink {
-    struct nf_buf *body, *headers;
-    bool too_big;
-    CURL *curl;
+    struct nf_http_response *resp;
     const struct nf_http_opts *o;
-    int streaming; /* 0 not decided yet, 1 to the stream, -1 into the body */
-    bool stopped;  /* the stream callback asked to stop */
+    bool streaming, too_big, stopped;
 };
 
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
+static int on_header(void *ud, const char *name, size_t nl, const char *value, size_t vl)
 {
     struct sink *s = ud;
-    struct nf_buf *h = s->headers;
-    size_t len = size * n;
-    if (s->o->stream && (len == 2 || len == 1) && (p[0] == '\r' || p[0] == '\n')) {
-        long st = 0; /* the end of a response's headers: a 2xx stream is open */
-        C.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &st);
-        if (st >= 200 && st < 300) {
-            s->streaming = 1;
-            if (s->o->stream(s->o->stream_ctx, NULL, 0) != 0) {
-                s->stopped = true;
-                return 0;
-            }
+    struct nf_buf *h = &s->resp->headers;
+    if (nl == 12 && strncasecmp(name, "content-type", 12) == 0)
+        snprintf(s->resp->content_type, sizeof s->resp->content_type, "%.*s", (int)vl, value);
+    if (h->status == NF_OK) {
+        size_t before = h->len;
+        nf_buf_append(h, name, nl);
+        nf_buf_append(h, ": ", 2);
+        nf_buf_append(h, value, vl);
+        nf_buf_putc(h, '\n');
+        if (h->status != NF_OK) { /* too many headers: keep the lines that fitted */
+            h->status = NF_OK;
+            h->len = before;
+            if (h->data)
+                h->data[before] = '\0';
         }
     }
-    /* a new status line (after a 100-continue, say) starts the headers over */
-    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
-        nf_buf_reset(h);
-    size_t l = len;
-    while (l > 0 && (p[l - 1] == '\r' || p[l - 1] == '\n'))
-        l--;
-    if (l > 0 && h->status == NF_OK) {
-        nf_buf_append(h, p, l);
-        nf_buf_putc(h, '\n');
-        if (h->status != NF_OK) /* too many headers: keep what fitted */
-            h->status = NF_OK;
-    }
-    return len;
+    return 0;
 }
 
+static int on_head(void *ud, long status)
+{
+    struct sink *s = ud;
+    s->resp->status = status;
+    if (s->o->stream && status >= 200 && status < 300) {
+        s->streaming = true;
+        if (s->o->stream(s->o->stream_ctx, NULL, 0) != 0) {
+            s->stopped = true;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int on_body(void *ud, const char *p, size_t n)
+{
+    struct sink *s = ud;
+    if (s->streaming) {
+        if (s->o->stream(s->o->stream_ctx, p, n) != 0) {
+            s->stopped = true;
+            return 1;
+        }
+        return 0;
+    }
+    if (nf_buf_append(&s->resp->body, p, n) != NF_OK) {
+        s->too_big = s->resp->body.status == NF_E_TOO_BIG;
+        return 1;
+    }
+    return 0;
+}
 bool nf_http_header(const struct nf_http_response *resp, const char *name, char *out, size_t outlen)
 {
     size_t nl = strlen(name);
@@ -113,63 +122,36 @@ bool nf_http_header(const struct nf_http_response *resp, const char *name, char 
     return false;
 }
 
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-    struct sink *s = ud;
-    size_t len = size * n;
-    if (s->o->stream && s->streaming == 0) {
-        long st = 0;
-        C.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &st);
-        s->streaming = st >= 200 && st < 300 ? 1 : -1;
-    }
-    if (s->streaming == 1) {
-        if (s->o->stream(s->o->stream_ctx, p, len) != 0) {
-            s->stopped = true;
-            return 0;
-        }
-        return len;
-    }
-    if (nf_buf_append(s->body, p, len) != NF_OK) {
-        s->too_big = s->body->status == NF_E_TOO_BIG;
-        return 0; /* abort the transfer */
-    }
-    return len;
-}
-
 struct nf_http *nf_http_new(struct nf_err *err)
 {
-    if (load_curl(err) != NF_OK)
-        return NULL;
-    /* thread-safe since libcurl 7.84; repeated calls are reference counted */
-    if (C.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        nf_err_set(err, NF_E_INTERNAL, "cannot initialise libcurl");
-        return NULL;
-    }
     struct nf_http *h = calloc(1, sizeof *h);
     if (h == NULL) {
-        C.global_cleanup();
         nf_err_set(err, NF_E_NOMEM, "out of memory");
         return NULL;
     }
-    h->curl = C.easy_init();
-    if (h->curl == NULL) {
-        free(h);
-        C.global_cleanup();
-        nf_err_set(err, NF_E_INTERNAL, "cannot create a libcurl handle");
-        return NULL;
-    }
+    for (int i = 0; i < NF_HTTP_POOL; i++)
+        h->pool[i].conn.fd = -1;
     double m = nf_mono_now();
     h->jitter_state = (unsigned long long)((m - floor(m)) * 1e9) ^ ((unsigned long long)m << 20);
     return h;
+}
+
+static void kept_drop(struct kept *k)
+{
+    nf_conn_close(&k->conn);
+    nf_tls_session_free(k->session);
+    nf_tls_ctx_put(k->tls);
+    memset(k, 0, sizeof *k);
+    k->conn.fd = -1;
 }
 
 void nf_http_free(struct nf_http *h)
 {
     if (h == NULL)
         return;
-    C.easy_cleanup(h->curl);
+    for (int i = 0; i < NF_HTTP_POOL; i++)
+        kept_drop(&h->pool[i]);
     free(h);
-    C.global_cleanup();
 }
 
 void nf_http_response_free(struct nf_http_response *resp)
@@ -207,13 +189,6 @@ void nf_http_urlencode(struct nf_buf *out, const char *s)
             nf_buf_append(out, enc, 3);
         }
     }
-}
-
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-    (void)dt, (void)dn, (void)ut, (void)un;
-    const volatile int *cancel = ud;
-    return *cancel ? 1 : 0;
 }
 
 static double jitter01(struct nf_http *h)
@@ -259,109 +234,252 @@ static const char *system_ca(void)
     return system_ca_path;
 }
 
+/* the slot for `key`: its own, else an empty one, else the least recently used (emptied) */
+static struct kept *slot_for(struct nf_http *h, const char *key)
+{
+    struct kept *best = NULL;
+    for (int i = 0; i < NF_HTTP_POOL; i++) {
+        struct kept *k = &h->pool[i];
+        if (k->key[0] && strcmp(k->key, key) == 0)
+            return k;
+        if (best == NULL || (best->key[0] && (!k->key[0] || k->idle_since < best->idle_since)))
+            best = k;
+    }
+    kept_drop(best);
+    return best;
+}
+
+static bool header_given(const struct nf_http_opts *o, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *const *hd = o->headers; hd && *hd; hd++)
+        if (strncasecmp(*hd, name, n) == 0 && (*hd)[n] == ':')
+            return true;
+    return false;
+}
+
+/* "Authorization: Basic ..." for user:password */
+static int basic_line(struct nf_buf *out, const char *user, const char *password)
+{
+    struct nf_buf cred;
+    nf_buf_init(&cred, 4096);
+    nf_buf_putv(&cred, user ? user : "", ":", password ? password : "", (const char *)NULL);
+    nf_buf_puts(out, "Authorization: Basic ");
+    nf_base64_encode(out, cred.data ? cred.data : "", cred.len);
+    nf_buf_puts(out, "\r\n");
+    if (cred.data)
+        memset(cred.data, 0, cred.len);
+    int rc = cred.status;
+    nf_buf_free(&cred);
+    return rc;
+}
+
+/* The request's head and body, as they go on the wire. */
+static int request_bytes(const char *method, const struct nf_url *u, const char *url,
+                         bool absolute, const char *proxy_auth, const void *body, size_t body_len,
+                         const struct nf_http_opts *o, struct nf_buf *out)
+{
+    nf_buf_putv(out, method, " ", (const char *)NULL);
+    if (absolute) /* through a proxy: the whole URL, without userinfo or fragment */
+        nf_buf_putv(out, u->tls ? "https://" : "http://", u->hostport, (const char *)NULL);
+    nf_buf_append(out, u->target, u->target_len);
+    nf_buf_puts(out, " HTTP/1.1\r\n");
+    (void)url;
+    if (!header_given(o, "Host"))
+        nf_buf_putv(out, "Host: ", u->hostport, "\r\n", (const char *)NULL);
+    if (!header_given(o, "User-Agent"))
+        nf_buf_puts(out, "User-Agent: nodefleet/" NF_VERSION "\r\n");
+    if (!header_given(o, "Accept"))
+        nf_buf_puts(out, "Accept: */*\r\n");
+    if (absolute && proxy_auth[0])
+        nf_buf_putv(out, "Proxy-Authorization: ", proxy_auth, "\r\n", (const char *)NULL);
+    if (o->auth.kind == NF_HTTP_AUTH_BEARER)
+        nf_buf_putv(out, "Authorization: Bearer ", o->auth.token ? o->auth.token : "", "\r\n",
+                    (const char *)NULL);
+    else if (o->auth.kind == NF_HTTP_AUTH_BASIC)
+        basic_line(out, o->auth.user, o->auth.password);
+    else if (u->has_userinfo)
+        basic_line(out, u->user, u->password);
+    if (o->content_type && !header_given(o, "Content-Type"))
+        nf_buf_putv(out, "Content-Type: ", o->content_type, "\r\n", (const char *)NULL);
+    bool has_body = body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+                    strcmp(method, "PATCH") == 0;
+    if (has_body)
+        nf_buf_printf(out, "Content-Length: %zu\r\n", body ? body_len : 0);
+    for (const char *const *hd = o->headers; hd && *hd; hd++) {
+        const char *colon = strchr(*hd, ':');
+        if (colon == NULL || colon[1 + strspn(colon + 1, " \t")] == '\0')
+            continue; /* "Name:" with no value only keeps the default out */
+        if (strpbrk(*hd, "\r\n"))
+            return NF_E_INPUT; /* a header cannot smuggle another line */
+        nf_buf_putv(out, *hd, "\r\n", (const char *)NULL);
+    }
+    nf_buf_puts(out, "\r\n");
+    if (has_body && body)
+        nf_buf_append(out, body, body_len);
+    return out->status;
+}
+
+/* Send the request on c and read the answer into resp. *fresh_fail says the kept
+ * connection broke before a byte of the answer came (so a new connection may try again). */
+static int exchange(struct nf_conn *c, const struct nf_buf *req, bool head,
+                    const struct nf_conn_wait *w, struct sink *sink, bool *keep,
+                    bool *fresh_fail, struct nf_err *err)
+{
+    *keep = false;
+    *fresh_fail = false;
+    int rc = nf_conn_write(c, req->data, req->len, w, err);
+    if (rc != NF_OK) {
+        *fresh_fail = true;
+        return rc;
+    }
+    struct nf_wire_resp *r = calloc(1, sizeof *r);
+    char *buf = malloc(16384);
+    if (r == NULL || buf == NULL) {
+        free(r);
+        free(buf);
+        return nf_err_set(err, NF_E_NOMEM, "out of memory");
+    }
+    nf_wire_resp_init(r);
+    r->head_request = head;
+    r->on_header = on_header;
+    r->on_head = on_head;
+    r->on_body = on_body;
+    r->ctx = sink;
+    int st = NF_WIRE_MORE;
+    size_t total = 0, used = 0, got = 0;
+    while (st == NF_WIRE_MORE) {
+        rc = nf_conn_read(c, buf, 16384, &got, w, err);
+        if (rc != NF_OK) {
+            *fresh_fail = total == 0;
+            break;
+        }
+        if (got == 0) {
+            *fresh_fail = total == 0;
+            st = nf_wire_resp_eof(r);
+        } else {
+            total += got;
+            st = nf_wire_resp_feed(r, buf, got, &used);
+        }
+    }
+    if (rc == NF_OK && st == NF_WIRE_ERROR)
+        rc = nf_err_set(err, NF_E_UNAVAILABLE, "a bad answer: %s", r->error);
+    else if (rc == NF_OK && st == NF_WIRE_STOPPED)
+        rc = NF_E_UNAVAILABLE; /* the sink says why */
+    *keep = rc == NF_OK && r->keep_alive && used == got;
+    free(r);
+    free(buf);
+    return rc;
+}
+
+/* One attempt. Returns NF_OK with resp filled, or an error with a redacted message. */
 static int attempt(struct nf_http *h, const char *method, const char *url, const void *body,
                    size_t body_len, const struct nf_http_opts *o, struct nf_http_response *resp,
-                   struct curl_slist *headers, struct nf_err *err, CURLcode *transport)
+                   struct nf_err *err)
 {
-    CURL *c = h->curl;
-    C.easy_reset(c);
-    nf_buf_reset(&resp->body);
-    struct sink sink = {.body = &resp->body, .headers = &resp->headers, .curl = c, .o = o};
     char redacted[512];
     nf_http_redact_url(url, redacted, sizeof redacted);
     const char *what = o->what ? o->what : "HTTP request";
-
-    C.easy_setopt(c, CURLOPT_URL, url);
-    C.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    C.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    C.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    C.easy_setopt(c, CURLOPT_USERAGENT, "nodefleet/" NF_VERSION);
-    C.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_s * 1000));
-    C.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
-    C.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    C.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    nf_buf_reset(&resp->body);
     nf_buf_reset(&resp->headers);
-    C.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    C.easy_setopt(c, CURLOPT_HEADERDATA, &sink);
-    if (o->stream == NULL) /* a stream's reader bounds each of its records */
-        C.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
-    C.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
-    C.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
-    if (o->ca_file && o->ca_file[0])
-        C.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-    else if (system_ca() != NULL) /* where this system keeps it, not where libcurl was built */
-        C.easy_setopt(c, CURLOPT_CAINFO, system_ca());
-    /* PEM in memory; libcurl copies blobs (CURL_BLOB_COPY), so nothing outlives the call */
-    struct curl_blob ca = {(void *)o->ca_pem, o->ca_pem ? strlen(o->ca_pem) : 0, CURL_BLOB_COPY};
-    struct curl_blob cert = {(void *)o->cert_pem, o->cert_pem ? strlen(o->cert_pem) : 0,
-                             CURL_BLOB_COPY};
-    struct curl_blob key = {(void *)o->key_pem, o->key_pem ? strlen(o->key_pem) : 0,
-                            CURL_BLOB_COPY};
-    if (o->ca_pem) { /* this CA alone, as the contract says: not the system's besides */
-        C.easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-        C.easy_setopt(c, CURLOPT_CAINFO, (char *)NULL);
-        C.easy_setopt(c, CURLOPT_CAPATH, (char *)NULL);
+    resp->status = 0;
+    resp->content_type[0] = '\0';
+    struct nf_url *u = malloc(sizeof *u);
+    if (u == NULL)
+        return nf_err_set(err, NF_E_NOMEM, "out of memory");
+    char why[160];
+    if (nf_url_parse(url, u, why, sizeof why) != 0) {
+        free(u);
+        return nf_err_set(err, NF_E_CONFIG, "%s %s: %s", what, redacted, why);
     }
-    if (o->cert_pem) {
-        C.easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-        C.easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    int rc = NF_OK;
+    struct nf_tls_ctx *tls = NULL;
+    if (u->tls) {
+        struct nf_tls_cfg tc = {.ca_file = o->ca_file && o->ca_file[0] ? o->ca_file : NULL,
+                                .ca_pem = o->ca_pem, .cert_pem = o->cert_pem,
+                                .key_pem = o->key_pem, .insecure = o->insecure};
+        if (tc.ca_file == NULL && tc.ca_pem == NULL)
+            tc.ca_file = system_ca(); /* where this system keeps it */
+        rc = nf_tls_ctx_get(&tc, &tls, err);
     }
-    if (o->key_pem) {
-        C.easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-        C.easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-    }
-    if (o->auth.kind == NF_HTTP_AUTH_BASIC) {
-        C.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        C.easy_setopt(c, CURLOPT_USERNAME, o->auth.user ? o->auth.user : "");
-        C.easy_setopt(c, CURLOPT_PASSWORD, o->auth.password ? o->auth.password : "");
-    }
-    if (headers)
-        C.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    if (o->cancel) {
-        C.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-        C.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-        C.easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o->cancel);
-    }
-    if (o->keepalive) {
-        C.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-        C.easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 30L);
-        C.easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 10L);
-    }
-    if (strcmp(method, "GET") == 0) {
-        C.easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    char proxy[512], key[400];
+    nf_conn_proxy_for(u, NULL, proxy, sizeof proxy);
+    snprintf(key, sizeof key, "%s|%s|%d|%p|%.200s", u->tls ? "https" : "http", u->host, u->port,
+             (void *)tls, proxy);
+    double now = nf_mono_now();
+    struct nf_conn_wait w = {.deadline = o->timeout_s > 0 ? now + o->timeout_s : INFINITY,
+                             .cancel = o->cancel, .start = now};
+    w.connect_deadline = now + (o->connect_timeout_s > 0 ? o->connect_timeout_s
+                                                         : NF_HTTP_CONNECT_DEFAULT_S);
+    if (w.connect_deadline > w.deadline)
+        w.connect_deadline = w.deadline;
+    struct nf_buf req;
+    nf_buf_init(&req, (size_t)64 << 20);
+    struct kept *k = NULL;
+    if (rc == NF_OK) {
+        k = slot_for(h, key);
+        bool reuse = k->key[0] && nf_conn_alive(&k->conn) &&
+                     now - k->idle_since < NF_HTTP_IDLE_MAX_S;
+        if (!reuse)
+            nf_conn_close(&k->conn);
+        if (!k->key[0]) { /* a new slot: it holds its own reference to the context */
+            snprintf(k->key, sizeof k->key, "%s", key);
+            k->tls = tls;
+            tls = NULL;
+        }
+        struct sink sink = {.resp = resp, .o = o};
+        for (int tries = 0; tries < 2; tries++) {
+            bool kept_conn = k->conn.fd >= 0, keep = false, fresh_fail = false;
+            if (!kept_conn &&
+                (rc = nf_conn_open(&k->conn, u, proxy, k->tls, k->session, o->keepalive, &w,
+                                   err)) != NF_OK)
+                break;
+            nf_buf_reset(&req);
+            if (request_bytes(method, u, url, k->conn.via_proxy, k->conn.proxy_auth, body,
+                              body_len, o, &req) != NF_OK) {
+                rc = nf_err_set(err, NF_E_INPUT, "%s %s: a header with a line break, or "
+                                "a request over 64 MiB", what, redacted);
+                nf_conn_close(&k->conn);
+                break;
+            }
+            rc = exchange(&k->conn, &req, strcmp(method, "HEAD") == 0, &w, &sink, &keep,
+                          &fresh_fail, err);
+            if (k->conn.ssl && rc == NF_OK) {
+                nf_tls_session_free(k->session);
+                k->session = nf_tls_session(k->conn.ssl);
+            }
+            if (!keep)
+                nf_conn_close(&k->conn);
+            k->idle_since = nf_mono_now();
+            /* a kept connection the server had closed: once more on a new one */
+            if (rc != NF_OK && kept_conn && fresh_fail && !sink.stopped && !(o->cancel && *o->cancel))
+                continue;
+            break;
+        }
+        if (rc != NF_OK) {
+            if (sink.too_big)
+                rc = nf_err_set(err, NF_E_TOO_BIG,
+                                "%s %s: response larger than the %zu-byte limit", what, redacted,
+                                o->max_body);
+            else if (sink.stopped)
+                rc = nf_err_set(err, NF_E_UNAVAILABLE, "%s %s: stopped by its reader", what,
+                                redacted);
+            else
+                nf_err_prefix(err, "%s %s", what, redacted);
+        }
     } else {
-        C.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        if (body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
-            strcmp(method, "PATCH") == 0) {
-            C.easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-            C.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-        }
+        nf_err_prefix(err, "%s %s", what, redacted);
     }
-    char ebuf[CURL_ERROR_SIZE] = "";
-    C.easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-
-    CURLcode rc = C.easy_perform(c);
-    *transport = rc;
-    if (rc != CURLE_OK) {
-        if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-            nf_buf_reset(&resp->body);
-            return nf_err_set(err, NF_E_TOO_BIG, "%s %s: response larger than the %zu-byte limit",
-                              what, redacted, o->max_body);
-        }
-        if (rc == CURLE_ABORTED_BY_CALLBACK)
-            return nf_err_set(err, NF_E_UNAVAILABLE, "%s %s: cancelled", what, redacted);
-        if (sink.stopped)
-            return nf_err_set(err, NF_E_UNAVAILABLE, "%s %s: stopped by its reader", what,
-                              redacted);
-        int code = rc == CURLE_OUT_OF_MEMORY ? NF_E_NOMEM : NF_E_UNAVAILABLE;
-        /* curl's own text names host and port, never credentials */
-        return nf_err_set(err, code, "%s %s: %s", what, redacted,
-                          ebuf[0] ? ebuf : C.easy_strerror(rc));
+    if (req.data)
+        memset(req.data, 0, req.len); /* it held credentials */
+    nf_buf_free(&req);
+    nf_tls_ctx_put(tls);
+    memset(u, 0, sizeof *u);
+    free(u);
+    if (rc != NF_OK) {
+        nf_buf_reset(&resp->body);
+        return rc;
     }
-    C.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-    char *ct = NULL;
-    C.easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-    snprintf(resp->content_type, sizeof resp->content_type, "%s", ct ? ct : "");
     if (resp->body.data == NULL)
         nf_buf_append(&resp->body, "", 0);
     return NF_OK;
@@ -377,40 +495,8 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
     resp->content_type[0] = '\0';
     resp->attempts = 0;
 
-    struct curl_slist *headers = NULL;
-    char line[8192];
-    bool oom = false;
-    if (o->auth.kind == NF_HTTP_AUTH_BEARER) {
-        int n = snprintf(line, sizeof line, "Authorization: Bearer %s",
-                         o->auth.token ? o->auth.token : "");
-        if (n < 0 || (size_t)n >= sizeof line)
-            return nf_err_set(err, NF_E_CONFIG, "%s: bearer token too long",
-                              o->what ? o->what : "HTTP");
-        struct curl_slist *t = C.slist_append(headers, line);
-        oom |= t == NULL;
-        headers = t ? t : headers;
-        memset(line, 0, sizeof line); /* do not leave the token on the stack */
-    }
-    if (o->content_type) {
-        snprintf(line, sizeof line, "Content-Type: %s", o->content_type);
-        struct curl_slist *t = C.slist_append(headers, line);
-        oom |= t == NULL;
-        headers = t ? t : headers;
-    }
-    for (const char *const *hd = o->headers; hd && *hd; hd++) {
-        struct curl_slist *t = C.slist_append(headers, *hd);
-        oom |= t == NULL;
-        headers = t ? t : headers;
-    }
-    /* no "Expect: 100-continue" round trip on bodies */
-    struct curl_slist *t = C.slist_append(headers, "Expect:");
-    oom |= t == NULL;
-    headers = t ? t : headers;
-    if (oom) {
-        C.slist_free_all(headers);
-        return nf_err_set(err, NF_E_NOMEM, "out of memory");
-    }
-
+    if (o->auth.kind == NF_HTTP_AUTH_BEARER && o->auth.token && strlen(o->auth.token) >= 8192)
+        return nf_err_set(err, NF_E_CONFIG, "%s: bearer token too long", o->what ? o->what : "HTTP");
     int attempts = o->attempts < 1 ? 1 : o->attempts;
     if (attempts > NF_HTTP_ATTEMPTS_MAX)
         attempts = NF_HTTP_ATTEMPTS_MAX;
@@ -449,15 +535,14 @@ int nf_http_request(struct nf_http *h, const char *method, const char *url, cons
             if (o->connect_timeout_s <= 0 || o->connect_timeout_s > left)
                 ao.connect_timeout_s = left > 0.001 ? left : 0.001;
         }
-        CURLcode transport = CURLE_OK;
         resp->attempts = i + 1;
-        rc = attempt(h, method, url, body, body_len, &ao, resp, headers, err, &transport);
+        rc = attempt(h, method, url, body, body_len, &ao, resp, err);
         if (rc == NF_OK && !retryable_status(resp->status))
             break;
-        if (rc == NF_E_TOO_BIG || rc == NF_E_NOMEM)
+        if (rc == NF_E_TOO_BIG || rc == NF_E_NOMEM || rc == NF_E_CONFIG || rc == NF_E_INPUT ||
+            (o->cancel && *o->cancel))
             break; /* a retry would get the same */
     }
-    C.slist_free_all(headers);
     if (rc != NF_OK) /* no response: nothing for the caller to free */
         nf_http_response_free(resp);
     return rc;

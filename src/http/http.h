@@ -1,4 +1,6 @@
-/* http.h - the HTTP client every adapter uses (libcurl underneath).
+/* http.h - the HTTP client every adapter uses: HTTP/1.1 of our own (wire.c) over sockets,
+ * proxies and OpenSSL (conn.c, tls.c) - no libcurl, whose dependency tree (Kerberos, LDAP,
+ * SSH, HTTP/2, IDN, ...) cost every process 11 ms of loading and ~4 MB (README, issue 14).
  *
  * Contract
  *   - TLS verification is on unless the caller sets `insecure` (only ever from an explicit
@@ -13,7 +15,12 @@
  *     error message, and URLs in messages are shown without userinfo or query string.
  *   - No redirects are followed (a redirect could carry credentials elsewhere): a 3xx is
  *     returned to the caller as is.
- *   A `struct nf_http` holds one connection cache; it is not shared between threads.
+ *   - Connections are kept: a handle keeps up to four (one per host it talks to), with the
+ *     TLS session for the next one; a kept connection the server closed is made again once,
+ *     transparently, when it fails before a byte of the answer. Names resolved are kept 60 s.
+ *   - Proxies from the environment as curl reads them (http_proxy, https_proxy, NO_PROXY...;
+ *     conn.h).
+ *   A `struct nf_http` is not shared between threads.
  */
 #ifndef NF_HTTP_H
 #define NF_HTTP_H
@@ -90,7 +97,7 @@ void nf_http_free(struct nf_http *h);
 /* The system's CA bundle when no CA is configured: the first of the usual places that
  * `exists` - Debian and Ubuntu's, then Amazon Linux and RHEL's (a Lambda function's
  * provided.al2023 has only that one), then Alpine's and openSUSE's; NULL when none is there
- * (libcurl's own default then). Pure: the caller says what exists. */
+ * (OpenSSL's default paths then). Pure: the caller says what exists. */
 const char *nf_http_ca_bundle(bool (*exists)(const char *path));
 
 int nf_http_request(struct nf_http *h, const char *method, const char *url, const void *body,

@@ -1,15 +1,16 @@
 /* dynlib.h - load a shared library and its functions on first use.
  *
- * Why: linking libcurl costs every nodefleet process ~4 ms and ~6 MB of start-up (its
- * dependency chain: OpenSSL, Kerberos, LDAP, SSH, HTTP/2...), and libmicrohttpd ~1.6 ms
- * (GnuTLS). `decide`, `simulate` and `check-config` need neither, and `decide` has a 5 ms
- * budget per call. So the network libraries are opened only by the commands that use them.
+ * Why: linking OpenSSL's libssl costs every nodefleet process ~4 ms of start-up (libcurl, which
+ * nodefleet used before its own client, cost 15 ms with its chain: Kerberos, LDAP, SSH...), and
+ * libmicrohttpd ~1.6 ms (GnuTLS). `decide`, `simulate` and `check-config` need neither, and
+ * `decide` has a 5 ms budget per call. So the network libraries are opened only by the
+ * commands that use them.
  *
  * Contract
  *   nf_dynlib_load() opens `soname` and resolves every name in `names` into `fns` (same
  *   order), once; later calls return the first result. Thread-safe. A missing library or
  *   symbol is NF_E_UNAVAILABLE with a message naming it and the Debian package to install.
- *   Libraries stay loaded until the process ends (unloading libcurl would pull OpenSSL's
+ *   Libraries stay loaded until the process ends (unloading libssl would pull OpenSSL's
  *   exit handlers from under it).
  */
 #ifndef NF_DYNLIB_H
@@ -48,10 +49,10 @@ int nf_dynlib_bind(struct nf_dynlib *lib, void *table, size_t size, struct nf_er
 /* A library's functions are listed once, as X(field, "symbol", return type, (arguments)), and
  * these expand the one list into the struct of typed pointers and the symbol names in the same
  * order, so the two can never drift apart:
- *   #define CURL_FNS(X) X(easy_init, "curl_easy_init", CURL *, (void)) ...
- *   static struct { CURL_FNS(NF_DYNLIB_FIELD) } C;
- *   static const char *const names[] = {CURL_FNS(NF_DYNLIB_NAME) NULL};
- *   ... nf_dynlib_bind(&lib, &C, sizeof C, err) */
+ *   #define SSL_FNS(X) X(ssl_new, "SSL_new", SSL *, (SSL_CTX *)) ...
+ *   static struct { SSL_FNS(NF_DYNLIB_FIELD) } S;
+ *   static const char *const names[] = {SSL_FNS(NF_DYNLIB_NAME) NULL};
+ *   ... nf_dynlib_bind(&lib, &S, sizeof S, err) */
 #define NF_DYNLIB_FIELD(field, sym, ret, args) ret(*field) args;
 #define NF_DYNLIB_NAME(field, sym, ret, args)  sym,
 

@@ -167,3 +167,14 @@ int nf_parse_duration(const char *s, size_t n, double *out_seconds, const char *
     *out_seconds = total;
     return NF_OK;
 }
+
+int nf_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -26,4 +26,7 @@ int nf_parse_duration(const char *s, size_t n, double *out_seconds, const char *
 /* Trim ASCII blanks from both ends of [*s, *s + *n). */
 void nf_trim(const char **s, size_t *n);
 
+/* The value of one hexadecimal digit, or -1. */
+int nf_hex_digit(int c);
+
 #endif

@@ -26,7 +26,7 @@ printf 'min_nodes: 3\nsim:\n  boot_s: 1m\nbogus: [1]\n' >"$TMP/c.yaml"
 vg 2 check-config --config "$TMP/c.yaml"
 vg 0 check-config --set min_nodes=3
 vg 0 check-config --example
-# the daemon and the Prometheus clients, against a port nothing listens on: libcurl,
+# the daemon and the Prometheus clients, against a port nothing listens on: the HTTP client,
 # libmicrohttpd and every error path torn down cleanly
 dead=http://127.0.0.1:9
 vg 0 run --cycles 2 --set interval=1s --set server.listen=127.0.0.1:0 --set "prometheus_url=$dead" \

@@ -8,7 +8,7 @@ secs=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p fuzz-artifacts
 status=0
-for t in fuzz_trace fuzz_decide fuzz_config fuzz_prom fuzz_expo fuzz_xml fuzz_awsjson fuzz_ini fuzz_kubeconfig fuzz_quantity fuzz_klist fuzz_state fuzz_check; do
+for t in fuzz_trace fuzz_decide fuzz_config fuzz_prom fuzz_expo fuzz_xml fuzz_awsjson fuzz_ini fuzz_kubeconfig fuzz_quantity fuzz_klist fuzz_kwatch fuzz_ec2_events fuzz_state fuzz_check fuzz_http_wire; do
     work=$(mktemp -d)
     cp "$here/corpus/$t/"* "$work/"
     echo "== $t for ${secs}s"
