@@ -419,10 +419,16 @@ static int ddb_load(void *ctx, struct nf_state *st, struct nf_err *err)
     return rc;
 }
 
-static int ddb_save(void *ctx, const struct nf_lease *l, double now, const struct nf_state *st,
-                    struct nf_err *err)
+#define STATE_SET                                                                                  \
+    "SET node_count = :n, last_scale_time = :last, last_scale_up = :up, "                          \
+    "last_scale_down = :down, last_scale_action = :action, last_scale_reason = :reason, "          \
+    "in_flight_launches = :launches, draining_instances = :drains, "                               \
+    "metrics_history = :hist, #ttl = :ttl, nodefleet_state = :full"
+
+/* The state's write; with `release`, the lease's fields go in the same write. */
+static int save(struct nf_dynamodb_store *s, const struct nf_lease *l, double now,
+                const struct nf_state *st, bool release, struct nf_err *err)
 {
-    struct nf_dynamodb_store *s = ctx;
     json_t *launches = json_array(), *drains = json_array(), *hist = json_array();
     for (int i = 0; i < st->nlaunches; i++) {
         const struct nf_launch_rec *r = &st->launches[i];
@@ -464,10 +470,9 @@ static int ddb_save(void *ctx, const struct nf_lease *l, double now, const struc
         "{s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o}, s:{s:o}, s:{s:o}, s:o}, "
         "s:{s:s}}",
         "Key", key(s), "UpdateExpression",
-        "SET node_count = :n, last_scale_time = :last, last_scale_up = :up, "
-        "last_scale_down = :down, last_scale_action = :action, last_scale_reason = :reason, "
-        "in_flight_launches = :launches, draining_instances = :drains, "
-        "metrics_history = :hist, #ttl = :ttl, nodefleet_state = :full",
+        release ? STATE_SET " REMOVE scaling_in_progress, lock_acquired_at, lock_expiry, "
+                            "lease_owner"
+                : STATE_SET,
         "ExpressionAttributeValues", ":n", num(st->node_count), ":last", num(last), ":up",
         num(st->last_scale_up), ":down", num(st->last_scale_down), ":action",
         str(st->last_action[0] ? st->last_action : "none"), ":reason",
@@ -480,7 +485,19 @@ static int ddb_save(void *ctx, const struct nf_lease *l, double now, const struc
     json_t *res = NULL;
     int rc = call(s, &op_update, params, &res, &ae, err);
     json_decref(res);
-    return lost(s, rc, &ae, l, "state write", err);
+    return lost(s, rc, &ae, l, release ? "state write and release" : "state write", err);
+}
+
+static int ddb_save(void *ctx, const struct nf_lease *l, double now, const struct nf_state *st,
+                    struct nf_err *err)
+{
+    return save(ctx, l, now, st, false, err);
+}
+
+static int ddb_save_release(void *ctx, const struct nf_lease *l, double now,
+                            const struct nf_state *st, struct nf_err *err)
+{
+    return save(ctx, l, now, st, true, err);
 }
 
 int nf_dynamodb_create_table(struct nf_dynamodb_store *s, struct nf_err *err)
@@ -634,6 +651,7 @@ const struct nf_store_port nf_dynamodb_store_port = {.name = "dynamodb",
                                                      .release = ddb_release,
                                                      .load = ddb_load,
                                                      .save = ddb_save,
+                                                     .save_release = ddb_save_release,
                                                      .unlock = ddb_unlock,
                                                      .history_put = ddb_history_put,
                                                      .history_load = ddb_history_load};

@@ -247,6 +247,7 @@ struct tally {
     int spot[NF_ITYPES_MAX][NF_EC2_ZONES_MAX];    /* spot workers per (type, zone) */
     int want[NF_ITYPES_MAX][NF_EC2_ZONES_MAX][2]; /* this launch's, per pool */
     int runs[NF_ITYPES_MAX][NF_EC2_ZONES_MAX][2]; /* RunInstances made, per pool */
+    bool forced[NF_ITYPES_MAX][NF_EC2_ZONES_MAX];  /* on-demand tried although it rests */
 };
 
 static bool resting(const struct nf_ec2 *e, int t, int z, enum nf_market m, double now)
@@ -286,6 +287,22 @@ static bool pick_on_demand(const struct nf_ec2 *e, int t, const struct tally *ta
             break; /* its own type first, whatever stands-ins cost */
     }
     return *pt >= 0;
+}
+
+/* When every on-demand pool for type t rests: the one whose rest ends first. Staying short of
+ * workers for the rest of a back-off (min_nodes unmet, pods pending, an interrupted worker not
+ * replaced) costs more than one more try - a capacity error costs a refused call, a worker
+ * that does not join is found and terminated. */
+static void pick_soonest(const struct nf_ec2 *e, int t, int *pt, int *pz)
+{
+    *pt = t;
+    *pz = 0;
+    for (int u = 0; u < e->ntypes; u++)
+        for (int z = 0; z < e->nzones; z++)
+            if (stands_in(e, t, u) && e->types[u].until[z][0] < e->types[*pt].until[*pz][0]) {
+                *pt = u;
+                *pz = z;
+            }
 }
 
 /* A spot pool for a worker of type t (ec2.h's rule): the fewest of the pool's spot workers,
@@ -339,7 +356,8 @@ static int launch_group(struct nf_ec2 *e, const char *intent, int t, int z, enum
     int want = t; /* the type the workers were chosen as */
     for (int tries = 0; tries <= 2 * NF_ITYPES_MAX * NF_EC2_ZONES_MAX; tries++) {
         int rc = NF_E_UNAVAILABLE;
-        if (!resting(e, t, z, m, now)) { /* (an earlier group's capacity error rests it) */
+        bool forced = tries == 0 && m == NF_MARKET_ON_DEMAND && ta->forced[t][z];
+        if (forced || !resting(e, t, z, m, now)) { /* (an earlier group's error rests it) */
             rc = run_group(e, intent, t, z, m, k, ta->runs[t][z][m == NF_MARKET_SPOT]++, out, ae,
                            gerr);
             if (!(rc == NF_E_AWS && spot_capacity_error(ae->code)))
@@ -421,17 +439,28 @@ int nf_ec2_launch(struct nf_ec2 *e, const char *intent, int count, const enum nf
         return rc;
     /* each worker to a pool: spot spread, on-demand to its type's emptiest zone */
     for (int i = out->already; i < count; i++) {
-        int t = types ? nf_ec2_type_index(e, types[i]) : 0, pt, pz;
-        if (t < 0)
-            return nf_err_set(err, NF_E_INTERNAL, "type %s is not one of the pool's", types[i]);
+        int t = types ? nf_ec2_type_index(e, types[i]) : 0, pt = 0, pz = 0;
+        if (t < 0) { /* a replacement of a type no longer in the list; or the template's own */
+            if (e->typed)
+                nf_log(NF_LOG_WARN, "a type not in the pool's list: the pool's first instead",
+                       NF_LF_STR("type", types[i]), NF_LF_STR("instead", e->types[0].name),
+                       NF_LF_END);
+            t = 0;
+        }
         enum nf_market m = markets[i];
         if (m == NF_MARKET_SPOT && !pick_spot(e, t, &ta, now, &pt, &pz)) {
             m = NF_MARKET_ON_DEMAND; /* every spot pool rests: on-demand */
             out->fell_back++;
         }
-        if (m == NF_MARKET_ON_DEMAND && !pick_on_demand(e, t, &ta, now, &pt, &pz))
-            return nf_err_set(err, NF_E_UNAVAILABLE,
-                              "every zone is backed off after capacity errors");
+        if (m == NF_MARKET_ON_DEMAND && !pick_on_demand(e, t, &ta, now, &pt, &pz)) {
+            pick_soonest(e, t, &pt, &pz);
+            ta.forced[pt][pz] = true;
+            nf_log(NF_LOG_WARN, "every pool rests (capacity errors, workers that never joined): "
+                   "trying the one whose rest ends first",
+                   NF_LF_STR("zone", e->zones[pz].az),
+                   NF_LF_STR("type", e->types[pt].name[0] ? e->types[pt].name : "(the template's)"),
+                   NF_LF_NUM("rest_left_s", e->types[pt].until[pz][0] - now), NF_LF_END);
+        }
         place(&ta, pt, pz, m, 1);
     }
     int first_rc = NF_OK;

@@ -132,7 +132,7 @@ static int record_and_save(struct run *r, const struct nf_plan *plan, const stru
 {
     struct nf_cycle *c = r->c;
     record(r, plan, w);
-    int rc = nf__cyc_save(r);
+    int rc = nf__cyc_save_last(r);
     if (rc != NF_OK)
         return rc;
     nf__cyc_write_history(c, r->now, w->ready + w->joining);
@@ -382,7 +382,7 @@ static int release(struct run *r, int rc)
     struct nf_cycle *c = r->c;
     if (r->leased) {
         struct nf_err e = {0};
-        int lrc = c->ports.store->release(c->ports.store_ctx, &r->lease, &e);
+        int lrc = r->released ? NF_OK : c->ports.store->release(c->ports.store_ctx, &r->lease, &e);
         if (lrc == NF_OK)
             nf__cyc_step_log(c, "Step 7: Lease released", (const struct nf_log_field[]){NF_LF_END});
         else if (!r->lost)

@@ -17,6 +17,7 @@ struct run {
     struct nf_cycle *c;
     double now;
     bool leased, lost;
+    bool released; /* the last save let go of the lease too (the store's save_release) */
     struct nf_lease lease;
     struct nf_err *err;
     /* the interrupted workers' types, in order, for their replacements (the same type: its
@@ -33,6 +34,8 @@ void nf__cyc_notify(struct run *r, enum nf_event_kind k, const char *node, const
                     int before, int after, double cost, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 int nf__cyc_save(struct run *r);
+/* The cycle's last save: with the release in the same write when the store can do both. */
+int nf__cyc_save_last(struct run *r);
 /* What a worker of that type (""/NULL: the pool's first) in zone az (NULL: the cheapest) on
  * market m costs an hour: the cloud's price, else the configured one. */
 double nf__cyc_hourly(const struct nf_cycle *c, const char *type, const char *az, enum nf_market m);

@@ -49,13 +49,19 @@ void nf__cyc_notify(struct run *r, enum nf_event_kind k, const char *node, const
     p->notify->notify(p->notify_ctx, &ev);
 }
 
-/* Save the state under the lease; a refused write means the lease is gone: stop acting. */
-int nf__cyc_save(struct run *r)
+static int save(struct run *r, bool last)
 {
     struct nf_cycle *c = r->c;
     if (!r->leased || r->lost)
         return r->lost ? NF_E_CONFLICT : NF_OK;
-    int rc = c->ports.store->save(c->ports.store_ctx, &r->lease, r->now, &c->state, r->err);
+    const struct nf_store_port *st = c->ports.store;
+    int rc;
+    if (last && st->save_release) {
+        rc = st->save_release(c->ports.store_ctx, &r->lease, r->now, &c->state, r->err);
+        r->released = rc == NF_OK;
+    } else {
+        rc = st->save(c->ports.store_ctx, &r->lease, r->now, &c->state, r->err);
+    }
     if (rc == NF_E_CONFLICT) {
         r->lost = true;
         nf_log(NF_LOG_ERROR, "lease lost: stopping this cycle's actions",
@@ -65,6 +71,17 @@ int nf__cyc_save(struct run *r)
                        r->err ? r->err->msg : "");
     }
     return rc;
+}
+
+/* Save the state under the lease; a refused write means the lease is gone: stop acting. */
+int nf__cyc_save(struct run *r)
+{
+    return save(r, false);
+}
+
+int nf__cyc_save_last(struct run *r)
+{
+    return save(r, true);
 }
 
 double nf__cyc_hourly(const struct nf_cycle *c, const char *type, const char *az, enum nf_market m)

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         if (rc == NF_OK || rc == NF_E_CONFLICT)
             print_lease(&l);
     } else if ((strcmp(cmd, "release") == 0 || strcmp(cmd, "renew") == 0 ||
-                strcmp(cmd, "save") == 0) &&
+                strcmp(cmd, "save") == 0 || strcmp(cmd, "save-release") == 0) &&
                argc >= 4) {
         struct nf_lease l = {.token = (long long)arg_num(argv[3])};
         snprintf(l.owner, sizeof l.owner, "%s", argv[2]);
@@ -116,7 +116,12 @@ int main(int argc, char **argv)
                 s.history[0].cpu = 74.5;
                 s.history[0].memory = 40;
                 s.history[0].pending_pods = NAN;
-                rc = store->save(stx, &l, nf_wall_now(), &s, &err);
+                if (strcmp(cmd, "save") == 0)
+                    rc = store->save(stx, &l, nf_wall_now(), &s, &err);
+                else if (store->save_release == NULL)
+                    rc = nf_err_set(&err, NF_E_USAGE, "this store has no save_release");
+                else
+                    rc = store->save_release(stx, &l, nf_wall_now(), &s, &err);
             }
         }
     } else if (strcmp(cmd, "creds-at") == 0 && argc >= 3) {
@@ -226,6 +231,17 @@ int main(int argc, char **argv)
             types[i] = tn[i];
         }
         struct nf_launch_outcome out;
+        /* NFAWS_REST=S,S,...: every pool of zone i rests S seconds more (as a cycle restores
+         * the back-offs it kept in the state) */
+        const char *rest = getenv("NFAWS_REST");
+        for (int z = 0; rc == NF_OK && rest && *rest && z < e.nzones; z++) {
+            double until = nf_wall_now() + atof(rest);
+            for (int mk = 0; mk < 2; mk++)
+                nf_ec2_cloud_port.backoff(&e, e.zones[z].az, "",
+                                          mk ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND, 0, until);
+            rest += strcspn(rest, ",");
+            rest += *rest == ',';
+        }
         if (rc == NF_OK)
             rc = nf_ec2_launch(&e, argv[4], count, m, types, nf_wall_now(), &out, &err);
         if (rc == NF_OK) {

@@ -232,6 +232,29 @@ class DynamoLease(LeaseTests):
         self.assertEqual(item["draining_instances"]["L"][0]["S"], "i-0abc:ip-10-0-1-5:1700000000")
         self.assertGreater(float(item["ttl"]["N"]), time.time() + 6 * 86400)
 
+    def test_the_last_save_releases_the_lease_in_the_same_write(self):
+        """Issue 14: the cycle's last save and the release are one conditional UpdateItem -
+        the state written and the lease free at once, or neither when the writer does not
+        hold the lease."""
+        c = uid("pool")
+        env = self.env(c)
+        rc, a, _ = self.lease(c, "alpha")
+        self.assertEqual((rc, a["token"]), (0, 1))
+        r = LAB.run("save-release", "beta", 1, 9, env=env)
+        self.assertEqual(r.returncode, 3, r.stderr)  # not the holder: nothing written
+        self.assertIn("state write and release refused", r.stderr)
+        self.assertEqual(self.lease(c, "beta")[0], 3)  # still alpha's
+        r = LAB.run("save-release", "alpha", 1, 7, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(LAB.run("load", env=env).stdout)["node_count"], 7)
+        item = LAB.aws("dynamodb", "get-item", "--table-name", self.table, "--key",
+                       json.dumps({"cluster_id": {"S": c}}), "--consistent-read",
+                       endpoint=self.url())["Item"]
+        self.assertNotIn("lease_owner", item)
+        self.assertNotIn("lock_expiry", item)
+        rc, b, _ = self.lease(c, "beta")  # free at once, not at expiry
+        self.assertEqual((rc, b["token"]), (0, 2))
+        self.assertEqual(LAB.run("save-release", "alpha", 1, 8, env=env).returncode, 3)
 
 
 class LeaseOnMoto(DynamoLease, unittest.TestCase):
@@ -334,7 +357,38 @@ class EC2(unittest.TestCase):
         self.assertEqual(len(seen), 4)
         self.assertFalse(any(i.get("InstanceLifecycle") == "spot" for i in seen))
 
+    def test_when_every_pool_rests_the_one_resting_least_is_tried(self):
+        """Found by the soak: after workers that never joined in both zones, every pool rested
+        for aws.capacity_backoff and the pool stayed under min_nodes for minutes. Now the pool
+        whose rest ends first gets the launch."""
+        c = uid("pool")
+        zones = [z.split("=")[0] for z in self.env(c)["NODEFLEET_SUBNETS"].split(",")]
+        self.assertEqual(len(zones), 3, zones)
+        r = LAB.run("launch", 1, 0, "up-rest", env=dict(self.env(c), NFAWS_REST="600,200,400"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("trying the one whose rest ends first", r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["launched"], 1)
+        self.assertEqual(out["instances"][0]["az"], zones[1])  # 200 s left, not 600
+        r = LAB.run("launch", 1, 0, "up-rest2", env=dict(self.env(c), NFAWS_REST="100,900,900"))
+        self.assertEqual(json.loads(r.stdout)["instances"][0]["az"], zones[0], r.stderr)
+
     TYPES = "m5.large,c5.xlarge,m5.xlarge"
+
+    def test_a_replacement_of_a_type_not_in_the_pool_gets_the_pools_first(self):
+        """Found by the soak: a spot interruption's replacement is asked for the interrupted
+        worker's type; one not (or no longer) in the pool's list failed the launch outright,
+        so the worker was never replaced."""
+        c = uid("pool")
+        r = LAB.run("launch", 1, 0, "up-odd", "t3.nano",
+                    env=self.env(c, NODEFLEET_INSTANCE_TYPES=self.TYPES))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("a type not in the pool's list", r.stderr)
+        self.assertEqual(json.loads(r.stdout)["instances"][0]["type"], "m5.large")
+        # an untyped pool (the launch template's type): any type asked is the template's
+        r = LAB.run("launch", 1, 0, "up-any", "t3.medium", env=self.env(c))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["launched"], 1)
 
     def test_the_catalog_reads_shapes_and_prices(self):
         r = LAB.run("catalog", env=self.env(uid("pool"), NODEFLEET_INSTANCE_TYPES=self.TYPES,
