@@ -2,7 +2,7 @@
 # libs.sh - sourced by mkdeb.sh and mklambdazip.sh: the libraries nodefleet loads.
 #
 #   opened BINARY    the sonames it opens with dlopen, one a line: the strings of its
-#                    NF_DYNLIB_INIT tables (libcurl.so.4, ...), which no ELF tool sees
+#                    NF_DYNLIB_INIT tables (libssl.so.3, ...), which no ELF tool sees
 #   linked BINARY    the sonames it links (DT_NEEDED)
 #   soname_path SO   where this machine's loader finds SO ("" when it does not)
 

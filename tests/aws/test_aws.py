@@ -710,7 +710,7 @@ class Support(unittest.TestCase):
 
 
 class ValgrindClean(unittest.TestCase):
-    """The AWS paths - libcurl, libcrypto, the XML and JSON readers, the lease - under
+    """The AWS paths - the HTTP client, libssl, the XML and JSON readers, the lease - under
     valgrind: no invalid access and no leak of any kind, on success and on error."""
 
     def vg(self, argv, env, want):

@@ -52,6 +52,13 @@ class Checker(threading.Thread):
                                           if self.soak.fault_t0 else [])
         return sum(max(0, min(e, now) - max(s, t)) for s, e in spans)
 
+    def kept_from_joining(self, t):
+        """Seconds workers were kept from joining since `t`, and a launch's time more when
+        they were: a worker launched then never joins, so it is found only at its provision
+        timeout and a new one takes a launch again."""
+        slow = self.soak.faults.slowed_since(t)
+        return slow + PROVISION_S if slow > 0 else 0
+
     def world(self):
         t0 = time.monotonic()
         r = self.ec2.describe_instances(Filters=[
@@ -110,14 +117,18 @@ class Checker(threading.Thread):
         return state
 
     def check_counts(self, insts, nodes, now):
-        if len(insts) > MAX_NODES:
+        # an interrupted worker's replacement may come before it goes (README: the pool may
+        # pass max_nodes by the number of workers interrupted while they drain)
+        interrupted = sum(1 for i in insts if i["InstanceId"] == self.soak.victim)
+        if len(insts) > MAX_NODES + interrupted:
             self.violation(("max", len(insts), int(now / 10)), "%d pool instances, max_nodes %d"
                            % (len(insts), MAX_NODES))
         if sum(map(ready, nodes)) >= MIN_NODES:
             self.below_min_since = None
             return
         self.below_min_since = self.below_min_since or now
-        allowed = PROVISION_S + 20 + self.blind_since(self.below_min_since)
+        allowed = PROVISION_S + 20 + self.blind_since(self.below_min_since) + \
+            self.kept_from_joining(self.below_min_since)
         if now - self.below_min_since > allowed:
             self.violation(("min", int(self.below_min_since)),
                            "fewer than %d Ready workers for %.0f s (allowed %.0f)"
@@ -131,7 +142,7 @@ class Checker(threading.Thread):
             return
         self.starved_since = self.starved_since or now
         allowed = PROVISION_S + 30 + self.blind_since(self.starved_since) + \
-            self.soak.faults.slowed_since(self.starved_since)
+            self.kept_from_joining(self.starved_since)
         if now - self.starved_since > allowed:
             self.violation(("starved", int(self.starved_since)),
                            "%d pods pending for %.0f s with %d of %d instances (allowed %.0f)"
