@@ -124,7 +124,7 @@ class Faults:
         kinds = [k for k in self.kinds() if not only or any(o in k[0] for o in only)]
         if not kinds:
             raise SystemExit("soak: no fault is named like %s" % only)
-        while time.monotonic() < until - 20:
+        while time.monotonic() < until - 20 and self.soak.cut_short is None:
             self.soak.sleep(self.rng.uniform(8, 20))
             name, start, end, blinds = self.rng.choice(kinds)
             length = self.length = self.pick_length(name)
@@ -155,6 +155,7 @@ class Soak:
         self.rng = random.Random(seed)
         self.events, self.violations = [], []
         self.t0 = time.time()
+        self.cut_short = None  # when SIGTERM or SIGINT ended the soak early (wall, from t0)
         self.fault_t0 = None
         self.reclaimed_nodes = set()  # nodes whose instance the cloud took (spot)
         self.victim = None
@@ -177,7 +178,7 @@ class Soak:
 
     def sleep(self, s):
         end = time.monotonic() + s
-        while time.monotonic() < end:
+        while time.monotonic() < end and self.cut_short is None:
             self.sample()
             time.sleep(min(1.0, max(0, end - time.monotonic())))
 
@@ -362,7 +363,16 @@ def main():
     print("soak: seed %d, %.1f minutes, %s mode (replay: --seed %d --mode %s)"
           % (seed, a.minutes, a.mode, seed, a.mode), flush=True)
     only = a.faults.split(",") if a.faults else None
-    rep = Soak(os.path.abspath(a.build), seed, a.minutes, a.mode, only).run()
+    soak = Soak(os.path.abspath(a.build), seed, a.minutes, a.mode, only)
+
+    def cut(signum, frame):  # stop early, but end the fault under way and write the report
+        if soak.cut_short is None:
+            soak.cut_short = round(time.time() - soak.t0, 1)
+            soak.event("cut short", signal=signal.Signals(signum).name)
+    signal.signal(signal.SIGTERM, cut)
+    signal.signal(signal.SIGINT, cut)
+    rep = soak.run()
+    rep["cut_short_at_s"] = soak.cut_short
     text = json.dumps(rep, indent=2)
     print(text)
     if a.report:
