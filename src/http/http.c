@@ -202,7 +202,6 @@ static bool retryable_status(long status)
     return status == 429 || (status >= 500 && status <= 599);
 }
 
-/* One attempt. Returns NF_OK with resp filled, or an error with a redacted message. */
 
 const char *nf_http_ca_bundle(bool (*exists)(const char *path))
 {
@@ -372,6 +371,72 @@ static int exchange(struct nf_conn *c, const struct nf_buf *req, bool head,
     return rc;
 }
 
+/* what one request is */
+struct call {
+    const char *method, *url;
+    const struct nf_url *u;
+    const void *body;
+    size_t body_len;
+    const struct nf_http_opts *o;
+    const char *proxy;
+};
+
+/* The request on slot k's connection (made when it has none), and once more on a new one
+ * when a kept connection the server had closed fails before the answer began. */
+static int on_slot(struct kept *k, const struct call *c, const struct nf_conn_wait *w,
+                   struct sink *sink, struct nf_buf *req, struct nf_err *err)
+{
+    int rc = NF_OK;
+    for (int tries = 0; tries < 2; tries++) {
+        bool kept_conn = k->conn.fd >= 0, keep = false, fresh_fail = false;
+        if (!kept_conn && (rc = nf_conn_open(&k->conn, c->u, c->proxy, k->tls, k->session,
+                                             c->o->keepalive, w, err)) != NF_OK)
+            return rc;
+        nf_buf_reset(req);
+        if (request_bytes(c->method, c->u, c->url, k->conn.via_proxy, k->conn.proxy_auth,
+                          c->body, c->body_len, c->o, req) != NF_OK) {
+            nf_conn_close(&k->conn);
+            return nf_err_set(err, NF_E_INPUT,
+                              "a header with a line break, or a request over 64 MiB");
+        }
+        rc = exchange(&k->conn, req, strcmp(c->method, "HEAD") == 0, w, sink, &keep,
+                      &fresh_fail, err);
+        if (k->conn.ssl && rc == NF_OK) {
+            nf_tls_session_free(k->session);
+            k->session = nf_tls_session(k->conn.ssl);
+        }
+        if (!keep)
+            nf_conn_close(&k->conn);
+        k->idle_since = nf_mono_now();
+        if (!(rc != NF_OK && kept_conn && fresh_fail && !sink->stopped &&
+              !(c->o->cancel && *c->o->cancel)))
+            break;
+    }
+    return rc;
+}
+
+/* the TLS context for these options (a reference), the system's CA when none is named */
+static int tls_for(const struct nf_http_opts *o, struct nf_tls_ctx **tls, struct nf_err *err)
+{
+    struct nf_tls_cfg tc = {.ca_file = o->ca_file && o->ca_file[0] ? o->ca_file : NULL,
+                            .ca_pem = o->ca_pem, .cert_pem = o->cert_pem, .key_pem = o->key_pem,
+                            .insecure = o->insecure};
+    if (tc.ca_file == NULL && tc.ca_pem == NULL)
+        tc.ca_file = system_ca(); /* where this system keeps it */
+    return nf_tls_ctx_get(&tc, tls, err);
+}
+
+static struct nf_conn_wait waits(const struct nf_http_opts *o, double now)
+{
+    struct nf_conn_wait w = {.deadline = o->timeout_s > 0 ? now + o->timeout_s : INFINITY,
+                             .cancel = o->cancel, .start = now};
+    w.connect_deadline =
+        now + (o->connect_timeout_s > 0 ? o->connect_timeout_s : NF_HTTP_CONNECT_DEFAULT_S);
+    if (w.connect_deadline > w.deadline)
+        w.connect_deadline = w.deadline;
+    return w;
+}
+
 /* One attempt. Returns NF_OK with resp filled, or an error with a redacted message. */
 static int attempt(struct nf_http *h, const char *method, const char *url, const void *body,
                    size_t body_len, const struct nf_http_opts *o, struct nf_http_response *resp,
@@ -392,84 +457,36 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
         free(u);
         return nf_err_set(err, NF_E_CONFIG, "%s %s: %s", what, redacted, why);
     }
-    int rc = NF_OK;
     struct nf_tls_ctx *tls = NULL;
-    if (u->tls) {
-        struct nf_tls_cfg tc = {.ca_file = o->ca_file && o->ca_file[0] ? o->ca_file : NULL,
-                                .ca_pem = o->ca_pem, .cert_pem = o->cert_pem,
-                                .key_pem = o->key_pem, .insecure = o->insecure};
-        if (tc.ca_file == NULL && tc.ca_pem == NULL)
-            tc.ca_file = system_ca(); /* where this system keeps it */
-        rc = nf_tls_ctx_get(&tc, &tls, err);
-    }
+    int rc = u->tls ? tls_for(o, &tls, err) : NF_OK;
     char proxy[512], key[400];
     nf_conn_proxy_for(u, NULL, proxy, sizeof proxy);
     snprintf(key, sizeof key, "%s|%s|%d|%p|%.200s", u->tls ? "https" : "http", u->host, u->port,
              (void *)tls, proxy);
     double now = nf_mono_now();
-    struct nf_conn_wait w = {.deadline = o->timeout_s > 0 ? now + o->timeout_s : INFINITY,
-                             .cancel = o->cancel, .start = now};
-    w.connect_deadline = now + (o->connect_timeout_s > 0 ? o->connect_timeout_s
-                                                         : NF_HTTP_CONNECT_DEFAULT_S);
-    if (w.connect_deadline > w.deadline)
-        w.connect_deadline = w.deadline;
+    struct nf_conn_wait w = waits(o, now);
     struct nf_buf req;
     nf_buf_init(&req, (size_t)64 << 20);
-    struct kept *k = NULL;
+    struct sink sink = {.resp = resp, .o = o};
     if (rc == NF_OK) {
-        k = slot_for(h, key);
-        bool reuse = k->key[0] && nf_conn_alive(&k->conn) &&
-                     now - k->idle_since < NF_HTTP_IDLE_MAX_S;
-        if (!reuse)
+        struct kept *k = slot_for(h, key);
+        if (!(k->key[0] && nf_conn_alive(&k->conn) && now - k->idle_since < NF_HTTP_IDLE_MAX_S))
             nf_conn_close(&k->conn);
         if (!k->key[0]) { /* a new slot: it holds its own reference to the context */
             snprintf(k->key, sizeof k->key, "%s", key);
             k->tls = tls;
             tls = NULL;
         }
-        struct sink sink = {.resp = resp, .o = o};
-        for (int tries = 0; tries < 2; tries++) {
-            bool kept_conn = k->conn.fd >= 0, keep = false, fresh_fail = false;
-            if (!kept_conn &&
-                (rc = nf_conn_open(&k->conn, u, proxy, k->tls, k->session, o->keepalive, &w,
-                                   err)) != NF_OK)
-                break;
-            nf_buf_reset(&req);
-            if (request_bytes(method, u, url, k->conn.via_proxy, k->conn.proxy_auth, body,
-                              body_len, o, &req) != NF_OK) {
-                rc = nf_err_set(err, NF_E_INPUT, "%s %s: a header with a line break, or "
-                                "a request over 64 MiB", what, redacted);
-                nf_conn_close(&k->conn);
-                break;
-            }
-            rc = exchange(&k->conn, &req, strcmp(method, "HEAD") == 0, &w, &sink, &keep,
-                          &fresh_fail, err);
-            if (k->conn.ssl && rc == NF_OK) {
-                nf_tls_session_free(k->session);
-                k->session = nf_tls_session(k->conn.ssl);
-            }
-            if (!keep)
-                nf_conn_close(&k->conn);
-            k->idle_since = nf_mono_now();
-            /* a kept connection the server had closed: once more on a new one */
-            if (rc != NF_OK && kept_conn && fresh_fail && !sink.stopped && !(o->cancel && *o->cancel))
-                continue;
-            break;
-        }
-        if (rc != NF_OK) {
-            if (sink.too_big)
-                rc = nf_err_set(err, NF_E_TOO_BIG,
-                                "%s %s: response larger than the %zu-byte limit", what, redacted,
-                                o->max_body);
-            else if (sink.stopped)
-                rc = nf_err_set(err, NF_E_UNAVAILABLE, "%s %s: stopped by its reader", what,
-                                redacted);
-            else
-                nf_err_prefix(err, "%s %s", what, redacted);
-        }
-    } else {
-        nf_err_prefix(err, "%s %s", what, redacted);
+        struct call c = {method, url, u, body, body_len, o, proxy};
+        rc = on_slot(k, &c, &w, &sink, &req, err);
     }
+    if (rc != NF_OK && sink.too_big)
+        rc = nf_err_set(err, NF_E_TOO_BIG, "%s %s: response larger than the %zu-byte limit",
+                        what, redacted, o->max_body);
+    else if (rc != NF_OK && sink.stopped)
+        rc = nf_err_set(err, NF_E_UNAVAILABLE, "%s %s: stopped by its reader", what, redacted);
+    else if (rc != NF_OK)
+        nf_err_prefix(err, "%s %s", what, redacted);
     if (req.data)
         memset(req.data, 0, req.len); /* it held credentials */
     nf_buf_free(&req);
