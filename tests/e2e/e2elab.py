@@ -107,8 +107,9 @@ class Lab:
         """Started again on its address with what kube_down kept: watches were cut and their
         history is gone (410); the world (joins, scheduler, metrics on the same port) starts
         again with it."""
-        self.kube.start_server()
+        self.kube.start_server(down=True)  # serving nothing before its objects are back
         self.kube.load(saved)
+        self.kube.mode(down=False)
         self.kube.control("/__lab", dict(self.world_cfg, metrics_port=self.metrics_port))
 
     # -- Prometheus

@@ -80,7 +80,10 @@ store = {r: {} for r in KINDS}  # resource -> {(ns, name): object}
 cache = {r: {} for r in KINDS}  # resource -> {(ns, name): JSON bytes of the list item}
 order = {}  # resource -> its keys, sorted (dropped when an object comes or goes)
 rv = [1000]
-settings = {"down": False, "token": sys.argv[3] if len(sys.argv) > 3 else "", "grace_s": 0.5,
+# NF_APISERVER_DOWN=1: start refusing the API (a restart, until its objects are loaded back -
+# a real API server does not serve before its cache holds etcd's objects)
+settings = {"down": os.environ.get("NF_APISERVER_DOWN") == "1",
+            "token": sys.argv[3] if len(sys.argv) > 3 else "", "grace_s": 0.5,
             "ready_delay_s": 0.3, "malformed": None, "huge": None, "rbac": None,
             "rbac_default": None}
 log = []

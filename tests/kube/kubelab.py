@@ -133,11 +133,13 @@ class KubeLab:
         self.seen_before |= {tuple(x) for x in self.control("/__rbac_seen")}
         stop(self.proc)
 
-    def start_server(self):
-        """Start it again on its port, with nodefleet's identity bound by the role again."""
+    def start_server(self, down=False):
+        """Start it again on its port, with nodefleet's identity bound by the role again;
+        `down`: refusing the API until mode(down=False)."""
         os.unlink(os.path.join(self.dir, "port"))
         self.proc = start([sys.executable, os.path.join(HERE, "apiserver.py"),
-                           os.path.join(self.dir, "port"), self.dir, TOKEN, str(self.port)])
+                           os.path.join(self.dir, "port"), self.dir, TOKEN, str(self.port)],
+                          env=dict(os.environ, NF_APISERVER_DOWN="1" if down else "0"))
         port_from(os.path.join(self.dir, "port"), self.proc, "API server")
         self.mode(rbac_default={"token": NF_TOKEN, "rules": self.role["rules"]})
 

@@ -258,10 +258,10 @@ class WatchedCache(unittest.TestCase):
         self.assertFalse(self.c.ask("stats")["in_sync"])
         # the server comes back on its port, its objects kept (as etcd keeps them), its watch
         # history not: the cache's versions are too old and it lists again
-        LAB.start_server()
+        LAB.start_server(down=True)  # it serves again once its objects are back
         st["pods"].append(K.pod("reborn", "default", "w2"))
         LAB.load(st)
-        LAB.mode(bookmark_s=0.5)
+        LAB.mode(bookmark_s=0.5, down=False)
         v = self.c.same_as_list(timeout=45)  # the back-off may have reached a few seconds
         self.assertIn("pod default/reborn", "\n".join(v["objects"]))
         self.assertTrue(self.c.ask("stats")["in_sync"])

@@ -156,6 +156,7 @@ class Soak:
         self.events, self.violations = [], []
         self.t0 = time.time()
         self.cut_short = None  # when SIGTERM or SIGINT ended the soak early (wall, from t0)
+        self.api_restarts = 0  # even: the API server is up with its objects
         self.fault_t0 = None
         self.reclaimed_nodes = set()  # nodes whose instance the cloud took (spot)
         self.victim = None
@@ -253,10 +254,12 @@ class Soak:
         self.lab.kube.kubectl_run("-n", "shop", "delete", "pdb", "soak-no-disruption")
 
     def api_down(self):
+        self.api_restarts += 1  # odd while it restarts: the checker does not read it then
         self.saved_api = self.lab.kube_down()
 
     def api_up(self):
         self.lab.kube_up(self.saved_api)
+        self.api_restarts += 1
 
     def deadline_on(self):
         """Each invocation has 8-16 s (aws.timeout is 10 s) while every AWS request takes
