@@ -486,8 +486,11 @@ static void decide(const struct nf_policy *p, const struct nf_observation *obs,
         add = 0;
         extra = m;
     }
-    if (up > s->max_nodes - g.size)
-        up = s->max_nodes - g.size;
+    /* a draining worker is still an instance: max_nodes caps what the pool pays for (only an
+     * interrupted worker's replacement, outside the policy, may pass it while it drains) */
+    int room = s->max_nodes - g.size - obs->workers.draining;
+    if (up > room)
+        up = room;
     if ((add + extra > 0 || over) && up <= 0) {
         nf_plan_trail(plan, "max_nodes", NF_TRAIL_BLOCKED, "at max %d", s->max_nodes);
         nf_plan_set(plan, NF_ACTION_NONE, 0, "more workers wanted, but the pool is at max_nodes");

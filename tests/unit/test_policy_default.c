@@ -75,6 +75,8 @@ static struct nf_fpod pod(long node, int64_t cpu_m, int64_t mem)
                             .pdb2 = -1};
 }
 
+static int draining; /* workers being drained beside the nodes given */
+
 static struct nf_plan decide(struct nf_fnode *nodes, size_t nn, struct nf_fpod *pods, size_t np,
                              int joining, const struct nf_unneeded *un, size_t nun)
 {
@@ -87,7 +89,8 @@ static struct nf_plan decide(struct nf_fnode *nodes, size_t nn, struct nf_fpod *
     static struct nf_fnode tmpl;
     tmpl = (struct nf_fnode){.name = "(new)"};
     struct nf_observation obs = {.now = 10000,
-                                 .workers = {.ready = (int)nn, .joining = joining},
+                                 .workers = {.ready = (int)nn, .joining = joining,
+                                             .draining = draining},
                                  .last_scale_up = NAN,
                                  .last_scale_down = NAN,
                                  .fleet = &f,
@@ -276,6 +279,17 @@ static void bounds_and_the_fallback_without_a_pool(void **state)
     struct nf_fpod p[1] = {pod(-1, 500, GI / 4)};
     pol.seed.max_nodes = 1;
     struct nf_plan plan = decide(n, 1, p, 1, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_NONE);
+    assert_int_equal(trail(&plan, "max_nodes")->status, NF_TRAIL_BLOCKED);
+    /* found by the soak: a worker draining (its drain held by a budget) is still an instance,
+     * so a pending pod does not buy one past max_nodes */
+    pol.seed.max_nodes = 2;
+    plan = decide(n, 1, p, 1, 0, NULL, 0);
+    assert_int_equal(plan.action, NF_ACTION_SCALE_UP);
+    assert_int_equal(plan.nodes, 1);
+    draining = 1;
+    plan = decide(n, 1, p, 1, 0, NULL, 0);
+    draining = 0;
     assert_int_equal(plan.action, NF_ACTION_NONE);
     assert_int_equal(trail(&plan, "max_nodes")->status, NF_TRAIL_BLOCKED);
     pol.seed.max_nodes = 10;
