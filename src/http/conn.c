@@ -67,13 +67,6 @@ struct name_slot {
 static pthread_mutex_t names_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct name_slot names[NAME_SLOTS];
 
-void nf_conn_forget_names(void)
-{
-    pthread_mutex_lock(&names_mu);
-    memset(names, 0, sizeof names);
-    pthread_mutex_unlock(&names_mu);
-}
-
 struct lookup {
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -379,17 +372,41 @@ static int plain_read(int fd, char *buf, size_t cap, size_t *got, const struct n
     }
 }
 
+/* SIGPIPE held back around OpenSSL's writes (it writes with write(2), not MSG_NOSIGNAL): one
+ * this thread caused is taken back before the mask is restored */
+struct pipe_hold {
+    sigset_t set, old;
+    bool had; /* pending before: not ours to take */
+};
+
+static void pipe_hold(struct pipe_hold *h)
+{
+    sigemptyset(&h->set);
+    sigaddset(&h->set, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    h->had = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &h->set, &h->old);
+}
+
+static void pipe_release(struct pipe_hold *h)
+{
+    sigset_t pending;
+    sigpending(&pending);
+    if (!h->had && sigismember(&pending, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&h->set, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &h->old, NULL);
+}
+
 /* run a TLS operation to its end, waiting on the socket as it asks; SIGPIPE held back */
 static int tls_run(struct nf_conn *c, enum nf_tls_op op, void *buf, size_t n, size_t *done,
                    double deadline, const struct nf_conn_wait *w, const char *who,
                    struct nf_err *err)
 {
-    sigset_t pipe_set, old, pending;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigpending(&pending);
-    bool had = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    struct pipe_hold hold;
+    pipe_hold(&hold);
     int rc = NF_OK;
     for (;;) {
         char why[320] = "";
@@ -407,12 +424,7 @@ static int tls_run(struct nf_conn *c, enum nf_tls_op op, void *buf, size_t n, si
         if (rc != NF_OK)
             break;
     }
-    sigpending(&pending);
-    if (!had && sigismember(&pending, SIGPIPE)) {
-        struct timespec zero = {0, 0};
-        sigtimedwait(&pipe_set, NULL, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pipe_release(&hold);
     return rc;
 }
 
@@ -561,18 +573,10 @@ bool nf_conn_alive(struct nf_conn *c)
 void nf_conn_close(struct nf_conn *c)
 {
     if (c->ssl) {
-        sigset_t pipe_set, old;
-        sigemptyset(&pipe_set);
-        sigaddset(&pipe_set, SIGPIPE);
-        pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+        struct pipe_hold hold;
+        pipe_hold(&hold);
         nf_tls_step(c->ssl, NF_TLS_SHUTDOWN, NULL, 0, NULL, NULL, 0);
-        sigset_t pending;
-        sigpending(&pending);
-        if (sigismember(&pending, SIGPIPE)) {
-            struct timespec zero = {0, 0};
-            sigtimedwait(&pipe_set, NULL, &zero);
-        }
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pipe_release(&hold);
         nf_tls_free(c->ssl);
         c->ssl = NULL;
     }

@@ -55,7 +55,4 @@ int nf_conn_read(struct nf_conn *c, void *buf, size_t cap, size_t *got,
 bool nf_conn_alive(struct nf_conn *c);
 void nf_conn_close(struct nf_conn *c);
 
-/* Drop the cached name answers (tests). */
-void nf_conn_forget_names(void);
-
 #endif

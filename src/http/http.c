@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <pthread.h>
-#include <signal.h>
 
 #ifndef NF_VERSION
 #define NF_VERSION "dev"
@@ -41,7 +40,6 @@ struct kept {
 struct nf_http {
     struct kept pool[NF_HTTP_POOL];
     unsigned long long jitter_state;
-    unsigned long long uses; /* for the least recently used slot */
 };
 
 /* what one attempt gathers as the answer arrives */
@@ -274,7 +272,7 @@ static int basic_line(struct nf_buf *out, const char *user, const char *password
 }
 
 /* The request's head and body, as they go on the wire. */
-static int request_bytes(const char *method, const struct nf_url *u, const char *url,
+static int request_bytes(const char *method, const struct nf_url *u,
                          bool absolute, const char *proxy_auth, const void *body, size_t body_len,
                          const struct nf_http_opts *o, struct nf_buf *out)
 {
@@ -283,7 +281,6 @@ static int request_bytes(const char *method, const struct nf_url *u, const char 
         nf_buf_putv(out, u->tls ? "https://" : "http://", u->hostport, (const char *)NULL);
     nf_buf_append(out, u->target, u->target_len);
     nf_buf_puts(out, " HTTP/1.1\r\n");
-    (void)url;
     if (!header_given(o, "Host"))
         nf_buf_putv(out, "Host: ", u->hostport, "\r\n", (const char *)NULL);
     if (!header_given(o, "User-Agent"))
@@ -373,7 +370,7 @@ static int exchange(struct nf_conn *c, const struct nf_buf *req, bool head,
 
 /* what one request is */
 struct call {
-    const char *method, *url;
+    const char *method;
     const struct nf_url *u;
     const void *body;
     size_t body_len;
@@ -393,7 +390,7 @@ static int on_slot(struct kept *k, const struct call *c, const struct nf_conn_wa
                                              c->o->keepalive, w, err)) != NF_OK)
             return rc;
         nf_buf_reset(req);
-        if (request_bytes(c->method, c->u, c->url, k->conn.via_proxy, k->conn.proxy_auth,
+        if (request_bytes(c->method, c->u, k->conn.via_proxy, k->conn.proxy_auth,
                           c->body, c->body_len, c->o, req) != NF_OK) {
             nf_conn_close(&k->conn);
             return nf_err_set(err, NF_E_INPUT,
@@ -477,7 +474,7 @@ static int attempt(struct nf_http *h, const char *method, const char *url, const
             k->tls = tls;
             tls = NULL;
         }
-        struct call c = {method, url, u, body, body_len, o, proxy};
+        struct call c = {method, u, body, body_len, o, proxy};
         rc = on_slot(k, &c, &w, &sink, &req, err);
     }
     if (rc != NF_OK && sink.too_big)

@@ -235,7 +235,13 @@ int main(int argc, char **argv)
          * the back-offs it kept in the state) */
         const char *rest = getenv("NFAWS_REST");
         for (int z = 0; rc == NF_OK && rest && *rest && z < e.nzones; z++) {
-            double until = nf_wall_now() + atof(rest);
+            double secs = 0;
+            const char *why = NULL;
+            if (nf_parse_double(rest, strcspn(rest, ","), &secs, &why) != NF_OK)
+                rc = nf_err_set(&err, NF_E_USAGE, "NFAWS_REST: %s", why ? why : "not a number");
+            if (rc != NF_OK)
+                break;
+            double until = nf_wall_now() + secs;
             for (int mk = 0; mk < 2; mk++)
                 nf_ec2_cloud_port.backoff(&e, e.zones[z].az, "",
                                           mk ? NF_MARKET_SPOT : NF_MARKET_ON_DEMAND, 0, until);

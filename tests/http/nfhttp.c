@@ -16,6 +16,7 @@
 
 #include "http/http.h"
 #include "util/buf.h"
+#include "util/parse.h"
 
 static char *slurp(const char *path)
 {
@@ -27,6 +28,18 @@ static char *slurp(const char *path)
         exit(2);
     }
     return b.data;
+}
+
+/* an option's number, or exit 2 saying which and why */
+static double num(const char *opt, const char *v)
+{
+    double d;
+    const char *why = NULL;
+    if (nf_parse_double(v, strlen(v), &d, &why) != NF_OK || d < 0) {
+        fprintf(stderr, "nfhttp: %s %s: %s\n", opt, v, why ? why : "not a number >= 0");
+        exit(2);
+    }
+    return d;
 }
 
 static int open_fds(void)
@@ -58,15 +71,15 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--key") == 0)
             o.key_pem = key = slurp(v);
         else if (strcmp(a, "--insecure") == 0)
-            o.insecure = atoi(v) != 0;
+            o.insecure = num(a, v) != 0;
         else if (strcmp(a, "--timeout") == 0)
-            o.timeout_s = atof(v);
+            o.timeout_s = num(a, v);
         else if (strcmp(a, "--max-body") == 0)
-            o.max_body = (size_t)atol(v);
+            o.max_body = (size_t)num(a, v);
         else if (strcmp(a, "--attempts") == 0)
-            o.attempts = atoi(v);
+            o.attempts = (int)num(a, v);
         else if (strcmp(a, "--data") == 0) {
-            data_len = (size_t)atol(v);
+            data_len = (size_t)num(a, v);
             data = malloc(data_len + 1);
             memset(data, 'x', data_len);
         } else {
